@@ -1,0 +1,48 @@
+"""All form definitions of a folder, loaded and checked together, in their print order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from forms.loader import FormDefinitionError, definitions_dir, load_form_file
+from forms.reference import ReferenceData
+from forms.spec import FormSpec
+
+__all__ = ["FormCatalogue"]
+
+
+class FormCatalogue:
+    def __init__(self, forms: list[FormSpec], reference: ReferenceData) -> None:
+        self.forms = tuple(sorted(forms, key=lambda f: (f.order, f.code)))
+        self.reference = reference
+        self._by_key = {f.key: f for f in self.forms}
+
+    @classmethod
+    def load(cls, folder: Path | None = None, reference: ReferenceData | None = None) -> FormCatalogue:
+        """Load every ``*.yaml`` in ``folder``; the first broken file raises FormDefinitionError."""
+        folder = folder or definitions_dir()
+        reference = reference or ReferenceData.load()
+        files = sorted(folder.glob("*.yaml"))
+        if not files:
+            raise FormDefinitionError(str(folder), "", "文件夹中没有表式定义文件（*.yaml）")
+        forms: list[FormSpec] = []
+        seen: dict[str, str] = {}
+        for path in files:
+            form = load_form_file(path, reference)
+            if form.key in seen:
+                raise FormDefinitionError(path.name, "key", f"表代码 '{form.key}' 与 {seen[form.key]} 重复")
+            seen[form.key] = path.name
+            forms.append(form)
+        return cls(forms, reference)
+
+    def get(self, key: str) -> FormSpec:
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise KeyError(f"没有表式 '{key}'") from None
+
+    def __iter__(self):
+        return iter(self.forms)
+
+    def __len__(self) -> int:
+        return len(self.forms)

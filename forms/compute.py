@@ -1,0 +1,197 @@
+"""Computed cells: 折标准煤 = 消费量 × 折标系数, 合计 = Σ rows, and so on.
+
+Only input cells are stored; everything computed is derived here from the form spec, the
+stored inputs and the reference tables, so a computed cell can never disagree with its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from forms.formula import Formula
+from forms.reference import ReferenceData
+from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
+
+__all__ = ["CellKey", "ComputeContext", "ComputedForm", "compute_form", "find_cycle", "numeric_or_none"]
+
+CellKey = tuple[str, str, str]  # (table key, row key, column key)
+LIST_ROW = "*"  # stands for "any row" of a list table in the dependency graph
+
+
+@lru_cache(maxsize=4096)
+def compiled(text: str) -> Formula:
+    """Each formula text is parsed once per process."""
+    return Formula(text)
+
+
+def numeric_or_none(value: Any) -> float | int | None:
+    """A stored value as a number, or None for blanks and text that is not a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    return None
+
+
+@dataclass(frozen=True)
+class ComputeContext:
+    reference: ReferenceData
+    year: int | None = None
+
+
+@dataclass
+class ComputedForm:
+    """Every cell's value (inputs and computed), plus why a computed cell failed and where a
+    reference factor came from."""
+
+    values: dict[CellKey, Any] = field(default_factory=dict)
+    errors: dict[CellKey, str] = field(default_factory=dict)
+    sources: dict[CellKey, str] = field(default_factory=dict)
+    list_rows: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, table: str, row: str, col: str) -> Any:
+        return self.values.get((table, row, col))
+
+
+class _TableEvaluator:
+    """Lazily evaluates one table's computed cells with memoisation."""
+
+    def __init__(self, table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequence[str],
+                 context: ComputeContext, out: ComputedForm) -> None:
+        self.table = table
+        self.inputs = inputs
+        self.row_keys = list(row_keys)
+        self.context = context
+        self.out = out
+        self.rows: dict[str, RowSpec | None] = (
+            {r.key: r for r in table.rows} if table.kind == "grid" else {k: None for k in row_keys})
+        self.item_keys = [k for k, r in self.rows.items() if r is None or not r.is_total]
+        self.columns = {c.key: c for c in table.columns}
+        self.memo: dict[tuple[str, str], Any] = {}
+
+    def value(self, row_key: str, col_key: str) -> Any:
+        key = (row_key, col_key)
+        if key in self.memo:
+            return self.memo[key]
+        row = self.rows.get(row_key)
+        col = self.columns[col_key]
+        if row_key not in self.rows or self.table.is_blocked(row, col):
+            result = None
+        else:
+            text = self.table.cell_formula(row, col)
+            if text is None:
+                raw = self.inputs.get((self.table.key, row_key, col_key))
+                result = numeric_or_none(raw) if col.numeric else raw
+            else:
+                self.memo[key] = None  # guards against cycles that slipped past the loader
+                result = self._evaluate(row, row_key, col, compiled(text))
+        self.memo[key] = result
+        return result
+
+    def _constant(self, row: RowSpec | None, row_key: str, name: str) -> Any:
+        if row is None or not row.energy:
+            raise NameError(name)
+        ref = self.context.reference
+        if name == "ref_equal":
+            coef = ref.coefficients[row.energy]
+            self.out.sources[(self.table.key, row_key, "ref_equal")] = coef.describe()
+            return ref.factor(row.energy, row.unit)
+        if name == "ref_equiv":
+            factor = ref.equivalent_factor(row.energy, row.unit, self.context.year)
+            if factor.note:
+                self.out.sources[(self.table.key, row_key, "ref_equiv")] = factor.note
+            if factor.value is None:
+                raise ValueError(factor.note)
+            return factor.value
+        raise NameError(name)
+
+    def _evaluate(self, row: RowSpec | None, row_key: str, col: ColumnSpec, formula: Formula) -> Any:
+        def lookup(name: str) -> Any:
+            if name in self.columns:
+                return self.value(row_key, name)
+            return self._constant(row, row_key, name)
+
+        def sum_rows(col_key: str) -> Any:
+            values = [self.value(k, col_key) for k in self.item_keys]
+            numbers = [v for v in values if isinstance(v, (int, float))]
+            return sum(numbers) if numbers else None
+
+        try:
+            result = formula.evaluate(lookup, self.value, sum_rows, lambda n: n in self.columns)
+        except ZeroDivisionError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - a formula failure becomes a finding, not a crash
+            self.out.errors[(self.table.key, row_key, col.key)] = f"无法计算（{exc}）"
+            return None
+        if isinstance(result, float) and col.decimals is not None:
+            # Keep full precision but drop binary noise such as 0.30000000000000004.
+            result = round(result, max(col.decimals + 6, 10))
+        for name in ("ref_equal", "ref_equiv"):
+            note = self.out.sources.get((self.table.key, row_key, name))
+            if note and name in formula.names:
+                self.out.sources[(self.table.key, row_key, col.key)] = note
+        return result
+
+
+def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mapping[str, Sequence[str]],
+                 context: ComputeContext) -> ComputedForm:
+    """All cell values of one report: stored inputs plus every computed cell."""
+    out = ComputedForm()
+    for table in form.tables:
+        row_keys = [r.key for r in table.rows] if table.kind == "grid" else list(list_rows.get(table.key, ()))
+        out.list_rows[table.key] = row_keys
+        evaluator = _TableEvaluator(table, inputs, row_keys, context, out)
+        for row_key in row_keys:
+            for col in table.columns:
+                value = evaluator.value(row_key, col.key)
+                if value is not None:
+                    out.values[(table.key, row_key, col.key)] = value
+    return out
+
+
+def find_cycle(table: TableSpec) -> list[tuple[str, str]] | None:
+    """A chain of computed cells that depends on itself, or None."""
+    row_keys = [r.key for r in table.rows] if table.kind == "grid" else [LIST_ROW]
+    rows = {r.key: r for r in table.rows}
+    item_keys = [k for k in row_keys if k == LIST_ROW or not rows[k].is_total]
+
+    def deps(row_key: str, col: ColumnSpec) -> list[tuple[str, str]]:
+        row = rows.get(row_key)
+        text = table.cell_formula(row, col)
+        if text is None or table.is_blocked(row, col):
+            return []
+        formula = compiled(text)
+        found = [(row_key, n) for n in formula.names if n in table.column_keys]
+        found += [(r if table.kind == "grid" else LIST_ROW, c) for r, c in formula.cell_refs]
+        found += [(k, c) for c in formula.sum_columns for k in item_keys]
+        return found
+
+    columns = {c.key: c for c in table.columns}
+    state: dict[tuple[str, str], int] = {}
+    stack: list[tuple[str, str]] = []
+
+    def visit(node: tuple[str, str]) -> list[tuple[str, str]] | None:
+        mark = state.get(node)
+        if mark == 2:
+            return None
+        if mark == 1:
+            return stack[stack.index(node):] + [node]
+        state[node] = 1
+        stack.append(node)
+        for dep in deps(node[0], columns[node[1]]):
+            found = visit(dep)
+            if found:
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for row_key in row_keys:
+        for col in table.columns:
+            found = visit((row_key, col.key))
+            if found:
+                return found
+    return None

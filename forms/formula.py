@@ -1,0 +1,143 @@
+"""Safe formulas for computed cells and rules: parsed once, names and functions whitelisted.
+
+Built on simpleeval (never ``eval``). A formula is checked when its form is loaded, so an
+unknown name or a forbidden construct is reported with the form file, not at run time.
+
+Blank cells: a formula that refers to cells, all of them blank, is blank itself (a fuel that
+was not reported has no tce either); otherwise blanks count as 0.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from simpleeval import DEFAULT_OPERATORS, SimpleEval
+
+__all__ = ["Formula", "FormulaError", "BLANK_FUNCTIONS"]
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be parsed or refers to something that does not exist."""
+
+
+def _approx(a: float, b: float, tol: float = 0.01) -> bool:
+    """True when a and b differ by at most ``tol`` (absolute) or 0.01 % (relative)."""
+    return abs(a - b) <= max(tol, 1e-4 * max(abs(a), abs(b)))
+
+
+def _round_half_up(x: float, n: int = 0) -> float:
+    """Statistical rounding (四舍五入), not banker's rounding."""
+    factor = 10**n
+    return math.floor(abs(x) * factor + 0.5) / factor * (1 if x >= 0 else -1)
+
+
+# Functions every formula may call; cell-reading functions are added per evaluation.
+PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "abs": abs,
+    "min": min,
+    "max": max,
+    "round": _round_half_up,
+    "approx": _approx,
+}
+# Cell-reading functions: their arguments are string keys, checked at load time.
+CELL_FUNCTIONS = ("cell", "sum_rows")
+BLANK_FUNCTIONS = ("filled",)
+ALLOWED_NODES = (
+    ast.Expression, ast.Expr, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
+    ast.Call, ast.Name, ast.Load, ast.Constant, ast.List, ast.Tuple,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.USub, ast.UAdd, ast.Not,
+    ast.And, ast.Or, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn,
+)
+
+
+class Formula:
+    """One parsed expression plus what it reads (``names``, ``cell_refs``, ``sum_columns``)."""
+
+    __slots__ = ("text", "tree", "names", "cell_refs", "sum_columns")
+
+    def __init__(self, text: str) -> None:
+        self.text = str(text).strip()
+        if not self.text:
+            raise FormulaError("公式为空")
+        try:
+            module = ast.parse(self.text, mode="eval")
+        except SyntaxError as exc:
+            raise FormulaError(f"公式语法错误：{self.text}（{exc.msg}）") from None
+        names: set[str] = set()
+        cell_refs: set[tuple[str, str]] = set()
+        sum_columns: set[str] = set()
+        for node in ast.walk(module):
+            if not isinstance(node, ALLOWED_NODES):
+                raise FormulaError(f"公式中不允许使用 {type(node).__name__}：{self.text}")
+            if isinstance(node, ast.Call):
+                if not isinstance(node.func, ast.Name):
+                    raise FormulaError(f"只能调用命名函数：{self.text}")
+                fname = node.func.id
+                if fname in CELL_FUNCTIONS:
+                    args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+                    if node.keywords or not args or not all(isinstance(a, str) for a in args):
+                        raise FormulaError(f"{fname}() 的参数须为带引号的行/列代码：{self.text}")
+                    if fname == "cell":
+                        if len(args) != 2:
+                            raise FormulaError(f"cell() 须有两个参数（行代码, 列代码）：{self.text}")
+                        cell_refs.add((args[0], args[1]))
+                    else:
+                        if len(args) != 1:
+                            raise FormulaError(f"sum_rows() 须有一个参数（列代码）：{self.text}")
+                        sum_columns.add(args[0])
+                elif fname not in PURE_FUNCTIONS and fname not in BLANK_FUNCTIONS:
+                    raise FormulaError(f"未知函数 {fname}()：{self.text}")
+            elif isinstance(node, ast.Name):
+                names.add(node.id)
+        # Function names are Name nodes too; keep only value names.
+        called = {n.func.id for n in ast.walk(module) if isinstance(n, ast.Call)}
+        self.names = frozenset(names - called)
+        self.cell_refs = frozenset(cell_refs)
+        self.sum_columns = frozenset(sum_columns)
+        self.tree = module.body
+
+    def check_names(self, allowed: Iterable[str]) -> None:
+        unknown = sorted(self.names - set(allowed))
+        if unknown:
+            raise FormulaError(f"公式引用了不存在的名称 {', '.join(unknown)}：{self.text}")
+
+    def evaluate(
+        self,
+        lookup: Callable[[str], Any],
+        cell: Callable[[str, str], Any],
+        sum_rows: Callable[[str], Any],
+        is_cell_name: Callable[[str], bool],
+    ) -> Any:
+        """Evaluate; ``lookup`` resolves bare names. Returns None when every cell read is blank."""
+        seen = {"cells": 0, "filled": 0}
+
+        def note(value: Any) -> Any:
+            seen["cells"] += 1
+            if value is None:
+                return 0
+            seen["filled"] += 1
+            return value
+
+        def name_handler(node: ast.Name) -> Any:
+            if is_cell_name(node.id):
+                return note(lookup(node.id))
+            return lookup(node.id)
+
+        def filled(value: Any) -> bool:
+            return value not in (None, 0, "")
+
+        functions = dict(PURE_FUNCTIONS)
+        functions["cell"] = lambda r, c: note(cell(r, c))
+        functions["sum_rows"] = lambda c: note(sum_rows(c))
+        functions["filled"] = filled
+        evaluator = SimpleEval(operators=DEFAULT_OPERATORS, functions=functions, names=name_handler)
+        result = evaluator.eval(self.text, previously_parsed=self.tree)
+        if seen["cells"] and not seen["filled"]:
+            return None
+        return result
+
+    def __repr__(self) -> str:
+        return f"Formula({self.text!r})"

@@ -1,0 +1,339 @@
+"""Form definition files (YAML) → checked ``FormSpec`` objects.
+
+Like pyxform: file → plain dicts → strict key-by-key check → immutable spec. Every error names
+the file, the key path (e.g. ``tables[0].rows[3](raw_coal).unit``) and what is wrong, in Chinese.
+Formulas are parsed here once, so a typo in a rule is found on load, not in front of a user.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from forms.formula import Formula, FormulaError
+from forms.reference import ReferenceData
+from forms.spec import (
+    COLUMN_TYPES,
+    PERIOD_TYPES,
+    SEVERITIES,
+    TABLE_KINDS,
+    ColumnSpec,
+    FormSpec,
+    RowSpec,
+    RuleSpec,
+    TableSpec,
+)
+
+__all__ = ["FormDefinitionError", "load_form_file", "load_form_text", "definitions_dir", "ROW_NAMES"]
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Names a row formula may use besides column keys: reference factors of the row's energy.
+ROW_NAMES = ("ref_equal", "ref_equiv")
+
+
+def definitions_dir() -> Path:
+    """The bundled form definition folder."""
+    import sys
+
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "forms" / "definitions"
+    return Path(__file__).resolve().parent / "definitions"
+
+
+class FormDefinitionError(ValueError):
+    """A broken form definition: file, key path and reason."""
+
+    def __init__(self, file: str, key: str, message: str) -> None:
+        self.file, self.key, self.message = file, key, message
+        where = f"键 {key}：" if key else ""
+        super().__init__(f"表式定义文件 {file}：{where}{message}")
+
+
+class _Checker:
+    """Reads one mapping strictly: unknown keys, missing keys and wrong types are errors."""
+
+    def __init__(self, file: str, path: str, data: Any) -> None:
+        self.file, self.path = file, path
+        if not isinstance(data, dict):
+            self.fail("", f"应为键值对（映射），实际为 {_kind(data)}")
+        self.data: dict[str, Any] = data
+        self.used: set[str] = set()
+
+    def fail(self, key: str, message: str) -> None:
+        full = f"{self.path}.{key}" if self.path and key else (self.path or key)
+        raise FormDefinitionError(self.file, full, message)
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., *,
+            choices: tuple[str, ...] | None = None) -> Any:
+        self.used.add(key)
+        if key not in self.data or self.data[key] is None:
+            if default is ...:
+                self.fail(key, "缺少必填项")
+            return default
+        value = self.data[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if bool not in kinds and isinstance(value, bool):
+            self.fail(key, f"应为 {_names(kinds)}，实际为 布尔值")
+        if not isinstance(value, kinds):
+            self.fail(key, f"应为 {_names(kinds)}，实际为 {_kind(value)}（{value!r}）")
+        if choices is not None and value not in choices:
+            self.fail(key, f"取值 '{value}' 不在允许范围（{'、'.join(choices)}）")
+        return value
+
+    def key(self, key: str = "key") -> str:
+        value = self.get(key, str)
+        if not KEY_PATTERN.match(value):
+            self.fail(key, f"代码 '{value}' 须以小写字母开头，只含小写字母、数字和下划线（至多40字符）")
+        return value
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            self.fail(unknown[0], f"未知的键（允许的键：{'、'.join(sorted(self.used))}）")
+
+
+def _kind(value: Any) -> str:
+    return {dict: "映射", list: "列表", str: "文本", int: "整数", float: "数值", bool: "布尔值"}.get(
+        type(value), type(value).__name__)
+
+
+def _names(kinds: tuple[type, ...]) -> str:
+    return "或".join(_kind(k()) if k is not type(None) else "空" for k in kinds)
+
+
+def _list(checker: _Checker, key: str, default: Any = ...) -> list[Any]:
+    value = checker.get(key, list, default)
+    return list(value) if value is not None else []
+
+
+def _formula(checker: _Checker, key: str, text: str, allowed: Callable[[Formula], None]) -> str:
+    try:
+        formula = Formula(text)
+        allowed(formula)
+    except FormulaError as exc:
+        checker.fail(key, str(exc))
+    return text
+
+
+def _column(file: str, path: str, data: Any, number: int) -> ColumnSpec:
+    c = _Checker(file, path, data)
+    col_type = c.get("type", str, "number", choices=COLUMN_TYPES)
+    choices = tuple(str(x) for x in _list(c, "choices", []))
+    if col_type == "choice" and not choices:
+        c.fail("choices", "选择类型的列须给出 choices 列表")
+    decimals = c.get("decimals", int, None)
+    if decimals is not None and not 0 <= decimals <= 8:
+        c.fail("decimals", f"小数位数 {decimals} 须在 0–8 之间")
+    spec = ColumnSpec(
+        key=c.key(), label=c.get("label", str), type=col_type, unit=c.get("unit", str, ""),
+        decimals=decimals if decimals is not None else (0 if col_type == "integer" else 2 if col_type in ("number", "percent") else None),
+        required=c.get("required", bool, False), min=c.get("min", float, None), max=c.get("max", float, None),
+        formula=c.get("formula", str, None), choices=choices, note=c.get("note", str, ""),
+        width=c.get("width", int, 12), number=number)
+    if spec.min is not None and spec.max is not None and spec.min > spec.max:
+        c.fail("min", f"最小值 {spec.min:g} 大于最大值 {spec.max:g}")
+    c.finish()
+    return spec
+
+
+def _row(file: str, path: str, data: Any, columns: dict[str, ColumnSpec], reference: ReferenceData) -> RowSpec:
+    c = _Checker(file, path, data)
+    key = c.key()
+    c.path = f"{path}({key})"
+    formulas = c.get("formulas", dict, {})
+    for col_key in formulas:
+        if col_key not in columns:
+            c.fail(f"formulas.{col_key}", "没有这个列代码")
+    blocked = tuple(_list(c, "blocked", []))
+    required = tuple(_list(c, "required", []))
+    for name, keys in (("blocked", blocked), ("required", required)):
+        for col_key in keys:
+            if col_key not in columns:
+                c.fail(name, f"列代码 '{col_key}' 不存在")
+    limits_raw = c.get("limits", dict, {})
+    limits: dict[str, dict[str, float]] = {}
+    for col_key, bounds in limits_raw.items():
+        if col_key not in columns:
+            c.fail(f"limits.{col_key}", "没有这个列代码")
+        lc = _Checker(file, f"{c.path}.limits.{col_key}", bounds)
+        limits[col_key] = {k: v for k in ("min", "max") if (v := lc.get(k, float, None)) is not None}
+        lc.finish()
+    energy = c.get("energy", str, None)
+    unit = c.get("unit", str, "")
+    if energy is not None:
+        problem = reference.check_energy_unit(energy, unit)
+        if problem:
+            c.fail("energy", problem)
+    spec = RowSpec(
+        key=key, label=c.get("label", str), code=str(c.get("code", (str, int), "")), unit=unit,
+        kind=c.get("kind", str, "item", choices=("item", "total")), indent=c.get("indent", int, 0),
+        energy=energy, formulas={k: str(v) for k, v in formulas.items()}, blocked=blocked,
+        required=required, limits=limits)
+    c.finish()
+    return spec
+
+
+def _table(file: str, path: str, data: Any, reference: ReferenceData) -> TableSpec:
+    c = _Checker(file, path, data)
+    key = c.key()
+    c.path = f"{path}({key})"
+    kind = c.get("kind", str, choices=TABLE_KINDS)
+    raw_columns = _list(c, "columns")
+    if not raw_columns:
+        c.fail("columns", "至少需要一列")
+    columns: dict[str, ColumnSpec] = {}
+    for i, raw in enumerate(raw_columns):
+        col = _column(file, f"{c.path}.columns[{i}]", raw, i + 1)
+        if col.key in columns:
+            c.fail(f"columns[{i}].key", f"列代码 '{col.key}' 重复")
+        columns[col.key] = col
+    rows: dict[str, RowSpec] = {}
+    raw_rows = _list(c, "rows", [])
+    if kind == "grid" and not raw_rows:
+        c.fail("rows", "固定表须列出行")
+    if kind == "list" and raw_rows:
+        c.fail("rows", "清单表的行由用户添加，不能预先列出")
+    for i, raw in enumerate(raw_rows):
+        row = _row(file, f"{c.path}.rows[{i}]", raw, columns, reference)
+        if row.key in rows:
+            c.fail(f"rows[{i}].key", f"行代码 '{row.key}' 重复")
+        rows[row.key] = row
+    table = TableSpec(key=key, title=c.get("title", str, ""), kind=kind, columns=tuple(columns.values()),
+                      rows=tuple(rows.values()), row_label=c.get("row_label", str, "指标名称"),
+                      max_rows=c.get("max_rows", int, 5000))
+    c.finish()
+    _check_table_formulas(file, c.path, table)
+    return table
+
+
+def _check_formula_refs(formula: Formula, table: TableSpec, names: set[str]) -> None:
+    formula.check_names(names)
+    row_keys = {r.key for r in table.rows}
+    for row_key, col_key in formula.cell_refs:
+        if table.kind == "grid" and row_key not in row_keys:
+            raise FormulaError(f"cell() 引用了不存在的行 '{row_key}'：{formula.text}")
+        if col_key not in table.column_keys:
+            raise FormulaError(f"cell() 引用了不存在的列 '{col_key}'：{formula.text}")
+    for col_key in formula.sum_columns:
+        if col_key not in table.column_keys:
+            raise FormulaError(f"sum_rows() 引用了不存在的列 '{col_key}'：{formula.text}")
+
+
+def _check_table_formulas(file: str, path: str, table: TableSpec) -> None:
+    names = set(table.column_keys) | set(ROW_NAMES)
+    for i, col in enumerate(table.columns):
+        if col.formula:
+            try:
+                _check_formula_refs(Formula(col.formula), table, names)
+            except FormulaError as exc:
+                raise FormDefinitionError(file, f"{path}.columns[{i}]({col.key}).formula", str(exc)) from None
+    for i, row in enumerate(table.rows):
+        for col_key, text in row.formulas.items():
+            try:
+                _check_formula_refs(Formula(text), table, names)
+            except FormulaError as exc:
+                raise FormDefinitionError(file, f"{path}.rows[{i}]({row.key}).formulas.{col_key}", str(exc)) from None
+        uses_ref = any(
+            {"ref_equal", "ref_equiv"} & Formula(f).names
+            for col in table.columns if (f := table.cell_formula(row, col)) and not table.is_blocked(row, col))
+        if uses_ref and not row.energy:
+            raise FormDefinitionError(file, f"{path}.rows[{i}]({row.key}).energy",
+                                      "该行的公式用到折标系数（ref_equal/ref_equiv），须指定 energy")
+    # Cycles: a computed cell that (through others) depends on itself.
+    from forms.compute import find_cycle
+
+    cycle = find_cycle(table)
+    if cycle:
+        raise FormDefinitionError(file, f"{path}", "公式循环引用：" + " → ".join(f"{r}.{c}" for r, c in cycle))
+
+
+def _rule(file: str, path: str, data: Any, tables: dict[str, TableSpec]) -> RuleSpec:
+    c = _Checker(file, path, data)
+    rule_id = c.get("id", str)
+    c.path = f"{path}({rule_id})"
+    table_key = c.get("table", str)
+    if table_key not in tables:
+        c.fail("table", f"表 '{table_key}' 不存在")
+    table = tables[table_key]
+    scope = c.get("scope", str, "row", choices=("row", "table"))
+    rows = tuple(_list(c, "rows", []))
+    for row_key in rows:
+        if row_key not in {r.key for r in table.rows}:
+            c.fail("rows", f"行代码 '{row_key}' 不存在")
+    anchor = c.get("anchor", str)
+    anchor_row: str | None = None
+    anchor_col = anchor
+    if scope == "table":
+        if "." not in anchor:
+            c.fail("anchor", "表级规则的定位单元格须写成 行代码.列代码")
+        anchor_row, anchor_col = anchor.split(".", 1)
+        if anchor_row not in {r.key for r in table.rows}:
+            c.fail("anchor", f"行代码 '{anchor_row}' 不存在")
+    if anchor_col not in table.column_keys:
+        c.fail("anchor", f"列代码 '{anchor_col}' 不存在")
+    names = set(table.column_keys) | set(ROW_NAMES) if scope == "row" else set()
+
+    def check(formula: Formula) -> None:
+        _check_formula_refs(formula, table, names)
+
+    spec = RuleSpec(
+        id=rule_id, severity=c.get("severity", str, choices=SEVERITIES), table=table_key, scope=scope,
+        expr=_formula(c, "assert", c.get("assert", str), check), message=c.get("message", str),
+        anchor_column=anchor_col, anchor_row=anchor_row, rows=rows,
+        when=_formula(c, "when", w, check) if (w := c.get("when", str, None)) else None)
+    c.finish()
+    return spec
+
+
+def load_form_text(text: str, file: str, reference: ReferenceData) -> FormSpec:
+    """Parse and check one definition given as text; ``file`` names it in errors."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第{mark.line + 1}行第{mark.column + 1}列" if mark else ""
+        raise FormDefinitionError(file, "", f"YAML 格式错误 {where}：{getattr(exc, 'problem', exc)}") from None
+    c = _Checker(file, "", data)
+    raw_tables = _list(c, "tables")
+    if not raw_tables:
+        c.fail("tables", "至少需要一张表")
+    tables: dict[str, TableSpec] = {}
+    for i, raw in enumerate(raw_tables):
+        table = _table(file, f"tables[{i}]", raw, reference)
+        if table.key in tables:
+            c.fail(f"tables[{i}].key", f"表代码 '{table.key}' 重复")
+        tables[table.key] = table
+    rules = []
+    seen: set[str] = set()
+    for i, raw in enumerate(_list(c, "rules", [])):
+        rule = _rule(file, f"rules[{i}]", raw, tables)
+        if rule.id in seen:
+            c.fail(f"rules[{i}].id", f"规则编号 '{rule.id}' 重复")
+        seen.add(rule.id)
+        rules.append(rule)
+    version = c.get("version", int)
+    if version < 1:
+        c.fail("version", "版本号须为正整数")
+    form = FormSpec(
+        key=c.key(), code=c.get("code", str), name=c.get("name", str), authority=c.get("authority", str),
+        approval_authority=c.get("approval_authority", str, ""), approval_no=c.get("approval_no", str, ""),
+        valid_until=str(c.get("valid_until", (str, int))), period_type=c.get("period_type", str, choices=PERIOD_TYPES),
+        version=version, tables=tuple(tables.values()), rules=tuple(rules),
+        notes=tuple(str(n) for n in _list(c, "notes", [])), order=c.get("order", int, 100), source_file=file)
+    c.finish()
+    return form
+
+
+def load_form_file(path: Path, reference: ReferenceData) -> FormSpec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormDefinitionError(path.name, "", f"无法读取（{exc}）") from None
+    return load_form_text(text, path.name, reference)

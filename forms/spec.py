@@ -1,0 +1,162 @@
+"""Checked, immutable form specifications: what the loader produces and everything else reads.
+
+A form file (YAML) becomes plain dicts, is checked key by key (``forms.loader``), and only
+then becomes these objects. Nothing downstream has to re-check a spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+SEVERITIES = ("错误", "警告", "提示")
+PERIOD_TYPES = ("年报", "季报", "月报")
+COLUMN_TYPES = ("number", "integer", "percent", "text", "choice", "date", "uscc")
+NUMERIC_TYPES = ("number", "integer", "percent")
+TABLE_KINDS = ("grid", "list")
+
+# Column letters of Chinese statistical tables: 甲 乙 丙 for the descriptive columns.
+DESCRIPTIVE_LETTERS = ("甲", "乙", "丙")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One data column. ``formula`` makes every cell of the column computed (read-only)."""
+
+    key: str
+    label: str
+    type: str = "number"
+    unit: str = ""
+    decimals: int | None = None
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    formula: str | None = None
+    choices: tuple[str, ...] = ()
+    note: str = ""
+    width: int = 12
+    number: int = 0  # printed column number 1, 2, 3 …
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in NUMERIC_TYPES
+
+    @property
+    def computed(self) -> bool:
+        return self.formula is not None
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """One named row of a fixed grid (e.g. a fuel).
+
+    ``formulas`` override or add computed cells for this row; ``blocked`` cells do not apply
+    (printed as "—"); ``energy`` ties the row to the coefficient table.
+    """
+
+    key: str
+    label: str
+    code: str = ""
+    unit: str = ""
+    kind: str = "item"  # item | total
+    indent: int = 0
+    energy: str | None = None
+    formulas: dict[str, str] = field(default_factory=dict)
+    blocked: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    limits: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def is_total(self) -> bool:
+        return self.kind == "total"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A declared check. ``scope`` row: evaluated on each item row (optionally only ``rows``);
+    scope table: evaluated once, anchored at ``anchor`` (row key, column key)."""
+
+    id: str
+    severity: str
+    table: str
+    scope: str
+    expr: str
+    message: str
+    anchor_column: str
+    anchor_row: str | None = None
+    rows: tuple[str, ...] = ()
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    key: str
+    title: str
+    kind: str
+    columns: tuple[ColumnSpec, ...]
+    rows: tuple[RowSpec, ...] = ()
+    row_label: str = "指标名称"
+    max_rows: int = 5000
+
+    def column(self, key: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+    def row(self, key: str) -> RowSpec:
+        for row in self.rows:
+            if row.key == key:
+                return row
+        raise KeyError(key)
+
+    @property
+    def column_keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.columns)
+
+    @property
+    def item_rows(self) -> tuple[RowSpec, ...]:
+        return tuple(r for r in self.rows if not r.is_total)
+
+    def cell_formula(self, row: RowSpec | None, col: ColumnSpec) -> str | None:
+        """The formula of one cell: the row's override first, then the column's."""
+        if row is not None and col.key in row.formulas:
+            return row.formulas[col.key]
+        if row is not None and row.is_total:
+            return None  # a total row computes only what it declares itself
+        return col.formula
+
+    def is_blocked(self, row: RowSpec | None, col: ColumnSpec) -> bool:
+        if row is None:
+            return False
+        if col.key in row.blocked:
+            return True
+        # Total rows only hold what they compute.
+        return row.is_total and col.key not in row.formulas
+
+    def is_input(self, row: RowSpec | None, col: ColumnSpec) -> bool:
+        return not self.is_blocked(row, col) and self.cell_formula(row, col) is None
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A whole statistics form: the label block, its tables and its rules."""
+
+    key: str
+    code: str  # 表号
+    name: str  # 表名
+    authority: str  # 制定机关
+    approval_authority: str  # 批准(备案)机关
+    approval_no: str  # 批准(备案)文号
+    valid_until: str  # 有效期至
+    period_type: str  # 年报 / 季报 / 月报
+    version: int
+    tables: tuple[TableSpec, ...]
+    rules: tuple[RuleSpec, ...] = ()
+    notes: tuple[str, ...] = ()  # 说明 printed under the table
+    order: int = 100
+    source_file: str = ""
+
+    def table(self, key: str) -> TableSpec:
+        for table in self.tables:
+            if table.key == key:
+                return table
+        raise KeyError(key)
