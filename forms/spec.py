@@ -7,6 +7,7 @@ then becomes these objects. Nothing downstream has to re-check a spec.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 SEVERITIES = ("错误", "警告", "提示")
 PERIOD_TYPES = ("年报", "季报", "月报")
 COLUMN_TYPES = ("number", "integer", "percent", "text", "choice", "date", "uscc")

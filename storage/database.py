@@ -1,0 +1,346 @@
+"""The local SQLite file: townships, periods, reports, cell values with 说明, audit trail.
+
+Autosave by design: every edit is its own committed transaction (WAL, synchronous=FULL), so
+there is no Save button to forget and a crash loses nothing that was reported saved.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from storage.migrations import migrate
+
+__all__ = ["Store", "Township", "Report", "ReportData", "StorageError", "CellKey", "now_text"]
+
+CellKey = tuple[str, str, str]
+PROFILE_FIELDS = ("name", "stat_code", "unit_head", "stat_head", "filler", "phone", "note")
+
+
+class StorageError(RuntimeError):
+    """A database problem, worded for the user."""
+
+
+def now_text() -> str:
+    return _dt.datetime.now().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Township:
+    id: int
+    stat_code: str | None
+    mca_code: str | None
+    name: str
+    kind: str
+    is_demo: bool
+    unit_head: str = ""
+    stat_head: str = ""
+    filler: str = ""
+    phone: str = ""
+    note: str = ""
+
+    @property
+    def code_text(self) -> str:
+        return self.stat_code or "（统计代码待定）"
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    township_id: int
+    form_key: str
+    form_version: int
+    period: str
+    status: str
+    created_at: str
+    updated_at: str
+    validated_at: str | None
+    exported_at: str | None
+
+
+@dataclass
+class ReportData:
+    """Everything stored for one report: input values, 说明 notes and list-table row order."""
+
+    report: Report
+    values: dict[CellKey, Any] = field(default_factory=dict)
+    notes: dict[CellKey, str] = field(default_factory=dict)
+    list_rows: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def has_input(self) -> bool:
+        return any(v is not None for v in self.values.values())
+
+
+class Store:
+    """One open database file. Not thread-safe: one Store per thread."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) and migrate the database at ``path``."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), isolation_level=None, timeout=10, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 10000")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":  # e.g. a filesystem without shared memory: stay safe anyway
+                conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"无法打开数据库 {path}：{exc}（文件可能已损坏或不是本程序的数据库）") from None
+        except OSError as exc:
+            raise StorageError(f"无法创建数据库 {path}：{exc.strerror or exc}") from None
+        return cls(path, conn)
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    @contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        with self.db.atomic() as db:
+            yield db
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- settings (JSON values, never pickled objects) -------------------------------------
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.atomic():
+            self.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                              (key, json.dumps(value, ensure_ascii=False)))
+
+    # -- townships ---------------------------------------------------------------------------
+    @staticmethod
+    def _township(row: sqlite3.Row | tuple) -> Township:
+        (id_, stat_code, mca_code, name, kind, is_demo, unit_head, stat_head, filler, phone, note) = row
+        return Township(id_, stat_code, mca_code, name, kind, bool(is_demo), unit_head, stat_head, filler, phone, note)
+
+    _TOWNSHIP_COLUMNS = "id, stat_code, mca_code, name, kind, is_demo, unit_head, stat_head, filler, phone, note"
+
+    def add_township(self, name: str, stat_code: str | None = None, mca_code: str | None = None,
+                     kind: str = "", is_demo: bool = False, **profile: str) -> Township:
+        with self.atomic():
+            cur = self.conn.execute(
+                "INSERT INTO townships (stat_code, mca_code, name, kind, is_demo) VALUES (?, ?, ?, ?, ?)",
+                (stat_code or None, mca_code or None, name, kind, int(is_demo)))
+            township_id = cur.lastrowid
+            if profile:
+                self._update_profile(township_id, profile)
+        return self.township(township_id)
+
+    def townships(self) -> list[Township]:
+        rows = self.conn.execute(
+            f"SELECT {self._TOWNSHIP_COLUMNS} FROM townships ORDER BY is_demo DESC, stat_code IS NULL, stat_code, id")
+        return [self._township(r) for r in rows]
+
+    def township(self, township_id: int) -> Township:
+        row = self.conn.execute(f"SELECT {self._TOWNSHIP_COLUMNS} FROM townships WHERE id = ?",
+                                (township_id,)).fetchone()
+        if row is None:
+            raise StorageError(f"数据库中没有编号为 {township_id} 的镇街")
+        return self._township(row)
+
+    def find_township(self, text: str) -> Township | None:
+        """By 统计代码, 区划代码 or exact name."""
+        row = self.conn.execute(
+            f"SELECT {self._TOWNSHIP_COLUMNS} FROM townships WHERE stat_code = ? OR mca_code = ? OR name = ?"
+            " ORDER BY id LIMIT 1", (text, text, text)).fetchone()
+        return self._township(row) if row else None
+
+    def _update_profile(self, township_id: int, profile: dict[str, str]) -> None:
+        unknown = set(profile) - set(PROFILE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown profile fields {sorted(unknown)}")
+        for key, value in profile.items():
+            self.conn.execute(f"UPDATE townships SET {key} = ? WHERE id = ?", (value, township_id))
+
+    def update_profile(self, township_id: int, **profile: str) -> Township:
+        with self.atomic():
+            self._update_profile(township_id, profile)
+        return self.township(township_id)
+
+    # -- periods -----------------------------------------------------------------------------
+    def ensure_period(self, township_id: int, period: str) -> None:
+        with self.atomic():
+            self.conn.execute("INSERT OR IGNORE INTO periods (township_id, period) VALUES (?, ?)",
+                              (township_id, period))
+
+    def periods(self, township_id: int) -> list[str]:
+        rows = self.conn.execute("SELECT period FROM periods WHERE township_id = ? ORDER BY period DESC",
+                                 (township_id,))
+        return [r[0] for r in rows]
+
+    # -- reports -----------------------------------------------------------------------------
+    _REPORT_COLUMNS = ("id, township_id, form_key, form_version, period, status, created_at, updated_at, "
+                       "validated_at, exported_at")
+
+    def find_report(self, township_id: int, form_key: str, period: str) -> Report | None:
+        row = self.conn.execute(
+            f"SELECT {self._REPORT_COLUMNS} FROM reports WHERE township_id = ? AND form_key = ? AND period = ?",
+            (township_id, form_key, period)).fetchone()
+        return Report(*row) if row else None
+
+    def ensure_report(self, township_id: int, form_key: str, form_version: int, period: str) -> Report:
+        existing = self.find_report(township_id, form_key, period)
+        if existing:
+            return existing
+        stamp = now_text()
+        with self.atomic():
+            self.conn.execute("INSERT OR IGNORE INTO periods (township_id, period) VALUES (?, ?)",
+                              (township_id, period))
+            self.conn.execute(
+                "INSERT INTO reports (township_id, form_key, form_version, period, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (township_id, form_key, form_version, period, stamp, stamp))
+        report = self.find_report(township_id, form_key, period)
+        assert report is not None
+        return report
+
+    def get_report(self, report_id: int) -> Report:
+        row = self.conn.execute(f"SELECT {self._REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if row is None:
+            raise StorageError(f"数据库中没有编号为 {report_id} 的报表")
+        return Report(*row)
+
+    def reports_for(self, township_id: int, period: str) -> list[Report]:
+        rows = self.conn.execute(
+            f"SELECT {self._REPORT_COLUMNS} FROM reports WHERE township_id = ? AND period = ? ORDER BY id",
+            (township_id, period))
+        return [Report(*r) for r in rows]
+
+    def set_status(self, report_id: int, status: str, *, validated: bool = False, exported: bool = False,
+                   who: str = "") -> None:
+        """Record a status change (and when it was 审核'd / exported) with an audit row."""
+        report = self.get_report(report_id)
+        stamp = now_text()
+        with self.atomic():
+            self.conn.execute("UPDATE reports SET status = ? WHERE id = ?", (status, report_id))
+            if validated:
+                self.conn.execute("UPDATE reports SET validated_at = ? WHERE id = ?", (stamp, report_id))
+            if exported:
+                self.conn.execute("UPDATE reports SET exported_at = ? WHERE id = ?", (stamp, report_id))
+            if report.status != status:
+                self.conn.execute(
+                    "INSERT INTO audit (at, who, report_id, field, old, new) VALUES (?, ?, ?, 'status', ?, ?)",
+                    (stamp, who, report_id, report.status, status))
+
+    def load(self, report_id: int) -> ReportData:
+        data = ReportData(self.get_report(report_id))
+        for table, row, col, value, note in self.conn.execute(
+                "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,)):
+            if value is not None:
+                data.values[(table, row, col)] = value
+            if note:
+                data.notes[(table, row, col)] = note
+        for table, row in self.conn.execute(
+                "SELECT table_key, row_key FROM list_rows WHERE report_id = ? ORDER BY table_key, position",
+                (report_id,)):
+            data.list_rows.setdefault(table, []).append(row)
+        return data
+
+    # -- edits (each one transaction, each audited) --------------------------------------------
+    def _current(self, report_id: int, cell: CellKey) -> tuple[Any, str] | None:
+        return self.conn.execute(
+            "SELECT value, note FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ? AND col_key = ?",
+            (report_id, *cell)).fetchone()
+
+    def _write(self, report_id: int, cell: CellKey, field: str, new: Any, who: str, stamp: str,
+               reason: str = "") -> bool:
+        current = self._current(report_id, cell)
+        old_value, old_note = current if current else (None, "")
+        old = old_value if field == "value" else old_note
+        if field == "note":
+            new = (new or "").strip()
+        if old == new and type(old) is type(new):
+            return False
+        if current is None:
+            self.conn.execute(
+                "INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (report_id, *cell, new if field == "value" else None, new if field == "note" else "", stamp))
+        else:
+            self.conn.execute(
+                f"UPDATE cell_values SET {field} = ?, updated_at = ?"
+                " WHERE report_id = ? AND table_key = ? AND row_key = ? AND col_key = ?",
+                (new, stamp, report_id, *cell))
+        self.conn.execute(
+            "INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (stamp, who, report_id, *cell, field, old, new, reason))
+        return True
+
+    def set_values(self, report_id: int, changes: Iterable[tuple[CellKey, Any]], who: str, reason: str = "") -> int:
+        """Write many values in ONE transaction (a paste, an import); returns how many changed."""
+        stamp = now_text()
+        changed = 0
+        with self.atomic():
+            for cell, value in changes:
+                changed += self._write(report_id, cell, "value", value, who, stamp, reason)
+            if changed:
+                self.conn.execute("UPDATE reports SET updated_at = ? WHERE id = ?", (stamp, report_id))
+        return changed
+
+    def set_value(self, report_id: int, cell: CellKey, value: Any, who: str, reason: str = "") -> bool:
+        """Write one value, committed before this returns. True when it changed."""
+        return bool(self.set_values(report_id, [(cell, value)], who, reason))
+
+    def set_note(self, report_id: int, cell: CellKey, note: str, who: str) -> bool:
+        stamp = now_text()
+        with self.atomic():
+            changed = self._write(report_id, cell, "note", note, who, stamp)
+            if changed:
+                self.conn.execute("UPDATE reports SET updated_at = ? WHERE id = ?", (stamp, report_id))
+        return changed
+
+    def add_list_row(self, report_id: int, table_key: str, who: str) -> str:
+        """Append a row to a list table; its key is stable for the life of the report."""
+        with self.atomic():
+            n = self.conn.execute("SELECT COALESCE(MAX(CAST(substr(row_key, 2) AS INTEGER)), 0) + 1,"
+                                  " COALESCE(MAX(position), 0) + 1 FROM list_rows"
+                                  " WHERE report_id = ? AND table_key = ?", (report_id, table_key)).fetchone()
+            row_key = f"r{n[0]}"
+            self.conn.execute("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
+                              (report_id, table_key, row_key, n[1]))
+            self.conn.execute("INSERT INTO audit (at, who, report_id, table_key, row_key, field, new)"
+                              " VALUES (?, ?, ?, ?, ?, 'row', 'add')", (now_text(), who, report_id, table_key, row_key))
+        return row_key
+
+    def remove_list_row(self, report_id: int, table_key: str, row_key: str, who: str) -> None:
+        with self.atomic():
+            self.conn.execute("DELETE FROM list_rows WHERE report_id = ? AND table_key = ? AND row_key = ?",
+                              (report_id, table_key, row_key))
+            self.conn.execute("DELETE FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?",
+                              (report_id, table_key, row_key))
+            self.conn.execute("INSERT INTO audit (at, who, report_id, table_key, row_key, field, old)"
+                              " VALUES (?, ?, ?, ?, ?, 'row', 'remove')", (now_text(), who, report_id, table_key, row_key))
+
+    def audit(self, report_id: int, cell: CellKey | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT at, who, table_key, row_key, col_key, field, old, new, reason FROM audit WHERE report_id = ?"
+        args: tuple[Any, ...] = (report_id,)
+        if cell:
+            sql += " AND table_key = ? AND row_key = ? AND col_key = ?"
+            args += cell
+        keys = ("at", "who", "table", "row", "col", "field", "old", "new", "reason")
+        return [dict(zip(keys, r)) for r in self.conn.execute(sql + " ORDER BY id", args)]

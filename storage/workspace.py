@@ -1,0 +1,141 @@
+"""The core API every caller uses (window, headless commands, export, tests).
+
+Ties the form catalogue to the database: open a report, apply an edit (parse → store → audit),
+validate it and keep its status. No Qt here; the window calls this through ``ui.operations``.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forms.catalogue import FormCatalogue
+from forms.compute import ComputeContext
+from forms.periods import period_year
+from forms.spec import FormSpec
+from forms.validation import ValidationResult, validate_report
+from forms.values import ParsedValue, parse_input
+from storage.database import CellKey, Report, ReportData, Store, Township
+
+__all__ = ["Workspace", "EditResult", "STATUSES", "status_for"]
+
+# Report statuses, in the order a report moves through them.
+STATUSES = ("未填", "填报中", "有错误", "有警告", "已审核", "已导出")
+
+
+def status_for(data: ReportData, result: ValidationResult, audited: bool) -> str:
+    """The status a report has after an edit (audited=False) or after 审核 (audited=True)."""
+    if not data.has_input:
+        return "未填"
+    if result.count("错误"):
+        return "有错误"
+    if any(f.severity == "警告" and not f.explained for f in result.findings):
+        return "有警告"
+    return "已审核" if audited else "填报中"
+
+
+@dataclass(frozen=True)
+class EditResult:
+    parsed: ParsedValue
+    changed: bool
+
+
+class Workspace:
+    """One database plus the form catalogue, used by one thread."""
+
+    def __init__(self, store: Store, catalogue: FormCatalogue, user: str | None = None) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.user = user or _login_name()
+
+    @classmethod
+    def open(cls, path: str | Path, *, catalogue: FormCatalogue | None = None, demo: bool = True,
+             user: str | None = None) -> Workspace:
+        """Open or create the database; a new one gets the township catalogue and the demo."""
+        store = Store.open(path)
+        workspace = cls(store, catalogue or FormCatalogue.load(), user)
+        if not store.townships():
+            from storage.demo import create_demo
+            from storage.townships import seed_townships
+
+            seed_townships(store)
+            if demo:
+                create_demo(workspace)
+        return workspace
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- lookups -----------------------------------------------------------------------------
+    def townships(self) -> list[Township]:
+        return self.store.townships()
+
+    def form(self, form_key: str) -> FormSpec:
+        return self.catalogue.get(form_key)
+
+    def context(self, period: str) -> ComputeContext:
+        return ComputeContext(self.catalogue.reference, period_year(period))
+
+    def open_report(self, township_id: int, form_key: str, period: str) -> ReportData:
+        form = self.form(form_key)
+        report = self.store.ensure_report(township_id, form_key, form.version, period)
+        return self.store.load(report.id)
+
+    def find_report_data(self, township_id: int, form_key: str, period: str) -> ReportData | None:
+        report = self.store.find_report(township_id, form_key, period)
+        return self.store.load(report.id) if report else None
+
+    def validate(self, data: ReportData) -> ValidationResult:
+        form = self.form(data.report.form_key)
+        return validate_report(form, data.values, data.notes, data.list_rows, self.context(data.report.period))
+
+    def statuses(self, township_id: int, period: str) -> dict[str, str]:
+        """Status of every form of the catalogue for one township and period."""
+        found = {r.form_key: r.status for r in self.store.reports_for(township_id, period)}
+        return {f.key: found.get(f.key, "未填") for f in self.catalogue}
+
+    # -- edits -------------------------------------------------------------------------------
+    def edit(self, report_id: int, cell: CellKey, raw: Any, reason: str = "") -> EditResult:
+        """Parse what the user typed and store it at once (autosave), audited."""
+        report = self.store.get_report(report_id)
+        table = self.form(report.form_key).table(cell[0])
+        parsed = parse_input(table.column(cell[2]), raw)
+        changed = self.store.set_value(report_id, cell, parsed.value, self.user, reason)
+        return EditResult(parsed, changed)
+
+    def edit_many(self, report_id: int, cells: list[tuple[CellKey, Any]], reason: str = "") -> list[ParsedValue]:
+        """Several edits in one transaction (a paste, an import)."""
+        report = self.store.get_report(report_id)
+        form = self.form(report.form_key)
+        parsed = [parse_input(form.table(c[0]).column(c[2]), raw) for c, raw in cells]
+        self.store.set_values(report_id, [(c, p.value) for (c, _), p in zip(cells, parsed)], self.user, reason)
+        return parsed
+
+    def set_note(self, report_id: int, cell: CellKey, note: str) -> bool:
+        return self.store.set_note(report_id, cell, note, self.user)
+
+    def refresh_status(self, report_id: int, *, audited: bool = False) -> tuple[str, ValidationResult]:
+        """Re-validate one report and store its status; 审核 (audited=True) can make it 已审核."""
+        data = self.store.load(report_id)
+        result = self.validate(data)
+        status = status_for(data, result, audited)
+        self.store.set_status(report_id, status, validated=audited, who=self.user)
+        return status, result
+
+    def mark_exported(self, report_id: int) -> None:
+        self.store.set_status(report_id, "已导出", exported=True, who=self.user)
+
+    def update_profile(self, township_id: int, **profile: str) -> Township:
+        return self.store.update_profile(township_id, **profile)
+
+    def report(self, report_id: int) -> Report:
+        return self.store.get_report(report_id)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name on some Windows setups
+        return "本机用户"

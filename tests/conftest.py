@@ -1,0 +1,43 @@
+"""Test set-up: Qt offscreen before any Qt import; a fresh database file per test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import pytest  # noqa: E402
+
+from forms.catalogue import FormCatalogue  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> FormCatalogue:
+    return FormCatalogue.load()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "test.sqlite"
+
+
+@pytest.fixture
+def workspace(db_path: Path, catalogue: FormCatalogue):
+    """A fresh real SQLite file with the township catalogue and the demo township."""
+    from storage.workspace import Workspace
+
+    ws = Workspace.open(db_path, catalogue=catalogue, user="测试员")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def demo_township(workspace):
+    return next(t for t in workspace.townships() if t.is_demo)
