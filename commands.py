@@ -1,0 +1,136 @@
+"""Headless commands (validate, export) for scripts, tests and the district.
+
+Exit codes: 0 success; 1 the data has 错误 (validate) or the export was refused; 2 bad
+arguments, a missing or unreadable database, or a file that could not be written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from forms.loader import FormDefinitionError
+from forms.periods import PeriodError, parse_period, period_label, period_type_of
+from forms.reference import ReferenceError
+
+if TYPE_CHECKING:
+    from storage.database import Township
+    from storage.workspace import Workspace
+
+__all__ = ["run", "CommandError", "EXIT_OK", "EXIT_FINDINGS", "EXIT_FAILED"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+
+
+class CommandError(RuntimeError):
+    """A problem with the arguments or the files, worded for the user."""
+
+
+def _open(db: Path) -> Workspace:
+    from storage.database import StorageError
+    from storage.workspace import Workspace
+
+    if not db.is_file():
+        raise CommandError(f"数据库文件不存在：{db}")
+    try:
+        return Workspace.open(db, demo=False)
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _township(ws: Workspace, text: str | None, period: str) -> Township:
+    if text:
+        found = ws.store.find_township(text.strip())
+        if found is None:
+            raise CommandError(f"数据库中没有镇街 '{text}'（可写统计代码或名称）")
+        return found
+    with_data = [t for t in ws.townships()
+                 if any(ws.store.load(r.id).has_input for r in ws.store.reports_for(t.id, period))]
+    if len(with_data) == 1:
+        return with_data[0]
+    if not with_data:
+        raise CommandError(f"数据库中没有任何镇街的 {period_label(period)} 数据")
+    names = "、".join(f"{t.name}（{t.stat_code or t.mca_code or t.id}）" for t in with_data)
+    raise CommandError(f"数据库中有多个镇街的 {period_label(period)} 数据，请用 --township 指定：{names}")
+
+
+def _form_keys(ws: Workspace, period: str, forms: list[str] | None) -> list[str]:
+    kind = period_type_of(period)
+    if forms:
+        for key in forms:
+            try:
+                ws.form(key)
+            except KeyError:
+                known = "、".join(f.key for f in ws.catalogue)
+                raise CommandError(f"没有表式 '{key}'（可选：{known}）") from None
+        return list(forms)
+    keys = [f.key for f in ws.catalogue if f.period_type == kind]
+    if not keys:
+        raise CommandError(f"没有{kind}类型的表式，报告期 {period} 与表式不符")
+    return keys
+
+
+def validate(ws: Workspace, period: str, township: str | None, forms: list[str] | None) -> int:
+    """审核 every form of one township and period; print findings; 1 when 错误 remain."""
+    town = _township(ws, township, period)
+    print(f"审核：{town.name}（{town.code_text}）{period_label(period)}")
+    total = {"错误": 0, "警告": 0, "提示": 0}
+    for key in _form_keys(ws, period, forms):
+        form = ws.form(key)
+        data = ws.find_report_data(town.id, key, period)
+        if data is None or not data.has_input:
+            print(f"\n《{form.name}》（{form.code}）：未填报")
+            continue
+        status, result = ws.refresh_status(data.report.id, audited=True)
+        counts = {s: result.count(s) for s in total}
+        for s in total:
+            total[s] += counts[s]
+        print(f"\n《{form.name}》（{form.code}）：{status}，错误{counts['错误']}条，警告{counts['警告']}条，提示{counts['提示']}条")
+        for f in result.findings:
+            extra = ""
+            if f.severity == "警告":
+                extra = "（已说明）" if f.explained else "（缺少说明）"
+            print(f"  [{f.severity}] {f.rule_id} {f.message}{extra}")
+    print(f"\n合计：错误{total['错误']}条，警告{total['警告']}条，提示{total['提示']}条")
+    return EXIT_FINDINGS if total["错误"] else EXIT_OK
+
+
+def export(ws: Workspace, period: str, township: str | None, forms: list[str] | None, out: Path) -> int:
+    from export.errors import ExportError
+    from export.submission import ExportBlocked, export_submission
+
+    town = _township(ws, township, period)
+    keys = _form_keys(ws, period, forms)
+    if out.suffix.lower() != ".xlsx":
+        raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
+    try:
+        result = export_submission(ws, town.id, period, out, form_keys=keys)
+    except ExportBlocked as exc:
+        print(f"拒绝导出：{exc}")
+        return EXIT_FINDINGS
+    except ExportError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"已导出：{result.path}")
+    print(f"镇街：{town.name}；报告期：{period_label(period)}；表式：{'、'.join(result.form_keys)}")
+    print(f"校验码 SHA-256：{result.sha256}")
+    return EXIT_OK
+
+
+def run(command: str, *, db: Path, period: str, township: str | None = None, forms: list[str] | None = None,
+        out: Path | None = None) -> int:
+    """Run one headless command; errors are printed in Chinese and mapped to exit codes."""
+    import sys
+
+    try:
+        period = parse_period(period)
+        ws = _open(db)
+        try:
+            if command == "validate":
+                return validate(ws, period, township, forms)
+            assert out is not None
+            return export(ws, period, township, forms, out)
+        finally:
+            ws.close()
+    except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_FAILED

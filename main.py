@@ -1,0 +1,87 @@
+"""永川区节能减排统计填报客户端 — entry point.
+
+Only parses arguments, then starts the window or one headless command (see ``commands``):
+
+    python main.py                         open the window (demo database on first run)
+    python main.py validate --db D --period P [--township T]
+    python main.py export   --db D --period P --out F.xlsx [--township T]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+USAGE = """用法：
+  python main.py [--db 数据库文件]                       打开填报窗口
+  python main.py validate --db 数据库 --period 报告期 [--township 镇街]
+  python main.py export   --db 数据库 --period 报告期 --out 输出.xlsx [--township 镇街]
+  python main.py --version
+
+报告期写作 2025（年报）、2025Q3（季报）或 2025M09（月报）；
+镇街可写统计代码或名称，数据库中只有一个镇街有该期数据时可省略。"""
+
+EXIT_USAGE = 2
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with its complaints in Chinese and our own usage text."""
+
+    def format_usage(self) -> str:
+        return USAGE + "\n"
+
+    def format_help(self) -> str:
+        return USAGE + "\n"
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        translations = {
+            "the following arguments are required": "缺少必需的参数",
+            "unrecognized arguments": "无法识别的参数",
+            "expected one argument": "需要一个参数值",
+            "invalid choice": "无效的命令",
+        }
+        for english, chinese in translations.items():
+            message = message.replace(english, chinese)
+        sys.stderr.write(f"参数错误：{message}\n\n{USAGE}\n")
+        sys.exit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ChineseArgumentParser(prog="main.py", add_help=True)
+    parser.add_argument("--db", type=Path, help="数据库文件")
+    parser.add_argument("--version", action="store_true", help="显示版本")
+    sub = parser.add_subparsers(dest="command", parser_class=ChineseArgumentParser)
+    for name in ("validate", "export"):
+        cmd = sub.add_parser(name)
+        cmd.add_argument("--db", type=Path, required=True, dest="cmd_db")
+        cmd.add_argument("--period", required=True)
+        cmd.add_argument("--township")
+        cmd.add_argument("--form", action="append", dest="forms")
+        if name == "export":
+            cmd.add_argument("--out", type=Path, required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    args = build_parser().parse_args(argv)
+    if args.version:
+        from version import APP_NAME, VERSION
+
+        print(f"{APP_NAME} {VERSION}")
+        return 0
+    if args.command is None:
+        from ui.app import run_gui
+
+        return run_gui(args.db)
+    import commands
+
+    return commands.run(args.command, db=args.cmd_db, period=args.period, township=args.township,
+                        forms=args.forms, out=getattr(args, "out", None))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

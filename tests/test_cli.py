@@ -1,0 +1,94 @@
+"""Headless commands through a real subprocess: `python main.py validate|export …`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from storage.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+                          encoding="utf-8", cwd=cwd, env=env, timeout=120)
+
+
+@pytest.fixture
+def demo_db(workspace: Workspace, db_path: Path) -> Path:
+    workspace.close()  # the subprocess opens the same real file
+    return db_path
+
+
+def test_version() -> None:
+    out = run("--version")
+    assert out.returncode == 0 and "节能减排" in out.stdout
+
+
+def test_validate_clean_period_exits_zero(demo_db: Path) -> None:
+    out = run("validate", "--db", str(demo_db), "--period", "2025")
+    assert out.returncode == 0, out.stderr
+    assert "演示镇" in out.stdout and "2025年" in out.stdout
+    assert "《镇街能源消费统计表》" in out.stdout
+    assert "错误0条" in out.stdout
+
+
+def test_validate_with_errors_exits_one(demo_db: Path, catalogue) -> None:
+    ws = Workspace.open(demo_db, catalogue=catalogue)
+    town = next(t for t in ws.townships() if t.is_demo)
+    data = ws.find_report_data(town.id, "energy_consumption", "2025")
+    ws.edit(data.report.id, ("energy", "diesel", "consumption"), "-5")
+    ws.close()
+    out = run("validate", "--db", str(demo_db), "--period", "2025", "--township", "500118999000")
+    assert out.returncode == 1
+    assert "[错误]" in out.stdout and "柴油 / 消费量：数值须≥0" in out.stdout
+
+
+def test_bad_arguments_are_explained_in_chinese(demo_db: Path, tmp_path: Path) -> None:
+    out = run("validate", "--db", str(demo_db))
+    assert out.returncode == 2 and "参数错误" in out.stderr and "缺少必需的参数" in out.stderr
+    out = run("validate", "--db", str(demo_db), "--period", "25年")
+    assert out.returncode == 2 and "报告期 '25年' 格式不正确" in out.stderr
+    out = run("validate", "--db", str(tmp_path / "nope.sqlite"), "--period", "2025")
+    assert out.returncode == 2 and "数据库文件不存在" in out.stderr
+    assert not (tmp_path / "nope.sqlite").exists()
+    out = run("validate", "--db", str(demo_db), "--period", "2025", "--township", "火星镇")
+    assert out.returncode == 2 and "没有镇街 '火星镇'" in out.stderr
+    out = run("frobnicate")
+    assert out.returncode == 2 and "参数错误" in out.stderr
+
+
+def test_export_writes_workbook(demo_db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "演示镇_2025.xlsx"
+    target.parent.mkdir()
+    out = run("export", "--db", str(demo_db), "--period", "2025", "--out", str(target))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "已导出" in out.stdout and "SHA-256" in out.stdout
+    wb = load_workbook(target)
+    meta = wb["_meta"]
+    assert meta.sheet_state == "hidden"
+    values = {row[0].value: row[1].value for row in meta.iter_rows(min_row=1, max_col=2)}
+    assert values["period"] == "2025"
+    assert values["township_stat_code"] == "500118999000"
+    assert len(values["sha256"]) == 64
+
+
+def test_export_refused_on_errors_writes_nothing(demo_db: Path, tmp_path: Path, catalogue) -> None:
+    ws = Workspace.open(demo_db, catalogue=catalogue)
+    town = next(t for t in ws.townships() if t.is_demo)
+    data = ws.find_report_data(town.id, "energy_consumption", "2025")
+    ws.edit(data.report.id, ("energy", "coke", "consumption"), "abc")
+    ws.close()
+    target = tmp_path / "refused.xlsx"
+    out = run("export", "--db", str(demo_db), "--period", "2025", "--out", str(target))
+    assert out.returncode == 1
+    assert "拒绝导出" in out.stdout and "焦炭" in out.stdout
+    assert not target.exists()
+    assert not list(tmp_path.glob("*.tmp"))
