@@ -1,13 +1,11 @@
-# The two commands of the README. Both set up everything they need on a fresh Debian/Ubuntu.
+# Shortcuts; the README's two commands are ./run.sh and ./test.sh (no make needed).
 .PHONY: run test lint screenshot build
 
 run:
-	./bootstrap.sh
 	./run.sh
 
 test:
-	./bootstrap.sh
-	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
+	./test.sh
 
 lint:
 	.venv/bin/ruff check .
