@@ -1,0 +1,94 @@
+"""All-or-nothing file writes: a half-written submission must never exist under its final name.
+
+Township staff export to USB sticks that get pulled out and to folders that fill up. The file is
+written to a temporary name in the same folder, flushed to disk and only then renamed onto the
+final name (``os.replace`` is atomic on the same filesystem), so the final name holds either the
+previous file or the complete new one.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from export.errors import ExportError
+
+__all__ = ["atomic_write", "describe_os_error"]
+
+_REASONS = {
+    errno.ENOSPC: "磁盘已满或 U盘已拔出",
+    errno.EROFS: "磁盘或 U盘为只读（写保护）",
+    errno.ENOENT: "文件夹不存在（U盘是否已拔出？）",
+    errno.EIO: "读写出错，U盘可能已拔出或损坏",
+    errno.ENAMETOOLONG: "文件名或路径过长",
+    errno.EISDIR: "该名称是一个文件夹",
+}
+for _name, _reason in (("EDQUOT", "磁盘空间配额已满"), ("ENODEV", "设备不存在，U盘可能已拔出"),
+                       ("ENXIO", "设备不存在，U盘可能已拔出")):
+    if hasattr(errno, _name):
+        _REASONS[getattr(errno, _name)] = _reason
+
+
+def describe_os_error(exc: BaseException) -> str:
+    """A Chinese reason for a failed write, with the system's own text in brackets."""
+    if isinstance(exc, PermissionError):
+        reason = "没有写入权限（文件夹只读，或同名文件正被 Excel 等程序打开）"
+    elif isinstance(exc, IsADirectoryError):
+        reason = _REASONS[errno.EISDIR]
+    elif isinstance(exc, OSError):
+        reason = _REASONS.get(exc.errno or 0, "磁盘或 U盘读写失败")
+    else:
+        reason = "生成文件内容时出错"
+    detail = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+    return f"{reason}（{detail}）"
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX only; Windows cannot open folders)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write ``path`` through ``write(fh)`` so that it is complete or not there at all.
+
+    On any failure the temporary file is removed, an older file of the same name is left as it
+    was, and ExportError names the path and the reason.
+    """
+    path = Path(path)
+    folder = path.parent
+    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(tmp, flags, 0o666)
+    except OSError as exc:
+        raise ExportError(f"无法写入文件 {path}：{describe_os_error(exc)}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, ExportError) or not isinstance(exc, Exception):
+            raise  # already worded, or KeyboardInterrupt and the like
+        raise ExportError(f"无法写入文件 {path}：{describe_os_error(exc)}") from exc
+    _fsync_folder(folder)

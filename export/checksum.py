@@ -1,0 +1,96 @@
+"""The value checksum of a submission: a canonical text of every exported value and 说明, hashed.
+
+The district's import recomputes it from the workbook (values read from the cells listed in the
+hidden ``_cells`` sheet, 说明 from that sheet's ``note`` column) and compares it with ``sha256``
+in the hidden ``_meta`` sheet; a mismatch means the figures were changed after export.
+
+Format (version 1), UTF-8 bytes:
+
+* line 1: ``["jnjp-values",1]``
+* then one line per cell that has a value or a 说明, sorted by
+  (form_key, table_key, row_key, col_key) as plain string comparison::
+
+      [form_key,form_version,table_key,row_key,col_key,kind,text,note]
+
+  - ``kind`` ``"n"`` for a number, ``"s"`` for text, ``""`` for no value (a 说明 on a blank cell);
+  - ``text``: an integer (or a float with an integral value, so 3.0 and 3 are the same) as
+    decimal digits with an optional ``-``; any other float as Python ``repr(float(x))``
+    (shortest round-trip form, e.g. ``12085.956``, ``1e-07``); text as it is; ``""`` for none;
+  - ``note``: the 说明 as it is, ``""`` for none;
+  - an empty string value counts as no value; a cell with neither value nor 说明 has no line;
+  - ``form_version`` is an integer; booleans are not values.
+* each line is ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` followed by ``\\n``.
+
+``values_checksum`` is the lower-case hex SHA-256 of those bytes. Numbers must be read back
+as numbers (openpyxl gives int or float), never as their displayed text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+__all__ = ["ChecksumEntry", "canonical_bytes", "values_checksum", "canonical_value", "CHECKSUM_FORMAT"]
+
+CHECKSUM_FORMAT = ("jnjp-values", 1)
+
+
+class ChecksumEntry(NamedTuple):
+    """One exported cell; a plain 7-tuple works just as well."""
+
+    form_key: str
+    form_version: int
+    table_key: str
+    row_key: str
+    col_key: str
+    value: Any
+    note: str | None
+
+
+def canonical_value(value: Any) -> tuple[str, str]:
+    """(kind, text) of one value; ("", "") for no value. Raises ValueError for what Excel cannot hold."""
+    if value is None or value == "":
+        return "", ""
+    if isinstance(value, bool):
+        raise ValueError(f"布尔值不是表格数值：{value!r}")
+    if isinstance(value, int):
+        return "n", str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"数值无效：{value!r}")
+        if value.is_integer():
+            return "n", str(int(value))
+        return "n", repr(float(value))
+    if isinstance(value, str):
+        return "s", value
+    raise ValueError(f"无法写入校验的值类型 {type(value).__name__}：{value!r}")
+
+
+def _line(item: Any) -> str:
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def canonical_bytes(entries: Iterable[tuple[str, int, str, str, str, Any, str | None]]) -> bytes:
+    """The canonical serialisation described in the module docstring."""
+    lines: list[tuple[tuple[str, str, str, str], str]] = []
+    seen: set[tuple[str, str, str, str]] = set()
+    for form_key, form_version, table_key, row_key, col_key, value, note in entries:
+        kind, text = canonical_value(value)
+        note_text = note or ""
+        if not kind and not note_text:
+            continue
+        key = (str(form_key), str(table_key), str(row_key), str(col_key))
+        if key in seen:
+            raise ValueError(f"单元格重复：{'/'.join(key)}")
+        seen.add(key)
+        lines.append((key, _line([key[0], int(form_version), key[1], key[2], key[3], kind, text, note_text])))
+    lines.sort(key=lambda pair: pair[0])
+    return (_line(list(CHECKSUM_FORMAT)) + "".join(text for _, text in lines)).encode("utf-8")
+
+
+def values_checksum(entries: Iterable[tuple[str, int, str, str, str, Any, str | None]]) -> str:
+    """Hex SHA-256 of ``canonical_bytes(entries)``."""
+    return hashlib.sha256(canonical_bytes(entries)).hexdigest()

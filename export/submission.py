@@ -1,0 +1,562 @@
+"""The submission workbook: one township, one period, every form, in the printed layout of
+Chinese statistical reports, refused while 审核 still has 错误 or unexplained 警告.
+
+Built only from the form specs (no hand-drawn template), so a new or changed form exports
+without touching this code. Layout of a form sheet (named by its 表号)::
+
+    row 1      表名 (merged, bold, larger)
+    rows 2-6   right: 表号 / 制定机关 / 批准(备案)机关 / 批准(备案)文号 / 有效期至
+    rows 5-6   left:  填报单位：… / 统计代码：…
+    row 7      报告期 (centred, e.g. "2025年")
+    per table  [table title, only when the form has several tables]
+               header row  (指标名称 | 计量单位 | 代码 | column labels with units)
+               letter row  (甲 | 乙 | 丙 | 1 | 2 | …)
+               body rows   (grid: label, unit, code, values; list: 序号, values)
+               one blank row between tables
+    then       blank row, "说明：" and the form's notes, blank row, the signature footer
+
+Sheet 审核说明 lists every exported 警告 with its 说明. Hidden ``_meta`` (row 1 ``key``/``value``,
+then one key per row) and ``_cells`` (row 1 = ``CELLS_HEADER``, then one row per non-blocked
+value cell: sheet, cell, form_key, table_key, row_key, col_key, form_version, kind
+input/computed, note) let the district's import read the file without guessing. ``sha256`` in
+``_meta`` is ``export.checksum.values_checksum`` over every value (read from the mapped cell)
+and 说明 (the ``note`` column) exactly as written; ``cell_count`` is how many cells it covers
+(those with a value or a 说明). Empty text reads back as an empty cell (None). Numbers are
+stored as openpyxl writes them (16 significant digits), so the checksum is taken after that
+rounding. Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.worksheet import Worksheet
+
+from export.atomic import atomic_write
+from export.checksum import canonical_value, values_checksum
+from export.errors import ExportError
+from forms.periods import PeriodError, period_label, period_type_of
+from forms.spec import DESCRIPTIVE_LETTERS, ColumnSpec, FormSpec, RowSpec, TableSpec
+from forms.validation import Finding, ValidationResult
+
+if TYPE_CHECKING:
+    from storage.database import ReportData, Township
+    from storage.workspace import Workspace
+
+__all__ = ["export_submission", "ExportResult", "ExportBlocked", "FORMAT", "FORMAT_VERSION",
+           "META_SHEET", "CELLS_SHEET", "NOTES_SHEET", "CELLS_HEADER", "BLOCKED_TEXT"]
+
+FORMAT = "jnjp-submission"
+FORMAT_VERSION = 1
+META_SHEET = "_meta"
+CELLS_SHEET = "_cells"
+NOTES_SHEET = "审核说明"
+CELLS_HEADER = ("sheet", "cell", "form_key", "table_key", "row_key", "col_key", "form_version", "kind", "note")
+BLOCKED_TEXT = "—"
+PENDING_APPROVAL = "（待填）"
+MAX_LISTED_FINDINGS = 10
+
+_FONT_NAME = "宋体"
+_TITLE_FONT = Font(name=_FONT_NAME, size=16, bold=True)
+_BOLD = Font(name=_FONT_NAME, size=10, bold=True)
+_PLAIN = Font(name=_FONT_NAME, size=10)
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center")
+_LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_RIGHT = Alignment(horizontal="right", vertical="center")
+_SHEET_NAME_BAD = set('[]:*?/\\')
+_RESERVED_SHEETS = {META_SHEET.lower(), CELLS_SHEET.lower(), NOTES_SHEET.lower(), "history"}
+_LANDSCAPE_WIDTH = 95  # total column width (characters) beyond which A4 portrait gets cramped
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written: the file, its value checksum, the forms in it and how many 警告 it carries."""
+
+    path: Path
+    sha256: str
+    form_keys: tuple[str, ...]
+    warning_count: int
+
+
+class ExportBlocked(ExportError):
+    """Export refused: forms not filled in, 错误 left, or 警告 without an acceptable 说明.
+
+    ``findings`` are the blocking findings, ``problems`` the other reasons (Chinese sentences).
+    """
+
+    def __init__(self, message: str, findings: list[Finding], problems: list[str]) -> None:
+        super().__init__(message)
+        self.findings = findings
+        self.problems = problems
+
+
+@dataclass
+class _Report:
+    form: FormSpec
+    data: ReportData
+    result: ValidationResult
+
+
+@dataclass
+class _Written:
+    """Everything recorded while writing the form sheets, for the checksum and the map."""
+
+    entries: list[tuple[str, int, str, str, str, Any, str | None]]
+    cells: list[tuple[Any, ...]]
+    addresses: dict[tuple[str, str, str, str], str]  # (form, table, row, col) → "Sheet!D12"
+
+
+# -- public entry point --------------------------------------------------------------------------
+
+def export_submission(workspace: Workspace, township_id: int, period: str, out_path: Path, *,
+                      form_keys: Sequence[str] | None = None, now: _dt.datetime | None = None) -> ExportResult:
+    """Validate, then write the submission workbook atomically and mark the reports 已导出.
+
+    Raises ExportBlocked (nothing written) while a form is unfilled, an 错误 remains or a 警告 has
+    no acceptable 说明; ExportError when the file cannot be written.
+    """
+    from storage.database import StorageError
+
+    now = now or _dt.datetime.now()
+    out_path = Path(out_path)
+    try:
+        township = workspace.store.township(township_id)
+    except StorageError as exc:
+        raise ExportError(str(exc)) from None
+    forms = _select_forms(workspace, period, form_keys)
+
+    reports: list[_Report] = []
+    problems: list[str] = []
+    blocking: list[Finding] = []
+    for form in forms:
+        data = workspace.find_report_data(township_id, form.key, period)
+        if data is None or not data.has_input:
+            problems.append(f"《{form.name}》尚未填报")
+            continue
+        result = workspace.validate(data)
+        blocking.extend(result.blocking)
+        reports.append(_Report(form, data, result))
+    if problems or blocking:
+        raise ExportBlocked(_blocked_message(problems, blocking), blocking, problems)
+
+    workbook, sha256 = _build_workbook(reports, township, period, now)
+    atomic_write(out_path, workbook.save)
+    try:
+        for report in reports:
+            workspace.mark_exported(report.data.report.id)
+    except StorageError as exc:
+        raise ExportError(f"文件已导出到 {out_path}，但无法在数据库中记录导出状态：{exc}") from None
+    warnings = sum(r.result.count("警告") for r in reports)
+    return ExportResult(out_path, sha256, tuple(r.form.key for r in reports), warnings)
+
+
+def _select_forms(workspace: Workspace, period: str, form_keys: Sequence[str] | None) -> list[FormSpec]:
+    try:
+        kind = period_type_of(period)
+    except PeriodError as exc:
+        raise ExportError(str(exc)) from None
+    if form_keys is None:
+        forms = [f for f in workspace.catalogue if f.period_type == kind]
+        if not forms:
+            raise ExportError(f"没有{kind}类型的表式，报告期 {period} 与表式不符")
+        return forms
+    forms = []
+    for key in form_keys:
+        try:
+            form = workspace.form(key)
+        except KeyError:
+            raise ExportError(f"没有表式 '{key}'") from None
+        if form.period_type != kind:
+            raise ExportError(f"《{form.name}》是{form.period_type}，与报告期 {period_label(period)}（{kind}）不符")
+        if form not in forms:
+            forms.append(form)
+    if not forms:
+        raise ExportError("没有选择要导出的表式")
+    return forms
+
+
+def _blocked_message(problems: list[str], findings: list[Finding]) -> str:
+    lines = ["无法导出，请先处理以下问题："]
+    lines += [f"· {p}" for p in problems]
+    if findings:
+        errors = sum(1 for f in findings if f.severity == "错误")
+        warnings = len(findings) - errors
+        lines.append(f"审核未通过：错误{errors}条须改正，警告{warnings}条须在单元格填写说明（不少于5个字，"
+                     "不能只写“无误”）：")
+        for i, f in enumerate(findings[:MAX_LISTED_FINDINGS], start=1):
+            extra = "（缺少说明）" if f.severity == "警告" else ""
+            lines.append(f"{i}. [{f.severity}] {f.message}{extra}")
+        if len(findings) > MAX_LISTED_FINDINGS:
+            lines.append(f"……另有{len(findings) - MAX_LISTED_FINDINGS}条未列出")
+        lines.append(f"共{len(findings)}条")
+    return "\n".join(lines)
+
+
+# -- values as Excel holds them --------------------------------------------------------------------
+
+def _clean_text(text: str) -> str:
+    """What a worksheet can hold: no control characters, at most 32767 characters."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:32767]
+
+
+def _as_written(value: Any) -> Any:
+    """The value exactly as it will read back from the file (openpyxl writes numbers as %.16g)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        text = f"{value:.16g}"
+        return float(text) if any(ch in text for ch in ".eE") else int(text)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        value = value.isoformat()[:10]
+    text = _clean_text(str(value))
+    return text or None
+
+
+def _number_format(col: ColumnSpec) -> str:
+    decimals = col.decimals if col.decimals is not None else (0 if col.type == "integer" else 2)
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    if col.type == "percent" and not col.unit:
+        fmt += '"%"'
+    return fmt
+
+
+def _put(cell: Cell, value: Any) -> None:
+    """Store a value; text is always literal text (never a formula, never an error code)."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value[:1] in ("=", "+", "-", "@"):
+            cell.quotePrefix = True  # and Excel keeps it text if someone edits it
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _lines_needed(text: str, width: float) -> int:
+    return max(1, math.ceil(_display_width(text) / max(width - 1, 1)))
+
+
+# -- workbook ------------------------------------------------------------------------------------------
+
+def _build_workbook(reports: list[_Report], township: Township, period: str,
+                    now: _dt.datetime) -> tuple[Workbook, str]:
+    from version import APP_NAME, VERSION
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    used_names: set[str] = set(_RESERVED_SHEETS)
+    written = _Written([], [], {})
+    for report in reports:
+        ws = wb.create_sheet(_sheet_name(report.form, used_names))
+        _FormSheet(ws, report, township, period, now, written).write()
+
+    sha256 = values_checksum(written.entries)
+    cell_count = sum(1 for *_, value, note in written.entries if canonical_value(value)[0] or note)
+    _notes_sheet(wb.create_sheet(NOTES_SHEET), reports, township, period, written)
+
+    meta = wb.create_sheet(META_SHEET)
+    rows: list[tuple[str, Any]] = [
+        ("format", FORMAT), ("format_version", FORMAT_VERSION), ("township_name", township.name),
+        ("township_stat_code", township.stat_code or ""), ("township_mca_code", township.mca_code or ""),
+        ("period", period), ("forms", ",".join(f"{r.form.key}@{r.form.version}" for r in reports)),
+        ("program_version", VERSION), ("export_time", now.isoformat(timespec="seconds")),
+        ("sha256", sha256), ("cell_count", cell_count)]
+    for values in [("key", "value"), *rows]:
+        meta.append([None] * len(values))
+        for i, v in enumerate(values, start=1):
+            _put(meta.cell(meta.max_row, i), v)
+    meta.column_dimensions["A"].width = 22
+    meta.column_dimensions["B"].width = 70
+
+    cells = wb.create_sheet(CELLS_SHEET)
+    for r, values in enumerate([CELLS_HEADER, *written.cells], start=1):
+        for i, v in enumerate(values, start=1):
+            if v is not None:
+                _put(cells.cell(r, i), v)
+    for sheet in (meta, cells):
+        sheet.sheet_state = "hidden"
+        sheet.protection.sheet = True
+
+    wb.active = 0
+    wb.security = WorkbookProtection(lockStructure=True)  # hidden sheets stay hidden
+    wb.properties.creator = f"{APP_NAME} {VERSION}"
+    wb.properties.title = f"{township.name} {period_label(period)} 节能减排统计报表"
+    wb.properties.created = now.replace(microsecond=0)
+    return wb, sha256
+
+
+def _sheet_name(form: FormSpec, used: set[str]) -> str:
+    """The 表号 made a legal, unique Excel sheet name (≤31 characters, no []:*?/\\)."""
+    base = "".join("_" if ch in _SHEET_NAME_BAD else ch for ch in form.code).strip().strip("'")[:31]
+    base = base or form.key[:31]
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f"_{n}"
+        name, n = base[:31 - len(suffix)] + suffix, n + 1
+    used.add(name.lower())
+    return name
+
+
+def _print_setup(ws: Worksheet, last_col: int, last_row: int, title_rows: str | None) -> None:
+    total = sum(ws.column_dimensions[get_column_letter(c)].width or 9 for c in range(1, last_col + 1))
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if total > _LANDSCAPE_WIDTH else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_area = f"A1:{get_column_letter(last_col)}{max(last_row, 1)}"
+    ws.protection.sheet = True
+
+
+class _FormSheet:
+    """Writes one form onto one worksheet, recording where every value went."""
+
+    def __init__(self, ws: Worksheet, report: _Report, township: Township, period: str,
+                 now: _dt.datetime, written: _Written) -> None:
+        self.ws, self.report, self.township, self.period, self.now = ws, report, township, period, now
+        self.form = report.form
+        self.written = written
+        self.ncols = max(max(self._table_width(t) for t in self.form.tables), 2)
+        self.row = 1
+
+    @staticmethod
+    def _table_width(table: TableSpec) -> int:
+        return (len(DESCRIPTIVE_LETTERS) if table.kind == "grid" else 1) + len(table.columns)
+
+    def _merged(self, row: int, first: int, last: int, value: Any, font: Font = _PLAIN,
+                alignment: Alignment = _LEFT) -> Cell:
+        cell = self.ws.cell(row, first)
+        _put(cell, value)
+        cell.font, cell.alignment = font, alignment
+        if last > first:
+            self.ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+        return cell
+
+    def write(self) -> None:
+        self._column_widths()
+        self._heading()
+        title_rows = None
+        for i, table in enumerate(self.form.tables):
+            if i:
+                self.row += 1
+            header = self._table(table, titled=len(self.form.tables) > 1)
+            title_rows = title_rows or f"{header}:{header + 1}"
+        self._notes_and_footer()
+        _print_setup(self.ws, self.ncols, self.row - 1, title_rows)
+
+    # layout pieces ---------------------------------------------------------------------------------
+    def _column_widths(self) -> None:
+        widths = [8.0] * (self.ncols + 1)
+        for table in self.form.tables:
+            if table.kind == "grid":
+                label = max(_display_width(r.label) + 2 * r.indent for r in table.rows)
+                widths[1] = max(widths[1], label + 3, _display_width(table.row_label) + 3, 12)
+                widths[2] = max(widths[2], max(_display_width(r.unit) for r in table.rows) + 3, 10)
+                widths[3] = max(widths[3], 6)
+                first = 4
+            else:
+                widths[1] = max(widths[1], 6)
+                first = 2
+            for j, col in enumerate(table.columns):
+                widths[first + j] = max(widths[first + j], col.width, 8)
+        for c in range(1, self.ncols + 1):
+            self.ws.column_dimensions[get_column_letter(c)].width = widths[c]
+
+    def _heading(self) -> None:
+        form, ws, last = self.form, self.ws, self.ncols
+        self._merged(1, 1, last, form.name, _TITLE_FONT, _CENTER)
+        ws.row_dimensions[1].height = 32
+        right = max(1, last // 2 - 1) if last >= 6 else max(1, last // 2)
+        split = last - right + 1  # first column of the label block
+        labels = [f"表　　号：{form.code}", f"制定机关：{form.authority}",
+                  f"批准(备案)机关：{form.approval_authority or PENDING_APPROVAL}",
+                  f"批准(备案)文号：{form.approval_no or PENDING_APPROVAL}",
+                  f"有效期至：{form.valid_until}"]
+        for i, text in enumerate(labels):
+            self._merged(2 + i, split, last, text)
+        self._merged(5, 1, split - 1, f"填报单位：{self.township.name}")
+        self._merged(6, 1, split - 1, f"统计代码：{self.township.stat_code or '（统计代码待定）'}")
+        self._merged(7, 1, last, period_label(self.period), _BOLD, _CENTER)
+        self.row = 8
+
+    def _table(self, table: TableSpec, titled: bool) -> int:
+        ws = self.ws
+        if titled and table.title:
+            self._merged(self.row, 1, self.ncols, table.title, _BOLD)
+            self.row += 1
+        header_row = self.row
+        if table.kind == "grid":
+            heads = [table.row_label, "计量单位", "代码"]
+            letters = list(DESCRIPTIVE_LETTERS)
+        else:
+            heads, letters = ["序号"], [DESCRIPTIVE_LETTERS[0]]
+        heads += [f"{c.label}（{c.unit}）" if c.unit else c.label for c in table.columns]
+        letters += [str(c.number) for c in table.columns]
+        lines = 1
+        for i, (head, letter) in enumerate(zip(heads, letters), start=1):
+            for r, text, font in ((header_row, head, _BOLD), (header_row + 1, letter, _PLAIN)):
+                cell = ws.cell(r, i)
+                _put(cell, text)
+                cell.font, cell.alignment, cell.border = font, _CENTER, _BORDER
+            lines = max(lines, _lines_needed(head, ws.column_dimensions[get_column_letter(i)].width))
+        ws.row_dimensions[header_row].height = 15 * lines + 6
+        self.row = header_row + 2
+        if self.ws.freeze_panes is None:
+            self.ws.freeze_panes = ws.cell(self.row, len(letters) - len(table.columns) + 1).coordinate
+        if table.kind == "grid":
+            for spec in table.rows:
+                self._grid_row(table, spec)
+        else:
+            for n, row_key in enumerate(self.report.result.computed.list_rows.get(table.key, []), start=1):
+                self._list_row(table, row_key, n)
+        return header_row
+
+    def _grid_row(self, table: TableSpec, spec: RowSpec) -> None:
+        ws, r = self.ws, self.row
+        font = _BOLD if spec.is_total else _PLAIN
+        for i, (text, align) in enumerate(((spec.label, Alignment(horizontal="left", vertical="center",
+                                                                  indent=spec.indent)),
+                                           (spec.unit, _CENTER), (spec.code, _CENTER)), start=1):
+            cell = ws.cell(r, i)
+            _put(cell, text or None)
+            cell.font, cell.alignment, cell.border = font, align, _BORDER
+        for j, col in enumerate(table.columns):
+            cell = ws.cell(r, len(DESCRIPTIVE_LETTERS) + 1 + j)
+            cell.border, cell.font = _BORDER, font
+            if table.is_blocked(spec, col):
+                _put(cell, BLOCKED_TEXT)
+                cell.alignment = _CENTER
+                continue
+            self._value(cell, table, spec.key, col, table.is_input(spec, col))
+        self.row += 1
+
+    def _list_row(self, table: TableSpec, row_key: str, number: int) -> None:
+        ws, r = self.ws, self.row
+        cell = ws.cell(r, 1)
+        _put(cell, number)
+        cell.font, cell.alignment, cell.border = _PLAIN, _CENTER, _BORDER
+        for j, col in enumerate(table.columns):
+            cell = ws.cell(r, 2 + j)
+            cell.border, cell.font = _BORDER, _PLAIN
+            self._value(cell, table, row_key, col, table.cell_formula(None, col) is None)
+        self.row += 1
+
+    def _value(self, cell: Cell, table: TableSpec, row_key: str, col: ColumnSpec, is_input: bool) -> None:
+        form, report = self.form, self.report
+        value = _as_written(report.result.computed.get(table.key, row_key, col.key))
+        _put(cell, value)
+        if isinstance(value, (int, float)):
+            cell.number_format = _number_format(col)
+            cell.alignment = _RIGHT
+        else:
+            cell.alignment = _LEFT_WRAP if col.type == "text" else _CENTER
+        raw_note = report.data.notes.get((table.key, row_key, col.key))
+        note = _clean_text(raw_note) if raw_note else None
+        if note:
+            cell.comment = Comment(f"说明：{note}", "说明", width=240, height=90)
+        written = self.written
+        written.entries.append((form.key, form.version, table.key, row_key, col.key, value, note))
+        written.cells.append((self.ws.title, cell.coordinate, form.key, table.key, row_key, col.key,
+                              form.version, "input" if is_input else "computed", note))
+        written.addresses[(form.key, table.key, row_key, col.key)] = f"{self.ws.title}!{cell.coordinate}"
+
+    def _notes_and_footer(self) -> None:
+        ws, last = self.ws, self.ncols
+        total_width = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(1, last + 1))
+        self.row += 1
+        if self.form.notes:
+            self._merged(self.row, 1, last, "说明：", _BOLD)
+            self.row += 1
+            for note in self.form.notes:
+                self._merged(self.row, 1, last, note, _PLAIN, _LEFT_WRAP)
+                ws.row_dimensions[self.row].height = 14 * _lines_needed(note, total_width) + 4
+                self.row += 1
+            self.row += 1
+        t, blank = self.township, "　　　　"
+        date = f"{self.now.year}年{self.now.month:02d}月{self.now.day:02d}日"
+        footer = (f"单位负责人：{t.unit_head or blank}　统计负责人：{t.stat_head or blank}　"
+                  f"填表人：{t.filler or blank}　联系电话：{t.phone or blank}　报出日期：{date}")
+        self._merged(self.row, 1, last, footer, _PLAIN, _LEFT_WRAP)
+        ws.row_dimensions[self.row].height = 14 * _lines_needed(footer, total_width) + 4
+        self.row += 1
+
+
+def _split_message(form: FormSpec, finding: Finding) -> tuple[str, str]:
+    """A finding's full text as (location without the form name, what is wrong)."""
+    message = finding.message.removeprefix(f"《{form.name}》")
+    try:
+        label = form.table(finding.table).column(finding.col).label
+    except KeyError:
+        return "", message
+    marker = f" / {label}："
+    at = message.find(marker)
+    if at < 0:
+        return "", message
+    return message[:at + len(marker) - 1], message[at + len(marker):]
+
+
+def _notes_sheet(ws: Worksheet, reports: list[_Report], township: Township, period: str,
+                 written: _Written) -> None:
+    """审核说明: every 警告 exported, where it is and the 说明 that explains it."""
+    heads = ("序号", "表名", "位置", "单元格", "审核内容", "规则", "说明")
+    widths = (6, 24, 30, 14, 40, 8, 40)
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    last = len(heads)
+    cell = ws.cell(1, 1)
+    _put(cell, "审核说明")
+    cell.font, cell.alignment = _TITLE_FONT, _CENTER
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last)
+    cell = ws.cell(2, 1)
+    _put(cell, f"填报单位：{township.name}　报告期：{period_label(period)}　以下警告均已填写说明")
+    cell.font, cell.alignment = _PLAIN, _LEFT
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last)
+    for i, head in enumerate(heads, start=1):
+        cell = ws.cell(3, i)
+        _put(cell, head)
+        cell.font, cell.alignment, cell.border = _BOLD, _CENTER, _BORDER
+    r = 4
+    for report in reports:
+        for f in report.result.findings:
+            if f.severity != "警告":
+                continue
+            location, text = _split_message(report.form, f)
+            note = report.data.notes.get(f.cell, "")
+            address = written.addresses.get((f.form_key, f.table, f.row, f.col), "")
+            for i, value in enumerate((r - 3, report.form.name, location, address, text, f.rule_id,
+                                       _clean_text(note) or None), start=1):
+                cell = ws.cell(r, i)
+                _put(cell, value)
+                cell.font, cell.border = _PLAIN, _BORDER
+                cell.alignment = _CENTER if i in (1, 6) else _LEFT_WRAP
+            r += 1
+    if r == 4:
+        cell = ws.cell(r, 1)
+        _put(cell, "本次导出的报表没有警告。")
+        cell.font, cell.alignment = _PLAIN, _LEFT
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last)
+        r += 1
+    _print_setup(ws, last, r - 1, "3:3")

@@ -1,0 +1,459 @@
+"""The submission export: real workbooks written to disk and read back with openpyxl."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from export.atomic import atomic_write
+from export.checksum import canonical_bytes, values_checksum
+from export.errors import ExportError
+from export.submission import (
+    BLOCKED_TEXT,
+    CELLS_HEADER,
+    CELLS_SHEET,
+    META_SHEET,
+    NOTES_SHEET,
+    ExportBlocked,
+    ExportResult,
+    export_submission,
+)
+from forms.catalogue import FormCatalogue
+from forms.loader import load_form_text
+from storage.workspace import Workspace
+
+NOW = dt.datetime(2026, 1, 5, 9, 30, 0)
+FORM = "energy_consumption"
+SHEET = "永节统1表"
+
+LIST_FORM = """
+key: unit_list
+code: "永节统2表/清单:测试"
+name: 重点用能单位清单
+authority: 重庆市永川区统计局
+approval_authority: 重庆市永川区统计局
+approval_no: 永统函〔2025〕1号
+valid_until: 2027年12月
+period_type: 年报
+version: 2
+order: 20
+notes: ["1. 测试用清单表。"]
+tables:
+  - key: units
+    title: 重点用能单位
+    kind: list
+    columns:
+      - {key: name, label: 单位名称, type: text, width: 30}
+      - {key: remark, label: 备注, type: text}
+      - {key: energy, label: 综合能耗, type: number, unit: 吨标准煤, decimals: 2}
+      - {key: share, label: 折算, type: number, decimals: 1, formula: "energy / 10"}
+"""
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    """Export folder of its own (the test database lives in tmp_path/data)."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+def report_id(ws: Workspace, township_id: int, period: str = "2025", form: str = FORM) -> int:
+    return ws.open_report(township_id, form, period).report.id
+
+
+def sheet_values(sheet) -> list[tuple]:
+    return [row for row in sheet.iter_rows(values_only=True)]
+
+
+def all_text(sheet) -> list[str]:
+    return [v for row in sheet.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+
+
+def find_row(sheet, label: str) -> int:
+    for row in sheet.iter_rows(min_col=1, max_col=1):
+        if row[0].value == label:
+            return row[0].row
+    raise AssertionError(f"row {label!r} not found")
+
+
+def meta(wb) -> dict:
+    return {k: v for k, v in wb[META_SHEET].iter_rows(values_only=True)}
+
+
+def cell_map(wb) -> dict[tuple[str, str, str], tuple[str, str]]:
+    rows = list(wb[CELLS_SHEET].iter_rows(values_only=True))
+    assert rows[0] == CELLS_HEADER
+    return {(r[2], r[3], r[4], r[5]): (r[0], r[1]) for r in rows[1:]}
+
+
+def checksum_from_workbook(wb) -> str:
+    """Recompute the value checksum only from what the file holds (the way the import will)."""
+    entries = []
+    for sheet, address, form_key, table_key, row_key, col_key, version, _kind, note in \
+            list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:]:
+        entries.append((form_key, version, table_key, row_key, col_key, wb[sheet][address].value, note))
+    return values_checksum(entries)
+
+
+def body_value(wb, row_key: str, col_key: str, form: str = FORM, table: str = "energy"):
+    sheet, address = cell_map(wb)[(form, table, row_key, col_key)]
+    return wb[sheet][address]
+
+
+# -- the demo export -----------------------------------------------------------------------------------
+
+def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_dir):
+    out = out_dir / "演示镇2025.xlsx"
+    result = export_submission(workspace, demo_township.id, "2025", out, now=NOW)
+
+    assert isinstance(result, ExportResult)
+    assert result.path == out and out.is_file()
+    assert result.form_keys == (FORM,) and result.warning_count == 0
+    assert [p.name for p in out_dir.iterdir() if p.name.endswith(".tmp")] == []
+
+    wb = load_workbook(out)
+    assert wb.sheetnames[0] == SHEET
+    ws = wb[SHEET]
+    texts = all_text(ws)
+    assert ws["A1"].value == "镇街能源消费统计表" and ws["A1"].font.b
+    assert "A1:H1" in {str(r) for r in ws.merged_cells.ranges}
+    assert any(t.startswith("表") and t.endswith("号：永节统1表") for t in texts)
+    assert "制定机关：重庆市永川区统计局" in texts
+    assert "批准(备案)文号：（待填）" in texts  # never invented
+    assert "有效期至：2027年12月" in texts
+    assert "填报单位：演示镇（示例数据）" in texts
+    assert "统计代码：500118999000" in texts
+    assert "2025年" in texts
+
+    header = find_row(ws, "能源品种")
+    assert [c.value for c in ws[header]][:5] == ["能源品种", "计量单位", "代码", "消费量", "折标系数(当量值)（吨标准煤/计量单位）"]
+    assert [c.value for c in ws[header + 1]] == ["甲", "乙", "丙", "1", "2", "3", "4", "5"]
+
+    power = find_row(ws, "电力")
+    assert [c.value for c in ws[power]][:3] == ["电力", "万千瓦时", "09"]
+    consumption = ws.cell(power, 4)
+    assert consumption.value == pytest.approx(19380.9)
+    assert consumption.number_format == "#,##0.00"
+    assert ws.cell(power, 6).value == pytest.approx(19380.9 * 1.229, abs=0.01)
+    assert ws.cell(power, 5).number_format == "#,##0.0000"
+
+    total = find_row(ws, "能源合计")
+    assert ws.cell(total, 4).value == BLOCKED_TEXT  # a total row has no consumption
+    assert ws.cell(total, 6).value == pytest.approx(46497.85, abs=0.01)
+    items = [ws.cell(r, 6).value for r in range(header + 2, total) if isinstance(ws.cell(r, 6).value, (int, float))]
+    assert ws.cell(total, 6).value == pytest.approx(sum(items), abs=0.01)
+    assert ws.cell(total, 8).value >= ws.cell(total, 6).value
+    assert ws.cell(power, 1).border.left.style == "thin"
+
+    assert "说明：" in texts and any(t.startswith("1. 本表由镇街统计员") for t in texts)
+    footer = next(t for t in texts if t.startswith("单位负责人："))
+    for part in ("单位负责人：张明", "统计负责人：李华", "填表人：王芳", "联系电话：023-49800000", "报出日期：2026年01月05日"):
+        assert part in footer
+
+    # Protection and print setup.
+    assert ws.protection.sheet
+    assert all(ws.cell(r, c).protection.locked for r in (1, power, total) for c in (1, 4, 6))
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == f"${header}:${header + 1}"
+    assert ws.print_area
+
+    # Hidden machine-readable sheets.
+    assert wb[META_SHEET].sheet_state == "hidden" and wb[CELLS_SHEET].sheet_state == "hidden"
+    assert wb[META_SHEET].protection.sheet and wb[CELLS_SHEET].protection.sheet
+    assert wb[NOTES_SHEET].sheet_state == "visible" and wb[NOTES_SHEET].protection.sheet
+    info = meta(wb)
+    assert info["format"] == "jnjp-submission" and info["format_version"] == 1
+    assert info["township_name"] == "演示镇（示例数据）" and info["township_stat_code"] == "500118999000"
+    assert info["period"] == "2025" and info["forms"] == "energy_consumption@1"
+    assert info["program_version"] == __import__("version").VERSION
+    assert info["export_time"] == "2026-01-05T09:30:00"
+    assert info["sha256"] == result.sha256 == checksum_from_workbook(wb)
+    assert info["cell_count"] == 56  # 11 fuels × 5 columns (燃料油 consumption blank) + 2 totals
+
+    assert body_value(wb, "electricity", "consumption").coordinate == consumption.coordinate
+    assert workspace.report(report_id(workspace, demo_township.id)).status == "已导出"
+
+
+def test_checksum_changes_when_a_cell_is_altered(workspace, demo_township, out_dir):
+    out = out_dir / "a.xlsx"
+    result = export_submission(workspace, demo_township.id, "2025", out, now=NOW)
+    wb = load_workbook(out)
+    body_value(wb, "diesel", "consumption").value = 2015.4
+    assert checksum_from_workbook(wb) != result.sha256
+
+
+def test_canonical_format_is_pinned():
+    entries = [
+        ("f", 1, "t", "r2", "a", 3.0, None),
+        ("f", 1, "t", "r1", "b", "=1+1", ""),
+        ("f", 1, "t", "r1", "a", 0.1, "说明文字"),
+        ("f", 1, "t", "r3", "a", None, None),  # neither value nor note: left out
+        ("f", 1, "t", "r4", "a", None, "只有说明"),
+    ]
+    expected = ('["jnjp-values",1]\n'
+                '["f",1,"t","r1","a","n","0.1","说明文字"]\n'
+                '["f",1,"t","r1","b","s","=1+1",""]\n'
+                '["f",1,"t","r2","a","n","3",""]\n'
+                '["f",1,"t","r4","a","","","只有说明"]\n').encode()
+    assert canonical_bytes(entries) == expected
+    assert values_checksum(entries) == hashlib.sha256(expected).hexdigest()
+    # 3 and 3.0 are the same value; the text "3" is not.
+    assert values_checksum([("f", 1, "t", "r", "c", 3, None)]) == values_checksum([("f", 1, "t", "r", "c", 3.0, None)])
+    assert values_checksum([("f", 1, "t", "r", "c", 3, None)]) != values_checksum([("f", 1, "t", "r", "c", "3", None)])
+    assert values_checksum(reversed(entries)) == values_checksum(entries)
+    for line in canonical_bytes(entries).decode("utf-8").splitlines():
+        json.loads(line)
+
+
+# -- refusals --------------------------------------------------------------------------------------------
+
+def test_error_refuses_export_and_writes_nothing(workspace, demo_township, out_dir):
+    rid = report_id(workspace, demo_township.id)
+    workspace.edit(rid, ("energy", "diesel", "consumption"), "-5")
+    out = out_dir / "refused.xlsx"
+    with pytest.raises(ExportBlocked) as info:
+        export_submission(workspace, demo_township.id, "2025", out, now=NOW)
+    exc = info.value
+    assert "柴油" in str(exc) and "消费量" in str(exc) and "共1条" in str(exc)
+    assert [f.severity for f in exc.findings] == ["错误"] and exc.findings[0].row == "diesel"
+    assert exc.problems == []
+    assert list(out_dir.iterdir()) == []
+    assert workspace.report(rid).status != "已导出"
+
+
+def test_unexplained_warning_refuses_until_a_real_note(workspace, demo_township, out_dir):
+    rid = report_id(workspace, demo_township.id)
+    workspace.edit(rid, ("energy", "electricity", "consumption"), "600000")
+    out = out_dir / "w.xlsx"
+    with pytest.raises(ExportBlocked) as info:
+        export_submission(workspace, demo_township.id, "2025", out, now=NOW)
+    assert [(f.severity, f.rule_id, f.row, f.col) for f in info.value.findings] == [
+        ("警告", "W003", "electricity", "consumption")]
+    assert "电力" in str(info.value) and "缺少说明" in str(info.value)
+
+    workspace.set_note(rid, ("energy", "electricity", "consumption"), "无误")  # not an explanation
+    with pytest.raises(ExportBlocked):
+        export_submission(workspace, demo_township.id, "2025", out, now=NOW)
+    assert not out.exists()
+
+    note = "本年新建大型数据中心投产，用电量大幅增加"
+    workspace.set_note(rid, ("energy", "electricity", "consumption"), note)
+    result = export_submission(workspace, demo_township.id, "2025", out, now=NOW)
+    assert result.warning_count == 1
+
+    wb = load_workbook(out)
+    cell = body_value(wb, "electricity", "consumption")
+    assert cell.value == 600000 and note in cell.comment.text
+    rows = sheet_values(wb[NOTES_SHEET])
+    listed = [r for r in rows if r[0] == 1]
+    assert len(listed) == 1
+    _, form_name, location, address, text, rule, explained = listed[0]
+    assert form_name == "镇街能源消费统计表" and "电力" in location and "消费量" in location
+    assert address == f"{SHEET}!{cell.coordinate}" and rule == "W003"
+    assert "50亿千瓦时" in text and explained == note
+    assert (note in {r[8] for r in list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:]})
+    assert meta(wb)["sha256"] == result.sha256 == checksum_from_workbook(wb)
+
+
+def test_all_zero_consumption_warns_on_the_total(workspace, demo_township, out_dir):
+    rid = report_id(workspace, demo_township.id)
+    rows = [r.key for r in workspace.form(FORM).table("energy").item_rows]
+    workspace.edit_many(rid, [(("energy", r, "consumption"), 0) for r in rows])
+    with pytest.raises(ExportBlocked) as info:
+        export_submission(workspace, demo_township.id, "2025", out_dir / "z.xlsx", now=NOW)
+    assert [(f.rule_id, f.row, f.col) for f in info.value.findings] == [("W001", "total", "tce_equal")]
+    assert "能源合计" in str(info.value)
+
+
+def test_unfilled_form_refuses(workspace, out_dir):
+    town = next(t for t in workspace.townships() if not t.is_demo)
+    with pytest.raises(ExportBlocked) as info:
+        export_submission(workspace, town.id, "2025", out_dir / "empty.xlsx", now=NOW)
+    assert info.value.problems == ["《镇街能源消费统计表》尚未填报"]
+    assert "尚未填报" in str(info.value)
+    assert list(out_dir.iterdir()) == []
+
+
+def test_bad_form_key_and_period(workspace, demo_township, out_dir):
+    with pytest.raises(ExportError, match="没有表式"):
+        export_submission(workspace, demo_township.id, "2025", out_dir / "x.xlsx", form_keys=["nope"])
+    with pytest.raises(ExportError, match="季报"):
+        export_submission(workspace, demo_township.id, "2025Q1", out_dir / "x.xlsx")
+
+
+# -- atomic writes ------------------------------------------------------------------------------------------
+
+def test_atomic_write_failure_leaves_previous_file(tmp_path):
+    target = tmp_path / "out.xlsx"
+    target.write_bytes(b"previous")
+
+    def broken(fh):
+        fh.write(b"half a file")
+        raise ValueError("boom")
+
+    with pytest.raises(ExportError) as info:
+        atomic_write(target, broken)
+    assert str(target) in str(info.value) and "boom" in str(info.value)
+    assert isinstance(info.value, RuntimeError)
+    assert target.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
+
+    fresh = tmp_path / "new.xlsx"
+    with pytest.raises(ExportError):
+        atomic_write(fresh, broken)
+    assert not fresh.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
+
+    atomic_write(target, lambda fh: fh.write(b"complete"))
+    assert target.read_bytes() == b"complete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
+
+
+def test_disk_full_gives_chinese_error(workspace, demo_township, out_dir, monkeypatch):
+    target = out_dir / "full.xlsx"
+    target.write_bytes(b"previous")
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(ExportError) as info:
+        export_submission(workspace, demo_township.id, "2025", target, now=NOW)
+    assert not isinstance(info.value, ExportBlocked)
+    assert "无法写入文件" in str(info.value) and "磁盘已满" in str(info.value) and str(target) in str(info.value)
+    assert target.read_bytes() == b"previous"
+    assert sorted(p.name for p in out_dir.iterdir()) == ["full.xlsx"]
+    assert workspace.report(report_id(workspace, demo_township.id)).status != "已导出"
+
+
+def test_read_only_folder_gives_export_error(workspace, demo_township, out_dir):
+    folder = out_dir / "readonly"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running with privileges that ignore folder permissions")
+        with pytest.raises(ExportError) as info:
+            export_submission(workspace, demo_township.id, "2025", folder / "x.xlsx", now=NOW)
+        assert "没有写入权限" in str(info.value)
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o700)
+
+
+def test_file_open_elsewhere_gives_export_error(tmp_path, monkeypatch):
+    """On Windows, replacing a file that Excel has open fails with PermissionError."""
+    target = tmp_path / "open.xlsx"
+    target.write_bytes(b"previous")
+
+    def locked(src, dst):
+        raise PermissionError(errno.EACCES, "Permission denied", str(dst))
+
+    monkeypatch.setattr(os, "replace", locked)
+    with pytest.raises(ExportError, match="没有写入权限"):
+        atomic_write(target, lambda fh: fh.write(b"new"))
+    assert target.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["open.xlsx"]
+
+
+def test_missing_folder_gives_export_error(workspace, demo_township, out_dir):
+    with pytest.raises(ExportError, match="文件夹不存在"):
+        export_submission(workspace, demo_township.id, "2025", out_dir / "gone" / "x.xlsx", now=NOW)
+
+
+# -- list tables, literal text, determinism -------------------------------------------------------------------
+
+@pytest.fixture
+def list_workspace(workspace):
+    form = load_form_text(LIST_FORM, "unit_list.yaml", workspace.catalogue.reference)
+    catalogue = FormCatalogue([*workspace.catalogue.forms, form], workspace.catalogue.reference)
+    return Workspace(workspace.store, catalogue, user="测试员")
+
+
+def test_list_table_exports_with_literal_text(list_workspace, out_dir):
+    ws = list_workspace
+    town = ws.store.add_township("测试镇")  # no 统计代码 yet
+    rid = report_id(ws, town.id, form="unit_list")
+    rows = {
+        "=1+1": ("+86 023", 12.5),
+        "@SUM(A1)": ("-5", 3),
+        "#N/A": ("=HYPERLINK(\"http://x\")", 0.1 + 0.2),
+    }
+    keys = []
+    for name, (remark, energy) in rows.items():
+        key = ws.store.add_list_row(rid, "units", ws.user)
+        keys.append(key)
+        ws.edit_many(rid, [(("units", key, "name"), name), (("units", key, "remark"), remark),
+                           (("units", key, "energy"), energy)])
+    out = out_dir / "list.xlsx"
+    result = export_submission(ws, town.id, "2025", out, form_keys=["unit_list"], now=NOW)
+    assert result.form_keys == ("unit_list",)
+
+    wb = load_workbook(out)
+    assert wb.sheetnames[0] == "永节统2表_清单_测试"
+    sheet = wb.worksheets[0]
+    texts = all_text(sheet)
+    assert "统计代码：（统计代码待定）" in texts and "填报单位：测试镇" in texts
+    assert "批准(备案)文号：永统函〔2025〕1号" in texts
+    header = find_row(sheet, "序号")
+    assert [c.value for c in sheet[header]] == ["序号", "单位名称", "备注", "综合能耗（吨标准煤）", "折算"]
+    assert [c.value for c in sheet[header + 1]] == ["甲", "1", "2", "3", "4"]
+    body = [[c.value for c in sheet[header + 2 + i]] for i in range(3)]
+    assert [r[0] for r in body] == [1, 2, 3]
+    for (name, (remark, energy)), row in zip(rows.items(), body):
+        assert row[1] == name and row[2] == remark
+        assert row[3] == pytest.approx(energy) and row[4] == pytest.approx(energy / 10)
+    for r in range(header + 2, header + 5):
+        for c in (2, 3):
+            assert sheet.cell(r, c).data_type == "s"  # text, never a formula or an error value
+    assert sheet.cell(header + 2, 2).quotePrefix  # Excel keeps it text even if someone edits the cell
+    assert not [c.coordinate for s in wb.worksheets for row in s.iter_rows() for c in row if c.data_type == "f"]
+    assert "单位负责人：" in next(t for t in texts if t.startswith("单位负责人："))
+
+    mapped = cell_map(wb)
+    assert mapped[("unit_list", "units", keys[0], "name")] == (sheet.title, f"B{header + 2}")
+    info = meta(wb)
+    assert info["forms"] == "unit_list@2" and info["township_stat_code"] in ("", None)
+    assert info["sha256"] == result.sha256 == checksum_from_workbook(wb)
+
+
+def test_same_data_gives_same_workbook(workspace, demo_township, out_dir):
+    rid = report_id(workspace, demo_township.id)
+    workspace.set_note(rid, ("energy", "coke", "consumption"), "焦炭用量按实际称重")
+    first = export_submission(workspace, demo_township.id, "2025", out_dir / "1.xlsx", now=NOW)
+    second = export_submission(workspace, demo_township.id, "2025", out_dir / "2.xlsx",
+                               now=NOW.replace(hour=17, minute=45))
+    assert first.sha256 == second.sha256
+    a, b = load_workbook(out_dir / "1.xlsx"), load_workbook(out_dir / "2.xlsx")
+    assert a.sheetnames == b.sheetnames
+    for name in a.sheetnames:
+        rows_a, rows_b = sheet_values(a[name]), sheet_values(b[name])
+        if name == META_SHEET:
+            rows_a = [r for r in rows_a if r[0] != "export_time"]
+            rows_b = [r for r in rows_b if r[0] != "export_time"]
+        assert rows_a == rows_b, name
+    assert meta(a)["export_time"] != meta(b)["export_time"]
+
+
+def test_existing_file_is_replaced_whole(workspace, demo_township, out_dir):
+    out = out_dir / "again.xlsx"
+    out.write_bytes(b"old export")
+    export_submission(workspace, demo_township.id, "2025", out, now=NOW)
+    assert load_workbook(out).sheetnames[0] == SHEET
+    assert sorted(p.name for p in out_dir.iterdir()) == ["again.xlsx"]
+
+
+def test_export_core_never_imports_qt():
+    root = Path(__file__).resolve().parent.parent / "export"
+    for path in root.glob("*.py"):
+        assert "PySide" not in path.read_text(encoding="utf-8"), path.name
