@@ -71,6 +71,8 @@ class _TableEvaluator:
         self.item_keys = [k for k, r in self.rows.items() if r is None or not r.is_total]
         self.columns = {c.key: c for c in table.columns}
         self.memo: dict[tuple[str, str], Any] = {}
+        # Computed cells that read no data at all (e.g. a reference coefficient).
+        self.constants: set[tuple[str, str]] = set()
 
     def value(self, row_key: str, col_key: str) -> Any:
         key = (row_key, col_key)
@@ -119,8 +121,17 @@ class _TableEvaluator:
             numbers = [v for v in values if isinstance(v, (int, float))]
             return sum(numbers) if numbers else None
 
+        def is_data(name: str) -> bool:
+            return name in self.columns and (row_key, name) not in self.constants
+
+        column_names = [n for n in formula.names if n in self.columns]
+        for name in column_names:
+            self.value(row_key, name)  # evaluated first, so whether each is a constant is known
+        if not formula.cell_refs and not formula.sum_columns and all(
+                (row_key, n) in self.constants for n in column_names):
+            self.constants.add((row_key, col.key))
         try:
-            result = formula.evaluate(lookup, self.value, sum_rows, lambda n: n in self.columns)
+            result = formula.evaluate(lookup, self.value, sum_rows, is_data)
         except ZeroDivisionError:
             return None
         except Exception as exc:  # noqa: BLE001 - a formula failure becomes a finding, not a crash

@@ -111,7 +111,11 @@ class Formula:
         sum_rows: Callable[[str], Any],
         is_cell_name: Callable[[str], bool],
     ) -> Any:
-        """Evaluate; ``lookup`` resolves bare names. Returns None when every cell read is blank."""
+        """Evaluate; ``lookup`` resolves bare names. Returns None when every cell read is blank.
+
+        ``is_cell_name`` is asked after the lookup, so a caller can exclude cells that turned out
+        to be constants (a reference coefficient is not data: 0 × factor of a blank row stays blank).
+        """
         seen = {"cells": 0, "filled": 0}
 
         def note(value: Any) -> Any:
@@ -122,9 +126,8 @@ class Formula:
             return value
 
         def name_handler(node: ast.Name) -> Any:
-            if is_cell_name(node.id):
-                return note(lookup(node.id))
-            return lookup(node.id)
+            value = lookup(node.id)
+            return note(value) if is_cell_name(node.id) else value
 
         def filled(value: Any) -> bool:
             return value not in (None, 0, "")

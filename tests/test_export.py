@@ -179,7 +179,7 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     assert info["program_version"] == __import__("version").VERSION
     assert info["export_time"] == "2026-01-05T09:30:00"
     assert info["sha256"] == result.sha256 == checksum_from_workbook(wb)
-    assert info["cell_count"] == 56  # 11 fuels × 5 columns (燃料油 consumption blank) + 2 totals
+    assert info["cell_count"] == 54  # 11 fuels × 5 columns, less 燃料油 (blank: consumption and both tce) + 2 totals
 
     assert body_value(wb, "electricity", "consumption").coordinate == consumption.coordinate
     assert workspace.report(report_id(workspace, demo_township.id)).status == "已导出"

@@ -225,3 +225,15 @@ def test_periods() -> None:
 def test_definitions_folder_must_not_be_empty(tmp_path: Path) -> None:
     with pytest.raises(FormDefinitionError, match="没有表式定义文件"):
         FormCatalogue.load(tmp_path)
+
+
+def test_blank_row_has_blank_tce_but_shows_its_coefficient(catalogue) -> None:
+    form = catalogue.get("energy_consumption")
+    inputs = {("energy", "electricity", "consumption"): 10.0}
+    out = compute_form(form, inputs, {}, ComputeContext(catalogue.reference, 2025))
+    assert out.get("energy", "fuel_oil", "coef_equal") == pytest.approx(1.4286)
+    assert out.get("energy", "fuel_oil", "tce_equal") is None  # not 0: nothing was reported
+    assert out.get("energy", "electricity", "tce_equal") == pytest.approx(12.29)
+    inputs[("energy", "fuel_oil", "consumption")] = 0
+    out = compute_form(form, inputs, {}, ComputeContext(catalogue.reference, 2025))
+    assert out.get("energy", "fuel_oil", "tce_equal") == 0
