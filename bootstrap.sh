@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(
-  python3-venv
   fonts-wqy-microhei                      # Chinese renders as boxes without a CJK font
   libgl1 libegl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libxkbcommon0
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
@@ -14,8 +13,11 @@ APT_PACKAGES=(
   xvfb xauth                              # a virtual screen for windowed tests and screenshots
 )
 
+PYTHON="${PYTHON:-python3}"
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()
+  # Debian's own python3 needs python3-venv for `python3 -m venv`.
+  "$PYTHON" -c "import ensurepip" >/dev/null 2>&1 || missing+=(python3-venv)
   for p in "${APT_PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
@@ -30,7 +32,6 @@ else
   echo "== 不是 Debian/Ubuntu：请自行安装 Qt 6 运行库和中文字体 / not Debian: install Qt's libraries and a CJK font yourself"
 fi
 
-PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   echo "== 创建虚拟环境 / creating .venv"
   "$PYTHON" -m venv .venv

@@ -1,0 +1,163 @@
+"""The presenter with a fake view: no widgets, no Qt event loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ui.controller import Controller, ReportState, summary_text
+
+FORM = "energy_consumption"
+
+
+class FakeView:
+    """Records what the controller asks the window to show."""
+
+    def __init__(self, export_path: Path | None = None) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.townships: list[Any] = []
+        self.periods: list[tuple[str, str]] = []
+        self.current_period: str | None = None
+        self.forms: list[Any] = []
+        self.session: Any = None
+        self.state: ReportState | None = None
+        self.messages: list[str] = []
+        self.errors: list[tuple[str, str]] = []
+        self.saved: list[str] = []
+        self.export_path = export_path
+        self.asked_name: str | None = None
+
+    def show_townships(self, townships, current_id):
+        self.townships = townships
+        self.calls.append(("townships", current_id))
+
+    def show_periods(self, periods, current):
+        self.periods, self.current_period = periods, current
+
+    def show_forms(self, forms, current_key):
+        self.forms = forms
+
+    def show_report(self, session):
+        self.session = session
+        self.state = session.state if session else None
+
+    def show_state(self, state):
+        self.state = state
+
+    def show_message(self, text):
+        self.messages.append(text)
+
+    def show_saved(self, when):
+        self.saved.append(when)
+
+    def show_error(self, title, text):
+        self.errors.append((title, text))
+
+    def ask_export_path(self, default_name):
+        self.asked_name = default_name
+        return self.export_path
+
+    def run_task(self, label, task, on_done):  # synchronous stand-in for ui.operations
+        self.calls.append(("task", label))
+
+
+@pytest.fixture
+def view() -> FakeView:
+    return FakeView()
+
+
+@pytest.fixture
+def controller(view, workspace) -> Controller:
+    c = Controller(view)
+    c.attach(workspace)
+    return c
+
+
+def test_attach_selects_demo_township_default_period_and_first_form(controller, view, demo_township):
+    assert view.townships[0].is_demo
+    assert controller.township.id == demo_township.id
+    assert controller.form_key == FORM
+    assert controller.period == view.current_period
+    assert "2025" in [p for p, _ in view.periods] and "2024" in [p for p, _ in view.periods]
+    assert dict(view.periods)["2025"] == "2025年"
+    assert view.session is not None and view.session.form.key == FORM
+
+
+def test_attach_restores_remembered_choice(view, workspace, demo_township):
+    c = Controller(view)
+    c.attach(workspace, demo_township.id, "2024", FORM)
+    assert c.period == "2024"
+    assert view.session.period == "2024"
+    assert [f.status for f in view.forms] == ["已审核"]  # the demo audited 2024
+
+
+def test_unknown_remembered_values_fall_back(view, workspace):
+    c = Controller(view)
+    c.attach(workspace, 999999, "garbage", "no_such_form")
+    assert c.township.is_demo and c.form_key == FORM and c.period in [p for p, _ in view.periods]
+
+
+def test_select_period_opens_that_report(controller, view):
+    controller.select_period("2024")
+    assert view.session.period == "2024"
+    assert view.state.data.values[("energy", "raw_coal", "consumption")] == 18650.0
+
+
+def test_select_other_township_shows_empty_report(controller, view, workspace):
+    other = next(t for t in workspace.townships() if not t.is_demo)
+    controller.select_township(other.id)
+    assert view.session.township.id == other.id
+    assert not view.state.data.has_input
+    assert [f.status for f in view.forms] == ["未填"]
+
+
+def test_audit_updates_status_and_reports_summary(controller, view, workspace):
+    controller.select_period("2025")
+    state = controller.audit()
+    assert state is not None and state.status == "已审核"
+    assert view.forms[0].status == "已审核"
+    assert view.messages[-1] == f"审核完成（已审核）：{summary_text(state.result)}"
+    assert "错误0" in view.messages[-1]
+    assert workspace.store.get_report(state.report_id).validated_at
+
+
+def test_report_edited_refreshes_forms_and_saved_time(controller, view, workspace):
+    report_id = view.session.report_id
+    workspace.edit(report_id, ("energy", "coke", "consumption"), "abc")
+    status, result = workspace.refresh_status(report_id)
+    controller.report_edited(ReportState(workspace.store.load(report_id), result, status))
+    assert view.forms[0].status == "有错误"
+    assert view.saved and len(view.saved[-1]) == 8  # HH:MM:SS
+    assert view.state.status == "有错误"
+
+
+def test_save_note_explains_warning(controller, view, workspace):
+    report_id = view.session.report_id
+    cell = ("energy", "raw_coal", "consumption")
+    workspace.edit(report_id, cell, 250000)
+    controller._revalidate()
+    assert view.forms[0].status == "有警告"
+    controller.save_note(cell, "核实无误")  # a bare confirmation does not explain
+    assert view.forms[0].status == "有警告"
+    controller.save_note(cell, "新建陶瓷厂投产，用煤量大幅增加")
+    assert view.forms[0].status == "填报中"
+    assert view.state.data.notes[cell] == "新建陶瓷厂投产，用煤量大幅增加"
+    assert all(f.explained for f in view.state.result.findings if f.severity == "警告")
+    assert view.saved
+
+
+def test_export_asks_for_path_and_runs_in_background(controller, view, tmp_path):
+    pytest.importorskip("export.submission")
+    view.export_path = tmp_path / "out.xlsx"
+    controller.export()
+    assert view.asked_name == "演示镇（示例数据）_2025_节能减排统计.xlsx"
+    assert view.calls[-1][0] == "task"
+
+
+def test_export_cancelled_does_nothing(controller, view):
+    pytest.importorskip("export.submission")
+    controller.export()
+    assert view.asked_name is not None
+    assert not [c for c in view.calls if c[0] == "task"]

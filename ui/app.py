@@ -1,0 +1,55 @@
+"""Start-up of the window: QApplication, Chinese font and translations, then the database.
+
+The window is shown first; the database (and with it sqlite_utils/pandas, ~0.5 s) is opened
+right after, from the event loop, so the program appears at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from ui.theme import apply_cjk_font
+from version import APP_NAME, VERSION
+
+__all__ = ["run_gui", "create_application", "install_translations"]
+
+
+def install_translations(app: QApplication) -> QTranslator | None:
+    """Qt's own zh_CN texts (standard buttons, dialogs) when the Qt install has them."""
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        if translator.load(name, folder):
+            app.installTranslator(translator)
+            return translator
+    return None
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (reused when one exists) with name, Chinese locale, font and translations."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(VERSION)
+    app.setOrganizationName("Yongchuan")
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    app.setFont(apply_cjk_font(app.font()))
+    install_translations(app)
+    return app
+
+
+def run_gui(db_path: Path | None = None) -> int:
+    """Show the main window, open ``db_path`` (default: ``storage.location.default_db_path()``), run."""
+    app = create_application()
+    from ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    QTimer.singleShot(0, lambda: window.open_database(db_path))
+    return app.exec()

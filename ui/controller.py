@@ -1,0 +1,239 @@
+"""The presenter (Mu style): holds the current township / period / form / report and drives a view.
+
+No Qt here: the view is any object with the ``MainView`` methods, so tests use a fake one.
+Widget slots only forward to this class; the rules themselves live in ``forms`` and ``storage``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from forms.periods import PeriodError, default_period, period_label, period_type_of, recent_periods
+from forms.spec import FormSpec
+from forms.validation import ValidationResult
+
+if TYPE_CHECKING:
+    from storage.database import ReportData, Township
+    from storage.workspace import Workspace
+
+__all__ = ["Controller", "MainView", "ReportState", "ReportSession", "FormEntry", "summary_text"]
+
+
+@dataclass
+class ReportState:
+    """One report as stored and validated: what the grids and the findings panel show."""
+
+    data: ReportData
+    result: ValidationResult
+    status: str
+
+    @property
+    def report_id(self) -> int:
+        return self.data.report.id
+
+
+@dataclass
+class ReportSession:
+    """Everything the view needs to build the grids of one opened report."""
+
+    workspace: Workspace
+    form: FormSpec
+    township: Township
+    period: str
+    state: ReportState
+
+    @property
+    def report_id(self) -> int:
+        return self.state.report_id
+
+
+@dataclass(frozen=True)
+class FormEntry:
+    key: str
+    code: str
+    name: str
+    status: str
+
+
+def summary_text(result: ValidationResult) -> str:
+    """"错误0 警告1 提示2" — the 审核 summary."""
+    return "  ".join(f"{s}{result.count(s)}" for s in ("错误", "警告", "提示"))
+
+
+class MainView(Protocol):
+    """What the controller needs from the window (the real one is ``ui.main_window.MainWindow``)."""
+
+    def show_townships(self, townships: list[Township], current_id: int | None) -> None: ...
+    def show_periods(self, periods: list[tuple[str, str]], current: str | None) -> None: ...
+    def show_forms(self, forms: list[FormEntry], current_key: str | None) -> None: ...
+    def show_report(self, session: ReportSession | None) -> None: ...
+    def show_state(self, state: ReportState) -> None: ...
+    def show_message(self, text: str) -> None: ...
+    def show_saved(self, when: str) -> None: ...
+    def show_error(self, title: str, text: str) -> None: ...
+    def ask_export_path(self, default_name: str) -> Path | None: ...
+    def run_task(self, label: str, task: Callable[[Workspace], Any], on_done: Callable[[Any], None]) -> None: ...
+
+
+class Controller:
+    """Presenter of the main window."""
+
+    def __init__(self, view: MainView) -> None:
+        self.view = view
+        self.workspace: Workspace | None = None
+        self.township: Township | None = None
+        self.period: str | None = None
+        self.form_key: str | None = None
+        self.session: ReportSession | None = None
+
+    # -- start -------------------------------------------------------------------------------
+    def attach(self, workspace: Workspace, township_id: int | None = None, period: str | None = None,
+               form_key: str | None = None) -> None:
+        """Show an opened workspace, restoring the last township / period / form when they still exist."""
+        self.workspace = workspace
+        forms = list(workspace.catalogue)
+        self.form_key = form_key if form_key in {f.key for f in forms} else (forms[0].key if forms else None)
+        townships = workspace.townships()
+        ids = [t.id for t in townships]
+        chosen = township_id if township_id in ids else (ids[0] if ids else None)
+        self.view.show_townships(townships, chosen)
+        if chosen is not None:
+            self.select_township(chosen, period)
+
+    @property
+    def form(self) -> FormSpec | None:
+        return self.workspace.form(self.form_key) if self.workspace and self.form_key else None
+
+    @property
+    def state(self) -> ReportState | None:
+        return self.session.state if self.session else None
+
+    # -- selection ---------------------------------------------------------------------------
+    def periods(self) -> list[str]:
+        """Recent periods of the current form's type plus those already in the database, newest first."""
+        assert self.workspace is not None and self.township is not None
+        period_type = self.form.period_type if self.form else "年报"
+        found = set(recent_periods(period_type))
+        for p in self.workspace.store.periods(self.township.id):
+            try:
+                if period_type_of(p) == period_type:
+                    found.add(p)
+            except PeriodError:
+                continue
+        return sorted(found, reverse=True)
+
+    def select_township(self, township_id: int, period: str | None = None) -> None:
+        assert self.workspace is not None
+        if self.township is not None and self.township.id == township_id and period is None:
+            return
+        self.township = self.workspace.store.township(township_id)
+        periods = self.periods()
+        wanted = period or self.period
+        if wanted not in periods:
+            period_type = self.form.period_type if self.form else "年报"
+            wanted = default_period(period_type)
+        self.view.show_periods([(p, period_label(p)) for p in periods], wanted)
+        self.period = None
+        self.select_period(wanted)
+
+    def select_period(self, period: str) -> None:
+        if period == self.period and self.session is not None:
+            return
+        self.period = period
+        self._show_forms()
+        if self.form_key:
+            self.select_form(self.form_key, force=True)
+
+    def select_form(self, form_key: str, *, force: bool = False) -> None:
+        """Open (creating if needed) the report of this form for the current township and period."""
+        assert self.workspace is not None
+        if not force and self.session is not None and form_key == self.form_key:
+            return
+        old_type = self.form.period_type if self.form else None
+        self.form_key = form_key
+        if self.township is None or self.period is None:
+            self.view.show_report(None)
+            return
+        if old_type and old_type != self.form.period_type:  # another period type: new period list
+            self.select_township(self.township.id, default_period(self.form.period_type))
+            return
+        data = self.workspace.open_report(self.township.id, form_key, self.period)
+        state = ReportState(data, self.workspace.validate(data), data.report.status)
+        self.session = ReportSession(self.workspace, self.workspace.form(form_key), self.township,
+                                     self.period, state)
+        self.view.show_report(self.session)
+
+    def _show_forms(self) -> None:
+        assert self.workspace is not None and self.township is not None and self.period is not None
+        statuses = self.workspace.statuses(self.township.id, self.period)
+        entries = [FormEntry(f.key, f.code, f.name, statuses.get(f.key, "未填")) for f in self.workspace.catalogue]
+        self.view.show_forms(entries, self.form_key)
+
+    # -- edits -------------------------------------------------------------------------------
+    def report_edited(self, state: ReportState) -> None:
+        """A grid stored an edit (autosave) and re-validated: refresh everything else."""
+        if self.session is None or state.report_id != self.session.report_id:
+            return
+        self.session.state = state
+        self.view.show_state(state)
+        self._show_forms()
+        self.view.show_saved(_dt.datetime.now().strftime("%H:%M:%S"))
+
+    def _revalidate(self, *, audited: bool = False) -> ReportState:
+        assert self.workspace is not None and self.session is not None
+        status, result = self.workspace.refresh_status(self.session.report_id, audited=audited)
+        state = ReportState(self.workspace.store.load(self.session.report_id), result, status)
+        self.session.state = state
+        self.view.show_state(state)
+        self._show_forms()
+        return state
+
+    def save_note(self, cell: tuple[str, str, str], note: str) -> None:
+        """Store a 说明 on a cell (committed at once) and re-validate."""
+        if self.workspace is None or self.session is None:
+            return
+        changed = self.workspace.set_note(self.session.report_id, cell, note)
+        self._revalidate()
+        if changed:
+            self.view.show_saved(_dt.datetime.now().strftime("%H:%M:%S"))
+
+    def audit(self) -> ReportState | None:
+        """审核: validate, store the status (已审核 when nothing blocks) and show the summary."""
+        if self.session is None:
+            return None
+        state = self._revalidate(audited=True)
+        self.view.show_message(f"审核完成（{state.status}）：{summary_text(state.result)}")
+        return state
+
+    # -- export ------------------------------------------------------------------------------
+    def export_name(self) -> str:
+        assert self.township is not None and self.period is not None
+        return f"{self.township.name}_{self.period}_节能减排统计.xlsx"
+
+    def export(self) -> None:
+        """Ask where to save, then write the submission workbook in the background."""
+        if self.workspace is None or self.township is None or self.period is None:
+            return
+        try:
+            from export.submission import export_submission
+        except ImportError as exc:
+            self.view.show_error("无法导出", f"导出模块不可用：{exc}")
+            return
+        path = self.view.ask_export_path(self.export_name())
+        if not path:
+            return
+        township_id, period, out = self.township.id, self.period, Path(path)
+
+        def task(workspace: Workspace) -> Any:
+            return export_submission(workspace, township_id, period, out)
+
+        def done(_result: Any) -> None:
+            if self.period == period and self.township is not None and self.township.id == township_id:
+                self._show_forms()
+            self.view.show_message(f"已导出：{out}")
+
+        self.view.run_task(f"正在导出 {out.name} …", task, done)

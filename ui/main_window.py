@@ -1,0 +1,385 @@
+"""The main window: toolbar (镇街, 报告期, 审核, 导出), forms list, label block, grid, findings.
+
+Only layout and forwarding: every slot calls the ``Controller``; the controller calls back the
+``show_*`` methods below (this class is its view).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QStyle,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.controller import Controller, FormEntry, ReportSession, ReportState
+from ui.findings_panel import FindingsPanel
+from ui.form_header import FormHeader
+from ui.forms_list import FormsList
+from ui.grid_model import GridModel
+from ui.grid_view import GridView, TablePage
+from ui.operations import Operation, run_with_workspace
+from version import APP_NAME, VERSION
+
+if TYPE_CHECKING:
+    from storage.database import Township
+    from storage.workspace import Workspace
+
+__all__ = ["MainWindow", "settings_for_app"]
+
+DEFAULT_SIZE = QSize(1280, 800)
+
+
+def settings_for_app() -> QSettings:
+    """The per-user settings store (registry on Windows, an ini file elsewhere)."""
+    return QSettings("Yongchuan", "JNJP")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings if settings is not None else settings_for_app()
+        self.controller = Controller(self)
+        self.workspace: Workspace | None = None
+        self._owns_workspace = False
+        self.pages: list[TablePage] = []
+        self.last_operation: Operation | None = None
+        self.setWindowTitle(APP_NAME)
+        self._build_toolbar()
+        self._build_centre()
+        self._build_status_bar()
+        self._restore_geometry()
+        self._set_enabled(False)
+
+    # -- layout ------------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("主工具栏")
+        bar.setObjectName("mainToolBar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setIconSize(QSize(18, 18))
+        icon = self.style().standardIcon
+        self.addToolBar(bar)
+        self.township_combo = QComboBox()
+        self.township_combo.setObjectName("townshipCombo")
+        self.township_combo.setMinimumContentsLength(16)
+        self.township_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.township_combo.currentIndexChanged.connect(self._township_changed)
+        self.period_combo = QComboBox()
+        self.period_combo.setObjectName("periodCombo")
+        self.period_combo.setMinimumContentsLength(10)
+        self.period_combo.currentIndexChanged.connect(self._period_changed)
+        bar.addWidget(_padded_label("镇街："))
+        bar.addWidget(self.township_combo)
+        bar.addWidget(_padded_label("  报告期："))
+        bar.addWidget(self.period_combo)
+        bar.addSeparator()
+        self.audit_action = QAction(icon(QStyle.StandardPixmap.SP_DialogApplyButton), "审核", self)
+        self.audit_action.setObjectName("auditAction")
+        self.audit_action.setShortcut(QKeySequence("F9"))
+        self.audit_action.setToolTip("审核本表（F9）：检查全部审核关系并更新状态")
+        self.audit_action.triggered.connect(self.controller.audit)
+        self.export_action = QAction(icon(QStyle.StandardPixmap.SP_DialogSaveButton), "导出报表…", self)
+        self.export_action.setObjectName("exportAction")
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setToolTip("导出本镇街本期报表为 Excel 文件（Ctrl+E）")
+        self.export_action.triggered.connect(self.controller.export)
+        self.about_action = QAction(icon(QStyle.StandardPixmap.SP_MessageBoxInformation), "关于", self)
+        self.about_action.setObjectName("aboutAction")
+        self.about_action.triggered.connect(self.show_about)
+        bar.addAction(self.audit_action)
+        bar.addAction(self.export_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(self.about_action)
+        self.toolbar = bar
+
+    def _build_centre(self) -> None:
+        self.forms_list = FormsList()
+        self.forms_list.formSelected.connect(self.controller.select_form)
+        self.header = FormHeader()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tableTabs")
+        self.tabs.setDocumentMode(True)
+        self.notes_label = QLabel()
+        self.notes_label.setObjectName("formNotes")
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setStyleSheet("color: #555;")
+        self.findings = FindingsPanel()
+        self.findings.cellRequested.connect(self.select_cell)
+        self.findings.noteSaveRequested.connect(self.controller.save_note)
+
+        report = QWidget()
+        report_layout = QVBoxLayout(report)
+        report_layout.setContentsMargins(0, 0, 0, 0)
+        report_layout.setSpacing(4)
+        report_layout.addWidget(self.header)
+        report_layout.addWidget(self.tabs, 1)
+        report_layout.addWidget(self.notes_label)
+
+        self.vsplit = QSplitter(Qt.Orientation.Vertical)
+        self.vsplit.setObjectName("reportSplitter")
+        self.vsplit.addWidget(report)
+        self.vsplit.addWidget(self.findings)
+        self.vsplit.setStretchFactor(0, 3)
+        self.vsplit.setStretchFactor(1, 1)
+        self.vsplit.setSizes([540, 200])
+        self.vsplit.setChildrenCollapsible(False)
+
+        self.hsplit = QSplitter(Qt.Orientation.Horizontal)
+        self.hsplit.setObjectName("mainSplitter")
+        self.hsplit.addWidget(self.forms_list)
+        self.hsplit.addWidget(self.vsplit)
+        self.hsplit.setStretchFactor(1, 1)
+        self.hsplit.setSizes([270, 1010])
+        self.hsplit.setContentsMargins(6, 4, 6, 0)
+        self.setCentralWidget(self.hsplit)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.db_label = QLabel("数据库：未打开")
+        self.db_label.setObjectName("dbLabel")
+        self.saved_label = QLabel("")
+        self.saved_label.setObjectName("savedLabel")
+        status.addPermanentWidget(self.saved_label)
+        status.addPermanentWidget(self.db_label)
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for widget in (self.township_combo, self.period_combo, self.forms_list, self.findings):
+            widget.setEnabled(enabled)
+        self.audit_action.setEnabled(enabled)
+        self.export_action.setEnabled(enabled)
+
+    # -- database ----------------------------------------------------------------------------
+    def open_database(self, path: Path | None = None) -> bool:
+        """Open (creating on first run) the database; a clear message instead of a crash on failure."""
+        from forms.loader import FormDefinitionError
+        from forms.reference import ReferenceError
+        from storage.database import StorageError
+        from storage.location import default_db_path
+        from storage.workspace import Workspace
+
+        path = Path(path) if path else default_db_path()
+        self.statusBar().showMessage(f"正在打开数据库 {path} …")
+        try:
+            workspace = Workspace.open(path)
+        except (StorageError, FormDefinitionError, ReferenceError) as exc:
+            self.statusBar().showMessage("数据库未打开")
+            QMessageBox.critical(self, "无法打开数据库", f"{exc}\n\n请检查文件位置和权限，或联系区统计局。")
+            return False
+        self.attach_workspace(workspace, owns=True)
+        return True
+
+    def attach_workspace(self, workspace: Workspace, *, owns: bool = False) -> None:
+        """Show an open workspace (the window closes it on exit when it ``owns`` it)."""
+        self._close_workspace()
+        self.workspace = workspace
+        self._owns_workspace = owns
+        path = Path(workspace.store.path)
+        self.setWindowTitle(f"{APP_NAME} — {path.name}")
+        self.db_label.setText(f"数据库：{path}")
+        self.db_label.setToolTip(str(path))
+        self._set_enabled(True)
+        township_id = self.settings.value("last/township_id")
+        period = self.settings.value("last/period")
+        form_key = self.settings.value("last/form_key")
+        self.controller.attach(workspace, _as_int(township_id), str(period) if period else None,
+                               str(form_key) if form_key else None)
+        self.statusBar().showMessage("就绪", 3000)
+
+    def _close_workspace(self) -> None:
+        if self.workspace is not None and self._owns_workspace:
+            self.workspace.close()
+        self.workspace = None
+
+    # -- view interface for the controller ---------------------------------------------------
+    def show_townships(self, townships: list[Township], current_id: int | None) -> None:
+        self.township_combo.blockSignals(True)
+        self.township_combo.clear()
+        for t in townships:
+            self.township_combo.addItem(t.name, t.id)
+            self.township_combo.setItemData(self.township_combo.count() - 1,
+                                            f"{t.name}\n统计代码：{t.code_text}", Qt.ItemDataRole.ToolTipRole)
+        index = self.township_combo.findData(current_id)
+        self.township_combo.setCurrentIndex(max(index, 0))
+        self.township_combo.blockSignals(False)
+
+    def show_periods(self, periods: list[tuple[str, str]], current: str | None) -> None:
+        self.period_combo.blockSignals(True)
+        self.period_combo.clear()
+        for period, label in periods:
+            self.period_combo.addItem(label, period)
+        index = self.period_combo.findData(current)
+        self.period_combo.setCurrentIndex(max(index, 0))
+        self.period_combo.blockSignals(False)
+
+    def show_forms(self, forms: list[FormEntry], current_key: str | None) -> None:
+        self.forms_list.show_forms(forms, current_key)
+
+    def show_report(self, session: ReportSession | None) -> None:
+        """Build one grid per table of the opened report."""
+        self.tabs.clear()
+        for page in self.pages:
+            page.deleteLater()
+        self.pages = []
+        if session is None:
+            self.header.show_form(None, "", "", "")
+            self.notes_label.setText("")
+            self.findings.set_state(None)
+            return
+        self.header.show_form(session.form, session.township.name, session.township.code_text, session.period)
+        for table in session.form.tables:
+            model = GridModel(session.workspace, session.form, table, session.state)
+            model.edited.connect(self.controller.report_edited)
+            model.editFailed.connect(lambda text: self.show_error("保存失败", text))
+            page = TablePage(model)
+            self.pages.append(page)
+            self.tabs.addTab(page, table.title)
+        self.tabs.tabBar().setVisible(len(self.pages) > 1)
+        self.notes_label.setText("\n".join(session.form.notes))
+        self.notes_label.setVisible(bool(session.form.notes))
+        self.findings.set_state(session.state)
+        self._remember()
+
+    def show_state(self, state: ReportState) -> None:
+        for page in self.pages:
+            if page.model.report_id == state.report_id:
+                page.model.set_state(state)
+        self.findings.set_state(state)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
+    def show_saved(self, when: str) -> None:
+        self.saved_label.setText(f"已自动保存 {when}")
+
+    def show_error(self, title: str, text: str) -> None:
+        QMessageBox.warning(self, title, text)
+
+    def ask_export_path(self, default_name: str) -> Path | None:
+        folder = str(self.settings.value("last/export_dir") or Path.home())
+        path, _filter = QFileDialog.getSaveFileName(self, "导出报表", str(Path(folder) / default_name),
+                                                    "Excel 工作簿 (*.xlsx)")
+        if not path:
+            return None
+        if not path.lower().endswith(".xlsx"):
+            path += ".xlsx"
+        self.settings.setValue("last/export_dir", str(Path(path).parent))
+        return Path(path)
+
+    def run_task(self, label: str, task: Callable[[Workspace], Any], on_done: Callable[[Any], None]) -> None:
+        assert self.workspace is not None
+        self.last_operation = run_with_workspace(self, label, self.workspace.store.path, self.workspace.catalogue,
+                                                 task, on_done, user=self.workspace.user, title="导出失败")
+
+    # -- slots -------------------------------------------------------------------------------
+    def _township_changed(self, index: int) -> None:
+        township_id = self.township_combo.itemData(index)
+        if township_id is not None:
+            self.controller.select_township(int(township_id))
+
+    def _period_changed(self, index: int) -> None:
+        period = self.period_combo.itemData(index)
+        if period:
+            self.controller.select_period(str(period))
+
+    def current_page(self) -> TablePage | None:
+        page = self.tabs.currentWidget()
+        return page if isinstance(page, TablePage) else None
+
+    def grid_view(self, table_key: str | None = None) -> GridView | None:
+        """The grid of a table (the current one when ``table_key`` is None)."""
+        for page in self.pages:
+            if table_key is None or page.model.table.key == table_key:
+                if table_key is None:
+                    current = self.current_page()
+                    return current.view if current else page.view
+                return page.view
+        return None
+
+    def select_cell(self, cell: tuple[str, str, str]) -> None:
+        """Jump to a cell of the report (from a finding)."""
+        for page in self.pages:
+            index = page.model.index_for_cell(cell)
+            if index.isValid():
+                self.tabs.setCurrentWidget(page)
+                page.view.select_cell(index)
+                return
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"关于 {APP_NAME}",
+                          f"<h3>{APP_NAME}</h3><p>版本 {VERSION}</p>"
+                          "<p>重庆市永川区镇街节能减排统计数据离线填报、审核与导出。</p>"
+                          "<p>数据保存在本机数据库文件中，每次修改即自动保存。</p>")
+
+    # -- settings ----------------------------------------------------------------------------
+    def _remember(self) -> None:
+        c = self.controller
+        if c.township is not None:
+            self.settings.setValue("last/township_id", int(c.township.id))
+        if c.period:
+            self.settings.setValue("last/period", str(c.period))
+        if c.form_key:
+            self.settings.setValue("last/form_key", str(c.form_key))
+
+    def _restore_geometry(self) -> None:
+        raw = self.settings.value("window/size")
+        size = DEFAULT_SIZE
+        if raw:
+            try:
+                w, h = json.loads(str(raw))
+                size = QSize(max(800, int(w)), max(560, int(h)))
+            except (ValueError, TypeError):
+                pass
+        self.resize(size)
+        state = self.settings.value("window/splitters")
+        if state:
+            try:
+                sizes = json.loads(str(state))
+                self.hsplit.setSizes([int(x) for x in sizes["h"]])
+                self.vsplit.setSizes([int(x) for x in sizes["v"]])
+            except (ValueError, TypeError, KeyError):
+                pass
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.last_operation is not None and not self.last_operation.done:
+            QMessageBox.information(self, "请稍候", "正在导出，请等待完成后再关闭。")
+            event.ignore()
+            return
+        self._remember()
+        self.settings.setValue("window/size", json.dumps([self.width(), self.height()]))
+        self.settings.setValue("window/splitters", json.dumps({"h": self.hsplit.sizes(), "v": self.vsplit.sizes()}))
+        self.settings.sync()
+        self._close_workspace()
+        super().closeEvent(event)
+
+
+def _padded_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setContentsMargins(4, 0, 2, 0)
+    return label
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
