@@ -18,6 +18,7 @@ USAGE = """用法：
   python main.py validate --db 数据库 --period 报告期 [--township 镇街]
   python main.py export   --db 数据库 --period 报告期 --out 输出.xlsx [--township 镇街]
   python main.py --version
+  python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
 
 报告期写作 2025（年报）、2025Q3（季报）或 2025M09（月报）；
 镇街可写统计代码或名称，数据库中只有一个镇街有该期数据时可省略。"""
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(prog="main.py", add_help=True)
     parser.add_argument("--db", type=Path, help="数据库文件")
     parser.add_argument("--version", action="store_true", help="显示版本")
+    parser.add_argument("--screenshot", type=Path, help="打开窗口、保存截图（PNG）后退出")
     sub = parser.add_subparsers(dest="command", parser_class=ChineseArgumentParser)
     for name in ("validate", "export"):
         cmd = sub.add_parser(name)
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from ui.app import run_gui
 
-        return run_gui(args.db)
+        return run_gui(args.db, screenshot=args.screenshot)
     import commands
 
     return commands.run(args.command, db=args.cmd_db, period=args.period, township=args.township,

@@ -92,3 +92,22 @@ def test_export_refused_on_errors_writes_nothing(demo_db: Path, tmp_path: Path, 
     assert "拒绝导出" in out.stdout and "焦炭" in out.stdout
     assert not target.exists()
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_first_run_creates_demo_database_and_renders_window(tmp_path: Path) -> None:
+    """What a new user gets from `python main.py`: a new database with the demo, and a window."""
+    db = tmp_path / "data" / "first.sqlite"
+    png = tmp_path / "shots" / "window.png"
+    out = run("--db", str(db), "--screenshot", str(png))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert db.is_file() and png.is_file() and png.stat().st_size > 20_000
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(png))
+    assert image.width() >= 1000 and image.height() >= 600
+    ws = Workspace.open(db, demo=False)
+    try:
+        demo = next(t for t in ws.townships() if t.is_demo)
+        assert ws.find_report_data(demo.id, "energy_consumption", "2025").has_input
+    finally:
+        ws.close()

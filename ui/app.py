@@ -44,12 +44,30 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_gui(db_path: Path | None = None) -> int:
-    """Show the main window, open ``db_path`` (default: ``storage.location.default_db_path()``), run."""
+def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
+    """Show the main window, open ``db_path`` (default: ``storage.location.default_db_path()``), run.
+
+    With ``screenshot`` the window is rendered to that PNG once the database is open, and the
+    program exits (0 when the database opened and the file was written).
+    """
     app = create_application()
     from ui.main_window import MainWindow
 
     window = MainWindow()
     window.show()
-    QTimer.singleShot(0, lambda: window.open_database(db_path))
+
+    def capture(opened: bool) -> None:
+        assert screenshot is not None
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        saved = opened and window.grab().save(str(screenshot))
+        print(f"窗口截图已保存：{screenshot}" if saved else f"无法保存窗口截图：{screenshot}")
+        window.close()
+        app.exit(0 if saved else 1)
+
+    def start() -> None:
+        opened = window.open_database(db_path)
+        if screenshot is not None:
+            QTimer.singleShot(300, lambda: capture(opened))  # let the layout settle first
+
+    QTimer.singleShot(0, start)
     return app.exec()
