@@ -218,13 +218,18 @@ def test_canonical_format_is_pinned():
 
 # -- refusals --------------------------------------------------------------------------------------------
 
-def test_error_refuses_export_and_writes_nothing(workspace, demo_township, out_dir):
-    rid = report_id(workspace, demo_township.id)
-    workspace.edit(rid, ("energy", "diesel", "consumption"), "-5")
-    out = out_dir / "refused.xlsx"
+def refused_export(workspace, township_id, cell, typed, out):
+    """Type ``typed`` into ``cell`` of the demo 2025 report; the export must be refused."""
+    rid = report_id(workspace, township_id)
+    workspace.edit(rid, cell, typed)
     with pytest.raises(ExportBlocked) as info:
-        export_submission(workspace, demo_township.id, "2025", out, now=NOW)
-    exc = info.value
+        export_submission(workspace, township_id, "2025", out, now=NOW)
+    return rid, info.value
+
+
+def test_error_refuses_export_and_writes_nothing(workspace, demo_township, out_dir):
+    rid, exc = refused_export(workspace, demo_township.id, ("energy", "diesel", "consumption"), "-5",
+                              out_dir / "refused.xlsx")
     assert "柴油" in str(exc) and "消费量" in str(exc) and "共1条" in str(exc)
     assert [f.severity for f in exc.findings] == ["错误"] and exc.findings[0].row == "diesel"
     assert exc.problems == []
@@ -233,14 +238,11 @@ def test_error_refuses_export_and_writes_nothing(workspace, demo_township, out_d
 
 
 def test_unexplained_warning_refuses_until_a_real_note(workspace, demo_township, out_dir):
-    rid = report_id(workspace, demo_township.id)
-    workspace.edit(rid, ("energy", "electricity", "consumption"), "600000")
     out = out_dir / "w.xlsx"
-    with pytest.raises(ExportBlocked) as info:
-        export_submission(workspace, demo_township.id, "2025", out, now=NOW)
-    assert [(f.severity, f.rule_id, f.row, f.col) for f in info.value.findings] == [
+    rid, exc = refused_export(workspace, demo_township.id, ("energy", "electricity", "consumption"), "600000", out)
+    assert [(f.severity, f.rule_id, f.row, f.col) for f in exc.findings] == [
         ("警告", "W003", "electricity", "consumption")]
-    assert "电力" in str(info.value) and "缺少说明" in str(info.value)
+    assert "电力" in str(exc) and "缺少说明" in str(exc)
 
     workspace.set_note(rid, ("energy", "electricity", "consumption"), "无误")  # not an explanation
     with pytest.raises(ExportBlocked):
