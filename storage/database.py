@@ -9,15 +9,32 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from storage.migrations import migrate
+
+
+def _import_sqlite_utils():  # noqa: ANN202 - returns the module
+    """sqlite-utils imports pandas and numpy eagerly (~0.5 s) only to adapt their types, which
+    this program never stores. Hide them during that import so the window's start stays fast;
+    they import normally afterwards wherever they are really used."""
+    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
+    try:
+        import sqlite_utils
+    finally:
+        for name in hidden:
+            sys.modules.pop(name, None)
+    return sqlite_utils
+
+
+sqlite_utils = _import_sqlite_utils()
 
 __all__ = ["Store", "Township", "Report", "ReportData", "StorageError", "CellKey", "now_text"]
 

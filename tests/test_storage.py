@@ -158,3 +158,16 @@ def test_unwritable_program_folder_falls_back_to_user_dir(tmp_path: Path, monkey
     monkeypatch.setattr(location, "_writable", lambda folder: False)
     path = location.default_db_path(tmp_path)
     assert tmp_path not in path.parents and path.name == "jnjp.sqlite"
+
+
+def test_storage_keeps_pandas_off_the_start_path() -> None:
+    """sqlite-utils would import pandas+numpy (~0.5 s) before the first report shows."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import storage.database, storage.workspace; "
+            "print('pandas' in sys.modules, 'numpy' in sys.modules); "
+            "import pandas, sqlite_utils; print(pandas.DataFrame({'a': [1]}).shape)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.split("\n")[:2] == ["False False", "(1, 1)"]
