@@ -13,6 +13,12 @@ APT_PACKAGES=(
   xvfb xauth                              # a virtual screen for windowed tests and screenshots
 )
 
+# --test (passed by test.sh only): LibreOffice as well, to make the .xls/.ods/LibreOffice-saved
+# files the import tests read. run.sh never installs it; those tests skip when it is absent.
+if [ "${1:-}" = "--test" ]; then
+  APT_PACKAGES+=(libreoffice-calc-nogui)
+fi
+
 PYTHON="${PYTHON:-python3}"
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()
