@@ -1,0 +1,235 @@
+"""Automatic rotating backups of the database, the start-up health check and restore.
+
+Backups are written with SQLite's online backup API (consistent even while the program has the
+file open in WAL mode), to a temporary name, checked with ``PRAGMA quick_check`` and only then
+renamed into ``backups/`` beside the database: a backup that exists is a good one. The newest
+``KEEP`` are kept. Names carry a timestamp and the reason, so they sort by age and say why.
+
+No Qt here: the window's dialogs (``ui.backup_dialogs``) and the CLI call these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["BackupError", "BackupInfo", "KEEP", "backup_dir", "make_backup", "list_backups", "check_database",
+           "good_backups", "keep_damaged_copy", "restore_backup"]
+
+KEEP = 10  # automatic backups kept per database
+BACKUP_DIRNAME = "backups"
+DAMAGED_DIRNAME = "damaged"
+_STAMP_FORMAT = "%Y%m%d-%H%M%S-%f"
+_NAME = re.compile(r"^(?P<stem>.+)_(?P<stamp>\d{8}-\d{6}-\d{6})_(?P<reason>[^.]*)\.sqlite$")
+_UNSAFE = re.compile(r"[^\w\u4e00-\u9fff-]+")
+
+
+class BackupError(RuntimeError):
+    """A backup or restore problem, worded for the user."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    created: _dt.datetime
+    reason: str
+    size: int
+
+    @property
+    def label(self) -> str:
+        """"2025-06-30 14:02:11  启动时（1.2 MB）" — one line of the restore dialog."""
+        return f"{self.created:%Y-%m-%d %H:%M:%S}  {self.reason or '备份'}（{_size_text(self.size)}）"
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+
+
+def backup_dir(db_path: Path) -> Path:
+    """``backups/`` beside the database (on the USB drive too when the database is there)."""
+    return Path(db_path).parent / BACKUP_DIRNAME
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+
+
+def check_database(path: Path) -> str | None:
+    """None when ``PRAGMA quick_check`` passes, else what is wrong (Chinese).
+
+    A missing file is fine (a first run creates it); an empty one too.
+    """
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        conn = _connect_readonly(path)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"数据库文件无法读取：{exc}"
+    if rows == ["ok"]:
+        return None
+    detail = "；".join(str(r) for r in rows[:3])
+    return f"数据库完整性检查未通过：{detail}"
+
+
+def make_backup(db_path: Path, reason: str, *, keep: int = KEEP) -> Path:
+    """Copy the database into ``backups/`` (online backup API, checked), keep the newest ``keep``.
+
+    Called on start and before every import and migration. Raises BackupError (Chinese) when the
+    database cannot be read or the copy fails its check; then no file is left behind.
+    """
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise BackupError(f"无法备份：数据库文件 {db_path} 不存在")
+    folder = backup_dir(db_path)
+    stamp = _dt.datetime.now().strftime(_STAMP_FORMAT)
+    safe_reason = _UNSAFE.sub("-", reason).strip("-")[:20]
+    final = folder / f"{db_path.stem}_{stamp}_{safe_reason}.sqlite"
+    temp = final.with_name(final.name + ".part")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        source = sqlite3.connect(str(db_path), timeout=10)
+        try:
+            target = sqlite3.connect(str(temp))
+            try:
+                source.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+                problem = [r[0] for r in target.execute("PRAGMA quick_check").fetchall()]
+            finally:
+                target.close()
+        finally:
+            source.close()
+        if problem != ["ok"]:
+            raise BackupError(f"备份未通过完整性检查（{'；'.join(map(str, problem[:3]))}），原数据库可能已损坏")
+        os.replace(temp, final)
+    except sqlite3.DatabaseError as exc:
+        temp.unlink(missing_ok=True)
+        raise BackupError(f"无法备份数据库 {db_path}：{exc}") from None
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise BackupError(f"无法写入备份文件夹 {folder}：{exc.strerror or exc}") from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _rotate(db_path, keep)
+    return final
+
+
+def _parse(path: Path) -> BackupInfo | None:
+    m = _NAME.match(path.name)
+    if not m:
+        return None
+    try:
+        created = _dt.datetime.strptime(m.group("stamp"), _STAMP_FORMAT)
+        size = path.stat().st_size
+    except (ValueError, OSError):
+        return None
+    return BackupInfo(path, created, m.group("reason"), size)
+
+
+def list_backups(db_path: Path) -> list[BackupInfo]:
+    """The backups of this database, newest first."""
+    db_path = Path(db_path)
+    folder = backup_dir(db_path)
+    if not folder.is_dir():
+        return []
+    found = [info for p in folder.glob(f"{db_path.stem}_*.sqlite") if (info := _parse(p))
+             and info.path.name.startswith(db_path.stem + "_")]
+    return sorted(found, key=lambda b: b.created, reverse=True)
+
+
+def _rotate(db_path: Path, keep: int) -> None:
+    for old in list_backups(db_path)[keep:]:
+        try:
+            old.path.unlink()
+        except OSError:
+            pass  # e.g. opened by a virus scanner: removed next time
+
+
+def good_backups(db_path: Path) -> list[BackupInfo]:
+    """The backups that pass ``quick_check``, newest first: what to offer for a damaged database."""
+    return [b for b in list_backups(db_path) if check_database(b.path) is None]
+
+
+def _companions(db_path: Path) -> list[Path]:
+    return [db_path.with_name(db_path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def keep_damaged_copy(db_path: Path) -> Path:
+    """Copy a damaged database (with its -wal/-shm) into ``backups/damaged/<time>/`` untouched.
+
+    Kept for the district's technicians: the data in it may still be recoverable.
+    """
+    db_path = Path(db_path)
+    folder = backup_dir(db_path) / DAMAGED_DIRNAME / _dt.datetime.now().strftime(_STAMP_FORMAT)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in [db_path, *_companions(db_path)]:
+            if path.exists():
+                shutil.copy2(path, folder / path.name)
+    except OSError as exc:
+        raise BackupError(f"无法保存损坏文件的副本到 {folder}：{exc.strerror or exc}") from None
+    return folder / db_path.name
+
+
+def restore_backup(db_path: Path, backup: Path) -> Path | None:
+    """Replace the database by ``backup``. Every connection to ``db_path`` must be closed first.
+
+    The current file is kept first: a healthy one as a normal backup (reason 恢复前), a damaged one
+    untouched under ``backups/damaged/``. Returns where it was kept (None when there was no file).
+    The copy is written beside the database under a temporary name, checked, then renamed.
+    """
+    db_path, backup = Path(db_path), Path(backup)
+    problem = check_database(backup)
+    if problem or not backup.exists():
+        raise BackupError(f"备份文件 {backup.name} 不可用：{problem or '文件不存在'}")
+    kept: Path | None = None
+    if db_path.exists():
+        if check_database(db_path) is None:
+            kept = make_backup(db_path, "恢复前", keep=KEEP + 1)  # one more, so restoring never drops the oldest
+            try:
+                conn = sqlite3.connect(str(db_path), timeout=10)
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:
+                    conn.close()
+            except sqlite3.DatabaseError:
+                pass
+        else:
+            kept = keep_damaged_copy(db_path)
+    temp = db_path.with_name(db_path.name + ".restore")
+    try:
+        temp.unlink(missing_ok=True)
+        source = _connect_readonly(backup)
+        try:
+            target = sqlite3.connect(str(temp))
+            try:
+                source.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")
+                ok = [r[0] for r in target.execute("PRAGMA quick_check").fetchall()] == ["ok"]
+            finally:
+                target.close()
+        finally:
+            source.close()
+        if not ok:
+            raise BackupError(f"恢复失败：从备份 {backup.name} 复制出的文件未通过完整性检查，数据库未改动")
+        # A stale -wal of the old file would be replayed into the restored one: remove it first.
+        for companion in _companions(db_path):
+            companion.unlink(missing_ok=True)
+        os.replace(temp, db_path)
+    except sqlite3.DatabaseError as exc:
+        temp.unlink(missing_ok=True)
+        raise BackupError(f"恢复失败：{exc}；数据库未改动") from None
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise BackupError(f"恢复失败：{exc.strerror or exc}（数据库文件是否被另一个程序打开？）") from None
+    return kept

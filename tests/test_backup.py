@@ -1,0 +1,126 @@
+"""Backups, the start-up health check and restore, on real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from storage import backup
+from storage.backup import BackupError, check_database, good_backups, list_backups, make_backup, restore_backup
+
+CELL = ("energy", "raw_coal", "consumption")
+
+
+def _value(db_path: Path, report_id: int):
+    conn = sqlite3.connect(str(db_path))
+    try:
+        row = conn.execute("SELECT value FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?"
+                           " AND col_key = ?", (report_id, *CELL)).fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+def _damage(path: Path) -> None:
+    """Overwrite pages in the middle of the file (what a pulled USB stick can do)."""
+    size = path.stat().st_size
+    with open(path, "r+b") as fh:
+        for offset in range(4096, size, 4096 * 3):
+            fh.seek(offset)
+            fh.write(b"\xde\xad\xbe\xef" * 256)
+
+
+def test_backup_is_a_checked_copy_including_uncheckpointed_edits(workspace, demo_township, db_path):
+    data = workspace.open_report(demo_township.id, "energy_consumption", "2025")
+    workspace.edit(data.report.id, CELL, "4321")  # still in the -wal while the workspace is open
+    path = make_backup(db_path, "启动时")
+    assert path.parent == db_path.parent / "backups"
+    assert path.name.startswith("test_") and path.name.endswith("_启动时.sqlite")
+    assert check_database(path) is None
+    assert _value(path, data.report.id) == 4321
+    assert not list(path.parent.glob("*.part"))
+    [info] = list_backups(db_path)
+    assert info.path == path and info.reason == "启动时" and info.size > 0
+    assert "启动时" in info.label
+
+
+def test_rotation_keeps_the_newest(workspace, db_path):
+    made = []
+    for i in range(5):
+        made.append(make_backup(db_path, f"导入前{i}", keep=3))
+        time.sleep(0.002)
+    listed = list_backups(db_path)
+    assert [b.path for b in listed] == list(reversed(made[-3:]))
+    assert not made[0].exists() and not made[1].exists()
+
+
+def test_check_database_reports_damage_in_chinese(workspace, db_path, tmp_path):
+    assert check_database(db_path) is None
+    assert check_database(tmp_path / "missing.sqlite") is None
+    copy = tmp_path / "copy.sqlite"
+    make_backup(db_path, "x").replace(copy)
+    _damage(copy)
+    problem = check_database(copy)
+    assert problem and ("完整性检查未通过" in problem or "无法读取" in problem)
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"this is not a database" * 100)
+    assert "无法读取" in check_database(garbage)
+
+
+def test_backup_of_a_damaged_file_is_refused_and_leaves_nothing(tmp_path):
+    db = tmp_path / "bad.sqlite"
+    db.write_bytes(b"junk" * 2000)
+    with pytest.raises(BackupError, match="无法备份"):
+        make_backup(db, "启动时")
+    assert list_backups(db) == []
+    assert not list((tmp_path / "backups").glob("*"))
+
+
+def test_restore_replaces_the_database_and_keeps_the_current_one(workspace, demo_township, db_path, catalogue):
+    from storage.workspace import Workspace
+
+    report_id = workspace.open_report(demo_township.id, "energy_consumption", "2025").report.id
+    workspace.edit(report_id, CELL, "100")
+    good = make_backup(db_path, "手动")
+    workspace.edit(report_id, CELL, "999")
+    workspace.close()
+    kept = restore_backup(db_path, good)
+    assert kept is not None and kept.exists() and _value(kept, report_id) == 999
+    assert _value(db_path, report_id) == 100
+    reopened = Workspace.open(db_path, catalogue=catalogue)
+    try:
+        assert reopened.store.load(report_id).values[CELL] == 100
+    finally:
+        reopened.close()
+
+
+def test_damaged_database_copy_kept_and_good_backup_offered(workspace, demo_township, db_path):
+    report_id = workspace.open_report(demo_township.id, "energy_consumption", "2025").report.id
+    workspace.edit(report_id, CELL, "555")
+    first = make_backup(db_path, "启动时")
+    time.sleep(0.002)
+    broken = make_backup(db_path, "启动时")
+    _damage(broken)  # a backup damaged later is not offered
+    workspace.close()
+    _damage(db_path)
+    assert check_database(db_path) is not None
+    candidates = good_backups(db_path)
+    assert [c.path for c in candidates] == [first]
+    kept = restore_backup(db_path, candidates[0].path)
+    assert kept is not None and kept.parent.parent.name == backup.DAMAGED_DIRNAME
+    assert kept.read_bytes() != b""
+    assert check_database(db_path) is None
+    assert _value(db_path, report_id) == 555
+
+
+def test_restore_refuses_a_bad_backup_and_changes_nothing(workspace, db_path, tmp_path):
+    workspace.close()
+    before = db_path.read_bytes()
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"junk" * 3000)
+    with pytest.raises(BackupError, match="不可用"):
+        restore_backup(db_path, bad)
+    assert db_path.read_bytes() == before
