@@ -1,9 +1,16 @@
-"""Errors of the export, worded in Chinese for the person at the keyboard."""
+"""Errors of the export and the import, worded in Chinese for the person at the keyboard."""
 
 from __future__ import annotations
 
-__all__ = ["ExportError"]
+__all__ = ["ExportError", "ImportRefused"]
 
 
 class ExportError(RuntimeError):
     """The export could not be done; ``str(exc)`` is a complete Chinese sentence for the user."""
+
+
+class ImportRefused(RuntimeError):
+    """A file that will not be imported at all (unsafe, damaged, wrong kind, another township…).
+
+    ``str(exc)`` is one complete Chinese sentence; nothing was written to the database.
+    """

@@ -47,6 +47,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from export.atomic import atomic_write
 from export.checksum import canonical_value, values_checksum
 from export.errors import ExportError
+from export.layout import HEADING_ROWS, form_layout
 from forms.periods import PeriodError, period_label, period_type_of
 from forms.spec import DESCRIPTIVE_LETTERS, ColumnSpec, FormSpec, RowSpec, TableSpec
 from forms.validation import Finding, ValidationResult
@@ -340,6 +341,7 @@ class _FormSheet:
         self.form = report.form
         self.written = written
         self.ncols = max(max(self._table_width(t) for t in self.form.tables), 2)
+        self.layout = form_layout(self.form, report.result.computed.list_rows)
         self.row = 1
 
     @staticmethod
@@ -359,10 +361,10 @@ class _FormSheet:
         self._column_widths()
         self._heading()
         title_rows = None
-        for i, table in enumerate(self.form.tables):
-            if i:
-                self.row += 1
-            header = self._table(table, titled=len(self.form.tables) > 1)
+        for place in self.layout.tables:
+            self.row = place.title_row or place.header_row
+            header = self._table(place.table, titled=place.title_row is not None)
+            assert header == place.header_row and self.row == place.last_row + 1, "layout drifted"
             title_rows = title_rows or f"{header}:{header + 1}"
         self._notes_and_footer()
         _print_setup(self.ws, self.ncols, self.row - 1, title_rows)
@@ -399,8 +401,8 @@ class _FormSheet:
             self._merged(2 + i, split, last, text)
         self._merged(5, 1, split - 1, f"填报单位：{self.township.name}")
         self._merged(6, 1, split - 1, f"统计代码：{self.township.stat_code or '（统计代码待定）'}")
-        self._merged(7, 1, last, period_label(self.period), _BOLD, _CENTER)
-        self.row = 8
+        self._merged(HEADING_ROWS, 1, last, period_label(self.period), _BOLD, _CENTER)
+        self.row = HEADING_ROWS + 1
 
     def _table(self, table: TableSpec, titled: bool) -> int:
         ws = self.ws

@@ -1,0 +1,117 @@
+"""Reads any supported workbook (.xlsx .xlsm .xls .ods — written by this program, Excel, WPS or
+LibreOffice) into plain cell grids, after ``export.safety.check_file`` has passed it.
+
+python-calamine does the reading: it handles all four kinds (openpyxl reads only .xlsx), is
+many times faster, never runs macros and resolves no XML entities. It returns the cached
+value of a formula cell. It returns an empty string both for an empty cell and for a formula
+that was never calculated; for .xlsx/.xlsm the safety check finds the latter in the sheet XML
+(``formulas_without_value``), for .xls/.ods they cannot be told apart and read as empty.
+Numbers come back as float (3.0 for 3), dates as ``datetime.date``/``datetime``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from export.errors import ImportRefused
+from export.safety import MAX_COLS, MAX_ROWS, FileCheck, check_file
+
+__all__ = ["Book", "read_workbook", "cell_address", "parse_address"]
+
+
+def cell_address(row: int, col: int) -> str:
+    """1-based (row, col) → "D12"."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def parse_address(address: str) -> tuple[int, int]:
+    """"D12" → (12, 4), 1-based; ValueError when it is not an A1 address."""
+    letters = "".join(ch for ch in address if ch.isalpha()).upper()
+    digits = address[len(letters):]
+    if not letters or not digits.isdigit() or letters + digits != address.upper():
+        raise ValueError(address)
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(digits), col
+
+
+@dataclass
+class Book:
+    """The sheets of one workbook as grids (row lists from A1), plus what the checks found."""
+
+    path: Path
+    check: FileCheck
+    sheet_names: list[str]
+    hidden: set[str]
+    grids: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.check.kind
+
+    def value(self, sheet: str, address: str) -> Any:
+        """The value at ``sheet!address``; None when empty (or outside the used area)."""
+        grid = self.grids.get(sheet)
+        if grid is None:
+            return None
+        row, col = parse_address(address)
+        if row > len(grid) or col > len(grid[row - 1]):
+            return None
+        value = grid[row - 1][col - 1]
+        return None if value == "" else value
+
+    def formula_without_value(self, sheet: str, address: str) -> bool:
+        return address in self.check.formulas_without_value.get(sheet, ())
+
+    def rows(self, sheet: str) -> list[list[Any]]:
+        return self.grids.get(sheet, [])
+
+
+def read_workbook(path: Path) -> Book:
+    """Check, then read every sheet. Raises ImportRefused with one Chinese sentence."""
+    import python_calamine as pc
+
+    path = Path(path)
+    check = check_file(path)
+    name = path.name
+    try:
+        workbook = pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError:
+        raise ImportRefused(f"文件 {name} 设有打开密码（已加密），无法读取：请在 Excel 中取消密码后另存再导入") from None
+    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types for broken files
+        raise ImportRefused(f"文件 {name} 已损坏或格式无法识别（{_short(exc)}），已拒绝导入") from None
+    try:
+        book = Book(path, check, [], set())
+        for meta in workbook.sheets_metadata:
+            if meta.typ != pc.SheetTypeEnum.WorkSheet:
+                continue  # chart sheets, macro sheets: nothing to read
+            book.sheet_names.append(meta.name)
+            if meta.visible != pc.SheetVisibleEnum.Visible:
+                book.hidden.add(meta.name)
+            try:
+                sheet = workbook.get_sheet_by_name(meta.name)
+                if sheet.height > MAX_ROWS or sheet.width > MAX_COLS:
+                    raise ImportRefused(f"文件 {name} 的工作表“{meta.name}”过大（{sheet.height} 行 × {sheet.width} 列），"
+                                        "不像是一份统计报表，已拒绝导入")
+                book.grids[meta.name] = sheet.to_python(skip_empty_area=False)
+            except ImportRefused:
+                raise
+            except pc.PasswordError:
+                raise ImportRefused(f"文件 {name} 设有密码（已加密），无法读取：请取消密码后另存再导入") from None
+            except Exception as exc:  # noqa: BLE001
+                raise ImportRefused(f"文件 {name} 的工作表“{meta.name}”无法读取（{_short(exc)}），已拒绝导入") from None
+    finally:
+        workbook.close()
+    return book
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]

@@ -1,0 +1,235 @@
+"""Checks a workbook file BEFORE any spreadsheet parser opens it.
+
+Files arrive on USB drives from many hands. A parser handed a hostile file can be made to
+allocate gigabytes (zip bomb, a sheet claiming a cell at row 1,048,576 × column XFD) or to
+resolve XML entities; so the container is inspected here first, with hard limits, reading no
+entry further than its limit (the sizes a zip header claims are not trusted):
+
+* the extension must be one we read (.xlsx .xlsm .xls .ods) and match the magic bytes
+  (zip for .xlsx/.xlsm/.ods, OLE compound file for .xls);
+* an OLE compound file holding ``EncryptedPackage`` is a password-protected .xlsx;
+* zip: at most ``MAX_ENTRIES`` entries, each XML part at most ``MAX_PART_BYTES`` unpacked,
+  all together at most ``MAX_TOTAL_BYTES``, no part packed more than ``MAX_RATIO``:1;
+* no XML part may carry a DOCTYPE or ENTITY declaration (XXE, billion laughs);
+* worksheets (.xlsx/.xlsm) may not reach beyond ``MAX_ROWS`` rows or ``MAX_COLS`` columns;
+* .xlsm is accepted for its values only: nothing in it is ever run (the readers here cannot
+  run macros at all).
+
+While reading the worksheet XML it also notes formula cells without a cached value (a file
+written by a program that never calculated it), which the calamine reader cannot tell from an
+empty cell. .xls and .ods files are bounded by ``MAX_FILE_BYTES`` and by the row check the
+reader makes after loading.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from export.errors import ImportRefused
+
+__all__ = ["FileCheck", "check_file", "SUPPORTED_SUFFIXES", "MAX_FILE_BYTES", "MAX_ENTRIES", "MAX_PART_BYTES",
+           "MAX_TOTAL_BYTES", "MAX_RATIO", "MAX_ROWS", "MAX_COLS"]
+
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+MAX_FILE_BYTES = 30 * 1024 * 1024
+MAX_ENTRIES = 2000
+MAX_PART_BYTES = 40 * 1024 * 1024
+MAX_TOTAL_BYTES = 150 * 1024 * 1024
+MAX_RATIO = 150  # only for parts over 1 MB unpacked: small XML legitimately packs very well
+MAX_ROWS = 60_000
+MAX_COLS = 500
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,4})(\d+)\"")
+_FORMULA_NO_VALUE = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+_R_ATTR = re.compile(rb"\br=\"([A-Z]{1,4}\d+)\"")
+
+
+@dataclass
+class FileCheck:
+    """What the checks learnt: the file kind and what the reader should know."""
+
+    path: Path
+    kind: str  # xlsx | xlsm | xls | ods
+    has_macros: bool = False
+    # sheet name → addresses (e.g. "D12") of formula cells that carry no calculated value
+    formulas_without_value: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def check_file(path: Path) -> FileCheck:
+    """Raise ImportRefused (one Chinese sentence) unless ``path`` is safe to hand to a parser."""
+    path = Path(path)
+    name = path.name
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ImportRefused(f"不支持的文件类型“{path.suffix or '无扩展名'}”：{name}（可导入 .xlsx、.xlsm、.xls、.ods）")
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except FileNotFoundError:
+        raise ImportRefused(f"文件不存在：{path}") from None
+    except OSError as exc:
+        raise ImportRefused(f"无法读取文件 {name}：{exc.strerror or exc}") from None
+    if size == 0:
+        raise ImportRefused(f"文件 {name} 是空文件（0 字节），可能复制时未完成")
+    if size > MAX_FILE_BYTES:
+        raise ImportRefused(f"文件 {name} 过大（{size / 1024 / 1024:.1f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB），"
+                            "不像是一份统计报表，已拒绝导入")
+    if head.startswith(OLE_MAGIC):
+        return _check_ole(path, suffix)
+    if head.startswith(ZIP_MAGIC):
+        if suffix == ".xls":
+            raise ImportRefused(f"文件 {name} 的内容是 .xlsx/.ods 格式，但扩展名为 .xls：请改正扩展名后再导入")
+        return _check_zip(path, suffix)
+    lowered = head.lower()
+    if lowered.lstrip().startswith((b"<", b"\xef\xbb\xbf<")):
+        raise ImportRefused(f"文件 {name} 实际是网页（HTML/XML）格式，不是 Excel 工作簿：请用 Excel 打开后另存为 .xlsx 再导入")
+    raise ImportRefused(f"文件 {name} 不是 Excel/WPS/LibreOffice 工作簿（文件内容与扩展名 {suffix} 不符），已拒绝导入")
+
+
+def _check_ole(path: Path, suffix: str) -> FileCheck:
+    data = path.read_bytes()  # bounded by MAX_FILE_BYTES
+    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+        raise ImportRefused(f"文件 {path.name} 设有打开密码（已加密），无法读取：请在 Excel 中取消密码后另存再导入")
+    if suffix != ".xls":
+        raise ImportRefused(f"文件 {path.name} 的内容是 Excel 97-2003（.xls）格式，但扩展名为 {suffix}："
+                            "请改正扩展名后再导入")
+    return FileCheck(path, "xls")
+
+
+def _read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int]) -> bytes:
+    """One XML part, unpacked no further than its limit, checked for entity declarations."""
+    if info.file_size > MAX_PART_BYTES or info.file_size > budget[0]:
+        raise ImportRefused(f"文件 {name} 中的部件 {info.filename} 解压后过大（{info.file_size / 1024 / 1024:.0f} MB），"
+                            "疑似“压缩炸弹”或超大工作表，已拒绝导入")
+    if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise ImportRefused(f"文件 {name} 中的部件 {info.filename} 压缩比异常（{info.file_size // max(info.compress_size, 1)}:1），"
+                            "疑似“压缩炸弹”，已拒绝导入")
+    limit = min(MAX_PART_BYTES, budget[0])
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(limit + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, ValueError) as exc:
+        raise ImportRefused(f"文件 {name} 已损坏或不完整（{info.filename}：{exc}），已拒绝导入") from None
+    if len(data) > limit:
+        raise ImportRefused(f"文件 {name} 中的部件 {info.filename} 解压后超过上限，疑似“压缩炸弹”，已拒绝导入")
+    budget[0] -= len(data)
+    text = data
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise ImportRefused(f"文件 {name} 中的部件 {info.filename} 编码错误，已拒绝导入") from None
+    if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
+        raise ImportRefused(f"文件 {name} 的 {info.filename} 含有 XML 实体声明（DOCTYPE/ENTITY），"
+                            "可能是恶意构造的文件，已拒绝导入")
+    return text
+
+
+def _check_zip(path: Path, suffix: str) -> FileCheck:
+    name = path.name
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ImportRefused(f"文件 {name} 已损坏或不完整（无法作为压缩包读取：{exc}），已拒绝导入") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise ImportRefused(f"文件 {name} 内含 {len(infos)} 个部件（上限 {MAX_ENTRIES}），疑似“压缩炸弹”，已拒绝导入")
+        total = sum(i.file_size for i in infos)
+        if total > MAX_TOTAL_BYTES:
+            raise ImportRefused(f"文件 {name} 解压后共 {total / 1024 / 1024:.0f} MB（上限 {MAX_TOTAL_BYTES // 1024 // 1024} MB），"
+                                "疑似“压缩炸弹”，已拒绝导入")
+        if any(i.flag_bits & 0x1 for i in infos):
+            raise ImportRefused(f"文件 {name} 设有密码（压缩包已加密），无法读取：请取消密码后另存再导入")
+        names = {i.filename: i for i in infos}
+        budget = [MAX_TOTAL_BYTES]
+        parts: dict[str, bytes] = {}
+        for info in infos:
+            if info.filename.lower().endswith((".xml", ".rels")) or info.filename == "mimetype":
+                parts[info.filename] = _read_part(zf, info, name, budget)
+
+    if "mimetype" in names or "content.xml" in names:
+        if parts.get("mimetype", b"").strip() != _ODS_MIME:
+            raise ImportRefused(f"文件 {name} 是 OpenDocument 文件，但不是电子表格（.ods），已拒绝导入")
+        if suffix != ".ods":
+            raise ImportRefused(f"文件 {name} 的内容是 .ods 格式，但扩展名为 {suffix}：请改正扩展名后再导入")
+        return FileCheck(path, "ods")
+    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
+        raise ImportRefused(f"文件 {name} 是压缩包，但不是 Excel 工作簿（可能是 Word 文档或其他文件改了扩展名），已拒绝导入")
+    if suffix == ".ods":
+        raise ImportRefused(f"文件 {name} 的内容是 .xlsx 格式，但扩展名为 .ods：请改正扩展名后再导入")
+    check = FileCheck(path, "xlsm" if suffix == ".xlsm" else "xlsx",
+                      has_macros=any(n.lower().endswith("vbaproject.bin") for n in names))
+    for sheet, part in _sheet_parts(parts, name).items():
+        data = parts.get(part)
+        if data is None:
+            continue
+        _check_sheet(data, sheet, name, check)
+    return check
+
+
+def _sheet_parts(parts: dict[str, bytes], name: str) -> dict[str, str]:
+    """Sheet name → its XML part, from xl/workbook.xml and its relationships."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        workbook = ElementTree.fromstring(parts["xl/workbook.xml"])
+        rels_xml = parts.get("xl/_rels/workbook.xml.rels")
+        rels = ElementTree.fromstring(rels_xml) if rels_xml else None
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise ImportRefused(f"文件 {name} 已损坏（工作簿目录无法解析：{exc}），已拒绝导入") from None
+    targets: dict[str, str] = {}
+    if rels is not None:
+        for rel in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"):
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            targets[rel.get("Id", "")] = target
+    found: dict[str, str] = {}
+    for sheet in workbook.iter(f"{{{_MAIN_NS}}}sheet"):
+        rid = sheet.get(f"{{{_REL_NS}}}id", "")
+        if rid in targets:
+            found[sheet.get("name", "")] = targets[rid]
+    return found
+
+
+def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> None:
+    max_row = max((int(m) for m in _ROW_REF.findall(data)), default=0)
+    max_row = max(max_row, len(_ROW_TAG.findall(data)))
+    max_col = 0
+    for letters, digits in _CELL_REF.findall(data):
+        max_col = max(max_col, _col_number(letters))
+        max_row = max(max_row, int(digits))
+    if max_row > MAX_ROWS or max_col > MAX_COLS:
+        raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{max_row} 行 × {max_col} 列，上限 {MAX_ROWS} 行、"
+                            f"{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")
+    missing: set[str] = set()
+    for m in _FORMULA_NO_VALUE.finditer(data):
+        ref = _R_ATTR.search(m.group(1))
+        if ref:
+            missing.add(ref.group(1).decode("ascii"))
+    if missing:
+        check.formulas_without_value[sheet] = missing
