@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.migrations import migrate
+from storage.migrations import SCHEMA_VERSION, migrate
 
 
 def _import_sqlite_utils():  # noqa: ANN202 - returns the module
@@ -118,6 +118,15 @@ class Store:
                 conn.execute("PRAGMA journal_mode = DELETE")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if 0 < version < SCHEMA_VERSION:  # an older file: keep a copy before changing its structure
+                from storage.backup import BackupError, make_backup
+
+                try:
+                    make_backup(path, f"升级前v{version}")
+                except BackupError as exc:
+                    conn.close()
+                    raise StorageError(f"升级数据库结构前无法备份，未做任何改动：{exc}") from None
             migrate(conn)
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"无法打开数据库 {path}：{exc}（文件可能已损坏或不是本程序的数据库）") from None
@@ -133,8 +142,21 @@ class Store:
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
-        with self.db.atomic() as db:
-            yield db
+        """One transaction, taking the write lock at BEGIN (IMMEDIATE): with another process writing
+        to the same file, a deferred BEGIN that reads then writes fails at once with "database is
+        locked" (the busy timeout does not apply); IMMEDIATE waits for its turn instead."""
+        if self.conn.in_transaction:  # nested: sqlite-utils uses a savepoint
+            with self.db.atomic() as db:
+                yield db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:

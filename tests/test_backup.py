@@ -124,3 +124,35 @@ def test_restore_refuses_a_bad_backup_and_changes_nothing(workspace, db_path, tm
     with pytest.raises(BackupError, match="不可用"):
         restore_backup(db_path, bad)
     assert db_path.read_bytes() == before
+
+
+def test_a_migration_is_preceded_by_a_backup(workspace, demo_township, db_path, monkeypatch):
+    """An older file gets a checked backup (reason 升级前vN) before its structure changes."""
+    import storage.database
+    import storage.migrations
+    from storage.database import Store
+
+    report_id = workspace.open_report(demo_township.id, "energy_consumption", "2025").report.id
+    workspace.edit(report_id, CELL, "777")
+    workspace.close()
+    extra = [*storage.migrations.MIGRATIONS, ["CREATE TABLE probe_v2 (x)"]]
+    monkeypatch.setattr(storage.migrations, "MIGRATIONS", extra)
+    monkeypatch.setattr(storage.migrations, "SCHEMA_VERSION", len(extra))
+    monkeypatch.setattr(storage.database, "SCHEMA_VERSION", len(extra))
+    store = Store.open(db_path)
+    try:
+        assert store.schema_version == len(extra)
+    finally:
+        store.close()
+    [info] = list_backups(db_path)
+    assert info.reason == f"升级前v{len(extra) - 1}"
+    conn = sqlite3.connect(str(info.path))
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(extra) - 1  # the old structure
+        assert not conn.execute("SELECT name FROM sqlite_master WHERE name = 'probe_v2'").fetchall()
+    finally:
+        conn.close()
+    assert _value(info.path, report_id) == 777
+    store = Store.open(db_path)  # already migrated: no further backup
+    store.close()
+    assert len(list_backups(db_path)) == 1

@@ -1,0 +1,138 @@
+"""One window per database: a lock file beside it (``jnjp.sqlite.lock``) held with an OS lock.
+
+Two windows on one file (a shared USB drive) would not corrupt it — SQLite serialises the
+writes — but each would show stale figures and silently overwrite the other's edits. So the
+second window is told who has the file open and does not open it. The lock is the operating
+system's (flock / LockFileEx), so a crashed or killed program never leaves a stale lock; the
+file's text (computer, user, process, time) only serves the message.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import IO
+
+__all__ = ["InstanceLock", "AlreadyOpenError", "lock_path"]
+
+_LOCK_OFFSET = 1 << 20  # Windows: lock a byte past the text, so the holder's details stay readable
+
+
+class AlreadyOpenError(RuntimeError):
+    """The database is open in another copy of the program; the message is for the user."""
+
+    def __init__(self, message: str, holder: dict[str, object]) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+def lock_path(db_path: Path) -> Path:
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def _try_lock(fh: IO[str]) -> bool:
+    """Take the OS lock without waiting; False when another process holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        fh.seek(_LOCK_OFFSET)
+        try:
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        finally:
+            fh.seek(0)
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True  # a filesystem without locks: rely on SQLite's own locking
+    return True
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name on some Windows setups
+        return "未知用户"
+
+
+class InstanceLock:
+    """Held while a window has the database open; ``release`` (or process exit) frees it."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = lock_path(db_path)
+        self._fh: IO[str] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fh is not None
+
+    def acquire(self) -> InstanceLock:
+        """Take the lock or raise AlreadyOpenError saying where the database is open."""
+        if self._fh is not None:
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open while the lock is held
+        if not _try_lock(fh):
+            fh.seek(0)
+            text = fh.read(4096)
+            fh.close()
+            holder = _parse(text)
+            raise AlreadyOpenError(_message(self.path, holder), holder)
+        info = {"host": socket.gethostname(), "user": _user(), "pid": os.getpid(),
+                "since": _dt.datetime.now().isoformat(timespec="seconds")}
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps(info, ensure_ascii=False))
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def release(self) -> None:
+        """Free the lock (the file stays: removing it could race with another program taking it)."""
+        if self._fh is None:
+            return
+        fh, self._fh = self._fh, None
+        try:
+            fh.seek(0)
+            fh.truncate()
+        except OSError:
+            pass
+        fh.close()  # closing drops the OS lock
+
+    def __enter__(self) -> InstanceLock:
+        return self.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
+def _parse(text: str) -> dict[str, object]:
+    try:
+        data = json.loads(text)
+        return data if isinstance(data, dict) else {}
+    except ValueError:
+        return {}
+
+
+def _message(path: Path, holder: dict[str, object]) -> str:
+    db_name = path.name.removesuffix(".lock")
+    if holder:
+        where = (f"计算机“{holder.get('host', '?')}”上的用户“{holder.get('user', '?')}”"
+                 f"（进程号 {holder.get('pid', '?')}，{str(holder.get('since', '?')).replace('T', ' ')} 打开）")
+    else:
+        where = "另一个程序窗口"
+    return (f"数据库 {db_name} 已被{where}打开。\n\n"
+            "同一个数据库同时在两处填报，会互相覆盖对方的修改。"
+            "请先关闭另一个窗口，再重新打开本程序。")

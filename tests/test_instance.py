@@ -1,0 +1,103 @@
+"""Two copies of the program on one database: real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from storage.instance_lock import AlreadyOpenError, InstanceLock
+
+HERE = Path(__file__).parent
+
+
+def _start_holder(db: Path) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, str(HERE / "lock_holder.py"), str(db)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_second_process_is_told_who_holds_the_database(tmp_path):
+    db = tmp_path / "jnjp.sqlite"
+    holder = _start_holder(db)
+    try:
+        with pytest.raises(AlreadyOpenError) as caught:
+            InstanceLock(db).acquire()
+        message = str(caught.value)
+        assert "已被" in message and "打开" in message and "请先关闭另一个窗口" in message
+        assert f"进程号 {holder.pid}" in message
+        assert caught.value.holder["pid"] == holder.pid
+        # and a third process is refused as well
+        third = subprocess.run([sys.executable, str(HERE / "lock_holder.py"), str(db)], input="",
+                               capture_output=True, text=True, timeout=30)
+        assert third.returncode == 3 and third.stdout.startswith("refused")
+    finally:
+        holder.communicate("", timeout=10)
+    assert holder.returncode == 0
+    with InstanceLock(db) as lock:  # released on a normal exit
+        assert lock.held
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX only")
+def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
+    db = tmp_path / "jnjp.sqlite"
+    holder = _start_holder(db)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait(10)
+    assert lock_text(db)  # the file and its text are still there …
+    with InstanceLock(db) as lock:  # … but the OS lock died with the process
+        assert lock.held
+
+
+def lock_text(db: Path) -> str:
+    return (db.parent / (db.name + ".lock")).read_text(encoding="utf-8")
+
+
+def test_same_process_second_lock_object_is_refused(tmp_path):
+    """flock is per open file, so even two windows in one process exclude each other."""
+    db = tmp_path / "jnjp.sqlite"
+    with InstanceLock(db):
+        with pytest.raises(AlreadyOpenError):
+            InstanceLock(db).acquire()
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path, workspace):
+    """Headless commands do not take the window lock: concurrent writers rely on SQLite's locking."""
+    db = Path(workspace.store.path)
+    workspace.close()
+    procs, outputs = [], {}
+    for start in (1_000_000, 2_000_000):
+        procs.append(subprocess.Popen([sys.executable, str(HERE / "edit_driver.py"), str(db), str(start)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+
+    def read(proc: subprocess.Popen) -> None:
+        assert proc.stdout is not None
+        outputs[proc.pid] = [line.split() for line in proc.stdout]
+
+    threads = [threading.Thread(target=read, args=(p,)) for p in procs]
+    for t in threads:
+        t.start()
+    time.sleep(2.0)
+    for p in procs:
+        p.terminate()
+        p.wait(10)
+    for t in threads:
+        t.join(10)
+    committed = [int(parts[1]) for lines in outputs.values() for parts in lines if parts[0] == "committed"]
+    assert any(n < 2_000_000 for n in committed) and any(n >= 2_000_000 for n in committed), "both must write"
+    conn = sqlite3.connect(str(db))
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        audited = {r[0] for r in conn.execute("SELECT new FROM audit WHERE who = 'kill-test'")}
+    finally:
+        conn.close()
+    assert set(committed) <= audited
