@@ -85,6 +85,7 @@ class _Collector:
     def __init__(self, form: FormSpec, computed: ComputedForm, notes: Mapping[CellKey, str]) -> None:
         self.form, self.computed, self.notes = form, computed, notes
         self.findings: list[Finding] = []
+        self.invalid: set[CellKey] = set()  # cells that failed a field check: rules do not read them
 
     def add(self, severity: str, rule_id: str, table: TableSpec, row_key: str, row_index: int,
             col: ColumnSpec, text: str) -> None:
@@ -110,6 +111,7 @@ def _field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Seq
             problem = type_problem(col, value)
             if problem:
                 out.add("错误", "类型", table, row_key, index, col, f"{problem}，请核对后重新填写。")
+                out.invalid.add(key)
                 continue
             if value is None:
                 if col.required or (row is not None and col.key in row.required):
@@ -120,14 +122,19 @@ def _field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Seq
                 limits.update(row.limits.get(col.key, {}))
             if col.numeric and limits["min"] is not None and value < limits["min"]:
                 out.add("错误", "范围", table, row_key, index, col, f"数值须≥{limits['min']:g}，请核对后重新填写。")
+                out.invalid.add(key)
             elif col.numeric and limits["max"] is not None and value > limits["max"]:
                 out.add("错误", "范围", table, row_key, index, col, f"数值须≤{limits['max']:g}，请核对后重新填写。")
+                out.invalid.add(key)
 
 
-def _reference_checks(table: TableSpec, out: _Collector, unverified: Mapping[str, str]) -> None:
-    """Say so when a figure rests on an unverified or missing reference value (on the factor cell)."""
+def _reference_checks(table: TableSpec, inputs: Mapping[CellKey, Any], out: _Collector,
+                      unverified: Mapping[str, str]) -> None:
+    """Say so when a figure rests on an unverified or missing reference value (on the factor cell).
+
+    Only rows with reported data: a blank fuel row uses no factor."""
     for index, row in enumerate(table.rows, start=1):
-        if not row.energy:
+        if not row.energy or not any(inputs.get((table.key, row.key, c.key)) is not None for c in table.columns):
             continue
         for col in table.columns:
             text = table.cell_formula(row, col)
@@ -141,24 +148,32 @@ def _reference_checks(table: TableSpec, out: _Collector, unverified: Mapping[str
                 out.add("提示", "参考", table, row.key, index, col, out.computed.sources[key])
 
 
+class _Skip(Exception):
+    """A rule reads a cell that already failed its field check: the rule does not apply."""
+
+
 def _run_rule(rule: RuleSpec, table: TableSpec, out: _Collector) -> None:
     computed = out.computed
     row_keys = computed.list_rows.get(table.key, [])
     columns = {c.key: c for c in table.columns}
     item_keys = [k for k in row_keys if table.kind == "list" or not table.row(k).is_total]
 
+    def read(row_key: str, col_key: str) -> Any:
+        if (table.key, row_key, col_key) in out.invalid:
+            raise _Skip
+        return computed.get(table.key, row_key, col_key)
+
     def sum_rows(col_key: str) -> Any:
-        numbers = [v for k in item_keys if isinstance(v := computed.get(table.key, k, col_key), (int, float))]
+        numbers = [v for k in item_keys if isinstance(v := read(k, col_key), (int, float))]
         return sum(numbers) if numbers else None
 
     def evaluate(text: str, row_key: str | None) -> Any:
         def lookup(name: str) -> Any:
             if row_key is None or name not in columns:
                 raise NameError(name)
-            return computed.get(table.key, row_key, name)
+            return read(row_key, name)
 
-        return compiled(text).evaluate(lookup, lambda r, c: computed.get(table.key, r, c), sum_rows,
-                                       lambda n: n in columns)
+        return compiled(text).evaluate(lookup, read, sum_rows, lambda n: n in columns)
 
     if rule.scope == "table":
         targets: Iterable[str | None] = [None]
@@ -169,6 +184,8 @@ def _run_rule(rule: RuleSpec, table: TableSpec, out: _Collector) -> None:
             if rule.when and not evaluate(rule.when, row_key):
                 continue
             result = evaluate(rule.expr, row_key)
+        except _Skip:
+            continue
         except Exception as exc:  # noqa: BLE001 - a broken rule is reported, never a crash
             result = False
             message = f"审核规则 {rule.id} 无法执行（{exc}）"
@@ -190,7 +207,7 @@ def validate_report(form: FormSpec, inputs: Mapping[CellKey, Any], notes: Mappin
     for table in form.tables:
         _field_checks(table, inputs, computed.list_rows[table.key], out)
         if table.kind == "grid":
-            _reference_checks(table, out, unverified)
+            _reference_checks(table, inputs, out, unverified)
     for rule in form.rules:
         _run_rule(rule, form.table(rule.table), out)
     order = {t.key: i for i, t in enumerate(form.tables)}

@@ -126,7 +126,7 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     ws = wb[SHEET]
     texts = all_text(ws)
     assert ws["A1"].value == "镇街能源消费统计表" and ws["A1"].font.b
-    assert "A1:H1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:O1" in {str(r) for r in ws.merged_cells.ranges}
     assert any(t.startswith("表") and t.endswith("号：永节统1表") for t in texts)
     assert "制定机关：重庆市永川区统计局" in texts
     assert "批准(备案)文号：（待填）" in texts  # never invented
@@ -136,23 +136,23 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     assert "2025年" in texts
 
     header = find_row(ws, "能源品种")
-    assert [c.value for c in ws[header]][:5] == ["能源品种", "计量单位", "代码", "消费量", "折标系数(当量值)（吨标准煤/计量单位）"]
-    assert [c.value for c in ws[header + 1]] == ["甲", "乙", "丙", "1", "2", "3", "4", "5"]
+    assert [c.value for c in ws[header]][:5] == ["能源品种", "计量单位", "代码", "年初库存量", "购进量"]
+    assert [c.value for c in ws[header + 1]] == ["甲", "乙", "丙", *(str(n) for n in range(1, 13))]
 
     power = find_row(ws, "电力")
-    assert [c.value for c in ws[power]][:3] == ["电力", "万千瓦时", "09"]
-    consumption = ws.cell(power, 4)
+    assert [c.value for c in ws[power]][:3] == ["电力", "万千瓦时", "12"]
+    consumption = ws.cell(power, 6)  # 消费量 is column 3 (after 年初库存量, 购进量)
     assert consumption.value == pytest.approx(19380.9)
     assert consumption.number_format == "#,##0.00"
-    assert ws.cell(power, 6).value == pytest.approx(19380.9 * 1.229, abs=0.01)
-    assert ws.cell(power, 5).number_format == "#,##0.0000"
+    assert ws.cell(power, 12).value == pytest.approx(19380.9 * 1.229, abs=0.01)  # 9 折标准煤(当量值)
+    assert ws.cell(power, 10).number_format == "#,##0.0000"  # 7 参考折标系数
 
     total = find_row(ws, "能源合计")
-    assert ws.cell(total, 4).value == BLOCKED_TEXT  # a total row has no consumption
-    assert ws.cell(total, 6).value == pytest.approx(46497.85, abs=0.01)
-    items = [ws.cell(r, 6).value for r in range(header + 2, total) if isinstance(ws.cell(r, 6).value, (int, float))]
-    assert ws.cell(total, 6).value == pytest.approx(sum(items), abs=0.01)
-    assert ws.cell(total, 8).value >= ws.cell(total, 6).value
+    assert ws.cell(total, 6).value == BLOCKED_TEXT  # a total row has no consumption
+    assert ws.cell(total, 12).value == pytest.approx(46497.85, abs=0.01)
+    items = [ws.cell(r, 12).value for r in range(header + 2, total) if isinstance(ws.cell(r, 12).value, (int, float))]
+    assert ws.cell(total, 12).value == pytest.approx(sum(items), abs=0.01)
+    assert ws.cell(total, 14).value >= ws.cell(total, 12).value
     assert ws.cell(power, 1).border.left.style == "thin"
 
     assert "说明：" in texts and any(t.startswith("1. 本表由镇街统计员") for t in texts)
@@ -175,11 +175,11 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     info = meta(wb)
     assert info["format"] == "jnjp-submission" and info["format_version"] == 1
     assert info["township_name"] == "演示镇（示例数据）" and info["township_stat_code"] == "500118999000"
-    assert info["period"] == "2025" and info["forms"] == "energy_consumption@1"
+    assert info["period"] == "2025" and info["forms"] == "energy_consumption@2"
     assert info["program_version"] == __import__("version").VERSION
     assert info["export_time"] == "2026-01-05T09:30:00"
     assert info["sha256"] == result.sha256 == checksum_from_workbook(wb)
-    assert info["cell_count"] == 54  # 11 fuels × 5 columns, less 燃料油 (blank: consumption and both tce) + 2 totals
+    assert info["cell_count"] == 58  # 13 fuels × 5 columns, less 其他煤炭/液化天然气/燃料油 (blank: consumption and both tce) + 2 totals
 
     assert body_value(wb, "electricity", "consumption").coordinate == consumption.coordinate
     assert workspace.report(report_id(workspace, demo_township.id)).status == "已导出"
