@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["BackupError", "BackupInfo", "KEEP", "backup_dir", "make_backup", "list_backups", "check_database",
-           "good_backups", "keep_damaged_copy", "restore_backup"]
+           "good_backups", "keep_damaged_copy", "restore_backup", "backup_on_start"]
 
 KEEP = 10  # automatic backups kept per database
 BACKUP_DIRNAME = "backups"
@@ -122,6 +122,20 @@ def make_backup(db_path: Path, reason: str, *, keep: int = KEEP) -> Path:
         raise
     _rotate(db_path, keep)
     return final
+
+
+def backup_on_start(db_path: Path, *, keep: int = KEEP) -> Path | None:
+    """The start-up backup, skipped when nothing changed since the newest backup (so opening the
+    program ten times a day does not push a week-old good copy out of the rotation)."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return None
+    newest = next(iter(list_backups(db_path)), None)
+    if newest is not None:
+        changed = max(p.stat().st_mtime for p in [db_path, *_companions(db_path)] if p.exists())
+        if changed < newest.path.stat().st_mtime:
+            return None
+    return make_backup(db_path, "启动时", keep=keep)
 
 
 def _parse(path: Path) -> BackupInfo | None:

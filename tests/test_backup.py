@@ -156,3 +156,17 @@ def test_a_migration_is_preceded_by_a_backup(workspace, demo_township, db_path, 
     store = Store.open(db_path)  # already migrated: no further backup
     store.close()
     assert len(list_backups(db_path)) == 1
+
+
+def test_start_backup_only_when_something_changed(workspace, demo_township, db_path):
+    from storage.backup import backup_on_start
+
+    first = backup_on_start(db_path)
+    assert first is not None and first.name.endswith("_启动时.sqlite")
+    assert backup_on_start(db_path) is None  # nothing changed since
+    time.sleep(0.02)
+    report_id = workspace.open_report(demo_township.id, "energy_consumption", "2025").report.id
+    workspace.edit(report_id, CELL, "31")
+    second = backup_on_start(db_path)
+    assert second is not None and second != first
+    assert _value(second, report_id) == 31

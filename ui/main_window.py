@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.controller = Controller(self)
         self.workspace: Workspace | None = None
         self._owns_workspace = False
+        self._instance_lock: Any = None  # storage.instance_lock.InstanceLock while a database is open
         self.pages: list[TablePage] = []
         self.last_operation: Operation | None = None
         self.setWindowTitle(APP_NAME)
@@ -108,6 +109,10 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
+        self.backups_action = QAction("备份与恢复…", self)
+        self.backups_action.setObjectName("backupsAction")
+        self.backups_action.triggered.connect(self.show_backups)
+        bar.addAction(self.backups_action)
         bar.addAction(self.about_action)
         self.toolbar = bar
 
@@ -178,13 +183,27 @@ class MainWindow(QMainWindow):
 
         path = Path(path) if path else default_db_path()
         self.statusBar().showMessage(f"正在打开数据库 {path} …")
+        from ui.database_dialogs import prepare_database
+
+        lock = prepare_database(self, path)  # one window per file; damaged file → offer a backup
+        if lock is None:
+            self.statusBar().showMessage("数据库未打开")
+            return False
         try:
             workspace = Workspace.open(path)
         except (StorageError, FormDefinitionError, ReferenceError) as exc:
+            lock.release()
             self.statusBar().showMessage("数据库未打开")
             QMessageBox.critical(self, "无法打开数据库", f"{exc}\n\n请检查文件位置和权限，或联系区统计局。")
             return False
         self.attach_workspace(workspace, owns=True)
+        self._instance_lock = lock
+        from storage.backup import BackupError, backup_on_start
+
+        try:
+            backup_on_start(path)
+        except BackupError as exc:
+            self.show_message(f"启动备份失败：{exc}")
         return True
 
     def attach_workspace(self, workspace: Workspace, *, owns: bool = False) -> None:
@@ -208,6 +227,9 @@ class MainWindow(QMainWindow):
         if self.workspace is not None and self._owns_workspace:
             self.workspace.close()
         self.workspace = None
+        if self._instance_lock is not None:
+            self._instance_lock.release()
+            self._instance_lock = None
 
     # -- view interface for the controller ---------------------------------------------------
     def show_townships(self, townships: list[Township], current_id: int | None) -> None:
@@ -322,6 +344,16 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentWidget(page)
                 page.view.select_cell(index)
                 return
+
+    def show_backups(self) -> None:
+        """备份与恢复: list the backups, back up now, or restore one (reopening the database)."""
+        if self.workspace is None:
+            return
+        from ui.database_dialogs import BackupListDialog, restore_into_window
+
+        dialog = BackupListDialog(Path(self.workspace.store.path), self)
+        if dialog.exec() and dialog.restore_path is not None:
+            restore_into_window(self, dialog.restore_path)
 
     def show_about(self) -> None:
         QMessageBox.about(self, f"关于 {APP_NAME}",

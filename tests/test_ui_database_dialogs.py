@@ -1,0 +1,162 @@
+"""The window's start-up checks and 备份与恢复, on real files (offscreen)."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from storage.backup import list_backups, make_backup
+from ui import database_dialogs
+from ui.database_dialogs import BackupListDialog, DamagedDatabaseDialog
+from ui.main_window import MainWindow
+
+CELL = ("energy", "raw_coal", "consumption")
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    messages: list[tuple[str, str]] = []
+
+    def record(_parent, title, text, *args, **kwargs):
+        messages.append((title, text))
+        return QMessageBox.StandardButton.Yes
+
+    for name in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, name, record)
+    return messages
+
+
+def _window(qtbot, tmp_path: Path, name: str = "s.ini") -> MainWindow:
+    window = MainWindow(QSettings(str(tmp_path / name), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    return window
+
+
+def _demo_report_id(window: MainWindow) -> int:
+    assert window.controller.session is not None
+    return window.controller.session.report_id
+
+
+def _stored(db: Path, report_id: int):
+    conn = sqlite3.connect(str(db))
+    try:
+        row = conn.execute("SELECT value FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?"
+                           " AND col_key = ?", (report_id, *CELL)).fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+def _damage(path: Path) -> None:
+    size = path.stat().st_size
+    with open(path, "r+b") as fh:
+        for offset in range(4096, size, 4096 * 3):
+            fh.seek(offset)
+            fh.write(b"\xde\xad\xbe\xef" * 256)
+
+
+def test_open_makes_a_start_backup_and_close_releases_the_lock(qtbot, tmp_path, shown):
+    db = tmp_path / "d" / "jnjp.sqlite"
+    window = _window(qtbot, tmp_path)
+    assert window.open_database(db)
+    [start] = list_backups(db)
+    assert start.reason == "启动时"
+    window.close()
+    again = _window(qtbot, tmp_path, "t.ini")
+    assert again.open_database(db)  # the lock went with the first window
+    again.close()
+    assert not shown
+
+
+def test_second_window_on_the_same_database_is_told(qtbot, tmp_path, shown):
+    db = tmp_path / "jnjp.sqlite"
+    first = _window(qtbot, tmp_path)
+    assert first.open_database(db)
+    second = _window(qtbot, tmp_path, "t.ini")
+    assert second.open_database(db) is False
+    assert second.workspace is None and not second.audit_action.isEnabled()
+    [(title, text)] = shown
+    assert title == "数据库已被打开" and "请先关闭另一个窗口" in text
+    first.close()
+
+
+def test_window_refused_while_another_process_holds_the_database(qtbot, tmp_path, shown):
+    db = tmp_path / "jnjp.sqlite"
+    holder = subprocess.Popen([sys.executable, str(Path(__file__).with_name("lock_holder.py")), str(db)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        window = _window(qtbot, tmp_path)
+        assert window.open_database(db) is False
+        assert shown[0][0] == "数据库已被打开" and f"进程号 {holder.pid}" in shown[0][1]
+    finally:
+        holder.communicate("", timeout=10)
+    assert window.open_database(db)  # free again once the other program has exited
+    window.close()
+
+
+def test_damaged_database_offers_the_newest_good_backup(qtbot, tmp_path, shown, monkeypatch):
+    db = tmp_path / "jnjp.sqlite"
+    window = _window(qtbot, tmp_path)
+    assert window.open_database(db)
+    report_id = _demo_report_id(window)
+    window.workspace.edit(report_id, CELL, "2468")
+    make_backup(db, "导入前")
+    window.close()
+    _damage(db)
+    offered = {}
+
+    def choose(_parent, db_path, problem, kept, candidates):
+        offered.update(problem=problem, kept=kept, candidates=candidates)
+        dialog = DamagedDatabaseDialog(db_path, problem, kept, candidates)  # the real dialog builds
+        assert dialog.list.count() == len(candidates)
+        return dialog.chosen()
+
+    monkeypatch.setattr(database_dialogs, "choose_backup_for_damaged", choose)
+    again = _window(qtbot, tmp_path, "t.ini")
+    assert again.open_database(db)
+    assert "完整性检查未通过" in offered["problem"] or "无法读取" in offered["problem"]
+    assert offered["kept"].exists() and "damaged" in str(offered["kept"])
+    assert offered["candidates"][0].reason == "导入前"
+    assert again.workspace.store.load(report_id).values[CELL] == 2468
+    assert ("已恢复", f"已从备份 {offered['candidates'][0].path.name} 恢复数据库。") in shown
+    again.close()
+
+
+def test_damaged_database_without_backups_is_refused_clearly(qtbot, tmp_path, shown):
+    db = tmp_path / "jnjp.sqlite"
+    db.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8000)
+    window = _window(qtbot, tmp_path)
+    assert window.open_database(db) is False
+    [(title, text)] = shown
+    assert title == "无法打开数据库" and "没有可用的备份" in text and "另存到" in text
+
+
+def test_backup_dialog_backs_up_and_restores_into_the_window(qtbot, tmp_path, shown):
+    db = tmp_path / "jnjp.sqlite"
+    window = _window(qtbot, tmp_path)
+    assert window.open_database(db)
+    report_id = _demo_report_id(window)
+    window.workspace.edit(report_id, CELL, "1000")
+    dialog = BackupListDialog(db, window)
+    count = dialog.list.count()
+    manual = dialog.backup_now()
+    assert manual is not None and dialog.list.count() == count + 1
+    assert "手动" in dialog.list.item(0).text()
+    window.workspace.edit(report_id, CELL, "5000")
+    dialog.list.setCurrentRow(0)
+    dialog._restore()  # the confirmation answers Yes
+    assert dialog.restore_path == manual
+    assert database_dialogs.restore_into_window(window, manual)
+    assert window.workspace is not None and window.workspace.store.load(report_id).values[CELL] == 1000
+    assert _stored(db, report_id) == 1000
+    assert any(b.reason == "恢复前" for b in list_backups(db))
+    second = _window(qtbot, tmp_path, "t.ini")
+    assert second.open_database(db) is False  # the lock was kept through the restore
+    window.close()
