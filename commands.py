@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from storage.database import Township
     from storage.workspace import Workspace
 
-__all__ = ["run", "CommandError", "EXIT_OK", "EXIT_FINDINGS", "EXIT_FAILED"]
+__all__ = ["run", "run_import", "CommandError", "EXIT_OK", "EXIT_FINDINGS", "EXIT_FAILED"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -114,6 +114,53 @@ def export(ws: Workspace, period: str, township: str | None, forms: list[str] | 
     print(f"镇街：{town.name}；报告期：{period_label(period)}；表式：{'、'.join(result.form_keys)}")
     print(f"校验码 SHA-256：{result.sha256}")
     return EXIT_OK
+
+
+def run_import(*, db: Path, file: Path, township: str | None = None, period: str | None = None,
+               dry_run: bool = False) -> int:
+    """Preview (and unless ``dry_run`` apply) one workbook. 0 imported (or nothing rejected in a dry
+    run); 1 cells rejected, nothing written; 2 the file was refused or the arguments are wrong.
+
+    ``--township``/``--period`` choose the target explicitly, which also accepts a file made for
+    another township or period (the preview says so, and the audit records it).
+    """
+    import sys
+
+    from export.errors import ImportRefused
+    from export.importer import apply_import, preview_import
+
+    try:
+        ws = _open(db)
+        try:
+            town_id = None
+            if township:
+                found = ws.store.find_township(township.strip())
+                if found is None:
+                    raise CommandError(f"数据库中没有镇街 '{township}'（可写统计代码或名称）")
+                town_id = found.id
+            chosen = bool(township or period)
+            preview = preview_import(ws, file, township_id=town_id, period=parse_period(period) if period else None,
+                                     accept_other=chosen)
+            print("\n".join(preview.lines()))
+            if preview.rejected:
+                print(f"\n有{len(preview.rejected)}个单元格无法导入，数据库未改动。")
+                return EXIT_FINDINGS
+            if dry_run:
+                print(f"\n试导入（--dry-run）：将改动{preview.change_count}处，数据库未改动。")
+                return EXIT_OK
+            result = apply_import(ws, preview)
+            print(f"\n已导入：改动{result.changed}处；导入前备份：{result.backup}")
+            for key, status in result.statuses.items():
+                print(f"《{ws.form(key).name}》状态：{status}")
+            return EXIT_OK
+        finally:
+            ws.close()
+    except ImportRefused as exc:
+        print(f"拒绝导入：{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def run(command: str, *, db: Path, period: str, township: str | None = None, forms: list[str] | None = None,

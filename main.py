@@ -5,6 +5,7 @@ Only parses arguments, then starts the window or one headless command (see ``com
     python main.py                         open the window (demo database on first run)
     python main.py validate --db D --period P [--township T]
     python main.py export   --db D --period P --out F.xlsx [--township T]
+    python main.py import   FILE --db D [--dry-run] [--township T --period P]
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ USAGE = """用法：
   python main.py [--db 数据库文件]                       打开填报窗口
   python main.py validate --db 数据库 --period 报告期 [--township 镇街]
   python main.py export   --db 数据库 --period 报告期 --out 输出.xlsx [--township 镇街]
+  python main.py import   文件.xlsx --db 数据库 [--dry-run] [--township 镇街 --period 报告期]
+      导入 .xlsx/.xls/.ods（--dry-run 只预览）；退出码 0 成功，1 有单元格被拒绝，2 文件被拒绝
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
 
@@ -62,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--form", action="append", dest="forms")
         if name == "export":
             cmd.add_argument("--out", type=Path, required=True)
+    imp = sub.add_parser("import")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    imp.add_argument("--dry-run", action="store_true")
+    imp.add_argument("--township")
+    imp.add_argument("--period")
     return parser
 
 
@@ -81,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         return run_gui(args.db, screenshot=args.screenshot)
     import commands
 
+    if args.command == "import":
+        return commands.run_import(db=args.cmd_db, file=args.file, township=args.township, period=args.period,
+                                   dry_run=args.dry_run)
     return commands.run(args.command, db=args.cmd_db, period=args.period, township=args.township,
                         forms=args.forms, out=getattr(args, "out", None))
 
