@@ -211,7 +211,7 @@ def preview_import(ws: Workspace, path: Path, *, township_id: int | None = None,
     if meta:
         preview.kind = "submission" if meta.get("format") == "jnjp-submission" else "template"
         other = []
-        if file_town is None or file_town.id != target.id:
+        if meta.get("township_name") and (file_town is None or file_town.id != target.id):
             other.append(f"填报单位为“{meta.get('township_name') or '未知'}”，不是“{target.name}”")
         if file_period and file_period != target_period:
             other.append(f"报告期为{period_label(file_period)}，不是{period_label(target_period)}")

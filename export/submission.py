@@ -39,9 +39,10 @@ from typing import TYPE_CHECKING, Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from export.atomic import atomic_write
@@ -56,10 +57,12 @@ if TYPE_CHECKING:
     from storage.database import ReportData, Township
     from storage.workspace import Workspace
 
-__all__ = ["export_submission", "ExportResult", "ExportBlocked", "FORMAT", "FORMAT_VERSION",
+__all__ = ["export_submission", "export_template", "TEMPLATE_FORMAT", "ExportResult", "ExportBlocked", "FORMAT", "FORMAT_VERSION",
            "META_SHEET", "CELLS_SHEET", "NOTES_SHEET", "CELLS_HEADER", "BLOCKED_TEXT"]
 
 FORMAT = "jnjp-submission"
+TEMPLATE_FORMAT = "jnjp-template"
+TEMPLATE_LIST_ROWS = 20  # blank numbered rows a template offers per list table
 FORMAT_VERSION = 1
 META_SHEET = "_meta"
 CELLS_SHEET = "_cells"
@@ -166,6 +169,36 @@ def export_submission(workspace: Workspace, township_id: int, period: str, out_p
     return ExportResult(out_path, sha256, tuple(r.form.key for r in reports), warnings)
 
 
+def export_template(workspace: Workspace, period: str, out_path: Path, *, township_id: int | None = None,
+                    form_keys: Sequence[str] | None = None, now: _dt.datetime | None = None) -> Path:
+    """The blank template: the submission layout with input cells empty, unlocked and validated,
+    for staff who fill in Excel; its hidden sheets let the import find every cell again."""
+    from forms.validation import validate_report
+    from storage.database import Report, ReportData, StorageError
+    from storage.database import Township as _Township
+
+    now = now or _dt.datetime.now()
+    out_path = Path(out_path)
+    if township_id is None:
+        township = _Township(0, None, None, "", "", False)
+    else:
+        try:
+            township = workspace.store.township(township_id)
+        except StorageError as exc:
+            raise ExportError(str(exc)) from None
+    reports = []
+    for form in _select_forms(workspace, period, form_keys):
+        rows = {t.key: [f"r{i}" for i in range(1, TEMPLATE_LIST_ROWS + 1)] for t in form.tables if t.kind == "list"}
+        stamp = now.isoformat(timespec="seconds")
+        data = ReportData(Report(0, township.id, form.key, form.version, period, "未填", stamp, stamp, None, None),
+                          list_rows=rows)
+        result = validate_report(form, {}, {}, rows, workspace.context(period))
+        reports.append(_Report(form, data, result))
+    workbook, _sha = _build_workbook(reports, township, period, now, blank=True)
+    atomic_write(out_path, workbook.save)
+    return out_path
+
+
 def _select_forms(workspace: Workspace, period: str, form_keys: Sequence[str] | None) -> list[FormSpec]:
     try:
         kind = period_type_of(period)
@@ -260,7 +293,8 @@ def _lines_needed(text: str, width: float) -> int:
 # -- workbook ------------------------------------------------------------------------------------------
 
 def _build_workbook(reports: list[_Report], township: Township, period: str,
-                    now: _dt.datetime) -> tuple[Workbook, str]:
+                    now: _dt.datetime, *, blank: bool = False) -> tuple[Workbook, str]:
+    """The submission workbook; ``blank`` makes the template (input cells empty, unlocked, validated)."""
     from version import APP_NAME, VERSION
 
     wb = Workbook()
@@ -269,7 +303,7 @@ def _build_workbook(reports: list[_Report], township: Township, period: str,
     written = _Written([], [], {})
     for report in reports:
         ws = wb.create_sheet(_sheet_name(report.form, used_names))
-        _FormSheet(ws, report, township, period, now, written).write()
+        _FormSheet(ws, report, township, period, now, written, blank=blank).write()
 
     sha256 = values_checksum(written.entries)
     cell_count = sum(1 for *_, value, note in written.entries if canonical_value(value)[0] or note)
@@ -277,7 +311,7 @@ def _build_workbook(reports: list[_Report], township: Township, period: str,
 
     meta = wb.create_sheet(META_SHEET)
     rows: list[tuple[str, Any]] = [
-        ("format", FORMAT), ("format_version", FORMAT_VERSION), ("township_name", township.name),
+        ("format", TEMPLATE_FORMAT if blank else FORMAT), ("format_version", FORMAT_VERSION), ("township_name", township.name),
         ("township_stat_code", township.stat_code or ""), ("township_mca_code", township.mca_code or ""),
         ("period", period), ("forms", ",".join(f"{r.form.key}@{r.form.version}" for r in reports)),
         ("program_version", VERSION), ("export_time", now.isoformat(timespec="seconds")),
@@ -336,7 +370,9 @@ class _FormSheet:
     """Writes one form onto one worksheet, recording where every value went."""
 
     def __init__(self, ws: Worksheet, report: _Report, township: Township, period: str,
-                 now: _dt.datetime, written: _Written) -> None:
+                 now: _dt.datetime, written: _Written, *, blank: bool = False) -> None:
+        self.blank = blank
+        self.validations: dict[str, DataValidation] = {}
         self.ws, self.report, self.township, self.period, self.now = ws, report, township, period, now
         self.form = report.form
         self.written = written
@@ -368,6 +404,8 @@ class _FormSheet:
             title_rows = title_rows or f"{header}:{header + 1}"
         self._notes_and_footer()
         _print_setup(self.ws, self.ncols, self.row - 1, title_rows)
+        for validation in self.validations.values():
+            self.ws.add_data_validation(validation)
 
     # layout pieces ---------------------------------------------------------------------------------
     def _column_widths(self) -> None:
@@ -469,6 +507,12 @@ class _FormSheet:
     def _value(self, cell: Cell, table: TableSpec, row_key: str, col: ColumnSpec, is_input: bool) -> None:
         form, report = self.form, self.report
         value = _as_written(report.result.computed.get(table.key, row_key, col.key))
+        if self.blank and is_input:
+            value = None
+            cell.protection = Protection(locked=False)
+            validation = self._validation(col)
+            if validation is not None:
+                validation.add(cell.coordinate)
         _put(cell, value)
         if isinstance(value, (int, float)):
             cell.number_format = _number_format(col)
@@ -484,6 +528,29 @@ class _FormSheet:
         written.cells.append((self.ws.title, cell.coordinate, form.key, table.key, row_key, col.key,
                               form.version, "input" if is_input else "computed", note))
         written.addresses[(form.key, table.key, row_key, col.key)] = f"{self.ws.title}!{cell.coordinate}"
+
+    def _validation(self, col: ColumnSpec) -> DataValidation | None:
+        """One data validation per column kind: numeric ranges and choice lists for Excel users."""
+        key = f"{col.type}|{col.min}|{col.max}|{'|'.join(col.choices)}"
+        if key in self.validations:
+            return self.validations[key]
+        if col.numeric:
+            low = col.min if col.min is not None else -1e15
+            high = col.max if col.max is not None else 1e15
+            kind = "whole" if col.type == "integer" else "decimal"
+            rng = f"（{low:g} ～ {high:g}）" if col.min is not None or col.max is not None else ""
+            validation = DataValidation(type=kind, operator="between", formula1=f"{low:g}", formula2=f"{high:g}",
+                                        allow_blank=True)
+            validation.error = f"请填写{'整数' if kind == 'whole' else '数值'}{rng}，不要带“万”“千”等单位"
+        elif col.type == "choice" and col.choices and len(",".join(col.choices)) <= 250:
+            validation = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True)
+            validation.error = f"请从下拉列表中选择：{'、'.join(col.choices)}"
+        else:
+            return None
+        validation.errorTitle = "填写有误"
+        validation.showErrorMessage = True
+        self.validations[key] = validation
+        return validation
 
     def _notes_and_footer(self) -> None:
         ws, last = self.ws, self.ncols
