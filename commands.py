@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from storage.database import Township
     from storage.workspace import Workspace
 
-__all__ = ["run", "run_import", "CommandError", "EXIT_OK", "EXIT_FINDINGS", "EXIT_FAILED"]
+__all__ = ["run", "run_import", "run_sheet_export", "CommandError", "EXIT_OK", "EXIT_FINDINGS", "EXIT_FAILED"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -157,6 +157,46 @@ def run_import(*, db: Path, file: Path, township: str | None = None, period: str
             ws.close()
     except ImportRefused as exc:
         print(f"拒绝导入：{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def run_sheet_export(command: str, *, db: Path, out: Path, period: str | None = None,
+                     township: str | None = None) -> int:
+    """``template`` (blank template for Excel users) or ``flat`` (list of every value, .xlsx/.csv)."""
+    import sys
+
+    from export.errors import ExportError
+    from export.flat import export_flat
+    from export.submission import export_template
+
+    try:
+        ws = _open(db)
+        try:
+            town_id = None
+            if township:
+                found = ws.store.find_township(township.strip())
+                if found is None:
+                    raise CommandError(f"数据库中没有镇街 '{township}'（可写统计代码或名称）")
+                town_id = found.id
+            per = parse_period(period) if period else None
+            if command == "template":
+                if per is None:
+                    raise CommandError("导出空白模板须指定 --period 报告期")
+                if out.suffix.lower() != ".xlsx":
+                    raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
+                export_template(ws, per, out, township_id=town_id)
+                print(f"已导出空白模板：{out}")
+            else:
+                count = export_flat(ws, out, township_id=town_id, period=per)
+                print(f"已导出清单：{out}（{count}行）")
+            return EXIT_OK
+        finally:
+            ws.close()
+    except ExportError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
         return EXIT_FAILED
     except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
         print(f"错误：{exc}", file=sys.stderr)

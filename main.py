@@ -6,6 +6,8 @@ Only parses arguments, then starts the window or one headless command (see ``com
     python main.py validate --db D --period P [--township T]
     python main.py export   --db D --period P --out F.xlsx [--township T]
     python main.py import   FILE --db D [--dry-run] [--township T --period P]
+    python main.py template --db D --period P --out F.xlsx [--township T]
+    python main.py flat     --db D --out F.xlsx|F.csv [--township T] [--period P]
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ USAGE = """用法：
   python main.py export   --db 数据库 --period 报告期 --out 输出.xlsx [--township 镇街]
   python main.py import   文件.xlsx --db 数据库 [--dry-run] [--township 镇街 --period 报告期]
       导入 .xlsx/.xls/.ods（--dry-run 只预览）；退出码 0 成功，1 有单元格被拒绝，2 文件被拒绝
+  python main.py template --db 数据库 --period 报告期 --out 模板.xlsx [--township 镇街]   空白模板
+  python main.py flat     --db 数据库 --out 清单.xlsx 或 清单.csv [--township 镇街] [--period 报告期]
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
 
@@ -71,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true")
     imp.add_argument("--township")
     imp.add_argument("--period")
+    for name in ("template", "flat"):
+        cmd = sub.add_parser(name)
+        cmd.add_argument("--db", type=Path, required=True, dest="cmd_db")
+        cmd.add_argument("--out", type=Path, required=True)
+        cmd.add_argument("--period", required=name == "template")
+        cmd.add_argument("--township")
     return parser
 
 
@@ -93,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import":
         return commands.run_import(db=args.cmd_db, file=args.file, township=args.township, period=args.period,
                                    dry_run=args.dry_run)
+    if args.command in ("template", "flat"):
+        return commands.run_sheet_export(args.command, db=args.cmd_db, out=args.out, period=args.period,
+                                         township=args.township)
     return commands.run(args.command, db=args.cmd_db, period=args.period, township=args.township,
                         forms=args.forms, out=getattr(args, "out", None))
 

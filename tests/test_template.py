@@ -89,3 +89,21 @@ def test_generic_template_needs_a_township(workspace, tmp_path):
         preview_import(workspace, Path(out))
     other = next(t for t in workspace.townships() if not t.is_demo)
     assert preview_import(workspace, out, township_id=other.id).change_count == 0
+
+
+def test_cli_template_and_flat(workspace, demo_township, tmp_path, capsys):
+    import main
+
+    db = workspace.store.path
+    workspace.close()
+    template = tmp_path / "模板.xlsx"
+    assert main.main(["template", "--db", str(db), "--period", "2025", "--out", str(template),
+                      "--township", demo_township.name]) == 0
+    assert load_workbook(template)[META_SHEET]["B2"].value == TEMPLATE_FORMAT
+    flat = tmp_path / "清单.csv"
+    assert main.main(["flat", "--db", str(db), "--out", str(flat), "--period", "2025"]) == 0
+    assert "已导出清单" in capsys.readouterr().out
+    assert "电力" in flat.read_text(encoding="utf-8-sig")
+    assert main.main(["template", "--db", str(db), "--period", "2025", "--out", str(tmp_path / "x.csv")]) == 2
+    assert "须以 .xlsx 结尾" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
