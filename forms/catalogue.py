@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forms.loader import FormDefinitionError, definitions_dir, load_form_file
+from forms.loader import FormDefinitionError, check_form_refs, definitions_dir, load_form_file
 from forms.reference import ReferenceData
 from forms.spec import FormSpec
 
@@ -33,6 +33,7 @@ class FormCatalogue:
                 raise FormDefinitionError(path.name, "key", f"表代码 '{form.key}' 与 {seen[form.key]} 重复")
             seen[form.key] = path.name
             forms.append(form)
+        check_form_refs({f.key: f for f in forms})
         return cls(forms, reference)
 
     def get(self, key: str) -> FormSpec:

@@ -71,6 +71,7 @@ class _TableEvaluator:
         self.item_keys = [k for k, r in self.rows.items() if r is None or not r.is_total]
         self.columns = {c.key: c for c in table.columns}
         self.memo: dict[tuple[str, str], Any] = {}
+        self.peers: dict[str, _TableEvaluator] = {table.key: self}  # the form's other tables
         # Computed cells that read no data at all (e.g. a reference coefficient).
         self.constants: set[tuple[str, str]] = set()
 
@@ -92,6 +93,11 @@ class _TableEvaluator:
                 result = self._evaluate(row, row_key, col, compiled(text))
         self.memo[key] = result
         return result
+
+    def column_sum(self, col_key: str) -> Any:
+        values = [self.value(k, col_key) for k in self.item_keys]
+        numbers = [v for v in values if isinstance(v, (int, float))]
+        return sum(numbers) if numbers else None
 
     def _constant(self, row: RowSpec | None, row_key: str, name: str) -> Any:
         if row is None or not row.energy:
@@ -116,10 +122,11 @@ class _TableEvaluator:
                 return self.value(row_key, name)
             return self._constant(row, row_key, name)
 
-        def sum_rows(col_key: str) -> Any:
-            values = [self.value(k, col_key) for k in self.item_keys]
-            numbers = [v for v in values if isinstance(v, (int, float))]
-            return sum(numbers) if numbers else None
+        def sum_rows(*args: str) -> Any:
+            return (self.peers[args[0]] if len(args) == 2 else self).column_sum(args[-1])
+
+        def cell(*args: str) -> Any:
+            return self.value(*args) if len(args) == 2 else self.peers[args[0]].value(args[1], args[2])
 
         def is_data(name: str) -> bool:
             return name in self.columns and (row_key, name) not in self.constants
@@ -127,11 +134,11 @@ class _TableEvaluator:
         column_names = [n for n in formula.names if n in self.columns]
         for name in column_names:
             self.value(row_key, name)  # evaluated first, so whether each is a constant is known
-        if not formula.cell_refs and not formula.sum_columns and all(
+        if not formula.cell_refs and not formula.sum_columns and not formula.table_refs and all(
                 (row_key, n) in self.constants for n in column_names):
             self.constants.add((row_key, col.key))
         try:
-            result = formula.evaluate(lookup, self.value, sum_rows, is_data)
+            result = formula.evaluate(lookup, cell, sum_rows, is_data)
         except ZeroDivisionError:
             return None
         except Exception as exc:  # noqa: BLE001 - a formula failure becomes a finding, not a crash
@@ -151,11 +158,16 @@ def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mappi
                  context: ComputeContext) -> ComputedForm:
     """All cell values of one report: stored inputs plus every computed cell."""
     out = ComputedForm()
+    evaluators: dict[str, _TableEvaluator] = {}
     for table in form.tables:
         row_keys = [r.key for r in table.rows] if table.kind == "grid" else list(list_rows.get(table.key, ()))
         out.list_rows[table.key] = row_keys
-        evaluator = _TableEvaluator(table, inputs, row_keys, context, out)
-        for row_key in row_keys:
+        evaluators[table.key] = _TableEvaluator(table, inputs, row_keys, context, out)
+    for evaluator in evaluators.values():
+        evaluator.peers = evaluators
+    for table in form.tables:
+        evaluator = evaluators[table.key]
+        for row_key in out.list_rows[table.key]:
             for col in table.columns:
                 value = evaluator.value(row_key, col.key)
                 if value is not None:

@@ -17,8 +17,10 @@ import yaml
 from forms.formula import Formula, FormulaError
 from forms.reference import ReferenceData
 from forms.spec import (
+    BLANK_MODES,
     COLUMN_TYPES,
     PERIOD_TYPES,
+    RULE_KINDS,
     SEVERITIES,
     TABLE_KINDS,
     ColumnSpec,
@@ -28,7 +30,7 @@ from forms.spec import (
     TableSpec,
 )
 
-__all__ = ["FormDefinitionError", "load_form_file", "load_form_text", "definitions_dir", "ROW_NAMES"]
+__all__ = ["FormDefinitionError", "load_form_file", "load_form_text", "definitions_dir", "ROW_NAMES", "check_form_refs"]
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Names a row formula may use besides column keys: reference factors of the row's energy.
@@ -131,7 +133,17 @@ def _column(file: str, path: str, data: Any, number: int) -> ColumnSpec:
     decimals = c.get("decimals", int, None)
     if decimals is not None and not 0 <= decimals <= 8:
         c.fail("decimals", f"小数位数 {decimals} 须在 0–8 之间")
+    pattern = c.get("pattern", str, None)
+    if pattern is not None:
+        if col_type not in ("text", "uscc", "choice"):
+            c.fail("pattern", "pattern（格式）只适用于文本列")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            c.fail("pattern", f"正则表达式有误：{exc}")
     spec = ColumnSpec(
+        check_decimals=decimals is not None, pattern=pattern, pattern_message=c.get("pattern_message", str, ""),
+        unique=c.get("unique", bool, False),
         key=c.key(), label=c.get("label", str), type=col_type, unit=c.get("unit", str, ""),
         decimals=decimals if decimals is not None else (0 if col_type == "integer" else 2 if col_type in ("number", "percent") else None),
         required=c.get("required", bool, False), min=c.get("min", float, None), max=c.get("max", float, None),
@@ -213,8 +225,10 @@ def _table(file: str, path: str, data: Any, reference: ReferenceData) -> TableSp
     return table
 
 
-def _check_formula_refs(formula: Formula, table: TableSpec, names: set[str]) -> None:
+def _check_formula_refs(formula: Formula, table: TableSpec, names: set[str], *, rule: bool = False) -> None:
     formula.check_names(names)
+    if formula.form_refs and not rule:
+        raise FormulaError(f"form_cell()/form_sum() 只能用于审核规则，计算公式只能引用本表式：{formula.text}")
     row_keys = {r.key for r in table.rows}
     for row_key, col_key in formula.cell_refs:
         if table.kind == "grid" and row_key not in row_keys:
@@ -258,38 +272,148 @@ def _rule(file: str, path: str, data: Any, tables: dict[str, TableSpec]) -> Rule
     c = _Checker(file, path, data)
     rule_id = c.get("id", str)
     c.path = f"{path}({rule_id})"
+    kind = c.get("kind", str, "check", choices=RULE_KINDS)
     table_key = c.get("table", str)
     if table_key not in tables:
         c.fail("table", f"表 '{table_key}' 不存在")
     table = tables[table_key]
-    scope = c.get("scope", str, "row", choices=("row", "table"))
+    row_keys = {r.key for r in table.rows}
+    default_scope = "table" if kind == "goal" else "row"
+    scope = c.get("scope", str, default_scope, choices=("row", "column", "table"))
     rows = tuple(_list(c, "rows", []))
     for row_key in rows:
-        if row_key not in {r.key for r in table.rows}:
+        if row_key not in row_keys:
             c.fail("rows", f"行代码 '{row_key}' 不存在")
-    anchor = c.get("anchor", str)
+    columns = tuple(_list(c, "columns", []))
+    for col_key in columns:
+        if col_key not in table.column_keys:
+            c.fail("columns", f"列代码 '{col_key}' 不存在")
+    if kind in ("change", "history"):
+        if table.kind != "grid":
+            c.fail("kind", "与上期/历史比较只适用于固定表（清单表的行在各期之间没有固定对应）")
+        if scope == "column":
+            c.fail("scope", "与上期/历史比较的规则用 scope: row（各行）或 table（rows × columns 所列单元格）")
+        if not columns:
+            c.fail("columns", "须列出要比较的列")
+        if scope == "table" and not rows:
+            c.fail("rows", "scope: table 时须列出要比较的行")
+    severity_default = {"change": "警告", "history": "提示", "goal": "提示"}.get(kind, ...)
+    severity = c.get("severity", str, severity_default, choices=SEVERITIES)
+    if kind == "goal" and severity != "提示":
+        c.fail("severity", "规划目标只作提示（全区目标不作为镇街的错误或警告）")
     anchor_row: str | None = None
-    anchor_col = anchor
-    if scope == "table":
-        if "." not in anchor:
-            c.fail("anchor", "表级规则的定位单元格须写成 行代码.列代码")
-        anchor_row, anchor_col = anchor.split(".", 1)
-        if anchor_row not in {r.key for r in table.rows}:
-            c.fail("anchor", f"行代码 '{anchor_row}' 不存在")
-    if anchor_col not in table.column_keys:
-        c.fail("anchor", f"列代码 '{anchor_col}' 不存在")
-    names = set(table.column_keys) | set(ROW_NAMES) if scope == "row" else set()
+    anchor_col = ""
+    if kind == "check" or kind == "goal":
+        anchor = c.get("anchor", str)
+        if scope == "table":
+            if "." not in anchor:
+                c.fail("anchor", "表级规则的定位单元格须写成 行代码.列代码")
+            anchor_row, anchor_col = anchor.split(".", 1)
+            if anchor_row not in row_keys:
+                c.fail("anchor", f"行代码 '{anchor_row}' 不存在")
+        elif scope == "column":
+            anchor_row = anchor
+            if anchor_row not in row_keys:
+                c.fail("anchor", f"行代码 '{anchor_row}' 不存在（scope: column 的定位为行代码）")
+        else:
+            anchor_col = anchor
+        if scope != "column" and anchor_col not in table.column_keys:
+            c.fail("anchor", f"列代码 '{anchor_col}' 不存在")
+    if scope == "row":
+        names = set(table.column_keys) | set(ROW_NAMES)
+    elif scope == "column":
+        names = set(row_keys)
+    else:
+        names = set()
+    reads: set[str] = set()
 
     def check(formula: Formula) -> None:
-        _check_formula_refs(formula, table, names)
+        if scope == "column":
+            formula.check_names(names)
+            for row_key, col_key in formula.cell_refs:
+                if row_key not in row_keys or col_key not in table.column_keys:
+                    raise FormulaError(f"cell() 引用了不存在的单元格 '{row_key}.{col_key}'：{formula.text}")
+        else:
+            _check_formula_refs(formula, table, names, rule=True)
+        _check_table_refs(formula, tables)
+        reads.update(formula.refs)
 
+    expr = ""
+    if kind == "check":
+        expr = _formula(c, "assert", c.get("assert", str), check)
+    elif kind == "goal":
+        value = c.get("value", str, None)
+        expr = _formula(c, "value", value, check) if value else f"cell('{anchor_row}', '{anchor_col}')"
+    when = _formula(c, "when", w, check) if (w := c.get("when", str, None)) else None
+    blank_raw = c.get("blank", (str, dict), "skip")
+    blank: dict[str, str] = {}
+    blank_default = "skip"
+    if isinstance(blank_raw, str):
+        if blank_raw not in BLANK_MODES:
+            c.fail("blank", f"取值 '{blank_raw}' 不在允许范围（{'、'.join(BLANK_MODES)}）")
+        blank_default = blank_raw
+    else:
+        for ref, mode in blank_raw.items():
+            if mode not in BLANK_MODES:
+                c.fail(f"blank.{ref}", f"取值 '{mode}' 不在允许范围（{'、'.join(BLANK_MODES)}）")
+            if ref == "default":
+                blank_default = mode
+            elif ref not in reads:
+                c.fail(f"blank.{ref}", f"规则没有读取 '{ref}'（可写：{'、'.join(sorted(reads)) or '无'}）")
+            else:
+                blank[str(ref)] = mode
+    threshold = c.get("threshold", float, 0.3)
+    if threshold <= 0:
+        c.fail("threshold", "变化幅度阈值须大于0（0.3 表示±30%）")
+    direction = c.get("direction", str, "at_least", choices=("at_least", "at_most"))
     spec = RuleSpec(
-        id=rule_id, severity=c.get("severity", str, choices=SEVERITIES), table=table_key, scope=scope,
-        expr=_formula(c, "assert", c.get("assert", str), check), message=c.get("message", str),
-        anchor_column=anchor_col, anchor_row=anchor_row, rows=rows,
-        when=_formula(c, "when", w, check) if (w := c.get("when", str, None)) else None)
+        id=rule_id, severity=severity, table=table_key, scope=scope, expr=expr,
+        message=c.get("message", str, "" if kind != "check" else ...),
+        anchor_column=anchor_col, anchor_row=anchor_row, rows=rows, when=when, kind=kind, columns=columns,
+        blank=blank, blank_default=blank_default, threshold=threshold, points=c.get("points", float, None),
+        min_periods=c.get("min_periods", int, 3), target=c.get("target", float, None if kind != "goal" else ...),
+        direction=direction, goal=c.get("goal", str, "" if kind != "goal" else ...), unit=c.get("unit", str, ""),
+        path=c.path)
     c.finish()
     return spec
+
+
+def _check_table_refs(formula: Formula, tables: dict[str, TableSpec]) -> None:
+    """cell('table', 'row', 'col') and sum_rows('table', 'col') name real tables, rows and columns."""
+    for table_key, row_key, col_key in formula.table_refs:
+        table = tables.get(table_key)
+        if table is None:
+            raise FormulaError(f"引用了不存在的表 '{table_key}'：{formula.text}")
+        if row_key != "*" and table.kind == "grid" and row_key not in {r.key for r in table.rows}:
+            raise FormulaError(f"引用了表 '{table_key}' 中不存在的行 '{row_key}'：{formula.text}")
+        if col_key not in table.column_keys:
+            raise FormulaError(f"引用了表 '{table_key}' 中不存在的列 '{col_key}'：{formula.text}")
+
+
+def check_form_refs(forms: dict[str, FormSpec]) -> None:
+    """Cross-form references of every rule name a real form, table, row and column.
+
+    Run once the whole catalogue is loaded; the error names the file and the rule."""
+    for form in forms.values():
+        for rule in form.rules:
+            for name, text in (("assert", rule.expr), ("when", rule.when)):
+                if not text:
+                    continue
+                for form_key, table_key, row_key, col_key in Formula(text).form_refs:
+                    other = forms.get(form_key)
+                    problem = None
+                    if other is None:
+                        problem = f"表式 '{form_key}' 不存在"
+                    elif table_key not in {t.key for t in other.tables}:
+                        problem = f"表式 '{form_key}' 中没有表 '{table_key}'"
+                    else:
+                        table = other.table(table_key)
+                        if row_key != "*" and table.kind == "grid" and row_key not in {r.key for r in table.rows}:
+                            problem = f"表式 '{form_key}' 的表 '{table_key}' 中没有行 '{row_key}'"
+                        elif col_key not in table.column_keys:
+                            problem = f"表式 '{form_key}' 的表 '{table_key}' 中没有列 '{col_key}'"
+                    if problem:
+                        raise FormDefinitionError(form.source_file, f"{rule.path}.{name}", f"{problem}：{text}")
 
 
 def load_form_text(text: str, file: str, reference: ReferenceData) -> FormSpec:
@@ -310,6 +434,16 @@ def load_form_text(text: str, file: str, reference: ReferenceData) -> FormSpec:
         if table.key in tables:
             c.fail(f"tables[{i}].key", f"表代码 '{table.key}' 重复")
         tables[table.key] = table
+    for i, table in enumerate(tables.values()):
+        for col in table.columns:
+            texts = [(f"columns.{col.key}.formula", col.formula)] + [
+                (f"rows({r.key}).formulas.{col.key}", r.formulas.get(col.key)) for r in table.rows]
+            for where, text in texts:
+                if text:
+                    try:
+                        _check_table_refs(Formula(text), tables)
+                    except FormulaError as exc:
+                        c.fail(f"tables[{i}]({table.key}).{where}", str(exc))
     rules = []
     seen: set[str] = set()
     for i, raw in enumerate(_list(c, "rules", [])):

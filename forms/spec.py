@@ -35,6 +35,10 @@ class ColumnSpec:
     note: str = ""
     width: int = 12
     number: int = 0  # printed column number 1, 2, 3 …
+    check_decimals: bool = False  # decimals declared in the file: more decimals typed is an error
+    pattern: str | None = None  # regular expression a text value must match in full
+    pattern_message: str = ""
+    unique: bool = False  # list tables: no two rows may hold the same value
 
     @property
     def numeric(self) -> bool:
@@ -70,10 +74,22 @@ class RowSpec:
         return self.kind == "total"
 
 
+RULE_KINDS = ("check", "change", "history", "goal")
+BLANK_MODES = ("skip", "zero")
+
+
 @dataclass(frozen=True)
 class RuleSpec:
-    """A declared check. ``scope`` row: evaluated on each item row (optionally only ``rows``);
-    scope table: evaluated once, anchored at ``anchor`` (row key, column key)."""
+    """A declared check (see forms/README.md for the file syntax).
+
+    kind check: ``expr`` must hold. scope row: evaluated on each item row (optionally only
+    ``rows``), bare names are the row's columns; scope column: on each column (optionally only
+    ``columns``), bare names are rows; scope table: once, anchored at ``anchor``.
+    kind change / history: each target cell against the same period last year / earlier
+    periods. kind goal: a district goal shown beside the township figure (always 提示).
+    ``blank`` maps a value the rule reads to what its blank means (skip / zero);
+    ``blank_default`` covers the others.
+    """
 
     id: str
     severity: str
@@ -85,6 +101,21 @@ class RuleSpec:
     anchor_row: str | None = None
     rows: tuple[str, ...] = ()
     when: str | None = None
+    kind: str = "check"
+    columns: tuple[str, ...] = ()
+    blank: dict[str, str] = field(default_factory=dict)
+    blank_default: str = "skip"
+    threshold: float = 0.3
+    points: float | None = None
+    min_periods: int = 3
+    target: float | None = None
+    direction: str = "at_least"
+    goal: str = ""
+    unit: str = ""
+    path: str = ""  # key path in the form file, for load errors
+
+    def blank_mode(self, ref: str) -> str:
+        return self.blank.get(ref, self.blank_default)
 
 
 @dataclass(frozen=True)

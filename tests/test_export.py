@@ -27,6 +27,7 @@ from export.submission import (
 )
 from forms.catalogue import FormCatalogue
 from forms.loader import load_form_text
+from storage.demo import DEMO_PERIODS
 from storage.workspace import Workspace
 
 NOW = dt.datetime(2026, 1, 5, 9, 30, 0)
@@ -179,7 +180,7 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     assert info["program_version"] == __import__("version").VERSION
     assert info["export_time"] == "2026-01-05T09:30:00"
     assert info["sha256"] == result.sha256 == checksum_from_workbook(wb)
-    assert info["cell_count"] == 58  # 13 fuels × 5 columns, less 其他煤炭/液化天然气/燃料油 (blank: consumption and both tce) + 2 totals
+    assert info["cell_count"] == 59  # 13 fuels × 5 columns, less 其他煤炭/液化天然气/燃料油 (blank: consumption and both tce) + 2 totals + 能源消费总量
 
     assert body_value(wb, "electricity", "consumption").coordinate == consumption.coordinate
     assert workspace.report(report_id(workspace, demo_township.id)).status == "已导出"
@@ -240,8 +241,9 @@ def test_error_refuses_export_and_writes_nothing(workspace, demo_township, out_d
 def test_unexplained_warning_refuses_until_a_real_note(workspace, demo_township, out_dir):
     out = out_dir / "w.xlsx"
     rid, exc = refused_export(workspace, demo_township.id, ("energy", "electricity", "consumption"), "600000", out)
+    # 600000 is both implausible (W003) and +3000 % on last year (C001): one 说明 on the cell explains both.
     assert [(f.severity, f.rule_id, f.row, f.col) for f in exc.findings] == [
-        ("警告", "W003", "electricity", "consumption")]
+        ("警告", "W003", "electricity", "consumption"), ("警告", "C001", "electricity", "consumption")]
     assert "电力" in str(exc) and "缺少说明" in str(exc)
 
     workspace.set_note(rid, ("energy", "electricity", "consumption"), "无误")  # not an explanation
@@ -252,7 +254,7 @@ def test_unexplained_warning_refuses_until_a_real_note(workspace, demo_township,
     note = "本年新建大型数据中心投产，用电量大幅增加"
     workspace.set_note(rid, ("energy", "electricity", "consumption"), note)
     result = export_submission(workspace, demo_township.id, "2025", out, now=NOW)
-    assert result.warning_count == 1
+    assert result.warning_count == 2
 
     wb = load_workbook(out)
     cell = body_value(wb, "electricity", "consumption")
@@ -274,7 +276,10 @@ def test_all_zero_consumption_warns_on_the_total(workspace, demo_township, out_d
     workspace.edit_many(rid, [(("energy", r, "consumption"), 0) for r in rows])
     with pytest.raises(ExportBlocked) as info:
         export_submission(workspace, demo_township.id, "2025", out_dir / "z.xlsx", now=NOW)
-    assert [(f.rule_id, f.row, f.col) for f in info.value.findings] == [("W001", "total", "tce_equal")]
+    found = [(f.rule_id, f.row, f.col) for f in info.value.findings]
+    assert found[0] == ("W001", "total", "tce_equal")
+    # Every fuel that had consumption last year now dropped by 100 %: each is a C001 警告 too.
+    assert sorted(found[1:]) == sorted(("C001", k, "consumption") for k, v in DEMO_PERIODS["2024"].items() if v)
     assert "能源合计" in str(info.value)
 
 

@@ -79,20 +79,21 @@ def test_flags_input_computed_blocked(model):
 
 
 def test_set_data_is_stored_at_once_and_recomputes(qtbot, model, db_path, workspace):
-    cell = _index(model, "coke", "consumption")
+    # Within ±30 % of last year's 18,650.4 万kWh, so the vs-last-period rule stays quiet.
+    cell = _index(model, "electricity", "consumption")
     total = _index(model, "total", "tce_equal")
     before = model.value(total)
     with qtbot.waitSignal(model.edited) as blocker, qtbot.waitSignal(model.dataChanged):
-        assert model.setData(cell, "1,000.5")
-    assert _stored(db_path, model.report_id, "coke") == 1000.5  # committed: a second connection sees it
-    assert model.data(cell) == "1,000.50"
-    coef = workspace.catalogue.reference.factor("coke", "吨")
-    assert model.value(_index(model, "coke", "tce_equal")) == pytest.approx(1000.5 * coef)
-    assert model.value(total) == pytest.approx(before + (1000.5 - 98.0) * coef)
+        assert model.setData(cell, "19,000.5")
+    assert _stored(db_path, model.report_id, "electricity") == 19000.5  # committed: a second connection sees it
+    assert model.data(cell) == "19,000.50"
+    coef = workspace.catalogue.reference.factor("electricity", "万千瓦时")
+    assert model.value(_index(model, "electricity", "tce_equal")) == pytest.approx(19000.5 * coef)
+    assert model.value(total) == pytest.approx(before + (19000.5 - 19380.9) * coef)
     state = blocker.args[0]
     assert isinstance(state, ReportState) and state.status == "填报中"
-    audit = workspace.store.audit(model.report_id, ("energy", "coke", "consumption"))
-    assert audit[-1]["new"] == 1000.5 and audit[-1]["who"] == "测试员"
+    audit = workspace.store.audit(model.report_id, ("energy", "electricity", "consumption"))
+    assert audit[-1]["new"] == 19000.5 and audit[-1]["who"] == "测试员"
 
 
 def test_invalid_text_is_kept_and_shown_as_error(model, db_path):
