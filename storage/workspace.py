@@ -88,8 +88,31 @@ class Workspace:
         return self.store.load(report.id) if report else None
 
     def validate(self, data: ReportData) -> ValidationResult:
+        """审核 one report, with the other forms it refers to and its own earlier periods."""
+        from forms.validation import ReportInput, needs_history, referenced_forms
+        from storage.history import earlier_inputs
+
         form = self.form(data.report.form_key)
-        return validate_report(form, data.values, data.notes, data.list_rows, self.context(data.report.period))
+        report, others = data.report, {}
+        for key in referenced_forms(form):
+            other = self.find_report_data(report.township_id, key, report.period)
+            if other is not None:
+                others[key] = ReportInput(self.form(key), other.values, other.notes, other.list_rows)
+        history = earlier_inputs(self.store, report.township_id, form.key, report.period) if needs_history(form) else {}
+        return validate_report(form, data.values, data.notes, data.list_rows, self.context(report.period),
+                               period=report.period, history=history, others=others)
+
+    def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
+        """审核 every stored report of one township and period together (the bundle)."""
+        from forms.validation import ReportInput, validate_bundle
+        from storage.history import earlier_inputs
+
+        datas = {r.form_key: self.store.load(r.id) for r in self.store.reports_for(township_id, period)
+                 if r.form_key in {f.key for f in self.catalogue}}
+        inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
+                                 earlier_inputs(self.store, township_id, k, period)) for k, d in datas.items()}
+        results = validate_bundle(inputs, self.context(period), period)
+        return {k: (datas[k], results[k]) for k in datas}
 
     def statuses(self, township_id: int, period: str) -> dict[str, str]:
         """Status of every form of the catalogue for one township and period."""
