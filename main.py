@@ -26,6 +26,7 @@ USAGE = """用法：
   python main.py flat     --db 数据库 --out 清单.xlsx 或 清单.csv [--township 镇街] [--period 报告期]
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
+  python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
 
 报告期写作 2025（年报）、2025Q3（季报）或 2025M09（月报）；
 镇街可写统计代码或名称，数据库中只有一个镇街有该期数据时可省略。"""
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, help="数据库文件")
     parser.add_argument("--version", action="store_true", help="显示版本")
     parser.add_argument("--screenshot", type=Path, help="打开窗口、保存截图（PNG）后退出")
+    parser.add_argument("--self-test", action="store_true", help="自检：临时数据库中加载、审核、导出、重新导入")
     sub = parser.add_subparsers(dest="command", parser_class=ChineseArgumentParser)
     for name in ("validate", "export"):
         cmd = sub.add_parser(name)
@@ -94,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"{APP_NAME} {VERSION}")
         return 0
+    if args.self_test:
+        from selftest import run_self_test
+
+        return run_self_test()
     if args.command is None:
         from ui.app import run_gui
 

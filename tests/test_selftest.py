@@ -1,0 +1,23 @@
+"""`python main.py --self-test`: the check a built program runs on itself (CI runs it frozen too)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_self_test_passes_without_a_screen_and_without_user_data(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path))
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "--self-test"], capture_output=True, text=True,
+                         encoding="utf-8", env=env, cwd=tmp_path, timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[-1] == "自检通过"
+    steps = [line for line in lines if line.startswith(("✓", "✗"))]
+    assert len(steps) == 6 and all(s.startswith("✓") for s in steps)
+    assert "0 处变化，0 处拒绝" in out.stdout
+    assert not (ROOT / "data" / "selftest.sqlite").exists()
