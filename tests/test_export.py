@@ -180,7 +180,7 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     assert info["program_version"] == __import__("version").VERSION
     assert info["export_time"] == "2026-01-05T09:30:00"
     assert info["sha256"] == result.sha256 == checksum_from_workbook(wb)
-    assert info["cell_count"] == 59  # 13 fuels × 5 columns, less 其他煤炭/液化天然气/燃料油 (blank: consumption and both tce) + 2 totals + 能源消费总量
+    assert info["cell_count"] == 66  # 13 fuels × 5 columns, less 其他煤炭/液化天然气/燃料油 (blank: consumption and both tce) + 2 totals; indicators: GDP ×2, 能源消费总量 ×2, 原料用能 base, 强度 ×2, 降低率
 
     assert body_value(wb, "electricity", "consumption").coordinate == consumption.coordinate
     assert workspace.report(report_id(workspace, demo_township.id)).status == "已导出"
