@@ -101,11 +101,17 @@ class MainWindow(QMainWindow):
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.setToolTip("导出本镇街本期报表为 Excel 文件（Ctrl+E）")
         self.export_action.triggered.connect(self.controller.export)
+        self.import_action = QAction(icon(QStyle.StandardPixmap.SP_DialogOpenButton), "导入…", self)
+        self.import_action.setObjectName("importAction")
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.setToolTip("从 Excel/WPS/LibreOffice 文件导入本镇街本期数据，先预览再确认（Ctrl+I）")
+        self.import_action.triggered.connect(self.start_import)
         self.about_action = QAction(icon(QStyle.StandardPixmap.SP_MessageBoxInformation), "关于", self)
         self.about_action.setObjectName("aboutAction")
         self.about_action.triggered.connect(self.show_about)
         bar.addAction(self.audit_action)
         bar.addAction(self.export_action)
+        bar.addAction(self.import_action)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -171,6 +177,7 @@ class MainWindow(QMainWindow):
             widget.setEnabled(enabled)
         self.audit_action.setEnabled(enabled)
         self.export_action.setEnabled(enabled)
+        self.import_action.setEnabled(enabled)
 
     # -- database ----------------------------------------------------------------------------
     def open_database(self, path: Path | None = None) -> bool:
@@ -344,6 +351,12 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentWidget(page)
                 page.view.select_cell(index)
                 return
+
+    def start_import(self) -> None:
+        """导入…: file → preview dialog → confirm (see ui.import_dialog)."""
+        from ui.import_dialog import start_import
+
+        start_import(self)
 
     def show_backups(self) -> None:
         """备份与恢复: list the backups, back up now, or restore one (reopening the database)."""
