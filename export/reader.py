@@ -12,6 +12,7 @@ Numbers come back as float (3.0 for 3), dates as ``datetime.date``/``datetime``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ def cell_address(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
+@lru_cache(maxsize=65536)
 def parse_address(address: str) -> tuple[int, int]:
     """"D12" → (12, 4), 1-based; ValueError when it is not an A1 address."""
     letters = "".join(ch for ch in address if ch.isalpha()).upper()

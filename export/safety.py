@@ -217,12 +217,15 @@ def _sheet_parts(parts: dict[str, bytes], name: str) -> dict[str, str]:
 
 
 def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> None:
-    max_row = max((int(m) for m in _ROW_REF.findall(data)), default=0)
-    max_row = max(max_row, len(_ROW_TAG.findall(data)))
+    row_refs = _ROW_REF.findall(data)
+    max_row = max(map(int, row_refs), default=0)
+    if not row_refs:  # rows without r="…" (allowed): count them instead
+        max_row = len(_ROW_TAG.findall(data))
     max_col = 0
-    for letters, digits in _CELL_REF.findall(data):
-        max_col = max(max_col, _col_number(letters))
-        max_row = max(max_row, int(digits))
+    refs = _CELL_REF.findall(data)
+    if refs:
+        max_row = max(max_row, max(map(int, (digits for _, digits in refs))))
+        max_col = _col_number(max((letters for letters, _ in refs), key=lambda s: (len(s), s)))
     if max_row > MAX_ROWS or max_col > MAX_COLS:
         raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{max_row} 行 × {max_col} 列，上限 {MAX_ROWS} 行、"
                             f"{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")

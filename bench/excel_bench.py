@@ -1,0 +1,92 @@
+"""Excel exchange speed: export and import of one township-year against the raw libraries.
+
+* export: ``export_submission`` (validation, layout, styles, hidden sheets, checksum, atomic write)
+  against raw openpyxl writing the same values to the same cells of a bare workbook;
+* import: ``preview_import`` (safety checks, calamine read, parsing, checksum, diff against the
+  database) against raw python-calamine reading every sheet of the same file.
+
+Baselines are measured in the same run; medians in ms and the ratios are printed (goals:
+export ≤ 1.5×, import ≤ 3×). A measurement, not a pass/fail test.
+
+    .venv/bin/python bench/excel_bench.py [runs]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def median_ms(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main(runs: int = 7) -> None:
+    import python_calamine
+    from openpyxl import Workbook, load_workbook
+
+    from export.importer import preview_import
+    from export.submission import CELLS_SHEET, export_submission
+    from storage.workspace import Workspace
+
+    folder = Path(tempfile.mkdtemp(prefix="excel_bench_"))
+    ws = Workspace.open(folder / "bench.sqlite", user="bench")
+    town = next(t for t in ws.townships() if t.is_demo)
+    out = folder / "submission.xlsx"
+    export_submission(ws, town.id, "2025", out)
+
+    # the cells the export wrote, to let raw openpyxl write exactly those
+    book = load_workbook(out)
+    cells = []
+    for sheet in book.sheetnames:
+        for row in book[sheet].iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    cells.append((sheet, cell.row, cell.column, cell.value))
+    count = sum(1 for r in book[CELLS_SHEET].iter_rows(min_row=2) if r[0].value)
+
+    def raw_write() -> None:
+        wb = Workbook()
+        wb.remove(wb.active)
+        sheets = {}
+        for sheet, r, c, value in cells:
+            if sheet not in sheets:
+                sheets[sheet] = wb.create_sheet(sheet)
+            sheets[sheet].cell(r, c, value)
+        wb.save(folder / "raw.xlsx")
+
+    def our_export() -> None:
+        export_submission(ws, town.id, "2025", out)
+
+    def raw_read() -> None:
+        wb = python_calamine.CalamineWorkbook.from_path(str(out))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        wb.close()
+
+    def our_import() -> None:
+        preview_import(ws, out)
+
+    for fn in (raw_write, our_export, raw_read, our_import):  # warm up imports and caches
+        fn()
+    raw_w, ours_w = median_ms(raw_write, runs), median_ms(our_export, runs)
+    raw_r, ours_r = median_ms(raw_read, runs), median_ms(our_import, runs)
+    print(f"one township-year: {count} mapped cells, {len(cells)} non-empty cells in the workbook; median of {runs}")
+    print(f"export  raw openpyxl {raw_w:8.1f} ms   export_submission {ours_w:8.1f} ms   ratio {ours_w / raw_w:5.2f}× (goal ≤ 1.5×)")
+    print(f"import  raw calamine {raw_r:8.1f} ms   preview_import    {ours_r:8.1f} ms   ratio {ours_r / raw_r:5.2f}× (goal ≤ 3×)")
+    ws.close()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
