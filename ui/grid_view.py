@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.grid_model import GridModel
+from ui.clipboard_text import format_block, parse_block
+from ui.grid_model import GridModel, PasteResult
 
 __all__ = ["GridView", "TablePage"]
 
@@ -25,9 +32,17 @@ __all__ = ["GridView", "TablePage"]
 class GridView(QTableView):
     """A QTableView set up for statistics tables; typing in a cell starts editing it."""
 
+    pasteRefused = Signal(object)  # PasteResult with the refused cells
+    findRequested = Signal()  # Ctrl+F
+    zoomChanged = Signal(float)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._base_widths: list[int] = []
+        self._base_point_size: float | None = None
+        self.zoom = 1.0
+        self.delegate = GridDelegate(self)
+        self.setItemDelegate(self.delegate)
         self.setObjectName("gridView")
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
@@ -94,23 +109,20 @@ class GridView(QTableView):
         super().resizeEvent(event)
         self._spread()
 
+    # -- keys ----------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Delete clears the selected input cells; Ctrl+C / Ctrl+V copy and paste blocks (Excel style)."""
+        """Excel keys: Enter down, Delete clears, Ctrl+C/V/Z/Y, Ctrl+F find; typing replaces the cell."""
         model = self.grid_model()
         if model is None or self.state() == QAbstractItemView.State.EditingState:
             super().keyPressEvent(event)
             return
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-            cleared = [i for i in self.selectionModel().selectedIndexes() if model.is_input(i)]
-            if cleared:
-                top = min(cleared, key=lambda i: (i.row(), i.column()))
-                rows = {i.row() for i in cleared}
-                cols = {i.column() for i in cleared}
-                if len(cleared) == len(rows) * len(cols) and len(cleared) > 1:
-                    model.paste(top, [[""] * len(cols) for _ in rows])
-                else:
-                    for index in cleared:
-                        model.setData(index, "")
+        key = event.key()
+        plain = not (event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier))
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
+            self.move_down()
+            return
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and plain:
+            self.clear_selection()
             return
         if event.matches(QKeySequence.StandardKey.Copy):
             self.copy_selection()
@@ -118,47 +130,203 @@ class GridView(QTableView):
         if event.matches(QKeySequence.StandardKey.Paste):
             self.paste_clipboard()
             return
+        if event.matches(QKeySequence.StandardKey.Undo):
+            model.undo_stack.undo()
+            return
+        if event.matches(QKeySequence.StandardKey.Redo) or (
+                key == Qt.Key.Key_Y and event.modifiers() == Qt.KeyboardModifier.ControlModifier):
+            model.undo_stack.redo()
+            return
+        if event.matches(QKeySequence.StandardKey.Find):
+            self.findRequested.emit()
+            return
         super().keyPressEvent(event)
 
-    def copy_selection(self) -> None:
-        """Selected cells as tab-separated text (raw values, so a paste elsewhere keeps precision)."""
-        indexes = sorted(self.selectionModel().selectedIndexes(), key=lambda i: (i.row(), i.column()))
-        if not indexes:
-            return
-        rows = sorted({i.row() for i in indexes})
-        cols = sorted({i.column() for i in indexes})
-        model = self.model()
-        lines = []
-        for r in rows:
-            cells = []
-            for c in cols:
-                index = model.index(r, c)
-                text = model.data(index, Qt.ItemDataRole.EditRole)
-                cells.append(str(text if text is not None else model.data(index) or ""))
-            lines.append("\t".join(cells))
-        QGuiApplication.clipboard().setText("\n".join(lines))
+    def edit(self, index: QModelIndex, trigger: QAbstractItemView.EditTrigger = QAbstractItemView.EditTrigger.AllEditTriggers,  # noqa: E501
+             event: QEvent | None = None) -> bool:
+        """F2 edits in place (cursor after the text, as in Excel); typing over a cell replaces it."""
+        opened = super().edit(index, trigger, event)
+        if opened and trigger == QAbstractItemView.EditTrigger.EditKeyPressed:
+            editor = self.delegate.last_editor
+            if isinstance(editor, QLineEdit):
+                editor.deselect()
+                editor.end(False)
+        return opened
 
-    def paste_clipboard(self) -> int:
-        """Paste tab-separated text at the current cell; read-only cells are skipped."""
+    def moveCursor(self, action: QAbstractItemView.CursorAction,
+                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        """Tab / Shift+Tab go to the next / previous input cell, skipping computed and locked ones."""
         model = self.grid_model()
-        text = QGuiApplication.clipboard().text()
-        if model is None or not text or not self.currentIndex().isValid():
-            return 0
-        block = [line.split("\t") for line in text.replace("\r\n", "\n").rstrip("\n").split("\n")]
-        return model.paste(self.currentIndex(), block)
+        Action = QAbstractItemView.CursorAction
+        if model is None or action not in (Action.MoveNext, Action.MovePrevious):
+            return super().moveCursor(action, modifiers)
+        current = self.currentIndex()
+        if not current.isValid():
+            return super().moveCursor(action, modifiers)
+        rows, cols = model.rowCount(), model.columnCount()
+        start = current.row() * cols + current.column()
+        step = 1 if action == Action.MoveNext else -1
+        for n in range(1, rows * cols + 1):
+            pos = (start + step * n) % (rows * cols)
+            index = model.index(pos // cols, pos % cols)
+            if model.is_input(index):
+                return index
+        return current
 
-    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
-        """After Enter, move down to the next input cell of the column (entering a column of figures)."""
-        super().closeEditor(editor, hint)
+    def move_down(self) -> None:
+        """To the next input cell below in the same column (entering a column of figures)."""
         model = self.grid_model()
         current = self.currentIndex()
-        if model is None or hint != QAbstractItemDelegate.EndEditHint.SubmitModelCache or not current.isValid():
+        if model is None or not current.isValid():
             return
         for row in range(current.row() + 1, model.rowCount()):
             below = model.index(row, current.column())
             if model.is_input(below):
                 self.setCurrentIndex(below)
                 return
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        """After Enter, move down to the next input cell of the column."""
+        super().closeEditor(editor, hint)
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:
+            self.move_down()
+
+    # -- clipboard, clear ------------------------------------------------------------------
+    def _selected(self) -> list[QModelIndex]:
+        indexes = self.selectionModel().selectedIndexes() if self.selectionModel() else []
+        if not indexes and self.currentIndex().isValid():
+            indexes = [self.currentIndex()]
+        return sorted(indexes, key=lambda i: (i.row(), i.column()))
+
+    def clear_selection(self) -> int:
+        """Delete: blank the selected input cells (one undo step)."""
+        model = self.grid_model()
+        return model.clear(self._selected()) if model else 0
+
+    def copy_selection(self) -> str:
+        """The selected block as Excel's tab-separated text: raw figures (full precision, no
+        thousands separators, computed cells too) so a paste into Excel gives numbers."""
+        model = self.grid_model()
+        indexes = self._selected()
+        if model is None or not indexes:
+            return ""
+        rows = sorted({i.row() for i in indexes})
+        cols = sorted({i.column() for i in indexes})
+        chosen = {(i.row(), i.column()) for i in indexes}
+        block = []
+        for r in rows:
+            line = []
+            for c in cols:
+                index = model.index(r, c)
+                if (r, c) not in chosen:
+                    line.append("")
+                elif model.column_spec(c) is None or model.is_blocked(index):
+                    line.append(str(model.data(index) or "").strip("　"))
+                else:
+                    line.append(_copy_text(model.value(index)))
+            block.append(line)
+        text = format_block(block)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def paste_clipboard(self) -> PasteResult:
+        """Paste the clipboard's block at the current cell; refused cells are listed to the user."""
+        model = self.grid_model()
+        text = QGuiApplication.clipboard().text()
+        if model is None or not text or not self.currentIndex().isValid():
+            return PasteResult()
+        block = parse_block(text)
+        selected = self._selected()
+        if len(block) == 1 and len(block[0]) == 1 and len(selected) > 1:  # one value fills the selection
+            result = model.paste_cells([(i.row(), i.column(), block[0][0]) for i in selected
+                                        if model.is_input(i)])
+        else:
+            result = model.paste(self.currentIndex(), block)
+        if result.refused:
+            self.pasteRefused.emit(result)
+        return result
+
+    # -- context menu ----------------------------------------------------------------------
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.build_context_menu(self.indexAt(event.pos()))
+        if menu is not None:
+            menu.exec(event.globalPos())
+
+    def build_context_menu(self, index: QModelIndex) -> QMenu | None:
+        """复制 / 粘贴 / 清除 / 撤销 / 重做, and for a data cell 填写说明… and 单元格历史…"""
+        model = self.grid_model()
+        if model is None:
+            return None
+        if index.isValid():
+            self.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addAction("复制", self.copy_selection).setShortcut(QKeySequence.StandardKey.Copy)
+        menu.addAction("粘贴", self.paste_clipboard).setShortcut(QKeySequence.StandardKey.Paste)
+        menu.addAction("清除", self.clear_selection).setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        menu.addSeparator()
+        undo = menu.addAction(f"撤销 {model.undo_stack.undoText()}".strip(), model.undo_stack.undo)
+        undo.setEnabled(model.undo_stack.canUndo())
+        redo = menu.addAction(f"重做 {model.undo_stack.redoText()}".strip(), model.undo_stack.redo)
+        redo.setEnabled(model.undo_stack.canRedo())
+        cell = model.cell_key(index)
+        if cell is not None:
+            menu.addSeparator()
+            findings = model.findings(index)
+            note = menu.addAction("填写说明…", lambda: self.edit_note(index))
+            note.setObjectName("noteAction")
+            note.setEnabled(any(f.severity in ("警告", "提示") for f in findings)
+                            or bool(model.state.data.notes.get(cell)))
+            history = menu.addAction("单元格历史…", lambda: self.show_history(index))
+            history.setObjectName("historyAction")
+        return menu
+
+    def edit_note(self, index: QModelIndex) -> bool:
+        """Write the 说明 of a cell (why a 警告 is right) from the grid."""
+        model = self.grid_model()
+        cell = model.cell_key(index) if model else None
+        if model is None or cell is None:
+            return False
+        warnings = [f.message for f in model.findings(index) if f.severity in ("警告", "提示")]
+        prompt = ("\n".join(f"【警告】{w}" for w in warnings) + "\n\n" if warnings else "") + "说明（为什么这个数是对的）："
+        text, ok = QInputDialog.getMultiLineText(self, f"填写说明 — {model.cell_title(index)}", prompt,
+                                                 model.state.data.notes.get(cell, ""))
+        if not ok:
+            return False
+        return model.set_note(index, text)
+
+    def show_history(self, index: QModelIndex) -> None:
+        model = self.grid_model()
+        cell = model.cell_key(index) if model else None
+        if model is None or cell is None:
+            return
+        from ui.history_dialog import HistoryDialog
+
+        HistoryDialog(model.workspace, model.report_id, cell, model.cell_title(index), self).exec()
+
+    # -- zoom ------------------------------------------------------------------------------
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Ctrl+wheel zooms the grid (70 %–200 %)."""
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120
+            if steps:
+                self.set_zoom(self.zoom * (1.1 ** steps))
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def set_zoom(self, zoom: float) -> None:
+        zoom = max(0.7, min(2.0, zoom))
+        if self._base_point_size is None:
+            self._base_point_size = self.font().pointSizeF()
+        self.zoom = zoom
+        font = self.font()
+        font.setPointSizeF(self._base_point_size * zoom)
+        self.setFont(font)
+        self.horizontalHeader().setFont(font)
+        self.verticalHeader().setFont(font)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.fit_columns()
+        self.zoomChanged.emit(zoom)
 
     def select_cell(self, index: QModelIndex) -> None:
         """Jump to a cell: scroll it into view, make it current and selected."""
@@ -168,36 +336,98 @@ class GridView(QTableView):
         self.setCurrentIndex(index)
 
 
+def _copy_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.15g}"
+    return str(value)
+
+
+class GridDelegate(QStyledItemDelegate):
+    """The default editor, remembered so the view can place the cursor for F2."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.last_editor: QWidget | None = None
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        self.last_editor = editor
+        return editor
+
+
 class TablePage(QWidget):
-    """One form table: its title, the grid, and for list tables the 添加行 / 删除行 buttons."""
+    """One form table: its title bar with 查找, the grid, and for list tables the row buttons."""
 
     def __init__(self, model: GridModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
         self.view = GridView()
         self.view.setModel(model)
+        self.view.pasteRefused.connect(self._show_refused)
+        self.view.findRequested.connect(self._focus_search)
+        if model.reason_provider is None:
+            model.reason_provider = self._ask_locked_reason
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        bar = QHBoxLayout()
         if model.table.kind == "list":
-            bar = QHBoxLayout()
             bar.addWidget(QLabel(model.table.title))
-            bar.addStretch(1)
-            add = QPushButton("添加行")
-            add.clicked.connect(self._add_row)
-            remove = QPushButton("删除行")
-            remove.clicked.connect(self._remove_row)
-            bar.addWidget(add)
-            bar.addWidget(remove)
-            layout.addLayout(bar)
+        bar.addStretch(1)
+        self.search = QLineEdit()
+        self.search.setObjectName("gridSearch")
+        self.search.setPlaceholderText("查找指标或栏目（Ctrl+F）")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMaximumWidth(240)
+        self.search.returnPressed.connect(self.find_next)
+        bar.addWidget(self.search)
+        self.buttons: dict[str, QPushButton] = {}
+        if model.table.kind == "list":
+            for name, slot in (("添加行", self._add_row), ("删除行", self._remove_row), ("上移", self._move_up),
+                               ("下移", self._move_down), ("复制上期", self._copy_previous)):
+                button = QPushButton(name)
+                button.clicked.connect(slot)
+                bar.addWidget(button)
+                self.buttons[name] = button
+            self.buttons["复制上期"].setToolTip("复制上期清单中各单位的名称、代码（不含数据）")
+        layout.addLayout(bar)
         layout.addWidget(self.view, 1)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def find_next(self) -> QModelIndex:
+        """Enter in the search box: the next row or column whose name contains the text."""
+        index = self.model.find(self.search.text(), self.view.currentIndex())
+        if index.isValid():
+            self.view.select_cell(index)
+        else:
+            QToolTip.showText(self.search.mapToGlobal(self.search.rect().bottomLeft()), "未找到")
+        return index
+
+    def _show_refused(self, result: PasteResult) -> None:
+        shown = "\n".join(str(r) for r in result.refused[:15])
+        more = f"\n……等共 {len(result.refused)} 项" if len(result.refused) > 15 else ""
+        QMessageBox.information(self, "部分内容未粘贴",
+                                f"已粘贴 {result.written} 个单元格；以下 {len(result.refused)} 项未粘贴：\n\n{shown}{more}")
+
+    def _ask_locked_reason(self) -> str | None:
+        text, ok = QInputDialog.getText(self, "该报告期已锁定",
+                                        "本期报表已上报并锁定。如确需修改，请填写修改原因（记入修改记录）：")
+        return text if ok else None
 
     def _add_row(self) -> None:
         self.model.add_row()
         self.view.select_cell(self.model.index(self.model.rowCount() - 1, 0))
 
+    def _selected_rows(self) -> list[int]:
+        return sorted({i.row() for i in self.view.selectionModel().selectedIndexes()})
+
     def _remove_row(self) -> None:
-        rows = sorted({i.row() for i in self.view.selectionModel().selectedIndexes()}, reverse=True)
+        rows = sorted(self._selected_rows(), reverse=True)
         if not rows:
             return
         answer = QMessageBox.question(self, "删除行", f"删除选中的 {len(rows)} 行及其数据？")
@@ -205,3 +435,22 @@ class TablePage(QWidget):
             return
         for row in rows:
             self.model.remove_row(row)
+
+    def _move(self, offset: int) -> None:
+        current = self.view.currentIndex()
+        if not current.isValid():
+            return
+        row = self.model.move_row(current.row(), offset)
+        self.view.setCurrentIndex(self.model.index(row, current.column()))
+
+    def _move_up(self) -> None:
+        self._move(-1)
+
+    def _move_down(self) -> None:
+        self._move(1)
+
+    def _copy_previous(self) -> int:
+        added = self.model.copy_previous()
+        if not added:
+            QMessageBox.information(self, "复制上期", "上期没有可复制的单位（或都已在本期清单中）。")
+        return added

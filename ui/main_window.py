@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -274,8 +274,10 @@ class MainWindow(QMainWindow):
             self.findings.set_state(None)
             return
         self.header.show_form(session.form, session.township.name, session.township.code_text, session.period)
+        self.undo_stack = QUndoStack(self)  # one undo history per opened report, shared by its tables
         for table in session.form.tables:
             model = GridModel(session.workspace, session.form, table, session.state)
+            model.undo_stack = self.undo_stack
             model.edited.connect(self.controller.report_edited)
             model.editFailed.connect(lambda text: self.show_error("保存失败", text))
             page = TablePage(model)
