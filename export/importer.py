@@ -25,6 +25,7 @@ from export.checksum import values_checksum
 from export.errors import ImportRefused
 from export.layout import form_layout
 from export.reader import Book, cell_address, read_workbook
+from forms.compute import compute_form
 from forms.periods import PeriodError, parse_period, period_label
 from forms.spec import FormSpec, TableSpec
 from forms.values import parse_input
@@ -83,6 +84,7 @@ class FormImport:
     notices: list[str] = field(default_factory=list)
     list_rows: dict[str, list[str]] = field(default_factory=dict)  # list table → file row order
     unchanged: int = 0
+    file_computed: dict[CellKey, tuple[str, Any]] = field(default_factory=dict)  # computed cell → (address, value)
 
 
 @dataclass
@@ -314,6 +316,10 @@ def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: Im
             item.notes[(table_key, row_key, col_key)] = note
         if str(get["kind"]) == "input":
             _read_cell(book, item, table, row_key, col_key, sheet, address)
+        else:
+            item.file_computed[(table_key, row_key, col_key)] = (address, _normalise(raw))
+    for item in preview.forms:
+        _compare_computed(ws, preview, item)
     expected = str(meta.get("sha256") or "")
     if preview.kind == "submission" and expected:
         try:
@@ -323,6 +329,22 @@ def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: Im
         if actual != expected:
             preview.modified = True
             preview.warnings.append(MODIFIED_WARNING)
+
+
+def _compare_computed(ws: Workspace, preview: ImportPreview, item: FormImport) -> None:
+    """Computed cells are never imported; say where the file's figure differs from the recomputation."""
+    if not item.file_computed:
+        return
+    computed = compute_form(item.form, item.values, item.list_rows, ws.context(preview.period))
+    for cell, (address, in_file) in sorted(item.file_computed.items()):
+        mine = computed.get(*cell)
+        if isinstance(in_file, (int, float)) and isinstance(mine, (int, float)):
+            if math.isclose(in_file, mine, rel_tol=1e-9, abs_tol=1e-9):
+                continue
+        elif in_file == mine or (in_file is None and mine == ""):
+            continue
+        item.notices.append(f"{item.sheet}!{address} 是计算得出的单元格，文件中为 {_show(in_file)}，按导入的数值重新计算为"
+                            f" {_show(mine)}：以重新计算的结果为准")
 
 
 def _sheet_for(book: Book, form: FormSpec) -> str | None:

@@ -65,6 +65,7 @@ def test_submission_imports_into_another_township_only_when_chosen(workspace, de
     preview = preview_import(workspace, demo_file, township_id=target.id, period="2025", accept_other=True)
     assert preview.warnings and "已选择仍然导入" in preview.warnings[0]
     assert not preview.rejected and not preview.modified
+    assert not preview.forms[0].notices  # computed cells in the file agree with the recomputation
     assert all(c.is_new for f in preview.forms for c in f.changes)
     assert stored(workspace, target.id) == ({}, {})  # a preview writes nothing
 
@@ -102,6 +103,7 @@ def test_tampered_file_is_reported_and_the_warning_audited(workspace, demo_towns
     preview = preview_import(workspace, tampered)
     assert preview.modified and MODIFIED_WARNING in preview.warnings
     assert "[警告] " + MODIFIED_WARNING in preview.lines()
+    assert any("重新计算为" in n for n in preview.forms[0].notices)  # its 折标准煤 no longer fits
     apply_import(workspace, preview)
     rid = workspace.find_report_data(demo_township.id, FORM, "2025").report.id
     assert workspace.find_report_data(demo_township.id, FORM, "2025").values[("energy", "electricity", "consumption")] == 20000
@@ -401,13 +403,15 @@ def libreoffice_files(tmp_path_factory) -> dict[str, Path]:
         export_submission(ws, town.id, "2025", source, now=NOW)
     finally:
         ws.close()
+    formula = strip_hidden(source, folder / "src" / "formula.xlsx", {("heat", "consumption"): "=1+2"})
     files = {}
     profile = folder / "profile"
     for fmt in ("xlsx", "xls", "ods"):
         out = folder / fmt
         subprocess.run([SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", fmt,
-                        "--outdir", str(out), str(source)], check=True, capture_output=True, timeout=180)
+                        "--outdir", str(out), str(source), str(formula)], check=True, capture_output=True, timeout=180)
         files[fmt] = out / f"demo.{fmt}"
+        files[f"formula.{fmt}"] = out / f"formula.{fmt}"
     return files
 
 
@@ -418,3 +422,26 @@ def test_libreoffice_saved_files_import(fmt, libreoffice_files, workspace, demo_
     assert not preview.rejected
     assert preview.change_count == 0  # same values as the database it came from
     assert preview.forms[0].unchanged == len(stored(workspace, demo_township.id)[0])
+
+
+def test_openpyxl_parses_with_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
+
+
+def test_xlsm_is_read_for_values_only(workspace, demo_file, tmp_path):
+    with zipfile.ZipFile(demo_file) as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    entries["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0 not run"
+    macro = tmp_path / "带宏.xlsm"
+    macro.write_bytes(_zip(entries))
+    preview = preview_import(workspace, macro)
+    assert any("宏不会运行" in n for n in preview.notices) and preview.change_count == 0
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_libreoffice_calculated_formula_is_imported_by_its_value(fmt, libreoffice_files, workspace, demo_township):
+    preview = preview_import(workspace, libreoffice_files[f"formula.{fmt}"], township_id=demo_township.id, period="2025")
+    assert not preview.rejected
+    assert preview.forms[0].values[("energy", "heat", "consumption")] == 3
