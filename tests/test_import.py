@@ -337,10 +337,18 @@ _HOSTILE = {
     "empty.xlsx": (lambda demo: b"", "空文件"),
     "page.xls": (lambda demo: b"<html><body><table></table></body></html>", "网页"),
     "notes.txt": (lambda demo: b"hello", "不支持的文件类型"),
-    "encrypted.xlsx": (lambda demo: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500
-                       + "EncryptionInfo".encode("utf-16-le") + b"\0" * 50
-                       + "EncryptedPackage".encode("utf-16-le") + b"\0" * 500, "密码"),
+    "encrypted.xlsx": (lambda demo: _encrypted(demo), "密码"),
 }
+
+
+def _encrypted(demo: Path) -> bytes:
+    """The export protected with an opening password, the way Excel does it (ECMA-376 agile encryption)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    with open(demo, "rb") as fh:
+        OOXMLFile(fh).encrypt("密码123", out)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize("name", sorted(_HOSTILE))
