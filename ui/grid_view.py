@@ -380,7 +380,8 @@ class TablePage(QWidget):
         self.search.setObjectName("gridSearch")
         self.search.setPlaceholderText("查找指标或栏目（Ctrl+F）")
         self.search.setClearButtonEnabled(True)
-        self.search.setMaximumWidth(240)
+        self.search.setMinimumWidth(230)
+        self.search.setMaximumWidth(280)
         self.search.returnPressed.connect(self.find_next)
         bar.addWidget(self.search)
         self.buttons: dict[str, QPushButton] = {}
