@@ -260,6 +260,8 @@ def _read_cell(book: Book, item: FormImport, table: TableSpec, row_key: str, col
                                       "公式没有计算结果（文件保存前未计算），请在 Excel 中重新计算并保存，或直接填写数值"))
         return
     raw = _normalise(book.value(sheet, address))
+    if col.type == "percent" and isinstance(raw, (int, float)) and book.shown_as_percent(sheet, address):
+        raw = _normalise(round(raw * 100, 10))  # a percent column holds 35 for 35 %; Excel stores 0.35
     parsed = parse_input(col, raw)
     if parsed.error:
         item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error))

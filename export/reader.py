@@ -6,7 +6,10 @@ many times faster, never runs macros and resolves no XML entities. It returns th
 value of a formula cell. It returns an empty string both for an empty cell and for a formula
 that was never calculated; for .xlsx/.xlsm the safety check finds the latter in the sheet XML
 (``formulas_without_value``), for .xls/.ods they cannot be told apart and read as empty.
-Numbers come back as float (3.0 for 3), dates as ``datetime.date``/``datetime``.
+Numbers come back as float (3.0 for 3), dates as ``datetime.date``/``datetime``. calamine gives
+no number formats either: for .xlsx/.xlsm the safety check lists the cells Excel shows as a
+percentage (``shown_as_percent``: 35 % is stored as 0.35); in .xls/.ods such a cell reads as the
+plain fraction.
 """
 
 from __future__ import annotations
@@ -68,6 +71,10 @@ class Book:
             return None
         value = grid[row - 1][col - 1]
         return None if value == "" else value
+
+    def shown_as_percent(self, sheet: str, address: str) -> bool:
+        """True when Excel displays the cell as a percentage (the value 0.35 shows as 35%)."""
+        return address in self.check.percent_cells.get(sheet, ())
 
     def formula_without_value(self, sheet: str, address: str) -> bool:
         return address in self.check.formulas_without_value.get(sheet, ())

@@ -68,6 +68,8 @@ class FileCheck:
     has_macros: bool = False
     # sheet name → addresses (e.g. "D12") of formula cells that carry no calculated value
     formulas_without_value: dict[str, set[str]] = field(default_factory=dict)
+    # sheet name → addresses of cells shown as a percentage (Excel stores 35 % as 0.35); .xlsx/.xlsm only
+    percent_cells: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _col_number(letters: bytes) -> int:
@@ -183,12 +185,66 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
         raise ImportRefused(f"文件 {name} 的内容是 .xlsx 格式，但扩展名为 .ods：请改正扩展名后再导入")
     check = FileCheck(path, "xlsm" if suffix == ".xlsm" else "xlsx",
                       has_macros=any(n.lower().endswith("vbaproject.bin") for n in names))
+    percent_styles = _percent_styles(parts.get("xl/styles.xml"))
     for sheet, part in _sheet_parts(parts, name).items():
         data = parts.get(part)
         if data is None:
             continue
         _check_sheet(data, sheet, name, check)
+        if percent_styles:
+            _find_percent_cells(data, sheet, percent_styles, check)
     return check
+
+
+_PERCENT_BUILTIN = {9, 10}
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+_CELL_OPEN = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
+_S_ATTR = re.compile(rb"\bs=\"(\d+)\"")
+
+
+def _percent_styles(styles: bytes | None) -> set[int]:
+    """Indexes of the cell formats (``s="…"``) that display a number as a percentage."""
+    if not styles:
+        return set()
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(styles)
+    except (ElementTree.ParseError, DefusedXmlException):
+        return set()
+    ns = f"{{{_MAIN_NS}}}"
+    percent_ids = set(_PERCENT_BUILTIN)
+    for fmt in root.iter(f"{ns}numFmt"):
+        code = _QUOTED.sub("", fmt.get("formatCode", ""))
+        if "%" in code:
+            try:
+                percent_ids.add(int(fmt.get("numFmtId", "")))
+            except ValueError:
+                pass
+    found: set[int] = set()
+    xfs = root.find(f"{ns}cellXfs")
+    if xfs is not None:
+        for i, xf in enumerate(xfs.findall(f"{ns}xf")):
+            try:
+                if int(xf.get("numFmtId", "0")) in percent_ids:
+                    found.add(i)
+            except ValueError:
+                continue
+    return found
+
+
+def _find_percent_cells(data: bytes, sheet: str, styles: set[int], check: FileCheck) -> None:
+    cells: set[str] = set()
+    for m in _CELL_OPEN.finditer(data):
+        attrs = m.group(1)
+        s = _S_ATTR.search(attrs)
+        if s and int(s.group(1)) in styles:
+            ref = _R_ATTR.search(attrs)
+            if ref:
+                cells.add(ref.group(1).decode("ascii"))
+    if cells:
+        check.percent_cells[sheet] = cells
 
 
 def _sheet_parts(parts: dict[str, bytes], name: str) -> dict[str, str]:

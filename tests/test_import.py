@@ -453,3 +453,52 @@ def test_libreoffice_calculated_formula_is_imported_by_its_value(fmt, libreoffic
     preview = preview_import(workspace, libreoffice_files[f"formula.{fmt}"], township_id=demo_township.id, period="2025")
     assert not preview.rejected
     assert preview.forms[0].values[("energy", "heat", "consumption")] == 3
+
+
+PERCENT_FORM = """
+key: share_test
+code: 永节统测试表
+name: 占比测试表
+authority: 重庆市永川区统计局
+approval_authority: ""
+approval_no: ""
+valid_until: 2027年12月
+period_type: 年报
+version: 1
+order: 90
+tables:
+  - key: t
+    title: 占比
+    kind: grid
+    columns:
+      - {key: share, label: 占比, type: percent, decimals: 1, min: 0, max: 100}
+    rows:
+      - {key: a, label: 甲项}
+      - {key: b, label: 乙项}
+      - {key: c, label: 丙项}
+"""
+
+
+def test_percent_column_takes_excel_percent_cells_and_typed_percent(workspace, tmp_path):
+    from forms.loader import load_form_text
+
+    form = load_form_text(PERCENT_FORM, "share_test.yaml", workspace.catalogue.reference)
+    ws = Workspace(workspace.store, FormCatalogue([*workspace.catalogue.forms, form], workspace.catalogue.reference),
+                   user="测试员")
+    town = other_township(ws)
+    rid = ws.open_report(town.id, "share_test", "2025").report.id
+    ws.edit_many(rid, [(("t", "a", "share"), 10), (("t", "b", "share"), 20), (("t", "c", "share"), 30)])
+    out = tmp_path / "share.xlsx"
+    export_submission(ws, town.id, "2025", out, form_keys=["share_test"], now=NOW)
+    plain = strip_hidden(out, tmp_path / "plain.xlsx")
+    wb = load_workbook(plain)
+    sheet = wb.worksheets[0]
+    cells = {r: next(c for c in sheet["D"] if c.value == v) for r, v in (("a", 10), ("b", 20), ("c", 30))}
+    cells["a"].value, cells["a"].number_format = 0.35, "0%"  # typed "35%" in Excel
+    cells["b"].value = "12.5 %"  # typed as text
+    wb.save(plain)
+    preview = preview_import(ws, plain, township_id=town.id, period="2025")
+    values = preview.forms[0].values
+    assert values[("t", "a", "share")] == 35
+    assert values[("t", "b", "share")] == 12.5
+    assert values[("t", "c", "share")] == 30  # own export: the number itself, shown with a literal "%"
