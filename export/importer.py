@@ -320,8 +320,6 @@ def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: Im
             _read_cell(book, item, table, row_key, col_key, sheet, address)
         else:
             item.file_computed[(table_key, row_key, col_key)] = (address, _normalise(raw))
-    for item in preview.forms:
-        _compare_computed(ws, preview, item)
     expected = str(meta.get("sha256") or "")
     if preview.kind == "submission" and expected:
         try:
@@ -331,10 +329,17 @@ def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: Im
         if actual != expected:
             preview.modified = True
             preview.warnings.append(MODIFIED_WARNING)
+    if preview.modified:
+        # an untouched file's computed cells came from these very inputs; a modified one may disagree
+        for item in preview.forms:
+            _compare_computed(ws, preview, item)
 
 
 def _compare_computed(ws: Workspace, preview: ImportPreview, item: FormImport) -> None:
-    """Computed cells are never imported; say where the file's figure differs from the recomputation."""
+    """Computed cells are never imported; say where the file's figure differs from the recomputation.
+
+    Only done for a modified file (checksum mismatch): recomputing a whole form costs more than
+    reading it, and an untouched file's computed cells were written from the same inputs."""
     if not item.file_computed:
         return
     computed = compute_form(item.form, item.values, item.list_rows, ws.context(preview.period))
