@@ -35,7 +35,7 @@ from ui.forms_list import FormsList
 from ui.grid_model import GridModel
 from ui.grid_view import GridView, TablePage
 from ui.operations import Operation, run_with_workspace
-from version import APP_NAME, VERSION
+from version import APP_NAME, version_text
 
 if TYPE_CHECKING:
     from storage.database import Township
@@ -109,16 +109,29 @@ class MainWindow(QMainWindow):
         self.about_action = QAction(icon(QStyle.StandardPixmap.SP_MessageBoxInformation), "关于", self)
         self.about_action.setObjectName("aboutAction")
         self.about_action.triggered.connect(self.show_about)
+        self.help_action = QAction(icon(QStyle.StandardPixmap.SP_DialogHelpButton), "使用说明", self)
+        self.help_action.setObjectName("helpAction")
+        self.help_action.setShortcut(QKeySequence("F1"))
+        self.help_action.triggered.connect(self.show_help)
         bar.addAction(self.audit_action)
         bar.addAction(self.export_action)
         bar.addAction(self.import_action)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
+        self.profile_action = QAction("单位信息…", self)
+        self.profile_action.setObjectName("profileAction")
+        self.profile_action.triggered.connect(self.show_profile)
+        self.periods_action = QAction("报告期…", self)
+        self.periods_action.setObjectName("periodsAction")
+        self.periods_action.triggered.connect(self.show_periods_dialog)
+        bar.addAction(self.profile_action)
+        bar.addAction(self.periods_action)
         self.backups_action = QAction("备份与恢复…", self)
         self.backups_action.setObjectName("backupsAction")
         self.backups_action.triggered.connect(self.show_backups)
         bar.addAction(self.backups_action)
+        bar.addAction(self.help_action)
         bar.addAction(self.about_action)
         self.toolbar = bar
 
@@ -360,6 +373,34 @@ class MainWindow(QMainWindow):
 
         start_import(self)
 
+    def _reshow(self, period: str | None = None) -> None:
+        """Rebuild the chooser and the report after a profile / period change."""
+        c = self.controller
+        if self.workspace is None or c.township is None:
+            return
+        township_id, period = c.township.id, period or c.period
+        c.township = None
+        c.attach(self.workspace, township_id, period, c.form_key)
+
+    def show_profile(self) -> None:
+        """单位信息 of the current township (printed on exports)."""
+        if self.workspace is None or self.controller.township is None:
+            return
+        from ui.profile_dialogs import ProfileDialog
+
+        if ProfileDialog(self.workspace, self.controller.township.id, self).exec():
+            self._reshow()
+
+    def show_periods_dialog(self) -> None:
+        """报告期: create the next period, lock a submitted one."""
+        if self.workspace is None or self.controller.township is None:
+            return
+        from ui.profile_dialogs import PeriodsDialog
+
+        dialog = PeriodsDialog(self.workspace, self.controller.township.id, parent=self)
+        dialog.exec()
+        self._reshow(dialog.created)
+
     def show_backups(self) -> None:
         """备份与恢复: list the backups, back up now, or restore one (reopening the database)."""
         if self.workspace is None:
@@ -370,9 +411,14 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.restore_path is not None:
             restore_into_window(self, dialog.restore_path)
 
+    def show_help(self) -> None:
+        from ui.help_dialog import HelpDialog
+
+        HelpDialog(self).exec()
+
     def show_about(self) -> None:
         QMessageBox.about(self, f"关于 {APP_NAME}",
-                          f"<h3>{APP_NAME}</h3><p>版本 {VERSION}</p>"
+                          f"<h3>{APP_NAME}</h3><p>版本 {version_text()}</p>"
                           "<p>重庆市永川区镇街节能减排统计数据离线填报、审核与导出。</p>"
                           "<p>数据保存在本机数据库文件中，每次修改即自动保存。</p>")
 
