@@ -92,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
     args = build_parser().parse_args(argv)
     if args.version:
-        from version import APP_NAME, VERSION
+        from version import APP_NAME, version_text
 
-        print(f"{APP_NAME} {VERSION}")
+        print(f"{APP_NAME} {version_text()}")
         return 0
     if args.self_test:
         from selftest import run_self_test

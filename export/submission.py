@@ -32,7 +32,9 @@ import datetime as _dt
 import math
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from copy import copy
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +84,13 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center")
 _LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _RIGHT = Alignment(horizontal="right", vertical="center")
+_UNLOCKED = Protection(locked=False)
+
+
+@cache
+def _label_alignment(indent: int) -> Alignment:
+    """Row labels indented by level; one object per level so the style cache can key on it."""
+    return Alignment(horizontal="left", vertical="center", indent=indent)
 _SHEET_NAME_BAD = set('[]:*?/\\')
 _RESERVED_SHEETS = {META_SHEET.lower(), CELLS_SHEET.lower(), NOTES_SHEET.lower(), "history"}
 _LANDSCAPE_WIDTH = 95  # total column width (characters) beyond which A4 portrait gets cramped
@@ -123,6 +132,7 @@ class _Written:
     entries: list[tuple[str, int, str, str, str, Any, str | None]]
     cells: list[tuple[Any, ...]]
     addresses: dict[tuple[str, str, str, str], str]  # (form, table, row, col) → "Sheet!D12"
+    styles: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # style combination → openpyxl StyleArray
 
 
 # -- public entry point --------------------------------------------------------------------------
@@ -295,7 +305,7 @@ def _lines_needed(text: str, width: float) -> int:
 def _build_workbook(reports: list[_Report], township: Township, period: str,
                     now: _dt.datetime, *, blank: bool = False) -> tuple[Workbook, str]:
     """The submission workbook; ``blank`` makes the template (input cells empty, unlocked, validated)."""
-    from version import APP_NAME, VERSION
+    from version import APP_NAME, VERSION, build_date
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -314,7 +324,7 @@ def _build_workbook(reports: list[_Report], township: Township, period: str,
         ("format", TEMPLATE_FORMAT if blank else FORMAT), ("format_version", FORMAT_VERSION), ("township_name", township.name),
         ("township_stat_code", township.stat_code or ""), ("township_mca_code", township.mca_code or ""),
         ("period", period), ("forms", ",".join(f"{r.form.key}@{r.form.version}" for r in reports)),
-        ("program_version", VERSION), ("export_time", now.isoformat(timespec="seconds")),
+        ("program_version", VERSION), ("build_date", build_date()), ("export_time", now.isoformat(timespec="seconds")),
         ("sha256", sha256), ("cell_count", cell_count)]
     for values in [("key", "value"), *rows]:
         meta.append([None] * len(values))
@@ -474,51 +484,66 @@ class _FormSheet:
                 self._list_row(table, row_key, n)
         return header_row
 
+    def _style(self, cell: Cell, font: Font, alignment: Alignment, border: Border | None = _BORDER,
+               number_format: str | None = None, locked: bool = True) -> None:
+        """Apply a style combination; repeats copy the first cell's style ids (openpyxl hashes every
+        style object on each assignment, which made styling most of the export's time)."""
+        key = (id(font), id(alignment), id(border), number_format, locked)
+        cached = self.written.styles.get(key)
+        if cached is not None:
+            cell._style = copy(cached)
+            return
+        cell.font, cell.alignment = font, alignment
+        if border is not None:
+            cell.border = border
+        if number_format is not None:
+            cell.number_format = number_format
+        if not locked:
+            cell.protection = _UNLOCKED
+        self.written.styles[key] = copy(cell._style)
+
     def _grid_row(self, table: TableSpec, spec: RowSpec) -> None:
         ws, r = self.ws, self.row
         font = _BOLD if spec.is_total else _PLAIN
-        for i, (text, align) in enumerate(((spec.label, Alignment(horizontal="left", vertical="center",
-                                                                  indent=spec.indent)),
+        for i, (text, align) in enumerate(((spec.label, _label_alignment(spec.indent)),
                                            (spec.unit, _CENTER), (spec.code, _CENTER)), start=1):
             cell = ws.cell(r, i)
             _put(cell, text or None)
-            cell.font, cell.alignment, cell.border = font, align, _BORDER
+            self._style(cell, font, align)
         for j, col in enumerate(table.columns):
             cell = ws.cell(r, len(DESCRIPTIVE_LETTERS) + 1 + j)
-            cell.border, cell.font = _BORDER, font
             if table.is_blocked(spec, col):
                 _put(cell, BLOCKED_TEXT)
-                cell.alignment = _CENTER
+                self._style(cell, font, _CENTER)
                 continue
-            self._value(cell, table, spec.key, col, table.is_input(spec, col))
+            self._value(cell, table, spec.key, col, table.is_input(spec, col), font)
         self.row += 1
 
     def _list_row(self, table: TableSpec, row_key: str, number: int) -> None:
         ws, r = self.ws, self.row
         cell = ws.cell(r, 1)
         _put(cell, number)
-        cell.font, cell.alignment, cell.border = _PLAIN, _CENTER, _BORDER
+        self._style(cell, _PLAIN, _CENTER)
         for j, col in enumerate(table.columns):
             cell = ws.cell(r, 2 + j)
-            cell.border, cell.font = _BORDER, _PLAIN
-            self._value(cell, table, row_key, col, table.cell_formula(None, col) is None)
+            self._value(cell, table, row_key, col, table.cell_formula(None, col) is None, _PLAIN)
         self.row += 1
 
-    def _value(self, cell: Cell, table: TableSpec, row_key: str, col: ColumnSpec, is_input: bool) -> None:
+    def _value(self, cell: Cell, table: TableSpec, row_key: str, col: ColumnSpec, is_input: bool,
+               font: Font = _PLAIN) -> None:
         form, report = self.form, self.report
         value = _as_written(report.result.computed.get(table.key, row_key, col.key))
+        locked = True
         if self.blank and is_input:
-            value = None
-            cell.protection = Protection(locked=False)
+            value, locked = None, False
             validation = self._validation(col)
             if validation is not None:
                 validation.add(cell.coordinate)
         _put(cell, value)
         if isinstance(value, (int, float)):
-            cell.number_format = _number_format(col)
-            cell.alignment = _RIGHT
+            self._style(cell, font, _RIGHT, number_format=_number_format(col), locked=locked)
         else:
-            cell.alignment = _LEFT_WRAP if col.type == "text" else _CENTER
+            self._style(cell, font, _LEFT_WRAP if col.type == "text" else _CENTER, locked=locked)
         raw_note = report.data.notes.get((table.key, row_key, col.key))
         note = _clean_text(raw_note) if raw_note else None
         if note:
