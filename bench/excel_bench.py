@@ -23,16 +23,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def median_ms(fn, runs: int) -> float:
-    times = []
+def paired_ms(baseline, ours, runs: int) -> tuple[float, float]:
+    """Medians in ms, the two alternating run by run so a busy machine slows both alike."""
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for fn, out in ((baseline, times[0]), (ours, times[1])):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
-def main(runs: int = 7) -> None:
+def main(runs: int = 15) -> None:
     import python_calamine
     from openpyxl import Workbook, load_workbook
 
@@ -80,8 +82,8 @@ def main(runs: int = 7) -> None:
 
     for fn in (raw_write, our_export, raw_read, our_import):  # warm up imports and caches
         fn()
-    raw_w, ours_w = median_ms(raw_write, runs), median_ms(our_export, runs)
-    raw_r, ours_r = median_ms(raw_read, runs), median_ms(our_import, runs)
+    raw_w, ours_w = paired_ms(raw_write, our_export, runs)
+    raw_r, ours_r = paired_ms(raw_read, our_import, runs)
     print(f"one township-year: {count} mapped cells, {len(cells)} non-empty cells in the workbook; median of {runs}")
     print(f"export  raw openpyxl {raw_w:8.1f} ms   export_submission {ours_w:8.1f} ms   ratio {ours_w / raw_w:5.2f}× (goal ≤ 1.5×)")
     print(f"import  raw calamine {raw_r:8.1f} ms   preview_import    {ours_r:8.1f} ms   ratio {ours_r / raw_r:5.2f}× (goal ≤ 3×)")
@@ -89,4 +91,4 @@ def main(runs: int = 7) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
