@@ -230,6 +230,8 @@ def preview_import(ws: Workspace, path: Path, *, township_id: int | None = None,
     else:
         _from_layout(ws, book, preview)
     if not preview.forms:
+        if preview.notices:  # e.g. every form in it is of a newer version: say exactly that
+            raise ImportRefused(f"文件 {path.name} 中没有可导入的表：" + "；".join(preview.notices))
         raise ImportRefused(f"文件 {path.name} 中没有找到本程序的任何表式（工作表名应为表号，如“{next(iter(ws.catalogue)).code}”）")
     for item in preview.forms:
         _diff(ws, preview, item)

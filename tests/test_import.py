@@ -124,7 +124,7 @@ def test_newer_form_version_is_refused_for_that_form(workspace, demo_file, tmp_p
             row[1].value = f"{FORM}@{version + 1}"
     newer = tmp_path / "newer.xlsx"
     wb.save(newer)
-    with pytest.raises(ImportRefused, match="没有找到本程序的任何表式"):
+    with pytest.raises(ImportRefused, match=f"是第{version + 1}版表式，比本程序的第{version}版新.*请先升级本程序"):
         preview_import(workspace, newer)
 
 
@@ -502,3 +502,41 @@ def test_percent_column_takes_excel_percent_cells_and_typed_percent(workspace, t
     assert values[("t", "a", "share")] == 35
     assert values[("t", "b", "share")] == 12.5
     assert values[("t", "c", "share")] == 30  # own export: the number itself, shown with a literal "%"
+
+
+def test_apply_is_one_transaction(workspace, demo_township, demo_file, monkeypatch):
+    """A failure in the middle of writing (here: on the 说明 after the values) leaves every value as it was."""
+    rid = workspace.open_report(demo_township.id, FORM, "2025").report.id
+    workspace.edit(rid, ("energy", "electricity", "consumption"), "1")
+    workspace.set_note(rid, ("energy", "coke", "consumption"), "导入时应被清除的说明文字")
+    before = stored(workspace, demo_township.id)
+    preview = preview_import(workspace, demo_file)
+    assert any(c.field == "note" for c in preview.forms[0].changes)
+
+    def broken(*_args, **_kwargs):
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(workspace.store, "set_note", broken)
+    with pytest.raises(OSError):
+        apply_import(workspace, preview, backup=False)
+    assert stored(workspace, demo_township.id) == before
+    assert not workspace.store.conn.in_transaction
+
+
+def test_dense_million_row_sheet_is_refused(workspace, tmp_path):
+    """10⁶ real rows (about 40 MB of XML, packed to a few hundred KB): refused before any parser."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("[Content_Types].xml", b"<Types/>")
+        zf.writestr("xl/workbook.xml", _WORKBOOK)
+        zf.writestr("xl/_rels/workbook.xml.rels", _RELS)
+        with zf.open("xl/worksheets/sheet1.xml", "w") as fh:
+            fh.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            fh.write(b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(1, 1_000_001)))
+            fh.write(b"</sheetData></worksheet>")
+    big = tmp_path / "rows.xlsx"
+    big.write_bytes(buf.getvalue())
+    digest = db_digest(workspace.store.path)
+    with pytest.raises(ImportRefused, match="过大|压缩炸弹"):
+        preview_import(workspace, big, township_id=other_township(workspace).id, period="2025")
+    assert db_digest(workspace.store.path) == digest
