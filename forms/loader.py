@@ -297,7 +297,12 @@ def _rule(file: str, path: str, data: Any, tables: dict[str, TableSpec]) -> Rule
             c.fail("columns", "须列出要比较的列")
         if scope == "table" and not rows:
             c.fail("rows", "scope: table 时须列出要比较的行")
-    severity_default = {"change": "警告", "history": "提示", "goal": "提示"}.get(kind, ...)
+    if kind == "reported":
+        if scope != "row":
+            c.fail("scope", "企业直报数据修改检查逐行进行，scope 只能为 row")
+        if not columns:
+            c.fail("columns", "须列出不得擅自修改的列（企业直报的数值）")
+    severity_default = {"change": "警告", "history": "提示", "goal": "提示", "reported": "警告"}.get(kind, ...)
     severity = c.get("severity", str, severity_default, choices=SEVERITIES)
     if kind == "goal" and severity != "提示":
         c.fail("severity", "规划目标只作提示（全区目标不作为镇街的错误或警告）")

@@ -74,7 +74,7 @@ class RowSpec:
         return self.kind == "total"
 
 
-RULE_KINDS = ("check", "change", "history", "goal")
+RULE_KINDS = ("check", "change", "history", "goal", "reported")
 BLANK_MODES = ("skip", "zero")
 
 
@@ -87,6 +87,8 @@ class RuleSpec:
     ``columns``), bare names are rows; scope table: once, anchored at ``anchor``.
     kind change / history: each target cell against the same period last year / earlier
     periods. kind goal: a district goal shown beside the township figure (always 提示).
+    kind reported: each ``columns`` cell of the rows that ``when`` selects (read from the row as
+    first stored, e.g. "数据来源 was 企业直报") must still hold its first stored value.
     ``blank`` maps a value the rule reads to what its blank means (skip / zero);
     ``blank_default`` covers the others.
     """

@@ -18,7 +18,7 @@ from forms.values import type_problem
 
 __all__ = ["Finding", "ValidationResult", "validate_report", "validate_bundle", "ReportInput", "PeriodInputs",
            "note_is_acceptable", "SEVERITY_ORDER", "last_year", "comparable_periods", "referenced_forms",
-           "needs_history"]
+           "needs_history", "needs_reported"]
 
 SEVERITY_ORDER = {"错误": 0, "警告": 1, "提示": 2}
 # A bare confirmation is not an explanation (NBS practice).
@@ -204,6 +204,7 @@ class ReportInput:
     notes: Mapping[CellKey, str] = field(default_factory=dict)
     list_rows: Mapping[str, Sequence[str]] = field(default_factory=dict)
     history: Mapping[str, PeriodInputs] = field(default_factory=dict)  # earlier period → inputs
+    reported: Mapping[CellKey, Any] = field(default_factory=dict)  # each cell's first stored value
 
 
 def last_year(period: str) -> str:
@@ -234,8 +235,9 @@ class _Bundle:
     """What a rule can see beyond its own report: the other forms, this form's earlier periods."""
 
     def __init__(self, period: str, others: Mapping[str, tuple[FormSpec, ComputedForm]],
-                 history: Mapping[str, ComputedForm]) -> None:
+                 history: Mapping[str, ComputedForm], reported: Mapping[CellKey, Any] | None = None) -> None:
         self.period, self.others, self.history = period, others, history
+        self.reported = reported or {}
 
     def form_cell(self, form_key: str, table: str, row: str, col: str) -> Any:
         found = self.others.get(form_key)
@@ -299,6 +301,10 @@ def _run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: _Collector,
     def zero(_ref: str) -> str:  # ``when`` asks whether values are there: a blank reads as 0
         return "zero"
 
+    if rule.kind == "reported":
+        _reported(rule, table, item_keys, out, bundle, emit, zero)
+        return
+
     targets: list[tuple[str | None, str | None]]
     if rule.scope == "table":
         targets = [(rule.anchor_row, rule.anchor_column)]
@@ -327,6 +333,44 @@ def _run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: _Collector,
         if result is None or result:
             continue
         emit(row_key, col_key, message)
+
+
+def _reported(rule: RuleSpec, table: TableSpec, item_keys: Sequence[str], out: _Collector, bundle: _Bundle,
+              emit: Any, zero: Any) -> None:
+    """A figure first stored from an enterprise's own report and changed since needs a 说明.
+
+    ``when`` reads the row as first stored (its original 数据来源), so relabelling the source
+    afterwards does not hide the change."""
+    columns = {c.key: c for c in table.columns}
+    for row_key in item_keys:
+        if rule.rows and row_key not in rule.rows:
+            continue
+        original = {k: bundle.reported.get((table.key, row_key, k)) for k in columns}
+        if rule.when:
+            def lookup(name: str, original: dict[str, Any] = original) -> Any:
+                if name in columns:
+                    return original[name]
+                raise NameError(name)
+
+            try:
+                if not compiled(rule.when).evaluate(lookup, lambda *a: None, lambda *a: None,
+                                                    lambda n: n in columns, blank=zero):
+                    continue
+            except Exception:  # noqa: BLE001 - an odd original row simply does not qualify
+                continue
+        for col_key in rule.columns:
+            before, now = original[col_key], out.computed.get(table.key, row_key, col_key)
+            if before is None or _same(before, now):
+                continue
+            shown = "（已删除）" if now is None else _fmt(now)
+            emit(row_key, col_key, f"原报数为 {_fmt(before)}，现为 {shown}，"
+                 + (rule.message or "修改企业直报数据须在说明中写明修改依据。"))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    return a == b
 
 
 def _change(rule: RuleSpec, bundle: _Bundle, key: CellKey, value: Any) -> str | None:
@@ -424,7 +468,8 @@ def _history_computed(form: FormSpec, history: Mapping[str, PeriodInputs], perio
 def validate_report(form: FormSpec, inputs: Mapping[CellKey, Any], notes: Mapping[CellKey, str],
                     list_rows: Mapping[str, Sequence[str]], context: ComputeContext, *,
                     period: str | None = None, history: Mapping[str, PeriodInputs] | None = None,
-                    others: Mapping[str, ReportInput] | None = None) -> ValidationResult:
+                    others: Mapping[str, ReportInput] | None = None,
+                    reported: Mapping[CellKey, Any] | None = None) -> ValidationResult:
     """Compute every cell of one report and check it; findings are sorted by severity.
 
     Without ``others`` cross-form rules read blanks (and so, by default, do not apply); without
@@ -434,7 +479,7 @@ def validate_report(form: FormSpec, inputs: Mapping[CellKey, Any], notes: Mappin
     computed = compute_form(form, inputs, list_rows, context)
     other = {k: (r.form, compute_form(r.form, r.values, r.list_rows, context)) for k, r in (others or {}).items()
              if k != form.key}
-    bundle = _Bundle(period, other, _history_computed(form, history or {}, period, context))
+    bundle = _Bundle(period, other, _history_computed(form, history or {}, period, context), reported)
     return _validate(form, inputs, notes, computed, context, bundle)
 
 
@@ -453,6 +498,11 @@ def needs_history(form: FormSpec) -> bool:
     return any(r.kind in ("change", "history") for r in form.rules)
 
 
+def needs_reported(form: FormSpec) -> bool:
+    """Whether the form has a rule on enterprise-reported figures (the first stored values)."""
+    return any(r.kind == "reported" for r in form.rules)
+
+
 def validate_bundle(reports: Mapping[str, ReportInput], context: ComputeContext,
                     period: str) -> dict[str, ValidationResult]:
     """审核 all reports of one township and period together (cross-form rules see each other)."""
@@ -460,6 +510,7 @@ def validate_bundle(reports: Mapping[str, ReportInput], context: ComputeContext,
     results: dict[str, ValidationResult] = {}
     for key, report in reports.items():
         others = {k: (reports[k].form, c) for k, c in computed.items() if k != key}
-        bundle = _Bundle(period, others, _history_computed(report.form, report.history, period, context))
+        bundle = _Bundle(period, others, _history_computed(report.form, report.history, period, context),
+                         report.reported)
         results[key] = _validate(report.form, report.values, report.notes, computed[key], context, bundle)
     return results

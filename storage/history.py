@@ -13,7 +13,7 @@ from forms.validation import PeriodInputs, comparable_periods
 if TYPE_CHECKING:
     from storage.database import Store
 
-__all__ = ["earlier_inputs"]
+__all__ = ["earlier_inputs", "first_values"]
 
 
 def earlier_inputs(store: Store, township_id: int, form_key: str, period: str) -> dict[str, PeriodInputs]:
@@ -38,3 +38,14 @@ def earlier_inputs(store: Store, township_id: int, form_key: str, period: str) -
             " ORDER BY report_id, table_key, position", tuple(ids)):
         rows[ids[rid]].setdefault(table, []).append(row)
     return {p: PeriodInputs(values[p], rows[p]) for p in ids.values() if values[p]}
+
+
+def first_values(store: Store, report_id: int) -> dict[tuple[str, str, str], object]:
+    """Each cell's first stored value (from the audit trail): what the enterprise reported when a
+    list row was copied or imported from its report, before any later change by the township."""
+    found: dict[tuple[str, str, str], object] = {}
+    for table, row, col, new in store.conn.execute(
+            "SELECT table_key, row_key, col_key, new FROM audit WHERE report_id = ? AND field = 'value'"
+            " AND new IS NOT NULL ORDER BY id", (report_id,)):
+        found.setdefault((table, row, col), new)
+    return found

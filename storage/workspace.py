@@ -89,8 +89,8 @@ class Workspace:
 
     def validate(self, data: ReportData) -> ValidationResult:
         """审核 one report, with the other forms it refers to and its own earlier periods."""
-        from forms.validation import ReportInput, needs_history, referenced_forms
-        from storage.history import earlier_inputs
+        from forms.validation import ReportInput, needs_history, needs_reported, referenced_forms
+        from storage.history import earlier_inputs, first_values
 
         form = self.form(data.report.form_key)
         report, others = data.report, {}
@@ -99,18 +99,21 @@ class Workspace:
             if other is not None:
                 others[key] = ReportInput(self.form(key), other.values, other.notes, other.list_rows)
         history = earlier_inputs(self.store, report.township_id, form.key, report.period) if needs_history(form) else {}
+        reported = first_values(self.store, report.id) if needs_reported(form) else {}
         return validate_report(form, data.values, data.notes, data.list_rows, self.context(report.period),
-                               period=report.period, history=history, others=others)
+                               period=report.period, history=history, others=others, reported=reported)
 
     def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle)."""
-        from forms.validation import ReportInput, validate_bundle
-        from storage.history import earlier_inputs
+        from forms.validation import ReportInput, needs_reported, validate_bundle
+        from storage.history import earlier_inputs, first_values
 
         datas = {r.form_key: self.store.load(r.id) for r in self.store.reports_for(township_id, period)
                  if r.form_key in {f.key for f in self.catalogue}}
         inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
-                                 earlier_inputs(self.store, township_id, k, period)) for k, d in datas.items()}
+                                 earlier_inputs(self.store, township_id, k, period),
+                                 first_values(self.store, d.report.id) if needs_reported(self.form(k)) else {})
+                  for k, d in datas.items()}
         results = validate_bundle(inputs, self.context(period), period)
         return {k: (datas[k], results[k]) for k in datas}
 
