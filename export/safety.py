@@ -52,7 +52,8 @@ _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 _ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,4})(\d+)\"")
+_CELL_ROW = re.compile(rb"\br=\"[A-Z]{1,4}(\d+)\"")  # only cell references (not rows) have letters
+_CELL_COL = re.compile(rb"\br=\"([A-Z]{1,4})\d+\"")
 _FORMULA_NO_VALUE = re.compile(
     rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
@@ -204,7 +205,7 @@ _S_ATTR = re.compile(rb"\bs=\"(\d+)\"")
 
 def _percent_styles(styles: bytes | None) -> set[int]:
     """Indexes of the cell formats (``s="…"``) that display a number as a percentage."""
-    if not styles:
+    if not styles or (b"%" not in styles and b'numFmtId="9"' not in styles and b'numFmtId="10"' not in styles):
         return set()
     from defusedxml import ElementTree
     from defusedxml.common import DefusedXmlException
@@ -278,14 +279,16 @@ def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> None:
     if not row_refs:  # rows without r="…" (allowed): count them instead
         max_row = len(_ROW_TAG.findall(data))
     max_col = 0
-    refs = _CELL_REF.findall(data)
-    if refs:
-        max_row = max(max_row, max(map(int, (digits for _, digits in refs))))
-        max_col = _col_number(max((letters for letters, _ in refs), key=lambda s: (len(s), s)))
+    rows = set(_CELL_ROW.findall(data))
+    if rows:
+        max_row = max(max_row, max(map(int, rows)))
+        max_col = max(map(_col_number, set(_CELL_COL.findall(data))))
     if max_row > MAX_ROWS or max_col > MAX_COLS:
         raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{max_row} 行 × {max_col} 列，上限 {MAX_ROWS} 行、"
                             f"{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")
     missing: set[str] = set()
+    if b"<f" not in data and b":f" not in data:
+        return  # no formula at all
     for m in _FORMULA_NO_VALUE.finditer(data):
         ref = _R_ATTR.search(m.group(1))
         if ref:
