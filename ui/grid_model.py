@@ -32,6 +32,12 @@ SEVERITY_ROLE = Qt.ItemDataRole.UserRole + 2  # the worst finding's severity (""
 COLUMN_NUMBER_ROLE = Qt.ItemDataRole.UserRole + 3  # 甲 乙 丙 1 2 3 … (horizontal header)
 
 _Index = QModelIndex | QPersistentModelIndex
+_R = Qt.ItemDataRole
+_DISPLAY, _EDIT, _ALIGN = int(_R.DisplayRole.value), int(_R.EditRole.value), int(_R.TextAlignmentRole.value)
+_BACKGROUND, _FOREGROUND = int(_R.BackgroundRole.value), int(_R.ForegroundRole.value)
+_FONT, _TOOLTIP = int(_R.FontRole.value), int(_R.ToolTipRole.value)
+_HANDLED_ROLES = frozenset({_DISPLAY, _EDIT, _ALIGN, _BACKGROUND, _FOREGROUND, _FONT, _TOOLTIP,
+                            int(CELL_ROLE), int(SEVERITY_ROLE)})
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _CENTRE = Qt.AlignmentFlag.AlignCenter
@@ -76,6 +82,7 @@ class GridModel(QAbstractTableModel):
         self.descriptive = 3 if table.kind == "grid" else 0
         self._state = state
         self._rows = self._make_rows(state)
+        self._layout()
         self._findings: dict[tuple[str, str, str], list[Finding]] = {}
         self._index_findings()
         # One undo history per opened report (the window shares it between the report's tables).
@@ -107,6 +114,22 @@ class GridModel(QAbstractTableModel):
         for f in self._state.result.findings:
             if f.table == self.table.key:
                 self._findings.setdefault((f.table, f.row, f.col), []).append(f)
+        order = {"错误": 0, "警告": 1, "提示": 2}
+        self._worst_of = {cell: min(found, key=lambda f: (order[f.severity], f.explained))
+                          for cell, found in self._findings.items()}
+
+    def _layout(self) -> None:
+        """Per cell (row, data column): its key, whether it is input, whether it is blocked.
+        Painting asks these thousands of times; the form spec answers them once here."""
+        table = self.table
+        self._cells = [[((table.key, row.key, col.key), table.is_input(row.spec, col), table.is_blocked(row.spec, col))
+                        for col in table.columns] for row in self._rows]
+
+    def _cell(self, index: _Index) -> tuple[CellKey, bool, bool] | None:
+        r, c = index.row(), index.column() - self.descriptive
+        if c < 0 or not index.isValid() or r >= len(self._cells) or c >= len(self.table.columns):
+            return None
+        return self._cells[r][c]
 
     def set_state(self, state: ReportState) -> None:
         """Show a new stored/validated state of the report (after an edit, a 说明, 审核)."""
@@ -114,13 +137,37 @@ class GridModel(QAbstractTableModel):
         if [r.key for r in rows] != [r.key for r in self._rows]:
             self.beginResetModel()
             self._state, self._rows = state, rows
+            self._layout()
             self._index_findings()
             self.endResetModel()
             return
+        before = self._display_keys()
         self._state = state
         self._index_findings()
-        if self._rows:
+        if not self._rows:
+            return
+        after = self._display_keys()
+        changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
+        if len(changed) <= 64:  # one small update per cell: Qt repaints just those rectangles
+            width = len(self.table.columns)
+            for i in changed:
+                index = self.index(i // width, self.descriptive + i % width)
+                self.dataChanged.emit(index, index)
+        else:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, self.columnCount() - 1))
+
+    def _display_keys(self) -> list[tuple[Any, ...]]:
+        """What a data cell's painting depends on, cell by cell (row-major): to repaint only changes."""
+        values, computed = self._state.data.values, self._state.result.computed.values
+        notes, worst = self._state.data.notes, self._worst_of
+        out = []
+        for row in self._cells:
+            for key, is_input, _blocked in row:
+                value = values.get(key) if is_input else computed.get(key)
+                w = worst.get(key)
+                out.append((value, type(value), w.severity if w else None, w.explained if w else None,
+                            w.message if w else None, notes.get(key)))
+        return out
 
     def reload(self, *, store_status: bool = True) -> ReportState:
         """Re-read the report from the database, re-validate it (storing its status) and repaint."""
@@ -147,10 +194,8 @@ class GridModel(QAbstractTableModel):
         return self.table.columns[i] if 0 <= i < len(self.table.columns) else None
 
     def cell_key(self, index: _Index) -> tuple[str, str, str] | None:
-        col = self.column_spec(index.column())
-        if not index.isValid() or col is None or not 0 <= index.row() < len(self._rows):
-            return None
-        return (self.table.key, self._rows[index.row()].key, col.key)
+        cell = self._cell(index)
+        return cell[0] if cell else None
 
     def index_for_cell(self, cell: tuple[str, str, str]) -> QModelIndex:
         """The model index of a (table, row, column) key, invalid when it is not in this table."""
@@ -164,23 +209,21 @@ class GridModel(QAbstractTableModel):
         return self.index(row, self.descriptive + col)
 
     def is_input(self, index: _Index) -> bool:
-        col = self.column_spec(index.column())
-        if col is None or not index.isValid():
-            return False
-        return self.table.is_input(self._rows[index.row()].spec, col)
+        cell = self._cell(index)
+        return cell is not None and cell[1]
 
     def is_blocked(self, index: _Index) -> bool:
-        col = self.column_spec(index.column())
-        return col is not None and index.isValid() and self.table.is_blocked(self._rows[index.row()].spec, col)
+        cell = self._cell(index)
+        return cell is not None and cell[2]
 
     def value(self, index: _Index) -> Any:
         """The cell's value: the stored input (even invalid text) or the computed value."""
-        cell = self.cell_key(index)
+        cell = self._cell(index)
         if cell is None:
             return None
-        if self.is_input(index):
-            return self._state.data.values.get(cell)
-        return self._state.result.computed.values.get(cell)
+        if cell[1]:
+            return self._state.data.values.get(cell[0])
+        return self._state.result.computed.values.get(cell[0])
 
     def findings(self, index: _Index) -> list[Finding]:
         cell = self.cell_key(index)
@@ -221,38 +264,39 @@ class GridModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
+        if role not in _HANDLED_ROLES or not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None  # painting asks many roles this model never sets: answer those first
         row = self._rows[index.row()]
-        col = self.column_spec(index.column())
-        if col is None:
+        cell = self._cell(index)
+        if cell is None:
             return self._descriptive_data(row, index.column(), role)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if self.is_blocked(index):
+        col = self.table.columns[index.column() - self.descriptive]
+        key, is_input, blocked = cell
+        if role == _DISPLAY:
+            if blocked:
                 return "—"
             return format_value(col, self.value(index))
-        if role == Qt.ItemDataRole.EditRole:
-            return _edit_text(self.value(index)) if self.is_input(index) else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if self.is_blocked(index):
+        if role == _EDIT:
+            return _edit_text(self.value(index)) if is_input else None
+        if role == _ALIGN:
+            if blocked:
                 return _CENTRE
-            value = self.value(index)
-            return _RIGHT if col.numeric and not isinstance(value, str) else _LEFT
-        if role == Qt.ItemDataRole.BackgroundRole:
+            return _RIGHT if col.numeric and not isinstance(self.value(index), str) else _LEFT
+        if role == _BACKGROUND:
             return self._background(index, row)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if self.is_blocked(index):
+        if role == _FOREGROUND:
+            if blocked:
                 return theme.STATUS_COLOURS["未填"]
-            worst = self._worst(index)
+            worst = self._worst_of.get(key)
             return theme.SEVERITY_TEXT["错误"] if worst and worst.severity == "错误" else None
-        if role == Qt.ItemDataRole.FontRole and row.is_total:
-            return _bold()
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _FONT:
+            return _bold() if row.is_total else None
+        if role == _TOOLTIP:
             return self._tooltip(index, col)
         if role == CELL_ROLE:
-            return self.cell_key(index)
+            return key
         if role == SEVERITY_ROLE:
-            worst = self._worst(index)
+            worst = self._worst_of.get(key)
             return worst.severity if worst else ""
         return None
 
@@ -268,11 +312,8 @@ class GridModel(QAbstractTableModel):
         return None
 
     def _worst(self, index: _Index) -> Finding | None:
-        found = self.findings(index)
-        if not found:
-            return None
-        order = {"错误": 0, "警告": 1, "提示": 2}
-        return min(found, key=lambda f: (order[f.severity], f.explained))
+        cell = self._cell(index)
+        return self._worst_of.get(cell[0]) if cell else None
 
     def _background(self, index: _Index, row: GridRow) -> Any:
         worst = self._worst(index)
@@ -492,6 +533,7 @@ class GridModel(QAbstractTableModel):
         else:
             self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
             self._rows.append(GridRow(key))
+            self._layout()
             self._state.data.list_rows.setdefault(self.table.key, []).append(key)
             self.endInsertRows()
         return key
@@ -577,7 +619,12 @@ class CellsCommand(QUndoCommand):
         self.model.write([(c, old) for c, old, _raw in self.changes], self.model._reason_for_locked("撤销") or "撤销")
 
 
+_BOLD: QFont | None = None
+
+
 def _bold() -> QFont:
-    font = QFont()
-    font.setBold(True)
-    return font
+    global _BOLD
+    if _BOLD is None:
+        _BOLD = QFont()
+        _BOLD.setBold(True)
+    return _BOLD
