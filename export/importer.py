@@ -417,6 +417,15 @@ def _from_layout(ws: Workspace, book: Book, preview: ImportPreview) -> None:
 
 # -- comparing with the database ----------------------------------------------------------------------
 
+def _position(change: CellChange) -> tuple[int, int]:
+    from export.reader import parse_address
+
+    try:
+        return parse_address(change.address)
+    except ValueError:
+        return (10**9, 0)
+
+
 def _address_map(form: FormSpec, list_rows: dict[str, list[str]]) -> dict[CellKey, str]:
     return {k: cell_address(r, c) for k, (r, c) in form_layout(form, list_rows).cells.items()}
 
@@ -468,6 +477,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FormImport) -> None:
                 item.unchanged += 1
             continue
         item.changes.append(CellChange(item.form.key, cell, sheet, address or f"{cell[1]}/{cell[2]}", old, new))
+    item.changes.sort(key=_position)  # in reading order of the sheet, as the user will look for them
     if preview.kind == "submission":
         for cell in sorted(set(notes) | set(old_notes)):
             old, new = old_notes.get(cell, ""), notes.get(cell, "")

@@ -162,6 +162,9 @@ def _apply(window: Any, preview: ImportPreview) -> None:
         controller = window.controller
         if controller.form_key:
             controller.select_form(controller.form_key, force=True)
+        refresh = getattr(controller, "_show_forms", None)  # the statuses in the forms list changed too
+        if refresh is not None:
+            refresh()
         window.show_message(f"已导入 {preview.path.name}：改动{result.changed}处；导入前的数据库已备份到 {result.backup}")
 
     window.last_operation = run_with_workspace(window, f"正在导入 {preview.path.name} …", workspace.store.path,
