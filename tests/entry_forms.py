@@ -39,6 +39,14 @@ tables:
         unit: 吨
         kind: total
         formulas: {c: "sum_rows('c')"}
+  - key: t2
+    title: 其他指标
+    kind: grid
+    row_label: 指标名称
+    columns:
+      - {key: v, label: 本期, decimals: 2}
+    rows:
+      - {key: gdp, code: "07", label: 地区生产总值, unit: 万元}
 rules:
   - id: W1
     severity: 警告

@@ -377,3 +377,27 @@ def test_ctrl_wheel_zooms(qtbot, window):
     for _ in range(20):
         view.wheelEvent(event)
     assert view.zoom == 2.0
+
+
+def test_one_undo_history_for_all_tables_of_the_report(qtbot, window, db_path):
+    view, other = _view(window), window.grid_view("t2")
+    assert other is not None and window.tabs.count() == 2
+    model, model2 = view.grid_model(), other.grid_model()
+    assert model.undo_stack is model2.undo_stack
+    model.setData(_idx(view, "r1"), "11")
+    model2.setData(model2.index_for_cell(("t2", "gdp", "v")), "9999")
+    qtbot.keyClick(view, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undoes the other table's edit
+    assert model2.value(model2.index_for_cell(("t2", "gdp", "v"))) is None
+    qtbot.keyClick(view, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _stored(db_path, model.report_id, "r1") == 10
+
+
+def test_an_edit_repaints_only_the_cells_it_changes(qtbot, window):
+    view = _view(window)
+    model = view.grid_model()
+    changed = []
+    model.dataChanged.connect(lambda a, b: changed.append((model.cell_key(a), model.cell_key(b))))
+    model.setData(_idx(view, "r2"), "21")
+    cells = {a for a, b in changed if a == b}
+    assert len(changed) == len(cells)  # one rectangle per cell, never the whole grid
+    assert cells == {("t", "r2", "a"), ("t", "r2", "half"), ("t", "r2", "c"), ("t", "total", "c")}

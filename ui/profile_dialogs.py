@@ -135,6 +135,8 @@ class PeriodsDialog(QDialog):
         layout.addWidget(buttons)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.refresh()
+        if self.periods:
+            self.table.selectRow(0)
 
     def refresh(self) -> None:
         self.periods = list_periods(self.workspace.store, self.township_id)
