@@ -70,28 +70,47 @@ def _form_keys(ws: Workspace, period: str, forms: list[str] | None) -> list[str]
     return keys
 
 
-def validate(ws: Workspace, period: str, township: str | None, forms: list[str] | None) -> int:
-    """审核 every form of one township and period; print findings; 1 when 错误 remain."""
+def validate(ws: Workspace, period: str, township: str | None, forms: list[str] | None,
+             as_json: bool = False) -> int:
+    """审核 every form of one township and period; print findings (or the same as JSON); 1 when 错误 remain."""
     town = _township(ws, township, period)
-    print(f"审核：{town.name}（{town.code_text}）{period_label(period)}")
     total = {"错误": 0, "警告": 0, "提示": 0}
+    reports: list[dict] = []
     for key in _form_keys(ws, period, forms):
         form = ws.form(key)
+        entry: dict = {"form": key, "code": form.code, "name": form.name, "status": "未填", "findings": []}
+        reports.append(entry)
         data = ws.find_report_data(town.id, key, period)
         if data is None or not data.has_input:
-            print(f"\n《{form.name}》（{form.code}）：未填报")
             continue
         status, result = ws.refresh_status(data.report.id, audited=True)
-        counts = {s: result.count(s) for s in total}
+        entry["status"] = status
+        entry["counts"] = {s: result.count(s) for s in total}
         for s in total:
-            total[s] += counts[s]
-        print(f"\n《{form.name}》（{form.code}）：{status}，错误{counts['错误']}条，警告{counts['警告']}条，提示{counts['提示']}条")
-        for f in result.findings:
-            extra = ""
-            if f.severity == "警告":
-                extra = "（已说明）" if f.explained else "（缺少说明）"
-            print(f"  [{f.severity}] {f.rule_id} {f.message}{extra}")
-    print(f"\n合计：错误{total['错误']}条，警告{total['警告']}条，提示{total['提示']}条")
+            total[s] += entry["counts"][s]
+        entry["findings"] = [dict(severity=f.severity, rule=f.rule_id, table=f.table, row=f.row, column=f.col,
+                                  message=f.message, explained=f.explained,
+                                  note=data.notes.get(f.cell, ""), blocks_export=f.blocks_export)
+                             for f in result.findings]
+    if as_json:
+        import json
+
+        print(json.dumps({"township": town.name, "code": town.code_text, "period": period,
+                          "period_label": period_label(period), "reports": reports, "totals": total},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(f"审核：{town.name}（{town.code_text}）{period_label(period)}")
+        for entry in reports:
+            if "counts" not in entry:
+                print(f"\n《{entry['name']}》（{entry['code']}）：未填报")
+                continue
+            counts = entry["counts"]
+            print(f"\n《{entry['name']}》（{entry['code']}）：{entry['status']}，"
+                  f"错误{counts['错误']}条，警告{counts['警告']}条，提示{counts['提示']}条")
+            for f in entry["findings"]:
+                extra = ("（已说明）" if f["explained"] else "（缺少说明）") if f["severity"] == "警告" else ""
+                print(f"  [{f['severity']}] {f['rule']} {f['message']}{extra}")
+        print(f"\n合计：错误{total['错误']}条，警告{total['警告']}条，提示{total['提示']}条")
     return EXIT_FINDINGS if total["错误"] else EXIT_OK
 
 
@@ -204,7 +223,7 @@ def run_sheet_export(command: str, *, db: Path, out: Path, period: str | None = 
 
 
 def run(command: str, *, db: Path, period: str, township: str | None = None, forms: list[str] | None = None,
-        out: Path | None = None) -> int:
+        out: Path | None = None, as_json: bool = False) -> int:
     """Run one headless command; errors are printed in Chinese and mapped to exit codes."""
     import sys
 
@@ -213,7 +232,7 @@ def run(command: str, *, db: Path, period: str, township: str | None = None, for
         ws = _open(db)
         try:
             if command == "validate":
-                return validate(ws, period, township, forms)
+                return validate(ws, period, township, forms, as_json)
             assert out is not None
             return export(ws, period, township, forms, out)
         finally:

@@ -3,7 +3,7 @@
 Only parses arguments, then starts the window or one headless command (see ``commands``):
 
     python main.py                         open the window (demo database on first run)
-    python main.py validate --db D --period P [--township T]
+    python main.py validate --db D --period P [--township T] [--json]
     python main.py export   --db D --period P --out F.xlsx [--township T]
     python main.py import   FILE --db D [--dry-run] [--township T --period P]
     python main.py template --db D --period P --out F.xlsx [--township T]
@@ -18,7 +18,8 @@ from pathlib import Path
 
 USAGE = """用法：
   python main.py [--db 数据库文件]                       打开填报窗口
-  python main.py validate --db 数据库 --period 报告期 [--township 镇街]
+  python main.py validate --db 数据库 --period 报告期 [--township 镇街] [--form 表式] [--json]
+      审核并列出问题（--json 输出同样内容的 JSON）；退出码 0 无错误，1 有错误，2 参数或文件有误
   python main.py export   --db 数据库 --period 报告期 --out 输出.xlsx [--township 镇街]
   python main.py import   文件.xlsx --db 数据库 [--dry-run] [--township 镇街 --period 报告期]
       导入 .xlsx/.xls/.ods（--dry-run 只预览）；退出码 0 成功，1 有单元格被拒绝，2 文件被拒绝
@@ -71,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--form", action="append", dest="forms")
         if name == "export":
             cmd.add_argument("--out", type=Path, required=True)
+        else:
+            cmd.add_argument("--json", action="store_true", dest="as_json")
     imp = sub.add_parser("import")
     imp.add_argument("file", type=Path)
     imp.add_argument("--db", type=Path, required=True, dest="cmd_db")
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         return commands.run_sheet_export(args.command, db=args.cmd_db, out=args.out, period=args.period,
                                          township=args.township)
     return commands.run(args.command, db=args.cmd_db, period=args.period, township=args.township,
-                        forms=args.forms, out=getattr(args, "out", None))
+                        forms=args.forms, out=getattr(args, "out", None), as_json=getattr(args, "as_json", False))
 
 
 if __name__ == "__main__":
