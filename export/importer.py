@@ -83,6 +83,7 @@ class FormImport:
     rejected: list[Rejected] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     list_rows: dict[str, list[str]] = field(default_factory=dict)  # list table → file row order
+    add_rows: dict[str, list[str]] = field(default_factory=dict)  # list table → "+n" rows to create, in order
     unchanged: int = 0
     file_computed: dict[CellKey, tuple[str, Any]] = field(default_factory=dict)  # computed cell → (address, value)
 
@@ -322,6 +323,19 @@ def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: Im
             _read_cell(book, item, table, row_key, col_key, sheet, address)
         else:
             item.file_computed[(table_key, row_key, col_key)] = (address, _normalise(raw))
+    # forms the file lists but has no cell of (e.g. an empty list of units): they import as empty
+    for entry in str(meta.get("forms") or "").split(","):
+        key, _, version_text = entry.strip().partition("@")
+        if not key or key in items:
+            continue
+        try:
+            version = int(version_text)
+        except ValueError:
+            continue
+        form = _check_version(ws, key, version, preview)
+        items[key] = FormImport(form, _sheet_for(book, form) or form.code) if form else None
+        if form:
+            preview.forms.append(items[key])  # type: ignore[arg-type]
     expected = str(meta.get("sha256") or "")
     if preview.kind == "submission" and expected:
         try:
@@ -442,8 +456,14 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FormImport) -> None:
     rename: dict[tuple[str, str], str] = {}
     for table_key, keys in item.list_rows.items():
         stored = old_rows.get(table_key, [])
+        # rows are kept up to the last one holding anything (blank rows in between keep their place;
+        # a template's trailing blank rows are not created)
+        filled = {(k[0], k[1]) for k in (*item.values, *item.notes)}
+        used = [i for i, key in enumerate(keys) if (table_key, key) in filled]
+        last = used[-1] + 1 if used else 0
         for i, key in enumerate(keys):
             rename[(table_key, key)] = stored[i] if i < len(stored) else f"+{i + 1}"
+        item.add_rows[table_key] = [f"+{i + 1}" for i in range(len(stored), last)]
     values = {(t, rename.get((t, r), r), c): v for (t, r, c), v in item.values.items()}
     notes = {(t, rename.get((t, r), r), c): v for (t, r, c), v in item.notes.items()}
     # every input cell the file covers: grid cells of the spec, list rows of the file
@@ -510,9 +530,8 @@ def apply_import(ws: Workspace, preview: ImportPreview, *, backup: bool = True) 
             report = store.ensure_report(preview.township.id, item.form.key, item.form.version, preview.period)
             report_ids[item.form.key] = report.id
             added: dict[tuple[str, str], str] = {}
-            for change in item.changes:
-                table, row, _col = change.cell
-                if row.startswith("+") and (table, row) not in added:
+            for table, rows in item.add_rows.items():
+                for row in rows:
                     added[(table, row)] = store.add_list_row(report.id, table, ws.user)
             values = [((t, added.get((t, r), r), c), ch.new) for ch in item.changes if ch.field == "value"
                       for (t, r, c) in [ch.cell]]
