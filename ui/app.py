@@ -32,6 +32,9 @@ def install_translations(app: QApplication) -> QTranslator | None:
 
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused when one exists) with name, Chinese locale, font and translations."""
+    from ui.pyside_workarounds import protect_bool_singletons
+
+    protect_bool_singletons()  # before any signal is emitted: see ui/pyside_workarounds.py
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv if argv is not None else sys.argv[:1])

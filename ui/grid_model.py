@@ -19,6 +19,7 @@ from forms.validation import Finding
 from forms.values import format_value, parse_input
 from ui import theme
 from ui.controller import ReportState
+from ui.pyside_workarounds import protect_bool_singletons
 
 if TYPE_CHECKING:
     from storage.database import CellKey, ReportData
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["GridModel", "GridRow", "PasteResult", "Refusal", "CellsCommand", "CELL_ROLE", "SEVERITY_ROLE",
            "COLUMN_NUMBER_ROLE"]
+
+protect_bool_singletons()  # the grid emits signals on every edit: see ui/pyside_workarounds.py
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1  # the (table, row, column) key of a data cell
 SEVERITY_ROLE = Qt.ItemDataRole.UserRole + 2  # the worst finding's severity ("" when none)
@@ -152,7 +155,7 @@ class GridModel(QAbstractTableModel):
             width = len(self.table.columns)
             for i in changed:
                 index = self.index(i // width, self.descriptive + i % width)
-                self.dataChanged.emit(index, index)
+                self.dataChanged.emit(index, index, [])
         else:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, self.columnCount() - 1))
 
