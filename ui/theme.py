@@ -8,8 +8,10 @@ __all__ = ["CJK_FONTS", "STATUS_COLOURS", "SEVERITY_COLOURS", "EXPLAINED_WARNING
            "cjk_family", "apply_cjk_font"]
 
 # Preferred Chinese UI fonts, best first (Windows, macOS, Linux).
-CJK_FONTS = ("Microsoft YaHei", "Microsoft YaHei UI", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC",
-             "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimSun")
+# Windows (微软雅黑, 宋体), macOS, 麒麟/统信 UOS (Noto/思源), Debian (文泉驿), then last resorts.
+CJK_FONTS = ("Microsoft YaHei", "Microsoft YaHei UI", "PingFang SC", "Noto Sans CJK SC", "Noto Sans SC",
+             "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimSun",
+             "NSimSun", "Droid Sans Fallback", "AR PL UMing CN")
 
 STATUS_COLOURS = {
     "未填": QColor("#7a7a7a"),
