@@ -84,6 +84,7 @@ class FormImport:
     notices: list[str] = field(default_factory=list)
     list_rows: dict[str, list[str]] = field(default_factory=dict)  # list table → file row order
     add_rows: dict[str, list[str]] = field(default_factory=dict)  # list table → "+n" rows to create, in order
+    addresses: dict[CellKey, str] = field(default_factory=dict)  # file cell → "D12" (from _cells or the layout)
     unchanged: int = 0
     file_computed: dict[CellKey, tuple[str, Any]] = field(default_factory=dict)  # computed cell → (address, value)
 
@@ -317,6 +318,7 @@ def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: Im
         elif row_key not in {r.key for r in table.rows}:
             item.notices.append(f"{sheet}!{address} 对应的行 {row_key} 在本程序的表式中不存在，已跳过")
             continue
+        item.addresses[(table_key, row_key, col_key)] = address
         if note:
             item.notes[(table_key, row_key, col_key)] = note
         if str(get["kind"]) == "input":
@@ -451,7 +453,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FormImport) -> None:
     old_notes = data.notes if data else {}
     old_rows = data.list_rows if data else {}
     sheet = item.sheet
-    addresses = _address_map(item.form, item.list_rows)
+    addresses = item.addresses or _address_map(item.form, item.list_rows)
     # file row key → stored row key (list tables, by position; "+n" = a row to add)
     rename: dict[tuple[str, str], str] = {}
     for table_key, keys in item.list_rows.items():

@@ -50,10 +50,8 @@ _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_ANY_REF = re.compile(rb"\br=\"([A-Z]{0,4})(\d+)\"")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
-_CELL_ROW = re.compile(rb"\br=\"[A-Z]{1,4}(\d+)\"")  # only cell references (not rows) have letters
-_CELL_COL = re.compile(rb"\br=\"([A-Z]{1,4})\d+\"")
 _FORMULA_NO_VALUE = re.compile(
     rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
@@ -274,15 +272,12 @@ def _sheet_parts(parts: dict[str, bytes], name: str) -> dict[str, str]:
 
 
 def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> None:
-    row_refs = _ROW_REF.findall(data)
-    max_row = max(map(int, row_refs), default=0)
-    if not row_refs:  # rows without r="…" (allowed): count them instead
+    # one pass over every r="…": rows carry digits only (r="12"), cells letters and digits (r="D12")
+    refs = set(_ANY_REF.findall(data))
+    max_row = max((int(digits) for _, digits in refs), default=0)
+    max_col = max((_col_number(letters) for letters, _ in refs if letters), default=0)
+    if max_row == 0:  # rows and cells without r="…" (allowed): count the rows instead
         max_row = len(_ROW_TAG.findall(data))
-    max_col = 0
-    rows = set(_CELL_ROW.findall(data))
-    if rows:
-        max_row = max(max_row, max(map(int, rows)))
-        max_col = max(map(_col_number, set(_CELL_COL.findall(data))))
     if max_row > MAX_ROWS or max_col > MAX_COLS:
         raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{max_row} 行 × {max_col} 列，上限 {MAX_ROWS} 行、"
                             f"{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")
