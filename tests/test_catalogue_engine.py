@@ -1,8 +1,7 @@
-"""The full catalogue (energy form + the six pending forms) and the engine's new rule kinds."""
+"""The full catalogue (the seven forms) and the engine's rule kinds."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,16 +11,14 @@ from forms.compute import ComputeContext
 from forms.loader import FormDefinitionError
 from forms.validation import PeriodInputs, ReportInput, validate_bundle, validate_report
 from storage.workspace import Workspace
+from tests.catalogue_files import full_catalogue_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def full_catalogue(tmp_path_factory) -> FormCatalogue:
-    folder = tmp_path_factory.mktemp("defs")
-    for path in [*(ROOT / "forms" / "catalogue_pending").glob("*.yaml"), ROOT / "forms/definitions/energy_consumption.yaml"]:
-        shutil.copy(path, folder / path.name)
-    return FormCatalogue.load(folder)
+    return FormCatalogue.load(full_catalogue_folder(tmp_path_factory.mktemp("defs")))
 
 
 def _ctx(cat: FormCatalogue, year: int = 2025) -> ComputeContext:
@@ -114,9 +111,7 @@ def test_goal_is_a_hint_with_progress(full_catalogue) -> None:
 
 
 def test_unknown_cross_form_reference_names_file_and_rule(full_catalogue, tmp_path) -> None:
-    for path in (ROOT / "forms" / "catalogue_pending").glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    shutil.copy(ROOT / "forms/definitions/energy_consumption.yaml", tmp_path / "energy_consumption.yaml")
+    full_catalogue_folder(tmp_path)
     text = (tmp_path / "coal_vocs.yaml").read_text(encoding="utf-8").replace("'raw_coal', 'consumption'", "'raw_cole', 'consumption'", 1)
     (tmp_path / "coal_vocs.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(FormDefinitionError) as info:

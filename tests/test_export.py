@@ -115,7 +115,7 @@ def body_value(wb, row_key: str, col_key: str, form: str = FORM, table: str = "e
 
 def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_dir):
     out = out_dir / "演示镇2025.xlsx"
-    result = export_submission(workspace, demo_township.id, "2025", out, now=NOW)
+    result = export_submission(workspace, demo_township.id, "2025", out, form_keys=[FORM], now=NOW)
 
     assert isinstance(result, ExportResult)
     assert result.path == out and out.is_file()
@@ -224,7 +224,7 @@ def refused_export(workspace, township_id, cell, typed, out):
     rid = report_id(workspace, township_id)
     workspace.edit(rid, cell, typed)
     with pytest.raises(ExportBlocked) as info:
-        export_submission(workspace, township_id, "2025", out, now=NOW)
+        export_submission(workspace, township_id, "2025", out, form_keys=[FORM], now=NOW)
     return rid, info.value
 
 
@@ -248,12 +248,12 @@ def test_unexplained_warning_refuses_until_a_real_note(workspace, demo_township,
 
     workspace.set_note(rid, ("energy", "electricity", "consumption"), "无误")  # not an explanation
     with pytest.raises(ExportBlocked):
-        export_submission(workspace, demo_township.id, "2025", out, now=NOW)
+        export_submission(workspace, demo_township.id, "2025", out, form_keys=[FORM], now=NOW)
     assert not out.exists()
 
     note = "本年新建大型数据中心投产，用电量大幅增加"
     workspace.set_note(rid, ("energy", "electricity", "consumption"), note)
-    result = export_submission(workspace, demo_township.id, "2025", out, now=NOW)
+    result = export_submission(workspace, demo_township.id, "2025", out, form_keys=[FORM], now=NOW)
     assert result.warning_count == 2
 
     wb = load_workbook(out)
@@ -275,7 +275,7 @@ def test_all_zero_consumption_warns_on_the_total(workspace, demo_township, out_d
     rows = [r.key for r in workspace.form(FORM).table("energy").item_rows]
     workspace.edit_many(rid, [(("energy", r, "consumption"), 0) for r in rows])
     with pytest.raises(ExportBlocked) as info:
-        export_submission(workspace, demo_township.id, "2025", out_dir / "z.xlsx", now=NOW)
+        export_submission(workspace, demo_township.id, "2025", out_dir / "z.xlsx", form_keys=[FORM], now=NOW)
     found = [(f.rule_id, f.row, f.col) for f in info.value.findings]
     assert found[0] == ("W001", "total", "tce_equal")
     # Every fuel that had consumption last year now dropped by 100 %: each is a C001 警告 too.
@@ -287,7 +287,7 @@ def test_unfilled_form_refuses(workspace, out_dir):
     town = next(t for t in workspace.townships() if not t.is_demo)
     with pytest.raises(ExportBlocked) as info:
         export_submission(workspace, town.id, "2025", out_dir / "empty.xlsx", now=NOW)
-    assert info.value.problems == ["《镇街能源消费统计表》尚未填报"]
+    assert info.value.problems == [f"《{f.name}》尚未填报" for f in workspace.catalogue]
     assert "尚未填报" in str(info.value)
     assert list(out_dir.iterdir()) == []
 

@@ -90,7 +90,7 @@ def test_attach_restores_remembered_choice(view, workspace, demo_township):
     c.attach(workspace, demo_township.id, "2024", FORM)
     assert c.period == "2024"
     assert view.session.period == "2024"
-    assert [f.status for f in view.forms] == ["已审核"]  # the demo audited 2024
+    assert [f.status for f in view.forms] == ["已审核"] * len(workspace.catalogue)  # the demo audited 2024
 
 
 def test_unknown_remembered_values_fall_back(view, workspace):
@@ -110,7 +110,7 @@ def test_select_other_township_shows_empty_report(controller, view, workspace):
     controller.select_township(other.id)
     assert view.session.township.id == other.id
     assert not view.state.data.has_input
-    assert [f.status for f in view.forms] == ["未填"]
+    assert [f.status for f in view.forms] == ["未填"] * len(workspace.catalogue)
 
 
 def test_audit_updates_status_and_reports_summary(controller, view, workspace):
