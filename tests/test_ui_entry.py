@@ -401,3 +401,12 @@ def test_an_edit_repaints_only_the_cells_it_changes(qtbot, window):
     cells = {a for a, b in changed if a == b}
     assert len(changed) == len(cells)  # one rectangle per cell, never the whole grid
     assert cells == {("t", "r2", "a"), ("t", "r2", "half"), ("t", "r2", "c"), ("t", "total", "c")}
+
+
+def test_zoom_is_remembered_for_the_next_report(qtbot, window):
+    view = _view(window)
+    view.set_zoom(1.5)
+    assert float(window.settings.value("grid/zoom")) == 1.5
+    window.period_combo.setCurrentIndex(window.period_combo.findData("2024"))  # another report: new grids
+    assert window.controller.period == "2024"
+    assert _view(window) is not view and _view(window).zoom == 1.5

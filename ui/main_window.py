@@ -294,6 +294,10 @@ class MainWindow(QMainWindow):
             model.edited.connect(self.controller.report_edited)
             model.editFailed.connect(lambda text: self.show_error("保存失败", text))
             page = TablePage(model)
+            zoom = _as_float(self.settings.value("grid/zoom"))
+            if zoom and zoom != 1.0:
+                page.view.set_zoom(zoom)
+            page.view.zoomChanged.connect(lambda z: self.settings.setValue("grid/zoom", float(z)))
             self.pages.append(page)
             self.tabs.addTab(page, table.title)
         self.tabs.tabBar().setVisible(len(self.pages) > 1)
@@ -468,6 +472,13 @@ def _padded_label(text: str) -> QLabel:
     label = QLabel(text)
     label.setContentsMargins(4, 0, 2, 0)
     return label
+
+
+def _as_float(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _as_int(value: Any) -> int | None:
