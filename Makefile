@@ -1,5 +1,5 @@
 # Shortcuts; the README's two commands are ./run.sh and ./test.sh (no make needed).
-.PHONY: run test lint screenshot build
+.PHONY: run test lint screenshot build bench
 
 run:
 	./run.sh
@@ -15,6 +15,7 @@ screenshot:
 	QT_QPA_PLATFORM=offscreen .venv/bin/python main.py --screenshot screenshots/main_window.png
 
 build:
-	./bootstrap.sh
-	.venv/bin/python -m pip install -q pyinstaller==6.22.3
-	.venv/bin/pyinstaller --noconfirm build.spec
+	./build.sh
+
+bench:
+	QT_QPA_PLATFORM=offscreen .venv/bin/python bench/run_all.py
