@@ -13,8 +13,10 @@ from pathlib import Path
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
-from ui.theme import apply_cjk_font
+from ui.theme import apply_cjk_font, cjk_family
 from version import APP_NAME, VERSION
+
+NO_CJK_FONT = "未找到中文字体，中文可能显示为方框：请安装微软雅黑、Noto Sans CJK 或文泉驿字体。"
 
 __all__ = ["run_gui", "create_application", "install_translations"]
 
@@ -59,6 +61,9 @@ def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
 
     window = MainWindow()
     window.show()
+    if cjk_family() is None:  # Chinese would render as boxes: say so instead of failing silently
+        print(NO_CJK_FONT, file=sys.stderr)
+        window.statusBar().showMessage(NO_CJK_FONT, 60_000)
 
     def capture(opened: bool) -> None:
         assert screenshot is not None
