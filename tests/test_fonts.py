@@ -27,3 +27,9 @@ def test_missing_chinese_font_is_reported(qapp, monkeypatch, tmp_path, capsys) -
     monkeypatch.setenv("JNJP_STARTUP_PROBE", "shown")  # quit as soon as the window is painted
     assert app_module.run_gui(tmp_path / "x.sqlite") == 0
     assert "未找到中文字体" in capsys.readouterr().err
+
+
+def test_program_icon_is_set(qapp) -> None:
+    app_module.create_application()
+    icon = qapp.windowIcon()
+    assert not icon.isNull() and icon.pixmap(64, 64).width() == 64

@@ -46,6 +46,11 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("Yongchuan")
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     app.setFont(apply_cjk_font(app.font()))
+    from PySide6.QtGui import QIcon
+
+    from resources import resource_path
+
+    app.setWindowIcon(QIcon(str(resource_path("icons/app.png"))))
     install_translations(app)
     return app
 
