@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
-__all__ = ["InstanceLock", "AlreadyOpenError", "lock_path"]
+__all__ = ["InstanceLock", "AlreadyOpenError", "MaybeOpenElsewhereError", "lock_path"]
 
 _LOCK_OFFSET = 1 << 20  # Windows: lock a byte past the text, so the holder's details stay readable
 
@@ -29,6 +29,12 @@ class AlreadyOpenError(RuntimeError):
     def __init__(self, message: str, holder: dict[str, object]) -> None:
         super().__init__(message)
         self.holder = holder
+
+
+class MaybeOpenElsewhereError(AlreadyOpenError):
+    """The lock file names another computer and was not released: the database may be open there
+    through a network share (where OS locks may not reach), or that computer stopped without
+    closing the program. The user decides; ``acquire(force=True)`` takes over."""
 
 
 def lock_path(db_path: Path) -> Path:
@@ -78,8 +84,12 @@ class InstanceLock:
     def held(self) -> bool:
         return self._fh is not None
 
-    def acquire(self) -> InstanceLock:
-        """Take the lock or raise AlreadyOpenError saying where the database is open."""
+    def acquire(self, *, force: bool = False) -> InstanceLock:
+        """Take the lock or raise AlreadyOpenError saying where the database is open.
+
+        A lock file left by another computer (not released) raises MaybeOpenElsewhereError unless
+        ``force``; one left by a crashed program on this computer is simply taken over.
+        """
         if self._fh is not None:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,6 +100,11 @@ class InstanceLock:
             fh.close()
             holder = _parse(text)
             raise AlreadyOpenError(_message(self.path, holder), holder)
+        fh.seek(0)
+        left = _parse(fh.read(4096))
+        if left and not force and left.get("host") != socket.gethostname():
+            fh.close()
+            raise MaybeOpenElsewhereError(_elsewhere_message(self.path, left), left)
         info = {"host": socket.gethostname(), "user": _user(), "pid": os.getpid(),
                 "since": _dt.datetime.now().isoformat(timespec="seconds")}
         fh.seek(0)
@@ -136,3 +151,11 @@ def _message(path: Path, holder: dict[str, object]) -> str:
     return (f"数据库 {db_name} 已被{where}打开。\n\n"
             "同一个数据库同时在两处填报，会互相覆盖对方的修改。"
             "请先关闭另一个窗口，再重新打开本程序。")
+
+
+def _elsewhere_message(path: Path, holder: dict[str, object]) -> str:
+    db_name = path.name.removesuffix(".lock")
+    return (f"数据库 {db_name} 上次由计算机“{holder.get('host', '?')}”上的用户“{holder.get('user', '?')}”"
+            f"于 {str(holder.get('since', '?')).replace('T', ' ')} 打开，且没有正常关闭。\n\n"
+            "如果那台计算机上的程序仍在使用这个数据库（例如通过共享文件夹），请先在那里关闭程序；"
+            "如果那台计算机上的程序已经关闭（或曾经断电、拔出U盘），可以放心继续打开。")

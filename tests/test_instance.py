@@ -101,3 +101,35 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path, workspace):
     finally:
         conn.close()
     assert set(committed) <= audited
+
+
+def test_a_lock_left_by_another_computer_asks_first(tmp_path):
+    """Over a network share another computer's OS lock may not be visible: its unreleased lock
+    file is reported (who, since when) and only a deliberate ``force`` takes over."""
+    import json
+
+    from storage.instance_lock import MaybeOpenElsewhereError
+
+    db = tmp_path / "jnjp.sqlite"
+    (tmp_path / "jnjp.sqlite.lock").write_text(json.dumps(
+        {"host": "区局-笔记本", "user": "张三", "pid": 4242, "since": "2025-06-30T09:00:00"}, ensure_ascii=False),
+        encoding="utf-8")
+    with pytest.raises(MaybeOpenElsewhereError) as caught:
+        InstanceLock(db).acquire()
+    assert "区局-笔记本" in str(caught.value) and "张三" in str(caught.value) and "2025-06-30 09:00:00" in str(caught.value)
+    with InstanceLock(db).acquire(force=True) as lock:
+        assert lock.held and f'"pid": {os.getpid()}' in lock_text(db)
+    assert lock_text(db) == ""  # released normally: no question next time
+    with InstanceLock(db):
+        pass
+
+
+def test_a_lock_left_by_a_crash_on_this_computer_is_taken_over(tmp_path):
+    import json
+    import socket
+
+    db = tmp_path / "jnjp.sqlite"
+    (tmp_path / "jnjp.sqlite.lock").write_text(json.dumps({"host": socket.gethostname(), "pid": 999999}),
+                                                 encoding="utf-8")
+    with InstanceLock(db) as lock:
+        assert lock.held

@@ -160,3 +160,19 @@ def test_backup_dialog_backs_up_and_restores_into_the_window(qtbot, tmp_path, sh
     second = _window(qtbot, tmp_path, "t.ini")
     assert second.open_database(db) is False  # the lock was kept through the restore
     window.close()
+
+
+def test_lock_left_by_another_computer_asks_and_opens_when_confirmed(qtbot, tmp_path, shown, monkeypatch):
+    import json
+
+    db = tmp_path / "jnjp.sqlite"
+    (tmp_path / "jnjp.sqlite.lock").write_text(json.dumps({"host": "另一台电脑", "user": "李四", "pid": 7,
+                                                            "since": "2025-07-01T08:00:00"}), encoding="utf-8")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window = _window(qtbot, tmp_path)
+    assert window.open_database(db) is False
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda _p, title, text, *a, **k: shown.append((title, text)) or QMessageBox.StandardButton.Yes)
+    assert window.open_database(db)
+    assert shown[-1][0] == "数据库可能正在别处使用" and "另一台电脑" in shown[-1][1]
+    window.close()

@@ -33,7 +33,7 @@ from storage.backup import (
     make_backup,
     restore_backup,
 )
-from storage.instance_lock import AlreadyOpenError, InstanceLock
+from storage.instance_lock import AlreadyOpenError, InstanceLock, MaybeOpenElsewhereError
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow as MainWindowLike
@@ -102,6 +102,15 @@ def prepare_database(parent: QWidget | None, db_path: Path) -> InstanceLock | No
     lock = InstanceLock(db_path)
     try:
         lock.acquire()
+    except MaybeOpenElsewhereError as exc:
+        answer = QMessageBox.question(parent, "数据库可能正在别处使用", f"{exc}\n\n是否继续打开？")
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        try:
+            lock.acquire(force=True)
+        except AlreadyOpenError as again:
+            QMessageBox.critical(parent, "数据库已被打开", str(again))
+            return None
     except AlreadyOpenError as exc:
         QMessageBox.critical(parent, "数据库已被打开", str(exc))
         return None
