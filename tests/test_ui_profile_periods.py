@@ -108,3 +108,17 @@ def test_window_toolbar_opens_both_dialogs(qtbot, ws, tmp_path, messages, monkey
     assert window.period_combo.findData("2026") >= 0
     assert window.controller.session is not None and window.controller.session.period == "2026"
     window.close()
+
+
+def test_status_bar_says_when_the_period_is_locked(qtbot, ws, tmp_path, messages):
+    from storage.periods_store import set_locked
+
+    set_locked(ws.store, ws.township.id, "2025", True, "测试员")
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.attach_workspace(ws)
+    window.period_combo.setCurrentIndex(window.period_combo.findData("2025"))
+    assert "已锁定" in window.locked_label.text()
+    window.period_combo.setCurrentIndex(window.period_combo.findData("2024"))
+    assert window.locked_label.text() == ""
+    window.close()

@@ -147,7 +147,8 @@ class MainWindow(QMainWindow):
         self.notes_label.setWordWrap(True)
         self.notes_label.setStyleSheet("color: #555;")
         self.findings = FindingsPanel()
-        self.findings.cellRequested.connect(self.select_cell)
+        self.findings.provider = self.controller.period_findings  # every filled form of the period
+        self.findings.findingRequested.connect(self.open_finding)
         self.findings.noteSaveRequested.connect(self.controller.save_note)
 
         report = QWidget()
@@ -182,6 +183,10 @@ class MainWindow(QMainWindow):
         self.db_label.setObjectName("dbLabel")
         self.saved_label = QLabel("")
         self.saved_label.setObjectName("savedLabel")
+        self.locked_label = QLabel("")
+        self.locked_label.setObjectName("lockedLabel")
+        self.locked_label.setStyleSheet("color: #a15c00;")
+        status.addPermanentWidget(self.locked_label)
         status.addPermanentWidget(self.saved_label)
         status.addPermanentWidget(self.db_label)
 
@@ -287,6 +292,10 @@ class MainWindow(QMainWindow):
             self.findings.set_state(None)
             return
         self.header.show_form(session.form, session.township.name, session.township.code_text, session.period)
+        from storage.periods_store import is_locked
+
+        locked = is_locked(session.workspace.store, session.township.id, session.period)
+        self.locked_label.setText("本期已锁定（已上报），修改须填写原因" if locked else "")
         self.undo_stack = QUndoStack(self)  # one undo history per opened report, shared by its tables
         for table in session.form.tables:
             model = GridModel(session.workspace, session.form, table, session.state)
@@ -361,6 +370,11 @@ class MainWindow(QMainWindow):
                     return current.view if current else page.view
                 return page.view
         return None
+
+    def open_finding(self, form_key: str, cell: tuple[str, str, str]) -> None:
+        """A finding was chosen: open its form if another one is shown, then select its cell."""
+        self.controller.open_form_of(form_key)
+        self.select_cell(cell)
 
     def select_cell(self, cell: tuple[str, str, str]) -> None:
         """Jump to a cell of the report (from a finding)."""
