@@ -105,7 +105,7 @@ def test_clicking_a_finding_selects_its_cell(qtbot, window):
     view = window.findings.view
     assert window.findings.model.rowCount() >= 1
     finding = window.findings.model.finding(0)
-    rect = view.visualRect(window.findings.model.index(0, 1))
+    rect = view.visualRect(window.findings.model.index_of(finding, 1))
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     grid = window.grid_view(finding.table)
     current = grid.currentIndex()
@@ -118,8 +118,8 @@ def test_note_editor_explains_a_warning(qtbot, window):
     model.setData(model.index_for_cell(("energy", "raw_coal", "consumption")), "250000")
     assert window.forms_list.status_of(FORM) == "有警告"
     panel = window.findings
-    row = next(i for i in range(panel.model.rowCount()) if panel.model.finding(i).severity == "警告")
-    panel.view.selectRow(row)
+    warning = next(f for f in panel.model.findings() if f.severity == "警告")
+    panel.select_finding(warning)
     assert panel.note_edit.isEnabled()
     panel.note_edit.setText("无误")
     assert "✓" not in panel.note_status.text()
@@ -127,7 +127,7 @@ def test_note_editor_explains_a_warning(qtbot, window):
     assert "✓" in panel.note_status.text()
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
     assert window.forms_list.status_of(FORM) == "填报中"
-    assert panel.model.data(panel.model.index(row, 2)) == "已说明"
+    assert panel.model.data(panel.model.index_of(warning, 2)) == "已说明"
 
 
 def test_audit_button_updates_status(qtbot, window):

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from forms.periods import PeriodError, default_period, period_label, period_type_of, recent_periods
 from forms.spec import FormSpec
-from forms.validation import ValidationResult
+from forms.validation import Finding, ValidationResult
 
 if TYPE_CHECKING:
     from storage.database import ReportData, Township
     from storage.workspace import Workspace
 
-__all__ = ["Controller", "MainView", "ReportState", "ReportSession", "FormEntry", "summary_text"]
+__all__ = ["Controller", "MainView", "ReportState", "ReportSession", "FormEntry", "FormFindings", "summary_text"]
 
 
 @dataclass
@@ -49,6 +49,18 @@ class ReportSession:
     @property
     def report_id(self) -> int:
         return self.state.report_id
+
+
+@dataclass(frozen=True)
+class FormFindings:
+    """The 审核 findings of one form of the current township and period (for the grouped panel)."""
+
+    key: str
+    code: str
+    name: str
+    findings: tuple[Finding, ...]
+    notes: dict[tuple[str, str, str], str]
+    current: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +203,33 @@ class Controller:
         self.view.show_state(state)
         self._show_forms()
         return state
+
+    def period_findings(self) -> list[FormFindings]:
+        """Findings of every stored form of this township and period, validated together (so
+        cross-form rules see each other); the open form first, with its freshest state."""
+        if self.workspace is None or self.township is None or self.period is None or self.session is None:
+            return []
+        current = self.session.state
+        found: list[FormFindings] = []
+        for form in self.workspace.catalogue:
+            if form.key == self.session.form.key:
+                entry = FormFindings(form.key, form.code, form.name, tuple(current.result.findings),
+                                     dict(current.data.notes), current=True)
+                found.insert(0, entry)
+                continue
+            data = self.workspace.find_report_data(self.township.id, form.key, self.period)
+            if data is None or not data.has_input:
+                continue
+            result = self.workspace.validate(data)
+            found.append(FormFindings(form.key, form.code, form.name, tuple(result.findings), dict(data.notes)))
+        return found
+
+    def open_form_of(self, form_key: str) -> None:
+        """Switch to the form a finding belongs to (the window then selects its cell)."""
+        if form_key != self.form_key:
+            self.select_form(form_key)
+            if self.township is not None and self.period is not None:
+                self._show_forms()  # the forms list marks the newly opened form
 
     def save_note(self, cell: tuple[str, str, str], note: str) -> None:
         """Store a 说明 on a cell (committed at once) and re-validate."""
