@@ -13,6 +13,7 @@ export ≤ 1.5×, import ≤ 3×). A measurement, not a pass/fail test.
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import sys
 import tempfile
@@ -88,6 +89,7 @@ def main(runs: int = 15) -> None:
     print(f"export  raw openpyxl {raw_w:8.1f} ms   export_submission {ours_w:8.1f} ms   ratio {ours_w / raw_w:5.2f}× (goal ≤ 1.5×)")
     print(f"import  raw calamine {raw_r:8.1f} ms   preview_import    {ours_r:8.1f} ms   ratio {ours_r / raw_r:5.2f}× (goal ≤ 3×)")
     ws.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -69,8 +69,12 @@ def canonical_value(value: Any) -> tuple[str, str]:
     raise ValueError(f"无法写入校验的值类型 {type(value).__name__}：{value!r}")
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # json.dumps with these
+# arguments builds a new encoder on every call: a third of the checksum's time
+
+
 def _line(item: Any) -> str:
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _ENCODE(item) + "\n"
 
 
 def canonical_bytes(entries: Iterable[tuple[str, int, str, str, str, Any, str | None]]) -> bytes:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -264,8 +265,15 @@ def _read_cell(book: Book, item: FormImport, table: TableSpec, row_key: str, col
                                       "公式没有计算结果（文件保存前未计算），请在 Excel 中重新计算并保存，或直接填写数值"))
         return
     raw = _normalise(book.value(sheet, address))
-    if col.type == "percent" and isinstance(raw, (int, float)) and book.shown_as_percent(sheet, address):
-        raw = _normalise(round(raw * 100, 10))  # a percent column holds 35 for 35 %; Excel stores 0.35
+    if col.type == "percent" and isinstance(raw, (int, float)):
+        shown = book.shown_as_percent(sheet, address)
+        if shown:
+            raw = _normalise(round(raw * 100, 10))  # a percent column holds 35 for 35 %; Excel stores 0.35
+        elif shown is None and 0 < abs(raw) <= 1:
+            # the file cannot tell whether 0.35 is "0.35 %" or a cell formatted as 35 %: take the
+            # number as written (as the export writes it) and make the user look before confirming
+            item.notices.append(f"{sheet}!{address} 在百分数栏中为 {raw:g}，已按 {raw:g}% 读取；该文件无法判断此单元格"
+                                f"是否设为百分比格式，如原意为 {raw * 100:g}%，请在文件中改填 {raw * 100:g} 后重新导入")
     parsed = parse_input(col, raw)
     if parsed.error:
         item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error))
@@ -280,21 +288,23 @@ def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: Im
     needed = ("sheet", "cell", "form_key", "table_key", "row_key", "col_key", "form_version", "kind", "note")
     if any(h not in header for h in needed):
         raise ImportRefused(f"文件 {preview.path.name} 的隐藏单元格表不完整，无法可靠导入")
-    index = {h: header.index(h) for h in needed}
+    pick = itemgetter(*(header.index(h) for h in needed))
+    width = len(header)
     entries: list[tuple[str, int, str, str, str, Any, str | None]] = []
     items: dict[str, FormImport | None] = {}
+    grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
     for raw_row in rows[1:]:
-        row = list(raw_row) + [""] * (len(header) - len(raw_row))
-        get = {h: row[i] for h, i in index.items()}
-        if not get["sheet"]:
+        row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
+        sheet, address, form_key, table_key, row_key, col_key, version_text, kind, note_raw = pick(row)
+        if not sheet:
             continue
-        sheet, address = str(get["sheet"]), str(get["cell"])
-        form_key, table_key, row_key, col_key = (str(get[k]) for k in ("form_key", "table_key", "row_key", "col_key"))
+        sheet, address = str(sheet), str(address)
+        form_key, table_key, row_key, col_key = str(form_key), str(table_key), str(row_key), str(col_key)
         try:
-            version = int(float(get["form_version"]))
+            version = int(float(version_text))
         except (TypeError, ValueError):
-            raise ImportRefused(f"文件 {preview.path.name} 的隐藏单元格表有错误（表式版本 {get['form_version']!r}）") from None
-        note = str(get["note"]) if get["note"] not in ("", None) else None
+            raise ImportRefused(f"文件 {preview.path.name} 的隐藏单元格表有错误（表式版本 {version_text!r}）") from None
+        note = str(note_raw) if note_raw not in ("", None) else None
         raw = book.value(sheet, address)
         entries.append((form_key, version, table_key, row_key, col_key, raw, note))
         if form_key not in items:
@@ -315,13 +325,13 @@ def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: Im
             order = item.list_rows.setdefault(table_key, [])
             if row_key not in order:
                 order.append(row_key)
-        elif row_key not in {r.key for r in table.rows}:
+        elif row_key not in (grid_rows.get(id(table)) or grid_rows.setdefault(id(table), {r.key for r in table.rows})):
             item.notices.append(f"{sheet}!{address} 对应的行 {row_key} 在本程序的表式中不存在，已跳过")
             continue
         item.addresses[(table_key, row_key, col_key)] = address
         if note:
             item.notes[(table_key, row_key, col_key)] = note
-        if str(get["kind"]) == "input":
+        if str(kind) == "input":
             _read_cell(book, item, table, row_key, col_key, sheet, address)
         else:
             item.file_computed[(table_key, row_key, col_key)] = (address, _normalise(raw))

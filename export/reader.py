@@ -7,9 +7,11 @@ value of a formula cell. It returns an empty string both for an empty cell and f
 that was never calculated; for .xlsx/.xlsm the safety check finds the latter in the sheet XML
 (``formulas_without_value``), for .xls/.ods they cannot be told apart and read as empty.
 Numbers come back as float (3.0 for 3), dates as ``datetime.date``/``datetime``. calamine gives
-no number formats either: for .xlsx/.xlsm the safety check lists the cells Excel shows as a
-percentage (``shown_as_percent``: 35 % is stored as 0.35); in .xls/.ods such a cell reads as the
-plain fraction.
+no number formats either, yet a cell shown as a percentage holds the fraction (35 % is stored as
+0.35), so ``shown_as_percent`` asks the file itself: the cell styles of .xlsx/.xlsm and the cell
+types of .ods (both found by the safety check), the cell formats of .xls (read with xlrd, only
+when a percent column asks). When an .xls file's formats cannot be read it answers None
+("cannot tell") and the import says so instead of guessing.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Book:
     sheet_names: list[str]
     hidden: set[str]
     grids: dict[str, list[list[Any]]] = field(default_factory=dict)
+    _xls_formats_read: bool = False
 
     @property
     def kind(self) -> str:
@@ -72,8 +75,14 @@ class Book:
         value = grid[row - 1][col - 1]
         return None if value == "" else value
 
-    def shown_as_percent(self, sheet: str, address: str) -> bool:
-        """True when Excel displays the cell as a percentage (the value 0.35 shows as 35%)."""
+    def shown_as_percent(self, sheet: str, address: str) -> bool | None:
+        """True when the file displays the cell as a percentage (the value 0.35 shows as 35%);
+        None when the file's number formats cannot be read."""
+        if self.kind == "xls" and not self._xls_formats_read:
+            self._xls_formats_read = True
+            _read_xls_percent_cells(self.path, self.check)
+        if not self.check.percent_known:
+            return None
         return address in self.check.percent_cells.get(sheet, ())
 
     def formula_without_value(self, sheet: str, address: str) -> bool:
@@ -119,6 +128,44 @@ def read_workbook(path: Path) -> Book:
     finally:
         workbook.close()
     return book
+
+
+def _read_xls_percent_cells(path: Path, check: FileCheck) -> None:
+    """The numeric cells of an .xls file whose number format shows a percentage (xlrd reads the
+    BIFF cell formats calamine skips); on any failure the formats count as unknown."""
+    import re
+
+    try:
+        import xlrd
+    except ImportError:
+        check.percent_known = False
+        return
+    literal = re.compile(r'"[^"]*"|\\.')  # quoted text and \-escaped characters are not number formats
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+        try:
+            percent_xf = set()
+            for i, xf in enumerate(book.xf_list):
+                fmt = book.format_map.get(xf.format_key)
+                if fmt is not None and "%" in literal.sub("", fmt.format_str):
+                    percent_xf.add(i)
+            if not percent_xf:
+                return
+            for index in range(book.nsheets):
+                sheet = book.get_sheet(index)
+                cells = set()
+                for r in range(min(sheet.nrows, MAX_ROWS)):
+                    for c, kind in enumerate(sheet.row_types(r)[:MAX_COLS]):
+                        if kind == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xf:
+                            cells.add(cell_address(r + 1, c + 1))
+                if cells:
+                    check.percent_cells[sheet.name] = cells
+                book.unload_sheet(index)
+        finally:
+            book.release_resources()
+    except Exception:  # noqa: BLE001 - xlrd raises many types for files it cannot follow
+        check.percent_known = False
+        check.percent_cells.clear()
 
 
 def _short(exc: BaseException) -> str:

@@ -27,6 +27,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 
 from export.errors import ImportRefused
@@ -52,6 +53,11 @@ _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 _ANY_REF = re.compile(rb"\br=\"([A-Z]{0,4})(\d+)\"")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
+# Written for MAX_ROWS = 60000 and MAX_COLS = 500 (a lower limit needs new patterns:
+# tests/test_safety_limits.py then fails). No leading \b: a literal start lets the regex engine skip ahead (4× faster); an "xr=" match
+# only sends the sheet to the exact scan
+_MAYBE_BIG_ROW = re.compile(rb"r=\"[A-Z]*(?:[6-9]\d{4}|\d{6,})\"")
+_MAYBE_BIG_COL = re.compile(rb"r=\"(?:[A-Z]{3,}|[S-Z][A-Z])\d")
 _FORMULA_NO_VALUE = re.compile(
     rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
@@ -67,8 +73,10 @@ class FileCheck:
     has_macros: bool = False
     # sheet name → addresses (e.g. "D12") of formula cells that carry no calculated value
     formulas_without_value: dict[str, set[str]] = field(default_factory=dict)
-    # sheet name → addresses of cells shown as a percentage (Excel stores 35 % as 0.35); .xlsx/.xlsm only
+    # sheet name → addresses of cells shown as a percentage (Excel stores 35 % as 0.35): from the
+    # cell styles (.xlsx/.xlsm) or the cell type (.ods) here, from the cell formats (.xls) in the reader
     percent_cells: dict[str, set[str]] = field(default_factory=dict)
+    percent_known: bool = True  # False: the file's number formats could not be read (.xls)
 
 
 def _col_number(letters: bytes) -> int:
@@ -177,7 +185,11 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
             raise ImportRefused(f"文件 {name} 是 OpenDocument 文件，但不是电子表格（.ods），已拒绝导入")
         if suffix != ".ods":
             raise ImportRefused(f"文件 {name} 的内容是 .ods 格式，但扩展名为 {suffix}：请改正扩展名后再导入")
-        return FileCheck(path, "ods")
+        check = FileCheck(path, "ods")
+        content = parts.get("content.xml", b"")
+        if b'value-type="percentage"' in content:
+            check.percent_cells = _ods_percent_cells(content, name)
+        return check
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         raise ImportRefused(f"文件 {name} 是压缩包，但不是 Excel 工作簿（可能是 Word 文档或其他文件改了扩展名），已拒绝导入")
     if suffix == ".ods":
@@ -233,6 +245,61 @@ def _percent_styles(styles: bytes | None) -> set[int]:
     return found
 
 
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+def _ods_percent_cells(content: bytes, name: str) -> dict[str, set[str]]:
+    """Sheet → addresses of the cells an .ods file types as percentages (``office:value-type=
+    "percentage"``: the cell holds 0.35 and shows 35 %). Repeated rows/columns are followed only
+    within MAX_ROWS × MAX_COLS (a larger sheet is refused when it is read)."""
+    from defusedxml.common import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, iterparse
+
+    from export.reader import cell_address
+
+    t = f"{{{_ODS_TABLE}}}"
+    table_tag, row_tag = f"{t}table", f"{t}table-row"
+    cell_tags = {f"{t}table-cell", f"{t}covered-table-cell"}
+    value_type = f"{{{_ODS_OFFICE}}}value-type"
+    found: dict[str, set[str]] = {}
+    sheet, depth, row, row_span, col = "", 0, 0, 1, 0
+    try:
+        for event, elem in iterparse(BytesIO(content), events=("start", "end")):
+            tag = elem.tag
+            if tag == table_tag:
+                depth += 1 if event == "start" else -1
+                if event == "start" and depth == 1:
+                    sheet, row = elem.get(f"{t}name", ""), 0
+                continue
+            if depth != 1:
+                continue  # tables nested in a cell are not sheets
+            if tag == row_tag:
+                if event == "start":
+                    row_span, col = _repeat(elem.get(f"{t}number-rows-repeated")), 0
+                else:
+                    row += row_span
+                    elem.clear()
+            elif tag in cell_tags and event == "start":
+                span = _repeat(elem.get(f"{t}number-columns-repeated"))
+                if elem.get(value_type) == "percentage" and row < MAX_ROWS and col < MAX_COLS:
+                    cells = found.setdefault(sheet, set())
+                    for r in range(row + 1, min(row + row_span, MAX_ROWS) + 1):
+                        for c in range(col + 1, min(col + span, MAX_COLS) + 1):
+                            cells.add(cell_address(r, c))
+                col += span
+    except (ParseError, DefusedXmlException, ValueError) as exc:
+        raise ImportRefused(f"文件 {name} 已损坏（content.xml 无法解析：{exc}），已拒绝导入") from None
+    return found
+
+
+def _repeat(text: str | None) -> int:
+    try:
+        return max(1, int(text)) if text else 1
+    except ValueError:
+        return 1
+
+
 def _find_percent_cells(data: bytes, sheet: str, styles: set[int], check: FileCheck) -> None:
     cells: set[str] = set()
     for m in _CELL_OPEN.finditer(data):
@@ -272,6 +339,17 @@ def _sheet_parts(parts: dict[str, bytes], name: str) -> dict[str, str]:
 
 
 def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> None:
+    # Fast path: one C-level search for any reference that could be out of bounds — a row of
+    # 60000 or more (five digits from 6, or six digits and more, leading zeros included) or a
+    # column from "S…" (SA = 495) or of three letters and more. Only a file that has one is
+    # scanned exactly; the exact scan is the one that decides.
+    if (_ANY_REF.search(data) is None or _MAYBE_BIG_ROW.search(data) is not None
+            or _MAYBE_BIG_COL.search(data) is not None):
+        _check_sheet_size(data, sheet, name)
+    _find_formulas_without_value(data, sheet, check)
+
+
+def _check_sheet_size(data: bytes, sheet: str, name: str) -> None:
     # one pass over every r="…": rows carry digits only (r="12"), cells letters and digits (r="D12")
     refs = set(_ANY_REF.findall(data))
     max_row = max((int(digits) for _, digits in refs), default=0)
@@ -281,6 +359,9 @@ def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> None:
     if max_row > MAX_ROWS or max_col > MAX_COLS:
         raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{max_row} 行 × {max_col} 列，上限 {MAX_ROWS} 行、"
                             f"{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")
+
+
+def _find_formulas_without_value(data: bytes, sheet: str, check: FileCheck) -> None:
     missing: set[str] = set()
     if b"<f" not in data and b":f" not in data:
         return  # no formula at all

@@ -1,0 +1,84 @@
+"""The export's faster workbook writer gives byte for byte the parts openpyxl's own save gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, Protection
+
+from export.submission import _build_workbook, _Report
+from export.xlsx_writer import save_workbook
+
+NOW = dt.datetime(2026, 1, 5, 9, 30, 0)
+
+
+def _parts(save) -> dict[str, bytes]:
+    buf = io.BytesIO()
+    save(buf)
+    with zipfile.ZipFile(buf) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}  # core.xml holds the save time
+
+
+def _every_kind_of_cell() -> Workbook:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    rows = [
+        [1, 2.5, 1 / 3, -0.0, 1e-07, 12345678901234567890, 3.0],
+        ["文字", " 前后空格 ", "a & b < c > d \"e\"", "=1+2", "", "   ", "行一\n行二"],
+        [True, False, dt.date(2025, 1, 2), dt.datetime(2025, 1, 2, 3, 4, 5), None, "=SUM(A1:B1)", "@x"],
+    ]
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c, value)
+    ws["A2"].data_type = "s"
+    ws["D2"].data_type = "s"  # text that looks like a formula, kept as text
+    ws["A1"].font = Font(name="宋体", bold=True)
+    ws["B1"].number_format = "0.00%"
+    ws["C5"].protection = Protection(locked=False)  # styled empty cell
+    ws["D5"].alignment = Alignment(horizontal="center")
+    ws["E1"].comment = Comment("说明：文字", "说明")
+    ws["F6"].comment = Comment("空单元格上的说明", "说明")
+    ws["A7"].hyperlink = "https://example.invalid/"
+    ws.row_dimensions[2].height = 30
+    ws.merge_cells("A9:D9")
+    ws["A9"] = "合并"
+    wb.create_sheet("空表")
+    return wb
+
+
+def test_every_kind_of_cell_is_written_as_openpyxl_writes_it():
+    mine = _parts(lambda fh: save_workbook(_every_kind_of_cell(), fh))
+    theirs = _parts(lambda fh: _every_kind_of_cell().save(fh))
+    assert mine.keys() == theirs.keys()
+    for name in theirs:
+        assert mine[name] == theirs[name], name
+
+
+def test_submission_workbook_is_written_as_openpyxl_writes_it(workspace, demo_township):
+    reports = []
+    for form in workspace.catalogue:
+        data = workspace.find_report_data(demo_township.id, form.key, "2025")
+        if data is not None and data.has_input:
+            reports.append(_Report(form, data, workspace.validate(data)))
+    assert len(reports) > 1
+    town = workspace.store.township(demo_township.id)
+    mine = _parts(lambda fh: save_workbook(_build_workbook(reports, town, "2025", NOW)[0], fh))
+    theirs = _parts(lambda fh: _build_workbook(reports, town, "2025", NOW)[0].save(fh))
+    assert mine == theirs
+
+
+def test_saved_values_read_back(tmp_path):
+    path = tmp_path / "x.xlsx"
+    with open(path, "wb") as fh:
+        save_workbook(_every_kind_of_cell(), fh)
+    ws = load_workbook(path)["数据"]
+    assert [c.value for c in ws[1]] == [1, 2.5, 1 / 3, 0, 1e-07, 1.234567890123457e+19, 3]  # %.16g, as openpyxl writes
+    assert ws["C2"].value == "a & b < c > d \"e\"" and ws["B2"].value == " 前后空格 " and ws["D2"].value == "=1+2"
+    assert ws["G2"].value == "行一\n行二" and ws["E1"].comment.text == "说明：文字"
+    assert ws["A3"].value is True and ws["F3"].value == "=SUM(A1:B1)"
+    assert ws["C5"].protection.locked is False
