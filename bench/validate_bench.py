@@ -12,7 +12,6 @@ A measurement, not a pass/fail test.
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import sys
 import tempfile
@@ -31,15 +30,6 @@ from storage.workspace import Workspace  # noqa: E402
 BUDGET_MS = 50.0
 
 
-def _catalogue(folder: Path) -> FormCatalogue:
-    """The shipped catalogue; forms still parked in forms/catalogue_pending are added."""
-    for source in (ROOT / "forms" / "definitions", ROOT / "forms" / "catalogue_pending"):
-        if source.is_dir():
-            for path in source.glob("*.yaml"):
-                shutil.copy(path, folder / path.name)
-    return FormCatalogue.load(folder)
-
-
 def median_ms(fn: Callable[[], object], runs: int) -> float:
     fn()  # warm-up (formula cache, SQLite page cache)
     times = []
@@ -52,9 +42,7 @@ def median_ms(fn: Callable[[], object], runs: int) -> float:
 
 def main(runs: int = 50) -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        defs = Path(tmp) / "defs"
-        defs.mkdir()
-        catalogue = _catalogue(defs)
+        catalogue = FormCatalogue.load()
         ws = Workspace.open(Path(tmp) / "bench.sqlite", catalogue=catalogue, user="bench")
         try:
             town = next(t for t in ws.townships() if t.is_demo)

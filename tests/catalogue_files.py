@@ -1,4 +1,4 @@
-"""Where the shipped form definition files are, for tests that load them into a folder of their own."""
+"""The shipped form definition files copied into a folder of a test's own (which may then alter one)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "forms" / "definitions"
-PENDING = ROOT / "forms" / "catalogue_pending"
 
 
 def full_catalogue_folder(folder: Path) -> Path:
-    """Copy all seven form files (wherever they are kept now) into ``folder``."""
-    for source in (DEFINITIONS, PENDING):
-        for path in source.glob("*.yaml") if source.is_dir() else ():
-            shutil.copy(path, folder / path.name)
+    """Copy all seven form files into ``folder``."""
+    for path in DEFINITIONS.glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
     return folder
