@@ -263,3 +263,18 @@ def test_coal_share_goal_is_at_most(cat) -> None:
     share[("coal", "coal_tce", "tce")] = 40.0
     assert [f[5].split("：", 1)[1] for f in _found(cat, "coal_vocs", "G701", share)] == [
         "全区目标：到2025年煤炭消费占能源消费总量比重下降至30%左右；本镇街 40%，高于目标 30% 10%。"]
+
+
+def test_reported_rule_is_checked_when_loading(cat, tmp_path) -> None:
+    from forms.loader import FormDefinitionError, load_form_text
+    from tests.catalogue_files import DEFINITIONS
+
+    text = (DEFINITIONS / "key_energy_units.yaml").read_text(encoding="utf-8")
+    broken = text.replace("    columns: [energy_equal, energy_equiv, raw_energy, value_added, boiler]\n", "")
+    with pytest.raises(FormDefinitionError) as info:
+        load_form_text(broken, "key_energy_units.yaml", cat.reference)
+    assert info.value.key == "rules[6](K007).columns" and "企业直报" in info.value.message
+    typo = text.replace("when: source == '企业直报'", "when: sourse == '企业直报'")
+    with pytest.raises(FormDefinitionError) as info:
+        load_form_text(typo, "key_energy_units.yaml", cat.reference)
+    assert info.value.key == "rules[6](K007).when" and "sourse" in info.value.message
