@@ -73,6 +73,9 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # 
 # arguments builds a new encoder on every call: a third of the checksum's time
 
 
+_STR = json.encoder.encode_basestring  # json's own string encoder (C), as used with ensure_ascii=False
+
+
 def _line(item: Any) -> str:
     return _ENCODE(item) + "\n"
 
@@ -90,7 +93,9 @@ def canonical_bytes(entries: Iterable[tuple[str, int, str, str, str, Any, str | 
         if key in seen:
             raise ValueError(f"单元格重复：{'/'.join(key)}")
         seen.add(key)
-        lines.append((key, _line([key[0], int(form_version), key[1], key[2], key[3], kind, text, note_text])))
+        # the same bytes as _line([...]) (json.dumps, ensure_ascii=False, compact), built directly
+        lines.append((key, f"[{_STR(key[0])},{int(form_version)},{_STR(key[1])},{_STR(key[2])},{_STR(key[3])},"
+                           f"{_STR(kind)},{_STR(text)},{_STR(note_text)}]\n"))
     lines.sort(key=lambda pair: pair[0])
     return (_line(list(CHECKSUM_FORMAT)) + "".join(text for _, text in lines)).encode("utf-8")
 

@@ -258,13 +258,14 @@ def _check_version(ws: Workspace, key: str, version: int, preview: ImportPreview
 
 
 def _read_cell(book: Book, item: FormImport, table: TableSpec, row_key: str, col_key: str, sheet: str,
-               address: str) -> None:
+               address: str, value: Any = None) -> None:
+    """Parse one input cell (``value``: what the book holds there, when the caller has read it)."""
     col = table.column(col_key)
     if book.formula_without_value(sheet, address):
         item.rejected.append(Rejected(item.form.key, sheet, address, "（公式）",
                                       "公式没有计算结果（文件保存前未计算），请在 Excel 中重新计算并保存，或直接填写数值"))
         return
-    raw = _normalise(book.value(sheet, address))
+    raw = _normalise(book.value(sheet, address) if value is None else value)
     if col.type == "percent" and isinstance(raw, (int, float)):
         shown = book.shown_as_percent(sheet, address)
         if shown:
@@ -332,7 +333,7 @@ def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: Im
         if note:
             item.notes[(table_key, row_key, col_key)] = note
         if str(kind) == "input":
-            _read_cell(book, item, table, row_key, col_key, sheet, address)
+            _read_cell(book, item, table, row_key, col_key, sheet, address, raw)
         else:
             item.file_computed[(table_key, row_key, col_key)] = (address, _normalise(raw))
     # forms the file lists but has no cell of (e.g. an empty list of units): they import as empty

@@ -209,14 +209,17 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
 
 _PERCENT_BUILTIN = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
+_FORMAT_CODE = re.compile(rb'formatCode="([^"]*)"')
 _CELL_OPEN = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
 _S_ATTR = re.compile(rb"\bs=\"(\d+)\"")
 
 
 def _percent_styles(styles: bytes | None) -> set[int]:
     """Indexes of the cell formats (``s="…"``) that display a number as a percentage."""
-    if not styles or (b"%" not in styles and b'numFmtId="9"' not in styles and b'numFmtId="10"' not in styles):
-        return set()
+    if not styles or (b'numFmtId="9"' not in styles and b'numFmtId="10"' not in styles
+                      and not any("%" in _QUOTED.sub("", code.decode("utf-8", "replace").replace("&quot;", '"'))
+                                  for code in _FORMAT_CODE.findall(styles))):
+        return set()  # no percentage format at all (a literal "%" like this program's own is none)
     from defusedxml import ElementTree
     from defusedxml.common import DefusedXmlException
 
