@@ -84,10 +84,19 @@ def _editor(view: GridView) -> QLineEdit:
 
 def _enter(qtbot, view: GridView, key: Qt.Key = Qt.Key.Key_Return) -> None:
     """Press a key in the open editor and wait for the delegate's (queued) commit and close."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
     editor = _editor(view)
     before = view.currentIndex()
     qtbot.keyClick(editor, key)
-    qtbot.waitUntil(lambda: view.state() != QAbstractItemView.State.EditingState or view.currentIndex() != before)
+    # Plain processEvents, not qtbot.waitUntil: after tests/test_fonts.py ran the real app.exec(),
+    # pytest-qt's waiting loop stops delivering queued calls in this process.
+    deadline = time.monotonic() + 5
+    while view.state() == QAbstractItemView.State.EditingState and view.currentIndex() == before:
+        assert time.monotonic() < deadline, "the editor did not commit"
+        QApplication.processEvents()
 
 
 def _key_of(view: GridView):
@@ -410,3 +419,17 @@ def test_zoom_is_remembered_for_the_next_report(qtbot, window):
     window.period_combo.setCurrentIndex(window.period_combo.findData("2024"))  # another report: new grids
     assert window.controller.period == "2024"
     assert _view(window) is not view and _view(window).zoom == 1.5
+
+
+def test_pasting_what_is_already_there_is_not_an_undo_step(qtbot, window, db_path):
+    view = _view(window)
+    model = view.grid_model()
+    view.setCurrentIndex(_idx(view, "r1"))
+    QGuiApplication.clipboard().setText("10\t\t1\r\n")  # r1 already holds 甲量 10, 乙量 1
+    result = view.paste_clipboard()
+    assert (result.written, result.unchanged, result.refused) == (0, 2, [])
+    assert model.undo_stack.count() == 0
+    before = len(model.workspace.store.audit(model.report_id))
+    QGuiApplication.clipboard().setText("10\t\t2\r\n")
+    assert view.paste_clipboard().written == 1
+    assert len(model.workspace.store.audit(model.report_id)) == before + 1  # only the changed cell audited

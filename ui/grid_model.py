@@ -471,6 +471,10 @@ class GridModel(QAbstractTableModel):
             if parsed.error:
                 result.refused.append(Refusal(self.cell_title(index), text, parsed.error))
                 continue
+            current = self.value(index)
+            if parsed.value == current and type(parsed.value) is type(current):
+                result.unchanged += 1  # already so: no write, no undo step
+                continue
             changes.append((self.cell_key(index), text))
         if changes and self.apply(changes, f"粘贴 {len(changes)} 个单元格", reason="粘贴"):
             result.written = len(changes)
@@ -590,6 +594,7 @@ class Refusal:
 class PasteResult:
     written: int = 0
     refused: list[Refusal] = field(default_factory=list)
+    unchanged: int = 0  # cells that already held the pasted value
 
 
 class CellsCommand(QUndoCommand):
