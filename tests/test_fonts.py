@@ -22,11 +22,16 @@ def test_the_chosen_font_really_has_chinese_glyphs(qapp) -> None:
     assert QFontMetrics(QFont(family)).inFontUcs4(ord("镇"))
 
 
-def test_missing_chinese_font_is_reported(qapp, monkeypatch, tmp_path, capsys) -> None:
+def test_missing_chinese_font_is_reported(qtbot, monkeypatch, capsys) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    assert not app_module.warn_if_no_cjk_font(window)  # this machine has one
     monkeypatch.setattr(app_module, "cjk_family", lambda families=None: None)
-    monkeypatch.setenv("JNJP_STARTUP_PROBE", "shown")  # quit as soon as the window is painted
-    assert app_module.run_gui(tmp_path / "x.sqlite") == 0
+    assert app_module.warn_if_no_cjk_font(window)
     assert "未找到中文字体" in capsys.readouterr().err
+    assert "未找到中文字体" in window.statusBar().currentMessage()
 
 
 def test_program_icon_is_set(qapp) -> None:

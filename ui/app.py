@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from ui.theme import apply_cjk_font, cjk_family
 from version import APP_NAME, VERSION
@@ -55,6 +55,15 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def warn_if_no_cjk_font(window: QMainWindow) -> bool:
+    """Chinese would render as boxes: say so (stderr and status bar) instead of failing silently."""
+    if cjk_family() is not None:
+        return False
+    print(NO_CJK_FONT, file=sys.stderr)
+    window.statusBar().showMessage(NO_CJK_FONT, 60_000)
+    return True
+
+
 def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
     """Show the main window, open ``db_path`` (default: ``storage.location.default_db_path()``), run.
 
@@ -66,9 +75,7 @@ def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
 
     window = MainWindow()
     window.show()
-    if cjk_family() is None:  # Chinese would render as boxes: say so instead of failing silently
-        print(NO_CJK_FONT, file=sys.stderr)
-        window.statusBar().showMessage(NO_CJK_FONT, 60_000)
+    warn_if_no_cjk_font(window)
 
     def capture(opened: bool) -> None:
         assert screenshot is not None
