@@ -148,7 +148,27 @@ class Workspace:
         result = self.validate(data)
         status = status_for(data, result, audited)
         self.store.set_status(report_id, status, validated=audited, who=self.user)
+        self.refresh_dependents(data.report)
         return status, result
+
+    def refresh_dependents(self, report: Report) -> list[int]:
+        """Re-derive the status of the same township-period's reports whose cross-form rules read
+        ``report``'s form (e.g. form 7's coal vs form 1), so an edit here shows there at once.
+        An 已审核/已导出 report keeps that status while it stays clean. Returns the reports changed."""
+        from forms.validation import referenced_forms
+
+        changed = []
+        for other in self.store.reports_for(report.township_id, report.period):
+            if other.id == report.id or report.form_key not in referenced_forms(self.form(other.form_key)):
+                continue
+            data = self.store.load(other.id)
+            status = status_for(data, self.validate(data), audited=other.status in ("已审核", "已导出"))
+            if status == "已审核" and other.status == "已导出":
+                status = "已导出"
+            if status != other.status:
+                self.store.set_status(other.id, status, who=self.user)
+                changed.append(other.id)
+        return changed
 
     def mark_exported(self, report_id: int) -> None:
         self.store.set_status(report_id, "已导出", exported=True, who=self.user)
