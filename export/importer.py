@@ -88,6 +88,9 @@ class FormImport:
     addresses: dict[CellKey, str] = field(default_factory=dict)  # file cell → "D12" (from _cells or the layout)
     unchanged: int = 0
     file_computed: dict[CellKey, tuple[str, Any]] = field(default_factory=dict)  # computed cell → (address, value)
+    # 说明 from cell comments (批注): filled templates and layout files; a submission's 说明 are
+    # its ``_cells`` notes, which its checksum covers
+    take_comments: bool = True
 
 
 @dataclass
@@ -261,6 +264,10 @@ def _read_cell(book: Book, item: FormImport, table: TableSpec, row_key: str, col
                address: str, value: Any = None) -> None:
     """Parse one input cell (``value``: what the book holds there, when the caller has read it)."""
     col = table.column(col_key)
+    if item.take_comments:
+        note = _note_from_comment(book.comment(sheet, address))
+        if note:
+            item.notes[(table.key, row_key, col_key)] = note
     if book.formula_without_value(sheet, address):
         item.rejected.append(Rejected(item.form.key, sheet, address, "（公式）",
                                       "公式没有计算结果（文件保存前未计算），请在 Excel 中重新计算并保存，或直接填写数值"))
@@ -280,6 +287,16 @@ def _read_cell(book: Book, item: FormImport, table: TableSpec, row_key: str, col
         item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error))
         return
     item.values[(table.key, row_key, col_key)] = parsed.value
+
+
+def _note_from_comment(text: str | None) -> str | None:
+    """A comment's text as a 说明: without the "说明：" this program's own export puts first."""
+    if not text:
+        return None
+    for prefix in ("说明：", "说明:"):
+        if text.startswith(prefix):
+            text = text[len(prefix):].strip()
+    return text or None
 
 
 def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: ImportPreview) -> None:
@@ -310,7 +327,7 @@ def _from_cells_map(ws: Workspace, book: Book, meta: dict[str, Any], preview: Im
         entries.append((form_key, version, table_key, row_key, col_key, raw, note))
         if form_key not in items:
             form = _check_version(ws, form_key, version, preview)
-            items[form_key] = FormImport(form, sheet) if form else None
+            items[form_key] = FormImport(form, sheet, take_comments=preview.kind != "submission") if form else None
             if form:
                 preview.forms.append(items[form_key])  # type: ignore[arg-type]
         item = items[form_key]
@@ -511,8 +528,11 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FormImport) -> None:
             continue
         item.changes.append(CellChange(item.form.key, cell, sheet, address or f"{cell[1]}/{cell[2]}", old, new))
     item.changes.sort(key=_position)  # in reading order of the sheet, as the user will look for them
-    if preview.kind == "submission":
-        for cell in sorted(set(notes) | set(old_notes)):
+    # a submission carries every 说明 (one missing from it was removed); a template or layout file
+    # only the 说明 someone wrote into it as a comment (no comment: the stored 说明 stays)
+    note_cells = set(notes) | set(old_notes) if preview.kind == "submission" else set(notes)
+    if note_cells:
+        for cell in sorted(note_cells):
             old, new = old_notes.get(cell, ""), notes.get(cell, "")
             if old != new:
                 file_key = (cell[0], back.get((cell[0], cell[1]), cell[1]), cell[2])

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from export.errors import ImportRefused
-from export.safety import MAX_COLS, MAX_ROWS, FileCheck, check_file
+from export.safety import MAX_COLS, MAX_ROWS, FileCheck, check_file, sheet_comments
 
 __all__ = ["Book", "read_workbook", "cell_address", "parse_address"]
 
@@ -59,6 +59,7 @@ class Book:
     hidden: set[str]
     grids: dict[str, list[list[Any]]] = field(default_factory=dict)
     _xls_formats_read: bool = False
+    _comments: dict[str, dict[str, str]] = field(default_factory=dict)  # read on first use
 
     @property
     def kind(self) -> str:
@@ -84,6 +85,12 @@ class Book:
         if not self.check.percent_known:
             return None
         return address in self.check.percent_cells.get(sheet, ())
+
+    def comment(self, sheet: str, address: str) -> str | None:
+        """The cell comment (批注) at ``sheet!address`` (.xlsx/.xlsm only; calamine reads none)."""
+        if sheet not in self._comments:
+            self._comments[sheet] = sheet_comments(self.check, sheet) if sheet in self.check.comment_parts else {}
+        return self._comments[sheet].get(address)
 
     def formula_without_value(self, sheet: str, address: str) -> bool:
         return address in self.check.formulas_without_value.get(sheet, ())

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from export.errors import ImportRefused
 
-__all__ = ["FileCheck", "check_file", "SUPPORTED_SUFFIXES", "MAX_FILE_BYTES", "MAX_ENTRIES", "MAX_PART_BYTES",
+__all__ = ["FileCheck", "check_file", "sheet_comments", "SUPPORTED_SUFFIXES", "MAX_FILE_BYTES", "MAX_ENTRIES", "MAX_PART_BYTES",
            "MAX_TOTAL_BYTES", "MAX_RATIO", "MAX_ROWS", "MAX_COLS"]
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -77,6 +77,9 @@ class FileCheck:
     # cell styles (.xlsx/.xlsm) or the cell type (.ods) here, from the cell formats (.xls) in the reader
     percent_cells: dict[str, set[str]] = field(default_factory=dict)
     percent_known: bool = True  # False: the file's number formats could not be read (.xls)
+    # sheet name → its comments parts (批注, where people who fill a template in Excel or WPS
+    # write a 说明) of an .xlsx/.xlsm, checked like every part; ``sheet_comments`` reads them
+    comment_parts: dict[str, list[bytes]] = field(default_factory=dict)
 
 
 def _col_number(letters: bytes) -> int:
@@ -201,6 +204,10 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
         data = parts.get(part)
         if data is None:
             continue
+        if b"comments" in parts.get(_rels_of(part), b""):
+            found = _comment_parts(parts, part, name)
+            if found:
+                check.comment_parts[sheet] = found
         _check_sheet(data, sheet, name, check)
         if percent_styles:
             _find_percent_cells(data, sheet, percent_styles, check)
@@ -314,6 +321,69 @@ def _find_percent_cells(data: bytes, sheet: str, styles: set[int], check: FileCh
                 cells.add(ref.group(1).decode("ascii"))
     if cells:
         check.percent_cells[sheet] = cells
+
+
+def _rels_of(part: str) -> str:
+    folder, _, base = part.rpartition("/")
+    return f"{folder}/_rels/{base}.rels"
+
+
+_COMMENTS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
+
+
+def _comment_parts(parts: dict[str, bytes], part: str, name: str) -> list[bytes]:
+    """The comments parts a worksheet's relationships point to."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    found = []
+    try:
+        rels = ElementTree.fromstring(parts[_rels_of(part)])
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise ImportRefused(f"文件 {name} 已损坏（{_rels_of(part)} 无法解析：{exc}），已拒绝导入") from None
+    for rel in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"):
+        if rel.get("Type") != _COMMENTS_REL:
+            continue
+        target = rel.get("Target", "")
+        folder = posixpath.dirname(part)
+        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        if target in parts:
+            found.append(parts[target])
+    return found
+
+
+def sheet_comments(check: FileCheck, sheet: str) -> dict[str, str]:
+    """Address → comment text of one worksheet. An author line that Excel/WPS put in bold at the
+    start ("张三:") is left out; what remains is the text the person typed."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    ns = f"{{{_MAIN_NS}}}"
+    found: dict[str, str] = {}
+    try:
+        for data in check.comment_parts.get(sheet, ()):
+            root = ElementTree.fromstring(data)
+            for comment in root.iter(f"{ns}comment"):
+                ref = comment.get("ref", "").split(":")[0].replace("$", "").upper()
+                text_el = comment.find(f"{ns}text")
+                if not ref or text_el is None:
+                    continue
+                runs = text_el.findall(f"{ns}r")
+                if runs:
+                    first = runs[0]
+                    props = first.find(f"{ns}rPr")
+                    first_text = "".join(t.text or "" for t in first.iter(f"{ns}t"))
+                    if props is not None and props.find(f"{ns}b") is not None and first_text.rstrip().endswith((":", "：")):
+                        runs = runs[1:]  # the author line
+                    text = "".join(t.text or "" for r in runs for t in r.iter(f"{ns}t"))
+                else:
+                    text = "".join(t.text or "" for t in text_el.iter(f"{ns}t"))
+                text = text.strip()
+                if text:
+                    found[ref] = text
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise ImportRefused(f"文件 {check.path.name} 已损坏（工作表“{sheet}”的批注无法解析：{exc}），已拒绝导入") from None
+    return found
 
 
 def _sheet_parts(parts: dict[str, bytes], name: str) -> dict[str, str]:
