@@ -106,6 +106,14 @@ class MainWindow(QMainWindow):
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_action.setToolTip("从 Excel/WPS/LibreOffice 文件导入本镇街本期数据，先预览再确认（Ctrl+I）")
         self.import_action.triggered.connect(self.start_import)
+        self.template_action = QAction("导出空白模板…", self)
+        self.template_action.setObjectName("templateAction")
+        self.template_action.setToolTip("导出本期各表的空白模板（Excel），供在 Excel/WPS 中填写后导入")
+        self.template_action.triggered.connect(lambda: self._excel_export("export_template_from"))
+        self.flat_action = QAction("导出数据清单…", self)
+        self.flat_action.setObjectName("flatAction")
+        self.flat_action.setToolTip("把本镇街本期全部数值导出为一张清单（.xlsx 或 .csv），供自己汇总使用")
+        self.flat_action.triggered.connect(lambda: self._excel_export("export_flat_from"))
         self.about_action = QAction(icon(QStyle.StandardPixmap.SP_MessageBoxInformation), "关于", self)
         self.about_action.setObjectName("aboutAction")
         self.about_action.triggered.connect(self.show_about)
@@ -116,6 +124,8 @@ class MainWindow(QMainWindow):
         bar.addAction(self.audit_action)
         bar.addAction(self.export_action)
         bar.addAction(self.import_action)
+        bar.addAction(self.template_action)
+        bar.addAction(self.flat_action)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -196,6 +206,8 @@ class MainWindow(QMainWindow):
         self.audit_action.setEnabled(enabled)
         self.export_action.setEnabled(enabled)
         self.import_action.setEnabled(enabled)
+        self.template_action.setEnabled(enabled)
+        self.flat_action.setEnabled(enabled)
 
     # -- database ----------------------------------------------------------------------------
     def open_database(self, path: Path | None = None) -> bool:
@@ -384,6 +396,12 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentWidget(page)
                 page.view.select_cell(index)
                 return
+
+    def _excel_export(self, name: str) -> None:
+        """导出空白模板… / 导出数据清单… (see ui.excel_exports)."""
+        import ui.excel_exports
+
+        getattr(ui.excel_exports, name)(self)
 
     def start_import(self) -> None:
         """导入…: file → preview dialog → confirm (see ui.import_dialog)."""
