@@ -38,12 +38,17 @@ def _open(db: Path) -> Workspace:
         raise CommandError(str(exc)) from None
 
 
+def _named_township(ws: Workspace, text: str) -> Township:
+    """The township the user named by 统计代码, 区划代码 or name."""
+    found = ws.store.find_township(text.strip())
+    if found is None:
+        raise CommandError(f"数据库中没有镇街 '{text}'（可写统计代码或名称）")
+    return found
+
+
 def _township(ws: Workspace, text: str | None, period: str) -> Township:
     if text:
-        found = ws.store.find_township(text.strip())
-        if found is None:
-            raise CommandError(f"数据库中没有镇街 '{text}'（可写统计代码或名称）")
-        return found
+        return _named_township(ws, text)
     with_data = [t for t in ws.townships()
                  if any(ws.store.load(r.id).has_input for r in ws.store.reports_for(t.id, period))]
     if len(with_data) == 1:
@@ -151,12 +156,7 @@ def run_import(*, db: Path, file: Path, township: str | None = None, period: str
     try:
         ws = _open(db)
         try:
-            town_id = None
-            if township:
-                found = ws.store.find_township(township.strip())
-                if found is None:
-                    raise CommandError(f"数据库中没有镇街 '{township}'（可写统计代码或名称）")
-                town_id = found.id
+            town_id = _named_township(ws, township).id if township else None
             chosen = bool(township or period)
             preview = preview_import(ws, file, township_id=town_id, period=parse_period(period) if period else None,
                                      accept_other=chosen)
@@ -194,12 +194,7 @@ def run_sheet_export(command: str, *, db: Path, out: Path, period: str | None = 
     try:
         ws = _open(db)
         try:
-            town_id = None
-            if township:
-                found = ws.store.find_township(township.strip())
-                if found is None:
-                    raise CommandError(f"数据库中没有镇街 '{township}'（可写统计代码或名称）")
-                town_id = found.id
+            town_id = _named_township(ws, township).id if township else None
             per = parse_period(period) if period else None
             if command == "template":
                 if per is None:
@@ -214,10 +209,7 @@ def run_sheet_export(command: str, *, db: Path, out: Path, period: str | None = 
             return EXIT_OK
         finally:
             ws.close()
-    except ExportError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
+    except (ExportError, CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_FAILED
 
