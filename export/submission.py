@@ -556,7 +556,8 @@ class _FormSheet:
                 validation.add(cell.coordinate)
         _put(cell, value)
         if isinstance(value, (int, float)):
-            self._style(cell, font, _RIGHT, number_format=_number_format(col), locked=locked)
+            spec = table.row(row_key) if table.kind == "grid" else None
+            self._style(cell, font, _RIGHT, number_format=_number_format(table.cell_column(spec, col)), locked=locked)
         else:
             self._style(cell, font, _LEFT_WRAP if col.type == "text" else _CENTER, locked=locked)
         raw_note = report.data.notes.get((table.key, row_key, col.key))

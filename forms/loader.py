@@ -164,8 +164,9 @@ def _row(file: str, path: str, data: Any, columns: dict[str, ColumnSpec], refere
         if col_key not in columns:
             c.fail(f"formulas.{col_key}", "没有这个列代码")
     blocked = tuple(_list(c, "blocked", []))
+    integer = tuple(_list(c, "integer", []))
     required = tuple(_list(c, "required", []))
-    for name, keys in (("blocked", blocked), ("required", required)):
+    for name, keys in (("blocked", blocked), ("required", required), ("integer", integer)):
         for col_key in keys:
             if col_key not in columns:
                 c.fail(name, f"列代码 '{col_key}' 不存在")
@@ -186,7 +187,7 @@ def _row(file: str, path: str, data: Any, columns: dict[str, ColumnSpec], refere
     spec = RowSpec(
         key=key, label=c.get("label", str), code=str(c.get("code", (str, int), "")), unit=unit,
         kind=c.get("kind", str, "item", choices=("item", "total")), indent=c.get("indent", int, 0),
-        energy=energy, formulas={k: str(v) for k, v in formulas.items()}, blocked=blocked,
+        energy=energy, formulas={k: str(v) for k, v in formulas.items()}, blocked=blocked, integer=integer,
         required=required, limits=limits)
     c.finish()
     return spec

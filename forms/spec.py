@@ -6,7 +6,7 @@ then becomes these objects. Nothing downstream has to re-check a spec.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 SEVERITIES = ("错误", "警告", "提示")
 PERIOD_TYPES = ("年报", "季报", "月报")
@@ -66,6 +66,7 @@ class RowSpec:
     energy: str | None = None
     formulas: dict[str, str] = field(default_factory=dict)
     blocked: tuple[str, ...] = ()
+    integer: tuple[str, ...] = ()  # cells holding counts (人, 辆, 个) in an otherwise decimal column
     required: tuple[str, ...] = ()
     limits: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -157,6 +158,12 @@ class TableSpec:
         if row is not None and row.is_total:
             return None  # a total row computes only what it declares itself
         return col.formula
+
+    def cell_column(self, row: RowSpec | None, col: ColumnSpec) -> ColumnSpec:
+        """``col`` as it applies to one row's cell: a count row makes it an integer column."""
+        if row is not None and col.key in row.integer:
+            return replace(col, type="integer", decimals=0)
+        return col
 
     def is_blocked(self, row: RowSpec | None, col: ColumnSpec) -> bool:
         if row is None:

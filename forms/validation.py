@@ -105,7 +105,7 @@ def _field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Seq
     rows = {r.key: r for r in table.rows}
     for index, row_key in enumerate(row_keys, start=1):
         row = rows.get(row_key)
-        for col in table.columns:
+        for col in (table.cell_column(row, c) for c in table.columns):
             key = (table.key, row_key, col.key)
             if key in out.computed.errors:
                 out.add("错误", "计算", table, row_key, index, col, out.computed.errors[key])

@@ -237,3 +237,16 @@ def test_blank_row_has_blank_tce_but_shows_its_coefficient(catalogue) -> None:
     inputs[("energy", "fuel_oil", "consumption")] = 0
     out = compute_form(form, inputs, {}, ComputeContext(catalogue.reference, 2025))
     assert out.get("energy", "fuel_oil", "tce_equal") == 0
+
+
+def test_count_rows_are_integers_in_a_decimal_column(catalogue) -> None:
+    table = catalogue.get("public_institutions").table("indicators")
+    people, col = table.row("people"), table.column("value")
+    assert col.decimals == 2 and table.cell_column(table.row("area"), col).decimals == 2
+    counted = table.cell_column(people, col)
+    assert (counted.type, counted.decimals) == ("integer", 0)
+    assert format_value(counted, 1234) == "1,234"
+    form = catalogue.get("public_institutions")
+    result = validate_report(form, {("indicators", "people", "value"): 12.5}, {}, {},
+                             ComputeContext(catalogue.reference, 2025))
+    assert any(f.row == "people" and f.rule_id == "类型" and "不是整数" in f.message for f in result.findings)

@@ -278,7 +278,7 @@ class GridModel(QAbstractTableModel):
         if role == _DISPLAY:
             if blocked:
                 return "—"
-            return format_value(col, self.value(index))
+            return format_value(self.table.cell_column(row.spec, col), self.value(index))
         if role == _EDIT:
             return _edit_text(self.value(index)) if is_input else None
         if role == _ALIGN:
