@@ -81,6 +81,21 @@ def check_database(path: Path) -> str | None:
     return f"数据库完整性检查未通过：{detail}"
 
 
+def _copy_checked(source: sqlite3.Connection, temp: Path) -> list[str]:
+    """Copy ``source`` (closed afterwards) into ``temp`` with SQLite's online backup API, as one
+    self-contained file (no -wal), and return the copy's ``quick_check`` result."""
+    try:
+        target = sqlite3.connect(str(temp))
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")
+            return [r[0] for r in target.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
 def make_backup(db_path: Path, reason: str, *, keep: int = KEEP) -> Path:
     """Copy the database into ``backups/`` (online backup API, checked), keep the newest ``keep``.
 
@@ -97,17 +112,7 @@ def make_backup(db_path: Path, reason: str, *, keep: int = KEEP) -> Path:
     temp = final.with_name(final.name + ".part")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(str(db_path), timeout=10)
-        try:
-            target = sqlite3.connect(str(temp))
-            try:
-                source.backup(target)
-                target.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
-                problem = [r[0] for r in target.execute("PRAGMA quick_check").fetchall()]
-            finally:
-                target.close()
-        finally:
-            source.close()
+        problem = _copy_checked(sqlite3.connect(str(db_path), timeout=10), temp)
         if problem != ["ok"]:
             raise BackupError(f"备份未通过完整性检查（{'；'.join(map(str, problem[:3]))}），原数据库可能已损坏")
         os.replace(temp, final)
@@ -223,17 +228,7 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
     temp = db_path.with_name(db_path.name + ".restore")
     try:
         temp.unlink(missing_ok=True)
-        source = _connect_readonly(backup)
-        try:
-            target = sqlite3.connect(str(temp))
-            try:
-                source.backup(target)
-                target.execute("PRAGMA journal_mode = DELETE")
-                ok = [r[0] for r in target.execute("PRAGMA quick_check").fetchall()] == ["ok"]
-            finally:
-                target.close()
-        finally:
-            source.close()
+        ok = _copy_checked(_connect_readonly(backup), temp) == ["ok"]
         if not ok:
             raise BackupError(f"恢复失败：从备份 {backup.name} 复制出的文件未通过完整性检查，数据库未改动")
         # A stale -wal of the old file would be replayed into the restored one: remove it first.
