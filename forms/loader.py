@@ -17,6 +17,7 @@ import yaml
 from forms.formula import Formula, FormulaError
 from forms.reference import ReferenceData
 from forms.spec import (
+    AGGREGATE_MODES,
     BLANK_MODES,
     COLUMN_TYPES,
     PERIOD_TYPES,
@@ -28,6 +29,7 @@ from forms.spec import (
     RowSpec,
     RuleSpec,
     TableSpec,
+    is_ratio_unit,
 )
 
 __all__ = ["FormDefinitionError", "load_form_file", "load_form_text", "definitions_dir", "ROW_NAMES", "check_form_refs"]
@@ -148,7 +150,8 @@ def _column(file: str, path: str, data: Any, number: int) -> ColumnSpec:
         decimals=decimals if decimals is not None else (0 if col_type == "integer" else 2 if col_type in ("number", "percent") else None),
         required=c.get("required", bool, False), min=c.get("min", float, None), max=c.get("max", float, None),
         formula=c.get("formula", str, None), choices=choices, note=c.get("note", str, ""),
-        width=c.get("width", int, 12), number=number)
+        width=c.get("width", int, 12), number=number,
+        aggregate=c.get("aggregate", str, None, choices=AGGREGATE_MODES))
     if spec.min is not None and spec.max is not None and spec.min > spec.max:
         c.fail("min", f"最小值 {spec.min:g} 大于最大值 {spec.max:g}")
     c.finish()
@@ -178,6 +181,12 @@ def _row(file: str, path: str, data: Any, columns: dict[str, ColumnSpec], refere
         lc = _Checker(file, f"{c.path}.limits.{col_key}", bounds)
         limits[col_key] = {k: v for k in ("min", "max") if (v := lc.get(k, float, None)) is not None}
         lc.finish()
+    aggregate = {str(k): v for k, v in c.get("aggregate", dict, {}).items()}
+    for col_key, mode in aggregate.items():
+        if col_key not in columns:
+            c.fail(f"aggregate.{col_key}", "没有这个列代码")
+        if mode not in AGGREGATE_MODES:
+            c.fail(f"aggregate.{col_key}", f"取值 '{mode}' 不在允许范围（{'、'.join(AGGREGATE_MODES)}）")
     energy = c.get("energy", str, None)
     unit = c.get("unit", str, "")
     if energy is not None:
@@ -188,7 +197,7 @@ def _row(file: str, path: str, data: Any, columns: dict[str, ColumnSpec], refere
         key=key, label=c.get("label", str), code=str(c.get("code", (str, int), "")), unit=unit,
         kind=c.get("kind", str, "item", choices=("item", "total")), indent=c.get("indent", int, 0),
         energy=energy, formulas={k: str(v) for k, v in formulas.items()}, blocked=blocked, integer=integer,
-        required=required, limits=limits)
+        required=required, limits=limits, aggregate=aggregate)
     c.finish()
     return spec
 
@@ -223,7 +232,29 @@ def _table(file: str, path: str, data: Any, reference: ReferenceData) -> TableSp
                       max_rows=c.get("max_rows", int, 5000))
     c.finish()
     _check_table_formulas(file, c.path, table)
+    _check_aggregation(file, c.path, table)
     return table
+
+
+def _check_aggregation(file: str, path: str, table: TableSpec) -> None:
+    """A declared 汇总 mode must make sense for the cell: computed cells are recomputed, only
+    entered quantities are summed (a rate, share or intensity summed is a wrong district figure)."""
+    for row in table.rows or (None,):
+        for col in table.columns:
+            declared = table.declared_aggregate(row, col)
+            if declared is None or table.is_blocked(row, col):
+                continue
+            where = (f"{path}.rows({row.key}).aggregate.{col.key}" if row is not None and col.key in row.aggregate
+                     else f"{path}.columns({col.key}).aggregate")
+            computed = table.cell_formula(row, col) is not None
+            unit = table.cell_unit(row, col)
+            if computed and declared != "recompute":
+                raise FormDefinitionError(file, where, f"计算单元格汇总时只能按汇总后的数据重新计算（recompute），不能为 {declared}")
+            if not computed and declared == "recompute":
+                raise FormDefinitionError(file, where, "填报单元格没有公式，不能重新计算（recompute）：请用 sum 或 none")
+            if declared == "sum" and (col.type not in ("number", "integer") or is_ratio_unit(unit)):
+                what = f"计量单位为“{unit}”" if is_ratio_unit(unit) else f"类型为 {col.type}"
+                raise FormDefinitionError(file, where, f"{what}的比率、比重或强度不能相加（sum）：汇总时应由合计数重新计算")
 
 
 def _check_formula_refs(formula: Formula, table: TableSpec, names: set[str], *, rule: bool = False) -> None:

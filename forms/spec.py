@@ -13,6 +13,9 @@ PERIOD_TYPES = ("年报", "季报", "月报")
 COLUMN_TYPES = ("number", "integer", "percent", "text", "choice", "date", "uscc")
 NUMERIC_TYPES = ("number", "integer", "percent")
 TABLE_KINDS = ("grid", "list")
+# How a cell adds up over townships (汇总): entered quantities are summed, computed cells are
+# recomputed from the summed inputs (never a sum or average of ratios), the rest is not carried.
+AGGREGATE_MODES = ("sum", "recompute", "none")
 
 # Column letters of Chinese statistical tables: 甲 乙 丙 for the descriptive columns.
 DESCRIPTIVE_LETTERS = ("甲", "乙", "丙")
@@ -39,6 +42,7 @@ class ColumnSpec:
     pattern: str | None = None  # regular expression a text value must match in full
     pattern_message: str = ""
     unique: bool = False  # list tables: no two rows may hold the same value
+    aggregate: str | None = None  # 汇总: sum | recompute | none; None = by type (see TableSpec.aggregate_mode)
 
     @property
     def numeric(self) -> bool:
@@ -69,6 +73,7 @@ class RowSpec:
     integer: tuple[str, ...] = ()  # cells holding counts (人, 辆, 个) in an otherwise decimal column
     required: tuple[str, ...] = ()
     limits: dict[str, dict[str, float]] = field(default_factory=dict)
+    aggregate: dict[str, str] = field(default_factory=dict)  # column key → 汇总 mode for this row's cells
 
     @property
     def is_total(self) -> bool:
@@ -175,6 +180,42 @@ class TableSpec:
 
     def is_input(self, row: RowSpec | None, col: ColumnSpec) -> bool:
         return not self.is_blocked(row, col) and self.cell_formula(row, col) is None
+
+    def cell_unit(self, row: RowSpec | None, col: ColumnSpec) -> str:
+        """The unit a cell is measured in: the column's, else its row's (grids put units on rows)."""
+        return col.unit or (row.unit if row is not None else "")
+
+    def declared_aggregate(self, row: RowSpec | None, col: ColumnSpec) -> str | None:
+        if row is not None and col.key in row.aggregate:
+            return row.aggregate[col.key]
+        return col.aggregate
+
+    def aggregate_mode(self, row: RowSpec | None, col: ColumnSpec) -> str:
+        """How one cell adds up over townships: computed → recompute; declared; else entered
+        quantities (number/integer in a unit that is not a ratio) → sum, everything else → none."""
+        if self.is_blocked(row, col):
+            return "none"
+        if self.cell_formula(row, col) is not None:
+            return "recompute"
+        declared = self.declared_aggregate(row, col)
+        if declared is not None:
+            return declared
+        summable = col.type in ("number", "integer") and not is_ratio_unit(self.cell_unit(row, col))
+        return "sum" if summable else "none"
+
+
+_TIME_UNITS = ("年", "季", "月", "日", "天", "小时", "时", "h", "a")
+
+
+def is_ratio_unit(unit: str) -> bool:
+    """A rate, share or intensity (%, ‰, 吨标准煤/万元, 千克标准煤/人 …): such figures never add up
+    over townships. A flow per unit of time (吨/年, 蒸吨/小时) is a quantity and does."""
+    if "%" in unit or "‰" in unit:
+        return True
+    for slash in ("/", "／"):
+        if slash in unit:
+            return unit.rsplit(slash, 1)[1].strip() not in _TIME_UNITS
+    return False
 
 
 @dataclass(frozen=True)

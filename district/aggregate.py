@@ -1,0 +1,84 @@
+"""汇总: one district report of a form from the reports of many townships.
+
+How each cell adds up is data (``aggregate`` in the form files, see ``TableSpec.aggregate_mode``):
+entered quantities are summed; computed cells — 折标准煤, totals, intensities, shares — are
+recomputed from the summed inputs by the same formulas, never summed or averaged as ratios;
+coefficients, text, choices and dates of grid tables are not carried. List tables (enterprises,
+projects) are the union of the townships' rows, each row keeping all its values and the name of
+its township, so the district's counts and totals come from the union.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from forms.compute import CellKey, ComputeContext, ComputedForm, compute_form, numeric_or_none
+from forms.spec import FormSpec
+
+__all__ = ["Member", "Aggregate", "aggregate_form"]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One township's stored report of the form: its input values and list-row order."""
+
+    township: str  # the name printed in the 镇街 column of unioned lists and in the coverage line
+    values: Mapping[CellKey, Any]
+    list_rows: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Aggregate:
+    """The district report: summed/unioned inputs, everything computed from them, who is in it."""
+
+    form: FormSpec
+    values: dict[CellKey, Any]
+    list_rows: dict[str, list[str]]
+    row_township: dict[tuple[str, str], str]  # (list table, district row key) → township
+    townships: list[str]
+    computed: ComputedForm
+
+
+def aggregate_form(form: FormSpec, members: Sequence[Member], context: ComputeContext) -> Aggregate:
+    """Add up ``members`` (townships, in the order the output should list them) into one report."""
+    values: dict[CellKey, Any] = {}
+    list_rows: dict[str, list[str]] = {}
+    row_township: dict[tuple[str, str], str] = {}
+    for table in form.tables:
+        if table.kind == "grid":
+            for row in table.rows:
+                for col in table.columns:
+                    if table.aggregate_mode(row, col) != "sum":
+                        continue
+                    cell = (table.key, row.key, col.key)
+                    total = _sum(numeric_or_none(m.values.get(cell)) for m in members)
+                    if total is not None:
+                        values[cell] = total
+            continue
+        keys = list_rows.setdefault(table.key, [])
+        for member in members:
+            for source_key in member.list_rows.get(table.key, ()):
+                row_key = f"r{len(keys) + 1}"
+                keys.append(row_key)
+                row_township[(table.key, row_key)] = member.township
+                for col in table.columns:
+                    value = member.values.get((table.key, source_key, col.key))
+                    if value is not None and table.is_input(None, col):
+                        values[(table.key, row_key, col.key)] = value
+    computed = compute_form(form, values, list_rows, context)
+    return Aggregate(form, values, list_rows, row_township, [m.township for m in members], computed)
+
+
+def _sum(numbers: Any) -> float | int | None:
+    """Σ of the filled figures; blank when no township filled the cell (blank is not 0).
+    Summed with math.fsum's exactness when floats are involved, so the order of townships
+    does not change the last digit."""
+    present = [n for n in numbers if n is not None]
+    if not present:
+        return None
+    if all(isinstance(n, int) for n in present):
+        return sum(present)
+    return math.fsum(present)
