@@ -1,4 +1,5 @@
-"""Every benchmark in one command; each prints its own table with its baseline measured in the
+"""Every benchmark in one command, and one table of all results: each operation at the demo,
+1,000 and 5,000 enterprises against its baseline doing the same work, measured in turn in the
 same run, so the ratios are comparable between machines. Nothing here passes or fails.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/run_all.py
@@ -8,6 +9,7 @@ Build the frozen folder first (./build.sh) to include its cold start.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,26 +17,30 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = [
-    ("启动 start-up (source and frozen, to first painted window)", "startup.py"),
-    ("审核 validation of one township-year", "validate_bench.py"),
-    ("录入 edit and paste through the grid model", "edit_bench.py"),
-    ("Excel export and import vs raw openpyxl / calamine", "excel_bench.py"),
-]
+BENCHES = ["startup.py", "scale_bench.py", "edit_bench.py"]
 
 
 def main() -> int:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    failed = []
-    for title, script in BENCHES:
-        print(f"\n=== {title} — bench/{script}")
+    results, failed = [], []
+    for script in BENCHES:
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, str(HERE / script)], env=env, text=True, capture_output=True)
-        print(result.stdout.rstrip())
-        if result.returncode:
+        print(f"… bench/{script}", file=sys.stderr, flush=True)
+        done = subprocess.run([sys.executable, str(HERE / script)], env=env, text=True, capture_output=True)
+        for line in done.stdout.splitlines():
+            if line.startswith("RESULT "):
+                results.append(json.loads(line[7:]))
+        if done.returncode:
             failed.append(script)
-            print(result.stderr.rstrip()[-2000:])
-        print(f"({time.perf_counter() - started:.1f} s)")
+            print(done.stderr.rstrip()[-2000:], file=sys.stderr)
+        print(f"  ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    print(f"| {'what':<40} | {'n':>5} | {'ours ms':>9} | {'baseline ms':>11} | {'ratio':>7} | baseline | goal |")
+    print(f"|{'-' * 42}|{'-' * 7}|{'-' * 11}|{'-' * 13}|{'-' * 9}|---|---|")
+    for r in results:
+        ratio = r["ours_ms"] / r["baseline_ms"] if r["baseline_ms"] else float("nan")
+        verdict = "" if r["met"] is None else (" ✓" if r["met"] else " ✗")
+        print(f"| {r['what']:<40} | {r['n']!s:>5} | {r['ours_ms']:9.1f} | {r['baseline_ms']:11.1f} | {ratio:6.2f}× "
+              f"| {r['baseline']} | {r['goal']}{verdict} |")
     if failed:
         print(f"\n未能运行 / could not run: {', '.join(failed)}")
     return 1 if failed else 0

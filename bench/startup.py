@@ -3,7 +3,9 @@
 Each program runs in a fresh process with JNJP_STARTUP_PROBE, which quits once the window is
 painted ("shown": before the database opens; "ready": the demo report on screen). Baseline:
 a bare QMainWindow in a fresh interpreter, measured in the same run. Prints medians in ms, the
-ratio to the baseline and peak memory (max RSS). A measurement, not a pass/fail test.
+ratio to the baseline and peak memory (max RSS); the programs and the baseline run in turn,
+round by round. Also the whole headless ``validate`` process against a bare interpreter opening
+SQLite: the fixed cost before the first useful work. A measurement, not a pass/fail test.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/startup.py [runs]
 """
@@ -37,32 +39,42 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return float(out[0]), float(out[1]) / 1024
 
 
-def median_of(cmd: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
-    results = [run(cmd, env) for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+def in_turn(commands: list[tuple[list[str], dict[str, str]]], runs: int) -> list[tuple[float, float]]:
+    """Median wall time and peak memory of each command, the commands run in turn each round."""
+    results: list[list[tuple[float, float]]] = [[] for _ in commands]
+    for _ in range(runs):
+        for (cmd, env), out in zip(commands, results):
+            out.append(run(cmd, env))
+    return [(statistics.median(r[0] for r in rs), max(r[1] for r in rs)) for rs in results]
 
 
 def main(runs: int = 5) -> None:
+    sys.path.insert(0, str(ROOT))
+    from bench.common import report
+
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "bench.sqlite")
         env["HOME"] = tmp  # no user settings from this machine
-        base, base_mem = median_of([sys.executable, "-c", BASELINE], env, runs)
-        rows.append(("baseline: bare QMainWindow (source)", base, base_mem))
+        baseline = ([sys.executable, "-c", BASELINE], env)
         programs = [("python main.py", [sys.executable, str(ROOT / "main.py"), "--db", db])]
         if FROZEN.exists():
             programs.append(("frozen dist/jnjp", [str(FROZEN), "--db", db]))
         for name, cmd in programs:
             run(cmd, dict(env, JNJP_STARTUP_PROBE="ready"))  # first run creates the demo database
-            for probe in ("shown", "ready"):
-                ms, mem = median_of(cmd, dict(env, JNJP_STARTUP_PROBE=probe), runs)
-                rows.append((f"{name}: window {probe}", ms, mem))
-    print(f"{'measure':<40}{'ms':>8}{'× baseline':>12}{'peak MB':>10}")
-    for name, ms, mem in rows:
-        print(f"{name:<40}{ms:>8.0f}{ms / base:>12.2f}{mem:>10.0f}")
-    if not FROZEN.exists():
-        print("(frozen folder not built: ./build.sh)")
+            commands = [baseline] + [(cmd, dict(env, JNJP_STARTUP_PROBE=p)) for p in ("shown", "ready")]
+            (base, _), (shown, _), (ready, mem) = in_turn(commands, runs)
+            report(f"start: {name} window shown", "demo", shown, base, "bare QMainWindow", "goal < 1 s", shown < 1000)
+            report(f"start: {name} report ready ({mem:.0f} MB)", "demo", ready, base, "bare QMainWindow",
+                   "goal < 1 s, < 200 MB", ready < 1000 and mem < 200)
+        # a headless command: the fixed cost of a process before its first useful work
+        bare = ([sys.executable, "-c", "import sqlite3; sqlite3.connect(':memory:')"], env)
+        validate = ([sys.executable, str(ROOT / "main.py"), "validate", "--db", db, "--period", "2025"], env)
+        (base, _), (ours, _) = in_turn([bare, validate], runs)
+        report("headless validate (whole process)", "demo", ours, base, "bare python+sqlite3", "goal: ours-bare < 80 ms",
+               ours - base < 80)
+        if not FROZEN.exists():
+            print("(frozen folder not built: ./build.sh)", file=sys.stderr)
 
 
 if __name__ == "__main__":

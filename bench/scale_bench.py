@@ -1,0 +1,155 @@
+"""The program at the district's sizes: the demo (2 enterprises), 1,000 and 5,000 (the form's
+maximum) in 永节统2表. Each operation against a baseline doing the same work without the program,
+measured in turn in the same run:
+
+  open report     GridModel + first paint of the list table   vs  reading that report from SQLite
+  one edit        typed value → stored → revalidated → painted  vs  one committed SQLite write
+  validate period Workspace.validate_period                    vs  reading every report it reads
+  export          export_submission                           vs  XlsxWriter (constant memory) writing the
+                                                                  same visible cells (the forms' sheets; the
+                                                                  hidden map is the program's own overhead)
+  import preview  preview_import of that file                  vs  python-calamine reading every sheet
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/scale_bench.py [sizes…]
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import SIZES, paired_ms, report  # noqa: E402
+from bench.sizes import FORM, TABLE, open_sized  # noqa: E402
+
+
+def _runs(n: Any) -> int:
+    return 9 if n == "demo" else 5 if n == 1000 else 3
+
+
+def _bare_write(path: Path) -> Any:
+    """One committed write with the program's pragmas, no audit: the floor of an edit."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS v (k INTEGER PRIMARY KEY, value)")
+    counter = [0]
+
+    def write() -> None:
+        counter[0] += 1
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT OR REPLACE INTO v VALUES (1, ?)", (counter[0],))
+        conn.execute("COMMIT")
+    return write
+
+
+def _cells_of(path: Path, *, visible_only: bool = False) -> list[tuple[str, list[list[Any]]]]:
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    out = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names
+           if not (visible_only and name.startswith("_"))]
+    book.close()
+    return out
+
+
+def _xlsxwriter(path: Path, sheets: list[tuple[str, list[list[Any]]]]) -> Any:
+    import xlsxwriter
+
+    def write() -> None:
+        book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        for name, rows in sheets:
+            sheet = book.add_worksheet(name)
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    if value != "" and value is not None:
+                        sheet.write(r, c, value)
+        book.close()
+    return write
+
+
+def measure(n: Any, folder: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from export.importer import preview_import
+    from export.submission import export_submission
+    from ui.controller import ReportState
+    from ui.grid_model import GridModel
+    from ui.grid_view import GridView
+
+    app = QApplication.instance() or QApplication([])
+    ws, town = open_sized(folder / f"n{n}.sqlite", n)
+    runs = _runs(n)
+    form = ws.form(FORM)
+    data = ws.open_report(town.id, FORM, "2025")
+    rid = data.report.id
+    views: list[GridView] = []
+
+    def open_report() -> GridModel:
+        loaded = ws.store.load(rid)
+        model = GridModel(ws, form, form.table(TABLE), ReportState(loaded, ws.validate(loaded), loaded.report.status))
+        view = GridView()
+        view.setModel(model)
+        view.resize(1366, 700)
+        view.show()
+        app.processEvents()
+        views.append(view)
+        return model
+
+    base, ours = paired_ms(lambda: ws.store.load(rid), open_report, runs)
+    report("open report (list table)", n, ours, base, "SQLite read", "goal < 300 ms", ours < 300)
+    for view in views:
+        view.close()
+    model = open_report()
+    target = model.index_for_cell((TABLE, model.rows[0].key, "value_added"))
+    assert model.is_input(target)
+    original = model.value(target)
+    counter = [0]
+
+    def edit() -> None:  # small changes, so no new warning blocks the export measured below
+        counter[0] += 1
+        assert model.setData(target, str(original + counter[0] % 2))
+        app.processEvents()
+
+    base, ours = paired_ms(_bare_write(folder / f"bare{n}.sqlite"), edit, runs)
+    report("one edit (store+validate+paint)", n, ours, base, "bare SQLite write", "goal < 16 ms", ours < 16)
+    model.setData(target, str(original))
+
+    period_reports = ws.store.reports_for(town.id, "2025")
+    every = [r for p in ws.store.periods(town.id) for r in ws.store.reports_for(town.id, p)]
+    base, ours = paired_ms(lambda: [ws.store.load(r.id) for r in every],
+                           lambda: ws.validate_period(town.id, "2025"), runs)
+    report(f"validate period ({len(period_reports)} forms)", n, ours, base, "read all periods", "goal < 100 ms",
+           ours < 100)
+
+    out = folder / f"n{n}.xlsx"
+    export_submission(ws, town.id, "2025", out)
+    sheets = _cells_of(out, visible_only=True)
+    base, ours = paired_ms(_xlsxwriter(folder / f"raw{n}.xlsx", sheets),
+                           lambda: export_submission(ws, town.id, "2025", out), runs)
+    report("export", n, ours, base, "XlsxWriter c.m.", "goal ≤ 1.5×", ours <= 1.5 * base)
+
+    base, ours = paired_ms(lambda: _cells_of(out), lambda: preview_import(ws, out), runs)
+    report("import preview", n, ours, base, "raw calamine", "goal ≤ 2×", ours <= 2 * base)
+    ws.close()
+
+
+def main(argv: list[str]) -> int:
+    sizes = [a if a == "demo" else int(a) for a in argv] or list(SIZES)
+    with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
+        for n in sizes:
+            try:
+                measure(n, Path(tmp))
+            except Exception as exc:  # noqa: BLE001 - a size the program cannot handle is a result
+                report(f"FAILED: {type(exc).__name__}: {str(exc)[:60]}", n, float("nan"), float("nan"), "-")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
