@@ -11,23 +11,23 @@ its township, so the district's counts and totals come from the union.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from forms.compute import CellKey, ComputeContext, ComputedForm, compute_form, numeric_or_none
 from forms.spec import FormSpec
+from forms.validation import PeriodInputs
 
 __all__ = ["Member", "Aggregate", "aggregate_form"]
 
 
 @dataclass(frozen=True)
 class Member:
-    """One township's stored report of the form: its input values and list-row order."""
+    """One township's stored report of the form (its inputs and list-row order)."""
 
     township: str  # the name printed in the 镇街 column of unioned lists and in the coverage line
-    values: Mapping[CellKey, Any]
-    list_rows: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    report: PeriodInputs
 
 
 @dataclass
@@ -54,18 +54,18 @@ def aggregate_form(form: FormSpec, members: Sequence[Member], context: ComputeCo
                     if table.aggregate_mode(row, col) != "sum":
                         continue
                     cell = (table.key, row.key, col.key)
-                    total = _sum(numeric_or_none(m.values.get(cell)) for m in members)
+                    total = _sum(numeric_or_none(m.report.values.get(cell)) for m in members)
                     if total is not None:
                         values[cell] = total
             continue
         keys = list_rows.setdefault(table.key, [])
         for member in members:
-            for source_key in member.list_rows.get(table.key, ()):
+            for source_key in member.report.list_rows.get(table.key, ()):
                 row_key = f"r{len(keys) + 1}"
                 keys.append(row_key)
                 row_township[(table.key, row_key)] = member.township
                 for col in table.columns:
-                    value = member.values.get((table.key, source_key, col.key))
+                    value = member.report.values.get((table.key, source_key, col.key))
                     if value is not None and table.is_input(None, col):
                         values[(table.key, row_key, col.key)] = value
     computed = compute_form(form, values, list_rows, context)

@@ -11,6 +11,7 @@ from forms.catalogue import FormCatalogue
 from forms.compute import compute_form
 from forms.loader import FormDefinitionError, load_form_text
 from forms.spec import is_ratio_unit
+from forms.validation import PeriodInputs
 
 FACTORS = (1, 3, 0.5)  # three townships: the demo's figures, three times them, half of them
 
@@ -22,8 +23,8 @@ def members(workspace, demo_township) -> dict[str, list[Member]]:
     for report in workspace.store.reports_for(demo_township.id, "2025"):
         data = workspace.store.load(report.id)
         out[report.form_key] = [
-            Member(f"镇{i}", {k: (v * f if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-                              for k, v in data.values.items()}, data.list_rows)
+            Member(f"镇{i}", PeriodInputs({k: (v * f if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
+                                           for k, v in data.values.items()}, data.list_rows))
             for i, f in enumerate(FACTORS, 1)]
     return out
 
@@ -36,7 +37,7 @@ def test_entered_quantities_are_summed(workspace, members) -> None:
         for row in table.rows:
             for col in table.columns:
                 cell = (table.key, row.key, col.key)
-                filled = [m.values[cell] for m in members[form.key] if m.values.get(cell) is not None]
+                filled = [m.report.values[cell] for m in members[form.key] if m.report.values.get(cell) is not None]
                 if table.aggregate_mode(row, col) == "sum" and filled:
                     assert result.values[cell] == pytest.approx(sum(filled), rel=1e-12)
                     checked += 1
@@ -50,7 +51,7 @@ def test_intensity_is_the_ratio_of_the_sums_not_a_sum_of_ratios(workspace, membe
     form = workspace.form("energy_consumption")
     context = workspace.context("2025")
     result = aggregate_form(form, members[form.key], context)
-    per_town = [compute_form(form, m.values, m.list_rows, context) for m in members[form.key]]
+    per_town = [compute_form(form, m.report.values, m.report.list_rows, context) for m in members[form.key]]
 
     def total(key: tuple[str, str, str]) -> float:
         return sum(c.get(*key) or 0 for c in per_town)
@@ -68,17 +69,17 @@ def test_list_tables_are_the_union_with_the_township(workspace, members) -> None
     group = members[form.key]
     result = aggregate_form(form, group, workspace.context("2025"))
     table = "units"
-    n = [len(m.list_rows.get(table, ())) for m in group]
+    n = [len(m.report.list_rows.get(table, ())) for m in group]
     assert n[0] > 0
     assert len(result.list_rows[table]) == sum(n)
     assert [result.row_township[(table, k)] for k in result.list_rows[table]] == [
-        m.township for m in group for _ in m.list_rows.get(table, ())]
+        m.township for m in group for _ in m.report.list_rows.get(table, ())]
     # every township's row kept once, with its own figures
-    first_key = group[1].list_rows[table][0]
+    first_key = group[1].report.list_rows[table][0]
     district_key = result.list_rows[table][n[0]]
     for col in form.table(table).columns:
         if form.table(table).is_input(None, col):
-            assert result.values.get((table, district_key, col.key)) == group[1].values.get((table, first_key, col.key))
+            assert result.values.get((table, district_key, col.key)) == group[1].report.values.get((table, first_key, col.key))
 
 
 def test_subtotals_add_up_to_the_district(workspace, members) -> None:
@@ -103,42 +104,32 @@ def test_ratio_units(unit: str, ratio: bool) -> None:
     assert is_ratio_unit(unit) is ratio
 
 
-_FORM = """
-key: agg
-code: 测试表
-name: 汇总测试
-authority: 测试
-approval_authority: ""
-approval_no: ""
-valid_until: 2027年12月
-period_type: 年报
-version: 1
-tables:
-  - key: t
-    title: 测试
-    kind: grid
-    columns:
-      - {{key: v, label: 数值{column_extra}}}
-      - {{key: f, label: 计算, formula: v * 2{formula_extra}}}
-    rows:
-      - {{key: a, label: 数量, unit: 吨}}
-      - {{key: b, label: 比率, unit: "%"{row_extra}}}
-"""
+def _form_text(column_extra: dict, formula_extra: dict, row_extra: dict) -> str:
+    """A one-table form with an entered and a computed column, a quantity row and a rate row."""
+    import yaml
+
+    table = {"key": "t", "title": "测试", "kind": "grid",
+             "columns": [{"key": "v", "label": "数值", **column_extra},
+                         {"key": "f", "label": "计算", "formula": "v * 2", **formula_extra}],
+             "rows": [{"key": "a", "label": "数量", "unit": "吨"}, {"key": "b", "label": "比率", "unit": "%", **row_extra}]}
+    form = {"key": "agg", "code": "汇总测试表", "name": "汇总测试", "authority": "测试", "approval_authority": "",
+            "approval_no": "", "valid_until": "2027年12月", "period_type": "年报", "version": 1, "tables": [table]}
+    return yaml.safe_dump(form, allow_unicode=True)
 
 
-def _load(column_extra: str = "", formula_extra: str = "", row_extra: str = "") -> None:
-    load_form_text(_FORM.format(column_extra=column_extra, formula_extra=formula_extra, row_extra=row_extra),
-                   "agg.yaml", FormCatalogue.load().reference)
+def _load(column_extra: dict | None = None, formula_extra: dict | None = None, row_extra: dict | None = None) -> None:
+    load_form_text(_form_text(column_extra or {}, formula_extra or {}, row_extra or {}), "agg.yaml",
+                   FormCatalogue.load().reference)
 
 
 def test_form_file_aggregation_checks() -> None:
     _load()  # defaults need no key
-    _load(row_extra=", aggregate: {v: none}")
+    _load(row_extra={"aggregate": {"v": "none"}})
     with pytest.raises(FormDefinitionError, match="不能相加"):
-        _load(row_extra=", aggregate: {v: sum}")  # a rate summed over townships
+        _load(row_extra={"aggregate": {"v": "sum"}})  # a rate summed over townships
     with pytest.raises(FormDefinitionError, match="recompute"):
-        _load(formula_extra=", aggregate: sum")  # a computed column must be recomputed
+        _load(formula_extra={"aggregate": "sum"})  # a computed column must be recomputed
     with pytest.raises(FormDefinitionError, match="没有公式"):
-        _load(column_extra=", aggregate: recompute")
+        _load(column_extra={"aggregate": "recompute"})
     with pytest.raises(FormDefinitionError, match="不在允许范围"):
-        _load(column_extra=", aggregate: average")
+        _load(column_extra={"aggregate": "average"})
