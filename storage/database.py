@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.migrations import SCHEMA_VERSION, migrate
+from user_error import UserError
 
 
 def _import_sqlite_utils():  # noqa: ANN202 - returns the module
@@ -42,8 +43,16 @@ CellKey = tuple[str, str, str]
 PROFILE_FIELDS = ("name", "stat_code", "unit_head", "stat_head", "filler", "phone", "note")
 
 
-class StorageError(RuntimeError):
+class StorageError(UserError, RuntimeError):
     """A database problem, worded for the user."""
+
+
+def _driver_text(what: str, exc: sqlite3.Error) -> str:
+    """A driver error, worded for the user: what failed and SQLite's own reason."""
+    reason = str(exc)
+    if "locked" in reason or "busy" in reason:
+        reason = "数据库正被其他程序占用，请稍后再试"
+    return f"{what}：{reason}"
 
 
 def now_text() -> str:
@@ -149,14 +158,32 @@ class Store:
             with self.db.atomic() as db:
                 yield db
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StorageError(_driver_text("无法开始写入", exc)) from exc
         try:
             yield self.db
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise StorageError(_driver_text("未能保存（所做修改已撤回）", exc)) from exc
         except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            # A COMMIT refused (e.g. a reader holds the file in the rollback-journal mode) leaves the
+            # transaction open: roll it back, or every later write would silently join it and never commit.
+            self._rollback()
+            raise StorageError(_driver_text("未能保存（所做修改已撤回）", exc)) from exc
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite has already rolled back on some errors (e.g. SQLITE_FULL)
 
     @property
     def schema_version(self) -> int:

@@ -111,10 +111,11 @@ def test_note_round_trip_and_status(workspace: Workspace, demo_township, db_path
 def test_batch_edit_is_one_transaction(workspace: Workspace, demo_township) -> None:
     data = workspace.open_report(demo_township.id, "energy_consumption", "2021")  # a year the demo leaves empty
     store = workspace.store
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StorageError, match="未能保存") as failed:
         # A failing write in the middle of a batch must leave nothing behind.
         store.set_values(data.report.id, [(("energy", "coke", "consumption"), 1.0),
                                           (("energy", None, "consumption"), 2.0)], "x")
+    assert isinstance(failed.value.__cause__, sqlite3.IntegrityError)
     assert store.load(data.report.id).values == {}
 
 
@@ -171,3 +172,28 @@ def test_storage_keeps_pandas_off_the_start_path() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.split("\n")[:2] == ["False False", "(1, 1)"]
+
+
+def test_failed_commit_rolls_back_and_the_next_write_commits(workspace: Workspace, demo_township,
+                                                             db_path: Path) -> None:
+    """In the rollback-journal mode (the fallback without WAL) a reader's open transaction makes
+    COMMIT fail: the write is refused as a StorageError, nothing earlier is lost, and the
+    connection is out of the transaction, so the next write really reaches the file."""
+    store = workspace.store
+    rid = workspace.open_report(demo_township.id, "energy_consumption", "2021").report.id
+    store.set_value(rid, CELL, 1.5, "x")
+    assert store.conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    store.conn.execute("PRAGMA busy_timeout = 50")
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM cell_values").fetchone()  # holds a SHARED lock
+        with pytest.raises(StorageError, match="未能保存"):
+            store.set_value(rid, CELL, 2.5, "x")
+        assert not store.conn.in_transaction
+    finally:
+        reader.close()
+    assert read_cell(db_path, rid) == (1.5, "")  # the earlier value is intact
+    store.set_value(rid, CELL, 3.5, "x")
+    assert read_cell(db_path, rid) == (3.5, "")  # committed: seen by another connection
+    assert [a["new"] for a in store.audit(rid, CELL)] == [1.5, 3.5]
