@@ -237,6 +237,11 @@ class Store:
             " ORDER BY id LIMIT 1", (text, text, text)).fetchone()
         return self._township(row) if row else None
 
+    def township_with_stat_code(self, stat_code: str) -> Township | None:
+        row = self.conn.execute(f"SELECT {self._TOWNSHIP_COLUMNS} FROM townships WHERE stat_code = ?",
+                                (stat_code,)).fetchone()
+        return self._township(row) if row else None
+
     def _update_profile(self, township_id: int, profile: dict[str, str]) -> None:
         unknown = set(profile) - set(PROFILE_FIELDS)
         if unknown:

@@ -11,7 +11,9 @@ from storage.database import StorageError, Store
 from storage.demo import DEMO_NAME
 from storage.location import default_db_path
 from storage.migrations import SCHEMA_VERSION
+from storage.profile import ProfileError
 from storage.workspace import Workspace
+from user_error import UserError
 
 CELL = ("energy", "coke", "consumption")
 
@@ -141,8 +143,22 @@ def test_settings_are_json(workspace: Workspace) -> None:
 
 
 def test_profile_update(workspace: Workspace, demo_township) -> None:
-    updated = workspace.update_profile(demo_township.id, filler="赵六", phone="13800000000")
-    assert (updated.filler, updated.phone) == ("赵六", "13800000000")
+    changes = workspace.update_profile(demo_township.id, filler="赵六", phone="13800000000")
+    assert changes.townships and (changes.township.filler, changes.township.phone) == ("赵六", "13800000000")
+    assert workspace.township(demo_township.id).filler == "赵六"
+
+
+def test_profile_checks_are_in_the_core(workspace: Workspace, demo_township) -> None:
+    """A 统计代码 already held by another township is refused with a Chinese reason before any
+    write (not a driver IntegrityError), and so is a malformed one; nothing changes."""
+    other = next(t for t in workspace.townships() if not t.is_demo and t.stat_code)
+    with pytest.raises(ProfileError, match=f"统计代码 {other.stat_code} 已属于另一个镇街（{other.name}）"):
+        workspace.update_profile(demo_township.id, stat_code=other.stat_code, filler="不应保存")
+    with pytest.raises(ProfileError, match="12位数字"):
+        workspace.update_profile(demo_township.id, stat_code="5001")
+    assert isinstance(ProfileError("x"), UserError)
+    assert workspace.township(demo_township.id) == demo_township
+    assert workspace.update_profile(other.id, stat_code=other.stat_code).township == other  # its own code is fine
 
 
 def test_portable_location_beside_program(tmp_path: Path, monkeypatch) -> None:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
+from user_error import UserError
+
 if TYPE_CHECKING:
     from forms.catalogue import FormCatalogue
     from storage.workspace import Workspace
@@ -26,10 +28,13 @@ _running: set[Operation] = set()  # keeps running operations (and their signals)
 
 
 def error_text(exc: BaseException) -> str:
-    """The message to show: our own errors are already worded in Chinese; others get their type."""
+    """The message to show: a ``UserError`` is already worded for the user; a file-system error
+    says what the system said; anything else is a program fault and gets its type."""
     text = str(exc).strip()
-    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+    if isinstance(exc, UserError):
         return text
+    if isinstance(exc, OSError):
+        return f"文件操作失败：{exc.strerror or text or type(exc).__name__}" + (f"（{exc.filename}）" if exc.filename else "")
     return f"程序内部错误（{type(exc).__name__}）：{text or '无详细信息'}"
 
 
