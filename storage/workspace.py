@@ -22,24 +22,10 @@ from forms.values import ParsedValue, parse_input
 from storage.changes import Changes, ReportState
 from storage.database import CellKey, Report, ReportData, Store, Township
 from storage.periods_store import LOCKED_REASON_PREFIX, PeriodInfo
+from storage.report_status import STATUSES, ReportStatus, rederived_status, status_for
 from user_error import UserError
 
-__all__ = ["Workspace", "EditResult", "STATUSES", "status_for", "Changes", "ReportState", "PeriodLockedError"]
-
-# Report statuses, in the order a report moves through them.
-STATUSES = ("未填", "填报中", "有错误", "有警告", "已审核", "已导出")
-
-
-def status_for(data: ReportData, result: ValidationResult, audited: bool) -> str:
-    """The status a report has after an edit (audited=False) or after 审核 (audited=True)."""
-    if not data.has_input:
-        return "未填"
-    if result.count("错误"):
-        return "有错误"
-    if any(f.severity == "警告" and not f.explained for f in result.findings):
-        return "有警告"
-    return "已审核" if audited else "填报中"
-
+__all__ = ["Workspace", "EditResult", "STATUSES", "ReportStatus", "status_for", "Changes", "ReportState", "PeriodLockedError"]
 
 class PeriodLockedError(UserError):
     """An edit in a locked (submitted) period without a reason, or an unlock without one."""
@@ -333,16 +319,14 @@ class Workspace:
             if other.id == report.id or report.form_key not in referenced_forms(self.form(other.form_key)):
                 continue
             data = self.store.load(other.id)
-            status = status_for(data, self.validate(data), audited=other.status in ("已审核", "已导出"))
-            if status == "已审核" and other.status == "已导出":
-                status = "已导出"
+            status = rederived_status(data, self.validate(data), other.status)
             if status != other.status:
                 self.store.set_status(other.id, status, who=self.user)
                 changed[other.id] = status
         return changed
 
     def mark_exported(self, report_id: int) -> None:
-        self.store.set_status(report_id, "已导出", exported=True, who=self.user)
+        self.store.set_status(report_id, ReportStatus.EXPORTED, exported=True, who=self.user)
 
     def update_profile(self, township_id: int, **profile: str) -> Changes:
         """Store 单位信息 after the core checks (``ProfileError`` with the reason); ``Changes.township``."""
