@@ -19,6 +19,7 @@ from forms.periods import period_year
 from forms.spec import FormSpec
 from forms.validation import ValidationResult, validate_report
 from forms.values import ParsedValue, parse_input
+from storage.cell_history import PeriodValue
 from storage.changes import Changes, ReportState
 from storage.database import CellKey, Report, ReportData, Store, Township
 from storage.periods_store import LOCKED_REASON_PREFIX, PeriodInfo
@@ -118,6 +119,16 @@ class Workspace:
     def find_report_data(self, township_id: int, form_key: str, period: str) -> ReportData | None:
         report = self.store.find_report(township_id, form_key, period)
         return self.store.load(report.id) if report else None
+
+    def cell_history(self, report_id: int, cell: CellKey) -> list[PeriodValue]:
+        """The cell in every period (of the same kind) up to this report's, oldest first."""
+        from storage.cell_history import cell_history
+
+        return cell_history(self, report_id, cell)
+
+    def cell_changes(self, report_id: int, cell: CellKey) -> list[dict[str, Any]]:
+        """Who changed the cell (value or 说明), when, from what to what, and why; oldest first."""
+        return self.store.audit(report_id, cell)
 
     def validate(self, data: ReportData) -> ValidationResult:
         """审核 one report, with the other forms it refers to and its own earlier periods."""

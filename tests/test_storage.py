@@ -12,7 +12,7 @@ from storage.demo import DEMO_NAME
 from storage.location import default_db_path
 from storage.migrations import SCHEMA_VERSION
 from storage.profile import ProfileError
-from storage.workspace import Workspace
+from storage.workspace import PeriodLockedError, Workspace
 from user_error import UserError
 
 CELL = ("energy", "coke", "consumption")
@@ -213,3 +213,50 @@ def test_failed_commit_rolls_back_and_the_next_write_commits(workspace: Workspac
     store.set_value(rid, CELL, 3.5, "x")
     assert read_cell(db_path, rid) == (3.5, "")  # committed: seen by another connection
     assert [a["new"] for a in store.audit(rid, CELL)] == [1.5, 3.5]
+
+
+def test_locked_period_rule_is_in_the_core(workspace: Workspace, demo_township, db_path: Path) -> None:
+    """An edit in a locked period without a reason is refused by the Workspace itself (whoever
+    calls it), nothing is stored; with a reason the audit carries it; unlocking needs a reason."""
+    rid = workspace.open_report(demo_township.id, "energy_consumption", "2021").report.id
+    locked = workspace.set_period_locked(demo_township.id, "2021", True)
+    assert locked.periods and locked.period == "2021" and workspace.needs_reason(rid)
+    with pytest.raises(PeriodLockedError, match="未填写修改原因"):
+        workspace.change_cells(rid, [(CELL, "12")])
+    with pytest.raises(PeriodLockedError):
+        workspace.change_cells(rid, [(CELL, "12")], locked_reason="   ")
+    assert read_cell(db_path, rid) is None
+    changes = workspace.change_cells(rid, [(CELL, "12")], "粘贴", locked_reason="区局要求更正")
+    assert changes.cells == {CELL} and changes.state.data.values[CELL] == 12
+    assert workspace.cell_changes(rid, CELL)[-1]["reason"] == "粘贴；已锁定期修改：区局要求更正"
+    with pytest.raises(PeriodLockedError, match="解锁报告期须填写原因"):
+        workspace.set_period_locked(demo_township.id, "2021", False, " ")
+    assert workspace.period_locked(demo_township.id, "2021")
+    workspace.set_period_locked(demo_township.id, "2021", False, "区局退回修改")
+    assert not workspace.needs_reason(rid)
+    assert isinstance(PeriodLockedError("x"), UserError)
+
+
+def test_list_row_changes_go_through_the_workspace(workspace: Workspace, demo_township) -> None:
+    """Add / fill / move / remove rows of a list table: each returns what it changed, and a
+    removal re-derives the report's status from what is left."""
+    rid = workspace.open_report(demo_township.id, "reduction_projects", "2021").report.id
+    first = workspace.add_list_row(rid, "projects")
+    second = workspace.add_list_row(rid, "projects")
+    assert (first.row_key, second.row_key) == ("r1", "r2") and first.rows and not first.statuses
+    assert second.state.data.list_rows["projects"] == ["r1", "r2"]
+    filled = workspace.change_cells(rid, [(("projects", "r2", "name"), "污水厂")])
+    assert filled.statuses[rid] != "未填" and filled.state.status == filled.statuses[rid]
+    assert not workspace.move_list_row(rid, "projects", "r1", -1)  # already first: nothing changes
+    moved = workspace.move_list_row(rid, "projects", "r2", -1)
+    assert moved.rows and moved.state.data.list_rows["projects"] == ["r2", "r1"]
+    removed = workspace.remove_list_row(rid, "projects", "r2")
+    assert removed.statuses[rid] == "未填" and workspace.report(rid).status == "未填"
+    assert removed.state.data.list_rows["projects"] == ["r1"]
+    assert ("projects", "r2", "name") not in workspace.load(rid).values
+    assert not workspace.copy_previous_rows(rid, "projects")  # 2020 has no report: nothing to copy
+    later = workspace.open_report(demo_township.id, "reduction_projects", "2022").report.id
+    workspace.change_cells(rid, [(("projects", "r1", "name"), "光伏电站")])
+    copied = workspace.copy_previous_rows(later, "projects")
+    assert copied.count == 1 and copied.rows and copied.statuses[later] != "未填"
+    assert copied.state.data.values == {("projects", "r1", "name"): "光伏电站"}
