@@ -43,13 +43,18 @@ class Changes:
     periods: bool = False  # a period was created, locked or unlocked
     state: ReportState | None = None  # the changed report after the change (validated)
     parsed: tuple[ParsedValue, ...] = ()  # what each written raw value was parsed to, in order
-    row_key: str | None = None  # the list row a row operation added
+    row_keys: tuple[str, ...] = ()  # the list rows a row operation added, in order
     count: int = 0  # rows copied (复制上期)
     township: Township | None = None  # the township after a profile change
     period: str | None = None  # the period a period operation created or (un)locked
 
     def __bool__(self) -> bool:
         return bool(self.cells or self.rows or self.statuses or self.townships or self.periods)
+
+    @property
+    def row_key(self) -> str | None:
+        """The (last) list row added."""
+        return self.row_keys[-1] if self.row_keys else None
 
     def status_changed(self, report_id: int) -> bool:
         return report_id in self.statuses

@@ -249,11 +249,13 @@ class Workspace:
         return Changes(data.report.id, cells, rows, statuses, state=ReportState(data, result, status), **extra)
 
     # -- list tables -------------------------------------------------------------------------
-    def add_list_row(self, report_id: int, table_key: str) -> Changes:
-        """Append an (empty) row to a list table; ``Changes.row_key`` is its stable key."""
-        row_key = self.store.add_list_row(report_id, table_key, self.user)
+    def add_list_row(self, report_id: int, table_key: str, count: int = 1) -> Changes:
+        """Append ``count`` empty rows to a list table in one transaction (a paste makes room this
+        way); ``Changes.row_keys`` are their stable keys. An empty row changes no status."""
+        with self.store.atomic():
+            row_keys = tuple(self.store.add_list_row(report_id, table_key, self.user) for _ in range(count))
         return self._after_change(self.store.load(report_id), frozenset(), rows=True, store_status=False,
-                                  row_key=row_key)
+                                  row_keys=row_keys)
 
     def remove_list_row(self, report_id: int, table_key: str, row_key: str) -> Changes:
         """Delete a list-table row and its values; statuses are re-derived."""

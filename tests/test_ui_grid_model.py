@@ -220,3 +220,25 @@ def test_grid_edit_of_form_1_re_derives_form_7_status_at_once(qtbot, model, work
     assert blocker.args[0].statuses[coal.report.id] == "填报中"  # clean again; needs a new 审核
     model.undo_stack.undo()  # undo (back to 99999) goes through the core as well
     assert workspace.report(coal.report.id).status == "有错误"
+
+
+def test_a_refused_commit_in_the_grid_loses_nothing(qtbot, model, workspace, db_path):
+    """A reader holding the file (rollback-journal mode) makes the edit's COMMIT fail: the grid says
+    so, shows and keeps the stored value, adds no undo step; the next edit is really stored."""
+    cell = _index(model, "electricity", "consumption")
+    before = model.value(cell)
+    failed: list[str] = []
+    model.editFailed.connect(failed.append)
+    workspace.store.conn.execute("PRAGMA journal_mode = DELETE")
+    workspace.store.conn.execute("PRAGMA busy_timeout = 50")
+    reader = sqlite3.connect(str(db_path), isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM cell_values").fetchone()
+    try:
+        assert not model.setData(cell, "19000")
+    finally:
+        reader.close()
+    assert failed and failed[0].startswith("未能保存（所做修改已撤回）")
+    assert model.value(cell) == before == _stored(db_path, model.report_id, "electricity")
+    assert model.undo_stack.count() == 0
+    assert model.setData(cell, "19000") and _stored(db_path, model.report_id, "electricity") == 19000

@@ -101,8 +101,8 @@ class GridEditing:
 
         The core applies the new values to the state this model holds instead of re-reading the
         report, which keeps an edit well under a frame."""
-        return self._run(lambda: self.workspace.change_cells(
-            self.report_id, changes, reason, locked_reason=self.locked_reason, base=self.state.data), "未能保存")
+        return self._changes(lambda: self.workspace.change_cells(
+            self.report_id, changes, reason, locked_reason=self.locked_reason, base=self.state.data)) is not None
 
     def set_note(self, index: _Index, note: str) -> bool:
         """Write the 说明 of a cell (e.g. explaining a 警告) from the grid; re-validates."""
@@ -110,7 +110,7 @@ class GridEditing:
         if cell is None or not self._ask_locked_reason():
             return False
         changes = self._changes(lambda: self.workspace.set_note(
-            self.report_id, cell, note, locked_reason=self.locked_reason, base=self.state.data), "未能保存说明")
+            self.report_id, cell, note, locked_reason=self.locked_reason, base=self.state.data))
         return bool(changes)
 
     def _ask_locked_reason(self) -> bool:
@@ -124,18 +124,15 @@ class GridEditing:
         self.locked_reason = asked.strip()
         return True
 
-    def _changes(self, write: Callable[[], Changes], failed: str) -> Changes | None:
+    def _changes(self, write: Callable[[], Changes]) -> Changes | None:
         """Run one core write; show its result, or say why it failed (nothing was stored then)."""
         try:
             changes = write()
         except UserError as exc:
-            self.editFailed.emit(f"{failed}：{exc}")
+            self.editFailed.emit(str(exc))
             return None
         self.show_changes(changes)
         return changes
-
-    def _run(self, write: Callable[[], Changes], failed: str) -> bool:
-        return self._changes(write, failed) is not None
 
     def show_changes(self, changes: Changes) -> None:
         """Repaint from what the core says changed, and tell the window (forms list, findings)."""
@@ -160,8 +157,9 @@ class GridEditing:
         if self.table.kind == "list":
             missing = top_left.row() + len(block) - self.rowCount()
             room = self.table.max_rows - self.rowCount()
-            for _ in range(max(0, min(missing, room))):
-                self.add_row(emit=False)
+            if min(missing, room) > 0:  # make room first (stored at once); the paste then repaints
+                for row_key in self.workspace.add_list_row(self.report_id, self.table.key, min(missing, room)).row_keys:
+                    self.append_row(row_key)
         return self.paste_cells([(top_left.row() + dr, top_left.column() + dc, text)
                                  for dr, line in enumerate(block) for dc, text in enumerate(line)])
 
@@ -201,16 +199,13 @@ class GridEditing:
         return result
 
     # -- list tables -------------------------------------------------------------------------
-    def add_row(self, *, emit: bool = True) -> str:
+    def add_row(self) -> str:
         """Append a row to a list table (stored at once); returns its key."""
         if self.table.kind != "list":
             raise ValueError("只有清单表可以添加行")
         changes = self.workspace.add_list_row(self.report_id, self.table.key)
-        assert changes.row_key is not None and changes.state is not None
-        if emit:
-            self.show_changes(changes)
-        else:  # while pasting: just make room, the paste repaints
-            self.append_row(changes.row_key)
+        assert changes.row_key is not None
+        self.show_changes(changes)
         return changes.row_key
 
     def remove_row(self, row: int) -> None:
