@@ -9,7 +9,7 @@ from typing import Any
 from forms.compute import CellKey, ComputedForm, compiled
 from forms.findings import FindingCollector
 from forms.period_rules import change_text, history_text
-from forms.rule_messages import fmt, goal_text, same
+from forms.rule_messages import fmt, goal_text
 from forms.spec import FormSpec, RuleSpec, TableSpec
 
 __all__ = ["Bundle", "run_rule", "column_sum"]
@@ -24,8 +24,8 @@ def _item_keys(table: TableSpec, computed: ComputedForm) -> list[str]:
     return list(keys) if table.kind == "list" else [k for k in keys if not table.row(k).is_total]
 
 
-def column_sum(form: FormSpec, computed: ComputedForm, table_key: str, col_key: str,
-                read: Any = None) -> Any:
+def column_sum(form: FormSpec, computed: ComputedForm, table_key: str, col_key: str, read: Any = None) -> Any:
+    """Sum of a column over the item rows (not totals) of a table; None when none is a number."""
     table = form.table(table_key)
     get = read or (lambda r, c: computed.get(table_key, r, c))
     numbers = [v for k in _item_keys(table, computed) if isinstance(v := get(k, col_key), (int, float))
@@ -158,8 +158,14 @@ def _reported(rule: RuleSpec, table: TableSpec, item_keys: Sequence[str], out: F
                 continue
         for col_key in rule.columns:
             before, now = original[col_key], out.computed.get(table.key, row_key, col_key)
-            if before is None or same(before, now):
+            if before is None or _same(before, now):
                 continue
             shown = "（已删除）" if now is None else fmt(now)
             emit(row_key, col_key, f"原报数为 {fmt(before)}，现为 {shown}，"
                  + (rule.message or "修改企业直报数据须在说明中写明修改依据。"))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    return a == b

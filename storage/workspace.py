@@ -206,11 +206,14 @@ class Workspace:
                     data.values[cell] = p.value
         return self._after_change(data, frozenset(c for c, _ in cells), parsed=tuple(parsed))
 
-    def set_note(self, report_id: int, cell: CellKey, note: str, *, locked_reason: str | None = None,
-                 base: ReportData | None = None) -> Changes:
-        """Store the 说明 of a cell (e.g. explaining a 警告) and re-validate; true when it changed."""
+    def set_note(self, report_id: int, cell: CellKey, note: str, *, enforce_lock: bool = False,
+                 locked_reason: str | None = None, base: ReportData | None = None) -> Changes:
+        """Store the 说明 of a cell (e.g. explaining a 警告) and re-validate; true when it changed.
+
+        With ``enforce_lock`` (the grid) a locked period needs ``locked_reason`` like an edit;
+        ``base`` as in ``change_cells``."""
         report = self.store.get_report(report_id)
-        if locked_reason is not None or base is not None:  # from the window: the lock rule applies
+        if enforce_lock:
             self._reason(report, "", locked_reason)
         changed = self.store.set_note(report_id, cell, note, self.user)
         if base is None:

@@ -110,7 +110,7 @@ class GridEditing:
         if cell is None or not self._ask_locked_reason():
             return False
         changes = self._changes(lambda: self.workspace.set_note(
-            self.report_id, cell, note, locked_reason=self.locked_reason, base=self.state.data))
+            self.report_id, cell, note, enforce_lock=True, locked_reason=self.locked_reason, base=self.state.data))
         return bool(changes)
 
     def _ask_locked_reason(self) -> bool:
