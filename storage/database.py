@@ -377,10 +377,10 @@ class Store:
         """Write one value, committed before this returns. True when it changed."""
         return bool(self.set_values(report_id, [(cell, value)], who, reason))
 
-    def set_note(self, report_id: int, cell: CellKey, note: str, who: str) -> bool:
+    def set_note(self, report_id: int, cell: CellKey, note: str, who: str, reason: str = "") -> bool:
         stamp = now_text()
         with self.atomic():
-            changed = self._write(report_id, cell, "note", note, who, stamp)
+            changed = self._write(report_id, cell, "note", note, who, stamp, reason)
             if changed:
                 self.conn.execute("UPDATE reports SET updated_at = ? WHERE id = ?", (stamp, report_id))
         return changed

@@ -213,9 +213,8 @@ class Workspace:
         With ``enforce_lock`` (the grid) a locked period needs ``locked_reason`` like an edit;
         ``base`` as in ``change_cells``."""
         report = self.store.get_report(report_id)
-        if enforce_lock:
-            self._reason(report, "", locked_reason)
-        changed = self.store.set_note(report_id, cell, note, self.user)
+        reason = self._reason(report, "", locked_reason) if enforce_lock else ""
+        changed = self.store.set_note(report_id, cell, note, self.user, reason)
         if base is None:
             data = self.store.load(report_id)
         else:

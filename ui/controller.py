@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from forms.periods import PeriodError, default_period, period_label, period_type_of, recent_periods
 from forms.spec import FormSpec
-from forms.validation import Finding, ValidationResult
+from forms.validation import Finding, Severity, ValidationResult
 from storage.changes import Changes, ReportState
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class FormEntry:
 
 def summary_text(result: ValidationResult) -> str:
     """"错误0 警告1 提示2" — the 审核 summary."""
-    return "  ".join(f"{s}{result.count(s)}" for s in ("错误", "警告", "提示"))
+    return "  ".join(f"{s}{result.count(s)}" for s in Severity)
 
 
 class MainView(Protocol):

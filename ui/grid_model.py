@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont, QUndoStack
 
 from forms.spec import DESCRIPTIVE_LETTERS, ColumnSpec, FormSpec, RowSpec, TableSpec
-from forms.validation import Finding
+from forms.validation import SEVERITY_ORDER, Finding
 from forms.values import format_value
 from storage.changes import ReportState
 from ui import theme
@@ -110,8 +110,7 @@ class GridModel(GridEditing, QAbstractTableModel):
         for f in self._state.result.findings:
             if f.table == self.table.key:
                 self._findings.setdefault((f.table, f.row, f.col), []).append(f)
-        order = {"错误": 0, "警告": 1, "提示": 2}
-        self._worst_of = {cell: min(found, key=lambda f: (order[f.severity], f.explained))
+        self._worst_of = {cell: min(found, key=lambda f: (SEVERITY_ORDER[f.severity], f.explained))
                           for cell, found in self._findings.items()}
 
     def _layout(self) -> None:

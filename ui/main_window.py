@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
         self.findings = FindingsPanel()
         self.findings.provider = self.controller.period_findings  # every filled form of the period
         self.findings.findingRequested.connect(self.open_finding)
-        self.findings.noteSaveRequested.connect(self.controller.save_note)
+        self.findings.noteSaveRequested.connect(self.save_note)
 
         report = QWidget()
         report_layout = QVBoxLayout(report)
@@ -324,6 +324,16 @@ class MainWindow(QMainWindow):
         self.notes_label.setVisible(bool(session.form.notes))
         self.findings.set_state(session.state)
         self._remember()
+
+    def save_note(self, cell: tuple[str, str, str], note: str) -> None:
+        """A 说明 from the findings panel: through the grid showing the cell (so a locked period
+        asks for the reason as for any edit), or the controller when no grid shows it."""
+        for page in self.pages:
+            index = page.model.index_for_cell(cell)
+            if index.isValid():
+                page.model.set_note(index, note)
+                return
+        self.controller.save_note(cell, note)
 
     def show_state(self, state: ReportState) -> None:
         for page in self.pages:
