@@ -37,7 +37,7 @@ def _import_sqlite_utils():  # noqa: ANN202 - returns the module
 
 sqlite_utils = _import_sqlite_utils()
 
-__all__ = ["Store", "Township", "Report", "ReportData", "StorageError", "CellKey", "now_text"]
+__all__ = ["Store", "Township", "Report", "ReportData", "StorageError", "DriverError", "CellKey", "now_text"]
 
 CellKey = tuple[str, str, str]
 PROFILE_FIELDS = ("name", "stat_code", "unit_head", "stat_head", "filler", "phone", "note")
@@ -47,7 +47,34 @@ class StorageError(UserError, RuntimeError):
     """A database problem, worded for the user."""
 
 
-def _driver_text(what: str, exc: sqlite3.Error) -> str:
+class DriverError(StorageError):
+    """An error of the SQLite driver itself (its ``__cause__``), worded for the user."""
+
+
+class _GuardedConnection:
+    """The SQLite connection as ``Store.conn``: every driver error of a statement becomes a
+    ``DriverError`` (a ``StorageError``), so no caller ever sees ``sqlite3`` exceptions."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        try:
+            return self.raw.execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise DriverError(_driver_text("数据库操作失败", exc)) from exc
+
+    def executemany(self, sql: str, parameters: Any) -> sqlite3.Cursor:
+        try:
+            return self.raw.executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise DriverError(_driver_text("数据库操作失败", exc)) from exc
+
+    def __getattr__(self, name: str) -> Any:  # in_transaction, close, backup …: the connection's own
+        return getattr(self.raw, name)
+
+
+def _driver_text(what: str, exc: BaseException | None) -> str:
     """A driver error, worded for the user: what failed and SQLite's own reason."""
     reason = str(exc)
     if "locked" in reason or "busy" in reason:
@@ -111,7 +138,7 @@ class Store:
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
-        self.conn = conn
+        self.conn = _GuardedConnection(conn)
         self.db = sqlite_utils.Database(conn)
 
     @classmethod
@@ -158,20 +185,22 @@ class Store:
             with self.db.atomic() as db:
                 yield db
             return
+        raw = self.conn.raw
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            raw.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise StorageError(_driver_text("无法开始写入", exc)) from exc
         try:
             yield self.db
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, DriverError) as exc:
             self._rollback()
-            raise StorageError(_driver_text("未能保存（所做修改已撤回）", exc)) from exc
+            cause = exc.__cause__ if isinstance(exc, DriverError) else exc
+            raise StorageError(_driver_text("未能保存（所做修改已撤回）", cause)) from cause
         except BaseException:
             self._rollback()
             raise
         try:
-            self.conn.execute("COMMIT")
+            raw.execute("COMMIT")
         except sqlite3.Error as exc:
             # A COMMIT refused (e.g. a reader holds the file in the rollback-journal mode) leaves the
             # transaction open: roll it back, or every later write would silently join it and never commit.
@@ -181,7 +210,7 @@ class Store:
     def _rollback(self) -> None:
         if self.conn.in_transaction:
             try:
-                self.conn.execute("ROLLBACK")
+                self.conn.raw.execute("ROLLBACK")
             except sqlite3.Error:
                 pass  # SQLite has already rolled back on some errors (e.g. SQLITE_FULL)
 

@@ -260,3 +260,20 @@ def test_list_row_changes_go_through_the_workspace(workspace: Workspace, demo_to
     copied = workspace.copy_previous_rows(later, "projects")
     assert copied.count == 1 and copied.rows and copied.statuses[later] != "未填"
     assert copied.state.data.values == {("projects", "r1", "name"): "光伏电站"}
+
+
+def test_driver_errors_on_reads_are_storage_errors(workspace: Workspace, demo_township, db_path: Path) -> None:
+    """Another program holding the file exclusively (rollback-journal mode): a read fails as a
+    StorageError worded for the user, with the driver's error as its cause; afterwards all works."""
+    rid = workspace.open_report(demo_township.id, "energy_consumption", "2025").report.id
+    workspace.store.conn.execute("PRAGMA journal_mode = DELETE")
+    workspace.store.conn.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(StorageError, match="数据库操作失败：数据库正被其他程序占用") as failed:
+            workspace.load(rid)
+        assert isinstance(failed.value.__cause__, sqlite3.OperationalError)
+    finally:
+        other.close()
+    assert workspace.load(rid).has_input
