@@ -38,6 +38,11 @@ class EditResult:
     changed: bool
 
 
+def _copy(data: ReportData, report: Report) -> ReportData:
+    """A copy of a report's data to change in memory (the caller's copy stays as it was)."""
+    return ReportData(report, dict(data.values), dict(data.notes), {k: list(v) for k, v in data.list_rows.items()})
+
+
 class Workspace:
     """One database plus the form catalogue, used by one thread."""
 
@@ -360,11 +365,6 @@ class Workspace:
 
     def report(self, report_id: int) -> Report:
         return self.store.get_report(report_id)
-
-
-def _copy(data: ReportData, report: Report) -> ReportData:
-    """A copy of a report's data to change in memory (the caller's copy stays as it was)."""
-    return ReportData(report, dict(data.values), dict(data.notes), {k: list(v) for k, v in data.list_rows.items()})
 
 
 def _login_name() -> str:
