@@ -50,13 +50,16 @@ def test_profile_checks_and_saves(qtbot, ws, messages):
     assert not dialog.save() and "12位数字" in messages[-1][1]
     values = {"stat_code": "500118100000", "unit_head": "张三", "stat_head": "李四", "filler": "王五",
               "phone": "023-49812345"}
-    taken = [t.stat_code for t in ws.townships() if t.id != ws.entry_township.id and t.stat_code]
+    other = next(t for t in ws.townships() if t.id != ws.entry_township.id and t.stat_code)
     for key, value in values.items():
         dialog.fields[key].setText(value)
-    if "500118100000" in taken:  # the code of another township: refused clearly
-        assert not dialog.save() and "已属于另一个镇街" in messages[-1][1]
-        dialog.fields["stat_code"].setText(ws.entry_township.stat_code or "")
+    dialog.fields["stat_code"].setText(other.stat_code)  # the code of another township: refused clearly
+    assert not dialog.save() and messages[-1] == ("无法保存", f"统计代码 {other.stat_code} 已属于另一个镇街（{other.name}）")
+    assert ws.store.township(ws.entry_township.id) == ws.entry_township  # nothing was stored
+    taken = {t.stat_code for t in ws.townships() if t.id != ws.entry_township.id}
+    if values["stat_code"] in taken:
         values["stat_code"] = ws.entry_township.stat_code or ""
+    dialog.fields["stat_code"].setText(values["stat_code"])
     assert dialog.save() and dialog.result() == QDialog.DialogCode.Accepted
     saved = ws.store.township(ws.entry_township.id)
     assert (saved.unit_head, saved.stat_head, saved.filler, saved.phone) == ("张三", "李四", "王五", "023-49812345")
