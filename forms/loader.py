@@ -31,6 +31,7 @@ from forms.spec import (
     TableSpec,
     is_ratio_unit,
 )
+from user_error import UserError
 
 __all__ = ["FormDefinitionError", "load_form_file", "load_form_text", "definitions_dir", "ROW_NAMES", "check_form_refs"]
 
@@ -49,7 +50,7 @@ def definitions_dir() -> Path:
     return Path(__file__).resolve().parent / "definitions"
 
 
-class FormDefinitionError(ValueError):
+class FormDefinitionError(UserError, ValueError):
     """A broken form definition: file, key path and reason."""
 
     def __init__(self, file: str, key: str, message: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from user_error import UserError
+
 __all__ = ["PeriodError", "parse_period", "period_label", "period_year", "recent_periods", "default_period"]
 
 _PATTERNS = {
@@ -14,7 +16,7 @@ _PATTERNS = {
 }
 
 
-class PeriodError(ValueError):
+class PeriodError(UserError, ValueError):
     pass
 
 

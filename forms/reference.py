@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from resources import resource_path
+from user_error import UserError
 
 __all__ = ["Coefficient", "CoalRate", "ReferenceData", "ReferenceError", "EquivalentFactor"]
 
@@ -22,7 +23,7 @@ STATUS_LABELS = {
 }
 
 
-class ReferenceError(ValueError):
+class ReferenceError(UserError, ValueError):
     """A broken reference file: names the file, the line and what is wrong."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.migrations import SCHEMA_VERSION, migrate
+from user_error import UserError
 
 
 def _import_sqlite_utils():  # noqa: ANN202 - returns the module
@@ -36,14 +37,49 @@ def _import_sqlite_utils():  # noqa: ANN202 - returns the module
 
 sqlite_utils = _import_sqlite_utils()
 
-__all__ = ["Store", "Township", "Report", "ReportData", "StorageError", "CellKey", "now_text"]
+__all__ = ["Store", "Township", "Report", "ReportData", "StorageError", "DriverError", "CellKey", "now_text"]
 
 CellKey = tuple[str, str, str]
 PROFILE_FIELDS = ("name", "stat_code", "unit_head", "stat_head", "filler", "phone", "note")
 
 
-class StorageError(RuntimeError):
+class StorageError(UserError, RuntimeError):
     """A database problem, worded for the user."""
+
+
+class DriverError(StorageError):
+    """An error of the SQLite driver itself (its ``__cause__``), worded for the user."""
+
+
+class _GuardedConnection:
+    """The SQLite connection as ``Store.conn``: every driver error of a statement becomes a
+    ``DriverError`` (a ``StorageError``), so no caller ever sees ``sqlite3`` exceptions."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        try:
+            return self.raw.execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise DriverError(_driver_text("数据库操作失败", exc)) from exc
+
+    def executemany(self, sql: str, parameters: Any) -> sqlite3.Cursor:
+        try:
+            return self.raw.executemany(sql, parameters)
+        except sqlite3.Error as exc:
+            raise DriverError(_driver_text("数据库操作失败", exc)) from exc
+
+    def __getattr__(self, name: str) -> Any:  # in_transaction, close, backup …: the connection's own
+        return getattr(self.raw, name)
+
+
+def _driver_text(what: str, exc: BaseException | None) -> str:
+    """A driver error, worded for the user: what failed and SQLite's own reason."""
+    reason = str(exc)
+    if "locked" in reason or "busy" in reason:
+        reason = "数据库正被其他程序占用，请稍后再试"
+    return f"{what}：{reason}"
 
 
 def now_text() -> str:
@@ -102,7 +138,7 @@ class Store:
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
-        self.conn = conn
+        self.conn = _GuardedConnection(conn)
         self.db = sqlite_utils.Database(conn)
 
     @classmethod
@@ -149,14 +185,34 @@ class Store:
             with self.db.atomic() as db:
                 yield db
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        raw = self.conn.raw
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StorageError(_driver_text("无法开始写入", exc)) from exc
         try:
             yield self.db
+        except (sqlite3.Error, DriverError) as exc:
+            self._rollback()
+            cause = exc.__cause__ if isinstance(exc, DriverError) else exc
+            raise StorageError(_driver_text("未能保存（所做修改已撤回）", cause)) from cause
         except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        self.conn.execute("COMMIT")
+        try:
+            raw.execute("COMMIT")
+        except sqlite3.Error as exc:
+            # A COMMIT refused (e.g. a reader holds the file in the rollback-journal mode) leaves the
+            # transaction open: roll it back, or every later write would silently join it and never commit.
+            self._rollback()
+            raise StorageError(_driver_text("未能保存（所做修改已撤回）", exc)) from exc
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            try:
+                self.conn.raw.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite has already rolled back on some errors (e.g. SQLITE_FULL)
 
     @property
     def schema_version(self) -> int:
@@ -208,6 +264,11 @@ class Store:
         row = self.conn.execute(
             f"SELECT {self._TOWNSHIP_COLUMNS} FROM townships WHERE stat_code = ? OR mca_code = ? OR name = ?"
             " ORDER BY id LIMIT 1", (text, text, text)).fetchone()
+        return self._township(row) if row else None
+
+    def township_with_stat_code(self, stat_code: str) -> Township | None:
+        row = self.conn.execute(f"SELECT {self._TOWNSHIP_COLUMNS} FROM townships WHERE stat_code = ?",
+                                (stat_code,)).fetchone()
         return self._township(row) if row else None
 
     def _update_profile(self, township_id: int, profile: dict[str, str]) -> None:
@@ -345,10 +406,10 @@ class Store:
         """Write one value, committed before this returns. True when it changed."""
         return bool(self.set_values(report_id, [(cell, value)], who, reason))
 
-    def set_note(self, report_id: int, cell: CellKey, note: str, who: str) -> bool:
+    def set_note(self, report_id: int, cell: CellKey, note: str, who: str, reason: str = "") -> bool:
         stamp = now_text()
         with self.atomic():
-            changed = self._write(report_id, cell, "note", note, who, stamp)
+            changed = self._write(report_id, cell, "note", note, who, stamp, reason)
             if changed:
                 self.conn.execute("UPDATE reports SET updated_at = ? WHERE id = ?", (stamp, report_id))
         return changed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from forms.validation import PeriodInputs, comparable_periods
+from forms.period_rules import PeriodInputs, comparable_periods
 
 if TYPE_CHECKING:
     from storage.database import Store

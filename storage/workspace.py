@@ -1,7 +1,9 @@
 """The core API every caller uses (window, headless commands, export, tests).
 
 Ties the form catalogue to the database: open a report, apply an edit (parse → store → audit),
-validate it and keep its status. No Qt here; the window calls this through ``ui.operations``.
+validate it and keep its status — and the statuses of the forms whose rules read it. Every change
+returns a ``Changes`` saying what it touched; the window refreshes from that and never reaches
+the database by itself. No Qt here.
 """
 
 from __future__ import annotations
@@ -17,29 +19,28 @@ from forms.periods import period_year
 from forms.spec import FormSpec
 from forms.validation import ValidationResult, validate_report
 from forms.values import ParsedValue, parse_input
+from storage.cell_history import PeriodValue
+from storage.changes import Changes, ReportState
 from storage.database import CellKey, Report, ReportData, Store, Township
+from storage.periods_store import LOCKED_REASON_PREFIX, PeriodInfo
+from storage.report_status import STATUSES, ReportStatus, rederived_status, status_for
+from user_error import UserError
 
-__all__ = ["Workspace", "EditResult", "STATUSES", "status_for"]
+__all__ = ["Workspace", "EditResult", "STATUSES", "ReportStatus", "status_for", "Changes", "ReportState", "PeriodLockedError"]
 
-# Report statuses, in the order a report moves through them.
-STATUSES = ("未填", "填报中", "有错误", "有警告", "已审核", "已导出")
-
-
-def status_for(data: ReportData, result: ValidationResult, audited: bool) -> str:
-    """The status a report has after an edit (audited=False) or after 审核 (audited=True)."""
-    if not data.has_input:
-        return "未填"
-    if result.count("错误"):
-        return "有错误"
-    if any(f.severity == "警告" and not f.explained for f in result.findings):
-        return "有警告"
-    return "已审核" if audited else "填报中"
+class PeriodLockedError(UserError):
+    """An edit in a locked (submitted) period without a reason, or an unlock without one."""
 
 
 @dataclass(frozen=True)
 class EditResult:
     parsed: ParsedValue
     changed: bool
+
+
+def _copy(data: ReportData, report: Report) -> ReportData:
+    """A copy of a report's data to change in memory (the caller's copy stays as it was)."""
+    return ReportData(report, dict(data.values), dict(data.notes), {k: list(v) for k, v in data.list_rows.items()})
 
 
 class Workspace:
@@ -72,8 +73,45 @@ class Workspace:
     def townships(self) -> list[Township]:
         return self.store.townships()
 
+    def township(self, township_id: int) -> Township:
+        return self.store.township(township_id)
+
     def form(self, form_key: str) -> FormSpec:
         return self.catalogue.get(form_key)
+
+    @property
+    def path(self) -> Path:
+        """The database file (background operations open their own Workspace on it)."""
+        return Path(self.store.path)
+
+    def load(self, report_id: int) -> ReportData:
+        return self.store.load(report_id)
+
+    def report_state(self, report_id: int) -> ReportState:
+        """The report as stored, validated, with its stored status (nothing is written)."""
+        data = self.store.load(report_id)
+        return ReportState(data, self.validate(data), data.report.status)
+
+    def period_names(self, township_id: int) -> list[str]:
+        """The township's stored periods, newest first."""
+        return self.store.periods(township_id)
+
+    def period_infos(self, township_id: int) -> list[PeriodInfo]:
+        """Every period of the township, newest first, with lock state and report statuses."""
+        from storage.periods_store import list_periods
+
+        return list_periods(self.store, township_id)
+
+    def period_locked(self, township_id: int, period: str) -> bool:
+        """A locked (submitted) period: edits need a reason."""
+        from storage.periods_store import is_locked
+
+        return is_locked(self.store, township_id, period)
+
+    def needs_reason(self, report_id: int) -> bool:
+        """Whether an edit of this report must carry a reason (its period is locked)."""
+        report = self.store.get_report(report_id)
+        return self.period_locked(report.township_id, report.period)
 
     def context(self, period: str) -> ComputeContext:
         return ComputeContext(self.catalogue.reference, period_year(period))
@@ -86,6 +124,16 @@ class Workspace:
     def find_report_data(self, township_id: int, form_key: str, period: str) -> ReportData | None:
         report = self.store.find_report(township_id, form_key, period)
         return self.store.load(report.id) if report else None
+
+    def cell_history(self, report_id: int, cell: CellKey) -> list[PeriodValue]:
+        """The cell in every period (of the same kind) up to this report's, oldest first."""
+        from storage.cell_history import cell_history
+
+        return cell_history(self, report_id, cell)
+
+    def cell_changes(self, report_id: int, cell: CellKey) -> list[dict[str, Any]]:
+        """Who changed the cell (value or 说明), when, from what to what, and why; oldest first."""
+        return self.store.audit(report_id, cell)
 
     def validate(self, data: ReportData) -> ValidationResult:
         """审核 one report, with the other forms it refers to and its own earlier periods."""
@@ -139,42 +187,181 @@ class Workspace:
         self.store.set_values(report_id, [(c, p.value) for (c, _), p in zip(cells, parsed)], self.user, reason)
         return parsed
 
-    def set_note(self, report_id: int, cell: CellKey, note: str) -> bool:
-        return self.store.set_note(report_id, cell, note, self.user)
+    def change_cells(self, report_id: int, cells: list[tuple[CellKey, Any]], reason: str = "", *,
+                     locked_reason: str | None = None, base: ReportData | None = None) -> Changes:
+        """An edit, paste or clear from the window: parse and store raw values in one transaction,
+        re-validate, store the report's status and re-derive the forms that read it.
+
+        In a locked period ``locked_reason`` is required (``PeriodLockedError`` otherwise) and goes
+        into the audit. ``base`` is the report as the caller holds it: the new values are applied
+        to a copy of it instead of re-reading the report (an edit stays well under a frame)."""
+        report = self.store.get_report(report_id)
+        reason = self._reason(report, reason, locked_reason)
+        form = self.form(report.form_key)
+        parsed = [parse_input(form.table(c[0]).column(c[2]), raw) for c, raw in cells]
+        self.store.set_values(report_id, [(c, p.value) for (c, _), p in zip(cells, parsed)], self.user, reason)
+        if base is None:
+            data = self.store.load(report_id)
+        else:
+            data = _copy(base, report)
+            for (cell, _raw), p in zip(cells, parsed):
+                if p.value is None:
+                    data.values.pop(cell, None)
+                else:
+                    data.values[cell] = p.value
+        return self._after_change(data, frozenset(c for c, _ in cells), parsed=tuple(parsed))
+
+    def set_note(self, report_id: int, cell: CellKey, note: str, *, enforce_lock: bool = False,
+                 locked_reason: str | None = None, base: ReportData | None = None) -> Changes:
+        """Store the 说明 of a cell (e.g. explaining a 警告) and re-validate; true when it changed.
+
+        With ``enforce_lock`` (the grid) a locked period needs ``locked_reason`` like an edit;
+        ``base`` as in ``change_cells``."""
+        report = self.store.get_report(report_id)
+        reason = self._reason(report, "", locked_reason) if enforce_lock else ""
+        changed = self.store.set_note(report_id, cell, note, self.user, reason)
+        if base is None:
+            data = self.store.load(report_id)
+        else:
+            data = _copy(base, report)
+            if note.strip():
+                data.notes[cell] = note.strip()
+            else:
+                data.notes.pop(cell, None)
+        return self._after_change(data, frozenset({cell}) if changed else frozenset())
+
+    def _reason(self, report: Report, reason: str, locked_reason: str | None) -> str:
+        """The audit reason of an edit; in a locked period it must say why (asked from the user)."""
+        if not self.period_locked(report.township_id, report.period):
+            return reason
+        if not locked_reason or not locked_reason.strip():
+            raise PeriodLockedError("该报告期已锁定（已上报）：未填写修改原因，修改未保存。")
+        locked = LOCKED_REASON_PREFIX + locked_reason.strip()
+        return f"{reason}；{locked}" if reason else locked
+
+    def _after_change(self, data: ReportData, cells: frozenset[CellKey], *, rows: bool = False,
+                      store_status: bool = True, **extra: Any) -> Changes:
+        """Validate the changed report, store its new status (only when it changes) and the new
+        statuses of the forms whose cross-form rules read it; the ``Changes`` of it all."""
+        result = self.validate(data)
+        statuses: dict[int, str] = {}
+        status = data.report.status
+        if store_status:
+            status = status_for(data, result, False)
+            if status != data.report.status:
+                self.store.set_status(data.report.id, status, who=self.user)
+                statuses[data.report.id] = status
+            if cells or rows:
+                statuses.update(self._refresh_dependents(data.report))
+        return Changes(data.report.id, cells, rows, statuses, state=ReportState(data, result, status), **extra)
+
+    # -- list tables -------------------------------------------------------------------------
+    def add_list_row(self, report_id: int, table_key: str, count: int = 1) -> Changes:
+        """Append ``count`` empty rows to a list table in one transaction (a paste makes room this
+        way); ``Changes.row_keys`` are their stable keys. An empty row changes no status."""
+        with self.store.atomic():
+            row_keys = tuple(self.store.add_list_row(report_id, table_key, self.user) for _ in range(count))
+        return self._after_change(self.store.load(report_id), frozenset(), rows=True, store_status=False,
+                                  row_keys=row_keys)
+
+    def remove_list_row(self, report_id: int, table_key: str, row_key: str) -> Changes:
+        """Delete a list-table row and its values; statuses are re-derived."""
+        self.store.remove_list_row(report_id, table_key, row_key, self.user)
+        return self._after_change(self.store.load(report_id), frozenset(), rows=True)
+
+    def move_list_row(self, report_id: int, table_key: str, row_key: str, offset: int) -> Changes:
+        """Move a row ``offset`` places; no change (false) when it is already at that end."""
+        from storage.list_ops import move_list_row
+
+        if not move_list_row(self.store, report_id, table_key, row_key, offset, self.user):
+            return Changes(report_id)
+        return self._after_change(self.store.load(report_id), frozenset(), rows=True, store_status=False)
+
+    def copy_previous_rows(self, report_id: int, table_key: str) -> Changes:
+        """复制上期: last period's rows (names, codes) without figures; ``Changes.count`` says how many."""
+        from storage.list_ops import copy_previous_rows
+
+        report = self.store.get_report(report_id)
+        added = copy_previous_rows(self.store, report_id, self.form(report.form_key).table(table_key), self.user)
+        if not added:
+            return Changes(report_id)
+        return self._after_change(self.store.load(report_id), frozenset(), rows=True, count=added)
+
+    # -- periods -----------------------------------------------------------------------------
+    def create_next_period(self, township_id: int, after: str) -> Changes:
+        """Create (idempotently) the period following ``after``; ``Changes.period`` names it."""
+        from storage.periods_store import create_next_period
+
+        return Changes(periods=True, period=create_next_period(self.store, township_id, after))
+
+    def set_period_locked(self, township_id: int, period: str, locked: bool, reason: str = "") -> Changes:
+        """Lock a period once submitted, or unlock it (which needs a reason, kept in the audit)."""
+        from storage.periods_store import set_locked
+
+        if not locked and not reason.strip():
+            raise PeriodLockedError("解锁报告期须填写原因")
+        set_locked(self.store, township_id, period, locked, self.user, reason.strip() or "上报后锁定")
+        return Changes(periods=True, period=period)
 
     def refresh_status(self, report_id: int, *, audited: bool = False) -> tuple[str, ValidationResult]:
         """Re-validate one report and store its status; 审核 (audited=True) can make it 已审核."""
+        changes = self.revalidate(report_id, audited=audited)
+        assert changes.state is not None
+        return changes.state.status, changes.state.result
+
+    def revalidate(self, report_id: int, *, audited: bool = False) -> Changes:
+        """Re-validate one report and store its status (and its dependents')."""
         data = self.store.load(report_id)
         result = self.validate(data)
         status = status_for(data, result, audited)
         self.store.set_status(report_id, status, validated=audited, who=self.user)
-        self.refresh_dependents(data.report)
-        return status, result
+        statuses = {report_id: status} if status != data.report.status else {}
+        statuses.update(self._refresh_dependents(data.report))
+        return Changes(report_id, statuses=statuses, state=ReportState(data, result, status))
+
+    def audit_report(self, report_id: int) -> Changes:
+        """审核: validate and store the status; 已审核 when nothing blocks."""
+        return self.revalidate(report_id, audited=True)
 
     def refresh_dependents(self, report: Report) -> list[int]:
+        """Re-derive the status of the reports whose cross-form rules read ``report``'s form;
+        returns the reports changed."""
+        return list(self._refresh_dependents(report))
+
+    def _refresh_dependents(self, report: Report) -> dict[int, str]:
         """Re-derive the status of the same township-period's reports whose cross-form rules read
         ``report``'s form (e.g. form 7's coal vs form 1), so an edit here shows there at once.
-        An 已审核/已导出 report keeps that status while it stays clean. Returns the reports changed."""
+        An 已审核/已导出 report keeps that status while it stays clean. Returns id → new status."""
         from forms.validation import referenced_forms
 
-        changed = []
+        changed: dict[int, str] = {}
         for other in self.store.reports_for(report.township_id, report.period):
             if other.id == report.id or report.form_key not in referenced_forms(self.form(other.form_key)):
                 continue
             data = self.store.load(other.id)
-            status = status_for(data, self.validate(data), audited=other.status in ("已审核", "已导出"))
-            if status == "已审核" and other.status == "已导出":
-                status = "已导出"
+            status = rederived_status(data, self.validate(data), other.status)
             if status != other.status:
                 self.store.set_status(other.id, status, who=self.user)
-                changed.append(other.id)
+                changed[other.id] = status
         return changed
 
     def mark_exported(self, report_id: int) -> None:
-        self.store.set_status(report_id, "已导出", exported=True, who=self.user)
+        self.store.set_status(report_id, ReportStatus.EXPORTED, exported=True, who=self.user)
 
-    def update_profile(self, township_id: int, **profile: str) -> Township:
-        return self.store.update_profile(township_id, **profile)
+    def update_profile(self, township_id: int, **profile: str) -> Changes:
+        """Store 单位信息 after the core checks (``ProfileError`` with the reason); ``Changes.township``."""
+        from storage.profile import ProfileError, profile_problem
+
+        problem = profile_problem(profile)
+        if problem:
+            raise ProfileError(problem)
+        code = profile.get("stat_code")
+        if code:
+            holder = self.store.township_with_stat_code(code)
+            if holder is not None and holder.id != township_id:
+                raise ProfileError(f"统计代码 {code} 已属于另一个镇街（{holder.name}）")
+        township = self.store.update_profile(township_id, **profile)
+        return Changes(townships=True, township=township)
 
     def report(self, report_id: int) -> Report:
         return self.store.get_report(report_id)

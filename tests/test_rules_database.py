@@ -8,7 +8,8 @@ import pytest
 from forms.catalogue import FormCatalogue
 from forms.compute import ComputeContext
 from forms.loader import load_form_text
-from forms.validation import validate_report
+from forms.validation import Severity, validate_report
+from storage.report_status import ReportStatus
 from storage.workspace import Workspace
 from tests.catalogue_files import full_catalogue_folder
 
@@ -139,6 +140,17 @@ def test_township_change_to_an_enterprise_figure_needs_a_note(ws) -> None:
     assert [(f.severity, f.row, f.col, f.explained) for f in found] == [("警告", first, "energy_equal", False)]
     assert found[0].message == ('《重点用能单位及"两高"项目清单》第1行 演示陶瓷有限公司 / 综合能源消费量(当量值)：'
                                 "原报数为 15,230.5，现为 15,000，镇街修改企业直报数据须在说明中写明依据（如企业更正后的报表），请核实。")
+    # the location is derived from structured fields, which callers read without parsing the text
+    f = found[0]
+    assert (f.rule_id, f.form_key, f.table, f.row, f.col) == ("K007", "key_energy_units", "units", first, "energy_equal")
+    assert (f.form_name, f.row_number, f.row_label, f.col_label) == (
+        '重点用能单位及"两高"项目清单', 1, "演示陶瓷有限公司", "综合能源消费量(当量值)")
+    assert f.severity is Severity.WARNING and f.severity == "警告" and f"{f.severity}" == "警告"
+    assert f.message == f"{f.location}：{f.text}" and f.text.startswith("原报数为 15,230.5")
+    assert ws.revalidate(rid).statuses[rid] is ReportStatus.WARNINGS
+    assert ws.report(rid).status == ReportStatus.WARNINGS  # statuses are stored as the same Chinese words
+    stored = ws.store.conn.execute("SELECT status FROM reports WHERE id = ?", (rid,)).fetchone()[0]
+    assert type(stored) is str and stored == "有警告"
     ws.set_note(rid, cell, "企业2026年1月报送更正报表，扣除外售蒸汽")
     assert [f.explained for f in ws.validate(ws.store.load(rid)).findings if f.rule_id == "K007"] == [True]
     # a row the township added itself (数据来源 镇街核实 from the start) may be corrected freely

@@ -11,7 +11,9 @@ from storage.database import StorageError, Store
 from storage.demo import DEMO_NAME
 from storage.location import default_db_path
 from storage.migrations import SCHEMA_VERSION
-from storage.workspace import Workspace
+from storage.profile import ProfileError
+from storage.workspace import PeriodLockedError, Workspace
+from user_error import UserError
 
 CELL = ("energy", "coke", "consumption")
 
@@ -111,10 +113,11 @@ def test_note_round_trip_and_status(workspace: Workspace, demo_township, db_path
 def test_batch_edit_is_one_transaction(workspace: Workspace, demo_township) -> None:
     data = workspace.open_report(demo_township.id, "energy_consumption", "2021")  # a year the demo leaves empty
     store = workspace.store
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StorageError, match="未能保存") as failed:
         # A failing write in the middle of a batch must leave nothing behind.
         store.set_values(data.report.id, [(("energy", "coke", "consumption"), 1.0),
                                           (("energy", None, "consumption"), 2.0)], "x")
+    assert isinstance(failed.value.__cause__, sqlite3.IntegrityError)
     assert store.load(data.report.id).values == {}
 
 
@@ -140,8 +143,22 @@ def test_settings_are_json(workspace: Workspace) -> None:
 
 
 def test_profile_update(workspace: Workspace, demo_township) -> None:
-    updated = workspace.update_profile(demo_township.id, filler="赵六", phone="13800000000")
-    assert (updated.filler, updated.phone) == ("赵六", "13800000000")
+    changes = workspace.update_profile(demo_township.id, filler="赵六", phone="13800000000")
+    assert changes.townships and (changes.township.filler, changes.township.phone) == ("赵六", "13800000000")
+    assert workspace.township(demo_township.id).filler == "赵六"
+
+
+def test_profile_checks_are_in_the_core(workspace: Workspace, demo_township) -> None:
+    """A 统计代码 already held by another township is refused with a Chinese reason before any
+    write (not a driver IntegrityError), and so is a malformed one; nothing changes."""
+    other = next(t for t in workspace.townships() if not t.is_demo and t.stat_code)
+    with pytest.raises(ProfileError, match=f"统计代码 {other.stat_code} 已属于另一个镇街（{other.name}）"):
+        workspace.update_profile(demo_township.id, stat_code=other.stat_code, filler="不应保存")
+    with pytest.raises(ProfileError, match="12位数字"):
+        workspace.update_profile(demo_township.id, stat_code="5001")
+    assert isinstance(ProfileError("x"), UserError)
+    assert workspace.township(demo_township.id) == demo_township
+    assert workspace.update_profile(other.id, stat_code=other.stat_code).township == other  # its own code is fine
 
 
 def test_portable_location_beside_program(tmp_path: Path, monkeypatch) -> None:
@@ -171,3 +188,92 @@ def test_storage_keeps_pandas_off_the_start_path() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.split("\n")[:2] == ["False False", "(1, 1)"]
+
+
+def test_failed_commit_rolls_back_and_the_next_write_commits(workspace: Workspace, demo_township,
+                                                             db_path: Path) -> None:
+    """In the rollback-journal mode (the fallback without WAL) a reader's open transaction makes
+    COMMIT fail: the write is refused as a StorageError, nothing earlier is lost, and the
+    connection is out of the transaction, so the next write really reaches the file."""
+    store = workspace.store
+    rid = workspace.open_report(demo_township.id, "energy_consumption", "2021").report.id
+    store.set_value(rid, CELL, 1.5, "x")
+    assert store.conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    store.conn.execute("PRAGMA busy_timeout = 50")
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM cell_values").fetchone()  # holds a SHARED lock
+        with pytest.raises(StorageError, match="未能保存"):
+            store.set_value(rid, CELL, 2.5, "x")
+        assert not store.conn.in_transaction
+    finally:
+        reader.close()
+    assert read_cell(db_path, rid) == (1.5, "")  # the earlier value is intact
+    store.set_value(rid, CELL, 3.5, "x")
+    assert read_cell(db_path, rid) == (3.5, "")  # committed: seen by another connection
+    assert [a["new"] for a in store.audit(rid, CELL)] == [1.5, 3.5]
+
+
+def test_locked_period_rule_is_in_the_core(workspace: Workspace, demo_township, db_path: Path) -> None:
+    """An edit in a locked period without a reason is refused by the Workspace itself (whoever
+    calls it), nothing is stored; with a reason the audit carries it; unlocking needs a reason."""
+    rid = workspace.open_report(demo_township.id, "energy_consumption", "2021").report.id
+    locked = workspace.set_period_locked(demo_township.id, "2021", True)
+    assert locked.periods and locked.period == "2021" and workspace.needs_reason(rid)
+    with pytest.raises(PeriodLockedError, match="未填写修改原因"):
+        workspace.change_cells(rid, [(CELL, "12")])
+    with pytest.raises(PeriodLockedError):
+        workspace.change_cells(rid, [(CELL, "12")], locked_reason="   ")
+    assert read_cell(db_path, rid) is None
+    changes = workspace.change_cells(rid, [(CELL, "12")], "粘贴", locked_reason="区局要求更正")
+    assert changes.cells == {CELL} and changes.state.data.values[CELL] == 12
+    assert workspace.cell_changes(rid, CELL)[-1]["reason"] == "粘贴；已锁定期修改：区局要求更正"
+    with pytest.raises(PeriodLockedError, match="解锁报告期须填写原因"):
+        workspace.set_period_locked(demo_township.id, "2021", False, " ")
+    assert workspace.period_locked(demo_township.id, "2021")
+    workspace.set_period_locked(demo_township.id, "2021", False, "区局退回修改")
+    assert not workspace.needs_reason(rid)
+    assert isinstance(PeriodLockedError("x"), UserError)
+
+
+def test_list_row_changes_go_through_the_workspace(workspace: Workspace, demo_township) -> None:
+    """Add / fill / move / remove rows of a list table: each returns what it changed, and a
+    removal re-derives the report's status from what is left."""
+    rid = workspace.open_report(demo_township.id, "reduction_projects", "2021").report.id
+    first = workspace.add_list_row(rid, "projects")
+    second = workspace.add_list_row(rid, "projects")
+    assert (first.row_key, second.row_key) == ("r1", "r2") and first.rows and not first.statuses
+    assert second.state.data.list_rows["projects"] == ["r1", "r2"]
+    filled = workspace.change_cells(rid, [(("projects", "r2", "name"), "污水厂")])
+    assert filled.statuses[rid] != "未填" and filled.state.status == filled.statuses[rid]
+    assert not workspace.move_list_row(rid, "projects", "r1", -1)  # already first: nothing changes
+    moved = workspace.move_list_row(rid, "projects", "r2", -1)
+    assert moved.rows and moved.state.data.list_rows["projects"] == ["r2", "r1"]
+    removed = workspace.remove_list_row(rid, "projects", "r2")
+    assert removed.statuses[rid] == "未填" and workspace.report(rid).status == "未填"
+    assert removed.state.data.list_rows["projects"] == ["r1"]
+    assert ("projects", "r2", "name") not in workspace.load(rid).values
+    assert not workspace.copy_previous_rows(rid, "projects")  # 2020 has no report: nothing to copy
+    later = workspace.open_report(demo_township.id, "reduction_projects", "2022").report.id
+    workspace.change_cells(rid, [(("projects", "r1", "name"), "光伏电站")])
+    copied = workspace.copy_previous_rows(later, "projects")
+    assert copied.count == 1 and copied.rows and copied.statuses[later] != "未填"
+    assert copied.state.data.values == {("projects", "r1", "name"): "光伏电站"}
+
+
+def test_driver_errors_on_reads_are_storage_errors(workspace: Workspace, demo_township, db_path: Path) -> None:
+    """Another program holding the file exclusively (rollback-journal mode): a read fails as a
+    StorageError worded for the user, with the driver's error as its cause; afterwards all works."""
+    rid = workspace.open_report(demo_township.id, "energy_consumption", "2025").report.id
+    workspace.store.conn.execute("PRAGMA journal_mode = DELETE")
+    workspace.store.conn.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(StorageError, match="数据库操作失败：数据库正被其他程序占用") as failed:
+            workspace.load(rid)
+        assert isinstance(failed.value.__cause__, sqlite3.OperationalError)
+    finally:
+        other.close()
+    assert workspace.load(rid).has_input

@@ -125,9 +125,9 @@ def test_audit_updates_status_and_reports_summary(controller, view, workspace):
 
 def test_report_edited_refreshes_forms_and_saved_time(controller, view, workspace):
     report_id = view.session.report_id
-    workspace.edit(report_id, ("energy", "coke", "consumption"), "abc")
-    status, result = workspace.refresh_status(report_id)
-    controller.report_edited(ReportState(workspace.store.load(report_id), result, status))
+    changes = workspace.change_cells(report_id, [(("energy", "coke", "consumption"), "abc")])
+    assert changes.statuses[report_id] == "有错误"
+    controller.report_edited(changes)
     assert view.forms[0].status == "有错误"
     assert view.saved and len(view.saved[-1]) == 8  # HH:MM:SS
     assert view.state.status == "有错误"

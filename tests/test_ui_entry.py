@@ -357,6 +357,25 @@ def test_locked_period_asks_for_a_reason_once_and_audits_it(qtbot, window, db_pa
     assert audit[-1]["new"] == 41 and audit[-1]["reason"] == "已锁定期修改：区局要求更正"
 
 
+def test_note_from_the_findings_panel_in_a_locked_period_needs_the_reason(qtbot, window, monkeypatch):
+    view = _view(window)
+    model = view.grid_model()
+    index = _idx(view, "r1")
+    assert model.setData(index, "2500") and model.data(index, SEVERITY_ROLE) == "警告"
+    report = model.state.data.report
+    model.workspace.set_period_locked(report.township_id, report.period, True)
+    answers = iter([("", False), ("区局要求补充说明", True)])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: next(answers))
+    window.save_note(("t", "r1", "a"), "新建陶瓷厂投产，用量大幅增加")  # cancelled: not stored
+    assert ("t", "r1", "a") not in model.workspace.load(model.report_id).notes
+    assert "已锁定" in window.messages[-1][1]
+    window.save_note(("t", "r1", "a"), "新建陶瓷厂投产，用量大幅增加")
+    assert model.workspace.load(model.report_id).notes[("t", "r1", "a")].startswith("新建陶瓷厂")
+    last = model.workspace.cell_changes(model.report_id, ("t", "r1", "a"))[-1]
+    assert (last["field"], last["reason"]) == ("note", "已锁定期修改：区局要求补充说明")
+    assert window.forms_list.status_of(FORM) == "填报中"
+
+
 def test_find_a_row_or_column_by_name(qtbot, window):
     page = window.current_page()
     view = page.view

@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
+from storage.changes import Changes, ReportState
 from ui import theme
-from ui.controller import ReportState
 from ui.grid_model import CELL_ROLE, SEVERITY_ROLE, GridModel
 
 FORM = "energy_consumption"
@@ -90,8 +90,9 @@ def test_set_data_is_stored_at_once_and_recomputes(qtbot, model, db_path, worksp
     coef = workspace.catalogue.reference.factor("electricity", "万千瓦时")
     assert model.value(_index(model, "electricity", "tce_equal")) == pytest.approx(19000.5 * coef)
     assert model.value(total) == pytest.approx(before + (19000.5 - 19380.9) * coef)
-    state = blocker.args[0]
-    assert isinstance(state, ReportState) and state.status == "填报中"
+    changes = blocker.args[0]
+    assert isinstance(changes, Changes) and changes.cells == {("energy", "electricity", "consumption")}
+    assert isinstance(changes.state, ReportState) and changes.state.status == "填报中"
     audit = workspace.store.audit(model.report_id, ("energy", "electricity", "consumption"))
     assert audit[-1]["new"] == 19000.5 and audit[-1]["who"] == "测试员"
 
@@ -198,3 +199,46 @@ def test_list_table_rows_can_be_added_edited_and_removed(qtmodeltester, list_mod
     model.remove_row(1)
     assert model.rowCount() == 1
     assert model.workspace.store.load(model.report_id).list_rows["units"] == [key]
+
+
+def test_grid_edit_of_form_1_re_derives_form_7_status_at_once(qtbot, model, workspace, demo_township):
+    """永节统7表's rule X701 reads 永节统1表's coal: an edit in the grid of form 1 must show in
+    form 7's stored status at once (not only after form 7 is opened or 审核'd again)."""
+    coal = workspace.find_report_data(demo_township.id, "coal_vocs", "2025")
+    workspace.refresh_status(coal.report.id, audited=True)
+    before = workspace.report(coal.report.id).status
+    assert before in ("已审核", "有警告")
+    cell = _index(model, "raw_coal", "consumption")
+    old = model.data(cell, Qt.ItemDataRole.EditRole)
+    with qtbot.waitSignal(model.edited) as blocker:
+        assert model.setData(cell, "99999")  # breaks X701 in form 7
+    assert workspace.report(coal.report.id).status == "有错误"
+    assert blocker.args[0].statuses[coal.report.id] == "有错误"
+    assert workspace.statuses(demo_township.id, "2025")["coal_vocs"] == "有错误"
+    with qtbot.waitSignal(model.edited) as blocker:
+        assert model.setData(cell, old)
+    assert blocker.args[0].statuses[coal.report.id] == "填报中"  # clean again; needs a new 审核
+    model.undo_stack.undo()  # undo (back to 99999) goes through the core as well
+    assert workspace.report(coal.report.id).status == "有错误"
+
+
+def test_a_refused_commit_in_the_grid_loses_nothing(qtbot, model, workspace, db_path):
+    """A reader holding the file (rollback-journal mode) makes the edit's COMMIT fail: the grid says
+    so, shows and keeps the stored value, adds no undo step; the next edit is really stored."""
+    cell = _index(model, "electricity", "consumption")
+    before = model.value(cell)
+    failed: list[str] = []
+    model.editFailed.connect(failed.append)
+    workspace.store.conn.execute("PRAGMA journal_mode = DELETE")
+    workspace.store.conn.execute("PRAGMA busy_timeout = 50")
+    reader = sqlite3.connect(str(db_path), isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM cell_values").fetchone()
+    try:
+        assert not model.setData(cell, "19000")
+    finally:
+        reader.close()
+    assert failed and failed[0].startswith("未能保存（所做修改已撤回）")
+    assert model.value(cell) == before == _stored(db_path, model.report_id, "electricity")
+    assert model.undo_stack.count() == 0
+    assert model.setData(cell, "19000") and _stored(db_path, model.report_id, "electricity") == 19000

@@ -8,6 +8,8 @@ import time
 import pytest
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from storage.database import StorageError
+from storage.profile import ProfileError
 from ui.operations import error_text, run_in_background, run_with_workspace
 
 
@@ -48,7 +50,7 @@ def test_slow_job_shows_progress_dialog(qtbot):
 
 def test_failure_shows_chinese_message(qtbot, boxes):
     def job():
-        raise RuntimeError("导出被拒绝：有错误未修改")
+        raise StorageError("导出被拒绝：有错误未修改")
 
     operation = run_in_background(None, "测试", job, lambda _r: pytest.fail("no success callback"),
                                   title="导出失败")
@@ -59,7 +61,12 @@ def test_failure_shows_chinese_message(qtbot, boxes):
 
 def test_error_text_for_unexpected_errors():
     assert error_text(ValueError("boom")) == "程序内部错误（ValueError）：boom"
-    assert error_text(OSError("磁盘已满")) == "磁盘已满"
+    # Whether a message is ours is decided by its type, never by finding Chinese in the text.
+    assert error_text(RuntimeError("数据库错误")) == "程序内部错误（RuntimeError）：数据库错误"
+    assert error_text(StorageError("数据库正被其他程序占用")) == "数据库正被其他程序占用"
+    assert error_text(ProfileError("名称不能为空")) == "名称不能为空"
+    assert error_text(OSError(28, "No space left on device", "/tmp/x.xlsx")) == \
+        "文件操作失败：No space left on device（/tmp/x.xlsx）"
 
 
 def test_worker_gets_its_own_workspace(qtbot, workspace, demo_township):

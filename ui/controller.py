@@ -14,26 +14,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from forms.periods import PeriodError, default_period, period_label, period_type_of, recent_periods
 from forms.spec import FormSpec
-from forms.validation import Finding, ValidationResult
+from forms.validation import Finding, Severity, ValidationResult
+from storage.changes import Changes, ReportState
 
 if TYPE_CHECKING:
-    from storage.database import ReportData, Township
+    from storage.database import Township
     from storage.workspace import Workspace
 
 __all__ = ["Controller", "MainView", "ReportState", "ReportSession", "FormEntry", "FormFindings", "summary_text"]
-
-
-@dataclass
-class ReportState:
-    """One report as stored and validated: what the grids and the findings panel show."""
-
-    data: ReportData
-    result: ValidationResult
-    status: str
-
-    @property
-    def report_id(self) -> int:
-        return self.data.report.id
 
 
 @dataclass
@@ -73,7 +61,7 @@ class FormEntry:
 
 def summary_text(result: ValidationResult) -> str:
     """"错误0 警告1 提示2" — the 审核 summary."""
-    return "  ".join(f"{s}{result.count(s)}" for s in ("错误", "警告", "提示"))
+    return "  ".join(f"{s}{result.count(s)}" for s in Severity)
 
 
 class MainView(Protocol):
@@ -130,7 +118,7 @@ class Controller:
         assert self.workspace is not None and self.township is not None
         period_type = self.form.period_type if self.form else "年报"
         found = set(recent_periods(period_type))
-        for p in self.workspace.store.periods(self.township.id):
+        for p in self.workspace.period_names(self.township.id):
             try:
                 if period_type_of(p) == period_type:
                     found.add(p)
@@ -142,7 +130,7 @@ class Controller:
         assert self.workspace is not None
         if self.township is not None and self.township.id == township_id and period is None:
             return
-        self.township = self.workspace.store.township(township_id)
+        self.township = self.workspace.township(township_id)
         periods = self.periods()
         wanted = period or self.period
         if wanted not in periods:
@@ -186,23 +174,29 @@ class Controller:
         self.view.show_forms(entries, self.form_key)
 
     # -- edits -------------------------------------------------------------------------------
-    def report_edited(self, state: ReportState) -> None:
-        """A grid stored an edit (autosave) and re-validated: refresh everything else."""
-        if self.session is None or state.report_id != self.session.report_id:
+    def report_edited(self, changes: Changes) -> None:
+        """A grid stored a change through the core: show what the core says changed — the report's
+        new state, and the forms list when a status changed (its own or a form that reads it)."""
+        if self.session is None or changes.state is None or changes.report_id != self.session.report_id:
             return
-        self.session.state = state
-        self.view.show_state(state)
-        self._show_forms()
+        self.show_changes(changes)
         self.view.show_saved(_dt.datetime.now().strftime("%H:%M:%S"))
+
+    def show_changes(self, changes: Changes) -> None:
+        if self.session is not None and changes.state is not None and changes.report_id == self.session.report_id:
+            self.session.state = changes.state
+            self.view.show_state(changes.state)
+        if changes.statuses and self.township is not None and self.period is not None:
+            self._show_forms()
 
     def _revalidate(self, *, audited: bool = False) -> ReportState:
         assert self.workspace is not None and self.session is not None
-        status, result = self.workspace.refresh_status(self.session.report_id, audited=audited)
-        state = ReportState(self.workspace.store.load(self.session.report_id), result, status)
-        self.session.state = state
-        self.view.show_state(state)
+        changes = self.workspace.revalidate(self.session.report_id, audited=audited)
+        assert changes.state is not None
+        self.session.state = changes.state
+        self.view.show_state(changes.state)
         self._show_forms()
-        return state
+        return changes.state
 
     def period_findings(self) -> list[FormFindings]:
         """Findings of every stored form of this township and period, validated together (so
@@ -235,9 +229,9 @@ class Controller:
         """Store a 说明 on a cell (committed at once) and re-validate."""
         if self.workspace is None or self.session is None:
             return
-        changed = self.workspace.set_note(self.session.report_id, cell, note)
-        self._revalidate()
-        if changed:
+        changes = self.workspace.set_note(self.session.report_id, cell, note)
+        self.show_changes(changes)
+        if changes:
             self.view.show_saved(_dt.datetime.now().strftime("%H:%M:%S"))
 
     def audit(self) -> ReportState | None:

@@ -212,7 +212,7 @@ def restore_into_window(window: MainWindowLike, backup: Path) -> bool:
     workspace = window.workspace
     if workspace is None:
         return False
-    db_path, catalogue, user = Path(workspace.store.path), workspace.catalogue, workspace.user
+    db_path, catalogue, user = workspace.path, workspace.catalogue, workspace.user
     lock, window._instance_lock = window._instance_lock, None
     workspace.close()
     window.workspace = None

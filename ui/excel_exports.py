@@ -49,7 +49,7 @@ def export_template_from(window: Any, path: Path | None = None) -> Operation | N
         return export_template(ws, period, out, township_id=township.id)
 
     window.last_operation = run_with_workspace(
-        window, f"正在导出空白模板 {out.name} …", workspace.store.path, workspace.catalogue, task,
+        window, f"正在导出空白模板 {out.name} …", workspace.path, workspace.catalogue, task,
         lambda _result: window.show_message(f"已导出空白模板：{out}"), user=workspace.user, title="导出空白模板失败")
     return window.last_operation
 
@@ -71,7 +71,7 @@ def export_flat_from(window: Any, path: Path | None = None) -> Operation | None:
         return export_flat(ws, out, township_id=township.id, period=period)
 
     window.last_operation = run_with_workspace(
-        window, f"正在导出数据清单 {out.name} …", workspace.store.path, workspace.catalogue, task,
+        window, f"正在导出数据清单 {out.name} …", workspace.path, workspace.catalogue, task,
         lambda count: window.show_message(f"已导出数据清单（{count}行）：{out}"), user=workspace.user,
         title="导出数据清单失败")
     return window.last_operation

@@ -95,7 +95,7 @@ class FindingsModel(QAbstractItemModel):
             self.set_groups([])
             return
         key = state.data.report.form_key
-        name = next((f.message[1:f.message.index("》")] for f in state.result.findings if "》" in f.message), key)
+        name = next((f.form_name for f in state.result.findings if f.form_name), key)
         self.set_groups([FormFindings(key, "", name, tuple(state.result.findings), dict(state.data.notes), True)])
 
     def groups(self) -> list[FormFindings]:

@@ -1,28 +1,30 @@
 """One form table as a Qt table model (fixed grid or list table) over plain row objects.
 
-Columns: 指标名称(甲) | 计量单位(乙) | 代码(丙) | one per ColumnSpec (1, 2, 3 …). Editing a cell
-stores it at once through ``Workspace.edit`` (autosave), re-validates the report and repaints.
+Columns: 指标名称(甲) | 计量单位(乙) | 代码(丙) | one per ColumnSpec (1, 2, 3 …). This module is the
+Qt model (shape, display, colours, tooltips, find); editing goes through ``ui.grid_editing``
+(mixed in), which hands every write to the core and repaints from the ``Changes`` it returns.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QUndoCommand, QUndoStack
+from PySide6.QtGui import QFont, QUndoStack
 
 from forms.spec import DESCRIPTIVE_LETTERS, ColumnSpec, FormSpec, RowSpec, TableSpec
-from forms.validation import Finding
-from forms.values import format_value, parse_input
+from forms.validation import SEVERITY_ORDER, Finding
+from forms.values import format_value
+from storage.changes import ReportState
 from ui import theme
-from ui.controller import ReportState
+from ui.grid_editing import GridEditing, PasteResult, Refusal, edit_text
 from ui.pyside_workarounds import protect_bool_singletons
+from ui.undo_commands import CellsCommand
 
 if TYPE_CHECKING:
-    from storage.database import CellKey, ReportData
+    from storage.database import CellKey
     from storage.workspace import Workspace
 
 __all__ = ["GridModel", "GridRow", "PasteResult", "Refusal", "CellsCommand", "CELL_ROLE", "SEVERITY_ROLE",
@@ -61,17 +63,8 @@ class GridRow:
         return self.spec is not None and self.spec.is_total
 
 
-def _edit_text(value: Any) -> str:
-    """The raw value as the editor shows it: full precision, no thousands separators."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.15g}"
-    return str(value)
-
-
-class GridModel(QAbstractTableModel):
-    """Model of one table of one report. ``edited`` carries the new ``ReportState`` after each edit."""
+class GridModel(GridEditing, QAbstractTableModel):
+    """Model of one table of one report. ``edited`` carries the core's ``Changes`` after each write."""
 
     edited = Signal(object)
     editFailed = Signal(str)  # a database problem, worded for the user
@@ -117,8 +110,7 @@ class GridModel(QAbstractTableModel):
         for f in self._state.result.findings:
             if f.table == self.table.key:
                 self._findings.setdefault((f.table, f.row, f.col), []).append(f)
-        order = {"错误": 0, "警告": 1, "提示": 2}
-        self._worst_of = {cell: min(found, key=lambda f: (order[f.severity], f.explained))
+        self._worst_of = {cell: min(found, key=lambda f: (SEVERITY_ORDER[f.severity], f.explained))
                           for cell, found in self._findings.items()}
 
     def _layout(self) -> None:
@@ -172,15 +164,9 @@ class GridModel(QAbstractTableModel):
                             w.message if w else None, notes.get(key)))
         return out
 
-    def reload(self, *, store_status: bool = True) -> ReportState:
-        """Re-read the report from the database, re-validate it (storing its status) and repaint."""
-        if store_status:
-            status, result = self.workspace.refresh_status(self.report_id)
-            data = self.workspace.store.load(self.report_id)
-        else:
-            data = self.workspace.store.load(self.report_id)
-            result, status = self.workspace.validate(data), data.report.status
-        state = ReportState(data, result, status)
+    def reload(self) -> ReportState:
+        """Re-read the report (as stored, validated) and repaint; nothing is written."""
+        state = self.workspace.report_state(self.report_id)
         self.set_state(state)
         return state
 
@@ -280,7 +266,7 @@ class GridModel(QAbstractTableModel):
                 return "—"
             return format_value(self.table.cell_column(row.spec, col), self.value(index))
         if role == _EDIT:
-            return _edit_text(self.value(index)) if is_input else None
+            return edit_text(self.value(index)) if is_input else None
         if role == _ALIGN:
             if blocked:
                 return _CENTRE
@@ -344,78 +330,6 @@ class GridModel(QAbstractTableModel):
             lines.append(f"说明：{note}")
         return "\n".join(lines) or None
 
-    # -- editing (autosave, one undo step per edit / paste / clear) -------------------------------
-    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        """Store what the user typed (even invalid text, which then shows as 错误) and re-validate."""
-        if role != Qt.ItemDataRole.EditRole or not self.is_input(index):
-            return False
-        cell = self.cell_key(index)
-        assert cell is not None
-        text = "" if value is None else value
-        if _edit_text(self.value(index)) == str(text).strip():
-            return False
-        return self.apply([(cell, text)], f"修改 {self.cell_title(index)}")
-
-    def apply(self, changes: list[tuple[CellKey, Any]], text: str, reason: str = "") -> bool:
-        """Write raw values as ONE undoable step (pushed on ``undo_stack``); False when nothing was stored."""
-        reason = self._reason_for_locked(reason)
-        if reason is None:
-            return False
-        command = CellsCommand(self, [(c, self._state.data.values.get(c), raw) for c, raw in changes], text, reason)
-        self.undo_stack.push(command)
-        return command.stored
-
-    def write(self, changes: list[tuple[CellKey, Any]], reason: str) -> bool:
-        """Store values in one transaction (audited with ``reason``), re-validate in memory, repaint.
-
-        The report is not re-read from SQLite: the new values are applied to the state in memory
-        (what was stored is exactly what ``edit_many`` parsed), which keeps an edit well under a frame.
-        """
-        from storage.database import ReportData, StorageError
-
-        try:
-            parsed = self.workspace.edit_many(self.report_id, changes, reason=reason)
-        except (StorageError, sqlite3.Error) as exc:
-            self.editFailed.emit(f"未能保存：{exc}")
-            return False
-        old = self._state.data
-        data = ReportData(old.report, dict(old.values), dict(old.notes), {k: list(v) for k, v in old.list_rows.items()})
-        for (cell, _raw), p in zip(changes, parsed):
-            if p.value is None:
-                data.values.pop(cell, None)
-            else:
-                data.values[cell] = p.value
-        self._revalidate(data)
-        return True
-
-    def _revalidate(self, data: ReportData) -> ReportState:
-        from storage.workspace import status_for
-
-        result = self.workspace.validate(data)
-        status = status_for(data, result, False)
-        if status != self._state.status:  # one more commit only when the status really changes
-            self.workspace.store.set_status(self.report_id, status, who=self.workspace.user)
-        state = ReportState(data, result, status)
-        self.set_state(state)
-        self.edited.emit(state)
-        return state
-
-    def _reason_for_locked(self, reason: str) -> str | None:
-        """Edits in a locked (submitted) period need a reason, asked once per opened report."""
-        from storage.periods_store import LOCKED_REASON_PREFIX, is_locked
-
-        report = self._state.data.report
-        if not is_locked(self.workspace.store, report.township_id, report.period):
-            return reason
-        if self.locked_reason is None:
-            asked = self.reason_provider() if self.reason_provider else None
-            if not asked or not asked.strip():
-                self.editFailed.emit("该报告期已锁定（已上报）：未填写修改原因，修改未保存。")
-                return None
-            self.locked_reason = asked.strip()
-        locked = LOCKED_REASON_PREFIX + self.locked_reason
-        return f"{reason}；{locked}" if reason else locked
-
     def cell_title(self, index: _Index) -> str:
         """"汽油·消费量" (grid) or "第3行·单位名称" (list): how a cell is named in messages and undo."""
         col = self.column_spec(index.column())
@@ -424,84 +338,6 @@ class GridModel(QAbstractTableModel):
         row = self._rows[index.row()]
         name = row.label.strip("　") if self.table.kind == "grid" else f"第{index.row() + 1}行"
         return f"{name}·{col.label}"
-
-    def clear(self, indexes: list[QModelIndex]) -> int:
-        """Delete: blank the input cells among ``indexes`` as one undo step; returns how many changed."""
-        changes = [(self.cell_key(i), "") for i in indexes if self.is_input(i) and self.value(i) is not None]
-        if not changes:
-            return 0
-        return len(changes) if self.apply(changes, f"清除 {len(changes)} 个单元格") else 0
-
-    def paste(self, top_left: _Index, block: list[list[str]]) -> PasteResult:
-        """Store a block (e.g. copied from Excel) from ``top_left`` as one step; refuse what cannot go in.
-
-        List tables grow to take the block's rows. See ``paste_cells`` for what is refused.
-        """
-        if not top_left.isValid() or not block:
-            return PasteResult()
-        if self.table.kind == "list":
-            missing = top_left.row() + len(block) - self.rowCount()
-            room = self.table.max_rows - self.rowCount()
-            for _ in range(max(0, min(missing, room))):
-                self.add_row(emit=False)
-        return self.paste_cells([(top_left.row() + dr, top_left.column() + dc, text)
-                                 for dr, line in enumerate(block) for dc, text in enumerate(line)])
-
-    def paste_cells(self, targets: list[tuple[int, int, str]]) -> PasteResult:
-        """Store text into (row, column) cells as one undo step. Refused (and listed): cells outside
-        the table, computed / not-applicable cells (unless the text is blank or what they show), and
-        values not valid for their column. Blank text clears a cell, as in Excel."""
-        result = PasteResult()
-        changes: list[tuple[CellKey, Any]] = []
-        for r, c, raw in targets:
-            text = raw.strip()
-            if not (0 <= r < self.rowCount() and 0 <= c < self.columnCount()):
-                if text:
-                    result.refused.append(Refusal(f"第{r + 1}行第{c + 1}列", text, "超出表格范围"))
-                continue
-            index = self.index(r, c)
-            col = self.column_spec(c)
-            if col is None or not self.is_input(index):
-                if text and text not in (str(self.data(index) or "").strip("　"), _edit_text(self.value(index))):
-                    why = ("指标名称、计量单位、代码不可修改" if col is None else
-                           "本格不适用" if self.is_blocked(index) else "自动计算，不可填写")
-                    result.refused.append(Refusal(self.cell_title(index) or f"第{r + 1}行第{c + 1}列", text, why))
-                continue
-            parsed = parse_input(col, text)
-            if parsed.error:
-                result.refused.append(Refusal(self.cell_title(index), text, parsed.error))
-                continue
-            current = self.value(index)
-            if parsed.value == current and type(parsed.value) is type(current):
-                result.unchanged += 1  # already so: no write, no undo step
-                continue
-            changes.append((self.cell_key(index), text))
-        if changes and self.apply(changes, f"粘贴 {len(changes)} 个单元格", reason="粘贴"):
-            result.written = len(changes)
-        elif self.table.kind == "list":
-            self.reload(store_status=False)
-        return result
-
-    def set_note(self, index: _Index, note: str) -> bool:
-        """Write the 说明 of a cell (e.g. explaining a 警告) from the grid; re-validates."""
-        cell = self.cell_key(index)
-        if cell is None:
-            return False
-        from storage.database import ReportData, StorageError
-
-        try:
-            changed = self.workspace.set_note(self.report_id, cell, note)
-        except (StorageError, sqlite3.Error) as exc:
-            self.editFailed.emit(f"未能保存说明：{exc}")
-            return False
-        old = self._state.data
-        data = ReportData(old.report, dict(old.values), dict(old.notes), old.list_rows)
-        if note.strip():
-            data.notes[cell] = note.strip()
-        else:
-            data.notes.pop(cell, None)
-        self._revalidate(data)
-        return changed
 
     def find(self, text: str, after: _Index | None = None) -> QModelIndex:
         """The next cell (after ``after``, wrapping) whose row or column name contains ``text``."""
@@ -529,102 +365,13 @@ class GridModel(QAbstractTableModel):
             return later[0] if later else hits[0]
         return hits[0]
 
-    # -- list tables -------------------------------------------------------------------------
-    def add_row(self, *, emit: bool = True) -> str:
-        """Append a row to a list table (stored at once); returns its key."""
-        if self.table.kind != "list":
-            raise ValueError("只有清单表可以添加行")
-        key = self.workspace.store.add_list_row(self.report_id, self.table.key, self.workspace.user)
-        if emit:
-            self.edited.emit(self.reload(store_status=False))
-        else:
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
-            self._rows.append(GridRow(key))
-            self._layout()
-            self._state.data.list_rows.setdefault(self.table.key, []).append(key)
-            self.endInsertRows()
-        return key
-
-    def remove_row(self, row: int) -> None:
-        """Delete one row of a list table and its values (stored at once; not undoable, so the
-        undo history is cleared: its steps may refer to the row)."""
-        if self.table.kind != "list" or not 0 <= row < len(self._rows):
-            raise ValueError("只有清单表的行可以删除")
-        self.workspace.store.remove_list_row(self.report_id, self.table.key, self._rows[row].key,
-                                             self.workspace.user)
-        self.undo_stack.clear()
-        self.edited.emit(self.reload())
-
-    def move_row(self, row: int, offset: int) -> int:
-        """Move a list-table row up (-1) or down (+1); returns its new row number."""
-        from storage.list_ops import move_list_row
-
-        if self.table.kind != "list" or not 0 <= row < len(self._rows):
-            raise ValueError("只有清单表的行可以移动")
-        if move_list_row(self.workspace.store, self.report_id, self.table.key, self._rows[row].key, offset,
-                         self.workspace.user):
-            self.edited.emit(self.reload(store_status=False))
-        return max(0, min(len(self._rows) - 1, row + offset))
-
-    def copy_previous(self) -> int:
-        """复制上期: last period's rows (names, codes) without their figures; returns how many."""
-        from storage.list_ops import copy_previous_rows
-
-        if self.table.kind != "list":
-            raise ValueError("只有清单表可以复制上期")
-        added = copy_previous_rows(self.workspace.store, self.report_id, self.table, self.workspace.user)
-        if added:
-            self.edited.emit(self.reload())
-        return added
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """One pasted cell that was not stored, and why (Chinese)."""
-
-    where: str
-    text: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.where}：“{self.text}” — {self.reason}"
-
-
-@dataclass
-class PasteResult:
-    written: int = 0
-    refused: list[Refusal] = field(default_factory=list)
-    unchanged: int = 0  # cells that already held the pasted value
-
-
-class CellsCommand(QUndoCommand):
-    """One undo step: cells with their old stored value and the new raw value.
-
-    Every direction is a new audited write: undo stores the old values with reason 撤销, redo the
-    new ones with reason 重做 — the audit trail stays append-only and tells the whole story.
-    """
-
-    def __init__(self, model: GridModel, changes: list[tuple[CellKey, Any, Any]], text: str, reason: str) -> None:
-        super().__init__(text)
-        self.model = model
-        self.changes = changes
-        self.reason = reason
-        self.stored = False
-        self._new: list[tuple[CellKey, Any]] | None = None
-
-    def redo(self) -> None:
-        if self._new is None:  # the first time: what the user typed / pasted
-            self.stored = self.model.write([(c, raw) for c, _old, raw in self.changes], self.reason)
-            if not self.stored:
-                self.setObsolete(True)  # failed: QUndoStack drops it
-                return
-            values = self.model.state.data.values
-            self._new = [(c, values.get(c)) for c, _old, _raw in self.changes]
-            return
-        self.model.write(self._new, self.model._reason_for_locked("重做") or "重做")
-
-    def undo(self) -> None:
-        self.model.write([(c, old) for c, old, _raw in self.changes], self.model._reason_for_locked("撤销") or "撤销")
+    def append_row(self, row_key: str) -> None:
+        """Show one more (empty, just stored) row at the end of a list table."""
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+        self._rows.append(GridRow(row_key))
+        self._layout()
+        self._state.data.list_rows.setdefault(self.table.key, []).append(row_key)
+        self.endInsertRows()
 
 
 _BOLD: QFont | None = None

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.clipboard_text import format_block, parse_block
+from ui.grid_editing import edit_text
 from ui.grid_model import GridModel, PasteResult
 
 __all__ = ["GridView", "TablePage"]
@@ -223,7 +224,7 @@ class GridView(QTableView):
                 elif model.column_spec(c) is None or model.is_blocked(index):
                     line.append(str(model.data(index) or "").strip("　"))
                 else:
-                    line.append(_copy_text(model.value(index)))
+                    line.append(edit_text(model.value(index)))
             block.append(line)
         text = format_block(block)
         QGuiApplication.clipboard().setText(text)
@@ -334,14 +335,6 @@ class GridView(QTableView):
             return
         self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.setCurrentIndex(index)
-
-
-def _copy_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.15g}"
-    return str(value)
 
 
 class GridDelegate(QStyledItemDelegate):

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 from forms.periods import period_label
-from storage.cell_history import cell_changes, cell_history
 
 if TYPE_CHECKING:
     from storage.database import CellKey
@@ -48,8 +47,8 @@ class HistoryDialog(QDialog):
         self.setWindowTitle(f"单元格历史 — {title}")
         self.resize(720, 600)
         layout = QVBoxLayout(self)
-        self.history = cell_history(workspace, report_id, cell)
-        self.changes = [c for c in cell_changes(workspace, report_id, cell) if c["field"] in FIELD_NAMES]
+        self.history = workspace.cell_history(report_id, cell)
+        self.changes = [c for c in workspace.cell_changes(report_id, cell) if c["field"] in FIELD_NAMES]
         layout.addWidget(QLabel(f"<b>{title}</b> 各期数值"))
         self.chart_view = QChartView(self._chart())
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)

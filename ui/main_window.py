@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
         self.findings = FindingsPanel()
         self.findings.provider = self.controller.period_findings  # every filled form of the period
         self.findings.findingRequested.connect(self.open_finding)
-        self.findings.noteSaveRequested.connect(self.controller.save_note)
+        self.findings.noteSaveRequested.connect(self.save_note)
 
         report = QWidget()
         report_layout = QVBoxLayout(report)
@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         self._close_workspace()
         self.workspace = workspace
         self._owns_workspace = owns
-        path = Path(workspace.store.path)
+        path = workspace.path
         self.setWindowTitle(f"{APP_NAME} — {path.name}")
         self.db_label.setText(f"数据库：{path}")
         self.db_label.setToolTip(str(path))
@@ -304,9 +304,7 @@ class MainWindow(QMainWindow):
             self.findings.set_state(None)
             return
         self.header.show_form(session.form, session.township.name, session.township.code_text, session.period)
-        from storage.periods_store import is_locked
-
-        locked = is_locked(session.workspace.store, session.township.id, session.period)
+        locked = session.workspace.period_locked(session.township.id, session.period)
         self.locked_label.setText("本期已锁定（已上报），修改须填写原因" if locked else "")
         self.undo_stack = QUndoStack(self)  # one undo history per opened report, shared by its tables
         for table in session.form.tables:
@@ -326,6 +324,16 @@ class MainWindow(QMainWindow):
         self.notes_label.setVisible(bool(session.form.notes))
         self.findings.set_state(session.state)
         self._remember()
+
+    def save_note(self, cell: tuple[str, str, str], note: str) -> None:
+        """A 说明 from the findings panel: through the grid showing the cell (so a locked period
+        asks for the reason as for any edit), or the controller when no grid shows it."""
+        for page in self.pages:
+            index = page.model.index_for_cell(cell)
+            if index.isValid():
+                page.model.set_note(index, note)
+                return
+        self.controller.save_note(cell, note)
 
     def show_state(self, state: ReportState) -> None:
         for page in self.pages:
@@ -355,7 +363,7 @@ class MainWindow(QMainWindow):
 
     def run_task(self, label: str, task: Callable[[Workspace], Any], on_done: Callable[[Any], None]) -> None:
         assert self.workspace is not None
-        self.last_operation = run_with_workspace(self, label, self.workspace.store.path, self.workspace.catalogue,
+        self.last_operation = run_with_workspace(self, label, self.workspace.path, self.workspace.catalogue,
                                                  task, on_done, user=self.workspace.user, title="导出失败")
 
     # -- slots -------------------------------------------------------------------------------
@@ -443,7 +451,7 @@ class MainWindow(QMainWindow):
             return
         from ui.database_dialogs import BackupListDialog, restore_into_window
 
-        dialog = BackupListDialog(Path(self.workspace.store.path), self)
+        dialog = BackupListDialog(self.workspace.path, self)
         if dialog.exec() and dialog.restore_path is not None:
             restore_into_window(self, dialog.restore_path)
 

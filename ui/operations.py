@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
+from user_error import UserError
+
 if TYPE_CHECKING:
     from forms.catalogue import FormCatalogue
     from storage.workspace import Workspace
@@ -26,11 +28,26 @@ _running: set[Operation] = set()  # keeps running operations (and their signals)
 
 
 def error_text(exc: BaseException) -> str:
-    """The message to show: our own errors are already worded in Chinese; others get their type."""
+    """The message to show: a ``UserError`` is already worded for the user; a file-system error
+    says what the system said; anything else is a program fault and gets its type."""
     text = str(exc).strip()
-    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+    if isinstance(exc, _user_error_types()):
         return text
+    if isinstance(exc, OSError):
+        return f"文件操作失败：{exc.strerror or text or type(exc).__name__}" + (f"（{exc.filename}）" if exc.filename else "")
     return f"程序内部错误（{type(exc).__name__}）：{text or '无详细信息'}"
+
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    """``UserError`` and the core's errors that do not derive from it yet (their modules belong to
+    other work in progress: export/, storage/backup.py, storage/instance_lock.py, storage/migrations.py);
+    once they do, this is just ``UserError``. Chosen by type, never by the message's text."""
+    from export.errors import ExportError, ImportRefused
+    from storage.backup import BackupError
+    from storage.instance_lock import AlreadyOpenError
+    from storage.migrations import MigrationError
+
+    return UserError, ExportError, ImportRefused, BackupError, AlreadyOpenError, MigrationError
 
 
 class _Signals(QObject):

@@ -3,8 +3,6 @@ see all periods, lock one once submitted). Both write through the core API at on
 
 from __future__ import annotations
 
-import re
-import sqlite3
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -26,31 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from forms.periods import period_label
-from storage.periods_store import create_next_period, list_periods, set_locked
+from storage.profile import PROFILE_LABELS
+from user_error import UserError
 
 if TYPE_CHECKING:
     from storage.workspace import Workspace
 
 __all__ = ["ProfileDialog", "PeriodsDialog", "PROFILE_LABELS"]
-
-PROFILE_LABELS = (("name", "名称"), ("stat_code", "统计代码"), ("unit_head", "单位负责人"),
-                  ("stat_head", "统计负责人"), ("filler", "填表人"), ("phone", "联系电话"))
-_STAT_CODE = re.compile(r"^\d{12}$")
-_PHONE = re.compile(r"^[\d\-+() 　转]{5,30}$")
-
-
-def profile_problem(values: dict[str, str]) -> str | None:
-    """Why the profile cannot be saved (Chinese), or None."""
-    if not values.get("name"):
-        return "名称不能为空"
-    code = values.get("stat_code", "")
-    if code and not _STAT_CODE.match(code):
-        return "统计代码应为12位数字（统计用区划代码），不清楚时请留空"
-    phone = values.get("phone", "")
-    if phone and not _PHONE.match(phone):
-        return "联系电话只能包含数字、“-”、括号和空格"
-    return None
-
 
 class ProfileDialog(QDialog):
     """单位信息 of one township: used in the label block of every exported table."""
@@ -59,7 +39,7 @@ class ProfileDialog(QDialog):
         super().__init__(parent)
         self.workspace = workspace
         self.township_id = township_id
-        township = workspace.store.township(township_id)
+        township = workspace.township(township_id)
         self.setWindowTitle("单位信息")
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
@@ -87,14 +67,12 @@ class ProfileDialog(QDialog):
 
     def save(self) -> bool:
         values = self.values()
-        problem = profile_problem(values)
-        if problem:
-            QMessageBox.warning(self, "无法保存", problem)
-            return False
+        if not values.get("name"):  # the dialog always sends every field: the name too
+            values["name"] = ""
         try:
             self.workspace.update_profile(self.township_id, **values)
-        except sqlite3.IntegrityError:
-            QMessageBox.warning(self, "无法保存", f"统计代码 {values['stat_code']} 已属于另一个镇街")
+        except UserError as exc:
+            QMessageBox.warning(self, "无法保存", str(exc))
             return False
         self.accept()
         return True
@@ -139,7 +117,7 @@ class PeriodsDialog(QDialog):
             self.table.selectRow(0)
 
     def refresh(self) -> None:
-        self.periods = list_periods(self.workspace.store, self.township_id)
+        self.periods = self.workspace.period_infos(self.township_id)
         self.table.setRowCount(len(self.periods))
         for r, info in enumerate(self.periods):
             reports = "、".join(f"{self.workspace.form(k).code} {s}" for k, s in sorted(info.reports.items())
@@ -173,7 +151,7 @@ class PeriodsDialog(QDialog):
         if period is None:
             return None
         same_kind = [p.period for p in self.periods if len(p.period) == len(period)]
-        created = create_next_period(self.workspace.store, self.township_id, max(same_kind))
+        created = self.workspace.create_next_period(self.township_id, max(same_kind)).period
         self.created = created
         self.refresh()
         self.select(created)
@@ -188,13 +166,13 @@ class PeriodsDialog(QDialog):
             reason, ok = QInputDialog.getText(self, "解锁报告期", f"解锁 {period_label(info.period)}：请填写原因")
             if not ok or not reason.strip():
                 return
-            set_locked(self.workspace.store, self.township_id, info.period, False, self.workspace.user, reason.strip())
+            self.workspace.set_period_locked(self.township_id, info.period, False, reason)
         else:
             if not info.exported:
                 answer = QMessageBox.question(self, "锁定报告期",
                                               f"{period_label(info.period)} 的报表尚未导出上报，仍要锁定吗？")
                 if answer != QMessageBox.StandardButton.Yes:
                     return
-            set_locked(self.workspace.store, self.township_id, info.period, True, self.workspace.user, "上报后锁定")
+            self.workspace.set_period_locked(self.township_id, info.period, True, "上报后锁定")
         self.refresh()
         self.select(info.period)

@@ -1,0 +1,128 @@
+"""What 审核 reports: findings with structured fields (rule, form, table, row, column, severity,
+text), the location text derived from them, and the result of validating one report.
+
+Severities follow the NBS 联网直报: 错误 (强制性) blocks export; 警告 (核实性) may be exported
+only with a real 说明 on its cell; 提示 (提示性) informs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from forms.compute import CellKey, ComputedForm
+
+if TYPE_CHECKING:
+    from forms.spec import ColumnSpec, FormSpec, TableSpec
+
+__all__ = ["TextEnum", "Severity", "Finding", "ValidationResult", "FindingCollector", "note_is_acceptable",
+           "SEVERITY_ORDER", "BARE_NOTES", "MIN_NOTE_LENGTH"]
+
+
+class TextEnum(str, Enum):
+    """An enum whose members are their (Chinese) text: stored, compared, hashed and shown as it."""
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+    __hash__ = str.__hash__
+
+
+class Severity(TextEnum):
+    ERROR = "错误"  # 强制性: blocks export
+    WARNING = "警告"  # 核实性: needs a real 说明
+    HINT = "提示"  # 提示性: informs
+
+
+SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.HINT: 2}
+# A bare confirmation is not an explanation (NBS practice).
+BARE_NOTES = {"核实无误", "无误", "正确", "数据无误", "属实", "确认无误", "数据正确", "核实", "已核实"}
+MIN_NOTE_LENGTH = 5
+
+
+def note_is_acceptable(note: str | None) -> bool:
+    """A 说明 explains a 警告 only if it says something: ≥ 5 characters and not a bare "无误"."""
+    text = (note or "").strip().rstrip("。.！!")
+    return len(text) >= MIN_NOTE_LENGTH and text not in BARE_NOTES
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of one cell. ``text`` says what is wrong; where it is comes from the fields."""
+
+    severity: Severity
+    rule_id: str
+    form_key: str
+    table: str
+    row: str
+    col: str
+    text: str
+    explained: bool = False
+    form_name: str = ""
+    row_number: int = 0  # 1-based position of the row in its table
+    row_label: str = ""  # the row's name (grid) or the entry's first text (list)
+    col_label: str = ""
+
+    @property
+    def cell(self) -> CellKey:
+        return (self.table, self.row, self.col)
+
+    @property
+    def location(self) -> str:
+        """《表名》第3行 原煤 / 消费量"""
+        where = f"第{self.row_number}行" + (f" {self.row_label}" if self.row_label else "")
+        return f"《{self.form_name}》{where} / {self.col_label}"
+
+    @property
+    def message(self) -> str:
+        """The full text, location first."""
+        return f"{self.location}：{self.text}"
+
+    @property
+    def blocks_export(self) -> bool:
+        return self.severity == Severity.ERROR or (self.severity == Severity.WARNING and not self.explained)
+
+
+@dataclass
+class ValidationResult:
+    computed: ComputedForm
+    findings: list[Finding]
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocks_export]
+
+    def worst_by_cell(self) -> dict[CellKey, Finding]:
+        """The most severe finding of each cell (for cell colours)."""
+        worst: dict[CellKey, Finding] = {}
+        for f in self.findings:
+            current = worst.get(f.cell)
+            if current is None or SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[current.severity]:
+                worst[f.cell] = f
+        return worst
+
+
+class FindingCollector:
+    """Gathers the findings of one report; cells that failed a field check are not read by rules."""
+
+    def __init__(self, form: FormSpec, computed: ComputedForm, notes: Mapping[CellKey, str]) -> None:
+        self.form, self.computed, self.notes = form, computed, notes
+        self.findings: list[Finding] = []
+        self.invalid: set[CellKey] = set()  # cells that failed a field check: rules do not read them
+
+    def add(self, severity: str, rule_id: str, table: TableSpec, row_key: str, row_index: int,
+            col: ColumnSpec, text: str) -> None:
+        severity = Severity(severity)
+        explained = severity == Severity.WARNING and note_is_acceptable(self.notes.get((table.key, row_key, col.key)))
+        self.findings.append(Finding(severity, rule_id, self.form.key, table.key, row_key, col.key, text, explained,
+                                     self.form.name, row_index, self._row_label(table, row_key), col.label))
+
+    def _row_label(self, table: TableSpec, row_key: str) -> str:
+        if table.kind == "grid":
+            return table.row(row_key).label
+        first_text = next((c for c in table.columns if c.type == "text"), None)
+        return str(self.computed.get(table.key, row_key, first_text.key) or "") if first_text else ""

@@ -1,0 +1,28 @@
+"""How rule texts show numbers, and the text of a goal rule (progress towards a district target)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from forms.spec import RuleSpec
+
+__all__ = ["fmt", "goal_text"]
+
+
+def fmt(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+
+
+def goal_text(rule: RuleSpec, value: float) -> str:
+    unit = rule.unit
+    target = rule.target if rule.target is not None else 0.0
+    head = f"全区目标：{rule.goal}；本镇街 {fmt(round(value, 2))}{unit}"
+    if rule.direction == "at_least":
+        if value >= target:
+            return head + "，已达到全区目标。"
+        progress = f"，为目标的{value / target * 100:.0f}%" if target > 0 and value > 0 else ""
+        return head + f"，距目标 {target:g}{unit} 尚差 {fmt(round(target - value, 2))}{unit}{progress}。"
+    if value <= target:
+        return head + "，已达到全区目标。"
+    return head + f"，高于目标 {target:g}{unit} {fmt(round(value - target, 2))}{unit}。"

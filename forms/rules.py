@@ -1,0 +1,171 @@
+"""The rules declared in a form file, run against one computed report: check, goal, change,
+history and reported. Cross-form references and earlier periods come in a ``Bundle``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from forms.compute import CellKey, ComputedForm, compiled
+from forms.findings import FindingCollector
+from forms.period_rules import change_text, history_text
+from forms.rule_messages import fmt, goal_text
+from forms.spec import FormSpec, RuleSpec, TableSpec
+
+__all__ = ["Bundle", "run_rule", "column_sum"]
+
+
+class _Skip(Exception):
+    """A rule reads a cell that already failed its field check: the rule does not apply."""
+
+
+def _item_keys(table: TableSpec, computed: ComputedForm) -> list[str]:
+    keys = computed.list_rows.get(table.key, [])
+    return list(keys) if table.kind == "list" else [k for k in keys if not table.row(k).is_total]
+
+
+def column_sum(form: FormSpec, computed: ComputedForm, table_key: str, col_key: str, read: Any = None) -> Any:
+    """Sum of a column over the item rows (not totals) of a table; None when none is a number."""
+    table = form.table(table_key)
+    get = read or (lambda r, c: computed.get(table_key, r, c))
+    numbers = [v for k in _item_keys(table, computed) if isinstance(v := get(k, col_key), (int, float))
+               and not isinstance(v, bool)]
+    return sum(numbers) if numbers else None
+
+
+class Bundle:
+    """What a rule can see beyond its own report: the other forms, this form's earlier periods."""
+
+    def __init__(self, period: str, others: Mapping[str, tuple[FormSpec, ComputedForm]],
+                 history: Mapping[str, ComputedForm], reported: Mapping[CellKey, Any] | None = None) -> None:
+        self.period, self.others, self.history = period, others, history
+        self.reported = reported or {}
+
+    def form_cell(self, form_key: str, table: str, row: str, col: str) -> Any:
+        found = self.others.get(form_key)
+        return found[1].get(table, row, col) if found else None
+
+    def form_sum(self, form_key: str, table: str, col: str) -> Any:
+        found = self.others.get(form_key)
+        return column_sum(found[0], found[1], table, col) if found else None
+
+
+def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingCollector, bundle: Bundle) -> None:
+    computed = out.computed
+    row_keys = computed.list_rows.get(table.key, [])
+    columns = {c.key: c for c in table.columns}
+    item_keys = _item_keys(table, computed)
+
+    def read(*args: str) -> Any:
+        key = (table.key, *args) if len(args) == 2 else tuple(args)
+        if key in out.invalid:
+            raise _Skip
+        return computed.get(*key)
+
+    def sum_rows(*args: str) -> Any:
+        table_key = args[0] if len(args) == 2 else table.key
+        return column_sum(form, computed, table_key, args[-1], lambda r, c: read(table_key, r, c))
+
+    def evaluate(text: str, row_key: str | None, col_key: str | None, blank: Any) -> Any:
+        def lookup(name: str) -> Any:
+            if rule.scope == "row" and row_key is not None and name in columns:
+                return read(row_key, name)
+            if rule.scope == "column" and col_key is not None:
+                return read(name, col_key)
+            raise NameError(name)
+
+        def is_cell(name: str) -> bool:
+            return name in columns if rule.scope == "row" else rule.scope == "column"
+
+        return compiled(text).evaluate(lookup, read, sum_rows, is_cell, form_cell=bundle.form_cell,
+                                       form_sum=bundle.form_sum, blank=blank)
+
+    def emit(row_key: str, col_key: str, message: str) -> None:
+        index = row_keys.index(row_key) + 1 if row_key in row_keys else 0
+        out.add(rule.severity, rule.id, table, row_key, index, columns[col_key], message)
+
+    if rule.kind in ("change", "history"):
+        targets = [k for k in item_keys if not rule.rows or k in rule.rows]
+        for row_key in targets:
+            for col_key in rule.columns:
+                if (table.key, row_key, col_key) in out.invalid:
+                    continue
+                text = (change_text if rule.kind == "change" else history_text)(rule, bundle, (table.key, row_key, col_key),
+                                                                       computed.get(table.key, row_key, col_key))
+                if text:
+                    emit(row_key, col_key, text)
+        return
+
+    def zero(_ref: str) -> str:  # ``when`` asks whether values are there: a blank reads as 0
+        return "zero"
+
+    if rule.kind == "reported":
+        _reported(rule, table, item_keys, out, bundle, emit, zero)
+        return
+
+    targets: list[tuple[str | None, str | None]]
+    if rule.scope == "table":
+        targets = [(rule.anchor_row, rule.anchor_column)]
+    elif rule.scope == "column":
+        wanted = rule.columns or tuple(c.key for c in table.columns if c.numeric)
+        anchor = table.row(rule.anchor_row) if table.kind == "grid" and rule.anchor_row else None
+        targets = [(rule.anchor_row, c) for c in wanted if not table.is_blocked(anchor, columns[c])]
+    else:
+        targets = [(k, rule.anchor_column) for k in item_keys if not rule.rows or k in rule.rows]
+    for row_key, col_key in targets:
+        try:
+            if rule.when and not evaluate(rule.when, row_key, col_key, zero):
+                continue
+            result = evaluate(rule.expr, row_key, col_key, rule.blank_mode)
+        except _Skip:
+            continue
+        except Exception as exc:  # noqa: BLE001 - a broken rule is reported, never a crash
+            result = False
+            message = f"审核规则 {rule.id} 无法执行（{exc}）"
+        else:
+            message = rule.message
+        if rule.kind == "goal":
+            if isinstance(result, (int, float)) and not isinstance(result, bool):
+                emit(row_key, col_key, goal_text(rule, result))
+            continue
+        if result is None or result:
+            continue
+        emit(row_key, col_key, message)
+
+
+def _reported(rule: RuleSpec, table: TableSpec, item_keys: Sequence[str], out: FindingCollector, bundle: Bundle,
+              emit: Any, zero: Any) -> None:
+    """A figure first stored from an enterprise's own report and changed since needs a 说明.
+
+    ``when`` reads the row as first stored (its original 数据来源), so relabelling the source
+    afterwards does not hide the change."""
+    columns = {c.key: c for c in table.columns}
+    for row_key in item_keys:
+        if rule.rows and row_key not in rule.rows:
+            continue
+        original = {k: bundle.reported.get((table.key, row_key, k)) for k in columns}
+        if rule.when:
+            def lookup(name: str, original: dict[str, Any] = original) -> Any:
+                if name in columns:
+                    return original[name]
+                raise NameError(name)
+
+            try:
+                if not compiled(rule.when).evaluate(lookup, lambda *a: None, lambda *a: None,
+                                                    lambda n: n in columns, blank=zero):
+                    continue
+            except Exception:  # noqa: BLE001 - an odd original row simply does not qualify
+                continue
+        for col_key in rule.columns:
+            before, now = original[col_key], out.computed.get(table.key, row_key, col_key)
+            if before is None or _same(before, now):
+                continue
+            shown = "（已删除）" if now is None else fmt(now)
+            emit(row_key, col_key, f"原报数为 {fmt(before)}，现为 {shown}，"
+                 + (rule.message or "修改企业直报数据须在说明中写明修改依据。"))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    return a == b
