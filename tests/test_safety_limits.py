@@ -1,5 +1,5 @@
-"""The sheet-size limits hold exactly at their edges (the fast pre-check may only send a sheet to
-the exact scan, never let one through that the exact scan refuses)."""
+"""The sheet-size limits hold exactly at their edges: rows, columns and the area (rows × columns
+from A1, summed over the sheets) that the parser would allocate."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from export.errors import ImportRefused
 from export.reader import cell_address
-from export.safety import MAX_COLS, MAX_ROWS, check_file
+from export.safety import MAX_CELLS, MAX_COLS, MAX_ROWS, check_file
 
 _WORKBOOK = (b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
              b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
@@ -36,16 +36,18 @@ def _one_cell_file(tmp_path, row: int, col: int, row_ref: bool = True):
     return path
 
 
-@pytest.mark.parametrize("row, col", [(MAX_ROWS, 1), (MAX_ROWS, MAX_COLS), (1, MAX_COLS), (59_999, 26 * 19)])
+@pytest.mark.parametrize("row, col", [(MAX_ROWS, 1), (1, MAX_COLS), (MAX_CELLS // MAX_COLS, MAX_COLS),
+                                      (MAX_CELLS // 494, 26 * 19)])
 def test_cells_at_the_limits_are_accepted(tmp_path, row, col):
     assert check_file(_one_cell_file(tmp_path, row, col)).kind == "xlsx"
 
 
 @pytest.mark.parametrize("row, col, row_ref", [
     (MAX_ROWS + 1, 1, True), (MAX_ROWS + 1, 1, False),  # the cell's own reference counts, not only the row's
-    (1, MAX_COLS + 1, True), (100_000, 1, True), (1_048_576, 16_384, True), (1, 703, True)])
+    (1, MAX_COLS + 1, True), (100_000, 1, True), (1_048_576, 16_384, True), (1, 703, True),
+    (MAX_CELLS // MAX_COLS + 1, MAX_COLS, True), (MAX_ROWS, MAX_COLS, True), (MAX_ROWS, 51, False)])
 def test_cells_beyond_the_limits_are_refused(tmp_path, row, col, row_ref):
-    with pytest.raises(ImportRefused, match="过大"):
+    with pytest.raises(ImportRefused, match="过大|单元格的范围"):
         check_file(_one_cell_file(tmp_path, row, col, row_ref))
 
 
