@@ -36,6 +36,7 @@ import os
 import posixpath
 import re
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -565,5 +566,72 @@ def _find_formulas_without_value(data: bytes, sheet: str, check: FileCheck) -> N
         check.formulas_without_value[sheet] = missing
 
 
+_XLS_CELL_RECORDS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x0201, 0x00D6, 0x00BD, 0x00BE}
+_XLS_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!",
+               0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+
+
 def _scan_xls(data: bytes, name: str, check: FileCheck) -> None:
-    """Placeholder: the .xls cell records are measured in a later step."""
+    """Walk the BIFF records of an .xls before calamine does: each sheet's DIMENSIONS record (the
+    parser sizes its buffers by it: a claim of 2³¹ rows aborts the program) must stay within the
+    limits, the cells the sheet really holds must too, and cells holding an error (BOOLERR, or a
+    FORMULA whose cached result is an error) are noted — calamine reads them as empty."""
+    import io
+
+    from xlrd.compdoc import CompDoc, CompDocError
+
+    from export.reader import cell_address
+
+    try:
+        doc = CompDoc(data, logfile=io.StringIO())
+        stream = doc.get_named_stream("Workbook") or doc.get_named_stream("Book")
+    except (CompDocError, ValueError, IndexError, KeyError, struct.error, MemoryError) as exc:
+        raise ImportRefused(f"文件 {name} 已损坏（.xls 容器无法读取：{exc}），已拒绝导入") from None
+    if not stream:
+        raise ImportRefused(f"文件 {name} 中没有工作簿数据（.xls），已拒绝导入")
+    names: dict[int, str] = {}
+    sheet: str | None = None
+    rows = cols = area = 0
+    pos, end = 0, len(stream)
+
+    def close_sheet() -> None:
+        nonlocal area
+        area += rows * cols
+        if area > MAX_CELLS:
+            _refuse_area(name, area)
+
+    while pos + 4 <= end:
+        kind, length = struct.unpack_from("<HH", stream, pos)
+        body = stream[pos + 4:pos + 4 + length]
+        if kind in (0x0809, 0x0409, 0x0209, 0x0009) and len(body) >= 4:  # BOF
+            if sheet is not None:
+                close_sheet()
+            sheet = names.get(pos, f"#{len(names)}") if struct.unpack_from("<H", body, 2)[0] == 0x0010 else None
+            rows = cols = 0
+        elif kind == 0x0085 and len(body) >= 8:  # BOUNDSHEET: where each sheet's records start
+            cch, high = body[6], body[7] if len(body) > 7 else 0
+            raw = body[8:8 + cch * (2 if high & 1 else 1)]
+            names[struct.unpack_from("<I", body, 0)[0]] = raw.decode("utf-16-le" if high & 1 else "latin-1", "replace")
+        elif sheet is not None and kind == 0x0200 and len(body) >= 14:  # DIMENSIONS (BIFF8)
+            _, claimed_rows, _, claimed_cols = struct.unpack_from("<IIHH", body, 0)
+            if claimed_rows > MAX_ROWS or claimed_cols > MAX_COLS or claimed_rows * claimed_cols > MAX_CELLS:
+                raise ImportRefused(f"文件 {name} 的工作表“{sheet}”声称有 {claimed_rows} 行 × {claimed_cols} 列（上限 "
+                                    f"{MAX_ROWS} 行、{MAX_COLS} 列、共 {MAX_CELLS:,} 个单元格），不像是一份统计报表，已拒绝导入")
+        elif sheet is not None and kind in _XLS_CELL_RECORDS and len(body) >= 6:
+            row, col = struct.unpack_from("<HH", body, 0)
+            last_col = struct.unpack_from("<H", body, len(body) - 2)[0] if kind in (0x00BD, 0x00BE) else col
+            rows, cols = max(rows, row + 1), max(cols, last_col + 1)
+            if rows > MAX_ROWS or cols > MAX_COLS:
+                raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{rows} 行 × {cols} 列，上限 {MAX_ROWS} 行、"
+                                    f"{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")
+            code = None
+            if kind == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR holding an error
+                code = body[6]
+            elif kind == 0x0006 and len(body) >= 14 and body[6] == 2 and body[12:14] == b"\xff\xff":
+                code = body[8]  # FORMULA whose cached result is an error
+            if code is not None:
+                error = CellError(_XLS_ERRORS.get(code, "#错误"))
+                check.cell_errors.setdefault(sheet, {})[cell_address(row + 1, col + 1)] = error
+        pos += 4 + length
+    if sheet is not None:
+        close_sheet()

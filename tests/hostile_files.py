@@ -101,3 +101,100 @@ def ods_cell(value: str, value_type: str = "float", repeat: int = 1, extra: str 
 def ods_row(cells: str, repeat: int = 1) -> str:
     attr = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
     return f"<table:table-row{attr}>{cells}</table:table-row>"
+
+
+# -- .xls: BIFF8 records in a compound file -----------------------------------------------------------
+
+XLS_ERRORS = {"#NULL!": 0x00, "#DIV/0!": 0x07, "#VALUE!": 0x0F, "#REF!": 0x17, "#NAME?": 0x1D, "#NUM!": 0x24,
+              "#N/A": 0x2A}
+
+
+def _record(kind: int, data: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def xls_number(row: int, col: int, value: float) -> bytes:
+    """A NUMBER cell record (0-based row and column)."""
+    return _record(0x0203, struct.pack("<HHHd", row, col, 15, value))
+
+
+def xls_bool(row: int, col: int, value: bool) -> bytes:
+    return _record(0x0205, struct.pack("<HHHBB", row, col, 15, int(value), 0))
+
+
+def xls_error(row: int, col: int, code: str) -> bytes:
+    return _record(0x0205, struct.pack("<HHHBB", row, col, 15, XLS_ERRORS[code], 1))
+
+
+def xls_formula_error(row: int, col: int, code: str) -> bytes:
+    """A FORMULA record (=1/0) whose cached result is the error ``code``."""
+    cached = bytes([2, 0, XLS_ERRORS[code], 0, 0, 0, 0xFF, 0xFF])
+    rgce = bytes([0x1E, 1, 0, 0x1E, 0, 0, 0x06])  # 1 / 0
+    return _record(0x0006, struct.pack("<HHH", row, col, 15) + cached + struct.pack("<HIH", 0, 0, len(rgce)) + rgce)
+
+
+def xls_bytes(sheets: dict[str, list[bytes]], dimensions: dict[str, tuple[int, int]] | None = None) -> bytes:
+    """A minimal BIFF8 .xls: sheet name → its cell records; ``dimensions`` (rows, columns) is what
+    each sheet's DIMENSIONS record claims (default: what the cells span)."""
+    bof = struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 6)
+    sheet_streams = []
+    for name, cells in sheets.items():
+        rows, cols = (dimensions or {}).get(name, (0, 0))
+        for rec in cells:
+            rw, col = struct.unpack_from("<HH", rec, 4)
+            if not (dimensions and name in dimensions):
+                rows, cols = max(rows, rw + 1), max(cols, col + 1)
+        body = _record(0x0809, bof[:2] + struct.pack("<H", 0x0010) + bof[4:])
+        body += _record(0x0200, struct.pack("<IIHHH", 0, rows, 0, cols, 0)) + b"".join(cells) + _record(0x000A)
+        sheet_streams.append((name, body))
+    def globals_for(offsets: list[int]) -> bytes:
+        out = _record(0x0809, bof) + _record(0x0042, struct.pack("<H", 1200))
+        for (name, _), offset in zip(sheet_streams, offsets):
+            encoded = name.encode("utf-16-le")
+            out += _record(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(name), 1) + encoded)
+        return out + _record(0x000A)
+    size = len(globals_for([0] * len(sheet_streams)))
+    offsets = []
+    for _, body in sheet_streams:
+        offsets.append(size)
+        size += len(body)
+    stream = globals_for(offsets) + b"".join(body for _, body in sheet_streams)
+    return compound_file({"Workbook": stream})
+
+
+def compound_file(streams: dict[str, bytes]) -> bytes:
+    """An OLE compound file (version 3, 512-byte sectors) holding ``streams`` in its root storage.
+    Streams are padded with zeros to 4096 bytes at least (a shorter one would live in the mini
+    stream), which BIFF readers skip after the last EOF record."""
+    sectors: list[bytes] = []
+    starts, sizes = [], []
+    fat: list[int] = [0xFFFFFFFD]  # sector 0 is the FAT itself
+    for data in streams.values():
+        padded = data + b"\0" * (max(4096, -(-len(data) // 512) * 512) - len(data))
+        first = len(fat)
+        count = len(padded) // 512
+        starts.append(first)
+        sizes.append(max(len(data), 4096))
+        for i in range(count):
+            sectors.append(padded[i * 512:(i + 1) * 512])
+            fat.append(first + i + 1 if i < count - 1 else 0xFFFFFFFE)
+    directory_sector = len(fat)
+    fat.append(0xFFFFFFFE)
+    assert len(fat) <= 128, "one FAT sector holds 128 entries: keep test streams under 60 KB"
+
+    def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
+        encoded = name.encode("utf-16-le") + b"\0\0" if name else b""
+        return (encoded.ljust(64, b"\0") + struct.pack("<HBB", len(encoded), kind, 1 if kind else 0)
+                + struct.pack("<III", 0xFFFFFFFF, right, child) + b"\0" * 36 + struct.pack("<IQ", start, size))
+
+    names = list(streams)
+    entries = entry("Root Entry", 5, 1 if names else 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFE, 0)
+    for i, name in enumerate(names):
+        entries += entry(name, 2, 0xFFFFFFFF, i + 2 if i + 1 < len(names) else 0xFFFFFFFF, starts[i], sizes[i])
+    assert len(names) <= 3
+    entries = entries.ljust(512, b"\0")
+    header = (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+              + b"\0" * 6 + struct.pack("<IIIIIIIII", 0, 1, directory_sector, 0, 0x1000, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+              + struct.pack("<I", 0) + b"\xff" * 4 * 108)
+    fat_sector = struct.pack(f"<{len(fat)}I", *fat) + b"\xff" * 4 * (128 - len(fat))
+    return header + fat_sector + b"".join(sectors) + entries
