@@ -115,7 +115,8 @@ def read_workbook(path: Path) -> Book:
         workbook = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
         raise ImportRefused(f"文件 {name} 设有打开密码（已加密），无法读取：请在 Excel 中取消密码后另存再导入") from None
-    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types for broken files
+    except BaseException as exc:  # noqa: BLE001 - calamine raises several unrelated types for broken files
+        _reraise_interrupts(exc)
         raise ImportRefused(f"文件 {name} 已损坏或格式无法识别（{_short(exc)}），已拒绝导入") from None
     try:
         book = Book(path, check, [], set())
@@ -141,7 +142,8 @@ def read_workbook(path: Path) -> Book:
                 raise
             except pc.PasswordError:
                 raise ImportRefused(f"文件 {name} 设有密码（已加密），无法读取：请取消密码后另存再导入") from None
-            except Exception as exc:  # noqa: BLE001
+            except BaseException as exc:  # noqa: BLE001
+                _reraise_interrupts(exc)
                 raise ImportRefused(f"文件 {name} 的工作表“{meta.name}”无法读取（{_short(exc)}），已拒绝导入") from None
     finally:
         workbook.close()
@@ -197,6 +199,14 @@ def _read_xls_percent_cells(path: Path, check: FileCheck) -> None:
     except Exception:  # noqa: BLE001 - xlrd raises many types for files it cannot follow
         check.percent_known = False
         check.percent_cells.clear()
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    """A hostile file can make calamine's Rust code panic (an index out of range in an .xls
+    MERGEDCELLS record): pyo3 raises that as ``PanicException``, a BaseException, which must
+    become a refusal of the file like any other parse error — but Ctrl+C and exit stay what they are."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
 
 
 def _short(exc: BaseException) -> str:

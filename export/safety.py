@@ -617,6 +617,11 @@ def _scan_xls(data: bytes, name: str, check: FileCheck) -> None:
             if claimed_rows > MAX_ROWS or claimed_cols > MAX_COLS or claimed_rows * claimed_cols > MAX_CELLS:
                 raise ImportRefused(f"文件 {name} 的工作表“{sheet}”声称有 {claimed_rows} 行 × {claimed_cols} 列（上限 "
                                     f"{MAX_ROWS} 行、{MAX_COLS} 列、共 {MAX_CELLS:,} 个单元格），不像是一份统计报表，已拒绝导入")
+        elif sheet is not None and kind == 0x00E5 and len(body) >= 2:  # MERGEDCELLS: count, then 8 bytes each
+            claimed = struct.unpack_from("<H", body, 0)[0]
+            if 2 + 8 * claimed > len(body):
+                raise ImportRefused(f"文件 {name} 的工作表“{sheet}”声称有 {claimed} 个合并区域，实际只有 "
+                                    f"{(len(body) - 2) // 8} 个：文件结构自相矛盾，已拒绝导入")
         elif sheet is not None and kind in _XLS_CELL_RECORDS and len(body) >= 6:
             row, col = struct.unpack_from("<HH", body, 0)
             last_col = struct.unpack_from("<H", body, len(body) - 2)[0] if kind in (0x00BD, 0x00BE) else col

@@ -133,6 +133,12 @@ def xls_formula_error(row: int, col: int, code: str) -> bytes:
     return _record(0x0006, struct.pack("<HHH", row, col, 15) + cached + struct.pack("<HIH", 0, 0, len(rgce)) + rgce)
 
 
+def xls_merged_cells(claimed: int, ranges: list[tuple[int, int, int, int]]) -> bytes:
+    """A MERGEDCELLS record claiming ``claimed`` merged ranges and holding ``ranges`` (first row,
+    last row, first column, last column): calamine reads as many as claimed and panics past the end."""
+    return _record(0x00E5, struct.pack("<H", claimed) + b"".join(struct.pack("<HHHH", *r) for r in ranges))
+
+
 def xls_bytes(sheets: dict[str, list[bytes]], dimensions: dict[str, tuple[int, int]] | None = None) -> bytes:
     """A minimal BIFF8 .xls: sheet name → its cell records; ``dimensions`` (rows, columns) is what
     each sheet's DIMENSIONS record claims (default: what the cells span)."""
@@ -141,6 +147,8 @@ def xls_bytes(sheets: dict[str, list[bytes]], dimensions: dict[str, tuple[int, i
     for name, cells in sheets.items():
         rows, cols = (dimensions or {}).get(name, (0, 0))
         for rec in cells:
+            if struct.unpack_from("<H", rec)[0] == 0x00E5:
+                continue  # not a cell
             rw, col = struct.unpack_from("<HH", rec, 4)
             if not (dimensions and name in dimensions):
                 rows, cols = max(rows, rw + 1), max(cols, col + 1)

@@ -38,6 +38,7 @@ from .hostile_files import (
     xls_bytes,
     xls_error,
     xls_formula_error,
+    xls_merged_cells,
     xls_number,
     xlsx_bytes,
 )
@@ -74,6 +75,8 @@ CRAFTED: dict[str, tuple[bytes, str | None]] = {
     "trailing_empty.ods": (ods_bytes({"S": ods_row(ods_cell("1")) + ods_row(ods_cell("", "empty", repeat=1024),
                                                                              repeat=1_048_575)}), None),
     "dimensions_claim.xls": (xls_bytes({"S": [xls_number(0, 0, 1)]}, dimensions={"S": (2**31, 0xFFFF)}), "声称有"),
+    "merged_cells_lie.xls": (xls_bytes({"S": [xls_number(0, 0, 1), xls_merged_cells(1020, [(0, 1, 0, 1)])]}),
+                             "合并区域"),
     "far_corner.xls": (xls_bytes({"S": [xls_number(0, 0, 1), xls_number(MAX_ROWS - 1, 255, 1)]},
                                  dimensions={"S": (1, 1)}), "单元格的范围"),
 }
