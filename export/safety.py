@@ -542,7 +542,7 @@ _CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?:\s(?![^>]*\br=)[^>]*)?/?>")
 _CELL_OPEN_ANY = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
 
-_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*\bt=\"e\"[^>]*)>(.*?)</(?:\w+:)?c>", re.S)
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*\bt=\"e\"[^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
 _VALUE_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _EXTERNAL_REF = re.compile(r"\[\d+\]|\|")  # [1]Sheet1!A1 (another workbook), App|Topic!Item (DDE)
@@ -555,7 +555,7 @@ def _find_error_cells(data: bytes, sheet: str, check: FileCheck) -> None:
     found: dict[str, CellError] = {}
     if b't="e"' in data:
         for m in _ERROR_CELL.finditer(data):
-            ref, value = _R_ATTR.search(m.group(1)), _VALUE_TEXT.search(m.group(2))
+            ref, value = _R_ATTR.search(m.group(1)), _VALUE_TEXT.search(m.group(2) or b"")
             if ref:
                 code = value.group(1).decode("utf-8", "replace").strip() if value else "#错误"
                 found[ref.group(1).decode("ascii")] = CellError(code or "#错误")

@@ -234,6 +234,14 @@ def test_formula_errors_links_logical_values_and_long_numbers_are_refused_naming
     assert ("energy", "electricity", "consumption") in taken  # and the rest of the file is
 
 
+def test_xlsx_error_cells_are_found_written_either_way(tmp_path):
+    path = tmp_path / "e.xlsx"
+    path.write_bytes(xlsx_bytes({"S": sheet_xml('<row r="1"><c r="A1" t="e"/><c r="B1"><v>5</v></c>'
+                                                '<c r="C1" t="e"><v>#VALUE!</v></c><c r="D1" t="e"><f>1/0</f>'
+                                                '<v>#DIV/0!</v></c><c r="E1"><f>SUM("[1]|x")</f><v>0</v></c></row>')}))
+    assert read_workbook(path).grids["S"][0] == [CellError("#错误"), 5.0, CellError("#VALUE!"), CellError("#DIV/0!"), 0.0]
+
+
 def test_ods_logical_values_and_errors_and_xls_errors_are_no_numbers(tmp_path):
     from forms.spec import DEFAULT_BOUNDS, ColumnSpec
 
