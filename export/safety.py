@@ -31,7 +31,8 @@ A panic inside the parser on a file these checks did not foresee becomes a refus
 
 While reading the worksheet XML it also notes formula cells without a cached value (a file
 written by a program that never calculated it), cells holding a formula error (``#DIV/0!``) and
-cells whose formula reads an external workbook or a DDE link — the calamine reader returns
+cells whose formula reads an external workbook or a DDE link (.xlsx, .ods, and .xls through
+its SUPBOOK/EXTERNSHEET records) — the calamine reader returns
 these as empty cells or plain values; the reader puts a ``CellError`` there instead, which
 ``parse_input`` refuses naming the error.
 """
@@ -586,6 +587,38 @@ _XLS_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 
                0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
 
 
+# BIFF8 formula tokens (ptg) → length in bytes, for walking a FORMULA's parsed expression; classed
+# tokens (0x20–0x7F) are looked up by their base (ptg & 0x1F | 0x20). 0x17 (string) and 0x19
+# (attribute) have variable lengths; anything not listed stops the walk.
+_PTG_SIZES = {0x01: 5, 0x02: 5, **dict.fromkeys(range(0x03, 0x17), 1), 0x1C: 2, 0x1D: 2, 0x1E: 3, 0x1F: 9,
+              0x20: 8, 0x21: 3, 0x22: 4, 0x23: 5, 0x24: 5, 0x25: 9, 0x26: 7, 0x27: 7, 0x28: 7, 0x29: 3, 0x2A: 5,
+              0x2B: 9, 0x2C: 5, 0x2D: 9, 0x39: 7, 0x3A: 7, 0x3B: 11, 0x3C: 7, 0x3D: 11}
+_PTG_WITH_IXTI = {0x39, 0x3A, 0x3B, 0x3C, 0x3D}  # NameX, Ref3d, Area3d, RefErr3d, AreaErr3d
+
+
+def _xls_reads_external(rgce: bytes, external_xti: list[bool]) -> bool | None:
+    """Whether a formula's tokens refer to another workbook or a DDE/OLE link (through an
+    EXTERNSHEET entry whose SUPBOOK is not this workbook); None when a token is not understood."""
+    i = 0
+    while i < len(rgce):
+        ptg = rgce[i]
+        base = (ptg & 0x1F) | 0x20 if ptg >= 0x20 else ptg
+        if base in _PTG_WITH_IXTI and i + 3 <= len(rgce):
+            ixti = struct.unpack_from("<H", rgce, i + 1)[0]
+            if ixti < len(external_xti) and external_xti[ixti]:
+                return True
+        if base == 0x17 and i + 3 <= len(rgce):  # string constant
+            i += 3 + rgce[i + 1] * (2 if rgce[i + 2] & 1 else 1)
+        elif base == 0x19 and i + 4 <= len(rgce):  # attribute; tAttrChoose carries a jump table
+            grbit, count = rgce[i + 1], struct.unpack_from("<H", rgce, i + 2)[0]
+            i += 4 + ((count + 1) * 2 if grbit & 0x04 else 0)
+        elif base in _PTG_SIZES:
+            i += _PTG_SIZES[base]
+        else:
+            return None
+    return False
+
+
 def _scan_xls(data: bytes, name: str, check: FileCheck) -> None:
     """Walk the BIFF records of an .xls before calamine does: each sheet's DIMENSIONS record (the
     parser sizes its buffers by it: a claim of 2³¹ rows aborts the program) must stay within the
@@ -605,6 +638,8 @@ def _scan_xls(data: bytes, name: str, check: FileCheck) -> None:
     if not stream:
         raise ImportRefused(f"文件 {name} 中没有工作簿数据（.xls），已拒绝导入")
     names: dict[int, str] = {}
+    external_books: list[bool] = []  # per SUPBOOK: another workbook / DDE / OLE (not this one, not add-ins)
+    external_xti: list[bool] = []  # per EXTERNSHEET entry: does it point to such a SUPBOOK
     sheet: str | None = None
     rows = cols = area = 0
     pos, end = 0, len(stream)
@@ -627,6 +662,12 @@ def _scan_xls(data: bytes, name: str, check: FileCheck) -> None:
             cch, high = body[6], body[7] if len(body) > 7 else 0
             raw = body[8:8 + cch * (2 if high & 1 else 1)]
             names[struct.unpack_from("<I", body, 0)[0]] = raw.decode("utf-16-le" if high & 1 else "latin-1", "replace")
+        elif sheet is None and kind == 0x01AE and len(body) >= 4:  # SUPBOOK
+            external_books.append(body[2:4] not in (b"\x01\x04", b"\x01\x3a"))
+        elif sheet is None and kind == 0x0017 and len(body) >= 2:  # EXTERNSHEET
+            count = min(struct.unpack_from("<H", body, 0)[0], (len(body) - 2) // 6)
+            books = [struct.unpack_from("<H", body, 2 + 6 * i)[0] for i in range(count)]
+            external_xti = [b < len(external_books) and external_books[b] for b in books]
         elif sheet is not None and kind == 0x0200 and len(body) >= 14:  # DIMENSIONS (BIFF8)
             _, claimed_rows, _, claimed_cols = struct.unpack_from("<IIHH", body, 0)
             if claimed_rows > MAX_ROWS or claimed_cols > MAX_COLS or claimed_rows * claimed_cols > MAX_CELLS:
@@ -649,8 +690,12 @@ def _scan_xls(data: bytes, name: str, check: FileCheck) -> None:
                 code = body[6]
             elif kind == 0x0006 and len(body) >= 14 and body[6] == 2 and body[12:14] == b"\xff\xff":
                 code = body[8]  # FORMULA whose cached result is an error
-            if code is not None:
-                error = CellError(_XLS_ERRORS.get(code, "#错误"))
+            error = CellError(_XLS_ERRORS.get(code, "#错误")) if code is not None else None
+            if error is None and kind == 0x0006 and any(external_books) and len(body) >= 22:
+                reads = _xls_reads_external(body[22:22 + struct.unpack_from("<H", body, 20)[0]], external_xti)
+                if reads is not False:  # True, or not understood in a workbook that has external links
+                    error = CellError("外部工作簿或 DDE 链接", "external")
+            if error is not None:
                 check.cell_errors.setdefault(sheet, {})[cell_address(row + 1, col + 1)] = error
         pos += 4 + length
     if sheet is not None:

@@ -139,9 +139,33 @@ def xls_merged_cells(claimed: int, ranges: list[tuple[int, int, int, int]]) -> b
     return _record(0x00E5, struct.pack("<H", claimed) + b"".join(struct.pack("<HHHH", *r) for r in ranges))
 
 
-def xls_bytes(sheets: dict[str, list[bytes]], dimensions: dict[str, tuple[int, int]] | None = None) -> bytes:
+def xls_formula(row: int, col: int, cached: float, rgce: bytes) -> bytes:
+    """A FORMULA record with the parsed expression ``rgce`` and the cached number ``cached``."""
+    return _record(0x0006, struct.pack("<HHHdHIH", row, col, 15, cached, 0, 0, len(rgce)) + rgce)
+
+
+def xls_ref3d(ixti: int, row: int = 0, col: int = 0) -> bytes:
+    """The tokens of ``=<sheet of EXTERNSHEET entry ixti>!A1`` (PtgRef3d)."""
+    return struct.pack("<BHHH", 0x3A, ixti, row, col)
+
+
+def xls_link_records(external_path: str) -> list[bytes]:
+    """Globals records: SUPBOOK 0 is this workbook, SUPBOOK 1 another file (``external_path``, one
+    sheet "Sheet1"); EXTERNSHEET entry 0 points into this workbook, entry 1 into the other file."""
+    def text(value: str) -> bytes:
+        return struct.pack("<HB", len(value), 1) + value.encode("utf-16-le")
+
+    own = _record(0x01AE, struct.pack("<HH", 1, 0x0401))
+    other = _record(0x01AE, struct.pack("<H", 1) + text(external_path) + text("Sheet1"))
+    xti = _record(0x0017, struct.pack("<HHHHHHH", 2, 0, 0, 0, 1, 0, 0))
+    return [own, other, xti]
+
+
+def xls_bytes(sheets: dict[str, list[bytes]], dimensions: dict[str, tuple[int, int]] | None = None,
+              global_records: list[bytes] | None = None) -> bytes:
     """A minimal BIFF8 .xls: sheet name → its cell records; ``dimensions`` (rows, columns) is what
-    each sheet's DIMENSIONS record claims (default: what the cells span)."""
+    each sheet's DIMENSIONS record claims (default: what the cells span); ``global_records`` go
+    into the workbook globals (e.g. external links)."""
     bof = struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 6)
     sheet_streams = []
     for name, cells in sheets.items():
@@ -160,7 +184,7 @@ def xls_bytes(sheets: dict[str, list[bytes]], dimensions: dict[str, tuple[int, i
         for (name, _), offset in zip(sheet_streams, offsets):
             encoded = name.encode("utf-16-le")
             out += _record(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(name), 1) + encoded)
-        return out + _record(0x000A)
+        return out + b"".join(global_records or ()) + _record(0x000A)
     size = len(globals_for([0] * len(sheet_streams)))
     offsets = []
     for _, body in sheet_streams:

@@ -37,9 +37,12 @@ from .hostile_files import (
     xls_bool,
     xls_bytes,
     xls_error,
+    xls_formula,
     xls_formula_error,
+    xls_link_records,
     xls_merged_cells,
     xls_number,
+    xls_ref3d,
     xlsx_bytes,
 )
 
@@ -240,6 +243,17 @@ def test_xlsx_error_cells_are_found_written_either_way(tmp_path):
                                                 '<c r="C1" t="e"><v>#VALUE!</v></c><c r="D1" t="e"><f>1/0</f>'
                                                 '<v>#DIV/0!</v></c><c r="E1"><f>SUM("[1]|x")</f><v>0</v></c></row>')}))
     assert read_workbook(path).grids["S"][0] == [CellError("#错误"), 5.0, CellError("#VALUE!"), CellError("#DIV/0!"), 0.0]
+
+
+def test_xls_formulas_reading_another_workbook_are_external(tmp_path):
+    path = tmp_path / "link.xls"
+    one_plus_one = bytes([0x1E, 1, 0, 0x1E, 1, 0, 0x03])
+    path.write_bytes(xls_bytes({"S": [xls_formula(0, 0, 5.0, xls_ref3d(1)), xls_formula(0, 1, 7.0, xls_ref3d(0)),
+                                      xls_formula(0, 2, 2.0, one_plus_one)]},
+                               global_records=xls_link_records("C:\\统计\\别的镇.xls")))
+    cells = read_workbook(path).grids["S"][0]
+    assert cells[0].kind == "external"  # calamine alone returns the 5 the link last fetched
+    assert cells[1:] == [7.0, 2.0]  # a reference into this workbook and a plain formula stay values
 
 
 def test_ods_logical_values_and_errors_and_xls_errors_are_no_numbers(tmp_path):
