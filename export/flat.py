@@ -17,6 +17,7 @@ from export.atomic import atomic_write
 from export.errors import ExportError
 from forms.compute import compute_form
 from forms.periods import period_label
+from forms.values import clean_text
 
 if TYPE_CHECKING:
     from storage.workspace import Workspace
@@ -60,8 +61,10 @@ def flat_rows(workspace: Workspace, township_id: int | None = None, period: str 
 
 
 def _csv_text(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_RISKY):
-        return "'" + value
+    if isinstance(value, str):
+        value = clean_text(value)  # text stored by an older version may hold control characters
+        if value.startswith(_RISKY):
+            return "'" + value
     return value
 
 
@@ -85,7 +88,7 @@ def export_flat(workspace: Workspace, out_path: Path, *, township_id: int | None
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from export.submission import _clean_text, _put
+    from export.submission import _put
 
     wb = Workbook()
     ws = wb.active
@@ -96,7 +99,7 @@ def export_flat(workspace: Workspace, out_path: Path, *, township_id: int | None
         cell.font = Font(bold=True)
     for r, row in enumerate(rows, start=2):
         for i, value in enumerate(row, start=1):
-            _put(ws.cell(r, i), _clean_text(value) if isinstance(value, str) else value)
+            _put(ws.cell(r, i), value)  # _put removes what a worksheet cannot hold
     for letter, width in zip("ABCDEFGHI", (16, 14, 10, 12, 24, 16, 24, 14, 16)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"

@@ -6,7 +6,11 @@ many times faster, never runs macros and resolves no XML entities. It returns th
 value of a formula cell. It returns an empty string both for an empty cell and for a formula
 that was never calculated; for .xlsx/.xlsm the safety check finds the latter in the sheet XML
 (``formulas_without_value``), for .xls/.ods they cannot be told apart and read as empty.
-Numbers come back as float (3.0 for 3), dates as ``datetime.date``/``datetime``. calamine gives
+Numbers come back as float (3.0 for 3), dates as ``datetime.date``/``datetime``, logical values
+as bool. Where the safety check found a formula error or a value fetched from an external link or
+DDE formula (``FileCheck.cell_errors``), the grid holds a ``forms.values.CellError`` instead of
+what calamine returned (an empty string, or the last value the link fetched), so the import
+refuses that cell naming it. calamine gives
 no number formats either, yet a cell shown as a percentage holds the fraction (35 % is stored as
 0.35), so ``shown_as_percent`` asks the file itself: the cell styles of .xlsx/.xlsm and the cell
 types of .ods (both found by the safety check), the cell formats of .xls (read with xlrd, only
@@ -22,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from export.errors import ImportRefused
-from export.safety import MAX_COLS, MAX_ROWS, FileCheck, check_file, sheet_comments
+from export.safety import MAX_CELLS, MAX_COLS, MAX_ROWS, FileCheck, check_file, sheet_comments
+from forms.values import CellError
 
 __all__ = ["Book", "read_workbook", "cell_address", "parse_address"]
 
@@ -110,10 +115,12 @@ def read_workbook(path: Path) -> Book:
         workbook = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
         raise ImportRefused(f"文件 {name} 设有打开密码（已加密），无法读取：请在 Excel 中取消密码后另存再导入") from None
-    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types for broken files
+    except BaseException as exc:  # noqa: BLE001 - calamine raises several unrelated types for broken files
+        _reraise_interrupts(exc)
         raise ImportRefused(f"文件 {name} 已损坏或格式无法识别（{_short(exc)}），已拒绝导入") from None
     try:
         book = Book(path, check, [], set())
+        area = 0
         for meta in workbook.sheets_metadata:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue  # chart sheets, macro sheets: nothing to read
@@ -125,16 +132,35 @@ def read_workbook(path: Path) -> Book:
                 if sheet.height > MAX_ROWS or sheet.width > MAX_COLS:
                     raise ImportRefused(f"文件 {name} 的工作表“{meta.name}”过大（{sheet.height} 行 × {sheet.width} 列），"
                                         "不像是一份统计报表，已拒绝导入")
-                book.grids[meta.name] = sheet.to_python(skip_empty_area=False)
+                area += sheet.height * sheet.width  # the safety check measured it; this is the parser's word
+                if area > MAX_CELLS:
+                    raise ImportRefused(f"文件 {name} 的工作表共占 {area:,} 个单元格的范围（上限 {MAX_CELLS:,}），"
+                                        "不像是一份统计报表，已拒绝导入")
+                book.grids[meta.name] = _with_errors(sheet.to_python(skip_empty_area=False),
+                                                     check.cell_errors.get(meta.name, {}))
             except ImportRefused:
                 raise
             except pc.PasswordError:
                 raise ImportRefused(f"文件 {name} 设有密码（已加密），无法读取：请取消密码后另存再导入") from None
-            except Exception as exc:  # noqa: BLE001
+            except BaseException as exc:  # noqa: BLE001
+                _reraise_interrupts(exc)
                 raise ImportRefused(f"文件 {name} 的工作表“{meta.name}”无法读取（{_short(exc)}），已拒绝导入") from None
     finally:
         workbook.close()
     return book
+
+
+def _with_errors(grid: list[list[Any]], errors: dict[str, CellError]) -> list[list[Any]]:
+    """``grid`` with each formula error / external value in place of what calamine read there."""
+    for address, error in errors.items():
+        row, col = parse_address(address)
+        while len(grid) < row:
+            grid.append([])
+        line = grid[row - 1]
+        if len(line) < col:
+            line.extend([""] * (col - len(line)))
+        line[col - 1] = error
+    return grid
 
 
 def _read_xls_percent_cells(path: Path, check: FileCheck) -> None:
@@ -173,6 +199,14 @@ def _read_xls_percent_cells(path: Path, check: FileCheck) -> None:
     except Exception:  # noqa: BLE001 - xlrd raises many types for files it cannot follow
         check.percent_known = False
         check.percent_cells.clear()
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    """A hostile file can make calamine's Rust code panic (an index out of range in an .xls
+    MERGEDCELLS record): pyo3 raises that as ``PanicException``, a BaseException, which must
+    become a refusal of the file like any other parse error — but Ctrl+C and exit stay what they are."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
 
 
 def _short(exc: BaseException) -> str:

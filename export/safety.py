@@ -11,29 +11,49 @@ entry further than its limit (the sizes a zip header claims are not trusted):
 * zip: at most ``MAX_ENTRIES`` entries, each XML part at most ``MAX_PART_BYTES`` unpacked,
   all together at most ``MAX_TOTAL_BYTES``, no part packed more than ``MAX_RATIO``:1;
 * no XML part may carry a DOCTYPE or ENTITY declaration (XXE, billion laughs);
-* worksheets (.xlsx/.xlsm) may not reach beyond ``MAX_ROWS`` rows or ``MAX_COLS`` columns;
+* only a regular file is opened (a FIFO or device named .xlsx would block the read forever);
+* worksheets may not reach beyond ``MAX_ROWS`` rows or ``MAX_COLS`` columns, and all sheets
+  together may not span more than ``MAX_CELLS`` cells (rows × columns from A1, summed over the
+  sheets): the parser allocates every cell of that area, filled or not, so a 2 KB file claiming
+  a far corner cell would otherwise cost gigabytes. The area is measured from the cells the file
+  really holds (.xlsx references, .ods rows and columns with their repeat counts, .xls cell
+  records), never from what a header claims;
+* a declared count the parser allocates by (.xlsx shared strings ``uniqueCount``) must match the
+  content;
 * .xlsm is accepted for its values only: nothing in it is ever run (the readers here cannot
   run macros at all).
 
+No child process is needed to contain the parser: every size the parser allocates by (declared
+counts, the sheet area) is checked here against the content first, and a file that passes costs
+at most ~320 MB and well under a second to read (a 1 KB .ods repeating a filled cell over exactly
+``MAX_CELLS``; tests/test_hostile_files.py reads each crafted file in a child capped at 1 GiB).
+A panic inside the parser on a file these checks did not foresee becomes a refusal (reader.py).
+
 While reading the worksheet XML it also notes formula cells without a cached value (a file
-written by a program that never calculated it), which the calamine reader cannot tell from an
-empty cell. .xls and .ods files are bounded by ``MAX_FILE_BYTES`` and by the row check the
-reader makes after loading.
+written by a program that never calculated it), cells holding a formula error (``#DIV/0!``) and
+cells whose formula reads an external workbook or a DDE link (.xlsx, .ods, and .xls through
+its SUPBOOK/EXTERNSHEET records) — the calamine reader returns
+these as empty cells or plain values; the reader puts a ``CellError`` there instead, which
+``parse_input`` refuses naming the error.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+import stat
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
 from export.errors import ImportRefused
+from forms.values import CellError
 
 __all__ = ["FileCheck", "check_file", "sheet_comments", "SUPPORTED_SUFFIXES", "MAX_FILE_BYTES", "MAX_ENTRIES", "MAX_PART_BYTES",
-           "MAX_TOTAL_BYTES", "MAX_RATIO", "MAX_ROWS", "MAX_COLS"]
+           "MAX_TOTAL_BYTES", "MAX_RATIO", "MAX_ROWS", "MAX_COLS", "MAX_CELLS"]
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 MAX_FILE_BYTES = 30 * 1024 * 1024
@@ -43,6 +63,7 @@ MAX_TOTAL_BYTES = 150 * 1024 * 1024
 MAX_RATIO = 150  # only for parts over 1 MB unpacked: small XML legitimately packs very well
 MAX_ROWS = 60_000
 MAX_COLS = 500
+MAX_CELLS = 3_000_000  # rows × columns of every sheet together: ~100 MB for the parser, whatever the file says
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -51,13 +72,9 @@ _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-_ANY_REF = re.compile(rb"\br=\"([A-Z]{0,4})(\d+)\"")
+_REF_ROW = re.compile(rb"\br=\"[A-Z]{0,4}(\d+)\"")
+_REF_COL = re.compile(rb"\br=\"([A-Z]{1,4})\d+\"")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
-# Written for MAX_ROWS = 60000 and MAX_COLS = 500 (a lower limit needs new patterns:
-# tests/test_safety_limits.py then fails). No leading \b: a literal start lets the regex engine skip ahead (4× faster); an "xr=" match
-# only sends the sheet to the exact scan
-_MAYBE_BIG_ROW = re.compile(rb"r=\"[A-Z]*(?:[6-9]\d{4}|\d{6,})\"")
-_MAYBE_BIG_COL = re.compile(rb"r=\"(?:[A-Z]{3,}|[S-Z][A-Z])\d")
 _FORMULA_NO_VALUE = re.compile(
     rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
@@ -80,6 +97,9 @@ class FileCheck:
     # sheet name → its comments parts (批注, where people who fill a template in Excel or WPS
     # write a 说明) of an .xlsx/.xlsm, checked like every part; ``sheet_comments`` reads them
     comment_parts: dict[str, list[bytes]] = field(default_factory=dict)
+    # sheet name → address → what the reader must return there instead of calamine's value: a
+    # formula error (calamine reads it as empty) or a value taken from an external link / DDE
+    cell_errors: dict[str, dict[str, CellError]] = field(default_factory=dict)
 
 
 def _col_number(letters: bytes) -> int:
@@ -97,8 +117,11 @@ def check_file(path: Path) -> FileCheck:
     if suffix not in SUPPORTED_SUFFIXES:
         raise ImportRefused(f"不支持的文件类型“{path.suffix or '无扩展名'}”：{name}（可导入 .xlsx、.xlsm、.xls、.ods）")
     try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ImportRefused(f"{name} 不是普通文件（可能是文件夹、管道或设备），已拒绝导入")
+        size = info.st_size
+        with open(path, "rb", opener=_open_no_block) as fh:
             head = fh.read(8)
     except FileNotFoundError:
         raise ImportRefused(f"文件不存在：{path}") from None
@@ -121,6 +144,21 @@ def check_file(path: Path) -> FileCheck:
     raise ImportRefused(f"文件 {name} 不是 Excel/WPS/LibreOffice 工作簿（文件内容与扩展名 {suffix} 不符），已拒绝导入")
 
 
+def _open_no_block(file: str, flags: int) -> int:
+    """Open without blocking (a FIFO swapped in after the check must not hang) and make sure the
+    file opened is still a regular one."""
+    fd = os.open(file, flags | getattr(os, "O_NONBLOCK", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ImportRefused(f"{os.path.basename(file)} 不是普通文件（可能是文件夹、管道或设备），已拒绝导入")
+    return fd
+
+
+def _refuse_area(name: str, cells: int) -> None:
+    raise ImportRefused(f"文件 {name} 的工作表共占 {cells:,} 个单元格的范围（上限 {MAX_CELLS:,}），"
+                        "不像是一份统计报表，已拒绝导入")
+
+
 def _check_ole(path: Path, suffix: str) -> FileCheck:
     data = path.read_bytes()  # bounded by MAX_FILE_BYTES
     if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
@@ -128,7 +166,9 @@ def _check_ole(path: Path, suffix: str) -> FileCheck:
     if suffix != ".xls":
         raise ImportRefused(f"文件 {path.name} 的内容是 Excel 97-2003（.xls）格式，但扩展名为 {suffix}："
                             "请改正扩展名后再导入")
-    return FileCheck(path, "xls")
+    check = FileCheck(path, "xls")
+    _scan_xls(data, path.name, check)
+    return check
 
 
 def _read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int]) -> bytes:
@@ -189,9 +229,7 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
         if suffix != ".ods":
             raise ImportRefused(f"文件 {name} 的内容是 .ods 格式，但扩展名为 {suffix}：请改正扩展名后再导入")
         check = FileCheck(path, "ods")
-        content = parts.get("content.xml", b"")
-        if b'value-type="percentage"' in content:
-            check.percent_cells = _ods_percent_cells(content, name)
+        _scan_ods(parts.get("content.xml", b""), name, check)
         return check
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         raise ImportRefused(f"文件 {name} 是压缩包，但不是 Excel 工作簿（可能是 Word 文档或其他文件改了扩展名），已拒绝导入")
@@ -199,16 +237,22 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
         raise ImportRefused(f"文件 {name} 的内容是 .xlsx 格式，但扩展名为 .ods：请改正扩展名后再导入")
     check = FileCheck(path, "xlsm" if suffix == ".xlsm" else "xlsx",
                       has_macros=any(n.lower().endswith("vbaproject.bin") for n in names))
+    for part_name, data in parts.items():
+        if part_name.lower().endswith("sharedstrings.xml"):
+            _check_shared_strings(data, name, part_name)
     percent_styles = _percent_styles(parts.get("xl/styles.xml"))
+    area = 0
     for sheet, part in _sheet_parts(parts, name).items():
         data = parts.get(part)
         if data is None:
             continue
+        area += _check_sheet(data, sheet, name, check)
+        if area > MAX_CELLS:
+            _refuse_area(name, area)
         if b"comments" in parts.get(_rels_of(part), b""):
             found = _comment_parts(parts, part, name)
             if found:
                 check.comment_parts[sheet] = found
-        _check_sheet(data, sheet, name, check)
         if percent_styles:
             _find_percent_cells(data, sheet, percent_styles, check)
     return check
@@ -259,10 +303,21 @@ _ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 
 
-def _ods_percent_cells(content: bytes, name: str) -> dict[str, set[str]]:
-    """Sheet → addresses of the cells an .ods file types as percentages (``office:value-type=
-    "percentage"``: the cell holds 0.35 and shows 35 %). Repeated rows/columns are followed only
-    within MAX_ROWS × MAX_COLS (a larger sheet is refused when it is read)."""
+_ODS_CALCEXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+_ODS_EXTERNAL = re.compile(r"'?file:|https?:|\bDDE\s*\(", re.I)
+
+
+def _scan_ods(content: bytes, name: str, check: FileCheck) -> None:
+    """One streaming pass over an .ods ``content.xml`` before the parser sees it.
+
+    It measures each sheet from the cells that hold something, following
+    ``number-rows-repeated``/``number-columns-repeated`` (a 1 KB file can repeat a filled cell
+    30 million times; LibreOffice's own trailing runs of empty rows and cells hold nothing and
+    count for nothing), refusing beyond MAX_ROWS × MAX_COLS or MAX_CELLS before anything is
+    materialised. It also notes the cells typed as percentages (``office:value-type=
+    "percentage"``: the cell holds 0.35 and shows 35 %), the formula errors (LibreOffice's
+    ``calcext:value-type="error"``, read by calamine as text or a number) and the formulas that
+    read another file or a DDE link."""
     from defusedxml.common import DefusedXmlException
     from defusedxml.ElementTree import ParseError, iterparse
 
@@ -271,16 +326,29 @@ def _ods_percent_cells(content: bytes, name: str) -> dict[str, set[str]]:
     t = f"{{{_ODS_TABLE}}}"
     table_tag, row_tag = f"{t}table", f"{t}table-row"
     cell_tags = {f"{t}table-cell", f"{t}covered-table-cell"}
-    value_type = f"{{{_ODS_OFFICE}}}value-type"
-    found: dict[str, set[str]] = {}
+    value_type, calc_type = f"{{{_ODS_OFFICE}}}value-type", f"{{{_ODS_CALCEXT}}}value-type"
+    formula_attr = f"{t}formula"
     sheet, depth, row, row_span, col = "", 0, 0, 1, 0
+    rows_used = cols_used = area_before = 0
+
+    def mark(target: dict[str, set[str]] | None, error: CellError | None, span: int) -> None:
+        for r in range(row + 1, row + row_span + 1):
+            for c in range(col + 1, col + span + 1):
+                if target is not None:
+                    target.setdefault(sheet, set()).add(cell_address(r, c))
+                if error is not None:
+                    check.cell_errors.setdefault(sheet, {})[cell_address(r, c)] = error
+
     try:
         for event, elem in iterparse(BytesIO(content), events=("start", "end")):
             tag = elem.tag
             if tag == table_tag:
                 depth += 1 if event == "start" else -1
-                if event == "start" and depth == 1:
-                    sheet, row = elem.get(f"{t}name", ""), 0
+                if depth == 1 and event == "start":
+                    sheet, row, rows_used, cols_used = elem.get(f"{t}name", ""), 0, 0, 0
+                elif depth == 0:
+                    area_before += rows_used * cols_used
+                    elem.clear()
                 continue
             if depth != 1:
                 continue  # tables nested in a cell are not sheets
@@ -290,17 +358,27 @@ def _ods_percent_cells(content: bytes, name: str) -> dict[str, set[str]]:
                 else:
                     row += row_span
                     elem.clear()
-            elif tag in cell_tags and event == "start":
+            elif tag in cell_tags and event == "end":
                 span = _repeat(elem.get(f"{t}number-columns-repeated"))
-                if elem.get(value_type) == "percentage" and row < MAX_ROWS and col < MAX_COLS:
-                    cells = found.setdefault(sheet, set())
-                    for r in range(row + 1, min(row + row_span, MAX_ROWS) + 1):
-                        for c in range(col + 1, min(col + span, MAX_COLS) + 1):
-                            cells.add(cell_address(r, c))
+                kind, formula = elem.get(value_type), elem.get(formula_attr) or ""
+                if kind or formula or len(elem):
+                    rows_used, cols_used = max(rows_used, row + row_span), max(cols_used, col + span)
+                    if rows_used > MAX_ROWS or cols_used > MAX_COLS:
+                        raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{rows_used} 行 × {cols_used} 列，上限 "
+                                            f"{MAX_ROWS} 行、{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")
+                    if area_before + rows_used * cols_used > MAX_CELLS:
+                        _refuse_area(name, area_before + rows_used * cols_used)
+                    error = None
+                    if elem.get(calc_type) == "error":
+                        error = CellError("".join(elem.itertext()).strip() or "#错误")
+                    elif formula and _ODS_EXTERNAL.search(formula):
+                        error = CellError(formula[:80], "external")
+                    if kind == "percentage" or error is not None:
+                        mark(check.percent_cells if kind == "percentage" else None, error, span)
                 col += span
+                elem.clear()
     except (ParseError, DefusedXmlException, ValueError) as exc:
         raise ImportRefused(f"文件 {name} 已损坏（content.xml 无法解析：{exc}），已拒绝导入") from None
-    return found
 
 
 def _repeat(text: str | None) -> int:
@@ -411,27 +489,85 @@ def _sheet_parts(parts: dict[str, bytes], name: str) -> dict[str, str]:
     return found
 
 
-def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> None:
-    # Fast path: one C-level search for any reference that could be out of bounds — a row of
-    # 60000 or more (five digits from 6, or six digits and more, leading zeros included) or a
-    # column from "S…" (SA = 495) or of three letters and more. Only a file that has one is
-    # scanned exactly; the exact scan is the one that decides.
-    if (_ANY_REF.search(data) is None or _MAYBE_BIG_ROW.search(data) is not None
-            or _MAYBE_BIG_COL.search(data) is not None):
-        _check_sheet_size(data, sheet, name)
+_SST_UNIQUE = re.compile(rb"<(?:\w+:)?sst\b[^>]*\buniqueCount=\"\s*(\d+)\s*\"")
+_SI_TAG = re.compile(rb"<(?:\w+:)?si\b")
+_SST_SLACK = 10_000  # a generator that miscounts a little costs the parser nothing worth refusing
+
+
+def _check_shared_strings(data: bytes, name: str, part: str) -> None:
+    """The parser reserves room for ``uniqueCount`` strings before reading one: a 2 KB file that
+    claims two billion makes it allocate 51 GB and abort the whole program."""
+    m = _SST_UNIQUE.search(data, 0, 4096)
+    if m is None:
+        return
+    declared, actual = int(m.group(1)), len(_SI_TAG.findall(data))
+    if declared > actual + _SST_SLACK:
+        raise ImportRefused(f"文件 {name} 的 {part} 声称有 {declared:,} 个字符串，实际只有 {actual:,} 个："
+                            "文件结构自相矛盾（可能是恶意构造的文件），已拒绝导入")
+
+
+def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> int:
+    """Check one worksheet part; returns the cells of its area (rows × columns from A1)."""
+    area = _check_sheet_size(data, sheet, name)
     _find_formulas_without_value(data, sheet, check)
+    _find_error_cells(data, sheet, check)
+    return area
 
 
-def _check_sheet_size(data: bytes, sheet: str, name: str) -> None:
-    # one pass over every r="…": rows carry digits only (r="12"), cells letters and digits (r="D12")
-    refs = set(_ANY_REF.findall(data))
-    max_row = max((int(digits) for _, digits in refs), default=0)
-    max_col = max((_col_number(letters) for letters, _ in refs if letters), default=0)
+def _check_sheet_size(data: bytes, sheet: str, name: str) -> int:
+    # every r="…": rows carry digits only (r="12"), cells letters and digits (r="D12"); the distinct
+    # row numbers and column letters are few, so they are collected first and converted after
+    max_row = max(map(int, set(_REF_ROW.findall(data))), default=0)
+    columns = _REF_COL.findall(data)
+    max_col = max(map(_col_number, set(columns)), default=0)
     if max_row == 0:  # rows and cells without r="…" (allowed): count the rows instead
         max_row = len(_ROW_TAG.findall(data))
     if max_row > MAX_ROWS or max_col > MAX_COLS:
         raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{max_row} 行 × {max_col} 列，上限 {MAX_ROWS} 行、"
                             f"{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")
+    if _cell_tags(data) > len(columns) and _CELL_WITHOUT_REF.search(data) is not None:
+        # a cell without a reference follows the one before it: allow for the longest row
+        longest = max((len(_CELL_OPEN_ANY.findall(row)) for row in _ROW_TAG.split(data)), default=0)
+        max_col = min(max_col + longest, 16_384)
+    return max_row * max_col
+
+
+def _cell_tags(data: bytes) -> int:
+    """How many cell elements the part holds (a fast count; prefixed tags ``<x:c`` by regex)."""
+    if b":c " in data or b":c>" in data or b":c/" in data:
+        return len(_CELL_OPEN_ANY.findall(data))
+    return data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
+
+
+_CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?:\s(?![^>]*\br=)[^>]*)?/?>")
+_CELL_OPEN_ANY = re.compile(rb"<(?:\w+:)?c[\s/>]")
+
+
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*\bt=\"e\"[^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_FORMULA_TEXT = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
+_VALUE_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_EXTERNAL_REF = re.compile(r"\[\d+\]|\|")  # [1]Sheet1!A1 (another workbook), App|Topic!Item (DDE)
+_QUOTED_TEXT = re.compile(r'"[^"]*"')
+
+
+def _find_error_cells(data: bytes, sheet: str, check: FileCheck) -> None:
+    """Cells caching a formula error (t="e": calamine reads them as empty) and formula cells that
+    take their value from another workbook or a DDE link."""
+    found: dict[str, CellError] = {}
+    if b't="e"' in data:
+        for m in _ERROR_CELL.finditer(data):
+            ref, value = _R_ATTR.search(m.group(1)), _VALUE_TEXT.search(m.group(2) or b"")
+            if ref:
+                code = value.group(1).decode("utf-8", "replace").strip() if value else "#错误"
+                found[ref.group(1).decode("ascii")] = CellError(code or "#错误")
+    if (b"<f" in data or b":f" in data) and (b"[" in data or b"|" in data):
+        for m in _FORMULA_TEXT.finditer(data):
+            formula = m.group(2).decode("utf-8", "replace")
+            ref = _R_ATTR.search(m.group(1))
+            if ref and _EXTERNAL_REF.search(_QUOTED_TEXT.sub("", formula.replace("&quot;", '"'))):
+                found[ref.group(1).decode("ascii")] = CellError(formula[:80], "external")
+    if found:
+        check.cell_errors[sheet] = found
 
 
 def _find_formulas_without_value(data: bytes, sheet: str, check: FileCheck) -> None:
@@ -444,3 +580,123 @@ def _find_formulas_without_value(data: bytes, sheet: str, check: FileCheck) -> N
             missing.add(ref.group(1).decode("ascii"))
     if missing:
         check.formulas_without_value[sheet] = missing
+
+
+_XLS_CELL_RECORDS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x0201, 0x00D6, 0x00BD, 0x00BE}
+_XLS_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!",
+               0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+
+
+# BIFF8 formula tokens (ptg) → length in bytes, for walking a FORMULA's parsed expression; classed
+# tokens (0x20–0x7F) are looked up by their base (ptg & 0x1F | 0x20). 0x17 (string) and 0x19
+# (attribute) have variable lengths; anything not listed stops the walk.
+_PTG_SIZES = {0x01: 5, 0x02: 5, **dict.fromkeys(range(0x03, 0x17), 1), 0x1C: 2, 0x1D: 2, 0x1E: 3, 0x1F: 9,
+              0x20: 8, 0x21: 3, 0x22: 4, 0x23: 5, 0x24: 5, 0x25: 9, 0x26: 7, 0x27: 7, 0x28: 7, 0x29: 3, 0x2A: 5,
+              0x2B: 9, 0x2C: 5, 0x2D: 9, 0x39: 7, 0x3A: 7, 0x3B: 11, 0x3C: 7, 0x3D: 11}
+_PTG_WITH_IXTI = {0x39, 0x3A, 0x3B, 0x3C, 0x3D}  # NameX, Ref3d, Area3d, RefErr3d, AreaErr3d
+
+
+def _xls_reads_external(rgce: bytes, external_xti: list[bool]) -> bool | None:
+    """Whether a formula's tokens refer to another workbook or a DDE/OLE link (through an
+    EXTERNSHEET entry whose SUPBOOK is not this workbook); None when a token is not understood."""
+    i = 0
+    while i < len(rgce):
+        ptg = rgce[i]
+        base = (ptg & 0x1F) | 0x20 if ptg >= 0x20 else ptg
+        if base in _PTG_WITH_IXTI and i + 3 <= len(rgce):
+            ixti = struct.unpack_from("<H", rgce, i + 1)[0]
+            if ixti < len(external_xti) and external_xti[ixti]:
+                return True
+        if base == 0x17 and i + 3 <= len(rgce):  # string constant
+            i += 3 + rgce[i + 1] * (2 if rgce[i + 2] & 1 else 1)
+        elif base == 0x19 and i + 4 <= len(rgce):  # attribute; tAttrChoose carries a jump table
+            grbit, count = rgce[i + 1], struct.unpack_from("<H", rgce, i + 2)[0]
+            i += 4 + ((count + 1) * 2 if grbit & 0x04 else 0)
+        elif base in _PTG_SIZES:
+            i += _PTG_SIZES[base]
+        else:
+            return None
+    return False
+
+
+def _scan_xls(data: bytes, name: str, check: FileCheck) -> None:
+    """Walk the BIFF records of an .xls before calamine does: each sheet's DIMENSIONS record (the
+    parser sizes its buffers by it: a claim of 2³¹ rows aborts the program) must stay within the
+    limits, the cells the sheet really holds must too, and cells holding an error (BOOLERR, or a
+    FORMULA whose cached result is an error) are noted — calamine reads them as empty."""
+    import io
+
+    from xlrd.compdoc import CompDoc, CompDocError
+
+    from export.reader import cell_address
+
+    try:
+        doc = CompDoc(data, logfile=io.StringIO())
+        stream = doc.get_named_stream("Workbook") or doc.get_named_stream("Book")
+    except (CompDocError, ValueError, IndexError, KeyError, struct.error, MemoryError) as exc:
+        raise ImportRefused(f"文件 {name} 已损坏（.xls 容器无法读取：{exc}），已拒绝导入") from None
+    if not stream:
+        raise ImportRefused(f"文件 {name} 中没有工作簿数据（.xls），已拒绝导入")
+    names: dict[int, str] = {}
+    external_books: list[bool] = []  # per SUPBOOK: another workbook / DDE / OLE (not this one, not add-ins)
+    external_xti: list[bool] = []  # per EXTERNSHEET entry: does it point to such a SUPBOOK
+    sheet: str | None = None
+    rows = cols = area = 0
+    pos, end = 0, len(stream)
+
+    def close_sheet() -> None:
+        nonlocal area
+        area += rows * cols
+        if area > MAX_CELLS:
+            _refuse_area(name, area)
+
+    while pos + 4 <= end:
+        kind, length = struct.unpack_from("<HH", stream, pos)
+        body = stream[pos + 4:pos + 4 + length]
+        if kind in (0x0809, 0x0409, 0x0209, 0x0009) and len(body) >= 4:  # BOF
+            if sheet is not None:
+                close_sheet()
+            sheet = names.get(pos, f"#{len(names)}") if struct.unpack_from("<H", body, 2)[0] == 0x0010 else None
+            rows = cols = 0
+        elif kind == 0x0085 and len(body) >= 8:  # BOUNDSHEET: where each sheet's records start
+            cch, high = body[6], body[7] if len(body) > 7 else 0
+            raw = body[8:8 + cch * (2 if high & 1 else 1)]
+            names[struct.unpack_from("<I", body, 0)[0]] = raw.decode("utf-16-le" if high & 1 else "latin-1", "replace")
+        elif sheet is None and kind == 0x01AE and len(body) >= 4:  # SUPBOOK
+            external_books.append(body[2:4] not in (b"\x01\x04", b"\x01\x3a"))
+        elif sheet is None and kind == 0x0017 and len(body) >= 2:  # EXTERNSHEET
+            count = min(struct.unpack_from("<H", body, 0)[0], (len(body) - 2) // 6)
+            books = [struct.unpack_from("<H", body, 2 + 6 * i)[0] for i in range(count)]
+            external_xti = [b < len(external_books) and external_books[b] for b in books]
+        elif sheet is not None and kind == 0x0200 and len(body) >= 14:  # DIMENSIONS (BIFF8)
+            _, claimed_rows, _, claimed_cols = struct.unpack_from("<IIHH", body, 0)
+            if claimed_rows > MAX_ROWS or claimed_cols > MAX_COLS or claimed_rows * claimed_cols > MAX_CELLS:
+                raise ImportRefused(f"文件 {name} 的工作表“{sheet}”声称有 {claimed_rows} 行 × {claimed_cols} 列（上限 "
+                                    f"{MAX_ROWS} 行、{MAX_COLS} 列、共 {MAX_CELLS:,} 个单元格），不像是一份统计报表，已拒绝导入")
+        elif sheet is not None and kind == 0x00E5 and len(body) >= 2:  # MERGEDCELLS: count, then 8 bytes each
+            claimed = struct.unpack_from("<H", body, 0)[0]
+            if 2 + 8 * claimed > len(body):
+                raise ImportRefused(f"文件 {name} 的工作表“{sheet}”声称有 {claimed} 个合并区域，实际只有 "
+                                    f"{(len(body) - 2) // 8} 个：文件结构自相矛盾，已拒绝导入")
+        elif sheet is not None and kind in _XLS_CELL_RECORDS and len(body) >= 6:
+            row, col = struct.unpack_from("<HH", body, 0)
+            last_col = struct.unpack_from("<H", body, len(body) - 2)[0] if kind in (0x00BD, 0x00BE) else col
+            rows, cols = max(rows, row + 1), max(cols, last_col + 1)
+            if rows > MAX_ROWS or cols > MAX_COLS:
+                raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{rows} 行 × {cols} 列，上限 {MAX_ROWS} 行、"
+                                    f"{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")
+            code = None
+            if kind == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR holding an error
+                code = body[6]
+            elif kind == 0x0006 and len(body) >= 14 and body[6] == 2 and body[12:14] == b"\xff\xff":
+                code = body[8]  # FORMULA whose cached result is an error
+            error = CellError(_XLS_ERRORS.get(code, "#错误")) if code is not None else None
+            if error is None and kind == 0x0006 and any(external_books) and len(body) >= 22:
+                reads = _xls_reads_external(body[22:22 + struct.unpack_from("<H", body, 20)[0]], external_xti)
+                if reads is not False:  # True, or not understood in a workbook that has external links
+                    error = CellError("外部工作簿或 DDE 链接", "external")
+            if error is not None:
+                check.cell_errors.setdefault(sheet, {})[cell_address(row + 1, col + 1)] = error
+        pos += 4 + length
+    if sheet is not None:
+        close_sheet()

@@ -56,6 +56,7 @@ from export.xlsx_writer import save_workbook
 from forms.periods import PeriodError, period_label, period_type_of
 from forms.spec import DESCRIPTIVE_LETTERS, ColumnSpec, FormSpec, RowSpec, TableSpec
 from forms.validation import Finding, ValidationResult
+from forms.values import MAX_TEXT_CHARS, clean_text
 
 if TYPE_CHECKING:
     from storage.database import ReportData, Township
@@ -256,8 +257,10 @@ def _blocked_message(problems: list[str], findings: list[Finding]) -> str:
 # -- values as Excel holds them --------------------------------------------------------------------
 
 def _clean_text(text: str) -> str:
-    """What a worksheet can hold: no control characters, at most 32767 characters."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)[:32767]
+    """What a worksheet can hold: no control characters, at most 32767 characters. Input is
+    cleaned and refused beyond that already (``forms.values``); this keeps text stored by an older
+    version (a township name pasted from Word) from failing every export."""
+    return clean_text(ILLEGAL_CHARACTERS_RE.sub("", text))[:MAX_TEXT_CHARS]
 
 
 def _as_written(value: Any) -> Any:
@@ -286,7 +289,10 @@ def _number_format(col: ColumnSpec) -> str:
 
 
 def _put(cell: Cell, value: Any) -> None:
-    """Store a value; text is always literal text (never a formula, never an error code)."""
+    """Store a value; text is always literal text (never a formula, never an error code) and
+    holds no character a worksheet cannot (IllegalCharacterError)."""
+    if isinstance(value, str):
+        value = _clean_text(value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

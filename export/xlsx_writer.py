@@ -17,6 +17,7 @@ written to memory instead of a temporary file each.
 from __future__ import annotations
 
 import datetime
+import re
 from io import BytesIO
 from typing import Any, BinaryIO
 from zipfile import ZIP_DEFLATED, ZipFile
@@ -32,9 +33,15 @@ from openpyxl.writer.excel import ExcelWriter
 
 __all__ = ["save_workbook"]
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_PROPERTY_TEXTS = ("title", "subject", "creator", "keywords", "description", "lastModifiedBy", "category")
+
 
 def _text(value: str) -> str:
-    """Element text as ElementTree escapes it."""
+    """Element text as ElementTree escapes it, without the characters XML cannot hold (control
+    characters: openpyxl's own writer would produce a file Excel refuses to open)."""
+    if _NOT_XML.search(value):
+        value = _NOT_XML.sub("", value)
     if "&" in value:
         value = value.replace("&", "&amp;")
     if "<" in value:
@@ -132,6 +139,11 @@ def save_workbook(workbook: Workbook, fh: BinaryIO) -> None:
     if workbook.write_only:
         workbook.save(fh)
         return
+    properties = workbook.properties
+    for name in _PROPERTY_TEXTS:  # docProps/core.xml: e.g. the title holds the township's name
+        text = getattr(properties, name, None)
+        if isinstance(text, str) and _NOT_XML.search(text):
+            setattr(properties, name, _NOT_XML.sub("", text))
     archive = ZipFile(fh, "w", ZIP_DEFLATED, allowZip64=True)
     workbook.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
     _Writer(workbook, archive).save()

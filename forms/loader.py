@@ -20,6 +20,8 @@ from forms.spec import (
     AGGREGATE_MODES,
     BLANK_MODES,
     COLUMN_TYPES,
+    DEFAULT_BOUNDS,
+    NUMERIC_TYPES,
     PERIOD_TYPES,
     RULE_KINDS,
     SEVERITIES,
@@ -144,7 +146,11 @@ def _column(file: str, path: str, data: Any, number: int) -> ColumnSpec:
             re.compile(pattern)
         except re.error as exc:
             c.fail("pattern", f"正则表达式有误：{exc}")
+    bound = c.get("bound", float, None)
+    if bound is not None and (col_type not in NUMERIC_TYPES or not 0 < bound <= DEFAULT_BOUNDS["number"]):
+        c.fail("bound", f"bound（输入上限）只适用于数值列，须大于0且不超过 {DEFAULT_BOUNDS['number']:g}")
     spec = ColumnSpec(
+        bound=bound if bound is not None else DEFAULT_BOUNDS.get(col_type),
         check_decimals=decimals is not None, pattern=pattern, pattern_message=c.get("pattern_message", str, ""),
         unique=c.get("unique", bool, False),
         key=c.key(), label=c.get("label", str), type=col_type, unit=c.get("unit", str, ""),

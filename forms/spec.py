@@ -12,6 +12,9 @@ SEVERITIES = ("错误", "警告", "提示")
 PERIOD_TYPES = ("年报", "季报", "月报")
 COLUMN_TYPES = ("number", "integer", "percent", "text", "choice", "date", "uscc")
 NUMERIC_TYPES = ("number", "integer", "percent")
+# The largest magnitude a numeric column accepts at input when its file declares no ``bound``:
+# far above any township's figure, far below where a float loses whole units (2**53 ≈ 9e15).
+DEFAULT_BOUNDS = {"number": 1e15, "integer": 1e15, "percent": 1e6}
 TABLE_KINDS = ("grid", "list")
 # How a cell adds up over townships (汇总): entered quantities are summed, computed cells are
 # recomputed from the summed inputs (never a sum or average of ratios), the rest is not carried.
@@ -43,6 +46,7 @@ class ColumnSpec:
     pattern_message: str = ""
     unique: bool = False  # list tables: no two rows may hold the same value
     aggregate: str | None = None  # 汇总: sum | recompute | none; None = by type (see TableSpec.aggregate_mode)
+    bound: float | None = None  # numeric: only |x| < bound is accepted at input (default per type)
 
     @property
     def numeric(self) -> bool:

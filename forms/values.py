@@ -2,18 +2,32 @@
 
 Tolerates real input: full-width digits, thousands separators, surrounding spaces, "—"/"无" as
 blank. Text that is not a valid value is kept as typed (nothing is lost) and reported.
+
+Every path (typing, paste, import, command line) goes through ``parse_input``, so the limits are
+here once: a number must be finite, below its column's ``bound`` and typed with at most 15
+significant digits (what Excel and a float hold exactly); a logical value (TRUE) or a formula
+error (#DIV/0!, read as ``CellError``) is no number; control characters are removed from text
+(``clean_text``) and text longer than an Excel cell holds (32,767 characters) is refused.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from forms.spec import ColumnSpec
+from forms.spec import DEFAULT_BOUNDS, ColumnSpec
 
-__all__ = ["ParsedValue", "parse_input", "format_value", "check_uscc", "type_problem"]
+__all__ = ["ParsedValue", "CellError", "parse_input", "format_value", "check_uscc", "type_problem", "clean_text",
+           "clean_profile", "MAX_TEXT_CHARS", "MAX_SIGNIFICANT_DIGITS"]
+
+MAX_TEXT_CHARS = 32_767  # what one Excel cell holds
+MAX_SIGNIFICANT_DIGITS = 15  # what Excel keeps of a number; a float holds 15 digits exactly
+# C0 controls but tab, line feed and carriage return; DEL and the C1 controls; lone surrogates
+# (they cannot be written as UTF-8): none of them can stand in a worksheet or mean anything in a report
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 BLANK_WORDS = {"", "—", "－", "-", "--", "——", "无", "/"}
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋％　", "0123456789.,-+% ")
@@ -24,6 +38,30 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 @dataclass(frozen=True)
+class CellError:
+    """What a workbook cell holds when it is no value: a cached formula error (``#DIV/0!``,
+    ``#N/A`` …; kind "error") or a value fetched from another file or program (kind "external":
+    an external link or DDE formula). Readers return it so ``parse_input`` refuses the cell."""
+
+    code: str
+    kind: str = "error"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (ESC, VT, NUL … as pasted from Word or decoded from
+    an ``_x001B_`` escape): they mean nothing in a report and no worksheet can hold them."""
+    return _CONTROL.sub("", text)
+
+
+def clean_profile(profile: dict[str, str]) -> dict[str, str]:
+    """单位信息 fields as they may be stored: control characters removed, surrounding spaces stripped."""
+    return {key: clean_text(value).strip() if isinstance(value, str) else value for key, value in profile.items()}
+
+
+@dataclass(frozen=True)
 class ParsedValue:
     """``value`` is what gets stored; ``error`` (Chinese) is set when it is not a valid value."""
 
@@ -31,12 +69,22 @@ class ParsedValue:
     error: str | None = None
 
 
-def _to_number(text: str) -> float | int | None:
+def _number_text(text: str) -> str | None:
+    """The plain number in ``text`` ("1,000" → "1000"), None when it is none."""
     t = text.translate(_FULLWIDTH).strip().replace(" ", "")
     if _THOUSANDS.match(t):
         t = t.replace(",", "")
-    if not _NUMBER.match(t):
-        return None
+    return t if _NUMBER.match(t) else None
+
+
+def _significant_digits(t: str) -> int:
+    """Significant digits as typed: "0.00123" → 3, "12345678901234567890" → 20, "1.500" → 2
+    (trailing zeros hold no digit a float could lose: "1000000000000000" is exact)."""
+    mantissa = t.lstrip("+-").lower().split("e")[0]
+    return len(mantissa.replace(".", "").strip("0"))
+
+
+def _to_number(t: str) -> float | int:
     number = float(t)
     if number.is_integer() and "." not in t and "e" not in t.lower() and abs(number) < 2**53:
         return int(number)
@@ -61,11 +109,20 @@ def parse_input(col: ColumnSpec, raw: Any) -> ParsedValue:
     """Turn typed/pasted/imported input into the stored value for ``col``."""
     if raw is None:
         return ParsedValue(None)
+    if isinstance(raw, CellError):
+        if raw.kind == "external":
+            return ParsedValue(None, f"单元格的值来自外部链接或 DDE（{raw.code}），不能导入：请改为直接填写数值")
+        return ParsedValue(None, f"单元格是公式错误值 {raw.code}，不是数值：请改正公式或直接填写数值")
     if isinstance(raw, bool):
-        raw = str(raw)
+        return ParsedValue(None, f"单元格是逻辑值 {'TRUE' if raw else 'FALSE'}，不是{'数值' if col.numeric else '填报内容'}")
+    if isinstance(raw, str):
+        raw = clean_text(raw)
+        if len(raw) > MAX_TEXT_CHARS:
+            return ParsedValue(raw, f"内容过长（{len(raw)} 个字符，一个单元格至多 {MAX_TEXT_CHARS} 个）")
     if col.numeric:
         if isinstance(raw, (int, float)):
-            number: float | int | None = raw
+            number: float | int = raw
+            text = _shown_number(raw)
         else:
             text = str(raw).strip()
             if text.translate(_FULLWIDTH).strip() in BLANK_WORDS:
@@ -74,14 +131,24 @@ def parse_input(col: ColumnSpec, raw: Any) -> ParsedValue:
                 text = text[:-1]
             if re.search(r"[万千亿]", text):
                 return ParsedValue(text, f"'{text}' 含数量单位（万/千/亿），请按计量单位换算后填写数字")
-            number = _to_number(text)
-            if number is None:
+            plain = _number_text(text)
+            if plain is None:
                 return ParsedValue(text, f"'{text}' 不是数值")
+            if _significant_digits(plain) > MAX_SIGNIFICANT_DIGITS:
+                return ParsedValue(text, f"'{text}' 超过{MAX_SIGNIFICANT_DIGITS}位有效数字，保存时会被舍入：请核对后重新填写")
+            number = _to_number(plain)
+        problem = _out_of_bounds(col, number, text)
+        if problem:
+            return ParsedValue(text, problem)
         if col.type == "integer":
             if isinstance(number, float) and not number.is_integer():
                 return ParsedValue(number, f"{number:g} 不是整数")
             number = int(number)
         return ParsedValue(number)
+    if isinstance(raw, float) and (not math.isfinite(raw) or abs(raw) >= 1e15
+                                   or _significant_digits(repr(raw)) > MAX_SIGNIFICANT_DIGITS):
+        return ParsedValue(None, f"数值 {_shown_number(raw)} 超过{MAX_SIGNIFICANT_DIGITS}位有效数字，已被舍入：请将该单元格设为"
+                                 "文本格式后重新填写")
     text = str(raw).strip() if not isinstance(raw, (_dt.date, _dt.datetime)) else raw.isoformat()[:10]
     if text in ("",):
         return ParsedValue(None)
@@ -101,6 +168,23 @@ def parse_input(col: ColumnSpec, raw: Any) -> ParsedValue:
     return ParsedValue(text)
 
 
+def _shown_number(number: float | int) -> str:
+    if isinstance(number, int) and abs(number) >= 10**16:
+        digits = str(abs(number))  # a huge int (command line): not every digit of it is worth printing
+        return f"{'-' if number < 0 else ''}{digits[:6]}…（{len(digits)}位整数）"
+    return f"{number:.15g}" if isinstance(number, float) else str(number)
+
+
+def _out_of_bounds(col: ColumnSpec, number: float | int, text: str) -> str | None:
+    """Why ``number`` may not be stored in ``col`` (not finite, or not below the column's bound)."""
+    if isinstance(number, float) and not math.isfinite(number):
+        return f"'{text}' 不是有限的数值"
+    bound = col.bound if col.bound is not None else DEFAULT_BOUNDS.get(col.type, DEFAULT_BOUNDS["number"])
+    if abs(number) >= bound:
+        return f"'{text}' 超出本栏可接受的范围（绝对值须小于 {bound:g}），请核对计量单位和数值"
+    return None
+
+
 def type_problem(col: ColumnSpec, value: Any) -> str | None:
     """Why a stored value is not valid for its column (None when it is)."""
     if value is None:
@@ -115,6 +199,10 @@ def format_value(col: ColumnSpec, value: Any, *, grouping: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and col.numeric:
+        if isinstance(value, float) and not math.isfinite(value):
+            return "（无效数值）"  # an old database may hold one; 审核 reports it as an 错误
+        if abs(value) >= 1e15:
+            return f"{value:.6g}"
         decimals = col.decimals if col.decimals is not None else 2
         text = f"{value:,.{decimals}f}" if grouping else f"{value:.{decimals}f}"
         return text + ("%" if col.type == "percent" and not col.unit else "")

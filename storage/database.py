@@ -272,6 +272,9 @@ class Store:
         return self._township(row) if row else None
 
     def _update_profile(self, township_id: int, profile: dict[str, str]) -> None:
+        from forms.values import clean_profile  # no control character may reach an export (issue 10.6)
+
+        profile = clean_profile(profile)
         unknown = set(profile) - set(PROFILE_FIELDS)
         if unknown:
             raise ValueError(f"unknown profile fields {sorted(unknown)}")

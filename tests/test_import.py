@@ -25,6 +25,8 @@ from forms.spec import FormSpec
 from forms.values import USCC_CHARS, USCC_WEIGHTS, parse_input
 from storage.workspace import Workspace
 
+from .hostile_files import zip_bytes
+
 NOW = dt.datetime(2026, 1, 5, 9, 30, 0)
 FORM = "energy_consumption"
 
@@ -283,12 +285,7 @@ def test_round_trip_random_values_and_notes(form_key, catalogue, tmp_path_factor
 
 # -- hostile and broken files ------------------------------------------------------------------------------
 
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
+_zip = zip_bytes
 
 
 _WORKBOOK = (b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
