@@ -3,19 +3,20 @@
 Township staff export to USB sticks that get pulled out and to folders that fill up. The file is
 written to a temporary name in the same folder, flushed to disk and only then renamed onto the
 final name (``os.replace`` is atomic on the same filesystem), so the final name holds either the
-previous file or the complete new one.
+previous file or the complete new one. The temporary name is ``.<name>.<random>.jnjp-tmp``
+(``storage.tempnames``); those a killed export left are removed by the next export into the folder.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from export.errors import ExportError
+from storage.tempnames import clean_leftovers, temp_name
 
 __all__ = ["atomic_write", "describe_os_error"]
 
@@ -47,6 +48,9 @@ def describe_os_error(exc: BaseException) -> str:
     return f"{reason}（{detail}）"
 
 
+_STALE_SECONDS = 3600.0
+
+
 def _fsync_folder(folder: Path) -> None:
     """Make the rename itself durable (POSIX only; Windows cannot open folders)."""
     if os.name != "posix":
@@ -71,7 +75,9 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """
     path = Path(path)
     folder = path.parent
-    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    clean_leftovers(folder, only_for=path.name)  # a killed export of this very file
+    clean_leftovers(folder, older_than=_STALE_SECONDS)  # others, once no export can still be writing them
+    tmp = temp_name(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(tmp, flags, 0o666)
