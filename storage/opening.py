@@ -14,9 +14,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from storage import migrations
 from storage.backup import list_backups
 from storage.database import StorageError
-from storage import migrations
 
 __all__ = ["APPLICATION_ID", "OUR_TABLES", "DamagedDatabaseError", "ForeignDatabaseError", "NewerVersionError",
            "ReadOnlyDatabaseError", "check_openable", "connect_readonly", "newer_version_message"]

@@ -41,7 +41,7 @@ def test_backup_is_a_checked_copy_including_uncheckpointed_edits(workspace, demo
     assert path.name.startswith("test_") and path.name.endswith("_启动时.sqlite")
     assert check_database(path) is None
     assert _value(path, data.report.id) == 4321
-    assert not list(path.parent.glob("*.part"))
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no half-written copy left
     [info] = list_backups(db_path)
     assert info.path == path and info.reason == "启动时" and info.size > 0
     assert "启动时" in info.label
