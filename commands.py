@@ -54,6 +54,9 @@ def _open(db: Path, *, write: bool = False) -> Workspace:
 
     if not db.is_file():
         raise CommandError(f"数据库文件不存在：{db}")
+    if db.stat().st_size == 0:  # never silently made into a new database: the window offers a backup
+        raise CommandError(f"数据库文件 {db} 为空（0 字节），可能是写入时U盘被拔出或断电。"
+                           "请用程序窗口打开它，从自动备份恢复；数据库未改动")
     try:
         return Workspace.open(db, demo=False, readonly=not write, check=True)
     except StorageError as exc:
@@ -119,6 +122,8 @@ def _storage_reason(exc: BaseException) -> str:
     text = str(exc)
     if "full" in text or "too large" in text:
         return f"磁盘已满或文件过大（{text}）"
+    if "I/O" in text:
+        return f"磁盘读写失败：磁盘已满、U盘已拔出或文件过大（{text}）"
     if "readonly" in text:
         return f"数据库文件是只读的（{text}）"
     if "locked" in text or "busy" in text:

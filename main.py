@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TextIO
 
 USAGE = """用法：
   python main.py [--db 数据库文件]                       打开填报窗口
@@ -89,10 +90,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Control characters (ESC starts a terminal escape sequence; CR, BS overwrite what was printed), C1
+# controls, bidirectional overrides and line separators are printed as visible \x1b / \u202e escapes.
+_UNSAFE_CHARS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if chr(c) not in "\n\t"}
+_UNSAFE_CHARS.update({c: f"\\u{c:04x}" for c in [0x061C, 0x200E, 0x200F, *range(0x2028, 0x202F),
+                                                 *range(0x2066, 0x206A)]})
+
+
+class SafeStream:
+    """stdout/stderr for the headless commands: a file name with terminal escape sequences (or any
+    stored text) cannot move the cursor, recolour, retitle or hide lines of the terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(text.translate(_UNSAFE_CHARS))
+        return len(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.version:
         from version import APP_NAME, version_text
@@ -106,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from ui.app import run_gui
 
+        sys.stdout, sys.stderr = sys.stdout._stream, sys.stderr._stream  # type: ignore[attr-defined]
         return run_gui(args.db, screenshot=args.screenshot)
     import commands
 

@@ -10,7 +10,10 @@ previous file or the complete new one. The temporary name is ``.<name>.<random>.
 from __future__ import annotations
 
 import errno
+import gc
 import os
+import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +25,7 @@ __all__ = ["atomic_write", "describe_os_error"]
 
 _REASONS = {
     errno.ENOSPC: "磁盘已满或 U盘已拔出",
+    errno.EFBIG: "文件过大（超出磁盘或系统允许的大小）",
     errno.EROFS: "磁盘或 U盘为只读（写保护）",
     errno.ENOENT: "文件夹不存在（U盘是否已拔出？）",
     errno.EIO: "读写出错，U盘可能已拔出或损坏",
@@ -67,6 +71,19 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _free_half_written(exc: BaseException) -> None:
+    """The failed writer's objects (openpyxl's ZipFile on a full disk) fail again when collected,
+    and Python then prints "Exception ignored in ZipFile.__del__" with a traceback after our clear
+    message: free them here, with that report switched off."""
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+
+
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Write ``path`` through ``write(fh)`` so that it is complete or not there at all.
 
@@ -90,6 +107,7 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
+        _free_half_written(exc)
         try:
             os.unlink(tmp)
         except OSError:
