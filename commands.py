@@ -46,17 +46,21 @@ class DatabaseInUse(RuntimeError):
     """The window (or another command) holds the database's instance lock (exit 4)."""
 
 
+def _check_exists(db: Path) -> None:
+    if not db.is_file():
+        raise CommandError(f"数据库文件不存在：{db}")
+    if db.stat().st_size == 0:  # never silently made into a new database: the window offers a backup
+        raise CommandError(f"数据库文件 {db} 为空（0 字节），可能是写入时U盘被拔出或断电。"
+                           "请用程序窗口打开它，从自动备份恢复；数据库未改动")
+
+
 def _open(db: Path, *, write: bool = False) -> Workspace:
     """Open for a command: checked first (``quick_check``, ours, not newer, not empty), read-only
     unless the command writes. Any reason not to open is a CommandError (exit 2)."""
     from storage.database import StorageError
     from storage.workspace import Workspace
 
-    if not db.is_file():
-        raise CommandError(f"数据库文件不存在：{db}")
-    if db.stat().st_size == 0:  # never silently made into a new database: the window offers a backup
-        raise CommandError(f"数据库文件 {db} 为空（0 字节），可能是写入时U盘被拔出或断电。"
-                           "请用程序窗口打开它，从自动备份恢复；数据库未改动")
+    _check_exists(db)
     try:
         return Workspace.open(db, demo=False, readonly=not write, check=True)
     except StorageError as exc:
@@ -71,6 +75,7 @@ def _writer_lock(db: Path) -> Iterator[None]:
     from storage.backup import clean_backup_leftovers
     from storage.instance_lock import AlreadyOpenError, InstanceLock
 
+    _check_exists(db)  # no lock file beside a database that is not there
     lock = InstanceLock(db)
     try:
         lock.acquire()
@@ -135,7 +140,7 @@ def guarded(work: Callable[[], int]) -> int:
     """Run one command; every failure becomes one Chinese line on stderr and its exit code."""
     import sqlite3
 
-    from export.atomic import describe_os_error
+    from export.atomic import ExportWriteError, describe_os_error
     from export.errors import ExportError, ImportRefused
     from storage.backup import BackupError
     from storage.database import StorageError
@@ -148,7 +153,10 @@ def guarded(work: Callable[[], int]) -> int:
         text, code = f"拒绝导入：{exc}", EXIT_FAILED
     except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
         text, code = f"错误：{exc}", EXIT_FAILED
-    except (ExportError, BackupError, StorageError) as exc:
+    except ExportError as exc:
+        code = EXIT_INCOMPLETE if isinstance(exc, ExportWriteError) else EXIT_FAILED
+        text = f"错误：{exc}" + (f"\n{_UNCHANGED}" if code == EXIT_INCOMPLETE else "")
+    except (BackupError, StorageError) as exc:
         text, code = f"错误：{exc}\n{_UNCHANGED}", EXIT_INCOMPLETE
     except sqlite3.Error as exc:
         text, code = f"错误：{_storage_reason(exc)}\n{_UNCHANGED}", EXIT_INCOMPLETE

@@ -21,7 +21,12 @@ from typing import BinaryIO
 from export.errors import ExportError
 from storage.tempnames import clean_leftovers, temp_name
 
-__all__ = ["atomic_write", "describe_os_error"]
+__all__ = ["atomic_write", "describe_os_error", "ExportWriteError"]
+
+
+class ExportWriteError(ExportError):
+    """The file could not be written (disk full, USB drive pulled, no permission): nothing was
+    left under the final name. The commands exit 3 ("could not complete") for it."""
 
 _REASONS = {
     errno.ENOSPC: "磁盘已满或 U盘已拔出",
@@ -99,7 +104,7 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     try:
         fd = os.open(tmp, flags, 0o666)
     except OSError as exc:
-        raise ExportError(f"无法写入文件 {path}：{describe_os_error(exc)}") from exc
+        raise ExportWriteError(f"无法写入文件 {path}：{describe_os_error(exc)}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -114,5 +119,5 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
             pass
         if isinstance(exc, ExportError) or not isinstance(exc, Exception):
             raise  # already worded, or KeyboardInterrupt and the like
-        raise ExportError(f"无法写入文件 {path}：{describe_os_error(exc)}") from exc
+        raise ExportWriteError(f"无法写入文件 {path}：{describe_os_error(exc)}") from exc
     _fsync_folder(folder)
