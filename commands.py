@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from forms.loader import FormDefinitionError
 from forms.periods import PeriodError, parse_period, period_label, period_type_of
@@ -35,6 +35,7 @@ __all__ = ["run", "run_import", "run_sheet_export", "CommandError", "DatabaseInU
            "EXIT_FINDINGS", "EXIT_FAILED", "EXIT_INCOMPLETE", "EXIT_IN_USE"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_IN_USE = 0, 1, 2, 3, 4
+T = TypeVar("T")
 _UNCHANGED = "操作未完成，数据库未改动。"
 
 
@@ -310,8 +311,9 @@ def run_import(*, db: Path, file: Path, township: str | None = None, period: str
             try:
                 town_id = _named_township(ws, township).id if township else None
                 chosen = bool(township or period)
-                preview = preview_import(ws, file, township_id=town_id,
-                                         period=parse_period(period) if period else None, accept_other=chosen)
+                preview = _read_user_file(file, lambda: preview_import(
+                    ws, file, township_id=town_id, period=parse_period(period) if period else None,
+                    accept_other=chosen))
                 print("\n".join(preview.lines()))
                 if preview.rejected:
                     print(f"\n有{len(preview.rejected)}个单元格无法导入，数据库未改动。")
@@ -330,6 +332,21 @@ def run_import(*, db: Path, file: Path, township: str | None = None, period: str
                 ws.close()
 
     return guarded(work)
+
+
+def _read_user_file(file: Path, read: Callable[[], T]) -> T:
+    """Reading a user's file writes nothing, so any unforeseen failure in it (a malformed hidden
+    ``_cells``/``_meta`` row the reader did not expect) is that file refused (exit 2), not a crash."""
+    from export.errors import ImportRefused
+    from storage.database import StorageError
+
+    try:
+        return read()
+    except (ImportRefused, CommandError, PeriodError, FormDefinitionError, ReferenceError, StorageError,
+            OSError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a user's file must never crash the command
+        raise ImportRefused(f"文件 {file.name} 的内容格式有误，无法读取（{type(exc).__name__}：{exc}）") from None
 
 
 def run_sheet_export(command: str, *, db: Path, out: Path, period: str | None = None,

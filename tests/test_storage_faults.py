@@ -167,6 +167,39 @@ def test_validate_writes_nothing(demo):
     assert digest(db) == before
 
 
+def _set_cells(sheet: str, changes: dict[tuple[int, int], object]) -> Callable[[object], None]:
+    def change(workbook) -> None:
+        for (row, col), value in changes.items():
+            workbook[sheet].cell(row, col).value = value
+    return change
+
+
+MALFORMED_HIDDEN_ROWS = {
+    "cells-empty-address": _set_cells("_cells", {(2, 2): None}),
+    "cells-infinite-version": _set_cells("_cells", {(2, 7): "inf"}),
+    "cells-short-row": _set_cells("_cells", {(2, c): None for c in range(3, 10)}),
+    "meta-infinite-format-version": _set_cells("_meta", {(3, 2): "inf"}),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(MALFORMED_HIDDEN_ROWS))
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "import"])
+def test_malformed_hidden_rows_are_a_refused_file(fault, dry_run, demo, tmp_path):
+    """Whatever the reader makes of a malformed ``_cells``/``_meta`` row, the command answers
+    "拒绝导入" with exit 2 and the database stays as it was."""
+    from openpyxl import load_workbook
+
+    db, submission = demo
+    workbook = load_workbook(submission)
+    MALFORMED_HIDDEN_ROWS[fault](workbook)
+    crafted = tmp_path / f"{fault}.xlsx"
+    workbook.save(crafted)
+    before = digest(db)
+    out = run_cli("import", crafted, "--db", db, *(["--dry-run"] if dry_run else []))
+    _assert_clean_failure(out, 2, "拒绝导入")
+    assert digest(db) == before
+
+
 # -- disk full ------------------------------------------------------------------------------------
 
 def _grown_submission(workspace: Workspace, township_id: int, out: Path) -> None:
