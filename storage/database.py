@@ -183,9 +183,14 @@ class Store:
             return
         try:
             if not self.conn.in_transaction:
-                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                # TRUNCATE waits (busy handler) for readers of older snapshots: wait briefly, not 10 s
+                self.conn.execute("PRAGMA busy_timeout = 250")
+                try:
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                finally:
+                    self.conn.execute("PRAGMA busy_timeout = 10000")
         except sqlite3.Error:
-            pass  # another connection is reading: the next checkpoint folds it
+            pass  # another connection is busy: the next checkpoint folds it
 
     def close(self) -> None:
         self.checkpoint()
