@@ -94,11 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Control characters (ESC starts a terminal escape sequence; CR, BS overwrite what was printed), C1
-# controls, bidirectional overrides and line separators are printed as visible \x1b / \u202e escapes.
-_UNSAFE_CHARS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)] if chr(c) not in "\n\t"}
-_UNSAFE_CHARS.update({c: f"\\u{c:04x}" for c in [0x061C, 0x200E, 0x200F, *range(0x2028, 0x202F),
-                                                 *range(0x2066, 0x206A)]})
+# Control characters (ESC starts a terminal escape sequence; CR, BS overwrite what was printed), DEL,
+# C1 controls, bidirectional overrides and line separators are printed as visible escapes: C0 as \x1b,
+# the others as \u0085 (also a valid escape inside the JSON of ``validate --json``, which already
+# escapes C0 itself).
+_UNSAFE_CHARS = {c: f"\\x{c:02x}" for c in range(0x00, 0x20) if chr(c) not in "\n\t"}
+_UNSAFE_CHARS.update({c: f"\\u{c:04x}" for c in [0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+                                                 *range(0x2028, 0x202F), *range(0x2066, 0x206A)]})
 
 
 class SafeStream:

@@ -291,6 +291,22 @@ def test_control_characters_in_file_names_are_printed_safely(demo, tmp_path):
     assert out.returncode == 2 and "\x1b" not in out.stderr and "x\\x1b[31m.txt" in out.stderr
 
 
+def test_stored_control_characters_keep_validate_json_valid_and_the_terminal_safe(workspace, demo_township, db_path):
+    """A name stored before input was cleaned (old database): printed escaped, and the JSON still
+    parses back to the very same text."""
+    import json
+
+    name = "演示镇\x1b[2J\x85\u202e\x7f"
+    workspace.store.update_profile(demo_township.id, name=name)
+    workspace.close()
+    out = run_cli("validate", "--db", db_path, "--period", PERIOD, "--township", demo_township.stat_code, "--json")
+    assert out.returncode == 0, out.stderr
+    assert not any(ch in out.stdout for ch in "\x1b\x85\u202e\x7f")
+    assert json.loads(out.stdout)["township"] == name
+    text = run_cli("validate", "--db", db_path, "--period", PERIOD, "--township", demo_township.stat_code)
+    assert "演示镇\\x1b[2J\\u0085\\u202e\\u007f" in text.stdout
+
+
 def test_leftovers_of_killed_backups_and_exports_are_cleaned(demo, tmp_path):
     """A kill during a backup leaves a full-size temporary copy, a kill during an export a
     temporary file beside the target: the next writer's start and the next export remove them."""
