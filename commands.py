@@ -74,12 +74,15 @@ def _writer_lock(db: Path) -> Iterator[None]:
     otherwise show stale figures and overwrite the command's changes. Also the moment to remove
     the half-written copies a killed backup left."""
     from storage.backup import clean_backup_leftovers
-    from storage.instance_lock import AlreadyOpenError, InstanceLock
+    from storage.instance_lock import AlreadyOpenError, InstanceLock, MaybeOpenElsewhereError
 
     _check_exists(db)  # no lock file beside a database that is not there
     lock = InstanceLock(db)
     try:
         lock.acquire()
+    except MaybeOpenElsewhereError as exc:  # a command cannot ask, as the window does
+        raise DatabaseInUse(f"{exc}\n\n命令行无法替您确认：请先在本机用程序窗口打开一次该数据库（确认后关闭窗口），"
+                            "再运行此命令。") from None
     except AlreadyOpenError as exc:
         raise DatabaseInUse(f"{exc}\n\n命令行不能在窗口打开数据库时写入它：请先关闭程序窗口再运行此命令。") from None
     except OSError as exc:

@@ -130,6 +130,21 @@ def test_every_command_with_the_window_open(demo, tmp_path):
         holder.communicate("", timeout=30)
 
 
+def test_a_lock_left_by_another_computer_stops_writers(demo):
+    """Over a network share the window on another computer may still have it: a command cannot
+    ask as the window does, so it says so (exit 4) and changes nothing."""
+    import json
+
+    db, submission = demo
+    db.with_name(db.name + ".lock").write_text(json.dumps(
+        {"host": "区局-笔记本", "user": "张三", "pid": 4242, "since": "2025-06-30T09:00:00"}, ensure_ascii=False),
+        encoding="utf-8")
+    before = digest(db)
+    out = run_cli("import", submission, "--db", db)
+    _assert_clean_failure(out, 4, "区局-笔记本", "命令行无法替您确认")
+    assert digest(db) == before
+
+
 @pytest.fixture
 def immutable_db(demo):
     """The database file made read-only: chmod for a normal user, ``chattr +i`` for root (who
