@@ -59,11 +59,13 @@ def _open(db: Path, *, write: bool = False) -> Workspace:
     """Open for a command: checked first (``quick_check``, ours, not newer, not empty), read-only
     unless the command writes. Any reason not to open is a CommandError (exit 2)."""
     from storage.database import StorageError
+    from storage.opening import check_openable
     from storage.workspace import Workspace
 
     _check_exists(db)
     try:
-        return Workspace.open(db, demo=False, readonly=not write, check=True)
+        check_openable(db, quick_check=True, allow_new=False)  # a command never creates a database
+        return Workspace.open(db, demo=False, readonly=not write)
     except StorageError as exc:
         raise CommandError(str(exc)) from None
 

@@ -62,14 +62,15 @@ def _header(path: Path) -> bytes:
         return fh.read(100)
 
 
-def check_openable(path: Path, *, quick_check: bool = False) -> bool:
+def check_openable(path: Path, *, quick_check: bool = False, allow_new: bool = True) -> bool:
     """Raise the StorageError subclass that says why ``path`` must not be opened; return True when
     the file exists and is ours (or adoptable), False when it does not exist yet (a first run) or is
     empty with no backup beside it (nothing to lose, nothing to restore). An empty file beside
     backups is damaged: a USB drive pulled mid-write must not turn into a fresh database.
 
     ``quick_check`` also runs ``PRAGMA quick_check`` (damaged pages), as the commands do before
-    reading anything. Nothing is ever written to ``path``.
+    reading anything. ``allow_new=False`` (the commands: they never create a database) also refuses
+    an empty file and a SQLite file without any table. Nothing is ever written to ``path``.
     """
     path = Path(path)
     name = path.name
@@ -77,7 +78,7 @@ def check_openable(path: Path, *, quick_check: bool = False) -> bool:
         if not path.exists():
             return False
         if path.stat().st_size == 0:
-            if not list_backups(path):
+            if allow_new and not list_backups(path):
                 return False  # nothing in it and nothing to restore: it simply becomes a new database
             raise DamagedDatabaseError(f"数据库文件 {name} 为空（0 字节），可能是写入时U盘被拔出或断电；"
                                        "备份文件夹中有以前的备份")
@@ -98,7 +99,7 @@ def check_openable(path: Path, *, quick_check: bool = False) -> bool:
     except sqlite3.DatabaseError as exc:
         raise DamagedDatabaseError(f"无法打开数据库 {name}：文件无法读取（{exc}），可能已损坏") from None
     ours = app_id == APPLICATION_ID or (app_id == 0 and ((version >= 1 and OUR_TABLES <= tables)
-                                                         or (version == 0 and not tables)))
+                                                         or (allow_new and version == 0 and not tables)))
     if not ours:
         raise ForeignDatabaseError(f"文件 {name} 是一个 SQLite 数据库，但不是本程序的数据库（可能属于其他软件），"
                                    "未做任何改动。请选择本程序的数据库文件（jnjp.sqlite）")
