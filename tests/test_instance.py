@@ -70,7 +70,8 @@ def test_same_process_second_lock_object_is_refused(tmp_path):
 
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path, workspace):
-    """Headless commands do not take the window lock: concurrent writers rely on SQLite's locking."""
+    """Two writers through the core API (the commands take the window lock; other tools may not) rely
+    on SQLite's locking: nothing committed is lost."""
     db = Path(workspace.store.path)
     workspace.close()
     procs, outputs = [], {}
