@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -32,12 +31,14 @@ def run_cli(*args: object, limit: int | None = None) -> subprocess.CompletedProc
     """``python main.py ARGS`` in a real process; ``limit`` caps every file it writes (bytes):
     writing beyond it fails as on a full disk (RLIMIT_FSIZE; Python ignores SIGXFSZ)."""
     def cap() -> None:
-        if limit is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        import resource  # POSIX only, like the disk-full tests that pass a limit
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     env = dict(os.environ, PYTHONIOENCODING="utf-8", QT_QPA_PLATFORM="offscreen")
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)], capture_output=True, text=True,
-                          encoding="utf-8", cwd=ROOT, env=env, timeout=180, preexec_fn=cap)
+                          encoding="utf-8", cwd=ROOT, env=env, timeout=180,
+                          preexec_fn=cap if limit is not None else None)
 
 
 def digest(path: Path) -> str | None:
@@ -237,6 +238,10 @@ def _project_rows(db: Path) -> int:
         conn.close()
 
 
+POSIX_ONLY = pytest.mark.skipif(os.name != "posix", reason="simulates a full disk with RLIMIT_FSIZE (POSIX)")
+
+
+@POSIX_ONLY
 def test_disk_full_in_the_middle_of_an_import(tmp_path, catalogue):
     """The write fails part-way: exit 3 "could not complete", nothing changed, no traceback."""
     source = Workspace.open(tmp_path / "source.sqlite", catalogue=catalogue)
@@ -253,6 +258,7 @@ def test_disk_full_in_the_middle_of_an_import(tmp_path, catalogue):
     assert _project_rows(db) == rows + 200
 
 
+@POSIX_ONLY
 @pytest.mark.parametrize("command", ["export", "template", "flat"])
 def test_disk_full_while_writing_a_file(command, demo, tmp_path):
     """One clear message, exit 3, no half-written file, no stray ``ZipFile.__del__`` traceback."""
