@@ -1,13 +1,27 @@
-"""Headless commands (validate, export) for scripts, tests and the district.
+"""Headless commands (validate, export, import, template, flat) for scripts, tests and the district.
 
-Exit codes: 0 success; 1 the data has 错误 (validate) or the export was refused; 2 bad
-arguments, a missing or unreadable database, or a file that could not be written.
+Exit codes (README.md lists the same):
+  0  success;
+  1  the data has 错误 (validate), the export was refused because of them, or import cells were
+     rejected — the database is unchanged;
+  2  bad arguments, or a file that is not acceptable: the database is missing, empty, damaged
+     (``PRAGMA quick_check``), another program's, made by a newer program version, read-only (for
+     a command that writes), an import file refused, an output path that is the database, its
+     backups or the program's own files — nothing was changed;
+  3  could not complete (disk full, a write or read error, an unexpected problem) — nothing was
+     changed (writes are transactional, files are written to a temporary name);
+  4  the database is open in the program's window (or another command is writing it): the message
+     says who holds it — nothing was changed.
+Every failure is one Chinese message on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from forms.loader import FormDefinitionError
 from forms.periods import PeriodError, parse_period, period_label, period_type_of
@@ -17,25 +31,165 @@ if TYPE_CHECKING:
     from storage.database import Township
     from storage.workspace import Workspace
 
-__all__ = ["run", "run_import", "run_sheet_export", "CommandError", "EXIT_OK", "EXIT_FINDINGS", "EXIT_FAILED"]
+__all__ = ["run", "run_import", "run_sheet_export", "CommandError", "DatabaseInUse", "guarded", "EXIT_OK",
+           "EXIT_FINDINGS", "EXIT_FAILED", "EXIT_INCOMPLETE", "EXIT_IN_USE"]
 
-EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_IN_USE = 0, 1, 2, 3, 4
+T = TypeVar("T")
+_UNCHANGED = "操作未完成，数据库未改动。"
 
 
 class CommandError(RuntimeError):
-    """A problem with the arguments or the files, worded for the user."""
+    """A problem with the arguments or the files, worded for the user (exit 2)."""
 
 
-def _open(db: Path) -> Workspace:
-    from storage.database import StorageError
-    from storage.workspace import Workspace
+class DatabaseInUse(RuntimeError):
+    """The window (or another command) holds the database's instance lock (exit 4)."""
 
+
+def _check_exists(db: Path) -> None:
     if not db.is_file():
         raise CommandError(f"数据库文件不存在：{db}")
+    if db.stat().st_size == 0:  # never silently made into a new database: the window offers a backup
+        raise CommandError(f"数据库文件 {db} 为空（0 字节），可能是写入时U盘被拔出或断电。"
+                           "请用程序窗口打开它，从自动备份恢复；数据库未改动")
+
+
+def _open(db: Path, *, write: bool = False) -> Workspace:
+    """Open for a command: checked first (``quick_check``, ours, not newer, not empty), read-only
+    unless the command writes. Any reason not to open is a CommandError (exit 2)."""
+    from storage.database import StorageError
+    from storage.opening import check_openable
+    from storage.workspace import Workspace
+
+    _check_exists(db)
     try:
-        return Workspace.open(db, demo=False)
+        check_openable(db, quick_check=True, allow_new=False)  # a command never creates a database
+        return Workspace.open(db, demo=False, readonly=not write)
     except StorageError as exc:
         raise CommandError(str(exc)) from None
+
+
+@contextmanager
+def _writer_lock(db: Path) -> Iterator[None]:
+    """The window's instance lock, held while a command writes (import, export): the window would
+    otherwise show stale figures and overwrite the command's changes. Also the moment to remove
+    the half-written copies a killed backup left."""
+    from storage.backup import clean_backup_leftovers
+    from storage.instance_lock import AlreadyOpenError, InstanceLock, MaybeOpenElsewhereError
+
+    _check_exists(db)  # no lock file beside a database that is not there
+    lock = InstanceLock(db)
+    try:
+        lock.acquire()
+    except MaybeOpenElsewhereError as exc:  # a command cannot ask, as the window does
+        raise DatabaseInUse(f"{exc}\n\n命令行无法替您确认：请先在本机用程序窗口打开一次该数据库（确认后关闭窗口），"
+                            "再运行此命令。") from None
+    except AlreadyOpenError as exc:
+        raise DatabaseInUse(f"{exc}\n\n命令行不能在窗口打开数据库时写入它：请先关闭程序窗口再运行此命令。") from None
+    except OSError as exc:
+        raise CommandError(f"无法创建锁文件 {lock.path}：{exc.strerror or exc}") from None
+    try:
+        clean_backup_leftovers(db)
+        yield
+    finally:
+        lock.release()
+
+
+_PROGRAM_PARTS_ALLOWED = ("data",)  # the only folder inside the program's folder a command may write into
+
+
+def check_output_path(out: Path, db: Path) -> None:
+    """Refuse an output that is the database, its -wal/-shm/-journal/lock, a backup, another SQLite
+    file, or inside the program's own folders (exit 2): an export must never overwrite those."""
+    from storage.backup import backup_dir
+    from storage.location import program_dir
+
+    target, database = Path(out).resolve(), Path(db).resolve()
+    protected = {database, *(database.with_name(database.name + s) for s in ("-wal", "-shm", "-journal", ".lock"))}
+    refused = None
+    if target in protected:
+        refused = "这是数据库文件本身（或其配套文件）"
+    elif target.is_relative_to(backup_dir(database).resolve()):
+        refused = "这是数据库的备份文件夹"
+    else:
+        program = program_dir().resolve()
+        if target.is_relative_to(program):
+            parts = target.relative_to(program).parts
+            if len(parts) > 1 and parts[0] not in _PROGRAM_PARTS_ALLOWED:
+                refused = "这是程序自身的文件夹"
+        if refused is None and target.is_file():
+            try:
+                with open(target, "rb") as fh:
+                    if fh.read(16) == b"SQLite format 3\x00":
+                        refused = "该文件是一个数据库"
+            except OSError:
+                pass
+    if refused:
+        raise CommandError(f"不能写入 {out}：{refused}，请换一个输出文件名或文件夹")
+
+
+def _storage_reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "full" in text or "too large" in text:
+        return f"磁盘已满或文件过大（{text}）"
+    if "I/O" in text:
+        return f"磁盘读写失败：磁盘已满、U盘已拔出或文件过大（{text}）"
+    if "readonly" in text:
+        return f"数据库文件是只读的（{text}）"
+    if "locked" in text or "busy" in text:
+        return f"数据库正被另一个程序使用（{text}）"
+    return f"数据库读写出错（{text}）"
+
+
+def guarded(work: Callable[[], int]) -> int:
+    """Run one command; every failure becomes one Chinese line on stderr and its exit code."""
+    import sqlite3
+
+    from export.atomic import ExportWriteError, describe_os_error
+    from export.errors import ExportError, ImportRefused
+    from storage.backup import BackupError
+    from storage.database import StorageError
+
+    try:
+        return work()
+    except DatabaseInUse as exc:
+        text, code = f"错误：{exc}", EXIT_IN_USE
+    except ImportRefused as exc:
+        text, code = f"拒绝导入：{exc}", EXIT_FAILED
+    except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
+        text, code = f"错误：{exc}", EXIT_FAILED
+    except ExportError as exc:
+        code = EXIT_INCOMPLETE if isinstance(exc, ExportWriteError) else EXIT_FAILED
+        text = f"错误：{exc}" + (f"\n{_UNCHANGED}" if code == EXIT_INCOMPLETE else "")
+    except (BackupError, StorageError) as exc:
+        text, code = f"错误：{exc}\n{_UNCHANGED}", EXIT_INCOMPLETE
+    except sqlite3.Error as exc:
+        text, code = f"错误：{_storage_reason(exc)}\n{_UNCHANGED}", EXIT_INCOMPLETE
+    except OSError as exc:
+        text, code = f"错误：文件读写失败：{describe_os_error(exc)}\n{_UNCHANGED}", EXIT_INCOMPLETE
+    except MemoryError:
+        text, code = f"错误：内存不足\n{_UNCHANGED}", EXIT_INCOMPLETE
+    except Exception as exc:  # noqa: BLE001 - the last net: a Chinese line instead of a traceback
+        text, code = (f"错误：程序内部错误（{type(exc).__name__}：{exc}）\n{_UNCHANGED}"
+                      "如反复出现，请把这段文字发给区统计局。", EXIT_INCOMPLETE)
+    print(text, file=sys.stderr)
+    _silence_unraisable()  # outside the except block: the failed work's objects can be collected now
+    return code
+
+
+def _silence_unraisable() -> None:
+    """After a reported failure, objects left half-done (openpyxl's ZipFile on a full disk) fail
+    again when collected and Python prints "Exception ignored in ZipFile.__del__" with a traceback:
+    collect them now, with that report switched off."""
+    import gc
+
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
 
 
 def _named_township(ws: Workspace, text: str) -> Township:
@@ -88,7 +242,13 @@ def validate(ws: Workspace, period: str, township: str | None, forms: list[str] 
         data = ws.find_report_data(town.id, key, period)
         if data is None or not data.has_input:
             continue
-        status, result = ws.refresh_status(data.report.id, audited=True)
+        if ws.store.readonly:  # validate only reads: the status it shows is not stored
+            from storage.workspace import status_for
+
+            result = ws.validate(data)
+            status = status_for(data, result, audited=True)
+        else:
+            status, result = ws.refresh_status(data.report.id, audited=True)
         entry["status"] = status
         entry["counts"] = {s: result.count(s) for s in total}
         for s in total:
@@ -120,20 +280,18 @@ def validate(ws: Workspace, period: str, township: str | None, forms: list[str] 
 
 
 def export(ws: Workspace, period: str, township: str | None, forms: list[str] | None, out: Path) -> int:
-    from export.errors import ExportError
     from export.submission import ExportBlocked, export_submission
 
     town = _township(ws, township, period)
     keys = _form_keys(ws, period, forms)
     if out.suffix.lower() != ".xlsx":
         raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
+    check_output_path(out, ws.store.path)
     try:
         result = export_submission(ws, town.id, period, out, form_keys=keys)
     except ExportBlocked as exc:
         print(f"拒绝导出：{exc}")
         return EXIT_FINDINGS
-    except ExportError as exc:
-        raise CommandError(str(exc)) from None
     print(f"已导出：{result.path}")
     print(f"镇街：{town.name}；报告期：{period_label(period)}；表式：{'、'.join(result.form_keys)}")
     print(f"校验码 SHA-256：{result.sha256}")
@@ -143,55 +301,66 @@ def export(ws: Workspace, period: str, township: str | None, forms: list[str] | 
 def run_import(*, db: Path, file: Path, township: str | None = None, period: str | None = None,
                dry_run: bool = False) -> int:
     """Preview (and unless ``dry_run`` apply) one workbook. 0 imported (or nothing rejected in a dry
-    run); 1 cells rejected, nothing written; 2 the file was refused or the arguments are wrong.
+    run); 1 cells rejected, nothing written; 2 the file was refused or the arguments are wrong;
+    3 could not complete (e.g. disk full), nothing written; 4 the window has the database open.
 
     ``--township``/``--period`` choose the target explicitly, which also accepts a file made for
     another township or period (the preview says so, and the audit records it).
     """
-    import sys
-
-    from export.errors import ImportRefused
     from export.importer import apply_import, preview_import
+    from storage.backup import make_backup
+
+    def work() -> int:
+        with _writer_lock(db) if not dry_run else nullcontext():
+            ws = _open(db, write=not dry_run)
+            try:
+                town_id = _named_township(ws, township).id if township else None
+                chosen = bool(township or period)
+                preview = _read_user_file(file, lambda: preview_import(
+                    ws, file, township_id=town_id, period=parse_period(period) if period else None,
+                    accept_other=chosen))
+                print("\n".join(preview.lines()))
+                if preview.rejected:
+                    print(f"\n有{len(preview.rejected)}个单元格无法导入，数据库未改动。")
+                    return EXIT_FINDINGS
+                if dry_run:
+                    print(f"\n试导入（--dry-run）：将改动{preview.change_count}处，数据库未改动。")
+                    return EXIT_OK
+                backup = make_backup(ws.store.path, "导入前")  # a failure here is exit 3, not "file refused"
+                result = apply_import(ws, preview, backup=False)
+                ws.store.checkpoint()  # the database file alone now holds the import
+                print(f"\n已导入：改动{result.changed}处；导入前备份：{backup}")
+                for key, status in result.statuses.items():
+                    print(f"《{ws.form(key).name}》状态：{status}")
+                return EXIT_OK
+            finally:
+                ws.close()
+
+    return guarded(work)
+
+
+def _read_user_file(file: Path, read: Callable[[], T]) -> T:
+    """Reading a user's file writes nothing, so any unforeseen failure in it (a malformed hidden
+    ``_cells``/``_meta`` row the reader did not expect) is that file refused (exit 2), not a crash."""
+    from export.errors import ImportRefused
+    from storage.database import StorageError
 
     try:
-        ws = _open(db)
-        try:
-            town_id = _named_township(ws, township).id if township else None
-            chosen = bool(township or period)
-            preview = preview_import(ws, file, township_id=town_id, period=parse_period(period) if period else None,
-                                     accept_other=chosen)
-            print("\n".join(preview.lines()))
-            if preview.rejected:
-                print(f"\n有{len(preview.rejected)}个单元格无法导入，数据库未改动。")
-                return EXIT_FINDINGS
-            if dry_run:
-                print(f"\n试导入（--dry-run）：将改动{preview.change_count}处，数据库未改动。")
-                return EXIT_OK
-            result = apply_import(ws, preview)
-            print(f"\n已导入：改动{result.changed}处；导入前备份：{result.backup}")
-            for key, status in result.statuses.items():
-                print(f"《{ws.form(key).name}》状态：{status}")
-            return EXIT_OK
-        finally:
-            ws.close()
-    except ImportRefused as exc:
-        print(f"拒绝导入：{exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return read()
+    except (ImportRefused, CommandError, PeriodError, FormDefinitionError, ReferenceError, StorageError,
+            OSError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a user's file must never crash the command
+        raise ImportRefused(f"文件 {file.name} 的内容格式有误，无法读取（{type(exc).__name__}：{exc}）") from None
 
 
 def run_sheet_export(command: str, *, db: Path, out: Path, period: str | None = None,
                      township: str | None = None) -> int:
     """``template`` (blank template for Excel users) or ``flat`` (list of every value, .xlsx/.csv)."""
-    import sys
-
-    from export.errors import ExportError
     from export.flat import export_flat
     from export.submission import export_template
 
-    try:
+    def work() -> int:
         ws = _open(db)
         try:
             town_id = _named_township(ws, township).id if township else None
@@ -201,34 +370,39 @@ def run_sheet_export(command: str, *, db: Path, out: Path, period: str | None = 
                     raise CommandError("导出空白模板须指定 --period 报告期")
                 if out.suffix.lower() != ".xlsx":
                     raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
+                check_output_path(out, db)
                 export_template(ws, per, out, township_id=town_id)
                 print(f"已导出空白模板：{out}")
             else:
+                check_output_path(out, db)
                 count = export_flat(ws, out, township_id=town_id, period=per)
                 print(f"已导出清单：{out}（{count}行）")
             return EXIT_OK
         finally:
             ws.close()
-    except (ExportError, CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_FAILED
+
+    return guarded(work)
 
 
 def run(command: str, *, db: Path, period: str, township: str | None = None, forms: list[str] | None = None,
         out: Path | None = None, as_json: bool = False) -> int:
-    """Run one headless command; errors are printed in Chinese and mapped to exit codes."""
-    import sys
+    """``validate`` (reads only: a read-only connection) or ``export`` (marks reports 已导出: takes
+    the window's lock). Errors are printed in Chinese and mapped to exit codes (module docstring)."""
 
-    try:
-        period = parse_period(period)
-        ws = _open(db)
-        try:
-            if command == "validate":
-                return validate(ws, period, township, forms, as_json)
-            assert out is not None
-            return export(ws, period, township, forms, out)
-        finally:
-            ws.close()
-    except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_FAILED
+    def work() -> int:
+        per = parse_period(period)
+        if command == "validate":
+            ws = _open(db)
+            try:
+                return validate(ws, per, township, forms, as_json)
+            finally:
+                ws.close()
+        assert out is not None
+        with _writer_lock(db):
+            ws = _open(db, write=True)
+            try:
+                return export(ws, per, township, forms, out)
+            finally:
+                ws.close()
+
+    return guarded(work)

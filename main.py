@@ -15,19 +15,24 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TextIO
 
 USAGE = """用法：
   python main.py [--db 数据库文件]                       打开填报窗口
   python main.py validate --db 数据库 --period 报告期 [--township 镇街] [--form 表式] [--json]
-      审核并列出问题（--json 输出同样内容的 JSON）；退出码 0 无错误，1 有错误，2 参数或文件有误
+      审核并列出问题（--json 输出同样内容的 JSON；只读，不写数据库）
   python main.py export   --db 数据库 --period 报告期 --out 输出.xlsx [--township 镇街]
   python main.py import   文件.xlsx --db 数据库 [--dry-run] [--township 镇街 --period 报告期]
-      导入 .xlsx/.xls/.ods（--dry-run 只预览）；退出码 0 成功，1 有单元格被拒绝，2 文件被拒绝
+      导入 .xlsx/.xls/.ods（--dry-run 只预览）
   python main.py template --db 数据库 --period 报告期 --out 模板.xlsx [--township 镇街]   空白模板
   python main.py flat     --db 数据库 --out 清单.xlsx 或 清单.csv [--township 镇街] [--period 报告期]
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
+
+退出码：0 成功；1 有错误/拒绝导出/有单元格被拒绝（数据库未改动）；2 参数错误或文件不可用（数据库不存在、为空、
+已损坏、不是本程序的、由较新版本创建、只读，导入文件被拒绝，输出路径不允许）；3 无法完成（如磁盘已满，未做改动）；
+4 数据库正在程序窗口中打开（import、export 需要先关闭窗口）。
 
 报告期写作 2025（年报）、2025Q3（季报）或 2025M09（月报）；
 镇街可写统计代码或名称，数据库中只有一个镇街有该期数据时可省略。"""
@@ -89,10 +94,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Control characters (ESC starts a terminal escape sequence; CR, BS overwrite what was printed), DEL,
+# C1 controls, bidirectional overrides and line separators are printed as visible escapes: C0 as \x1b,
+# the others as \u0085 (also a valid escape inside the JSON of ``validate --json``, which already
+# escapes C0 itself).
+_UNSAFE_CHARS = {c: f"\\x{c:02x}" for c in range(0x00, 0x20) if chr(c) not in "\n\t"}
+_UNSAFE_CHARS.update({c: f"\\u{c:04x}" for c in [0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+                                                 *range(0x2028, 0x202F), *range(0x2066, 0x206A)]})
+
+
+class SafeStream:
+    """stdout/stderr for the headless commands: a file name with terminal escape sequences (or any
+    stored text) cannot move the cursor, recolour, retitle or hide lines of the terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(text.translate(_UNSAFE_CHARS))
+        return len(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.version:
         from version import APP_NAME, version_text
@@ -106,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from ui.app import run_gui
 
+        sys.stdout, sys.stderr = sys.stdout._stream, sys.stderr._stream  # type: ignore[attr-defined]
         return run_gui(args.db, screenshot=args.screenshot)
     import commands
 

@@ -3,24 +3,34 @@
 Township staff export to USB sticks that get pulled out and to folders that fill up. The file is
 written to a temporary name in the same folder, flushed to disk and only then renamed onto the
 final name (``os.replace`` is atomic on the same filesystem), so the final name holds either the
-previous file or the complete new one.
+previous file or the complete new one. The temporary name is ``.<name>.<random>.jnjp-tmp``
+(``storage.tempnames``); those a killed export left are removed by the next export into the folder.
 """
 
 from __future__ import annotations
 
 import errno
+import gc
 import os
-import secrets
+import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from export.errors import ExportError
+from storage.tempnames import clean_leftovers, temp_name
 
-__all__ = ["atomic_write", "describe_os_error"]
+__all__ = ["atomic_write", "describe_os_error", "ExportWriteError"]
+
+
+class ExportWriteError(ExportError):
+    """The file could not be written (disk full, USB drive pulled, no permission): nothing was
+    left under the final name. The commands exit 3 ("could not complete") for it."""
 
 _REASONS = {
     errno.ENOSPC: "磁盘已满或 U盘已拔出",
+    errno.EFBIG: "文件过大（超出磁盘或系统允许的大小）",
     errno.EROFS: "磁盘或 U盘为只读（写保护）",
     errno.ENOENT: "文件夹不存在（U盘是否已拔出？）",
     errno.EIO: "读写出错，U盘可能已拔出或损坏",
@@ -47,6 +57,9 @@ def describe_os_error(exc: BaseException) -> str:
     return f"{reason}（{detail}）"
 
 
+_STALE_SECONDS = 3600.0
+
+
 def _fsync_folder(folder: Path) -> None:
     """Make the rename itself durable (POSIX only; Windows cannot open folders)."""
     if os.name != "posix":
@@ -63,6 +76,19 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _free_half_written(exc: BaseException) -> None:
+    """The failed writer's objects (openpyxl's ZipFile on a full disk) fail again when collected,
+    and Python then prints "Exception ignored in ZipFile.__del__" with a traceback after our clear
+    message: free them here, with that report switched off."""
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+
+
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Write ``path`` through ``write(fh)`` so that it is complete or not there at all.
 
@@ -71,12 +97,14 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """
     path = Path(path)
     folder = path.parent
-    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    clean_leftovers(folder, only_for=path.name)  # a killed export of this very file
+    clean_leftovers(folder, older_than=_STALE_SECONDS)  # others, once no export can still be writing them
+    tmp = temp_name(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(tmp, flags, 0o666)
     except OSError as exc:
-        raise ExportError(f"无法写入文件 {path}：{describe_os_error(exc)}") from exc
+        raise ExportWriteError(f"无法写入文件 {path}：{describe_os_error(exc)}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -84,11 +112,12 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
+        _free_half_written(exc)
         try:
             os.unlink(tmp)
         except OSError:
             pass
         if isinstance(exc, ExportError) or not isinstance(exc, Exception):
             raise  # already worded, or KeyboardInterrupt and the like
-        raise ExportError(f"无法写入文件 {path}：{describe_os_error(exc)}") from exc
+        raise ExportWriteError(f"无法写入文件 {path}：{describe_os_error(exc)}") from exc
     _fsync_folder(folder)

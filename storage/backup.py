@@ -11,6 +11,7 @@ No Qt here: the window's dialogs (``ui.backup_dialogs``) and the CLI call these 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import os
 import re
 import shutil
@@ -18,8 +19,11 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.tempnames import clean_leftovers, temp_name
+
 __all__ = ["BackupError", "BackupInfo", "KEEP", "backup_dir", "make_backup", "list_backups", "check_database",
-           "good_backups", "keep_damaged_copy", "restore_backup", "backup_on_start"]
+           "good_backups", "keep_damaged_copy", "restore_backup", "backup_on_start", "content_marker",
+           "clean_backup_leftovers"]
 
 KEEP = 10  # automatic backups kept per database
 BACKUP_DIRNAME = "backups"
@@ -62,11 +66,14 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
 def check_database(path: Path) -> str | None:
     """None when ``PRAGMA quick_check`` passes, else what is wrong (Chinese).
 
-    A missing file is fine (a first run creates it); an empty one too.
+    A missing file is fine (a first run creates it); an empty (0-byte) one is not: as a backup it
+    holds nothing, as the database it is what a USB drive pulled mid-write leaves.
     """
     path = Path(path)
-    if not path.exists() or path.stat().st_size == 0:
+    if not path.exists():
         return None
+    if path.stat().st_size == 0:
+        return "文件为空（0 字节）"
     try:
         conn = _connect_readonly(path)
         try:
@@ -109,7 +116,7 @@ def make_backup(db_path: Path, reason: str, *, keep: int = KEEP) -> Path:
     stamp = _dt.datetime.now().strftime(_STAMP_FORMAT)
     safe_reason = _UNSAFE.sub("-", reason).strip("-")[:20]
     final = folder / f"{db_path.stem}_{stamp}_{safe_reason}.sqlite"
-    temp = final.with_name(final.name + ".part")
+    temp = temp_name(final)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         problem = _copy_checked(sqlite3.connect(str(db_path), timeout=10), temp)
@@ -129,18 +136,45 @@ def make_backup(db_path: Path, reason: str, *, keep: int = KEEP) -> Path:
     return final
 
 
+def content_marker(path: Path) -> str | None:
+    """What the data is, cheaply: structure version, newest audit entry (every value, note, row and
+    status change is audited) and a digest of the small unaudited tables (profiles, periods,
+    settings, reports). Equal markers mean the same data. None when the file cannot be read."""
+    try:
+        conn = _connect_readonly(Path(path))
+        try:
+            digest = hashlib.sha256()
+            for sql in ("PRAGMA user_version", "SELECT max(id), count(*) FROM audit",
+                        "SELECT * FROM townships ORDER BY id", "SELECT * FROM periods ORDER BY 1, 2",
+                        "SELECT * FROM settings ORDER BY key", "SELECT count(*), max(id) FROM reports"):
+                digest.update(repr(conn.execute(sql).fetchall()).encode("utf-8"))
+            return digest.hexdigest()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+
+
 def backup_on_start(db_path: Path, *, keep: int = KEEP) -> Path | None:
-    """The start-up backup, skipped when nothing changed since the newest backup (so opening the
-    program ten times a day does not push a week-old good copy out of the rotation)."""
+    """The start-up backup, skipped when the data is the same as in the newest backup (compared by
+    ``content_marker``, not file times: opening the program touches the -wal/-shm files), so
+    opening the program ten times a day does not push a week-old good copy out of the rotation."""
     db_path = Path(db_path)
     if not db_path.exists():
         return None
     newest = next(iter(list_backups(db_path)), None)
     if newest is not None:
-        changed = max(p.stat().st_mtime for p in [db_path, *_companions(db_path)] if p.exists())
-        if changed < newest.path.stat().st_mtime:
+        marker = content_marker(db_path)
+        if marker is not None and marker == content_marker(newest.path):
             return None
     return make_backup(db_path, "启动时", keep=keep)
+
+
+def clean_backup_leftovers(db_path: Path) -> list[Path]:
+    """Remove the half-written copies a killed backup or restore left (``*.jnjp-tmp``, and the
+    ``*.sqlite.part``/``.restore`` names of earlier versions). Call with the instance lock held."""
+    db_path = Path(db_path)
+    return clean_leftovers(backup_dir(db_path)) + clean_leftovers(db_path.parent, only_for=db_path.name)
 
 
 def _parse(path: Path) -> BackupInfo | None:
@@ -183,10 +217,12 @@ def _companions(db_path: Path) -> list[Path]:
     return [db_path.with_name(db_path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 
 
-def keep_damaged_copy(db_path: Path) -> Path:
-    """Copy a damaged database (with its -wal/-shm) into ``backups/damaged/<time>/`` untouched.
+def keep_damaged_copy(db_path: Path, *, last_good: Path | None = None) -> Path:
+    """Copy a damaged (or empty) database with its -wal/-shm into ``backups/damaged/<time>/`` untouched.
 
-    Kept for the district's technicians: the data in it may still be recoverable.
+    Kept for the district's technicians: the data in it may still be recoverable. ``last_good``
+    (the newest good backup taken before the failure) is copied there too, so the rotation of
+    later start-up backups can never remove it.
     """
     db_path = Path(db_path)
     folder = backup_dir(db_path) / DAMAGED_DIRNAME / _dt.datetime.now().strftime(_STAMP_FORMAT)
@@ -195,6 +231,8 @@ def keep_damaged_copy(db_path: Path) -> Path:
         for path in [db_path, *_companions(db_path)]:
             if path.exists():
                 shutil.copy2(path, folder / path.name)
+        if last_good is not None:
+            shutil.copy2(last_good, folder / f"故障前最后完好备份_{Path(last_good).name}")
     except OSError as exc:
         raise BackupError(f"无法保存损坏文件的副本到 {folder}：{exc.strerror or exc}") from None
     return folder / db_path.name
@@ -225,9 +263,8 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
                 pass
         else:
             kept = keep_damaged_copy(db_path)
-    temp = db_path.with_name(db_path.name + ".restore")
+    temp = temp_name(db_path)
     try:
-        temp.unlink(missing_ok=True)
         ok = _copy_checked(_connect_readonly(backup), temp) == ["ok"]
         if not ok:
             raise BackupError(f"恢复失败：从备份 {backup.name} 复制出的文件未通过完整性检查，数据库未改动")

@@ -82,6 +82,13 @@ def _driver_text(what: str, exc: BaseException | None) -> str:
     return f"{what}：{reason}"
 
 
+def _writable(path: Path) -> bool:
+    """Can this process write the file and create its -wal/-journal beside it?"""
+    import os
+
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
 def now_text() -> str:
     return _dt.datetime.now().isoformat(timespec="seconds")
 
@@ -141,10 +148,41 @@ class Store:
         self.conn = _GuardedConnection(conn)
         self.db = sqlite_utils.Database(conn)
 
+    readonly = False  # True when opened by ``Store.open(..., readonly=True)``: nothing can be written
+
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) and migrate the database at ``path``."""
+    def open(cls, path: str | Path, *, readonly: bool = False, check: bool = False) -> Store:
+        """Open (creating if needed) and migrate the database at ``path``.
+
+        The file is first checked without writing (``storage.opening.check_openable``): an empty,
+        damaged, foreign or newer file raises its StorageError subclass and stays untouched.
+        ``check`` adds ``PRAGMA quick_check``. ``readonly`` opens a connection that cannot write
+        (commands that only read); an older file is upgraded first (with a backup), as the window does.
+        """
+        from storage.opening import (
+            APPLICATION_ID,
+            ReadOnlyDatabaseError,
+            check_openable,
+            connect_readonly,
+        )
+
         path = Path(path)
+        exists = check_openable(path, quick_check=check)
+        if readonly and exists:
+            try:
+                conn = connect_readonly(path, isolation_level=None, timeout=10, check_same_thread=False)
+                conn.execute("PRAGMA busy_timeout = 10000")
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+            except sqlite3.DatabaseError as exc:
+                raise StorageError(f"无法打开数据库 {path}：{exc}") from None
+            if version == SCHEMA_VERSION:
+                store = cls(path, conn)
+                store.readonly = True
+                return store
+            conn.close()  # an older structure: upgrade it first (as the window would), then read
+        if exists and not _writable(path):
+            raise ReadOnlyDatabaseError(f"数据库文件 {path} 是只读的（或所在文件夹不可写），无法写入；"
+                                        "请复制到可写的位置，或取消文件的只读属性后再试。数据库未改动")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), isolation_level=None, timeout=10, check_same_thread=False)
@@ -164,13 +202,34 @@ class Store:
                     conn.close()
                     raise StorageError(f"升级数据库结构前无法备份，未做任何改动：{exc}") from None
             migrate(conn)
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # created or adopted: mark it ours
         except sqlite3.DatabaseError as exc:
+            if "readonly" in str(exc):
+                raise ReadOnlyDatabaseError(f"数据库文件 {path} 是只读的，无法写入：{exc}。数据库未改动") from None
             raise StorageError(f"无法打开数据库 {path}：{exc}（文件可能已损坏或不是本程序的数据库）") from None
         except OSError as exc:
             raise StorageError(f"无法创建数据库 {path}：{exc.strerror or exc}") from None
         return cls(path, conn)
 
+    def checkpoint(self) -> None:
+        """Fold the -wal into the database file (``wal_checkpoint(TRUNCATE)``), so the file alone
+        holds every committed edit: called after each import and at close. Never raises."""
+        if self.readonly:
+            return
+        try:
+            if not self.conn.in_transaction:
+                # TRUNCATE waits (busy handler) for readers of older snapshots: wait briefly, not 10 s
+                self.conn.execute("PRAGMA busy_timeout = 250")
+                try:
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                finally:
+                    self.conn.execute("PRAGMA busy_timeout = 10000")
+        except (sqlite3.Error, StorageError):
+            pass  # another connection is busy: the next checkpoint folds it
+
     def close(self) -> None:
+        self.checkpoint()
         try:
             self.conn.close()
         except sqlite3.Error:

@@ -53,11 +53,13 @@ class Workspace:
 
     @classmethod
     def open(cls, path: str | Path, *, catalogue: FormCatalogue | None = None, demo: bool = True,
-             user: str | None = None) -> Workspace:
-        """Open or create the database; a new one gets the township catalogue and the demo."""
-        store = Store.open(path)
+             user: str | None = None, readonly: bool = False, check: bool = False) -> Workspace:
+        """Open or create the database; a new one gets the township catalogue and the demo.
+
+        ``readonly``/``check``: see ``Store.open`` (the read-only commands use both)."""
+        store = Store.open(path, readonly=readonly, check=check)
         workspace = cls(store, catalogue or FormCatalogue.load(), user)
-        if not store.townships():
+        if not store.readonly and not store.townships():
             from storage.demo import create_demo
             from storage.townships import seed_townships
 

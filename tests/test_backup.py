@@ -10,6 +10,7 @@ import pytest
 
 from storage import backup
 from storage.backup import BackupError, check_database, good_backups, list_backups, make_backup, restore_backup
+from tests.faulty_files import damage_pages
 
 CELL = ("energy", "raw_coal", "consumption")
 
@@ -24,15 +25,6 @@ def _value(db_path: Path, report_id: int):
     return row[0] if row else None
 
 
-def _damage(path: Path) -> None:
-    """Overwrite pages in the middle of the file (what a pulled USB stick can do)."""
-    size = path.stat().st_size
-    with open(path, "r+b") as fh:
-        for offset in range(4096, size, 4096 * 3):
-            fh.seek(offset)
-            fh.write(b"\xde\xad\xbe\xef" * 256)
-
-
 def test_backup_is_a_checked_copy_including_uncheckpointed_edits(workspace, demo_township, db_path):
     data = workspace.open_report(demo_township.id, "energy_consumption", "2025")
     workspace.edit(data.report.id, CELL, "4321")  # still in the -wal while the workspace is open
@@ -41,7 +33,7 @@ def test_backup_is_a_checked_copy_including_uncheckpointed_edits(workspace, demo
     assert path.name.startswith("test_") and path.name.endswith("_启动时.sqlite")
     assert check_database(path) is None
     assert _value(path, data.report.id) == 4321
-    assert not list(path.parent.glob("*.part"))
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no half-written copy left
     [info] = list_backups(db_path)
     assert info.path == path and info.reason == "启动时" and info.size > 0
     assert "启动时" in info.label
@@ -62,7 +54,7 @@ def test_check_database_reports_damage_in_chinese(workspace, db_path, tmp_path):
     assert check_database(tmp_path / "missing.sqlite") is None
     copy = tmp_path / "copy.sqlite"
     make_backup(db_path, "x").replace(copy)
-    _damage(copy)
+    damage_pages(copy)
     problem = check_database(copy)
     assert problem and ("完整性检查未通过" in problem or "无法读取" in problem)
     garbage = tmp_path / "garbage.sqlite"
@@ -103,9 +95,9 @@ def test_damaged_database_copy_kept_and_good_backup_offered(workspace, demo_town
     first = make_backup(db_path, "启动时")
     time.sleep(0.002)
     broken = make_backup(db_path, "启动时")
-    _damage(broken)  # a backup damaged later is not offered
+    damage_pages(broken)  # a backup damaged later is not offered
     workspace.close()
-    _damage(db_path)
+    damage_pages(db_path)
     assert check_database(db_path) is not None
     candidates = good_backups(db_path)
     assert [c.path for c in candidates] == [first]
@@ -159,14 +151,32 @@ def test_a_migration_is_preceded_by_a_backup(workspace, demo_township, db_path, 
 
 
 def test_start_backup_only_when_something_changed(workspace, demo_township, db_path):
+    """Decided by the content marker (audit, profiles, periods, settings), not by file times."""
     from storage.backup import backup_on_start
 
     first = backup_on_start(db_path)
     assert first is not None and first.name.endswith("_启动时.sqlite")
     assert backup_on_start(db_path) is None  # nothing changed since
-    time.sleep(0.02)
     report_id = workspace.open_report(demo_township.id, "energy_consumption", "2025").report.id
     workspace.edit(report_id, CELL, "31")
     second = backup_on_start(db_path)
     assert second is not None and second != first
     assert _value(second, report_id) == 31
+    assert backup_on_start(db_path) is None
+    workspace.store.update_profile(demo_township.id, phone="023-12345678")  # not audited: still a change
+    assert backup_on_start(db_path) is not None
+
+
+def test_five_starts_of_an_unchanged_database_make_one_backup(workspace, demo_township, db_path, catalogue):
+    """Each start opens the file (touching -wal/-shm and the file times) and closes it again."""
+    from storage.backup import backup_on_start
+    from storage.workspace import Workspace
+
+    workspace.close()
+    made = []
+    for _ in range(5):
+        ws = Workspace.open(db_path, catalogue=catalogue)
+        made.append(backup_on_start(db_path))
+        ws.townships()
+        ws.close()
+    assert [p for p in made if p is not None] == made[:1] and len(list_backups(db_path)) == 1

@@ -91,7 +91,7 @@ def test_export_refused_on_errors_writes_nothing(demo_db: Path, tmp_path: Path, 
     assert out.returncode == 1
     assert "拒绝导出" in out.stdout and "焦炭" in out.stdout
     assert not target.exists()
-    assert not list(tmp_path.glob("*.tmp"))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary file left
 
 
 def test_first_run_creates_demo_database_and_renders_window(tmp_path: Path) -> None:

@@ -120,7 +120,7 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     assert isinstance(result, ExportResult)
     assert result.path == out and out.is_file()
     assert result.form_keys == (FORM,) and result.warning_count == 0
-    assert [p.name for p in out_dir.iterdir() if p.name.endswith(".tmp")] == []
+    assert [p.name for p in out_dir.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
     wb = load_workbook(out)
     assert wb.sheetnames[0] == SHEET

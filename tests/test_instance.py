@@ -8,7 +8,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -71,7 +70,8 @@ def test_same_process_second_lock_object_is_refused(tmp_path):
 
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path, workspace):
-    """Headless commands do not take the window lock: concurrent writers rely on SQLite's locking."""
+    """Two writers through the core API (the commands take the window lock; other tools may not) rely
+    on SQLite's locking: nothing committed is lost."""
     db = Path(workspace.store.path)
     workspace.close()
     procs, outputs = [], {}
@@ -79,14 +79,21 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path, workspace):
         procs.append(subprocess.Popen([sys.executable, str(HERE / "edit_driver.py"), str(db), str(start)],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
 
+    first_commits = {p.pid: threading.Event() for p in procs}
+
     def read(proc: subprocess.Popen) -> None:
         assert proc.stdout is not None
-        outputs[proc.pid] = [line.split() for line in proc.stdout]
+        lines = outputs.setdefault(proc.pid, [])
+        for line in proc.stdout:
+            lines.append(line.split())
+            if lines[-1][:1] == ["committed"]:
+                first_commits[proc.pid].set()
 
     threads = [threading.Thread(target=read, args=(p,)) for p in procs]
     for t in threads:
         t.start()
-    time.sleep(2.0)
+    for p in procs:  # no guessed sleep: each writer has committed once while the other runs
+        assert first_commits[p.pid].wait(120), f"writer {p.pid} never committed: {p.stderr.read() if p.poll() else ''}"
     for p in procs:
         p.terminate()
         p.wait(10)

@@ -92,3 +92,36 @@ def test_no_reported_edit_is_lost_on_sigkill(tmp_path):
     assert rounds >= 10, f"only {rounds} rounds ran within {TIME_BUDGET_S} s"
     assert total > rounds, "the driver should commit edits before most kills"
     print(f"{rounds} kills, {total} reported edits, 0 lost")
+
+
+def test_a_backup_killed_mid_copy_leaves_a_recognisable_file_that_the_next_start_removes(workspace, db_path):
+    """kill -9 while ``make_backup`` copies: the half-written copy carries the temporary name
+    (``.….jnjp-tmp``), is never listed as a backup, and the next start (the window's, or a command
+    that writes) removes it."""
+    from storage.backup import clean_backup_leftovers, list_backups
+    from storage.tempnames import TEMP_SUFFIX
+
+    workspace.store.set_setting("kill-test-padding", "节" * 4_000_000)  # ~12 MB: the copy takes a while
+    workspace.close()
+    folder = db_path.parent / "backups"
+    code = ("import sys; from pathlib import Path; from storage.backup import make_backup\n"
+            "while True: make_backup(Path(sys.argv[1]), '测试')")
+    leftovers: list[Path] = []
+    for _attempt in range(5):  # the kill may land between two copies: then simply try again
+        proc = subprocess.Popen([sys.executable, "-c", code, str(db_path)], cwd=DRIVER.parent.parent)
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and proc.poll() is None and not (
+                    folder.is_dir() and any(folder.glob(f"*{TEMP_SUFFIX}"))):
+                time.sleep(0.001)  # poll interval, not a guessed wait
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(10)
+        leftovers = list(folder.glob(f"*{TEMP_SUFFIX}"))
+        if leftovers:
+            break
+    assert leftovers, "the copy was never killed in progress"
+    assert all(p.name.startswith(f".{db_path.stem}_") for p in leftovers)
+    assert all(b.path.suffix == ".sqlite" for b in list_backups(db_path))
+    assert sorted(clean_backup_leftovers(db_path)) == sorted(leftovers)
+    assert not list(folder.glob(f"*{TEMP_SUFFIX}"))

@@ -15,6 +15,7 @@ import pytest
 
 from storage.database import Store
 from storage.migrations import SCHEMA_VERSION
+from storage.opening import APPLICATION_ID
 from storage.workspace import Workspace
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -33,10 +34,12 @@ def test_old_database_migrates_and_keeps_values(version: int, tmp_path: Path, ca
     expected = json.loads((FIXTURES / f"schema_v{version}.json").read_text(encoding="utf-8"))
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == 0  # made before the id existed
     conn.close()
 
     store = Store.open(path)
     assert store.schema_version == SCHEMA_VERSION
+    assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID  # adopted
     cells = store.conn.execute(
         "SELECT r.period, v.table_key, v.row_key, v.col_key, v.value, v.note FROM cell_values v"
         " JOIN reports r ON r.id = v.report_id ORDER BY 1, 2, 3, 4").fetchall()
@@ -56,3 +59,25 @@ def test_old_database_migrates_and_keeps_values(version: int, tmp_path: Path, ca
         assert any(f.row == "lpg" and f.severity == "错误" for f in result.findings)
     finally:
         ws.close()
+
+
+def test_a_new_database_is_marked_as_ours(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "new.sqlite")
+    try:
+        assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID == 0x4A4E4A50
+    finally:
+        store.close()
+
+
+def test_another_programs_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    from storage.opening import ForeignDatabaseError
+    from tests.faulty_files import another_programs_file
+
+    path = tmp_path / "jnjp.sqlite"
+    another_programs_file(path)
+    before = path.read_bytes()
+    for readonly in (False, True):
+        with pytest.raises(ForeignDatabaseError, match="不是本程序的数据库"):
+            Store.open(path, readonly=readonly)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jnjp.sqlite"]

@@ -45,11 +45,14 @@ def test_migration_from_empty_file(tmp_path: Path) -> None:
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.sqlite"
+    Store.open(path).close()
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
     conn.close()
-    with pytest.raises(Exception, match="高于本程序支持"):
+    before = path.read_bytes()
+    with pytest.raises(Exception, match=f"数据库由较新版本的程序创建（结构版本 {SCHEMA_VERSION + 5}），请使用新版程序打开"):
         Store.open(path)
+    assert path.read_bytes() == before
 
 
 def test_garbage_file_gives_clear_error(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from storage.backup import list_backups, make_backup
+from tests.faulty_files import damage_pages
 from ui import database_dialogs
 from ui.database_dialogs import BackupListDialog, DamagedDatabaseDialog
 from ui.main_window import MainWindow
@@ -51,14 +52,6 @@ def _stored(db: Path, report_id: int):
     finally:
         conn.close()
     return row[0] if row else None
-
-
-def _damage(path: Path) -> None:
-    size = path.stat().st_size
-    with open(path, "r+b") as fh:
-        for offset in range(4096, size, 4096 * 3):
-            fh.seek(offset)
-            fh.write(b"\xde\xad\xbe\xef" * 256)
 
 
 def test_open_makes_a_start_backup_and_close_releases_the_lock(qtbot, tmp_path, shown):
@@ -101,7 +94,17 @@ def test_window_refused_while_another_process_holds_the_database(qtbot, tmp_path
     window.close()
 
 
-def test_damaged_database_offers_the_newest_good_backup(qtbot, tmp_path, shown, monkeypatch):
+def _truncate(db: Path) -> None:
+    """What a USB drive pulled mid-write can leave: a 0-byte file (its -wal/-shm gone)."""
+    for path in db.parent.glob(db.name + "-*"):
+        path.unlink()
+    db.write_bytes(b"")
+
+
+@pytest.mark.parametrize("fault", [damage_pages, _truncate], ids=["damaged-pages", "empty-file"])
+def test_damaged_database_offers_the_newest_good_backup(qtbot, tmp_path, shown, monkeypatch, fault):
+    """A damaged or 0-byte file is kept aside (with the last good backup beside it, out of the
+    rotation's reach) and the newest good backup is offered; never a fresh demo database."""
     db = tmp_path / "jnjp.sqlite"
     window = _window(qtbot, tmp_path)
     assert window.open_database(db)
@@ -109,7 +112,7 @@ def test_damaged_database_offers_the_newest_good_backup(qtbot, tmp_path, shown, 
     window.workspace.edit(report_id, CELL, "2468")
     make_backup(db, "导入前")
     window.close()
-    _damage(db)
+    fault(db)
     offered = {}
 
     def choose(_parent, db_path, problem, kept, candidates):
@@ -121,9 +124,11 @@ def test_damaged_database_offers_the_newest_good_backup(qtbot, tmp_path, shown, 
     monkeypatch.setattr(database_dialogs, "choose_backup_for_damaged", choose)
     again = _window(qtbot, tmp_path, "t.ini")
     assert again.open_database(db)
-    assert "完整性检查未通过" in offered["problem"] or "无法读取" in offered["problem"]
+    assert any(part in offered["problem"] for part in ("完整性检查未通过", "无法读取", "0 字节"))
     assert offered["kept"].exists() and "damaged" in str(offered["kept"])
     assert offered["candidates"][0].reason == "导入前"
+    [pinned] = offered["kept"].parent.glob("故障前最后完好备份_*")
+    assert pinned.read_bytes() == offered["candidates"][0].path.read_bytes()
     assert again.workspace.store.load(report_id).values[CELL] == 2468
     assert ("已恢复", f"已从备份 {offered['candidates'][0].path.name} 恢复数据库。") in shown
     again.close()
@@ -176,3 +181,38 @@ def test_lock_left_by_another_computer_asks_and_opens_when_confirmed(qtbot, tmp_
     assert window.open_database(db)
     assert shown[-1][0] == "数据库可能正在别处使用" and "另一台电脑" in shown[-1][1]
     window.close()
+
+
+@pytest.mark.parametrize("fault", ["newer_version", "another_programs_file"])
+def test_newer_or_foreign_database_is_refused_in_the_window_untouched(qtbot, tmp_path, shown, fault):
+    from tests import faulty_files
+
+    db = tmp_path / "jnjp.sqlite"
+    window = _window(qtbot, tmp_path)
+    assert window.open_database(db)
+    window.close()
+    getattr(faulty_files, fault)(db)
+    before = db.read_bytes()
+    again = _window(qtbot, tmp_path, "t.ini")
+    assert again.open_database(db) is False
+    [(title, text)] = shown
+    expected = {"newer_version": "数据库由较新版本的程序创建（结构版本 99），请使用新版程序打开",
+                "another_programs_file": "不是本程序的数据库"}[fault]
+    assert title == "无法打开数据库" and expected in text and "数据库未改动" in text
+    assert db.read_bytes() == before and again.workspace is None
+
+
+def test_five_window_starts_of_an_unchanged_database_make_one_backup(qtbot, tmp_path, shown):
+    """Also the moment the half-written copy a killed backup left is removed."""
+    db = tmp_path / "jnjp.sqlite"
+    for n in range(5):
+        window = _window(qtbot, tmp_path, f"{n}.ini")
+        if n == 1:
+            leftover = db.parent / "backups" / ".jnjp_20250101-000000-000000_启动时.sqlite.0123abcd.jnjp-tmp"
+            leftover.write_bytes(db.read_bytes())
+        assert window.open_database(db)
+        window.close()
+        if n == 1:
+            assert not leftover.exists()
+    assert [b.reason for b in list_backups(db)] == ["启动时"]
+    assert not shown

@@ -26,13 +26,14 @@ from storage.backup import (
     BackupError,
     BackupInfo,
     backup_dir,
-    check_database,
+    clean_backup_leftovers,
     good_backups,
     keep_damaged_copy,
     list_backups,
     make_backup,
     restore_backup,
 )
+from storage.database import StorageError
 from storage.instance_lock import AlreadyOpenError, InstanceLock, MaybeOpenElsewhereError
 
 if TYPE_CHECKING:
@@ -94,6 +95,20 @@ def choose_backup_for_damaged(parent: QWidget | None, db_path: Path, problem: st
     return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
+def _opening_problem(db_path: Path) -> str | StorageError | None:
+    """None when the file may be opened; a text when it is damaged or empty beside backups (offer a
+    restore); the StorageError when it is another program's or a newer version's file."""
+    from storage.opening import DamagedDatabaseError, check_openable
+
+    try:
+        check_openable(db_path, quick_check=True)
+    except DamagedDatabaseError as exc:
+        return str(exc)
+    except StorageError as exc:
+        return exc
+    return None
+
+
 def prepare_database(parent: QWidget | None, db_path: Path) -> InstanceLock | None:
     """Before opening: take the one-window lock and check the file (offering a restore when damaged).
 
@@ -117,14 +132,19 @@ def prepare_database(parent: QWidget | None, db_path: Path) -> InstanceLock | No
     except OSError as exc:
         QMessageBox.critical(parent, "无法打开数据库", f"无法打开数据库 {db_path}：无法创建锁文件（{exc.strerror or exc}）")
         return None
-    problem = check_database(db_path)
+    clean_backup_leftovers(db_path)  # half-written copies of a killed backup/restore
+    problem = _opening_problem(db_path)
     if problem is None:
         return lock
+    if not isinstance(problem, str):  # foreign or newer: nothing to restore, never touched
+        lock.release()
+        QMessageBox.critical(parent, "无法打开数据库", f"{problem}\n\n数据库未改动。")
+        return None
+    candidates = good_backups(db_path)
     try:
-        kept: Path | None = keep_damaged_copy(db_path)
+        kept: Path | None = keep_damaged_copy(db_path, last_good=candidates[0].path if candidates else None)
     except BackupError:
         kept = None
-    candidates = good_backups(db_path)
     if not candidates:
         lock.release()
         kept_text = f"\n损坏的文件已另存到：{kept}" if kept else ""
@@ -206,7 +226,6 @@ class BackupListDialog(QDialog):
 
 def restore_into_window(window: MainWindowLike, backup: Path) -> bool:
     """Close the window's database, restore ``backup`` over it and show it again (lock kept)."""
-    from storage.database import StorageError
     from storage.workspace import Workspace
 
     workspace = window.workspace

@@ -1,0 +1,111 @@
+"""Is this file a database this program may open? Decided before anything is written to it.
+
+A file is ours when its ``PRAGMA application_id`` is ``APPLICATION_ID``; a file of this program
+made before the id existed (application_id 0, ``user_version`` >= 1 and our tables) is adopted and
+gets the id when it is next opened for writing. Anything else — another program's SQLite file, a
+database from a newer program version, an empty (0-byte) or damaged file — is refused with a
+Chinese message, through a read-only connection, so the refused file stays byte-identical.
+
+No Qt here: the window (``ui.database_dialogs``) and the headless commands share these checks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from storage import migrations
+from storage.backup import list_backups
+from storage.database import StorageError
+
+__all__ = ["APPLICATION_ID", "OUR_TABLES", "DamagedDatabaseError", "ForeignDatabaseError", "NewerVersionError",
+           "ReadOnlyDatabaseError", "check_openable", "connect_readonly", "newer_version_message"]
+
+APPLICATION_ID = 0x4A4E4A50  # "JNJP": PRAGMA application_id of every database this program writes
+OUR_TABLES = frozenset({"townships", "periods", "reports", "cell_values", "list_rows", "audit", "settings"})
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class DamagedDatabaseError(StorageError):
+    """The file is empty, not a SQLite file, or fails ``quick_check``: offer a backup, never replace it."""
+
+
+class ForeignDatabaseError(StorageError):
+    """A SQLite file of another program: never add tables to it."""
+
+
+class NewerVersionError(StorageError):
+    """Made by a newer version of this program (``user_version`` above ours)."""
+
+    def __init__(self, message: str, version: int) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+class ReadOnlyDatabaseError(StorageError):
+    """The file (or its folder) cannot be written, and the command needs to write."""
+
+
+def newer_version_message(version: int) -> str:
+    return f"数据库由较新版本的程序创建（结构版本 {version}），请使用新版程序打开"
+
+
+def connect_readonly(path: Path, **kwargs: object) -> sqlite3.Connection:
+    """A connection that cannot change the file (``mode=ro`` and ``query_only``)."""
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, **kwargs)  # type: ignore[arg-type]
+    conn.execute("PRAGMA query_only = 1")
+    return conn
+
+
+def _header(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(100)
+
+
+def check_openable(path: Path, *, quick_check: bool = False, allow_new: bool = True) -> bool:
+    """Raise the StorageError subclass that says why ``path`` must not be opened; return True when
+    the file exists and is ours (or adoptable), False when it does not exist yet (a first run) or is
+    empty with no backup beside it (nothing to lose, nothing to restore). An empty file beside
+    backups is damaged: a USB drive pulled mid-write must not turn into a fresh database.
+
+    ``quick_check`` also runs ``PRAGMA quick_check`` (damaged pages), as the commands do before
+    reading anything. ``allow_new=False`` (the commands: they never create a database) also refuses
+    an empty file and a SQLite file without any table. Nothing is ever written to ``path``.
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        if not path.exists():
+            return False
+        if path.stat().st_size == 0:
+            if allow_new and not list_backups(path):
+                return False  # nothing in it and nothing to restore: it simply becomes a new database
+            raise DamagedDatabaseError(f"数据库文件 {name} 为空（0 字节），可能是写入时U盘被拔出或断电；"
+                                       "备份文件夹中有以前的备份")
+        header = _header(path)
+    except OSError as exc:
+        raise StorageError(f"无法读取数据库文件 {path}：{exc.strerror or exc}") from None
+    if not header.startswith(_SQLITE_MAGIC):
+        raise DamagedDatabaseError(f"无法打开数据库 {name}：文件不是 SQLite 数据库，或文件头已损坏")
+    try:
+        conn = connect_readonly(path, timeout=10)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            problems = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()] if quick_check else ["ok"]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DamagedDatabaseError(f"无法打开数据库 {name}：文件无法读取（{exc}），可能已损坏") from None
+    ours = app_id == APPLICATION_ID or (app_id == 0 and ((version >= 1 and OUR_TABLES <= tables)
+                                                         or (allow_new and version == 0 and not tables)))
+    if not ours:
+        raise ForeignDatabaseError(f"文件 {name} 是一个 SQLite 数据库，但不是本程序的数据库（可能属于其他软件），"
+                                   "未做任何改动。请选择本程序的数据库文件（jnjp.sqlite）")
+    if version > migrations.SCHEMA_VERSION:
+        raise NewerVersionError(newer_version_message(version), version)
+    if problems != ["ok"]:
+        detail = "；".join(str(p) for p in problems[:3])
+        raise DamagedDatabaseError(f"数据库文件 {name} 完整性检查未通过（{detail}），可能已损坏")
+    return True
