@@ -304,7 +304,7 @@ def test_escaped_control_characters_in_a_file_are_removed_at_input(tmp_path):
 
 
 def test_profile_is_cleaned_in_the_core(workspace, demo_township):
-    town = workspace.update_profile(demo_township.id, name="演示\x1b镇", unit_head="张\x0b三 ", note="备\x00注")
+    town = workspace.update_profile(demo_township.id, name="演示\x1b镇", unit_head="张\x0b三 ", note="备\x00注").township
     assert (town.name, town.unit_head, town.note) == ("演示镇", "张三", "备注")
 
 

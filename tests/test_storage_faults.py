@@ -318,7 +318,8 @@ def test_stored_control_characters_keep_validate_json_valid_and_the_terminal_saf
     import json
 
     name = "演示镇\x1b[2J\x85\u202e\x7f"
-    workspace.store.update_profile(demo_township.id, name=name)
+    with workspace.store.atomic():  # as an old program stored it: before input was cleaned
+        workspace.store.conn.execute("UPDATE townships SET name = ? WHERE id = ?", (name, demo_township.id))
     workspace.close()
     out = run_cli("validate", "--db", db_path, "--period", PERIOD, "--township", demo_township.stat_code, "--json")
     assert out.returncode == 0, out.stderr
