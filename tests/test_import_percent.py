@@ -1,6 +1,6 @@
 """Percent columns in files saved as .xls and .ods: a cell the file marks as a percentage (0.35
-shown as 35 %) imports as 35 whatever the file kind; when an .xls file's formats cannot be read
-the number is taken as written and the preview says so."""
+shown as 35 %) imports as 35 whatever the file kind; a bare fraction (0.35 in a cell not shown
+as a percentage, or in an .xls file whose formats cannot be read) is refused naming the cell."""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ def test_percentage_cells_read_as_percent_in_every_file_kind(fmt, percent_files,
     assert not [n for n in item.notices if "百分" in n]
 
 
-def test_xls_whose_formats_cannot_be_read_takes_the_number_and_says_so(percent_files, workspace, monkeypatch):
+def test_xls_whose_formats_cannot_be_read_refuses_fractions_instead_of_guessing(percent_files, workspace,
+                                                                               monkeypatch):
     def unreadable(path, check):
         check.percent_known = False
 
@@ -86,8 +87,7 @@ def test_xls_whose_formats_cannot_be_read_takes_the_number_and_says_so(percent_f
     town = next(t for t in ws.townships() if not t.is_demo)
     preview = preview_import(ws, percent_files["xls"], township_id=town.id, period="2025")
     item = next(f for f in preview.forms if f.form.key == "share_test")
-    assert item.values[("t", "a", "share")] == 0.35 and item.values[("t", "c", "share")] == 30
-    notices = [n for n in item.notices if "百分" in n]
-    assert len(notices) == 2  # 0.35 and 0.125; 30 is no question
-    assert any("0.35" in n and "35%" in n and "改填 35" in n for n in notices)
-    assert any("按百分数" in line or "0.35%" in line for line in preview.lines())
+    assert item.values[("t", "c", "share")] == 30  # 30 is no question
+    refused = {r.value: r.reason for r in item.rejected}
+    assert refused == {0.35: "百分数列：请填写 35 而不是 0.35", 0.125: "百分数列：请填写 12.5 而不是 0.125"}
+    assert any("永节统测试表 甲项 / 占比：0.35 — 百分数列：请填写 35 而不是 0.35" in line for line in preview.lines())
