@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from storage.database import Township
     from storage.workspace import Workspace
 
-__all__ = ["run", "run_import", "run_sheet_export", "CommandError", "EXIT_OK", "EXIT_FINDINGS", "EXIT_FAILED"]
+__all__ = ["run", "run_import", "run_undo_import", "run_sheet_export", "CommandError", "EXIT_OK", "EXIT_FINDINGS", "EXIT_FAILED"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
 
@@ -141,12 +141,13 @@ def export(ws: Workspace, period: str, township: str | None, forms: list[str] | 
 
 
 def run_import(*, db: Path, file: Path, township: str | None = None, period: str | None = None,
-               dry_run: bool = False) -> int:
+               dry_run: bool = False, forms: list[str] | None = None, replace_blank: bool = False) -> int:
     """Preview (and unless ``dry_run`` apply) one workbook. 0 imported (or nothing rejected in a dry
     run); 1 cells rejected, nothing written; 2 the file was refused or the arguments are wrong.
 
     ``--township``/``--period`` choose the target explicitly, which also accepts a file made for
-    another township or period (the preview says so, and the audit records it).
+    another township or period (the preview says so, and the audit records it). ``--forms``
+    imports only those forms; ``--replace-blank`` lets blank cells clear stored values.
     """
     import sys
 
@@ -159,7 +160,7 @@ def run_import(*, db: Path, file: Path, township: str | None = None, period: str
             town_id = _named_township(ws, township).id if township else None
             chosen = bool(township or period)
             preview = preview_import(ws, file, township_id=town_id, period=parse_period(period) if period else None,
-                                     accept_other=chosen)
+                                     accept_other=chosen, forms=forms, replace_blank=replace_blank)
             print("\n".join(preview.lines()))
             if preview.rejected:
                 print(f"\n有{len(preview.rejected)}个单元格无法导入，数据库未改动。")
@@ -169,6 +170,9 @@ def run_import(*, db: Path, file: Path, township: str | None = None, period: str
                 return EXIT_OK
             result = apply_import(ws, preview)
             print(f"\n已导入：改动{result.changed}处；导入前备份：{result.backup}")
+            if preview.clear_count and not replace_blank:
+                print(f"文件中为空的{preview.clear_count}处保留了原值（如要清空，请加 --replace-blank 重新导入）")
+            print("如要撤销本次导入：python main.py undo-import --db 数据库")
             for key, status in result.statuses.items():
                 print(f"《{ws.form(key).name}》状态：{status}")
             return EXIT_OK
@@ -176,6 +180,33 @@ def run_import(*, db: Path, file: Path, township: str | None = None, period: str
             ws.close()
     except ImportRefused as exc:
         print(f"拒绝导入：{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def run_undo_import(*, db: Path, township: str | None = None, period: str | None = None) -> int:
+    """撤销导入: restore the state before the last import (of that township and period, when
+    given). 0 undone; 2 nothing to undo, or the arguments/database are wrong."""
+    import sys
+
+    from export.errors import ImportRefused
+    from export.importer import undo_import
+
+    try:
+        ws = _open(db)
+        try:
+            town_id = _named_township(ws, township).id if township else None
+            result = undo_import(ws, town_id, parse_period(period) if period else None)
+            print(result.text())
+            for key, status in result.statuses.items():
+                print(f"《{ws.form(key).name}》状态：{status}")
+            return EXIT_OK
+        finally:
+            ws.close()
+    except ImportRefused as exc:
+        print(f"无法撤销导入：{exc}", file=sys.stderr)
         return EXIT_FAILED
     except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -154,10 +154,15 @@ class ImportPreview:
         for item in self.forms:
             item.chosen = item.form.key in form_keys
 
-    def rejected_text(self, rejected: Rejected) -> str:
+    def rejected_where(self, rejected: Rejected) -> str:
+        """Where a rejected cell is, in the clerk's words ("永节统1表 第05行 天然气 / 消费量")."""
         item = next((f for f in self.forms if f.form.key == rejected.form_key), None)
         where = _file_cell_label(item.file, rejected.cell) if item is not None and rejected.cell else ""
-        return f"{where or rejected.sheet}：{show_value(None, rejected.value)} — {rejected.reason}（{rejected.sheet}!{rejected.address}）"
+        return where or rejected.sheet
+
+    def rejected_text(self, rejected: Rejected) -> str:
+        return (f"{self.rejected_where(rejected)}：{show_value(None, rejected.value)} — {rejected.reason}"
+                f"（{rejected.sheet}!{rejected.address}）")
 
     def lines(self) -> list[str]:
         """The preview as plain text (the headless command prints it)."""
