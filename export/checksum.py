@@ -158,11 +158,14 @@ def file_checksum(identity: FileIdentity, cells: Iterable[MappedCell], *, with_v
         if key in seen:
             raise ValueError(f"单元格重复：{'/'.join(key)}")
         seen.add(key)
-        value_kind, text = canonical_value(value) if with_values else ("", "")
-        note_text = (note or "") if with_values else ""
+        if not with_values or value is None or value == "":
+            tail = '"",""'  # no value (most cells of a file): the common case, without the general path
+        else:
+            value_kind, text = canonical_value(value)
+            tail = f"{_STR(value_kind)},{_STR(text)}"
+        note_text = _STR(note) if with_values and note else '""'
         lines.append((key, f"[{_STR(key[0])},{int(form_version)},{_STR(key[1])},{_STR(key[2])},{_STR(key[3])},"
-                           f"{_STR(str(sheet))},{_STR(str(address))},{_STR(str(kind))},"
-                           f"{_STR(value_kind)},{_STR(text)},{_STR(note_text)}]\n"))
+                           f"{_STR(str(sheet))},{_STR(str(address))},{_STR(str(kind))},{tail},{note_text}]\n"))
     lines.sort(key=lambda pair: pair[0])
     head = _line(list(FILE_CHECKSUM_FORMAT)) + _line(["file", *(str(v) for v in identity)])
     return hashlib.sha256((head + "".join(text for _, text in lines)).encode("utf-8")).hexdigest()

@@ -295,7 +295,10 @@ def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], 
         except (TypeError, ValueError):
             raise ImportRefused(f"文件 {result.path.name} 的隐藏单元格表有错误（表式版本 {version_text!r}）") from None
         note = str(note_raw) if note_raw not in ("", None) else None
-        raw = book.value(sheet, address) if _is_address(address) else None
+        try:
+            raw, is_address = book.value(sheet, address), True
+        except ValueError:  # not an A1 address
+            raw, is_address = None, False
         entries.append(MappedCell(sheet, address, form_key, int(version), table_key, row_key, col_key, str(kind),
                                   raw, note))
         if form_key not in items:
@@ -312,7 +315,7 @@ def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], 
         item = items[form_key]
         if item is None:
             continue
-        if sheet != item.sheet or not _is_address(address):
+        if sheet != item.sheet or not is_address:
             raise ImportRefused(f"文件 {result.path.name} 的隐藏单元格表有错误（单元格 {sheet}!{address}）")
         try:
             table = item.form.table(table_key)
@@ -348,16 +351,6 @@ def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], 
     trusted = result.kind == "submission" and result.check == CHECK_OK
     for item, table, row_key, col_key, sheet, address, raw in pending:
         _read_cell(book, item, table, row_key, col_key, sheet, address, raw, trusted=trusted)
-
-
-def _is_address(address: str) -> bool:
-    from export.reader import parse_address
-
-    try:
-        parse_address(address)
-    except ValueError:
-        return False
-    return True
 
 
 def _sheet_for(book: Book, form: FormSpec) -> str | None:
