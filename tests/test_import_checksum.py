@@ -140,3 +140,31 @@ print(read.kind, read.check, read.period, read.township_stat_code, read.format_v
     assert done.returncode == 0, done.stderr
     assert done.stdout.split(maxsplit=9) == ["submission", "一致", "2025", "500118999000", "2", "2", "16920", "7", "4",
                                             "{'projects': ['r1', 'r2', 'r3']}\n"]
+
+
+def _cells_edit(column: int, value):
+    def edit(wb, _ws):
+        row = next(r for r in wb[CELLS_SHEET].iter_rows(min_row=2) if r[7].value == "input")
+        row[column].value = value
+    return edit
+
+
+@pytest.mark.parametrize("edit", [_cells_edit(1, ""), _cells_edit(1, "合计"), _cells_edit(6, "inf"), _cells_edit(6, "x")],
+                         ids=["empty address", "not a cell", "inf version", "text version"])
+def test_malformed_cells_rows_are_refused_in_chinese(edit, workspace, submission, tmp_path, catalogue):
+    from export.errors import ImportRefused
+
+    wb = load_workbook(submission)
+    edit(wb, workspace)
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    with pytest.raises(ImportRefused, match="隐藏单元格表有错误"):
+        read_submission(bad, catalogue)
+
+
+def test_inf_format_version_is_a_modified_file(workspace, submission, tmp_path, catalogue):
+    wb = load_workbook(submission)
+    _meta_row(wb, "format_version")[1].value = "inf"
+    bad = tmp_path / "inf.xlsx"
+    wb.save(bad)
+    assert read_submission(bad, catalogue).check == "已被修改"
