@@ -6,6 +6,7 @@ arguments, a missing or unreadable database, or a file that could not be written
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -149,64 +150,65 @@ def run_import(*, db: Path, file: Path, township: str | None = None, period: str
     another township or period (the preview says so, and the audit records it). ``--forms``
     imports only those forms; ``--replace-blank`` lets blank cells clear stored values.
     """
-    import sys
-
-    from export.errors import ImportRefused
     from export.importer import apply_import, preview_import
 
-    try:
-        ws = _open(db)
-        try:
-            town_id = _named_township(ws, township).id if township else None
-            chosen = bool(township or period)
-            preview = preview_import(ws, file, township_id=town_id, period=parse_period(period) if period else None,
-                                     accept_other=chosen, forms=forms, replace_blank=replace_blank)
-            print("\n".join(preview.lines()))
-            if preview.rejected:
-                print(f"\n有{len(preview.rejected)}个单元格无法导入，数据库未改动。")
-                return EXIT_FINDINGS
-            if dry_run:
-                print(f"\n试导入（--dry-run）：将改动{preview.change_count}处，数据库未改动。")
-                return EXIT_OK
-            result = apply_import(ws, preview)
-            print(f"\n已导入：改动{result.changed}处；导入前备份：{result.backup}")
-            if preview.clear_count and not replace_blank:
-                print(f"文件中为空的{preview.clear_count}处保留了原值（如要清空，请加 --replace-blank 重新导入）")
-            print("如要撤销本次导入：python main.py undo-import --db 数据库")
-            for key, status in result.statuses.items():
-                print(f"《{ws.form(key).name}》状态：{status}")
+    def body(ws: Workspace) -> int:
+        town_id = _named_township(ws, township).id if township else None
+        chosen = bool(township or period)
+        preview = preview_import(ws, file, township_id=town_id, period=parse_period(period) if period else None,
+                                 accept_other=chosen, forms=forms, replace_blank=replace_blank)
+        print("\n".join(preview.lines()))
+        if preview.rejected:
+            print(f"\n有{len(preview.rejected)}个单元格无法导入，数据库未改动。")
+            return EXIT_FINDINGS
+        if dry_run:
+            print(f"\n试导入（--dry-run）：将改动{preview.change_count}处，数据库未改动。")
             return EXIT_OK
-        finally:
-            ws.close()
-    except ImportRefused as exc:
-        print(f"拒绝导入：{exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_FAILED
+        result = apply_import(ws, preview)
+        print(f"\n已导入：改动{result.changed}处；导入前备份：{result.backup}")
+        if preview.clear_count and not replace_blank:
+            print(f"文件中为空的{preview.clear_count}处保留了原值（如要清空，请加 --replace-blank 重新导入）")
+        print("如要撤销本次导入：python main.py undo-import --db 数据库")
+        _print_statuses(ws, result.statuses)
+        return EXIT_OK
+
+    return _import_command(db, "拒绝导入", body)
 
 
 def run_undo_import(*, db: Path, township: str | None = None, period: str | None = None) -> int:
     """撤销导入: restore the state before the last import (of that township and period, when
     given). 0 undone; 2 nothing to undo, or the arguments/database are wrong."""
+    from export.importer import undo_import
+
+    def body(ws: Workspace) -> int:
+        town_id = _named_township(ws, township).id if township else None
+        result = undo_import(ws, town_id, parse_period(period) if period else None)
+        print(result.text())
+        _print_statuses(ws, result.statuses)
+        return EXIT_OK
+
+    return _import_command(db, "无法撤销导入", body)
+
+
+def _print_statuses(ws: Workspace, statuses: dict[str, str]) -> None:
+    for key, status in statuses.items():
+        print(f"《{ws.form(key).name}》状态：{status}")
+
+
+def _import_command(db: Path, refused: str, body: Callable[[Workspace], int]) -> int:
+    """Open the database, run ``body``, close; a refusal or a bad argument is one Chinese line, exit 2."""
     import sys
 
     from export.errors import ImportRefused
-    from export.importer import undo_import
 
     try:
         ws = _open(db)
         try:
-            town_id = _named_township(ws, township).id if township else None
-            result = undo_import(ws, town_id, parse_period(period) if period else None)
-            print(result.text())
-            for key, status in result.statuses.items():
-                print(f"《{ws.form(key).name}》状态：{status}")
-            return EXIT_OK
+            return body(ws)
         finally:
             ws.close()
     except ImportRefused as exc:
-        print(f"无法撤销导入：{exc}", file=sys.stderr)
+        print(f"{refused}：{exc}", file=sys.stderr)
         return EXIT_FAILED
     except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
