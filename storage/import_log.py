@@ -28,7 +28,7 @@ class ImportRecord:
     period: str
     file: str
     forms: tuple[str, ...]
-    before: list[dict[str, Any]]
+    before: dict[str, Any]  # {"period": whether the period was listed, "reports": [...]}
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,9 @@ class ImportWrite:
     notes: list[tuple[tuple[str, str, str], str]]
 
 
-def snapshot(store: Store, township_id: int, period: str) -> list[dict[str, Any]]:
-    """Every report of one township and period as it is now."""
-    out = []
+def snapshot(store: Store, township_id: int, period: str) -> dict[str, Any]:
+    """The township-period as it is now: whether the period is listed, and every report."""
+    reports = []
     for row in store.conn.execute(f"SELECT {', '.join(_REPORT_FIELDS)} FROM reports"
                                   " WHERE township_id = ? AND period = ? ORDER BY id", (township_id, period)):
         report = dict(zip(_REPORT_FIELDS, row))
@@ -54,12 +54,14 @@ def snapshot(store: Store, township_id: int, period: str) -> list[dict[str, Any]
             (report["id"],))]
         report["rows"] = [list(r) for r in store.conn.execute(
             "SELECT table_key, row_key, position FROM list_rows WHERE report_id = ?", (report["id"],))]
-        out.append(report)
-    return out
+        reports.append(report)
+    listed = store.conn.execute("SELECT 1 FROM periods WHERE township_id = ? AND period = ?",
+                                (township_id, period)).fetchone() is not None
+    return {"period": listed, "reports": reports}
 
 
 def record_import(store: Store, township_id: int, period: str, file: str, forms: list[str],
-                  before: list[dict[str, Any]], who: str) -> int:
+                  before: dict[str, Any], who: str) -> int:
     """Log one import (call inside the import's transaction, so both commit or neither)."""
     cur = store.conn.execute(
         "INSERT INTO imports (at, who, township_id, period, file, forms, before) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -89,6 +91,8 @@ def last_import(store: Store, township_id: int | None = None, period: str | None
         return None
     try:
         forms, before = json.loads(row[6]), json.loads(row[7])
+        if not isinstance(forms, list) or not isinstance(before, dict) or not isinstance(before.get("reports"), list):
+            raise ValueError
     except ValueError:
         raise StorageError(f"导入记录 {row[0]} 已损坏，无法撤销") from None
     return ImportRecord(row[0], row[1], row[2], row[3], row[4], row[5], tuple(forms), before)
@@ -97,7 +101,7 @@ def last_import(store: Store, township_id: int | None = None, period: str | None
 def restore(store: Store, record: ImportRecord, who: str) -> list[int]:
     """Put the township-period back as ``record.before`` (imported forms exactly, the others'
     statuses) and mark the import undone, in ONE transaction. Returns the report ids restored."""
-    before = {r["form_key"]: r for r in record.before}
+    before = {r["form_key"]: r for r in record.before["reports"]}
     restored = []
     reason = f"撤销导入 {record.file}（{record.at}）"
     with store.atomic():
@@ -133,6 +137,10 @@ def restore(store: Store, record: ImportRecord, who: str) -> list[int]:
             rid = now.get(key)
             if key not in record.forms and rid is not None:
                 _restore_report_fields(store, rid, old, who, ())
+        if not record.before["period"]:  # the import added this period to the township's list
+            store.conn.execute("DELETE FROM periods WHERE township_id = ? AND period = ? AND NOT EXISTS"
+                               " (SELECT 1 FROM reports WHERE township_id = ? AND period = ?)",
+                               (record.township_id, record.period, record.township_id, record.period))
         store.conn.execute("UPDATE imports SET undone_at = ? WHERE id = ?", (now_text(), record.id))
     return restored
 

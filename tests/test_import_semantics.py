@@ -128,12 +128,12 @@ def test_replace_blank_clears_and_one_step_undoes_the_import_exactly(workspace, 
 
 def test_undo_removes_reports_the_import_created(workspace, demo_township, submission):
     town = next(t for t in workspace.townships() if not t.is_demo)
-    before = state(workspace, town.id)
+    before, periods = state(workspace, town.id), workspace.store.periods(town.id)
     apply_import(workspace, preview_import(workspace, submission, township_id=town.id, period=PERIOD,
                                            accept_other=True), backup=False)
-    assert len(state(workspace, town.id)) == 7
+    assert len(state(workspace, town.id)) == 7 and PERIOD in workspace.store.periods(town.id)
     undo_import(workspace, town.id, PERIOD, backup=False)
-    assert state(workspace, town.id) == before
+    assert state(workspace, town.id) == before and workspace.store.periods(town.id) == periods == []
 
 
 def test_deleted_sheet_is_untouched_whatever_cells_says(workspace, demo_township, submission, tmp_path):
