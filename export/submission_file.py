@@ -126,12 +126,17 @@ def normalise(raw: Any) -> Any:
     return raw
 
 
-def _text(value: Any) -> str:
+def _exact_text(value: Any) -> str:
+    """A ``_meta`` value as the checksum saw it when written (text as it is; 3.0 read back as "3")."""
     if value is None:
         return ""
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    return _exact_text(value).strip()
 
 
 def read_submission(path: Path, catalogue: FormCatalogue) -> SubmissionFile:
@@ -193,9 +198,8 @@ def _verdict(result: SubmissionFile, meta: dict[str, Any], entries: list[MappedC
         return CHECK_MODIFIED
     try:
         if result.format_version >= 2:
-            identity = FileIdentity(_text(meta.get("format")), _text(meta.get("township_name")),
-                                    _text(meta.get("township_stat_code")), _text(meta.get("township_mca_code")),
-                                    _text(meta.get("period")), _text(meta.get("forms")))
+            identity = FileIdentity(*(_exact_text(meta.get(key)) for key in (
+                "format", "township_name", "township_stat_code", "township_mca_code", "period", "forms")))
             actual = file_checksum(identity, entries, with_values=result.kind == "submission")
         elif result.format_version == 1:
             # version 1 covered a submission's values and 说明; its templates were blank, so their

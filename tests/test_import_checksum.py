@@ -168,3 +168,13 @@ def test_inf_format_version_is_a_modified_file(workspace, submission, tmp_path, 
     bad = tmp_path / "inf.xlsx"
     wb.save(bad)
     assert read_submission(bad, catalogue).check == "已被修改"
+
+
+def test_township_name_with_spaces_reads_as_untouched(workspace, tmp_path, catalogue):
+    town = next(t for t in workspace.townships() if not t.is_demo)
+    workspace.update_profile(town.id, name=f"  {town.name}镇 ")
+    rid = workspace.open_report(town.id, "energy_consumption", "2025").report.id
+    workspace.edit(rid, ("energy", "electricity", "consumption"), "100")
+    out = export_submission(workspace, town.id, "2025", tmp_path / "s.xlsx", form_keys=["energy_consumption"],
+                            now=NOW).path
+    assert read_submission(out, catalogue).check == "一致"
