@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from storage.database import Township
     from storage.workspace import Workspace
 
-__all__ = ["run", "run_import", "run_sheet_export", "CommandError", "DatabaseInUse", "guarded", "EXIT_OK",
-           "EXIT_FINDINGS", "EXIT_FAILED", "EXIT_INCOMPLETE", "EXIT_IN_USE"]
+__all__ = ["run", "run_import", "run_undo_import", "run_sheet_export", "CommandError", "DatabaseInUse", "guarded",
+           "EXIT_OK", "EXIT_FINDINGS", "EXIT_FAILED", "EXIT_INCOMPLETE", "EXIT_IN_USE"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_IN_USE = 0, 1, 2, 3, 4
 T = TypeVar("T")
@@ -299,13 +299,14 @@ def export(ws: Workspace, period: str, township: str | None, forms: list[str] | 
 
 
 def run_import(*, db: Path, file: Path, township: str | None = None, period: str | None = None,
-               dry_run: bool = False) -> int:
+               dry_run: bool = False, forms: list[str] | None = None, replace_blank: bool = False) -> int:
     """Preview (and unless ``dry_run`` apply) one workbook. 0 imported (or nothing rejected in a dry
     run); 1 cells rejected, nothing written; 2 the file was refused or the arguments are wrong;
     3 could not complete (e.g. disk full), nothing written; 4 the window has the database open.
 
     ``--township``/``--period`` choose the target explicitly, which also accepts a file made for
-    another township or period (the preview says so, and the audit records it).
+    another township or period (the preview says so, and the audit records it). ``--forms``
+    imports only those forms; ``--replace-blank`` lets blank cells clear stored values.
     """
     from export.importer import apply_import, preview_import
     from storage.backup import make_backup
@@ -318,7 +319,7 @@ def run_import(*, db: Path, file: Path, township: str | None = None, period: str
                 chosen = bool(township or period)
                 preview = _read_user_file(file, lambda: preview_import(
                     ws, file, township_id=town_id, period=parse_period(period) if period else None,
-                    accept_other=chosen))
+                    accept_other=chosen, forms=forms, replace_blank=replace_blank))
                 print("\n".join(preview.lines()))
                 if preview.rejected:
                     print(f"\n有{len(preview.rejected)}个单元格无法导入，数据库未改动。")
@@ -330,13 +331,45 @@ def run_import(*, db: Path, file: Path, township: str | None = None, period: str
                 result = apply_import(ws, preview, backup=False)
                 ws.store.checkpoint()  # the database file alone now holds the import
                 print(f"\n已导入：改动{result.changed}处；导入前备份：{backup}")
-                for key, status in result.statuses.items():
-                    print(f"《{ws.form(key).name}》状态：{status}")
+                if preview.clear_count and not replace_blank:
+                    print(f"文件中为空的{preview.clear_count}处保留了原值（如要清空，请加 --replace-blank 重新导入）")
+                print("如要撤销本次导入：python main.py undo-import --db 数据库")
+                _print_statuses(ws, result.statuses)
                 return EXIT_OK
             finally:
                 ws.close()
 
     return guarded(work)
+
+
+def run_undo_import(*, db: Path, township: str | None = None, period: str | None = None) -> int:
+    """撤销导入: restore the state before the last import (of that township and period, when
+    given). 0 undone; 2 nothing to undo, or the arguments/database are wrong; 3 and 4 as for import."""
+    from export.errors import ImportRefused
+    from export.importer import undo_import
+
+    def work() -> int:
+        with _writer_lock(db):
+            ws = _open(db, write=True)
+            try:
+                town_id = _named_township(ws, township).id if township else None
+                try:
+                    result = undo_import(ws, town_id, parse_period(period) if period else None)
+                except ImportRefused as exc:
+                    raise CommandError(f"无法撤销导入：{exc}") from None
+                ws.store.checkpoint()
+                print(result.text())
+                _print_statuses(ws, result.statuses)
+                return EXIT_OK
+            finally:
+                ws.close()
+
+    return guarded(work)
+
+
+def _print_statuses(ws: Workspace, statuses: dict[str, str]) -> None:
+    for key, status in statuses.items():
+        print(f"《{ws.form(key).name}》状态：{status}")
 
 
 def _read_user_file(file: Path, read: Callable[[], T]) -> T:

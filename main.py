@@ -5,7 +5,8 @@ Only parses arguments, then starts the window or one headless command (see ``com
     python main.py                         open the window (demo database on first run)
     python main.py validate --db D --period P [--township T] [--json]
     python main.py export   --db D --period P --out F.xlsx [--township T]
-    python main.py import   FILE --db D [--dry-run] [--township T --period P]
+    python main.py import   FILE --db D [--dry-run] [--township T --period P] [--forms K,K] [--replace-blank]
+    python main.py undo-import --db D [--township T --period P]
     python main.py template --db D --period P --out F.xlsx [--township T]
     python main.py flat     --db D --out F.xlsx|F.csv [--township T] [--period P]
 """
@@ -22,8 +23,10 @@ USAGE = """用法：
   python main.py validate --db 数据库 --period 报告期 [--township 镇街] [--form 表式] [--json]
       审核并列出问题（--json 输出同样内容的 JSON；只读，不写数据库）
   python main.py export   --db 数据库 --period 报告期 --out 输出.xlsx [--township 镇街]
-  python main.py import   文件.xlsx --db 数据库 [--dry-run] [--township 镇街 --period 报告期]
-      导入 .xlsx/.xls/.ods（--dry-run 只预览）
+  python main.py import   文件.xlsx --db 数据库 [--dry-run] [--township 镇街 --period 报告期] [--forms 表式,表式] [--replace-blank]
+      导入 .xlsx/.xls/.ods（--dry-run 只预览）；--forms 只导入这些表；--replace-blank 以文件为准：文件中为空的单元格清空（默认保留原值）
+  python main.py undo-import --db 数据库 [--township 镇街 --period 报告期]
+      撤销最近一次导入，恢复到导入前的数据（没有可撤销的导入时退出码 2）
   python main.py template --db 数据库 --period 报告期 --out 模板.xlsx [--township 镇街]   空白模板
   python main.py flat     --db 数据库 --out 清单.xlsx 或 清单.csv [--township 镇街] [--period 报告期]
   python main.py --version
@@ -85,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true")
     imp.add_argument("--township")
     imp.add_argument("--period")
+    imp.add_argument("--forms")
+    imp.add_argument("--replace-blank", action="store_true")
+    undo = sub.add_parser("undo-import")
+    undo.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    undo.add_argument("--township")
+    undo.add_argument("--period")
     for name in ("template", "flat"):
         cmd = sub.add_parser(name)
         cmd.add_argument("--db", type=Path, required=True, dest="cmd_db")
@@ -149,8 +158,11 @@ def _main(argv: list[str] | None) -> int:
     import commands
 
     if args.command == "import":
+        forms = [k.strip() for k in args.forms.split(",") if k.strip()] if args.forms else None
         return commands.run_import(db=args.cmd_db, file=args.file, township=args.township, period=args.period,
-                                   dry_run=args.dry_run)
+                                   dry_run=args.dry_run, forms=forms, replace_blank=args.replace_blank)
+    if args.command == "undo-import":
+        return commands.run_undo_import(db=args.cmd_db, township=args.township, period=args.period)
     if args.command in ("template", "flat"):
         return commands.run_sheet_export(args.command, db=args.cmd_db, out=args.out, period=args.period,
                                          township=args.township)

@@ -23,6 +23,21 @@ Format (version 1), UTF-8 bytes:
 
 ``values_checksum`` is the lower-case hex SHA-256 of those bytes. Numbers must be read back
 as numbers (openpyxl gives int or float), never as their displayed text.
+
+Format version 2 (``file_checksum``, files of ``export.file_format`` version 2) also covers what
+the import trusts besides the figures, so that changing the period or the township in ``_meta``,
+relabelling a submission as a template, or deleting or moving a ``_cells`` row is seen:
+
+* line 1: ``["jnjp-file",2]``
+* line 2: ``["file",format,township_name,township_stat_code,township_mca_code,period,forms]``
+  (``forms`` as written in ``_meta``: ``key@version`` joined by ``,``; ``""`` for a missing field);
+* then one line per ``_cells`` row — every mapped cell, blank or not — sorted by
+  (form_key, table_key, row_key, col_key)::
+
+      [form_key,form_version,table_key,row_key,col_key,sheet,cell,kind,value_kind,text,note]
+
+  with ``kind`` ``input``/``computed`` and ``value_kind``/``text``/``note`` as in version 1; for a
+  template (``with_values=False``: the user fills it in) these three are always ``""``.
 """
 
 from __future__ import annotations
@@ -33,9 +48,11 @@ import math
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-__all__ = ["ChecksumEntry", "canonical_bytes", "values_checksum", "canonical_value", "CHECKSUM_FORMAT"]
+__all__ = ["ChecksumEntry", "canonical_bytes", "values_checksum", "canonical_value", "CHECKSUM_FORMAT",
+           "FILE_CHECKSUM_FORMAT", "FileIdentity", "MappedCell", "file_checksum"]
 
 CHECKSUM_FORMAT = ("jnjp-values", 1)
+FILE_CHECKSUM_FORMAT = ("jnjp-file", 2)
 
 
 class ChecksumEntry(NamedTuple):
@@ -103,3 +120,52 @@ def canonical_bytes(entries: Iterable[tuple[str, int, str, str, str, Any, str | 
 def values_checksum(entries: Iterable[tuple[str, int, str, str, str, Any, str | None]]) -> str:
     """Hex SHA-256 of ``canonical_bytes(entries)``."""
     return hashlib.sha256(canonical_bytes(entries)).hexdigest()
+
+
+class FileIdentity(NamedTuple):
+    """What ``_meta`` says the file is (version 2 checksum); every field as text."""
+
+    format: str
+    township_name: str
+    township_stat_code: str
+    township_mca_code: str
+    period: str
+    forms: str
+
+
+class MappedCell(NamedTuple):
+    """One ``_cells`` row with the value found at its address."""
+
+    sheet: str
+    address: str
+    form_key: str
+    form_version: int
+    table_key: str
+    row_key: str
+    col_key: str
+    kind: str
+    value: Any
+    note: str | None
+
+
+def file_checksum(identity: FileIdentity, cells: Iterable[MappedCell], *, with_values: bool) -> str:
+    """Hex SHA-256 of the version 2 canonical text (module docstring). ValueError for a value
+    Excel cannot hold or a cell listed twice."""
+    lines: list[tuple[tuple[str, str, str, str], str]] = []
+    seen: set[tuple[str, str, str, str]] = set()
+    for sheet, address, form_key, form_version, table_key, row_key, col_key, kind, value, note in cells:
+        key = (str(form_key), str(table_key), str(row_key), str(col_key))
+        if key in seen:
+            raise ValueError(f"单元格重复：{'/'.join(key)}")
+        seen.add(key)
+        if not with_values or value is None or value == "":
+            tail = '"",""'  # no value (most cells of a file): the common case, without the general path
+        else:
+            value_kind, text = canonical_value(value)
+            tail = f"{_STR(value_kind)},{_STR(text)}"
+        note_text = _STR(note) if with_values and note else '""'
+        lines.append((key, f"[{_STR(key[0])},{int(form_version)},{_STR(key[1])},{_STR(key[2])},{_STR(key[3])},"
+                           f"{_STR(str(sheet))},{_STR(str(address))},{_STR(str(kind))},{tail},{note_text}]\n"))
+    lines.sort(key=lambda pair: pair[0])
+    head = _line(list(FILE_CHECKSUM_FORMAT)) + _line(["file", *(str(v) for v in identity)])
+    return hashlib.sha256((head + "".join(text for _, text in lines)).encode("utf-8")).hexdigest()

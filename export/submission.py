@@ -19,8 +19,9 @@ Sheet 审核说明 lists every exported 警告 with its 说明. Hidden ``_meta``
 then one key per row) and ``_cells`` (row 1 = ``CELLS_HEADER``, then one row per non-blocked
 value cell: sheet, cell, form_key, table_key, row_key, col_key, form_version, kind
 input/computed, note) let the district's import read the file without guessing. ``sha256`` in
-``_meta`` is ``export.checksum.values_checksum`` over every value (read from the mapped cell)
-and 说明 (the ``note`` column) exactly as written; ``cell_count`` is how many cells it covers
+``_meta`` is ``export.checksum.file_checksum`` over the file's identity (kind, township,
+period, forms), the whole cell map and every value (read from the mapped cell) and 说明 (the
+``note`` column) exactly as written; ``cell_count`` is how many cells it covers
 (those with a value or a 说明). Empty text reads back as an empty cell (None). Numbers are
 stored as openpyxl writes them (16 significant digits), so the checksum is taken after that
 rounding. Nothing here imports Qt.
@@ -49,8 +50,19 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from export.atomic import atomic_write
-from export.checksum import canonical_value, values_checksum
+from export.checksum import FileIdentity, MappedCell, canonical_value, file_checksum
 from export.errors import ExportError
+from export.file_format import (
+    CELLS_HEADER,
+    CELLS_SHEET,
+    FORMAT,
+    FORMAT_VERSION,
+    META_SHEET,
+    NOTES_SHEET,
+    RESERVED_SHEETS,
+    TEMPLATE_FORMAT,
+    unique_sheet_name,
+)
 from export.layout import HEADING_ROWS, form_layout
 from export.xlsx_writer import save_workbook
 from forms.periods import PeriodError, period_label, period_type_of
@@ -65,14 +77,7 @@ if TYPE_CHECKING:
 __all__ = ["export_submission", "export_template", "TEMPLATE_FORMAT", "ExportResult", "ExportBlocked", "FORMAT", "FORMAT_VERSION",
            "META_SHEET", "CELLS_SHEET", "NOTES_SHEET", "CELLS_HEADER", "BLOCKED_TEXT"]
 
-FORMAT = "jnjp-submission"
-TEMPLATE_FORMAT = "jnjp-template"
 TEMPLATE_LIST_ROWS = 20  # blank numbered rows a template offers per list table
-FORMAT_VERSION = 1
-META_SHEET = "_meta"
-CELLS_SHEET = "_cells"
-NOTES_SHEET = "审核说明"
-CELLS_HEADER = ("sheet", "cell", "form_key", "table_key", "row_key", "col_key", "form_version", "kind", "note")
 BLOCKED_TEXT = "—"
 PENDING_APPROVAL = "（待填）"
 MAX_LISTED_FINDINGS = 10
@@ -94,8 +99,6 @@ _UNLOCKED = Protection(locked=False)
 def _label_alignment(indent: int) -> Alignment:
     """Row labels indented by level; one object per level so the style cache can key on it."""
     return Alignment(horizontal="left", vertical="center", indent=indent)
-_SHEET_NAME_BAD = set('[]:*?/\\')
-_RESERVED_SHEETS = {META_SHEET.lower(), CELLS_SHEET.lower(), NOTES_SHEET.lower(), "history"}
 _LANDSCAPE_WIDTH = 95  # total column width (characters) beyond which A4 portrait gets cramped
 
 
@@ -317,21 +320,26 @@ def _build_workbook(reports: list[_Report], township: Township, period: str,
 
     wb = Workbook()
     wb.remove(wb.active)
-    used_names: set[str] = set(_RESERVED_SHEETS)
+    used_names: set[str] = set(RESERVED_SHEETS)
     written = _Written([], [], {})
     for report in reports:
         ws = wb.create_sheet(_sheet_name(report.form, used_names))
         _FormSheet(ws, report, township, period, now, written, blank=blank).write()
 
-    sha256 = values_checksum(written.entries)
+    identity = FileIdentity(TEMPLATE_FORMAT if blank else FORMAT, _as_written(township.name) or "",
+                            _as_written(township.stat_code or "") or "", _as_written(township.mca_code or "") or "",
+                            period, ",".join(f"{r.form.key}@{r.form.version}" for r in reports))
+    # the checksum covers the file's identity and its whole cell map (export.checksum, version 2)
+    sha256 = file_checksum(identity, (MappedCell(c[0], c[1], c[2], c[6], c[3], c[4], c[5], c[7], e[5], e[6])
+                                      for c, e in zip(written.cells, written.entries)), with_values=not blank)
     cell_count = sum(1 for *_, value, note in written.entries if canonical_value(value)[0] or note)
     _notes_sheet(wb.create_sheet(NOTES_SHEET), reports, township, period, written)
 
     meta = wb.create_sheet(META_SHEET)
     rows: list[tuple[str, Any]] = [
-        ("format", TEMPLATE_FORMAT if blank else FORMAT), ("format_version", FORMAT_VERSION), ("township_name", township.name),
-        ("township_stat_code", township.stat_code or ""), ("township_mca_code", township.mca_code or ""),
-        ("period", period), ("forms", ",".join(f"{r.form.key}@{r.form.version}" for r in reports)),
+        ("format", identity.format), ("format_version", FORMAT_VERSION), ("township_name", identity.township_name),
+        ("township_stat_code", identity.township_stat_code), ("township_mca_code", identity.township_mca_code),
+        ("period", period), ("forms", identity.forms),
         ("program_version", VERSION), ("build_date", build_date()), ("export_time", now.isoformat(timespec="seconds")),
         ("sha256", sha256), ("cell_count", cell_count)]
     for values in [("key", "value"), *rows]:
@@ -359,15 +367,8 @@ def _build_workbook(reports: list[_Report], township: Township, period: str,
 
 
 def _sheet_name(form: FormSpec, used: set[str]) -> str:
-    """The 表号 made a legal, unique Excel sheet name (≤31 characters, no []:*?/\\)."""
-    base = "".join("_" if ch in _SHEET_NAME_BAD else ch for ch in form.code).strip().strip("'")[:31]
-    base = base or form.key[:31]
-    name, n = base, 2
-    while name.lower() in used:
-        suffix = f"_{n}"
-        name, n = base[:31 - len(suffix)] + suffix, n + 1
-    used.add(name.lower())
-    return name
+    """The 表号 made a legal, unique Excel sheet name (the rule lives in export.file_format)."""
+    return unique_sheet_name(form.code, form.key, used)
 
 
 def _print_setup(ws: Worksheet, last_col: int, last_row: int, title_rows: str | None) -> None:

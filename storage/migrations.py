@@ -84,6 +84,21 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX audit_by_cell ON audit (report_id, table_key, row_key, col_key)",
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",  # JSON values
     ],
+    # 2: the import log, for 撤销导入: what one township-period held before each import.
+    [
+        """CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            township_id INTEGER NOT NULL REFERENCES townships(id),
+            period TEXT NOT NULL,
+            file TEXT NOT NULL,               -- the imported file's name
+            forms TEXT NOT NULL,              -- JSON list of the imported form keys
+            before TEXT NOT NULL,             -- JSON: the township-period's reports before the import
+            undone_at TEXT                    -- set by 撤销导入
+        )""",
+        "CREATE INDEX imports_by_period ON imports (township_id, period, id)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -368,9 +368,58 @@ class Workspace:
     def report(self, report_id: int) -> Report:
         return self.store.get_report(report_id)
 
+    # -- import (H1) -------------------------------------------------------------------------
+    def find_township(self, text: str) -> Township | None:
+        """By 统计代码, 区划代码 or exact name."""
+        return self.store.find_township(text)
+
+    def write_import(self, township_id: int, period: str, file_name: str, writes: list[ImportWrite],
+                     reason: str) -> tuple[int, dict[str, int]]:
+        """Write one import in ONE transaction, logging the township-period's state before it (for
+        撤销导入) and one audit row per form. Returns (cells changed, form key → report id); the
+        caller refreshes the statuses afterwards."""
+        from storage.import_log import audit_import, record_import, snapshot
+
+        store = self.store
+        changed = 0
+        report_ids: dict[str, int] = {}
+        with store.atomic():
+            before = snapshot(store, township_id, period)
+            record_import(store, township_id, period, file_name, [w.form_key for w in writes], before, self.user)
+            for write in writes:
+                report = store.ensure_report(township_id, write.form_key, write.form_version, period)
+                report_ids[write.form_key] = report.id
+                added = {(t, r): store.add_list_row(report.id, t, self.user)
+                         for t, rows in write.add_rows.items() for r in rows}
+
+                def real(cell: CellKey, added: dict[tuple[str, str], str] = added) -> CellKey:
+                    return (cell[0], added.get((cell[0], cell[1]), cell[1]), cell[2])
+
+                changed += store.set_values(report.id, [(real(c), v) for c, v in write.values], self.user, reason)
+                for cell, note in write.notes:
+                    changed += store.set_note(report.id, real(cell), note, self.user)
+                audit_import(store, report.id, self.user, "import", file_name, reason)
+        return changed, report_ids
+
+    def last_import(self, township_id: int | None = None, period: str | None = None) -> ImportRecord | None:
+        """The latest import not undone yet (of one township and period, when given)."""
+        from storage.import_log import last_import
+
+        return last_import(self.store, township_id, period)
+
+    def undo_import(self, record: ImportRecord) -> list[int]:
+        """Restore the state before ``record`` (see storage.import_log.restore), audited."""
+        from storage.import_log import restore
+
+        return restore(self.store, record, self.user)
+
 
 def _login_name() -> str:
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name on some Windows setups
         return "本机用户"
+
+
+# -- import (H1): the types of the import methods above (kept here, apart from the rest of the file)
+from storage.import_log import ImportRecord, ImportWrite  # noqa: E402

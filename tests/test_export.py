@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from export.atomic import atomic_write
-from export.checksum import canonical_bytes, values_checksum
+from export.checksum import FileIdentity, MappedCell, canonical_bytes, file_checksum, values_checksum
 from export.errors import ExportError
 from export.submission import (
     BLOCKED_TEXT,
@@ -98,12 +98,15 @@ def cell_map(wb) -> dict[tuple[str, str, str], tuple[str, str]]:
 
 
 def checksum_from_workbook(wb) -> str:
-    """Recompute the value checksum only from what the file holds (the way the import will)."""
-    entries = []
-    for sheet, address, form_key, table_key, row_key, col_key, version, _kind, note in \
-            list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:]:
-        entries.append((form_key, version, table_key, row_key, col_key, wb[sheet][address].value, note))
-    return values_checksum(entries)
+    """Recompute the file checksum (format 2) only from what the file holds (the way the import will)."""
+    info = meta(wb)
+    identity = FileIdentity(*(str(info.get(k) or "") for k in ("format", "township_name", "township_stat_code",
+                                                                "township_mca_code", "period", "forms")))
+    entries = [MappedCell(sheet, address, form_key, version, table_key, row_key, col_key, kind,
+                          wb[sheet][address].value, note)
+               for sheet, address, form_key, table_key, row_key, col_key, version, kind, note in
+               list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:]]
+    return file_checksum(identity, entries, with_values=info["format"] == "jnjp-submission")
 
 
 def body_value(wb, row_key: str, col_key: str, form: str = FORM, table: str = "energy"):
@@ -174,7 +177,7 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     assert wb[META_SHEET].protection.sheet and wb[CELLS_SHEET].protection.sheet
     assert wb[NOTES_SHEET].sheet_state == "visible" and wb[NOTES_SHEET].protection.sheet
     info = meta(wb)
-    assert info["format"] == "jnjp-submission" and info["format_version"] == 1
+    assert info["format"] == "jnjp-submission" and info["format_version"] == 2
     assert info["township_name"] == "演示镇（示例数据）" and info["township_stat_code"] == "500118999000"
     assert info["period"] == "2025" and info["forms"] == "energy_consumption@2"
     assert info["program_version"] == __import__("version").VERSION

@@ -175,7 +175,9 @@ def test_real_world_quirks(workspace, demo_township, demo_file, tmp_path):
     assert "万" in wan.reason and wan.sheet == preview.forms[0].sheet
     formula = next(r for r in rejected.values() if r.value == "（公式）")
     assert "公式没有计算结果" in formula.reason
-    assert any(f"拒绝 {wan.sheet}!{wan.address}" in line for line in preview.lines())
+    # named in the clerk's words (表号, row code and label, column), the address only after it
+    assert any(line.startswith("  拒绝 永节统1表 第") and "天然气 / 消费量：3万" in line
+               and line.endswith(f"（{wan.sheet}!{wan.address}）") for line in preview.lines())
     digest = db_digest(workspace.store.path)
     with pytest.raises(ImportRefused, match="有2个单元格无法导入"):
         apply_import(workspace, preview)
@@ -373,7 +375,7 @@ def test_cli_exit_codes_and_dry_run(workspace, demo_township, demo_file, tmp_pat
     digest = db_digest(db)
     assert main.main(["import", str(demo_file), "--db", str(db), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "试导入" in out and "5 → 19380.9" in out
+    assert "试导入" in out and "修改 永节统1表 第12行 电力 / 消费量：5.00 → 19,380.90" in out
     assert db_digest(db) == digest
 
     quirky = strip_hidden(demo_file, tmp_path / "q.xlsx", {("coke", "consumption"): "3千"})
@@ -509,8 +511,8 @@ def test_apply_is_one_transaction(workspace, demo_township, demo_file, monkeypat
     workspace.edit(rid, ("energy", "electricity", "consumption"), "1")
     workspace.set_note(rid, ("energy", "coke", "consumption"), "导入时应被清除的说明文字")
     before = stored(workspace, demo_township.id)
-    preview = preview_import(workspace, demo_file)
-    assert any(c.field == "note" for c in preview.forms[0].changes)
+    preview = preview_import(workspace, demo_file, replace_blank=True)
+    assert any(c.field == "note" for c in preview.forms[0].clears)
 
     def broken(*_args, **_kwargs):
         raise OSError("disk I/O error")

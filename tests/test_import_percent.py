@@ -1,6 +1,6 @@
 """Percent columns in files saved as .xls and .ods: a cell the file marks as a percentage (0.35
-shown as 35 %) imports as 35 whatever the file kind; when an .xls file's formats cannot be read
-the number is taken as written and the preview says so."""
+shown as 35 %) imports as 35 whatever the file kind; a bare fraction (0.35 in a cell not shown
+as a percentage, or in an .xls file whose formats cannot be read) is refused naming the cell."""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ def test_percentage_cells_read_as_percent_in_every_file_kind(fmt, percent_files,
     assert not [n for n in item.notices if "百分" in n]
 
 
-def test_xls_whose_formats_cannot_be_read_takes_the_number_and_says_so(percent_files, workspace, monkeypatch):
+def test_xls_whose_formats_cannot_be_read_refuses_fractions_instead_of_guessing(percent_files, workspace,
+                                                                               monkeypatch):
     def unreadable(path, check):
         check.percent_known = False
 
@@ -86,8 +87,44 @@ def test_xls_whose_formats_cannot_be_read_takes_the_number_and_says_so(percent_f
     town = next(t for t in ws.townships() if not t.is_demo)
     preview = preview_import(ws, percent_files["xls"], township_id=town.id, period="2025")
     item = next(f for f in preview.forms if f.form.key == "share_test")
-    assert item.values[("t", "a", "share")] == 0.35 and item.values[("t", "c", "share")] == 30
-    notices = [n for n in item.notices if "百分" in n]
-    assert len(notices) == 2  # 0.35 and 0.125; 30 is no question
-    assert any("0.35" in n and "35%" in n and "改填 35" in n for n in notices)
-    assert any("按百分数" in line or "0.35%" in line for line in preview.lines())
+    assert item.values[("t", "c", "share")] == 30  # 30 is no question
+    refused = {r.value: r.reason for r in item.rejected}
+    assert refused == {0.35: "百分数列：请填写 35 而不是 0.35", 0.125: "百分数列：请填写 12.5 而不是 0.125"}
+    assert any("永节统测试表 甲项 / 占比：0.35 — 百分数列：请填写 35 而不是 0.35" in line for line in preview.lines())
+
+
+def _typed_in_libreoffice(plain: Path, folder: Path, typed: dict[str, str]) -> Path:
+    """The sheet as LibreOffice reads text typed into unformatted cells (``typed``: row label → text),
+    saved by LibreOffice as .xlsx: "41.2%" becomes 0.412 shown as a percentage, as typing it does."""
+    import csv
+
+    sheet = load_workbook(plain).worksheets[0]
+    source = folder / f"{sheet.title}.csv"  # LibreOffice names the sheet after the file
+    with source.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        for row in sheet.iter_rows(values_only=True):
+            cells = ["" if v is None else str(v) for v in row]
+            if cells and cells[0] in typed:
+                cells[3] = typed[cells[0]]
+            writer.writerow(cells)
+    subprocess.run([SOFFICE, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+                    "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", str(folder / "out"), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    return folder / "out" / f"{sheet.title}.xlsx"
+
+
+def test_percent_typed_into_an_unformatted_cell_in_libreoffice(percent_files, workspace, tmp_path):
+    saved = _typed_in_libreoffice(percent_files["xlsx"], tmp_path, {"甲项": "41.2%", "乙项": "0.412", "丙项": "30"})
+    cells = {r[0].value: r[3] for r in load_workbook(saved).worksheets[0].iter_rows() if len(r) > 3}
+    assert cells["甲项"].value == pytest.approx(0.412) and "%" in cells["甲项"].number_format  # as typing does
+    assert cells["乙项"].value == pytest.approx(0.412) and "%" not in cells["乙项"].number_format
+    ws = _with_share_form(workspace)
+    town = next(t for t in ws.townships() if not t.is_demo)
+    preview = preview_import(ws, saved, township_id=town.id, period="2025")
+    item = next(f for f in preview.forms if f.form.key == "share_test")
+    assert item.values[("t", "a", "share")] == 41.2
+    assert item.values[("t", "c", "share")] == 30
+    assert [(r.address, r.reason) for r in item.rejected] == [(cells["乙项"].coordinate,
+                                                               "百分数列：请填写 41.2 而不是 0.412")]
+    assert ("t", "b", "share") not in item.values  # refused, never silently stored
+    assert any("乙项 / 占比：0.412 — 百分数列：请填写 41.2 而不是 0.412" in line for line in preview.lines())

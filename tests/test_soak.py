@@ -91,9 +91,9 @@ def fill_template(ws: Workspace, township_id: int, folder: Path, rng: random.Ran
         wb[sheet][address] = value
         filled[cell] = value
     wb.save(path)
-    # The template is the whole form: its blank input cells clear what the database holds
-    # (the preview shows each of them as "→ （空）" before the user confirms).
-    return {"path": path, "values": {cell: filled.get(cell) for cell, (_, _, kind) in where.items() if kind == "input"}}
+    # The template is the whole form, but its blank input cells never clear what the database
+    # holds unless the user chooses 以文件为准 (issue 9): only the filled cells change.
+    return {"path": path, "values": filled}
 
 
 def test_soak_edits_undos_notes_imports(workspace: Workspace, demo_township, tmp_path: Path) -> None:

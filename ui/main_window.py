@@ -124,6 +124,10 @@ class MainWindow(QMainWindow):
         bar.addAction(self.audit_action)
         bar.addAction(self.export_action)
         bar.addAction(self.import_action)
+        # -- 撤销导入 (H1): the action and its Ctrl+Z offer live in ui.import_dialog
+        from ui.import_dialog import add_undo_import_action
+
+        bar.addAction(add_undo_import_action(self))
         bar.addAction(self.template_action)
         bar.addAction(self.flat_action)
         spacer = QWidget()

@@ -1,0 +1,41 @@
+"""The submission/template file format: names and numbers the writer and the reader share.
+
+One place for the hidden sheets' names, the format names and version, the ``_cells`` header
+and the rule that turns a 表号 into a sheet name, so the export and the import can never drift
+apart. Version history: 1 — the checksum covers values and 说明 only; 2 — it also covers the
+file kind, the township, the period, the form keys and versions and the whole ``_cells`` map
+(see ``export.checksum``). The reader accepts every version up to ``FORMAT_VERSION``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FORMAT", "TEMPLATE_FORMAT", "FORMATS", "FORMAT_VERSION", "META_SHEET", "CELLS_SHEET", "NOTES_SHEET",
+           "CELLS_HEADER", "RESERVED_SHEETS", "SHEET_NAME_BAD", "sheet_base_name", "unique_sheet_name"]
+
+FORMAT = "jnjp-submission"
+TEMPLATE_FORMAT = "jnjp-template"
+FORMATS = (FORMAT, TEMPLATE_FORMAT)
+FORMAT_VERSION = 2
+META_SHEET = "_meta"
+CELLS_SHEET = "_cells"
+NOTES_SHEET = "审核说明"
+CELLS_HEADER = ("sheet", "cell", "form_key", "table_key", "row_key", "col_key", "form_version", "kind", "note")
+RESERVED_SHEETS = frozenset({META_SHEET.lower(), CELLS_SHEET.lower(), NOTES_SHEET.lower(), "history"})
+SHEET_NAME_BAD = frozenset('[]:*?/\\')
+
+
+def sheet_base_name(code: str) -> str:
+    """A 表号 as a legal Excel sheet name (≤31 characters, no []:*?/\\); may be empty."""
+    return "".join("_" if ch in SHEET_NAME_BAD else ch for ch in code).strip().strip("'")[:31]
+
+
+def unique_sheet_name(code: str, fallback: str, used: set[str]) -> str:
+    """``sheet_base_name(code)`` (or ``fallback``) made unique among ``used`` (lower-case names,
+    updated here) by a ``_2``, ``_3``… suffix."""
+    base = sheet_base_name(code) or fallback[:31]
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f"_{n}"
+        name, n = base[:31 - len(suffix)] + suffix, n + 1
+    used.add(name.lower())
+    return name

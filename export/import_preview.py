@@ -1,0 +1,417 @@
+"""The dry-run preview of an import: what reading a file (``export.submission_file``) would change
+in the database, in the clerk's words. The database is only read.
+
+Rules a clerk relies on (issue 9):
+
+* a blank cell in the file never erases a stored value or 说明: such cells are listed apart as
+  ``clears`` and written only when the user chooses "以文件为准" (``replace_blank``);
+* each form of the file can be left out (``FormImport.chosen``; CLI ``--forms``); a form whose
+  sheet was deleted from the file is not in the preview at all;
+* a list row is created only when the file's row holds at least one value or 说明 (a template's
+  blank numbered rows never become rows); file rows are matched to stored rows by position;
+* every change is named by 表号, row code and label and column label ("永节统1表 第01行 原煤 /
+  消费量：16,920.00 → 空"); the sheet address follows only as a hint.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from export.errors import ImportRefused
+from export.reader import parse_address
+from export.submission_file import (
+    CHECK_MODIFIED,
+    CHECK_NONE,
+    MODIFIED_WARNING,
+    FileForm,
+    Rejected,
+    SubmissionFile,
+    read_submission,
+)
+from forms.compute import compute_form
+from forms.periods import parse_period, period_label
+from forms.spec import ColumnSpec, FormSpec
+
+if TYPE_CHECKING:
+    from storage.database import Township
+    from storage.workspace import Workspace
+
+__all__ = ["CellChange", "FormImport", "ImportPreview", "preview_import", "cell_label", "show_value", "BLANK_TEXT"]
+
+CellKey = tuple[str, str, str]
+BLANK_TEXT = "空"
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One value or 说明 the import would write (``cell`` in the database's row keys)."""
+
+    form_key: str
+    cell: CellKey
+    sheet: str
+    address: str
+    old: Any
+    new: Any
+    field: str = "value"  # value | note
+    where: str = ""  # "永节统1表 第01行 原煤 / 消费量"
+    old_text: str = BLANK_TEXT
+    new_text: str = BLANK_TEXT
+
+    @property
+    def is_new(self) -> bool:
+        return self.old is None or self.old == ""
+
+    @property
+    def is_clear(self) -> bool:
+        return self.new is None or self.new == ""
+
+    @property
+    def kind(self) -> str:
+        what = "说明" if self.field == "note" else ""
+        return ("清空" if self.is_clear else "新增" if self.is_new else "修改") + what
+
+    def text(self) -> str:
+        """"永节统1表 第01行 原煤 / 消费量：16,920.00 → 空"."""
+        what = " 说明" if self.field == "note" else ""
+        return f"{self.where}{what}：{self.old_text} → {self.new_text}"
+
+
+@dataclass
+class FormImport:
+    """What importing one form would do."""
+
+    file: FileForm
+    changes: list[CellChange] = field(default_factory=list)  # values/说明 the file sets
+    clears: list[CellChange] = field(default_factory=list)  # stored values/说明 blank in the file
+    add_rows: dict[str, list[str]] = field(default_factory=dict)  # list table → "+n" rows to create, in order
+    unchanged: int = 0
+    notices: list[str] = field(default_factory=list)
+    chosen: bool = True
+
+    @property
+    def form(self) -> FormSpec:
+        return self.file.form
+
+    @property
+    def sheet(self) -> str:
+        return self.file.sheet
+
+    @property
+    def rejected(self) -> list[Rejected]:
+        return self.file.rejected
+
+    @property
+    def values(self) -> dict[CellKey, Any]:
+        return self.file.values
+
+    def writes(self, replace_blank: bool) -> list[CellChange]:
+        return self.changes + self.clears if replace_blank else list(self.changes)
+
+    def counts(self) -> str:
+        new = sum(1 for c in self.changes if c.is_new)
+        return (f"修改{len(self.changes) - new}处，新增{new}处，文件中为空{len(self.clears)}处，"
+                f"不变{self.unchanged}处，拒绝{len(self.rejected)}处")
+
+
+@dataclass
+class ImportPreview:
+    path: Path
+    kind: str  # submission | template | layout
+    township: Township
+    period: str
+    check: str = CHECK_NONE
+    forms: list[FormImport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # recorded in the audit when applied
+    notices: list[str] = field(default_factory=list)
+    replace_blank: bool = False  # 以文件为准：文件中为空的单元格清空
+
+    @property
+    def modified(self) -> bool:
+        return self.check == CHECK_MODIFIED
+
+    @property
+    def chosen(self) -> list[FormImport]:
+        return [f for f in self.forms if f.chosen]
+
+    @property
+    def rejected(self) -> list[Rejected]:
+        return [r for f in self.chosen for r in f.rejected]
+
+    @property
+    def change_count(self) -> int:
+        return sum(len(f.writes(self.replace_blank)) for f in self.chosen)
+
+    @property
+    def clear_count(self) -> int:
+        return sum(len(f.clears) for f in self.chosen)
+
+    def choose(self, form_keys: Collection[str]) -> None:
+        """Import only these forms (只导入这些表); the others stay as they are in the database."""
+        for item in self.forms:
+            item.chosen = item.form.key in form_keys
+
+    def rejected_where(self, rejected: Rejected) -> str:
+        """Where a rejected cell is, in the clerk's words ("永节统1表 第05行 天然气 / 消费量")."""
+        item = next((f for f in self.forms if f.form.key == rejected.form_key), None)
+        where = _file_cell_label(item.file, rejected.cell) if item is not None and rejected.cell else ""
+        return where or rejected.sheet
+
+    def rejected_text(self, rejected: Rejected) -> str:
+        return (f"{self.rejected_where(rejected)}：{show_value(None, rejected.value)} — {rejected.reason}"
+                f"（{rejected.sheet}!{rejected.address}）")
+
+    def lines(self) -> list[str]:
+        """The preview as plain text (the headless command prints it)."""
+        out = [f"导入预览：{self.path.name}", f"镇街：{self.township.name}；报告期：{period_label(self.period)}；"
+               f"校验：{self.check}"]
+        out += [f"[警告] {w}" for w in self.warnings]
+        out += [f"[提示] {n}" for n in self.notices]
+        for f in self.forms:
+            chosen = "" if f.chosen else "（未选择，不导入）"
+            out.append(f"\n《{f.form.name}》（{f.form.code}）{chosen}：{f.counts()}")
+            for c in f.changes:
+                out.append(f"  {c.kind} {c.text()}（{c.sheet}!{c.address}）" if c.address else f"  {c.kind} {c.text()}")
+            if f.clears:
+                head = "将清空" if self.replace_blank else "文件中为空、保留原值（选择“以文件为准”才清空）"
+                out.append(f"  {head}：")
+                out += [f"    {c.text()}" for c in f.clears]
+            out += [f"  拒绝 {self.rejected_text(r)}" for r in f.rejected]
+            out += [f"  [提示] {n}" for n in f.notices]
+        return out
+
+
+# -- labels in the clerk's words --------------------------------------------------------------------------
+
+def show_value(col: ColumnSpec | None, value: Any) -> str:
+    """A value as the clerk reads it: 16,920.00; 空 for none."""
+    if value is None or value == "":
+        return BLANK_TEXT
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if col is None:
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.10g}"
+    decimals = col.decimals if col.decimals is not None else (0 if col.type == "integer" else 2)
+    text = f"{value:,.{decimals}f}"
+    if float(text.replace(",", "")) != value:  # more digits than the column shows: never hide them
+        text = f"{value:,.10g}" if abs(value) >= 1e-4 else repr(value)
+    return text + ("%" if col.type == "percent" and not col.unit else "")
+
+
+def cell_label(form: FormSpec, cell: CellKey, position: int | None = None) -> str:
+    """"永节统1表 第01行 原煤 / 消费量" (grid), "永节统3表 重点用能单位 第2行 / 单位名称" (list)."""
+    table_key, row_key, col_key = cell
+    try:
+        table = form.table(table_key)
+        col = table.column(col_key).label
+    except KeyError:
+        return f"{form.code} {table_key}/{row_key}/{col_key}"
+    if table.kind == "grid":
+        try:
+            row = table.row(row_key)
+        except KeyError:
+            return f"{form.code} {row_key} / {col}"
+        code = f"第{row.code}行 " if row.code else ""
+        return f"{form.code} {code}{row.label} / {col}"
+    title = f"{table.title} " if table.title and len(form.tables) > 1 else ""
+    number = f"第{position}行" if position else "新增行"
+    return f"{form.code} {title}{number} / {col}"
+
+
+def _file_cell_label(item: FileForm, cell: CellKey) -> str:
+    rows = item.list_rows.get(cell[0], [])
+    position = rows.index(cell[1]) + 1 if cell[1] in rows else None
+    return cell_label(item.form, cell, position)
+
+
+# -- the preview ---------------------------------------------------------------------------------------------
+
+def _find_township(ws: Workspace, read: SubmissionFile) -> Township | None:
+    for text in (read.township_stat_code, read.township_mca_code, read.township_name):
+        if text:
+            found = ws.find_township(text)
+            if found:
+                return found
+    return None
+
+
+def preview_import(ws: Workspace, path: Path, *, township_id: int | None = None, period: str | None = None,
+                   accept_other: bool = False, forms: Collection[str] | None = None,
+                   replace_blank: bool = False) -> ImportPreview:
+    """Read ``path`` and say what importing it would do; the database is only read.
+
+    ``township_id``/``period``: where the data should go (the window's current selection, or the
+    command line's). A file for another township or period raises ImportRefused unless
+    ``accept_other`` (the user chose it explicitly). Without them the file's own are used.
+    ``forms``: import only these form keys; ``replace_blank``: blank cells clear stored values.
+    """
+    path = Path(path)
+    read = read_submission(path, ws.catalogue)
+    has_meta = read.kind != "layout"
+    file_town = _find_township(ws, read) if has_meta else None
+    target_period = parse_period(period) if period else read.period
+    if township_id is not None:
+        target = ws.township(township_id)
+    elif file_town is not None:
+        target = file_town
+    elif read.township_name:
+        raise ImportRefused(f"文件中的填报单位“{read.township_name}”（统计代码 {read.township_stat_code or '无'}）"
+                            "不在本数据库中；如确要导入，请明确指定镇街和报告期")
+    else:
+        raise ImportRefused(f"文件 {path.name} 中没有填报单位和报告期信息，请指定要导入的镇街和报告期")
+    if target_period is None:
+        raise ImportRefused(f"文件 {path.name} 中没有报告期信息，请指定报告期")
+
+    preview = ImportPreview(path, read.kind, target, target_period, read.check, replace_blank=replace_blank)
+    if has_meta:
+        other = []
+        if read.township_name and (file_town is None or file_town.id != target.id):
+            other.append(f"填报单位为“{read.township_name}”，不是“{target.name}”")
+        if read.period and read.period != target_period:
+            other.append(f"报告期为{period_label(read.period)}，不是{period_label(target_period)}")
+        if other:
+            message = f"文件 {path.name} 的" + "，".join(other)
+            if not accept_other:
+                raise ImportRefused(message + "。如确要导入到当前镇街和报告期，请明确选择“仍然导入”")
+            preview.warnings.append(message + "（已选择仍然导入）")
+    if read.modified:
+        preview.warnings.append(MODIFIED_WARNING)
+    if read.has_macros:
+        preview.notices.append("文件含有宏：宏不会运行，只读取单元格中的数值")
+    preview.notices += read.notices
+    if not read.forms:
+        if read.notices:  # e.g. every form in it is of a newer version: say exactly that
+            raise ImportRefused(f"文件 {path.name} 中没有可导入的表：" + "；".join(read.notices))
+        raise ImportRefused(f"文件 {path.name} 中没有找到本程序的任何表式（工作表名应为表号，如“{next(iter(ws.catalogue)).code}”）")
+    for item in read.forms:
+        preview.forms.append(_diff(ws, preview, item))
+    if forms is not None:
+        missing = [k for k in forms if k not in {f.form.key for f in preview.forms}]
+        if missing:
+            raise ImportRefused(f"文件 {path.name} 中没有可导入的表式：{'、'.join(missing)}")
+        preview.choose(forms)
+    if read.modified:
+        for imp in preview.forms:
+            _compare_computed(ws, preview, imp)
+    return preview
+
+
+def _compare_computed(ws: Workspace, preview: ImportPreview, imp: FormImport) -> None:
+    """Computed cells are never imported; say where the file's figure differs from the recomputation.
+
+    Only done for a modified file (checksum mismatch): recomputing a whole form costs more than
+    reading it, and an untouched file's computed cells were written from the same inputs."""
+    item = imp.file
+    if not item.file_computed:
+        return
+    values = {k: v for k, v in item.values.items() if v is not None}
+    computed = compute_form(item.form, values, item.list_rows, ws.context(preview.period))
+    for cell, (address, in_file) in sorted(item.file_computed.items()):
+        mine = computed.get(*cell)
+        if isinstance(in_file, (int, float)) and isinstance(mine, (int, float)):
+            if math.isclose(in_file, mine, rel_tol=1e-9, abs_tol=1e-9):
+                continue
+        elif in_file == mine or (in_file is None and mine == ""):
+            continue
+        col = item.form.table(cell[0]).column(cell[2])
+        imp.notices.append(f"{_file_cell_label(item, cell)} 是计算得出的单元格，文件中为 {show_value(col, in_file)}，"
+                           f"按导入的数值重新计算为 {show_value(col, mine)}：以重新计算的结果为准（{item.sheet}!{address}）")
+
+
+def _position(change: CellChange) -> tuple[int, int]:
+    try:
+        return parse_address(change.address)
+    except ValueError:
+        return (10**9, 0)
+
+
+def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
+    """Compare one form of the file with the stored report (list rows matched by position)."""
+    imp = FormImport(item, notices=list(item.notices))
+    form = item.form
+    data = ws.find_report_data(preview.township.id, form.key, preview.period)
+    old_values = data.values if data else {}
+    old_notes = data.notes if data else {}
+    old_rows = data.list_rows if data else {}
+    # file row → stored row (list tables, by position); "+n" = a row to create, only when it holds something
+    rename: dict[tuple[str, str], str] = {}
+    positions: dict[tuple[str, str], int] = {}  # stored or new row → its number in the list
+    holding = {(t, r) for (t, r, _c), v in item.values.items() if v is not None} | {(t, r) for t, r, _c in item.notes}
+    for table_key, keys in item.list_rows.items():
+        stored = old_rows.get(table_key, [])
+        added = imp.add_rows.setdefault(table_key, [])
+        for i, key in enumerate(keys):
+            if i < len(stored):
+                rename[(table_key, key)] = stored[i]
+            elif (table_key, key) in holding:
+                new_key = f"+{len(stored) + len(added) + 1}"
+                added.append(new_key)
+                rename[(table_key, key)] = new_key
+        for n, key in enumerate([*stored, *added], start=1):
+            positions[(table_key, key)] = n
+    list_tables = {t.key for t in form.tables if t.kind == "list"}
+
+    def to_db(cell: CellKey) -> CellKey | None:
+        if cell[0] not in list_tables:
+            return cell
+        row = rename.get((cell[0], cell[1]))
+        return (cell[0], row, cell[2]) if row else None
+
+    values: dict[CellKey, Any] = {}
+    notes: dict[CellKey, str] = {}
+    address: dict[CellKey, str] = {}
+    for source, target in ((item.values, values), (item.notes, notes), (item.addresses, address)):
+        for cell, v in source.items():
+            db_cell = to_db(cell)
+            if db_cell is not None:
+                target[db_cell] = v
+    rejected_cells = {c for c in (to_db(r.cell) for r in item.rejected if r.cell) if c is not None}
+    # every input cell the file covers: grid input cells of the spec, list rows stored or created
+    covered: list[CellKey] = []
+    for table in form.tables:
+        if table.kind == "grid":
+            covered += [(table.key, row.key, col.key) for row in table.rows for col in table.columns
+                        if table.is_input(row, col)]
+        else:
+            rows = [*old_rows.get(table.key, []), *imp.add_rows.get(table.key, [])]
+            covered += [(table.key, r, col.key) for r in rows for col in table.columns
+                        if table.cell_formula(None, col) is None]
+
+    def change(cell: CellKey, old: Any, new: Any, what: str = "value") -> CellChange:
+        col = form.table(cell[0]).column(cell[2])
+        shown = (lambda v: show_value(col, v)) if what == "value" else (lambda v: v or BLANK_TEXT)
+        return CellChange(form.key, cell, item.sheet, address.get(cell, ""), old, new, what,
+                          cell_label(form, cell, positions.get((cell[0], cell[1]))), shown(old), shown(new))
+
+    for cell in covered:
+        if cell in rejected_cells:
+            continue
+        old, new = old_values.get(cell), values.get(cell)
+        if _same(old, new):
+            imp.unchanged += new is not None
+        elif new is None:
+            imp.clears.append(change(cell, old, None))  # blank in the file: kept unless 以文件为准
+        else:
+            imp.changes.append(change(cell, old, new))
+        # a submission carries every 说明 (one missing from it is blank there); a template or layout
+        # file only the 说明 someone wrote into it as a comment (no comment: nothing to say)
+        old_note, new_note = old_notes.get(cell, ""), notes.get(cell, "")
+        if old_note != new_note:
+            if new_note:
+                imp.changes.append(change(cell, old_note or None, new_note, "note"))
+            elif preview.kind == "submission":
+                imp.clears.append(change(cell, old_note, None, "note"))
+    imp.changes.sort(key=_position)  # in reading order of the sheet, as the user will look for them
+    imp.clears.sort(key=_position)
+    return imp
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
+        return a == b
+    return a == b and type(a) is type(b)

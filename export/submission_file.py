@@ -1,0 +1,412 @@
+"""One submission-file reader: ``read_submission(path, catalogue) -> SubmissionFile``.
+
+Reads the program's own submission files and blank templates (found through their hidden
+``_meta``/``_cells`` sheets, see ``export.file_format``) and filled templates that lost those
+sheets (cells found through ``export.layout.form_layout``, the function the export writes with,
+after checking the row labels). Values are parsed by ``forms.values.parse_input`` exactly like
+typed input; what cannot be parsed is listed as ``Rejected`` with its sheet, cell and reason.
+
+Needs neither Qt nor a database, so the window's import, the command line and the district's
+intake (many files at once) share it; comparing with stored data is ``export.import_preview``.
+The checksum verdict (``CHECK_OK``/``CHECK_MODIFIED``/``CHECK_NONE``) says whether the file is
+the one the program wrote: format version 2 covers the kind, the township, the period, the
+forms and the whole cell map as well as the values; version 1 files are checked the old way
+(values and 说明 of a submission). A missing or malformed checksum in a file that has ``_meta``
+counts as modified, never as clean.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from export.checksum import FileIdentity, MappedCell, file_checksum, values_checksum
+from export.errors import ImportRefused
+from export.file_format import CELLS_HEADER, CELLS_SHEET, FORMAT, FORMAT_VERSION, FORMATS, META_SHEET, sheet_base_name
+from export.layout import form_layout
+from export.reader import Book, cell_address, read_workbook
+from forms.catalogue import FormCatalogue
+from forms.periods import PeriodError, parse_period
+from forms.spec import FormSpec, TableSpec
+from forms.values import parse_input
+
+__all__ = ["SubmissionFile", "FileForm", "Rejected", "read_submission", "CHECK_OK", "CHECK_MODIFIED", "CHECK_NONE",
+           "MODIFIED_WARNING", "PERCENT_FRACTION_REASON", "normalise"]
+
+CHECK_OK, CHECK_MODIFIED, CHECK_NONE = "一致", "已被修改", "无校验码"
+MODIFIED_WARNING = "文件已被修改：校验码与文件中的数值/说明/文件信息不符，数据可能在导出后被改动过"
+
+CellKey = tuple[str, str, str]
+
+
+def PERCENT_FRACTION_REASON(value: float) -> str:  # noqa: N802 - a message template, named like a constant
+    """Why a bare fraction in a percent column is refused."""
+    return f"百分数列：请填写 {_plain(value * 100)} 而不是 {_plain(value)}"
+
+
+def _plain(number: float) -> str:
+    return f"{round(number, 10):g}"
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A cell that cannot be imported: where (sheet, address), what it holds, why."""
+
+    form_key: str
+    sheet: str
+    address: str
+    value: Any
+    reason: str
+    cell: tuple[str, str, str] | None = None  # (table, file row, column) when known
+
+    def text(self) -> str:
+        return f"{self.sheet}!{self.address}：{self.value!r} — {self.reason}"
+
+
+@dataclass
+class FileForm:
+    """One form as read from the file (its cells in the file's own row keys)."""
+
+    form: FormSpec
+    sheet: str = ""
+    values: dict[CellKey, Any] = field(default_factory=dict)  # every input cell read (None for blank)
+    notes: dict[CellKey, str] = field(default_factory=dict)
+    list_rows: dict[str, list[str]] = field(default_factory=dict)  # list table → file row order
+    addresses: dict[CellKey, str] = field(default_factory=dict)  # file cell → "D12"
+    rejected: list[Rejected] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    file_computed: dict[CellKey, tuple[str, Any]] = field(default_factory=dict)  # computed cell → (address, value)
+    # 说明 from cell comments (批注): filled templates and layout files; a submission's 说明 are
+    # its ``_cells`` notes, which its checksum covers
+    take_comments: bool = True
+
+    @property
+    def key(self) -> str:
+        return self.form.key
+
+
+@dataclass
+class SubmissionFile:
+    """Everything a workbook says, read without a database."""
+
+    path: Path
+    kind: str  # submission | template | layout (no hidden sheets)
+    format_version: int = 0
+    township_name: str = ""
+    township_stat_code: str = ""
+    township_mca_code: str = ""
+    period: str | None = None
+    form_versions: dict[str, int] = field(default_factory=dict)  # as the file lists them
+    forms: list[FileForm] = field(default_factory=list)  # the forms this program can import
+    check: str = CHECK_NONE
+    notices: list[str] = field(default_factory=list)
+    has_macros: bool = False
+
+    @property
+    def modified(self) -> bool:
+        return self.check == CHECK_MODIFIED
+
+    @property
+    def rejected(self) -> list[Rejected]:
+        return [r for f in self.forms for r in f.rejected]
+
+    def form(self, key: str) -> FileForm | None:
+        return next((f for f in self.forms if f.key == key), None)
+
+
+def normalise(raw: Any) -> Any:
+    """calamine's value as parse_input should see it: 3.0 → 3, "" → None."""
+    if raw == "" or raw is None:
+        return None
+    if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer() and abs(raw) < 2**53:
+        return int(raw)
+    return raw
+
+
+def _exact_text(value: Any) -> str:
+    """A ``_meta`` value as the checksum saw it when written (text as it is; 3.0 read back as "3")."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    return _exact_text(value).strip()
+
+
+def read_submission(path: Path, catalogue: FormCatalogue) -> SubmissionFile:
+    """Read ``path`` (see the module docstring). Raises ImportRefused for a file that is not a
+    readable workbook of this program's forms; cells that cannot be parsed are ``Rejected``."""
+    path = Path(path)
+    book = read_workbook(path)
+    meta = _meta(book) if META_SHEET in book.grids else {}
+    result = SubmissionFile(path, "layout", has_macros=book.check.has_macros)
+    if meta:
+        _identify(result, meta)
+    if CELLS_SHEET in book.grids:
+        _from_cells_map(catalogue, book, meta, result)
+    else:
+        if meta:  # the hidden map was deleted: whatever the file is now, it is not as written
+            result.check = CHECK_MODIFIED
+        _from_layout(catalogue, book, result)
+    return result
+
+
+def _meta(book: Book) -> dict[str, Any]:
+    rows = book.rows(META_SHEET)
+    return {str(r[0]): (r[1] if len(r) > 1 else None) for r in rows[1:] if r and r[0] not in ("", None)}
+
+
+def _identify(result: SubmissionFile, meta: dict[str, Any]) -> None:
+    name = result.path.name
+    if meta.get("format") not in FORMATS:
+        raise ImportRefused(f"文件 {name} 的隐藏信息表格式不明（{meta.get('format')!r}），不是本程序导出的文件")
+    try:
+        version = float(meta.get("format_version") or 1)
+        result.format_version = int(version) if math.isfinite(version) else 0
+    except (TypeError, ValueError):
+        result.format_version = 0
+    if result.format_version > FORMAT_VERSION:
+        raise ImportRefused(f"文件 {name} 由更新版本的程序导出（格式第{result.format_version}版），请先升级本程序再导入")
+    result.kind = "submission" if meta.get("format") == FORMAT else "template"
+    result.township_name = _text(meta.get("township_name"))
+    result.township_stat_code = _text(meta.get("township_stat_code"))
+    result.township_mca_code = _text(meta.get("township_mca_code"))
+    period = _text(meta.get("period"))
+    if period:
+        try:
+            result.period = parse_period(period)
+        except PeriodError:
+            result.period = None
+    for entry in _text(meta.get("forms")).split(","):
+        key, _, version_text = entry.strip().partition("@")
+        try:
+            result.form_versions[key] = int(version_text)
+        except ValueError:
+            continue
+
+
+def _verdict(result: SubmissionFile, meta: dict[str, Any], entries: list[MappedCell]) -> str:
+    """一致 only when the stored checksum is present, well formed and matches."""
+    expected = _text(meta.get("sha256")).lower()
+    if len(expected) != 64 or any(ch not in "0123456789abcdef" for ch in expected):
+        return CHECK_MODIFIED
+    try:
+        if result.format_version >= 2:
+            identity = FileIdentity(*(_exact_text(meta.get(key)) for key in (
+                "format", "township_name", "township_stat_code", "township_mca_code", "period", "forms")))
+            actual = file_checksum(identity, entries, with_values=result.kind == "submission")
+        elif result.format_version == 1:
+            # version 1 covered a submission's values and 说明; its templates were blank, so their
+            # checksum is that of no values at all (a relabelled submission does not have it)
+            values = entries if result.kind == "submission" else []
+            actual = values_checksum((e.form_key, e.form_version, e.table_key, e.row_key, e.col_key, e.value, e.note)
+                                     for e in values)
+        else:
+            return CHECK_MODIFIED
+    except ValueError:
+        return CHECK_MODIFIED
+    return CHECK_OK if actual == expected else CHECK_MODIFIED
+
+
+def _check_version(catalogue: FormCatalogue, key: str, version: int, result: SubmissionFile) -> FormSpec | None:
+    try:
+        form = catalogue.get(key)
+    except KeyError:
+        result.notices.append(f"文件中的表式“{key}”本程序没有，已跳过")
+        return None
+    if version > form.version:
+        result.notices.append(f"文件中的《{form.name}》是第{version}版表式，比本程序的第{form.version}版新，"
+                              "无法导入该表：请先升级本程序")
+        return None
+    if version < form.version:
+        result.notices.append(f"文件中的《{form.name}》是第{version}版表式（本程序为第{form.version}版），"
+                              "按表中各单元格的代码导入，请导入后重新审核")
+    return form
+
+
+def _note_from_comment(text: str | None) -> str | None:
+    """A comment's text as a 说明: without the "说明：" this program's own export puts first."""
+    if not text:
+        return None
+    for prefix in ("说明：", "说明:"):
+        if text.startswith(prefix):
+            text = text[len(prefix):].strip()
+    return text or None
+
+
+def _read_cell(book: Book, item: FileForm, table: TableSpec, row_key: str, col_key: str, sheet: str,
+               address: str, value: Any = None, *, trusted: bool = False) -> None:
+    """Parse one input cell (``value``: what the book holds there, when the caller has read it;
+    ``trusted``: the file is unchanged since this program wrote it)."""
+    col = table.column(col_key)
+    if item.take_comments:
+        note = _note_from_comment(book.comment(sheet, address))
+        if note:
+            item.notes[(table.key, row_key, col_key)] = note
+    if book.formula_without_value(sheet, address):
+        item.rejected.append(Rejected(item.form.key, sheet, address, "（公式）",
+                                      "公式没有计算结果（文件保存前未计算），请在 Excel 中重新计算并保存，或直接填写数值",
+                                      (table.key, row_key, col_key)))
+        return
+    raw = normalise(book.value(sheet, address) if value is None else value)
+    if col.type == "percent" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        shown = book.shown_as_percent(sheet, address)
+        if shown:
+            raw = normalise(round(raw * 100, 10))  # a percent column holds 41.2 for 41.2 %; Excel stores 0.412
+        elif not trusted and 0 < abs(raw) <= 1:
+            # 0.412 in a percent column is almost always 41.2 % typed as a fraction: never guess
+            item.rejected.append(Rejected(item.form.key, sheet, address, raw, PERCENT_FRACTION_REASON(raw),
+                                          (table.key, row_key, col_key)))
+            return
+    parsed = parse_input(col, raw)
+    if parsed.error:
+        item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, (table.key, row_key, col_key)))
+        return
+    item.values[(table.key, row_key, col_key)] = parsed.value
+
+
+def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], result: SubmissionFile) -> None:
+    """Own files: every cell is listed in ``_cells``; the checksum verdict is taken over all of them
+    before the input cells are parsed (an untouched submission's numbers are taken as written)."""
+    rows = book.rows(CELLS_SHEET)
+    header = [str(v) for v in rows[0]] if rows else []
+    if any(h not in header for h in CELLS_HEADER):
+        raise ImportRefused(f"文件 {result.path.name} 的隐藏单元格表不完整，无法可靠导入")
+    pick = itemgetter(*(header.index(h) for h in CELLS_HEADER))
+    width = len(header)
+    entries: list[MappedCell] = []
+    items: dict[str, FileForm | None] = {}
+    grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
+    missing_sheets: set[str] = set()
+    pending: list[tuple[FileForm, TableSpec, str, str, str, str, Any]] = []
+    for raw_row in rows[1:]:
+        row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
+        sheet, address, form_key, table_key, row_key, col_key, version_text, kind, note_raw = pick(row)
+        if not sheet:
+            continue
+        sheet, address = str(sheet), str(address)
+        form_key, table_key, row_key, col_key = str(form_key), str(table_key), str(row_key), str(col_key)
+        try:
+            version = float(version_text)
+            if not math.isfinite(version) or not version.is_integer():
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ImportRefused(f"文件 {result.path.name} 的隐藏单元格表有错误（表式版本 {version_text!r}）") from None
+        note = str(note_raw) if note_raw not in ("", None) else None
+        try:
+            raw, is_address = book.value(sheet, address), True
+        except ValueError:  # not an A1 address
+            raw, is_address = None, False
+        entries.append(MappedCell(sheet, address, form_key, int(version), table_key, row_key, col_key, str(kind),
+                                  raw, note))
+        if form_key not in items:
+            form = _check_version(catalogue, form_key, int(version), result)
+            item = FileForm(form, sheet, take_comments=result.kind != "submission") if form else None
+            if item is not None and sheet not in book.grids:
+                # the user deleted this form's sheet: the form is not touched, whatever _cells says
+                missing_sheets.add(form.key)
+                result.notices.append(f"文件中没有工作表“{sheet}”（已删除），《{form.name}》不导入，数据库中该表不变")
+                item = None
+            items[form_key] = item
+            if item is not None:
+                result.forms.append(item)
+        item = items[form_key]
+        if item is None:
+            continue
+        if sheet != item.sheet or not is_address:
+            raise ImportRefused(f"文件 {result.path.name} 的隐藏单元格表有错误（单元格 {sheet}!{address}）")
+        try:
+            table = item.form.table(table_key)
+            table.column(col_key)
+        except KeyError:
+            item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{col_key} 在本程序的表式中不存在，已跳过")
+            continue
+        if table.kind == "list":
+            order = item.list_rows.setdefault(table_key, [])
+            if row_key not in order:
+                order.append(row_key)
+        elif row_key not in (grid_rows.get(id(table)) or grid_rows.setdefault(id(table), {r.key for r in table.rows})):
+            item.notices.append(f"{sheet}!{address} 对应的行 {row_key} 在本程序的表式中不存在，已跳过")
+            continue
+        item.addresses[(table_key, row_key, col_key)] = address
+        if note:
+            item.notes[(table_key, row_key, col_key)] = note
+        if str(kind) == "input":
+            pending.append((item, table, row_key, col_key, sheet, address, raw))
+        else:
+            item.file_computed[(table_key, row_key, col_key)] = (address, normalise(raw))
+    # forms the file lists but has no cell of (e.g. an empty list of units): they import as empty
+    for key, version in result.form_versions.items():
+        if not key or key in items:
+            continue
+        form = _check_version(catalogue, key, version, result)
+        sheet = _sheet_for(book, form) if form else None
+        items[key] = FileForm(form, sheet) if form and sheet else None
+        if items[key] is not None:
+            result.forms.append(items[key])  # type: ignore[arg-type]
+    if meta:
+        result.check = _verdict(result, meta, entries)
+    trusted = result.kind == "submission" and result.check == CHECK_OK
+    for item, table, row_key, col_key, sheet, address, raw in pending:
+        _read_cell(book, item, table, row_key, col_key, sheet, address, raw, trusted=trusted)
+
+
+def _sheet_for(book: Book, form: FormSpec) -> str | None:
+    wanted = sheet_base_name(form.code)
+    for name in book.sheet_names:
+        if name.strip() == wanted:
+            return name
+    return None
+
+
+def _from_layout(catalogue: FormCatalogue, book: Book, result: SubmissionFile) -> None:
+    """Filled templates without ``_cells``: sheets named by 表号, cells where the layout puts them."""
+    for form in catalogue:
+        sheet = _sheet_for(book, form)
+        if sheet is None:
+            continue
+        item = FileForm(form, sheet)
+        grid = book.rows(sheet)
+
+        def at(r: int, c: int, grid: list[list[Any]] = grid) -> Any:
+            return grid[r - 1][c - 1] if r <= len(grid) and c <= len(grid[r - 1]) else None
+
+        # list tables: their length is read from the 序号 column, one table after the other
+        counts: dict[str, list[str]] = {}
+        for table in form.tables:
+            if table.kind != "list":
+                continue
+            place = next(t for t in form_layout(form, counts).tables if t.table.key == table.key)
+            n, r = 0, place.first_body_row
+            while isinstance(normalise(at(r, 1)), int) and n < table.max_rows:
+                n, r = n + 1, r + 1
+            counts[table.key] = [f"r{i}" for i in range(1, n + 1)]
+        layout = form_layout(form, counts)
+        problem = None
+        for place in layout.tables:
+            if place.table.kind == "grid":
+                for key, r in place.body:
+                    label = _text(at(r, 1))
+                    if label != place.table.row(key).label:
+                        problem = (f"第{r}行应为“{place.table.row(key).label}”，文件中为“{label or '空'}”")
+                        break
+            if problem:
+                break
+        if problem:
+            result.notices.append(f"工作表“{sheet}”的格式与本程序的《{form.name}》不符（{problem}），未导入该表")
+            continue
+        result.forms.append(item)
+        item.list_rows = {k: list(v) for k, v in counts.items()}
+        for (table_key, row_key, col_key), (r, c) in layout.cells.items():
+            table = form.table(table_key)
+            spec = table.row(row_key) if table.kind == "grid" else None
+            if table.is_input(spec, table.column(col_key)):
+                address = cell_address(r, c)
+                item.addresses[(table_key, row_key, col_key)] = address
+                _read_cell(book, item, table, row_key, col_key, sheet, address)

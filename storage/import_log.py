@@ -1,0 +1,156 @@
+"""The import log behind 撤销导入: before an import writes, the whole state of that township and
+period (every report's row, values with 说明, list rows) is kept as JSON in ``imports``; undoing
+restores the imported forms exactly and the other reports' statuses, in one transaction.
+
+Values are stored as JSON numbers or strings, which round-trip exactly (int stays int, a float
+its shortest repr). All SQL of the log lives here; callers use ``storage.workspace.Workspace``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from storage.database import StorageError, Store, now_text
+
+__all__ = ["ImportRecord", "ImportWrite", "snapshot", "record_import", "last_import", "restore", "audit_import"]
+
+_REPORT_FIELDS = ("id", "form_key", "form_version", "status", "created_at", "updated_at", "validated_at", "exported_at")
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    id: int
+    at: str
+    who: str
+    township_id: int
+    period: str
+    file: str
+    forms: tuple[str, ...]
+    before: dict[str, Any]  # {"period": whether the period was listed, "reports": [...]}
+
+
+@dataclass(frozen=True)
+class ImportWrite:
+    """What an import writes into one form: rows to add (keys "+n", created in order), then values
+    and 说明 (cells may name those "+n" rows)."""
+
+    form_key: str
+    form_version: int
+    add_rows: dict[str, list[str]]
+    values: list[tuple[tuple[str, str, str], Any]]
+    notes: list[tuple[tuple[str, str, str], str]]
+
+
+def snapshot(store: Store, township_id: int, period: str) -> dict[str, Any]:
+    """The township-period as it is now: whether the period is listed, and every report."""
+    reports = []
+    for row in store.conn.execute(f"SELECT {', '.join(_REPORT_FIELDS)} FROM reports"
+                                  " WHERE township_id = ? AND period = ? ORDER BY id", (township_id, period)):
+        report = dict(zip(_REPORT_FIELDS, row))
+        report["cells"] = [list(r) for r in store.conn.execute(
+            "SELECT table_key, row_key, col_key, value, note, updated_at FROM cell_values WHERE report_id = ?",
+            (report["id"],))]
+        report["rows"] = [list(r) for r in store.conn.execute(
+            "SELECT table_key, row_key, position FROM list_rows WHERE report_id = ?", (report["id"],))]
+        reports.append(report)
+    listed = store.conn.execute("SELECT 1 FROM periods WHERE township_id = ? AND period = ?",
+                                (township_id, period)).fetchone() is not None
+    return {"period": listed, "reports": reports}
+
+
+def record_import(store: Store, township_id: int, period: str, file: str, forms: list[str],
+                  before: dict[str, Any], who: str) -> int:
+    """Log one import (call inside the import's transaction, so both commit or neither)."""
+    cur = store.conn.execute(
+        "INSERT INTO imports (at, who, township_id, period, file, forms, before) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (now_text(), who, township_id, period, file, json.dumps(forms, ensure_ascii=False),
+         json.dumps(before, ensure_ascii=False, allow_nan=False)))
+    return int(cur.lastrowid)
+
+
+def audit_import(store: Store, report_id: int, who: str, field: str, file: str, reason: str) -> None:
+    """One audit row per imported (or un-imported) form, with the file name and the warnings."""
+    store.conn.execute("INSERT INTO audit (at, who, report_id, field, new, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                       (now_text(), who, report_id, field, file, reason))
+
+
+def last_import(store: Store, township_id: int | None = None, period: str | None = None) -> ImportRecord | None:
+    """The latest import not yet undone (of one township and period, when given)."""
+    sql = "SELECT id, at, who, township_id, period, file, forms, before FROM imports WHERE undone_at IS NULL"
+    args: list[Any] = []
+    if township_id is not None:
+        sql += " AND township_id = ?"
+        args.append(township_id)
+    if period is not None:
+        sql += " AND period = ?"
+        args.append(period)
+    row = store.conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+    if row is None:
+        return None
+    try:
+        forms, before = json.loads(row[6]), json.loads(row[7])
+        if not isinstance(forms, list) or not isinstance(before, dict) or not isinstance(before.get("reports"), list):
+            raise ValueError
+    except ValueError:
+        raise StorageError(f"导入记录 {row[0]} 已损坏，无法撤销") from None
+    return ImportRecord(row[0], row[1], row[2], row[3], row[4], row[5], tuple(forms), before)
+
+
+def restore(store: Store, record: ImportRecord, who: str) -> list[int]:
+    """Put the township-period back as ``record.before`` (imported forms exactly, the others'
+    statuses) and mark the import undone, in ONE transaction. Returns the report ids restored."""
+    before = {r["form_key"]: r for r in record.before["reports"]}
+    restored = []
+    reason = f"撤销导入 {record.file}（{record.at}）"
+    with store.atomic():
+        now = {key: rid for key, rid in store.conn.execute(
+            "SELECT form_key, id FROM reports WHERE township_id = ? AND period = ?",
+            (record.township_id, record.period))}
+        for key in record.forms:
+            old = before.get(key)
+            rid = now.get(key)
+            if rid is not None:
+                store.conn.execute("DELETE FROM cell_values WHERE report_id = ?", (rid,))
+                store.conn.execute("DELETE FROM list_rows WHERE report_id = ?", (rid,))
+                if old is None:  # the import created this report
+                    audit_import(store, rid, who, "undo-import", record.file, reason)
+                    store.conn.execute("DELETE FROM reports WHERE id = ?", (rid,))
+                    continue
+            if old is None:
+                continue
+            if rid is None:  # deleted since: bring back its row under the old id
+                store.conn.execute(f"INSERT INTO reports (township_id, period, {', '.join(_REPORT_FIELDS)})"
+                                   f" VALUES (?, ?, {', '.join('?' * len(_REPORT_FIELDS))})",
+                                   (record.township_id, record.period, *(old[f] for f in _REPORT_FIELDS)))
+                rid = old["id"]
+            store.conn.executemany(
+                "INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", [(rid, *cell) for cell in old["cells"]])
+            store.conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
+                                   [(rid, *row) for row in old["rows"]])
+            _restore_report_fields(store, rid, old, who, ("form_version", "updated_at"))
+            audit_import(store, rid, who, "undo-import", record.file, reason)
+            restored.append(rid)
+        for key, old in before.items():  # statuses the import changed through cross-form rules
+            rid = now.get(key)
+            if key not in record.forms and rid is not None:
+                _restore_report_fields(store, rid, old, who, ())
+        if not record.before["period"]:  # the import added this period to the township's list
+            store.conn.execute("DELETE FROM periods WHERE township_id = ? AND period = ? AND NOT EXISTS"
+                               " (SELECT 1 FROM reports WHERE township_id = ? AND period = ?)",
+                               (record.township_id, record.period, record.township_id, record.period))
+        store.conn.execute("UPDATE imports SET undone_at = ? WHERE id = ?", (now_text(), record.id))
+    return restored
+
+
+def _restore_report_fields(store: Store, report_id: int, old: dict[str, Any], who: str, extra: tuple[str, ...]) -> None:
+    fields = ("status", "validated_at", "exported_at", *extra)
+    current = store.conn.execute("SELECT status FROM reports WHERE id = ?", (report_id,)).fetchone()
+    store.conn.execute(f"UPDATE reports SET {', '.join(f'{f} = ?' for f in fields)} WHERE id = ?",
+                       (*(old[f] for f in fields), report_id))
+    if current and current[0] != old["status"]:
+        store.conn.execute(
+            "INSERT INTO audit (at, who, report_id, field, old, new, reason) VALUES (?, ?, ?, 'status', ?, ?, '撤销导入')",
+            (now_text(), who, report_id, current[0], old["status"]))
