@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 from forms.loader import FormDefinitionError
 from forms.periods import PeriodError, parse_period, period_label, period_type_of
 from forms.reference import ReferenceError
+from user_error import UserError
 
 if TYPE_CHECKING:
     from storage.database import Township
@@ -39,11 +40,11 @@ T = TypeVar("T")
 _UNCHANGED = "操作未完成，数据库未改动。"
 
 
-class CommandError(RuntimeError):
+class CommandError(UserError, RuntimeError):
     """A problem with the arguments or the files, worded for the user (exit 2)."""
 
 
-class DatabaseInUse(RuntimeError):
+class DatabaseInUse(UserError, RuntimeError):
     """The window (or another command) holds the database's instance lock (exit 4)."""
 
 

@@ -65,8 +65,8 @@ def apply_import(ws: Workspace, preview: ImportPreview, *, backup: bool = True) 
         writes.append(ImportWrite(item.form.key, item.form.version, item.add_rows,
                                   [(c.cell, c.new) for c in changes if c.field == "value"],
                                   [(c.cell, c.new or "") for c in changes if c.field == "note"]))
-    changed, report_ids = _storage(lambda: ws.write_import(preview.township.id, preview.period, preview.path.name,
-                                                           writes, reason))
+    # a database failure (disk full …) is a StorageError: the transaction rolled back, nothing changed
+    changed, report_ids = ws.write_import(preview.township.id, preview.period, preview.path.name, writes, reason)
     statuses = {key: ws.refresh_status(rid)[0] for key, rid in report_ids.items()}
     return ApplyResult(changed, backup_path, statuses)
 
@@ -75,28 +75,18 @@ def undo_import(ws: Workspace, township_id: int | None = None, period: str | Non
                 backup: bool = True) -> UndoResult:
     """Restore the state before the last import (of that township and period, when given).
     ImportRefused when there is none to undo."""
-    record = _storage(lambda: ws.last_import(township_id, period))
+    record = ws.last_import(township_id, period)
     if record is None:
         where = ""
         if township_id is not None:
-            where = f"{_storage(lambda: ws.township(township_id)).name}"
+            where = ws.township(township_id).name
         if period is not None:
             where += f"{period_label(period)}"
         raise ImportRefused(f"{where or '数据库中'}没有可撤销的导入")
     backup_path = _backup(ws, "撤销导入前") if backup else None
-    _storage(lambda: ws.undo_import(record))
+    ws.undo_import(record)
     statuses = ws.statuses(record.township_id, record.period)
     return UndoResult(record, backup_path, {k: statuses[k] for k in record.forms if k in statuses})
-
-
-def _storage(call):  # noqa: ANN001, ANN202 - a tiny adapter
-    """Run a Workspace call; a database problem becomes ImportRefused (nothing was changed)."""
-    from storage.database import StorageError
-
-    try:
-        return call()
-    except StorageError as exc:
-        raise ImportRefused(str(exc)) from None
 
 
 def _backup(ws: Workspace, label: str) -> Path:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.tempnames import clean_leftovers, temp_name
+from user_error import UserError
 
 __all__ = ["BackupError", "BackupInfo", "KEEP", "backup_dir", "make_backup", "list_backups", "check_database",
            "good_backups", "keep_damaged_copy", "restore_backup", "backup_on_start", "content_marker",
@@ -33,7 +34,7 @@ _NAME = re.compile(r"^(?P<stem>.+)_(?P<stamp>\d{8}-\d{6}-\d{6})_(?P<reason>[^.]*
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff-]+")
 
 
-class BackupError(RuntimeError):
+class BackupError(UserError, RuntimeError):
     """A backup or restore problem, worded for the user."""
 
 

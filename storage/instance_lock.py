@@ -18,12 +18,14 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from user_error import UserError
+
 __all__ = ["InstanceLock", "AlreadyOpenError", "MaybeOpenElsewhereError", "lock_path"]
 
 _LOCK_OFFSET = 1 << 20  # Windows: lock a byte past the text, so the holder's details stay readable
 
 
-class AlreadyOpenError(RuntimeError):
+class AlreadyOpenError(UserError, RuntimeError):
     """The database is open in another copy of the program; the message is for the user."""
 
     def __init__(self, message: str, holder: dict[str, object]) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from user_error import UserError
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "MigrationError"]
 
 
-class MigrationError(RuntimeError):
+class MigrationError(UserError, RuntimeError):
     pass
 
 

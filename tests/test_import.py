@@ -269,9 +269,11 @@ def test_round_trip_random_values_and_notes(form_key, catalogue, tmp_path_factor
             assert not preview.rejected and not preview.modified
             apply_import(ws, preview, backup=False)
             got = ws.find_report_data(target.id, form.key, period)
-            by_position = {}
+            by_position = {}  # a list row holding nothing is not created (issue 9): the others keep their order
+            held = {(t, r) for (t, r, _c) in (*data.values, *data.notes)}
             for table_key, keys in data.list_rows.items():
-                for a, b in zip(keys, got.list_rows.get(table_key, [])):
+                kept = [k for k in keys if (table_key, k) in held]
+                for a, b in zip(kept, got.list_rows.get(table_key, []), strict=True):
                     by_position[(table_key, a)] = b
 
             def moved(d):

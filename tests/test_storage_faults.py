@@ -191,8 +191,24 @@ MALFORMED_HIDDEN_ROWS = {
     "cells-empty-address": _set_cells("_cells", {(2, 2): None}),
     "cells-infinite-version": _set_cells("_cells", {(2, 7): "inf"}),
     "cells-short-row": _set_cells("_cells", {(2, c): None for c in range(3, 10)}),
-    "meta-infinite-format-version": _set_cells("_meta", {(3, 2): "inf"}),
 }
+
+
+def test_malformed_metadata_is_a_modified_file_never_a_clean_one(demo, tmp_path):
+    """An ``inf`` format version in ``_meta``: the checksum covers the metadata, so the file reads as
+    文件已被修改 (issue 10 point 7) — a warning the preview shows and the audit keeps — and the
+    command still answers in Chinese without a traceback."""
+    from openpyxl import load_workbook
+
+    db, submission = demo
+    workbook = load_workbook(submission)
+    _set_cells("_meta", {(3, 2): "inf"})(workbook)
+    crafted = tmp_path / "inf.xlsx"
+    workbook.save(crafted)
+    before = digest(db)
+    out = run_cli("import", crafted, "--db", db, "--dry-run")
+    _assert_clean_failure(out, 0)
+    assert "文件已被修改" in out.stdout and digest(db) == before
 
 
 @pytest.mark.parametrize("fault", sorted(MALFORMED_HIDDEN_ROWS))

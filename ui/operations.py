@@ -31,23 +31,11 @@ def error_text(exc: BaseException) -> str:
     """The message to show: a ``UserError`` is already worded for the user; a file-system error
     says what the system said; anything else is a program fault and gets its type."""
     text = str(exc).strip()
-    if isinstance(exc, _user_error_types()):
+    if isinstance(exc, UserError):
         return text
     if isinstance(exc, OSError):
         return f"文件操作失败：{exc.strerror or text or type(exc).__name__}" + (f"（{exc.filename}）" if exc.filename else "")
     return f"程序内部错误（{type(exc).__name__}）：{text or '无详细信息'}"
-
-
-def _user_error_types() -> tuple[type[BaseException], ...]:
-    """``UserError`` and the core's errors that do not derive from it yet (their modules belong to
-    other work in progress: export/, storage/backup.py, storage/instance_lock.py, storage/migrations.py);
-    once they do, this is just ``UserError``. Chosen by type, never by the message's text."""
-    from export.errors import ExportError, ImportRefused
-    from storage.backup import BackupError
-    from storage.instance_lock import AlreadyOpenError
-    from storage.migrations import MigrationError
-
-    return UserError, ExportError, ImportRefused, BackupError, AlreadyOpenError, MigrationError
 
 
 class _Signals(QObject):
