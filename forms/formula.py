@@ -24,13 +24,14 @@ Cell-reading functions (arguments are quoted keys, checked when the form loads):
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from simpleeval import DEFAULT_OPERATORS, MAX_STRING_LENGTH
 
-__all__ = ["Formula", "FormulaError", "BLANK_FUNCTIONS", "BlankSkip"]
+__all__ = ["Formula", "FormulaError", "BLANK_FUNCTIONS", "BlankSkip", "parsed"]
 
 
 class FormulaError(ValueError):
@@ -87,6 +88,7 @@ class Formula:
         except SyntaxError as exc:
             raise FormulaError(f"公式语法错误：{self.text}（{exc.msg}）") from None
         names: set[str] = set()
+        called: set[str] = set()  # function names are Name nodes too: kept apart from value names
         cell_refs: set[tuple[str, str]] = set()
         sum_columns: set[str] = set()
         table_refs: set[tuple[str, ...]] = set()  # (table, row, col) or (table, "*", col) for a sum
@@ -98,6 +100,7 @@ class Formula:
                 if not isinstance(node.func, ast.Name):
                     raise FormulaError(f"只能调用命名函数：{self.text}")
                 fname = node.func.id
+                called.add(fname)
                 if fname in CELL_FUNCTIONS:
                     args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
                     if node.keywords or not args or not all(isinstance(a, str) for a in args):
@@ -121,7 +124,6 @@ class Formula:
             elif isinstance(node, ast.Name):
                 names.add(node.id)
         # Function names are Name nodes too; keep only value names.
-        called = {n.func.id for n in ast.walk(module) if isinstance(n, ast.Call)}
         self.names = frozenset(names - called)
         self.cell_refs = frozenset(cell_refs)
         self.sum_columns = frozenset(sum_columns)
@@ -171,6 +173,13 @@ class Formula:
 
     def __repr__(self) -> str:
         return f"Formula({self.text!r})"
+
+
+@functools.lru_cache(maxsize=4096)
+def parsed(text: str) -> Formula:
+    """Each formula text parsed and compiled once per process (the loader checks the same text in
+    several places; a FormulaError is not cached, so it is raised each time)."""
+    return Formula(text)
 
 
 def _missing(*_args: Any) -> Any:

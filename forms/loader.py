@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from forms.formula import Formula, FormulaError
+from forms.formula import Formula, FormulaError, parsed
 from forms.reference import ReferenceData
 from forms.spec import (
     AGGREGATE_MODES,
@@ -122,7 +122,7 @@ def _list(checker: _Checker, key: str, default: Any = ...) -> list[Any]:
 
 def _formula(checker: _Checker, key: str, text: str, allowed: Callable[[Formula], None]) -> str:
     try:
-        formula = Formula(text)
+        formula = parsed(text)
         allowed(formula)
     except FormulaError as exc:
         checker.fail(key, str(exc))
@@ -284,17 +284,17 @@ def _check_table_formulas(file: str, path: str, table: TableSpec) -> None:
     for i, col in enumerate(table.columns):
         if col.formula:
             try:
-                _check_formula_refs(Formula(col.formula), table, names)
+                _check_formula_refs(parsed(col.formula), table, names)
             except FormulaError as exc:
                 raise FormDefinitionError(file, f"{path}.columns[{i}]({col.key}).formula", str(exc)) from None
     for i, row in enumerate(table.rows):
         for col_key, text in row.formulas.items():
             try:
-                _check_formula_refs(Formula(text), table, names)
+                _check_formula_refs(parsed(text), table, names)
             except FormulaError as exc:
                 raise FormDefinitionError(file, f"{path}.rows[{i}]({row.key}).formulas.{col_key}", str(exc)) from None
         uses_ref = any(
-            {"ref_equal", "ref_equiv"} & Formula(f).names
+            {"ref_equal", "ref_equiv"} & parsed(f).names
             for col in table.columns if (f := table.cell_formula(row, col)) and not table.is_blocked(row, col))
         if uses_ref and not row.energy:
             raise FormDefinitionError(file, f"{path}.rows[{i}]({row.key}).energy",
@@ -443,7 +443,7 @@ def check_form_refs(forms: dict[str, FormSpec]) -> None:
             for name, text in (("assert", rule.expr), ("when", rule.when)):
                 if not text:
                     continue
-                for form_key, table_key, row_key, col_key in Formula(text).form_refs:
+                for form_key, table_key, row_key, col_key in parsed(text).form_refs:
                     other = forms.get(form_key)
                     problem = None
                     if other is None:
@@ -486,7 +486,7 @@ def load_form_text(text: str, file: str, reference: ReferenceData) -> FormSpec:
             for where, text in texts:
                 if text:
                     try:
-                        _check_table_refs(Formula(text), tables)
+                        _check_table_refs(parsed(text), tables)
                     except FormulaError as exc:
                         c.fail(f"tables[{i}]({table.key}).{where}", str(exc))
     rules = []

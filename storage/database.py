@@ -7,6 +7,8 @@ there is no Save button to forget and a crash loses nothing that was reported sa
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import itertools
 import json
 import sqlite3
 import sys
@@ -21,9 +23,10 @@ from user_error import UserError
 
 
 def _import_sqlite_utils():  # noqa: ANN202 - returns the module
-    """sqlite-utils imports pandas and numpy eagerly (~0.5 s) only to adapt their types, which
-    this program never stores. Hide them during that import so the window's start stays fast;
-    they import normally afterwards wherever they are really used."""
+    """sqlite-utils, imported only where its API earns its place (the district's queries), never on
+    the way to the first useful work: it pulls in click, pluggy, dateutil and plugin discovery
+    (~50 ms), and pandas/numpy eagerly (~0.5 s) only to adapt their types, which this program never
+    stores — those are hidden during the import and import normally wherever they are really used."""
     hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
@@ -33,9 +36,6 @@ def _import_sqlite_utils():  # noqa: ANN202 - returns the module
         for name in hidden:
             sys.modules.pop(name, None)
     return sqlite_utils
-
-
-sqlite_utils = _import_sqlite_utils()
 
 __all__ = ["Store", "Township", "Report", "ReportData", "StorageError", "DriverError", "CellKey", "now_text"]
 
@@ -146,7 +146,12 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = _GuardedConnection(conn)
-        self.db = sqlite_utils.Database(conn)
+        self._savepoints = itertools.count(1)
+
+    @functools.cached_property
+    def db(self) -> Any:
+        """The same connection as a ``sqlite_utils.Database``, made on first use."""
+        return _import_sqlite_utils().Database(self.conn.raw)
 
     readonly = False  # True when opened by ``Store.open(..., readonly=True)``: nothing can be written
 
@@ -236,13 +241,20 @@ class Store:
             pass
 
     @contextmanager
-    def atomic(self) -> Iterator[sqlite_utils.Database]:
+    def atomic(self) -> Iterator[Store]:
         """One transaction, taking the write lock at BEGIN (IMMEDIATE): with another process writing
         to the same file, a deferred BEGIN that reads then writes fails at once with "database is
         locked" (the busy timeout does not apply); IMMEDIATE waits for its turn instead."""
-        if self.conn.in_transaction:  # nested: sqlite-utils uses a savepoint
-            with self.db.atomic() as db:
-                yield db
+        if self.conn.in_transaction:  # nested: a savepoint, undone alone if its block fails
+            name = f"nested_{next(self._savepoints)}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            self.conn.execute(f"RELEASE {name}")
             return
         raw = self.conn.raw
         try:
@@ -250,7 +262,7 @@ class Store:
         except sqlite3.Error as exc:
             raise StorageError(_driver_text("无法开始写入", exc)) from exc
         try:
-            yield self.db
+            yield self
         except (sqlite3.Error, DriverError) as exc:
             self._rollback()
             cause = exc.__cause__ if isinstance(exc, DriverError) else exc
@@ -477,14 +489,15 @@ class Store:
         return changed
 
     def add_list_row(self, report_id: int, table_key: str, who: str) -> str:
-        """Append a row to a list table; its key is stable for the life of the report."""
+        """Append a row to a list table; its key is stable for the life of the report and never reused."""
+        from storage.row_keys import issue_row_keys
+
         with self.atomic():
-            n = self.conn.execute("SELECT COALESCE(MAX(CAST(substr(row_key, 2) AS INTEGER)), 0) + 1,"
-                                  " COALESCE(MAX(position), 0) + 1 FROM list_rows"
-                                  " WHERE report_id = ? AND table_key = ?", (report_id, table_key)).fetchone()
-            row_key = f"r{n[0]}"
+            (row_key,) = issue_row_keys(self, report_id, table_key)
+            position = self.conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM list_rows"
+                                         " WHERE report_id = ? AND table_key = ?", (report_id, table_key)).fetchone()[0]
             self.conn.execute("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
-                              (report_id, table_key, row_key, n[1]))
+                              (report_id, table_key, row_key, position))
             self.conn.execute("INSERT INTO audit (at, who, report_id, table_key, row_key, field, new)"
                               " VALUES (?, ?, ?, ?, ?, 'row', 'add')", (now_text(), who, report_id, table_key, row_key))
         return row_key

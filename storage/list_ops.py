@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from storage.database import now_text
+from storage.row_keys import issue_row_keys
 
 if TYPE_CHECKING:
     from forms.spec import TableSpec
@@ -81,13 +82,12 @@ def copy_previous_rows(store: Store, report_id: int, table: TableSpec, who: str)
         return 0
     stamp = now_text()
     with store.atomic():
-        n = store.conn.execute("SELECT COALESCE(MAX(CAST(substr(row_key, 2) AS INTEGER)), 0),"
-                               " COALESCE(MAX(position), 0) FROM list_rows WHERE report_id = ? AND table_key = ?",
-                               (report_id, table.key)).fetchone()
-        for i, ident in enumerate(wanted, start=1):
-            row_key = f"r{n[0] + i}"
+        keys = issue_row_keys(store, report_id, table.key, len(wanted))
+        last = store.conn.execute("SELECT COALESCE(MAX(position), 0) FROM list_rows WHERE report_id = ? AND table_key = ?",
+                                  (report_id, table.key)).fetchone()[0]
+        for i, (row_key, ident) in enumerate(zip(keys, wanted), start=1):
             store.conn.execute("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
-                               (report_id, table.key, row_key, n[1] + i))
+                               (report_id, table.key, row_key, last + i))
             store.conn.execute("INSERT INTO audit (at, who, report_id, table_key, row_key, field, new, reason)"
                                " VALUES (?, ?, ?, ?, ?, 'row', 'add', '复制上期')",
                                (stamp, who, report_id, table.key, row_key))

@@ -101,6 +101,53 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX imports_by_period ON imports (township_id, period, id)",
     ],
+    # 3: list-row keys are never reused. ``list_row_keys`` keeps the highest number ever issued per
+    # report and table (from the rows and the audit trail). A row whose key had already been reused
+    # (an earlier program numbered a new row from the highest key still present, so a deleted row's
+    # key came back) gets a fresh key; the audit rows since it was added move with it, the deleted
+    # row's history stays behind, and the repair is itself audited.
+    [
+        """CREATE TABLE list_row_keys (
+            report_id INTEGER NOT NULL REFERENCES reports(id),
+            table_key TEXT NOT NULL,
+            last INTEGER NOT NULL,            -- the highest row number ever issued (r<last>)
+            PRIMARY KEY (report_id, table_key)
+        ) WITHOUT ROWID""",
+        """INSERT INTO list_row_keys (report_id, table_key, last)
+            SELECT report_id, table_key, MAX(CAST(substr(row_key, 2) AS INTEGER)) FROM (
+                SELECT report_id, table_key, row_key FROM list_rows
+                UNION ALL SELECT report_id, table_key, row_key FROM audit WHERE field = 'row')
+            WHERE row_key GLOB 'r[0-9]*' AND substr(row_key, 2) NOT GLOB '*[^0-9]*'
+            GROUP BY report_id, table_key""",
+        """CREATE TEMP TABLE rekeyed AS
+            SELECT report_id, table_key, old_key, since,
+                   'r' || (last + ROW_NUMBER() OVER (PARTITION BY report_id, table_key ORDER BY position)) AS new_key
+            FROM (SELECT l.report_id, l.table_key, l.row_key AS old_key, l.position, k.last,
+                         (SELECT MAX(a.id) FROM audit a WHERE a.report_id = l.report_id AND a.table_key = l.table_key
+                          AND a.row_key = l.row_key AND a.field = 'row' AND a.new = 'add') AS since
+                  FROM list_rows l JOIN list_row_keys k ON k.report_id = l.report_id AND k.table_key = l.table_key) c
+            WHERE EXISTS (SELECT 1 FROM audit r WHERE r.report_id = c.report_id AND r.table_key = c.table_key
+                          AND r.row_key = c.old_key AND r.field = 'row' AND r.old = 'remove' AND r.id < c.since)""",
+        """UPDATE cell_values SET row_key = (SELECT x.new_key FROM rekeyed x WHERE x.report_id = cell_values.report_id
+                AND x.table_key = cell_values.table_key AND x.old_key = cell_values.row_key)
+            WHERE EXISTS (SELECT 1 FROM rekeyed x WHERE x.report_id = cell_values.report_id
+                AND x.table_key = cell_values.table_key AND x.old_key = cell_values.row_key)""",
+        """UPDATE list_rows SET row_key = (SELECT x.new_key FROM rekeyed x WHERE x.report_id = list_rows.report_id
+                AND x.table_key = list_rows.table_key AND x.old_key = list_rows.row_key)
+            WHERE EXISTS (SELECT 1 FROM rekeyed x WHERE x.report_id = list_rows.report_id
+                AND x.table_key = list_rows.table_key AND x.old_key = list_rows.row_key)""",
+        """UPDATE audit SET row_key = (SELECT x.new_key FROM rekeyed x WHERE x.report_id = audit.report_id
+                AND x.table_key = audit.table_key AND x.old_key = audit.row_key)
+            WHERE EXISTS (SELECT 1 FROM rekeyed x WHERE x.report_id = audit.report_id AND x.table_key = audit.table_key
+                AND x.old_key = audit.row_key AND audit.id >= x.since)""",
+        """INSERT INTO audit (at, who, report_id, table_key, row_key, field, old, new, reason)
+            SELECT strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime'), '程序升级', report_id, table_key, new_key, 'row',
+                   old_key, 'rekey', '修复：该行的代码曾属于一个已删除的行，改用新代码；已删除行的修改记录不再算作本行的'
+            FROM rekeyed ORDER BY report_id, table_key, new_key""",
+        """UPDATE list_row_keys SET last = last + (SELECT COUNT(*) FROM rekeyed x
+                WHERE x.report_id = list_row_keys.report_id AND x.table_key = list_row_keys.table_key)""",
+        "DROP TABLE rekeyed",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -180,17 +180,36 @@ def test_unwritable_program_folder_falls_back_to_user_dir(tmp_path: Path, monkey
     assert tmp_path not in path.parents and path.name == "jnjp.sqlite"
 
 
-def test_storage_keeps_pandas_off_the_start_path() -> None:
-    """sqlite-utils would import pandas+numpy (~0.5 s) before the first report shows."""
+def test_storage_keeps_sqlite_utils_and_pandas_off_the_start_path(tmp_path: Path) -> None:
+    """Opening a workspace and reading a report imports neither sqlite-utils (click, pluggy,
+    dateutil, plugins: ~50 ms) nor pandas/numpy (~0.5 s); ``Store.db`` brings sqlite-utils on first
+    use, still without pandas, and pandas imports normally afterwards."""
     import subprocess
     import sys
 
-    code = ("import sys; import storage.database, storage.workspace; "
-            "print('pandas' in sys.modules, 'numpy' in sys.modules); "
-            "import pandas, sqlite_utils; print(pandas.DataFrame({'a': [1]}).shape)")
+    code = ("import sys; from storage.workspace import Workspace; "
+            f"ws = Workspace.open({str(tmp_path / 'a.sqlite')!r}); t = ws.townships()[0]; "
+            "print(sorted(m for m in ('sqlite_utils', 'pandas', 'numpy', 'click') if m in sys.modules)); "
+            "print(ws.store.db['townships'].count > 20, 'pandas' in sys.modules); "
+            "import pandas; print(pandas.DataFrame({'a': [1]}).shape)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
-    assert out.stdout.split("\n")[:2] == ["False False", "(1, 1)"]
+    assert out.stdout.split("\n")[:3] == ["[]", "True False", "(1, 1)"]
+
+
+def test_nested_atomic_blocks_are_savepoints(workspace: Workspace, demo_township) -> None:
+    """A failing inner block is undone alone; the outer transaction still commits its own writes."""
+    store = workspace.store
+    with store.atomic():
+        store.set_setting("outer", 1)
+        try:
+            with store.atomic():
+                store.set_setting("inner", 2)
+                raise ValueError("inner fails")
+        except ValueError:
+            pass
+        store.set_setting("after", 3)
+    assert (store.get_setting("outer"), store.get_setting("inner"), store.get_setting("after")) == (1, None, 3)
 
 
 def test_failed_commit_rolls_back_and_the_next_write_commits(workspace: Workspace, demo_township,

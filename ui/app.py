@@ -1,6 +1,6 @@
 """Start-up of the window: QApplication, Chinese font and translations, then the database.
 
-The window is shown first; the database (and with it sqlite_utils/pandas, ~0.5 s) is opened
+The window is shown first; the database and the form catalogue are opened
 right after, from the event loop, so the program appears at once.
 """
 
