@@ -41,3 +41,20 @@ def workspace(db_path: Path, catalogue: FormCatalogue):
 @pytest.fixture
 def demo_township(workspace):
     return next(t for t in workspace.townships() if t.is_demo)
+
+
+@pytest.fixture
+def messages(monkeypatch) -> list[tuple[str, str]]:
+    """Every message box a test's window shows, as (title, text), answered Yes (or OK), so the test
+    can assert what the user was told and no modal box ever waits for a click."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[tuple[str, str]] = []
+
+    def record(_parent, title, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        shown.append((title, text))
+        return QMessageBox.StandardButton.Yes
+
+    for name in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, name, record)
+    return shown

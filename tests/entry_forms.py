@@ -6,18 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-GRID_FORM = """
-key: entry_grid
-code: 测试1表
-name: 录入测试表
-authority: 测试
-approval_authority: ""
-approval_no: ""
-valid_until: 2027年12月
-period_type: 年报
-version: 1
-order: 10
-tables:
+
+def form_header(key: str, code: str, name: str, order: int, authority: str = "测试") -> str:
+    """The label block every test form starts with, up to ``tables:``."""
+    return (f"key: {key}\ncode: {code}\nname: {name}\nauthority: {authority}\napproval_authority: \"\"\n"
+            f"approval_no: \"\"\nvalid_until: 2027年12月\nperiod_type: 年报\nversion: 1\norder: {order}\ntables:\n")
+
+
+GRID_FORM = form_header("entry_grid", "测试1表", "录入测试表", 10, "测试") + """
   - key: t
     title: 分项
     kind: grid
@@ -57,18 +53,7 @@ rules:
     message: 甲量超过1000，请核实
 """
 
-LIST_FORM = """
-key: entry_list
-code: 测试2表
-name: 重点用能单位名录
-authority: 测试
-approval_authority: ""
-approval_no: ""
-valid_until: 2027年12月
-period_type: 年报
-version: 1
-order: 20
-tables:
+LIST_FORM = form_header("entry_list", "测试2表", "重点用能单位名录", 20, "测试") + """
   - key: units
     title: 重点用能单位
     kind: list

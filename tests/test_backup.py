@@ -11,18 +11,13 @@ import pytest
 from storage import backup
 from storage.backup import BackupError, check_database, good_backups, list_backups, make_backup, restore_backup
 from tests.faulty_files import damage_pages
+from tests.stored import stored_value
 
 CELL = ("energy", "raw_coal", "consumption")
 
 
 def _value(db_path: Path, report_id: int):
-    conn = sqlite3.connect(str(db_path))
-    try:
-        row = conn.execute("SELECT value FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?"
-                           " AND col_key = ?", (report_id, *CELL)).fetchone()
-    finally:
-        conn.close()
-    return row[0] if row else None
+    return stored_value(db_path, report_id, *CELL)
 
 
 def test_backup_is_a_checked_copy_including_uncheckpointed_edits(workspace, demo_township, db_path):

@@ -24,6 +24,7 @@ from forms.catalogue import FormCatalogue
 from forms.spec import FormSpec
 from forms.values import USCC_CHARS, USCC_WEIGHTS, parse_input
 from storage.workspace import Workspace
+from tests.entry_forms import form_header
 
 from .hostile_files import zip_bytes
 
@@ -458,18 +459,7 @@ def test_libreoffice_calculated_formula_is_imported_by_its_value(fmt, libreoffic
     assert preview.forms[0].values[("energy", "heat", "consumption")] == 3
 
 
-PERCENT_FORM = """
-key: share_test
-code: 永节统测试表
-name: 占比测试表
-authority: 重庆市永川区统计局
-approval_authority: ""
-approval_no: ""
-valid_until: 2027年12月
-period_type: 年报
-version: 1
-order: 90
-tables:
+PERCENT_FORM = form_header("share_test", "永节统测试表", "占比测试表", 90, "重庆市永川区统计局") + """
   - key: t
     title: 占比
     kind: grid

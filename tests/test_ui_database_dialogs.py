@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,24 +12,12 @@ from PySide6.QtWidgets import QMessageBox
 
 from storage.backup import list_backups, make_backup
 from tests.faulty_files import damage_pages
+from tests.stored import stored_value
 from ui import database_dialogs
 from ui.database_dialogs import BackupListDialog, DamagedDatabaseDialog
 from ui.main_window import MainWindow
 
 CELL = ("energy", "raw_coal", "consumption")
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    messages: list[tuple[str, str]] = []
-
-    def record(_parent, title, text, *args, **kwargs):
-        messages.append((title, text))
-        return QMessageBox.StandardButton.Yes
-
-    for name in ("warning", "critical", "information", "question"):
-        monkeypatch.setattr(QMessageBox, name, record)
-    return messages
 
 
 def _window(qtbot, tmp_path: Path, name: str = "s.ini") -> MainWindow:
@@ -45,16 +32,10 @@ def _demo_report_id(window: MainWindow) -> int:
 
 
 def _stored(db: Path, report_id: int):
-    conn = sqlite3.connect(str(db))
-    try:
-        row = conn.execute("SELECT value FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?"
-                           " AND col_key = ?", (report_id, *CELL)).fetchone()
-    finally:
-        conn.close()
-    return row[0] if row else None
+    return stored_value(db, report_id, *CELL)
 
 
-def test_open_makes_a_start_backup_and_close_releases_the_lock(qtbot, tmp_path, shown):
+def test_open_makes_a_start_backup_and_close_releases_the_lock(qtbot, tmp_path, messages):
     db = tmp_path / "d" / "jnjp.sqlite"
     window = _window(qtbot, tmp_path)
     assert window.open_database(db)
@@ -64,22 +45,22 @@ def test_open_makes_a_start_backup_and_close_releases_the_lock(qtbot, tmp_path, 
     again = _window(qtbot, tmp_path, "t.ini")
     assert again.open_database(db)  # the lock went with the first window
     again.close()
-    assert not shown
+    assert not messages
 
 
-def test_second_window_on_the_same_database_is_told(qtbot, tmp_path, shown):
+def test_second_window_on_the_same_database_is_told(qtbot, tmp_path, messages):
     db = tmp_path / "jnjp.sqlite"
     first = _window(qtbot, tmp_path)
     assert first.open_database(db)
     second = _window(qtbot, tmp_path, "t.ini")
     assert second.open_database(db) is False
     assert second.workspace is None and not second.audit_action.isEnabled()
-    [(title, text)] = shown
+    [(title, text)] = messages
     assert title == "数据库已被打开" and "请先关闭另一个窗口" in text
     first.close()
 
 
-def test_window_refused_while_another_process_holds_the_database(qtbot, tmp_path, shown):
+def test_window_refused_while_another_process_holds_the_database(qtbot, tmp_path, messages):
     db = tmp_path / "jnjp.sqlite"
     holder = subprocess.Popen([sys.executable, str(Path(__file__).with_name("lock_holder.py")), str(db)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -87,7 +68,7 @@ def test_window_refused_while_another_process_holds_the_database(qtbot, tmp_path
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         window = _window(qtbot, tmp_path)
         assert window.open_database(db) is False
-        assert shown[0][0] == "数据库已被打开" and f"进程号 {holder.pid}" in shown[0][1]
+        assert messages[0][0] == "数据库已被打开" and f"进程号 {holder.pid}" in messages[0][1]
     finally:
         holder.communicate("", timeout=10)
     assert window.open_database(db)  # free again once the other program has exited
@@ -102,7 +83,7 @@ def _truncate(db: Path) -> None:
 
 
 @pytest.mark.parametrize("fault", [damage_pages, _truncate], ids=["damaged-pages", "empty-file"])
-def test_damaged_database_offers_the_newest_good_backup(qtbot, tmp_path, shown, monkeypatch, fault):
+def test_damaged_database_offers_the_newest_good_backup(qtbot, tmp_path, messages, monkeypatch, fault):
     """A damaged or 0-byte file is kept aside (with the last good backup beside it, out of the
     rotation's reach) and the newest good backup is offered; never a fresh demo database."""
     db = tmp_path / "jnjp.sqlite"
@@ -130,20 +111,20 @@ def test_damaged_database_offers_the_newest_good_backup(qtbot, tmp_path, shown, 
     [pinned] = offered["kept"].parent.glob("故障前最后完好备份_*")
     assert pinned.read_bytes() == offered["candidates"][0].path.read_bytes()
     assert again.workspace.store.load(report_id).values[CELL] == 2468
-    assert ("已恢复", f"已从备份 {offered['candidates'][0].path.name} 恢复数据库。") in shown
+    assert ("已恢复", f"已从备份 {offered['candidates'][0].path.name} 恢复数据库。") in messages
     again.close()
 
 
-def test_damaged_database_without_backups_is_refused_clearly(qtbot, tmp_path, shown):
+def test_damaged_database_without_backups_is_refused_clearly(qtbot, tmp_path, messages):
     db = tmp_path / "jnjp.sqlite"
     db.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8000)
     window = _window(qtbot, tmp_path)
     assert window.open_database(db) is False
-    [(title, text)] = shown
+    [(title, text)] = messages
     assert title == "无法打开数据库" and "没有可用的备份" in text and "另存到" in text
 
 
-def test_backup_dialog_backs_up_and_restores_into_the_window(qtbot, tmp_path, shown):
+def test_backup_dialog_backs_up_and_restores_into_the_window(qtbot, tmp_path, messages):
     db = tmp_path / "jnjp.sqlite"
     window = _window(qtbot, tmp_path)
     assert window.open_database(db)
@@ -167,7 +148,7 @@ def test_backup_dialog_backs_up_and_restores_into_the_window(qtbot, tmp_path, sh
     window.close()
 
 
-def test_lock_left_by_another_computer_asks_and_opens_when_confirmed(qtbot, tmp_path, shown, monkeypatch):
+def test_lock_left_by_another_computer_asks_and_opens_when_confirmed(qtbot, tmp_path, messages, monkeypatch):
     import json
 
     db = tmp_path / "jnjp.sqlite"
@@ -177,14 +158,14 @@ def test_lock_left_by_another_computer_asks_and_opens_when_confirmed(qtbot, tmp_
     window = _window(qtbot, tmp_path)
     assert window.open_database(db) is False
     monkeypatch.setattr(QMessageBox, "question",
-                        lambda _p, title, text, *a, **k: shown.append((title, text)) or QMessageBox.StandardButton.Yes)
+                        lambda _p, title, text, *a, **k: messages.append((title, text)) or QMessageBox.StandardButton.Yes)
     assert window.open_database(db)
-    assert shown[-1][0] == "数据库可能正在别处使用" and "另一台电脑" in shown[-1][1]
+    assert messages[-1][0] == "数据库可能正在别处使用" and "另一台电脑" in messages[-1][1]
     window.close()
 
 
 @pytest.mark.parametrize("fault", ["newer_version", "another_programs_file"])
-def test_newer_or_foreign_database_is_refused_in_the_window_untouched(qtbot, tmp_path, shown, fault):
+def test_newer_or_foreign_database_is_refused_in_the_window_untouched(qtbot, tmp_path, messages, fault):
     from tests import faulty_files
 
     db = tmp_path / "jnjp.sqlite"
@@ -195,14 +176,14 @@ def test_newer_or_foreign_database_is_refused_in_the_window_untouched(qtbot, tmp
     before = db.read_bytes()
     again = _window(qtbot, tmp_path, "t.ini")
     assert again.open_database(db) is False
-    [(title, text)] = shown
+    [(title, text)] = messages
     expected = {"newer_version": "数据库由较新版本的程序创建（结构版本 99），请使用新版程序打开",
                 "another_programs_file": "不是本程序的数据库"}[fault]
     assert title == "无法打开数据库" and expected in text and "数据库未改动" in text
     assert db.read_bytes() == before and again.workspace is None
 
 
-def test_five_window_starts_of_an_unchanged_database_make_one_backup(qtbot, tmp_path, shown):
+def test_five_window_starts_of_an_unchanged_database_make_one_backup(qtbot, tmp_path, messages):
     """Also the moment the half-written copy a killed backup left is removed."""
     db = tmp_path / "jnjp.sqlite"
     for n in range(5):
@@ -215,4 +196,4 @@ def test_five_window_starts_of_an_unchanged_database_make_one_backup(qtbot, tmp_
         if n == 1:
             assert not leftover.exists()
     assert [b.reason for b in list_backups(db)] == ["启动时"]
-    assert not shown
+    assert not messages

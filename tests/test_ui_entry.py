@@ -3,15 +3,15 @@ undo/redo consistent with the audit, 说明 from the cell, locked periods, find 
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication, QWheelEvent
-from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QLineEdit
 
 from storage.periods_store import set_locked
+from tests.stored import stored_value
 from ui.grid_model import SEVERITY_ROLE
 from ui.grid_view import GridView
 from ui.main_window import MainWindow
@@ -28,18 +28,10 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, db_path, catalogue, monkeypatch):
+def window(qtbot, tmp_path, db_path, catalogue, messages):
     """The real main window on a database holding our test forms."""
     from PySide6.QtCore import QSettings
 
-    messages: list[tuple[str, str]] = []
-
-    def record(_parent, title, text, *args, **kwargs):
-        messages.append((title, text))
-        return QMessageBox.StandardButton.Yes
-
-    for name in ("warning", "critical", "information", "question"):
-        monkeypatch.setattr(QMessageBox, name, record)
     ws, township = entry_workspace(db_path, entry_catalogue(tmp_path / "forms", catalogue.reference))
     w = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(w)
@@ -66,13 +58,7 @@ def _idx(view: GridView, row: str, col: str = "a"):
 
 
 def _stored(db_path: Path, report_id: int, row_key: str, col_key: str = "a"):
-    conn = sqlite3.connect(str(db_path))
-    try:
-        row = conn.execute("SELECT value FROM cell_values WHERE report_id = ? AND table_key = 't'"
-                           " AND row_key = ? AND col_key = ?", (report_id, row_key, col_key)).fetchone()
-    finally:
-        conn.close()
-    return row[0] if row else None
+    return stored_value(db_path, report_id, "t", row_key, col_key)
 
 
 def _editor(view: GridView) -> QLineEdit:

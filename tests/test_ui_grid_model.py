@@ -8,6 +8,8 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from storage.changes import Changes, ReportState
+from tests.entry_forms import form_header
+from tests.stored import stored_value
 from ui import theme
 from ui.grid_model import CELL_ROLE, SEVERITY_ROLE, GridModel
 
@@ -29,13 +31,7 @@ def _index(model: GridModel, row_key: str, col_key: str) -> QModelIndex:
 
 
 def _stored(db_path, report_id: int, row_key: str, col_key: str = "consumption"):
-    conn = sqlite3.connect(str(db_path))
-    try:
-        row = conn.execute("SELECT value FROM cell_values WHERE report_id = ? AND table_key = 'energy'"
-                           " AND row_key = ? AND col_key = ?", (report_id, row_key, col_key)).fetchone()
-    finally:
-        conn.close()
-    return row[0] if row else None
+    return stored_value(db_path, report_id, "energy", row_key, col_key)
 
 
 def test_model_passes_qt_model_tester(qtmodeltester, model):
@@ -142,18 +138,7 @@ def test_clearing_a_cell_stores_blank(model, db_path):
     assert model.data(cell) == ""
 
 
-LIST_FORM = """
-key: key_units
-code: 永节统2表
-name: 重点用能单位名录
-authority: 重庆市永川区统计局
-approval_authority: ""
-approval_no: ""
-valid_until: 2027年12月
-period_type: 年报
-version: 1
-order: 20
-tables:
+LIST_FORM = form_header("key_units", "永节统2表", "重点用能单位名录", 20, "重庆市永川区统计局") + """
   - key: units
     title: 重点用能单位
     kind: list

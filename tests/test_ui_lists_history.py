@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox
 
 from storage.cell_history import cell_history
 from storage.list_ops import copy_previous_rows, move_list_row
@@ -31,17 +30,6 @@ def ws(tmp_path, catalogue):
     workspace.close()
 
 
-@pytest.fixture
-def messages(monkeypatch):
-    shown: list[tuple[str, str]] = []
-
-    def record(_parent, title, text, *args, **kwargs):
-        shown.append((title, text))
-        return QMessageBox.StandardButton.Yes
-
-    for name in ("warning", "critical", "information", "question"):
-        monkeypatch.setattr(QMessageBox, name, record)
-    return shown
 
 
 def _list_page(qtbot, ws, period: str) -> TablePage:

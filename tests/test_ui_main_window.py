@@ -4,13 +4,13 @@ finding to its cell, 审核, export through ui.operations, and a screenshot."""
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox, QToolButton
+from PySide6.QtWidgets import QLineEdit, QToolButton
 
+from tests.stored import stored_value
 from ui.grid_model import GridModel
 from ui.main_window import MainWindow
 
@@ -18,15 +18,7 @@ FORM = "energy_consumption"
 
 
 @pytest.fixture
-def window(qtbot, workspace, demo_township, tmp_path, monkeypatch):
-    messages: list[tuple[str, str]] = []
-
-    def record(_parent, title, text, *args, **kwargs):
-        messages.append((title, text))
-        return QMessageBox.StandardButton.Ok
-
-    for name in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, name, record)
+def window(qtbot, workspace, demo_township, tmp_path, messages):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings)
     w.messages = messages
@@ -50,13 +42,7 @@ def _model(w: MainWindow) -> GridModel:
 
 
 def _stored(db_path: Path, report_id: int, row_key: str) -> object:
-    conn = sqlite3.connect(str(db_path))  # a fresh connection: only committed data is visible
-    try:
-        row = conn.execute("SELECT value FROM cell_values WHERE report_id = ? AND table_key = 'energy'"
-                           " AND row_key = ? AND col_key = 'consumption'", (report_id, row_key)).fetchone()
-    finally:
-        conn.close()
-    return row[0] if row else None
+    return stored_value(db_path, report_id, "energy", row_key, "consumption")
 
 
 def _type_into_cell(qtbot, w: MainWindow, row_key: str, text: str) -> None:

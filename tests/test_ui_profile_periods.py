@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QInputDialog
 
 from storage.periods_store import is_locked, list_periods, next_period
 from storage.profile import profile_problem
@@ -12,19 +12,6 @@ from ui.main_window import MainWindow
 from ui.profile_dialogs import PeriodsDialog, ProfileDialog
 
 from .entry_forms import entry_catalogue, entry_workspace
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    shown: list[tuple[str, str]] = []
-
-    def record(_parent, title, text, *args, **kwargs):
-        shown.append((title, text))
-        return QMessageBox.StandardButton.Yes
-
-    for name in ("warning", "critical", "information", "question"):
-        monkeypatch.setattr(QMessageBox, name, record)
-    return shown
 
 
 @pytest.fixture
