@@ -58,3 +58,11 @@ def messages(monkeypatch) -> list[tuple[str, str]]:
     for name in ("warning", "critical", "information", "question"):
         monkeypatch.setattr(QMessageBox, name, record)
     return shown
+
+
+@pytest.fixture
+def demo_window(qtbot, workspace, demo_township, tmp_path: Path):  # noqa: ANN001, ANN201
+    """The main window on the demo township's 2025."""
+    from tests.windows import show_window
+
+    return show_window(qtbot, workspace, tmp_path, demo_township.id)

@@ -7,23 +7,14 @@ import csv
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from export.submission import META_SHEET, TEMPLATE_FORMAT
-from ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, workspace, demo_township, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.show()
-    win.attach_workspace(workspace)
-    win.township_combo.setCurrentIndex(win.township_combo.findData(demo_township.id))
-    win.period_combo.setCurrentIndex(win.period_combo.findData("2025"))
-    return win
+def window(demo_window):
+    return demo_window
 
 
 def _answer_save_dialog(monkeypatch, path, selected=""):

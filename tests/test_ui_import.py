@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from export.importer import preview_import
 from export.submission import export_submission
 from tests.test_import import strip_hidden
+from tests.windows import show_window
 from ui.import_dialog import ImportPreviewDialog, start_import
 from ui.main_window import MainWindow
 
@@ -47,13 +48,7 @@ def test_dialog_lists_changes_and_blocks_rejections(qtbot, workspace, demo_towns
 
 def test_import_action_previews_then_applies(qtbot, workspace, demo_township, exported, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: pytest.fail(f"unexpected warning {a[2]}"))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    window.show()
-    window.attach_workspace(workspace)
-    window.township_combo.setCurrentIndex(window.township_combo.findData(demo_township.id))
-    window.period_combo.setCurrentIndex(window.period_combo.findData("2025"))
+    window = show_window(qtbot, workspace, tmp_path, demo_township.id)
     assert window.import_action.isEnabled()
     rid = workspace.open_report(demo_township.id, FORM, "2025").report.id
     workspace.edit(rid, CELL, "7")

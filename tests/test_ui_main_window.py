@@ -18,15 +18,9 @@ FORM = "energy_consumption"
 
 
 @pytest.fixture
-def window(qtbot, workspace, demo_township, tmp_path, messages):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings)
-    w.messages = messages
-    qtbot.addWidget(w)
-    w.show()
-    w.attach_workspace(workspace)
-    _choose(w, demo_township.id, "2025")
-    return w
+def window(demo_window, messages):
+    demo_window.messages = messages
+    return demo_window
 
 
 def _choose(w: MainWindow, township_id: int, period: str) -> None:
