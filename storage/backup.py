@@ -16,6 +16,8 @@ import os
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,6 +106,24 @@ def _copy_checked(source: sqlite3.Connection, temp: Path) -> list[str]:
         source.close()
 
 
+@contextmanager
+def _temporary(temp: Path, database_error: Callable[[sqlite3.DatabaseError], str],
+               file_error: Callable[[OSError], str]) -> Iterator[None]:
+    """A copy being written to ``temp``: on any failure the temporary file goes, and a database or
+    file-system error becomes a BackupError worded by the caller."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        temp.unlink(missing_ok=True)
+        raise BackupError(database_error(exc)) from None
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise BackupError(file_error(exc)) from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
 def make_backup(db_path: Path, reason: str, *, keep: int = KEEP) -> Path:
     """Copy the database into ``backups/`` (online backup API, checked), keep the newest ``keep``.
 
@@ -118,21 +138,13 @@ def make_backup(db_path: Path, reason: str, *, keep: int = KEEP) -> Path:
     safe_reason = _UNSAFE.sub("-", reason).strip("-")[:20]
     final = folder / f"{db_path.stem}_{stamp}_{safe_reason}.sqlite"
     temp = temp_name(final)
-    try:
+    with _temporary(temp, lambda exc: f"无法备份数据库 {db_path}：{exc}",
+                    lambda exc: f"无法写入备份文件夹 {folder}：{exc.strerror or exc}"):
         folder.mkdir(parents=True, exist_ok=True)
         problem = _copy_checked(sqlite3.connect(str(db_path), timeout=10), temp)
         if problem != ["ok"]:
             raise BackupError(f"备份未通过完整性检查（{'；'.join(map(str, problem[:3]))}），原数据库可能已损坏")
         os.replace(temp, final)
-    except sqlite3.DatabaseError as exc:
-        temp.unlink(missing_ok=True)
-        raise BackupError(f"无法备份数据库 {db_path}：{exc}") from None
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise BackupError(f"无法写入备份文件夹 {folder}：{exc.strerror or exc}") from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
     _rotate(db_path, keep)
     return final
 
@@ -265,7 +277,8 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
         else:
             kept = keep_damaged_copy(db_path)
     temp = temp_name(db_path)
-    try:
+    with _temporary(temp, lambda exc: f"恢复失败：{exc}；数据库未改动",
+                    lambda exc: f"恢复失败：{exc.strerror or exc}（数据库文件是否被另一个程序打开？）"):
         ok = _copy_checked(_connect_readonly(backup), temp) == ["ok"]
         if not ok:
             raise BackupError(f"恢复失败：从备份 {backup.name} 复制出的文件未通过完整性检查，数据库未改动")
@@ -273,10 +286,4 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
         for companion in _companions(db_path):
             companion.unlink(missing_ok=True)
         os.replace(temp, db_path)
-    except sqlite3.DatabaseError as exc:
-        temp.unlink(missing_ok=True)
-        raise BackupError(f"恢复失败：{exc}；数据库未改动") from None
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise BackupError(f"恢复失败：{exc.strerror or exc}（数据库文件是否被另一个程序打开？）") from None
     return kept
