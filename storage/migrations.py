@@ -108,7 +108,7 @@ MIGRATIONS: list[list[str]] = [
     # row's history stays behind, and the repair is itself audited.
     [
         """CREATE TABLE list_row_keys (
-            report_id INTEGER NOT NULL REFERENCES reports(id),
+            report_id INTEGER NOT NULL,       -- no foreign key: 撤销导入 may delete the report, its keys stay spent
             table_key TEXT NOT NULL,
             last INTEGER NOT NULL,            -- the highest row number ever issued (r<last>)
             PRIMARY KEY (report_id, table_key)
