@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import traceback
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
+
+from ui.operations import error_text
 
 if TYPE_CHECKING:
     from storage.database import CellKey
@@ -30,14 +33,24 @@ class CellsCommand(QUndoCommand):
 
     def redo(self) -> None:
         if self._new is None:  # the first time: what the user typed / pasted
-            self.stored = self.model.write([(c, raw) for c, _old, raw in self.changes], self.reason)
+            self.stored = self._write([(c, raw) for c, _old, raw in self.changes], self.reason)
             if not self.stored:
                 self.setObsolete(True)  # failed: QUndoStack drops it
                 return
             values = self.model.state.data.values
             self._new = [(c, values.get(c)) for c, _old, _raw in self.changes]
             return
-        self.model.write(self._new, "重做")
+        self._write(self._new, "重做")
 
     def undo(self) -> None:
-        self.model.write([(c, old) for c, old, _raw in self.changes], "撤销")
+        self._write([(c, old) for c, old, _raw in self.changes], "撤销")
+
+    def _write(self, changes: list[tuple[CellKey, Any]], reason: str) -> bool:
+        """An exception escaping QUndoCommand.redo/undo (called from C++ by QUndoStack.push) aborts
+        the whole program: a fault in the core is shown as a message instead, nothing is stored."""
+        try:
+            return self.model.write(changes, reason)
+        except Exception as exc:  # noqa: BLE001 - the last net under a C++ callback
+            traceback.print_exc()
+            self.model.editFailed.emit(error_text(exc) + "；修改未保存")
+            return False
