@@ -413,6 +413,21 @@ class Workspace:
 
         return restore(self.store, record, self.user)
 
+    # -- 汇总 (W2-E) ----------------------------------------------------------------------------
+    # Reads for the district 汇总 and the plan progress (district/summary.py, district/progress_data.py);
+    # the SQL is in storage.summary_store.
+    def period_reports(self, period: str, form_keys: list[str] | None = None) -> dict[tuple[int, str], ReportData]:
+        """(township id, form key) → every stored report of ``period`` (all townships), in bulk."""
+        from storage.summary_store import period_reports
+
+        return period_reports(self.store, period, form_keys)
+
+    def report_periods(self) -> list[str]:
+        """Every period any township has a report in, oldest first."""
+        from storage.summary_store import report_periods
+
+        return report_periods(self.store)
+
 
 def _login_name() -> str:
     try:
