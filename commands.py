@@ -474,3 +474,37 @@ def run_aggregate(*, db: Path, period: str, out: Path, townships: list[str] | No
         return EXIT_OK
 
     return guarded(work)
+
+
+def run_progress(*, db: Path, as_json: bool = False, out: Path | None = None) -> int:
+    """``progress``: progress toward every quantified target of the plan (reads only); ``--json``
+    prints the same as JSON, ``--out`` also writes it as a workbook. 0 done; 2 bad arguments or
+    targets file; 3 could not write."""
+    from district.progress_data import progress_report, write_progress_workbook
+
+    def work() -> int:
+        if out is not None:
+            if out.suffix.lower() != ".xlsx":
+                raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
+            check_output_path(out, db)
+        ws = _open(db)
+        try:
+            report = progress_report(ws)
+        finally:
+            ws.close()
+        if out is not None:
+            write_progress_workbook(report, out)
+        if as_json:
+            import json
+
+            print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+            return EXIT_OK
+        years = "、".join(map(str, report.years)) or "无"
+        print(f"规划目标进度（{report.scope}）：已有数据的年份 {years}")
+        for item in report.items:
+            print(f"· {item.target.name}（目标 {item.target.target:g}{item.target.unit}）：{item.progress.text()}")
+        if out is not None:
+            print(f"已导出：{out}")
+        return EXIT_OK
+
+    return guarded(work)

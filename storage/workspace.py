@@ -428,6 +428,10 @@ class Workspace:
 
         return report_periods(self.store)
 
+    def database_kind(self) -> str:
+        """'district' for a district database (W2-D sets it when creating one), else 'township'."""
+        return str(self.store.get_setting("database_kind", "township"))
+
 
 def _login_name() -> str:
     try:
