@@ -137,7 +137,7 @@ def district_summary(workspace: Workspace, period: str, *, townships: Sequence[s
     period_kind = period_type_of(period)
     forms = [f for f in workspace.catalogue if f.period_type == period_kind
              and (form_keys is None or f.key in form_keys)]
-    stored = workspace.period_reports(period, [f.key for f in forms])
+    stored = workspace.period_reports(period, [f.key for f in forms], notes=False)
     context = workspace.context(period)
     summary = Summary(period, kind, title, scope)
     for form in forms:

@@ -416,11 +416,13 @@ class Workspace:
     # -- 汇总 (W2-E) ----------------------------------------------------------------------------
     # Reads for the district 汇总 and the plan progress (district/summary.py, district/progress_data.py);
     # the SQL is in storage.summary_store.
-    def period_reports(self, period: str, form_keys: list[str] | None = None) -> dict[tuple[int, str], ReportData]:
-        """(township id, form key) → every stored report of ``period`` (all townships), in bulk."""
+    def period_reports(self, period: str, form_keys: list[str] | None = None, *,
+                       notes: bool = True) -> dict[tuple[int, str], ReportData]:
+        """(township id, form key) → every stored report of ``period`` (all townships), in bulk;
+        ``notes=False`` leaves out the 说明 (the 汇总 does not read them)."""
         from storage.summary_store import period_reports
 
-        return period_reports(self.store, period, form_keys)
+        return period_reports(self.store, period, form_keys, notes=notes)
 
     def report_periods(self) -> list[str]:
         """Every period any township has a report in, oldest first."""
