@@ -63,8 +63,9 @@ def bench_summary(folder: Path) -> None:
     base, ours = paired_ms(_plain_read(ws.path, "2025"), lambda: district_summary(ws, "2025"), 7)
     report("汇总 24镇街×7表（含审核、Σ核对）", 24, ours, base, "一次普通查询读取", "< 200 ms", ours < 200)
 
-    from district.summary_export import write_summary_workbook
     from openpyxl import Workbook
+
+    from district.summary_export import write_summary_workbook
 
     summary = district_summary(ws, "2025")
     out = folder / "汇总.xlsx"
