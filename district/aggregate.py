@@ -83,4 +83,7 @@ def _sum(numbers: Any) -> float | int | None:
         return None
     if all(isinstance(n, int) for n in present):
         return sum(present)
-    return math.fsum(present)
+    try:
+        return math.fsum(present)
+    except OverflowError:  # beyond a float (a database written by other means): 审核 flags the cell
+        return math.inf if sum(present) > 0 else -math.inf

@@ -205,8 +205,13 @@ def sum_findings(summary: FormSummary) -> list[Finding]:
                 present = [p for p in parts if p is not None]
                 if not present:
                     continue
-                expected = math.fsum(present)
+                try:
+                    expected = math.fsum(present)
+                except OverflowError:  # beyond a float: the form's own checks name the cell
+                    continue
                 got = numeric_or_none(summary.computed.get(table.key, row.key, col.key))
+                if not math.isfinite(expected) or (got is not None and not math.isfinite(got)):
+                    continue
                 if got is not None and abs(got - expected) <= _TOLERANCE * max(1.0, abs(expected)):
                     continue
                 text = (f"汇总值 {_num(got)} 不等于各镇街之和 {_num(expected)}（{len(present)}个镇街）："

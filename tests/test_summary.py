@@ -171,3 +171,24 @@ def test_no_reports_is_empty_not_zero(workspace) -> None:
     summary = district_summary(workspace, "2025")
     assert summary.included == [] and len(summary.missing) == len(summary.scope) > 20
     assert all(f.aggregate.values == {} and f.result.findings == [] for f in summary.forms.values())
+
+
+def test_extreme_stored_figures_do_not_break_the_summary(workspace, filled, tmp_path) -> None:
+    """Figures no input accepts (1e308 twice; 19-digit integers whose sum has 20 digits), written past the checks as a
+    damaged or foreign database could hold them: the 汇总 is still made and 审核 names the cell."""
+    from district.summary_export import write_summary_workbook
+
+    cell = ("energy", "coke", "consumption")
+    for town in filled[:2]:
+        report = workspace.store.find_report(town.id, "energy_consumption", "2025")
+        workspace.store.set_values(report.id, [(cell, 1e308), (("indicators", "gdp", "current"), 9 * 10 ** 18)], "测试员")
+    summary = district_summary(workspace, "2025")
+    energy = summary.forms["energy_consumption"]
+    assert energy.aggregate.values[cell] == math.inf
+    assert any(f.cell == cell and f.severity == "错误" for f in summary.findings("energy_consumption"))
+    gdp = energy.aggregate.values[("indicators", "gdp", "current")]
+    others = [i.values[("indicators", "gdp", "current")] for t, i in zip(energy.members, energy.inputs)
+              if t not in filled[:2]]
+    assert gdp == pytest.approx(2 * 9e18 + math.fsum(others), rel=1e-15)
+    out = write_summary_workbook(summary, tmp_path / "汇总.xlsx")
+    assert out.stat().st_size > 0

@@ -120,3 +120,19 @@ def test_cli_aggregate(workspace, district_db, tmp_path: Path) -> None:
     disguised.write_bytes(district_db.read_bytes())
     same = run("aggregate", "--db", str(district_db), "--period", "2025", "--out", str(disguised))
     assert same.returncode == 2 and "不能写入" in same.stderr and disguised.read_bytes() == district_db.read_bytes()
+
+
+def test_hostile_township_name_stays_text(workspace, district_db, tmp_path: Path) -> None:
+    """A township name that looks like a formula and holds a control character is written as
+    plain text (never a formula) wherever the 汇总 prints it."""
+    from tests.summary_helpers import copy_demo
+
+    town = workspace.store.add_township("=HYPERLINK(\"http://x\")\x1b镇", stat_code="500118990000", kind="镇")
+    copy_demo(workspace, town, 1.0, ("2025",))
+    summary = district_summary(workspace, "2025")
+    wb = load_workbook(write_summary_workbook(summary, tmp_path / "汇总.xlsx"))
+    expected = "=HYPERLINK(\"http://x\")镇"
+    found = [c for ws in (wb["对比表_永节统1表"], wb["永节统2表"], wb["汇总说明"]) for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert len(found) >= 3 and all(c.data_type == "s" for c in found)
+    assert any(c.value == expected for c in found) and not any("\x1b" in c.value for c in found)
