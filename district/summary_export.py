@@ -34,14 +34,10 @@ __all__ = ["write_summary_workbook", "TOWNSHIP_COLUMN", "COVERAGE_SHEET"]
 
 TOWNSHIP_COLUMN = "_township"  # the 镇街 column added to list tables
 COVERAGE_SHEET = "汇总说明"
-_FONT = "宋体"
-_TITLE = Font(name=_FONT, size=14, bold=True)
-_BOLD = Font(name=_FONT, size=10, bold=True)
-_PLAIN = Font(name=_FONT, size=10)
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+# the submission's look (宋体, thin borders) for the sheets this module adds
+_TITLE, _BOLD, _PLAIN = (Font(name="宋体", size=size, bold=bold) for size, bold in ((14, True), (10, True), (10, False)))
+_BORDER = Border(**{side: Side(style="thin") for side in ("left", "right", "top", "bottom")})
+_CENTER, _LEFT = (Alignment(horizontal=h, vertical="center", wrap_text=True) for h in ("center", "left"))
 
 
 def _with_township_column(form: FormSpec) -> FormSpec:

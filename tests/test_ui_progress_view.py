@@ -112,3 +112,31 @@ def test_main_window_action_opens_the_view(demo_window, qtbot) -> None:
     assert dialog.isVisible() and "演示镇" in dialog.report.scope
     assert dialog.report.items and all(i.target.township_share for i in dialog.report.items)
     assert any(i.progress.state is not ProgressState.NO_DATA for i in dialog.report.items)
+
+
+def test_summary_dialog_writes_the_chosen_summary(demo_window, qtbot, workspace, tmp_path: Path) -> None:
+    """汇总… from the main window: 选择汇总 of two townships, written in the background; the
+    dialog then names who is in it."""
+    from PySide6.QtCore import Qt
+
+    filled = fill_townships(workspace, 4, ("2025",))
+    demo_window.findChild(type(demo_window.help_action), "summaryAction").trigger()
+    dialog = demo_window.summary_dialog
+    qtbot.addWidget(dialog)
+    assert dialog.period.currentData() == "2025" and not dialog.townships.isEnabled()
+    dialog.kinds.button(3).setChecked(True)
+    assert dialog.townships.isEnabled()
+    names = {filled[0].name, filled[2].name}
+    for i in range(dialog.townships.count()):
+        item = dialog.townships.item(i)
+        if item.text().split("（")[0] in names:
+            item.setCheckState(Qt.CheckState.Checked)
+    out = tmp_path / "选择汇总.xlsx"
+    dialog.run_summary(out)
+    qtbot.waitUntil(lambda: dialog.operation is not None and dialog.operation.done, timeout=30000)
+    assert dialog.operation.error is None
+    text = dialog.result.text()
+    assert "选择汇总（2个镇街）" in text and "已纳入2个" in text and str(out) in text
+    wb = load_workbook(out)
+    units = wb["对比表_永节统2表"]
+    assert {units.cell(r, 1).value for r in range(4, 6)} == names

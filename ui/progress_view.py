@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from district.progress import ProgressState
 from district.progress_data import YEARS, ProgressReport, TargetProgress
+from ui.progress_action import fit_to_screen
 from ui.theme import apply_cjk_font
 
 __all__ = ["ProgressView", "ProgressDialog", "STATE_COLOURS", "TOP_TOWNSHIPS"]
@@ -296,7 +297,7 @@ class ProgressDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
-        self.resize(1240, 700)
+        fit_to_screen(self, 1240, 700)
 
     def save_png(self, path: Path | None = None) -> None:
         item = self.view.current
