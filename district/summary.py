@@ -11,7 +11,7 @@ coefficient, which the district recomputes with the reference one.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -21,11 +21,11 @@ from forms.compute import ComputeContext, ComputedForm, compute_form, numeric_or
 from forms.findings import Finding, Severity, ValidationResult
 from forms.periods import period_label, period_type_of
 from forms.spec import FormSpec, is_ratio_unit
-from forms.validation import PeriodInputs, ReportInput, validate_bundle
+from forms.validation import PeriodInputs, ReportInput, needs_history, validate_bundle
 from user_error import UserError
 
 if TYPE_CHECKING:
-    from storage.database import Township
+    from storage.database import ReportData, Township
     from storage.workspace import Workspace
 
 __all__ = ["GROUPS", "DISTRICT_NAME", "DISTRICT_STAT_CODE", "SUM_RULE", "SummaryError", "FormSummary", "Summary",
@@ -141,29 +141,57 @@ def district_summary(workspace: Workspace, period: str, *, townships: Sequence[s
     context = workspace.context(period)
     summary = Summary(period, kind, title, scope)
     for form in forms:
-        members, inputs, missing = [], [], []
-        for town in scope:
-            data = stored.get((town.id, form.key))
-            if data is not None and data.has_input:
-                members.append(town)
-                inputs.append(PeriodInputs(data.values, data.list_rows))
-            else:
-                missing.append(town)
+        members, inputs, missing = _members(form, scope, stored)
         aggregate = aggregate_form(form, [Member(t.name, i) for t, i in zip(members, inputs)], context)
         summary.forms[form.key] = FormSummary(form, aggregate, ValidationResult(aggregate.computed, []), members,
                                               missing, inputs, context)
     if validate:
-        _validate(summary, context)
+        _validate(summary, context, _history(workspace, summary))
     if checks:
         summary.checks = {k: sum_findings(f) for k, f in summary.forms.items()}
     return summary
 
 
-def _validate(summary: Summary, context: ComputeContext) -> None:
-    """The forms' own rules on the 汇总, all forms together (cross-form rules see each other).
-    Cells that are not carried (coefficients, text, choices of grid tables) cannot be judged."""
+def _members(form: FormSpec, scope: list[Township], stored: Mapping[tuple[int, str], ReportData]
+             ) -> tuple[list[Township], list[PeriodInputs], list[Township]]:
+    """(townships with the form's report, their inputs, townships without it)."""
+    members, inputs, missing = [], [], []
+    for town in scope:
+        data = stored.get((town.id, form.key))
+        if data is not None and data.has_input:
+            members.append(town)
+            inputs.append(PeriodInputs(data.values, data.list_rows))
+        else:
+            missing.append(town)
+    return members, inputs, missing
+
+
+def _history(workspace: Workspace, summary: Summary) -> dict[str, dict[str, PeriodInputs]]:
+    """The same scope's 汇总 of each earlier period of the same kind, for the forms whose rules
+    compare with last year or with history (form key → period → inputs)."""
+    keys = [k for k, f in summary.forms.items() if f.members and needs_history(f.form)]
+    kind = period_type_of(summary.period)
+    earlier = [p for p in workspace.report_periods() if p < summary.period and period_type_of(p) == kind]
+    history: dict[str, dict[str, PeriodInputs]] = {k: {} for k in keys}
+    for period in earlier if keys else ():
+        stored = workspace.period_reports(period, keys, notes=False)
+        context = workspace.context(period)
+        for key in keys:
+            form = summary.forms[key].form
+            members, inputs, _missing = _members(form, summary.scope, stored)
+            if members:
+                past = aggregate_form(form, [Member(t.name, i) for t, i in zip(members, inputs)], context)
+                history[key][period] = PeriodInputs(past.values, past.list_rows)
+    return history
+
+
+def _validate(summary: Summary, context: ComputeContext, history: Mapping[str, Mapping[str, PeriodInputs]]) -> None:
+    """The forms' own rules on the 汇总, all forms together (cross-form rules see each other),
+    against the same scope's earlier 汇总 (vs last year, vs history). Cells that are not carried
+    (coefficients, text, choices of grid tables) cannot be judged."""
     filled = {k: f for k, f in summary.forms.items() if f.members}
-    inputs = {k: ReportInput(f.form, f.aggregate.values, {}, f.aggregate.list_rows) for k, f in filled.items()}
+    inputs = {k: ReportInput(f.form, f.aggregate.values, {}, f.aggregate.list_rows, history.get(k, {}))
+              for k, f in filled.items()}
     results = validate_bundle(inputs, context, summary.period)
     for key, result in results.items():
         form = filled[key].form

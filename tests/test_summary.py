@@ -192,3 +192,18 @@ def test_extreme_stored_figures_do_not_break_the_summary(workspace, filled, tmp_
     assert gdp == pytest.approx(2 * 9e18 + math.fsum(others), rel=1e-15)
     out = write_summary_workbook(summary, tmp_path / "汇总.xlsx")
     assert out.stat().st_size > 0
+
+
+def test_summary_is_compared_with_last_years_summary(workspace) -> None:
+    """The vs-last-year rules run on the 汇总 against the same scope's 汇总 of last year."""
+    towns = fill_townships(workspace, 23, ("2024", "2025"))
+    cell = ("energy", "raw_coal", "consumption")
+
+    def change_findings() -> list:
+        return [f for f in district_summary(workspace, "2025").findings("energy_consumption")
+                if f.rule_id == "C001" and f.cell == cell]
+
+    assert change_findings() == []  # the demo's coal falls 9 % from 2024 to 2025
+    report = workspace.store.find_report(towns[-1].id, "energy_consumption", "2025")
+    workspace.store.set_values(report.id, [(cell, round(workspace.load(report.id).values[cell] * 20, 2))], "测试员")
+    assert len(change_findings()) == 1  # one township's coal ×20 lifts the district's by more than 30 %
