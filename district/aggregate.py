@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from forms.compute import CellKey, ComputeContext, ComputedForm, compute_form, numeric_or_none
+from forms.compute import CellKey, ComputeContext, ComputedForm, compute_form
 from forms.spec import FormSpec
 from forms.validation import PeriodInputs
 
@@ -55,7 +55,7 @@ def aggregate_form(form: FormSpec, members: Sequence[Member], context: ComputeCo
                     if table.aggregate_mode(row, col) != "sum":
                         continue
                     cell = (table.key, row.key, col.key)
-                    total = _sum(numeric_or_none(r.get(cell)) for r in reports)
+                    total = _sum([v for r in reports if type(v := r.get(cell)) in _NUMBERS])  # numeric_or_none, inlined
                     if total is not None:
                         values[cell] = total
             continue
@@ -72,6 +72,9 @@ def aggregate_form(form: FormSpec, members: Sequence[Member], context: ComputeCo
                         values[(table.key, row_key, col_key)] = value
     computed = compute_form(form, values, list_rows, context)
     return Aggregate(form, values, list_rows, row_township, [m.township for m in members], computed)
+
+
+_NUMBERS = (int, float)  # exactly: a stored bool or text is not a figure
 
 
 def _sum(numbers: Any) -> float | int | None:
