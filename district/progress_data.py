@@ -90,7 +90,7 @@ def progress_report(workspace: Workspace, targets: list[PlanTarget] | None = Non
     contributions: dict[str, dict[int, list[tuple[str, float]]]] = {t.id: {} for t in targets}
     years = []
     for year in YEARS:
-        if str(year) not in stored or (chosen is not None and not chosen):
+        if str(year) not in stored or not forms or (chosen is not None and not chosen):
             continue
         summary = district_summary(workspace, str(year), townships=chosen, form_keys=forms, checks=False,
                                    validate=False)

@@ -137,6 +137,8 @@ def district_summary(workspace: Workspace, period: str, *, townships: Sequence[s
     period_kind = period_type_of(period)
     forms = [f for f in workspace.catalogue if f.period_type == period_kind
              and (form_keys is None or f.key in form_keys)]
+    if not forms:
+        raise SummaryError(f"没有{period_kind}类型的表式，报告期 {period_label(period)} 无从汇总")
     stored = workspace.period_reports(period, [f.key for f in forms], notes=False)
     context = workspace.context(period)
     summary = Summary(period, kind, title, scope)

@@ -150,6 +150,10 @@ def test_chosen_townships(workspace, filled) -> None:
         district_summary(workspace, "2025", townships=["不存在镇"])
     with pytest.raises(SummaryError, match="镇 或 街道"):
         district_summary(workspace, "2025", group="乡")
+    with pytest.raises(SummaryError, match="没有季报类型的表式"):
+        district_summary(workspace, "2025Q3")
+    with pytest.raises(SummaryError, match="至少选择一个镇街"):
+        district_summary(workspace, "2025", townships=[])
     with pytest.raises(SummaryError, match="只能选一种"):
         district_summary(workspace, "2025", townships=[chosen[0].name], group="镇")
 
