@@ -440,3 +440,71 @@ def run(command: str, *, db: Path, period: str, township: str | None = None, for
                 ws.close()
 
     return guarded(work)
+
+
+# -- 汇总 and plan progress (W2-E) -----------------------------------------------------------------
+
+def run_aggregate(*, db: Path, period: str, out: Path, townships: list[str] | None = None,
+                  group: str | None = None) -> int:
+    """``aggregate``: the 汇总 workbook of one period (reads only). 0 written (the coverage and the
+    汇总's 审核 are printed); 2 bad arguments (an unknown township or group, a bad output path);
+    3 could not write."""
+    from district.summary import SummaryError, district_summary
+    from district.summary_export import write_summary_workbook
+
+    def work() -> int:
+        per = parse_period(period)
+        if out.suffix.lower() != ".xlsx":
+            raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
+        check_output_path(out, db)
+        ws = _open(db)
+        try:
+            try:
+                summary = district_summary(ws, per, townships=townships, group=group)
+            except SummaryError as exc:
+                raise CommandError(str(exc)) from None
+            write_summary_workbook(summary, out)
+        finally:
+            ws.close()
+        print("\n".join(summary.coverage_lines()))
+        counts = {s: sum(1 for k in summary.forms for f in summary.findings(k) if f.severity == s)
+                  for s in ("错误", "警告", "提示")}
+        print(f"汇总数据审核：错误{counts['错误']}条，警告{counts['警告']}条，提示{counts['提示']}条（详见“汇总说明”工作表）")
+        print(f"已导出汇总：{out}")
+        return EXIT_OK
+
+    return guarded(work)
+
+
+def run_progress(*, db: Path, as_json: bool = False, out: Path | None = None) -> int:
+    """``progress``: progress toward every quantified target of the plan (reads only); ``--json``
+    prints the same as JSON, ``--out`` also writes it as a workbook. 0 done; 2 bad arguments or
+    targets file; 3 could not write."""
+    from district.progress_data import progress_report, write_progress_workbook
+
+    def work() -> int:
+        if out is not None:
+            if out.suffix.lower() != ".xlsx":
+                raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
+            check_output_path(out, db)
+        ws = _open(db)
+        try:
+            report = progress_report(ws)
+        finally:
+            ws.close()
+        if out is not None:
+            write_progress_workbook(report, out)
+        if as_json:
+            import json
+
+            print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+            return EXIT_OK
+        years = "、".join(map(str, report.years)) or "无"
+        print(f"规划目标进度（{report.scope}）：已有数据的年份 {years}")
+        for item in report.items:
+            print(f"· {item.target.name}（目标 {item.target.target:g}{item.target.unit}）：{item.progress.text()}")
+        if out is not None:
+            print(f"已导出：{out}")
+        return EXIT_OK
+
+    return guarded(work)

@@ -9,6 +9,8 @@ Only parses arguments, then starts the window or one headless command (see ``com
     python main.py undo-import --db D [--township T --period P]
     python main.py template --db D --period P --out F.xlsx [--township T]
     python main.py flat     --db D --out F.xlsx|F.csv [--township T] [--period P]
+    python main.py aggregate --db D --period P --out F.xlsx [--townships C,C] [--group 镇|街道]
+    python main.py progress --db D [--json] [--out F.xlsx]
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ USAGE = """用法：
       撤销最近一次导入，恢复到导入前的数据（没有可撤销的导入时退出码 2）
   python main.py template --db 数据库 --period 报告期 --out 模板.xlsx [--township 镇街]   空白模板
   python main.py flat     --db 数据库 --out 清单.xlsx 或 清单.csv [--township 镇街] [--period 报告期]
+  python main.py aggregate --db 数据库 --period 报告期 --out 汇总.xlsx [--townships 代码,代码] [--group 镇|街道]
+      汇总：全区汇总（默认）、分类汇总（--group 镇 或 街道）或选择汇总（--townships），含对比表与汇总说明
+  python main.py progress --db 数据库 [--json] [--out 进度.xlsx]
+      规划目标进度：各目标2021—2025年的全区数值、目标、路径、已完成/还差/每年需
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
@@ -100,7 +106,32 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--out", type=Path, required=True)
         cmd.add_argument("--period", required=name == "template")
         cmd.add_argument("--township")
+    _add_summary_commands(sub)
     return parser
+
+
+def _add_summary_commands(sub: argparse._SubParsersAction) -> None:
+    """``aggregate`` and ``progress`` (汇总 and plan progress, W2-E)."""
+    agg = sub.add_parser("aggregate")
+    agg.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    agg.add_argument("--period", required=True)
+    agg.add_argument("--out", type=Path, required=True)
+    agg.add_argument("--townships")
+    agg.add_argument("--group")
+    prog = sub.add_parser("progress")
+    prog.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    prog.add_argument("--json", action="store_true", dest="as_json")
+    prog.add_argument("--out", type=Path)
+
+
+def _run_summary_command(args: argparse.Namespace) -> int:
+    import commands
+
+    if args.command == "aggregate":
+        towns = [t.strip() for t in args.townships.split(",") if t.strip()] if args.townships is not None else None
+        return commands.run_aggregate(db=args.cmd_db, period=args.period, out=args.out, townships=towns,
+                                      group=args.group)
+    return commands.run_progress(db=args.cmd_db, as_json=args.as_json, out=args.out)
 
 
 # Control characters (ESC starts a terminal escape sequence; CR, BS overwrite what was printed), DEL,
@@ -155,6 +186,8 @@ def _main(argv: list[str] | None) -> int:
 
         sys.stdout, sys.stderr = sys.stdout._stream, sys.stderr._stream  # type: ignore[attr-defined]
         return run_gui(args.db, screenshot=args.screenshot)
+    if args.command in ("aggregate", "progress"):
+        return _run_summary_command(args)
     import commands
 
     if args.command == "import":

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from forms.compute import CellKey, ComputeContext, ComputedForm, compute_form, numeric_or_none
+from forms.compute import CellKey, ComputeContext, ComputedForm, compute_form
 from forms.spec import FormSpec
 from forms.validation import PeriodInputs
 
@@ -47,6 +47,7 @@ def aggregate_form(form: FormSpec, members: Sequence[Member], context: ComputeCo
     values: dict[CellKey, Any] = {}
     list_rows: dict[str, list[str]] = {}
     row_township: dict[tuple[str, str], str] = {}
+    reports = [m.report.values for m in members]
     for table in form.tables:
         if table.kind == "grid":
             for row in table.rows:
@@ -54,22 +55,26 @@ def aggregate_form(form: FormSpec, members: Sequence[Member], context: ComputeCo
                     if table.aggregate_mode(row, col) != "sum":
                         continue
                     cell = (table.key, row.key, col.key)
-                    total = _sum(numeric_or_none(m.report.values.get(cell)) for m in members)
+                    total = _sum([v for r in reports if type(v := r.get(cell)) in _NUMBERS])  # numeric_or_none, inlined
                     if total is not None:
                         values[cell] = total
             continue
         keys = list_rows.setdefault(table.key, [])
+        inputs = [col.key for col in table.columns if table.is_input(None, col)]
         for member in members:
             for source_key in member.report.list_rows.get(table.key, ()):
                 row_key = f"r{len(keys) + 1}"
                 keys.append(row_key)
                 row_township[(table.key, row_key)] = member.township
-                for col in table.columns:
-                    value = member.report.values.get((table.key, source_key, col.key))
-                    if value is not None and table.is_input(None, col):
-                        values[(table.key, row_key, col.key)] = value
+                for col_key in inputs:
+                    value = member.report.values.get((table.key, source_key, col_key))
+                    if value is not None:
+                        values[(table.key, row_key, col_key)] = value
     computed = compute_form(form, values, list_rows, context)
     return Aggregate(form, values, list_rows, row_township, [m.township for m in members], computed)
+
+
+_NUMBERS = (int, float)  # exactly: a stored bool or text is not a figure
 
 
 def _sum(numbers: Any) -> float | int | None:
@@ -81,4 +86,7 @@ def _sum(numbers: Any) -> float | int | None:
         return None
     if all(isinstance(n, int) for n in present):
         return sum(present)
-    return math.fsum(present)
+    try:
+        return math.fsum(present)
+    except OverflowError:  # beyond a float (a database written by other means): 审核 flags the cell
+        return math.inf if sum(present) > 0 else -math.inf

@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from storage.database import ReportData, Township
     from storage.workspace import Workspace
 
-__all__ = ["export_submission", "export_template", "TEMPLATE_FORMAT", "ExportResult", "ExportBlocked", "FORMAT", "FORMAT_VERSION",
+__all__ = ["export_submission", "export_template", "build_workbook", "TEMPLATE_FORMAT", "ExportResult", "ExportBlocked", "FORMAT", "FORMAT_VERSION",
            "META_SHEET", "CELLS_SHEET", "NOTES_SHEET", "CELLS_HEADER", "BLOCKED_TEXT"]
 
 TEMPLATE_LIST_ROWS = 20  # blank numbered rows a template offers per list table
@@ -213,6 +213,14 @@ def export_template(workspace: Workspace, period: str, out_path: Path, *, townsh
     workbook, _sha = _build_workbook(reports, township, period, now, blank=True)
     atomic_write(out_path, lambda fh: save_workbook(workbook, fh))
     return out_path
+
+
+def build_workbook(reports: Sequence[tuple[FormSpec, ReportData, ValidationResult]], township: Township,
+                   period: str, *, now: _dt.datetime | None = None) -> Workbook:
+    """The submission layout for reports made elsewhere (the district 汇总, district/summary_export.py):
+    nothing is validated or marked here; the caller adds its own sheets and saves the workbook."""
+    workbook, _sha = _build_workbook([_Report(*r) for r in reports], township, period, now or _dt.datetime.now())
+    return workbook
 
 
 def _select_forms(workspace: Workspace, period: str, form_keys: Sequence[str] | None) -> list[FormSpec]:

@@ -413,6 +413,27 @@ class Workspace:
 
         return restore(self.store, record, self.user)
 
+    # -- 汇总 (W2-E) ----------------------------------------------------------------------------
+    # Reads for the district 汇总 and the plan progress (district/summary.py, district/progress_data.py);
+    # the SQL is in storage.summary_store.
+    def period_reports(self, period: str, form_keys: list[str] | None = None, *,
+                       notes: bool = True) -> dict[tuple[int, str], ReportData]:
+        """(township id, form key) → every stored report of ``period`` (all townships), in bulk;
+        ``notes=False`` leaves out the 说明 (the 汇总 does not read them)."""
+        from storage.summary_store import period_reports
+
+        return period_reports(self.store, period, form_keys, notes=notes)
+
+    def report_periods(self) -> list[str]:
+        """Every period any township has a report in, oldest first."""
+        from storage.summary_store import report_periods
+
+        return report_periods(self.store)
+
+    def database_kind(self) -> str:
+        """'district' for a district database (W2-D sets it when creating one), else 'township'."""
+        return str(self.store.get_setting("database_kind", "township"))
+
 
 def _login_name() -> str:
     try:

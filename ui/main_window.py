@@ -145,6 +145,9 @@ class MainWindow(QMainWindow):
         self.backups_action.setObjectName("backupsAction")
         self.backups_action.triggered.connect(self.show_backups)
         bar.addAction(self.backups_action)
+        from ui.progress_action import add_progress_action, add_summary_action  # -- 汇总, 规划目标进度 (W2-E)
+
+        bar.addActions([add_summary_action(self), add_progress_action(self)])
         bar.addAction(self.help_action)
         bar.addAction(self.about_action)
         self.toolbar = bar
