@@ -4,7 +4,7 @@ unique columns of a list, and figures resting on unverified reference values."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from forms.compute import CellKey, compiled
@@ -16,9 +16,12 @@ __all__ = ["field_checks", "unique_checks", "reference_checks"]
 
 
 def field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequence[str],
-                  out: FindingCollector) -> None:
+                  out: FindingCollector, only: Collection[str] | None = None) -> None:
+    """Each cell against its column; ``only``: just these rows (after an edit of them)."""
     rows = {r.key: r for r in table.rows}
-    for index, row_key in enumerate(row_keys, start=1):
+    numbered = enumerate(row_keys, start=1) if only is None else [
+        (row_keys.index(k) + 1, k) for k in only if k in row_keys]
+    for index, row_key in sorted(numbered) if only is not None else numbered:
         row = rows.get(row_key)
         for col in (table.cell_column(row, c) for c in table.columns):
             key = (table.key, row_key, col.key)

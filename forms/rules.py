@@ -3,7 +3,7 @@ history and reported. Cross-form references and earlier periods come in a ``Bund
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from forms.compute import CellKey, ComputedForm, compiled
@@ -12,7 +12,7 @@ from forms.period_rules import change_text, history_text
 from forms.rule_messages import fmt, goal_text
 from forms.spec import FormSpec, RuleSpec, TableSpec
 
-__all__ = ["Bundle", "run_rule", "column_sum"]
+__all__ = ["Bundle", "run_rule", "column_sum", "row_local", "rule_reads"]
 
 
 class _Skip(Exception):
@@ -50,11 +50,36 @@ class Bundle:
         return column_sum(found[0], found[1], table, col) if found else None
 
 
-def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingCollector, bundle: Bundle) -> None:
+def row_local(rule: RuleSpec) -> bool:
+    """Whether the rule's finding on a row depends on that row alone (and on what does not change
+    with an edit of the report: other forms, earlier periods), so an edited row is checked alone."""
+    if rule.kind in ("change", "history", "reported"):
+        return True
+    if rule.scope != "row":
+        return False
+    texts = [compiled(t) for t in (rule.expr, rule.when) if t]
+    return not any(f.cell_refs or f.sum_columns or f.table_refs for f in texts)
+
+
+def rule_reads(rule: RuleSpec) -> set[str]:
+    """The tables of its own form a rule reads."""
+    found = {rule.table}
+    for text in (rule.expr, rule.when):
+        if text:
+            found |= {ref[0] for ref in compiled(text).table_refs}
+    return found
+
+
+def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingCollector, bundle: Bundle,
+             only: Collection[str] | None = None) -> None:
+    """Run one rule; ``only``: just on these rows (a ``row_local`` rule after an edit of them)."""
     computed = out.computed
     row_keys = computed.list_rows.get(table.key, [])
     columns = {c.key: c for c in table.columns}
     item_keys = _item_keys(table, computed)
+    if only is not None:
+        item_keys = [k for k in item_keys if k in only]
+    positions: dict[str, int] = {}
 
     def read(*args: str) -> Any:
         key = (table.key, *args) if len(args) == 2 else tuple(args)
@@ -81,7 +106,9 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
                                        form_sum=bundle.form_sum, blank=blank)
 
     def emit(row_key: str, col_key: str, message: str) -> None:
-        index = row_keys.index(row_key) + 1 if row_key in row_keys else 0
+        if not positions:
+            positions.update((k, i) for i, k in enumerate(row_keys, start=1))
+        index = positions.get(row_key, 0)
         out.add(rule.severity, rule.id, table, row_key, index, columns[col_key], message)
 
     if rule.kind in ("change", "history"):
