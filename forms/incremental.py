@@ -12,8 +12,10 @@ reference: a property test compares the two on random edit sequences.
 
 from __future__ import annotations
 
+import weakref
+
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from forms.compute import CellKey, ComputeContext, ComputedForm, recompute, table_plan
@@ -32,13 +34,14 @@ Group = dict[str | None, list[Finding]]
 
 @dataclass(frozen=True)
 class Recomputed:
-    """What a re-validation computed again: rows of row-local lists and whole tables."""
+    """What a re-validation changed after ``previous``: the edited cells (values or 说明), and
+    what it computed again — rows of row-local lists and whole tables. A view showing
+    ``previous`` repaints just these and the cells whose findings changed."""
 
+    cells: frozenset[CellKey]
     rows: Mapping[str, frozenset[str]]
     tables: frozenset[str]
-
-    def covers(self, cell: CellKey) -> bool:
-        return cell[0] in self.tables or cell[1] in self.rows.get(cell[0], ())
+    previous: Callable[[], ValidationResult | None]  # a weak reference: None once it is gone
 
 
 @dataclass
@@ -51,6 +54,7 @@ class ValidationIndex:
     context: ComputeContext
     unverified: Mapping[str, str]
     recomputed: Recomputed | None = None  # None: everything (a full validation)
+    positions: dict[str, dict[str, int]] = field(default_factory=dict)  # table → row key → position
 
 
 def _group(findings: Sequence[Finding], by_row: bool) -> Group:
@@ -100,10 +104,11 @@ def build_index(form: FormSpec, inputs: Mapping[CellKey, Any], computed: Compute
     return ValidationIndex(groups, out.invalid, bundle, context, unverified)
 
 
-def _ordered(form: FormSpec, groups: Mapping[GroupKey, Group], list_rows: Mapping[str, Sequence[str]]) -> list[Finding]:
-    """The findings in the order a full validation emits them, then sorted as it sorts them."""
+def _ordered(form: FormSpec, groups: Mapping[GroupKey, Group], list_rows: Mapping[str, Sequence[str]],
+             positions: dict[str, dict[str, int]]) -> list[Finding]:
+    """The findings in the order a full validation emits them, then sorted as it sorts them.
+    ``positions``: table → row key → position, filled as needed (kept while the rows stay)."""
     found: list[Finding] = []
-    positions: dict[str, dict[str, int]] = {}
     for key in sorted(groups):
         group = groups[key]
         if None in group:
@@ -194,6 +199,8 @@ def revalidate(form: FormSpec, previous: ValidationResult, inputs: Mapping[CellK
                    lambda r=rule, e=edited: run_rule(r, form, form.table(r.table), out, index.bundle, e), edited)
     if notes_changed:
         _explained(groups, notes, set(notes_changed))
-    done = Recomputed({k: frozenset(v) for k, v in rows.items()}, frozenset(tables))
-    new_index = ValidationIndex(groups, out.invalid, index.bundle, index.context, index.unverified, done)
-    return ValidationResult(computed, _ordered(form, groups, computed.list_rows), new_index)
+    done = Recomputed(frozenset(values_changed) | frozenset(notes_changed),
+                      {k: frozenset(v) for k, v in rows.items()}, frozenset(tables), weakref.ref(previous))
+    new_index = ValidationIndex(groups, out.invalid, index.bundle, index.context, index.unverified, done,
+                                index.positions)  # the rows are the same
+    return ValidationResult(computed, _ordered(form, groups, computed.list_rows, index.positions), new_index)

@@ -77,8 +77,11 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
     row_keys = computed.list_rows.get(table.key, [])
     columns = {c.key: c for c in table.columns}
     item_keys = _item_keys(table, computed)
-    if only is not None:
-        item_keys = [k for k in item_keys if k in only]
+    if only is not None:  # a few rows: found by the list's own (C) search, not a loop over every row
+        if len(only) > 64:
+            item_keys = [k for k in item_keys if k in only]
+        else:
+            item_keys = sorted((k for k in only if k in item_keys), key=row_keys.index)
     positions: dict[str, int] = {}
 
     def read(*args: str) -> Any:
@@ -106,9 +109,12 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
                                        form_sum=bundle.form_sum, blank=blank)
 
     def emit(row_key: str, col_key: str, message: str) -> None:
-        if not positions:
-            positions.update((k, i) for i, k in enumerate(row_keys, start=1))
-        index = positions.get(row_key, 0)
+        if only is not None:
+            index = row_keys.index(row_key) + 1 if row_key in row_keys else 0
+        else:
+            if not positions:
+                positions.update((k, i) for i, k in enumerate(row_keys, start=1))
+            index = positions.get(row_key, 0)
         out.add(rule.severity, rule.id, table, row_key, index, columns[col_key], message)
 
     if rule.kind in ("change", "history"):

@@ -50,6 +50,8 @@ class Workspace:
         self.store = store
         self.catalogue = catalogue
         self.user = user or _login_name()
+        # The last validation of each report, to re-validate only what an edit can affect.
+        self._validated: dict[int, _Validated] = {}
 
     @classmethod
     def open(cls, path: str | Path, *, catalogue: FormCatalogue | None = None, demo: bool = True,
@@ -150,8 +152,44 @@ class Workspace:
                 others[key] = ReportInput(self.form(key), other.values, other.notes, other.list_rows)
         history = earlier_inputs(self.store, report.township_id, form.key, report.period) if needs_history(form) else {}
         reported = first_values(self.store, report.id) if needs_reported(form) else {}
-        return validate_report(form, data.values, data.notes, data.list_rows, self.context(report.period),
-                               period=report.period, history=history, others=others, reported=reported)
+        result = validate_report(form, data.values, data.notes, data.list_rows, self.context(report.period),
+                                 period=report.period, history=history, others=others, reported=reported)
+        self._remember(data, result)
+        return result
+
+    def _token(self) -> tuple[int, int]:
+        """Changes since: this connection's row changes and other connections' commits."""
+        return self.store.conn.total_changes, self.store.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def _remember(self, data: ReportData, result: ValidationResult) -> None:
+        self._validated[data.report.id] = _Validated(data, result, self._token(), _rows_of(data))
+
+    def _previous(self, report_id: int, base: ReportData | None) -> ValidationResult | None:
+        """The last validation of ``base`` when nothing has been written since (then only what an
+        edit changes needs validating again), else None."""
+        seen = self._validated.get(report_id)
+        if (base is None or seen is None or seen.data is not base or seen.token != self._token()
+                or seen.rows != _rows_of(base)):
+            return None
+        return seen.result
+
+    def _validate_change(self, data: ReportData, previous: ValidationResult | None, cells: frozenset[CellKey],
+                         notes: frozenset[CellKey]) -> ValidationResult:
+        """The report validated after an edit of ``cells`` (values) / ``notes`` (说明): only what
+        they affect when ``previous`` is the validation before the edit, else in full."""
+        if previous is not None:
+            from forms.incremental import revalidate
+            from forms.validation import needs_reported
+            from storage.history import first_values
+
+            form = self.form(data.report.form_key)
+            values = cells - notes
+            reported = first_values(self.store, data.report.id, values) if needs_reported(form) else None
+            result = revalidate(form, previous, data.values, data.notes, data.list_rows, values, notes, reported)
+            if result is not None:
+                self._remember(data, result)
+                return result
+        return self.validate(data)
 
     def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle)."""
@@ -201,6 +239,7 @@ class Workspace:
         reason = self._reason(report, reason, locked_reason)
         form = self.form(report.form_key)
         parsed = [parse_input(form.table(c[0]).column(c[2]), raw) for c, raw in cells]
+        previous = self._previous(report_id, base)
         self.store.set_values(report_id, [(c, p.value) for (c, _), p in zip(cells, parsed)], self.user, reason)
         if base is None:
             data = self.store.load(report_id)
@@ -211,7 +250,7 @@ class Workspace:
                     data.values.pop(cell, None)
                 else:
                     data.values[cell] = p.value
-        return self._after_change(data, frozenset(c for c, _ in cells), parsed=tuple(parsed))
+        return self._after_change(data, frozenset(c for c, _ in cells), parsed=tuple(parsed), previous=previous)
 
     def set_note(self, report_id: int, cell: CellKey, note: str, *, enforce_lock: bool = False,
                  locked_reason: str | None = None, base: ReportData | None = None) -> Changes:
@@ -221,6 +260,7 @@ class Workspace:
         ``base`` as in ``change_cells``."""
         report = self.store.get_report(report_id)
         reason = self._reason(report, "", locked_reason) if enforce_lock else ""
+        previous = self._previous(report_id, base)
         changed = self.store.set_note(report_id, cell, note, self.user, reason)
         if base is None:
             data = self.store.load(report_id)
@@ -230,7 +270,8 @@ class Workspace:
                 data.notes[cell] = note.strip()
             else:
                 data.notes.pop(cell, None)
-        return self._after_change(data, frozenset({cell}) if changed else frozenset())
+        cells = frozenset({cell}) if changed else frozenset()
+        return self._after_change(data, cells, previous=previous, notes=cells)
 
     def _reason(self, report: Report, reason: str, locked_reason: str | None) -> str:
         """The audit reason of an edit; in a locked period it must say why (asked from the user)."""
@@ -242,10 +283,12 @@ class Workspace:
         return f"{reason}；{locked}" if reason else locked
 
     def _after_change(self, data: ReportData, cells: frozenset[CellKey], *, rows: bool = False,
-                      store_status: bool = True, **extra: Any) -> Changes:
-        """Validate the changed report, store its new status (only when it changes) and the new
-        statuses of the forms whose cross-form rules read it; the ``Changes`` of it all."""
-        result = self.validate(data)
+                      store_status: bool = True, previous: ValidationResult | None = None,
+                      notes: frozenset[CellKey] = frozenset(), **extra: Any) -> Changes:
+        """Validate the changed report (only what changed when ``previous`` is its validation
+        before the change: see ``_validate_change``), store its new status (only when it changes)
+        and the new statuses of the forms whose cross-form rules read it; the ``Changes`` of it all."""
+        result = self._validate_change(data, previous, cells, notes) if cells else self.validate(data)
         statuses: dict[int, str] = {}
         status = data.report.status
         if store_status:
@@ -255,6 +298,9 @@ class Workspace:
                 statuses[data.report.id] = status
             if cells or rows:
                 statuses.update(self._refresh_dependents(data.report))
+        seen = self._validated.get(data.report.id)
+        if seen is not None and seen.data is data:
+            seen.token = self._token()  # only statuses were written since: still this report's validation
         return Changes(data.report.id, cells, rows, statuses, state=ReportState(data, result, status), **extra)
 
     # -- list tables -------------------------------------------------------------------------
@@ -367,6 +413,20 @@ class Workspace:
 
     def report(self, report_id: int) -> Report:
         return self.store.get_report(report_id)
+
+
+@dataclass
+class _Validated:
+    """A report's data as validated, the result, and the database's change marks at that time."""
+
+    data: ReportData
+    result: ValidationResult
+    token: tuple[int, int]
+    rows: dict[str, tuple[str, ...]]
+
+
+def _rows_of(data: ReportData) -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in data.list_rows.items()}
 
 
 def _login_name() -> str:
