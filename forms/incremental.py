@@ -13,7 +13,6 @@ reference: a property test compares the two on random edit sequences.
 from __future__ import annotations
 
 import weakref
-
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any

@@ -11,8 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forms.compute import CellKey, ComputeContext, ComputedForm, compiled, compute_form
-from forms.findings import (SEVERITY_ORDER, Finding, FindingCollector, Severity, ValidationResult, note_is_acceptable,
-                            sort_findings)
+from forms.findings import (
+    SEVERITY_ORDER,
+    Finding,
+    FindingCollector,
+    Severity,
+    ValidationResult,
+    note_is_acceptable,
+    sort_findings,
+)
 from forms.incremental import build_index
 from forms.period_rules import PeriodInputs, comparable_periods, last_year
 from forms.rules import Bundle
