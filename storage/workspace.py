@@ -140,7 +140,19 @@ class Workspace:
         return self.store.audit(report_id, cell)
 
     def validate(self, data: ReportData) -> ValidationResult:
-        """审核 one report, with the other forms it refers to and its own earlier periods."""
+        """审核 one report, with the other forms it refers to and its own earlier periods.
+
+        Nothing written since this report was last validated with the same contents: that result."""
+        token = self._token()
+        seen = self._validated.get(data.report.id)
+        if seen is not None and seen.token == token and _same_contents(seen.data, data):
+            seen.data, seen.rows = data, _rows_of(data)  # edits now start from ``data``
+            return seen.result
+        result = self._validate_fully(data)
+        self._validated[data.report.id] = _Validated(data, result, token, _rows_of(data))
+        return result
+
+    def _validate_fully(self, data: ReportData) -> ValidationResult:
         from forms.validation import ReportInput, needs_history, needs_reported, referenced_forms
         from storage.history import earlier_inputs, first_values
 
@@ -152,28 +164,23 @@ class Workspace:
                 others[key] = ReportInput(self.form(key), other.values, other.notes, other.list_rows)
         history = earlier_inputs(self.store, report.township_id, form.key, report.period) if needs_history(form) else {}
         reported = first_values(self.store, report.id) if needs_reported(form) else {}
-        result = validate_report(form, data.values, data.notes, data.list_rows, self.context(report.period),
-                                 period=report.period, history=history, others=others, reported=reported)
-        self._remember(data, result)
-        return result
+        return validate_report(form, data.values, data.notes, data.list_rows, self.context(report.period),
+                               period=report.period, history=history, others=others, reported=reported)
 
     def _token(self) -> tuple[int, int]:
         """Changes since: this connection's row changes and other connections' commits."""
         return self.store.conn.total_changes, self.store.conn.execute("PRAGMA data_version").fetchone()[0]
 
-    def _remember(self, data: ReportData, result: ValidationResult) -> None:
-        self._validated[data.report.id] = _Validated(data, result, self._token(), _rows_of(data))
-
-    def _previous(self, report_id: int, base: ReportData | None) -> ValidationResult | None:
+    def _previous(self, report_id: int, base: ReportData | None) -> _Validated | None:
         """The last validation of ``base`` when nothing has been written since (then only what an
         edit changes needs validating again), else None."""
         seen = self._validated.get(report_id)
         if (base is None or seen is None or seen.data is not base or seen.token != self._token()
                 or seen.rows != _rows_of(base)):
             return None
-        return seen.result
+        return seen
 
-    def _validate_change(self, data: ReportData, previous: ValidationResult | None, cells: frozenset[CellKey],
+    def _validate_change(self, data: ReportData, previous: _Validated | None, cells: frozenset[CellKey],
                          notes: frozenset[CellKey]) -> ValidationResult:
         """The report validated after an edit of ``cells`` (values) / ``notes`` (说明): only what
         they affect when ``previous`` is the validation before the edit, else in full."""
@@ -185,9 +192,11 @@ class Workspace:
             form = self.form(data.report.form_key)
             values = cells - notes
             reported = first_values(self.store, data.report.id, values) if needs_reported(form) else None
-            result = revalidate(form, previous, data.values, data.notes, data.list_rows, values, notes, reported)
-            if result is not None:
-                self._remember(data, result)
+            token = self._token()
+            result = revalidate(form, previous.result, data.values, data.notes, data.list_rows, values, notes,
+                                reported)
+            if result is not None:  # as stored when the previous one was (the edit was stored as applied)
+                self._validated[data.report.id] = _Validated(data, result, token, _rows_of(data), previous.stored)
                 return result
         return self.validate(data)
 
@@ -196,13 +205,22 @@ class Workspace:
         from forms.validation import ReportInput, needs_reported, validate_bundle
         from storage.history import earlier_inputs, first_values
 
-        datas = {r.form_key: self.store.load(r.id) for r in self.store.reports_for(township_id, period)
-                 if r.form_key in {f.key for f in self.catalogue}}
+        token = self._token()
+        forms = {f.key for f in self.catalogue}
+        reports = [r for r in self.store.reports_for(township_id, period) if r.form_key in forms]
+        kept = {r.form_key: (seen, r) for r in reports if (seen := self._validated.get(r.id)) is not None
+                and seen.stored and seen.token == token}
+        if len(kept) == len(reports):  # nothing written since each was validated as stored
+            return {k: (ReportData(r, seen.data.values, seen.data.notes, seen.data.list_rows), seen.result)
+                    for k, (seen, r) in kept.items()}
+        datas = {r.form_key: self.store.load(r.id) for r in reports}
         inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
                                  earlier_inputs(self.store, township_id, k, period),
                                  first_values(self.store, d.report.id) if needs_reported(self.form(k)) else {})
                   for k, d in datas.items()}
         results = validate_bundle(inputs, self.context(period), period)
+        for k, data in datas.items():  # the same as validating each alone (rules read only the forms they name)
+            self._validated[data.report.id] = _Validated(data, results[k], token, _rows_of(data), True)
         return {k: (datas[k], results[k]) for k in datas}
 
     def statuses(self, township_id: int, period: str) -> dict[str, str]:
@@ -283,7 +301,7 @@ class Workspace:
         return f"{reason}；{locked}" if reason else locked
 
     def _after_change(self, data: ReportData, cells: frozenset[CellKey], *, rows: bool = False,
-                      store_status: bool = True, previous: ValidationResult | None = None,
+                      store_status: bool = True, previous: _Validated | None = None,
                       notes: frozenset[CellKey] = frozenset(), **extra: Any) -> Changes:
         """Validate the changed report (only what changed when ``previous`` is its validation
         before the change: see ``_validate_change``), store its new status (only when it changes)
@@ -423,10 +441,15 @@ class _Validated:
     result: ValidationResult
     token: tuple[int, int]
     rows: dict[str, tuple[str, ...]]
+    stored: bool = False  # ``data`` is known to be the report as stored (not only as a caller holds it)
 
 
 def _rows_of(data: ReportData) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in data.list_rows.items()}
+
+
+def _same_contents(a: ReportData, b: ReportData) -> bool:
+    return a is b or (a.values == b.values and a.notes == b.notes and _rows_of(a) == _rows_of(b))
 
 
 def _login_name() -> str:
