@@ -75,8 +75,20 @@ class _TableEvaluator:
         self.peers: dict[str, _TableEvaluator] = {table.key: self}  # the form's other tables
         # Computed cells that read no data at all (e.g. a reference coefficient).
         self.constants: set[tuple[str, str]] = set()
+        # A list table's input columns (every row alike: never blocked, no row formulas) → numeric.
+        self.list_inputs: dict[str, bool] = {c.key: c.numeric for c in table.columns if c.formula is None} \
+            if table.kind == "list" else {}
 
     def value(self, row_key: str, col_key: str) -> Any:
+        numeric = self.list_inputs.get(col_key)
+        if numeric is not None:  # an input cell of a list row: read as stored, nothing to remember
+            if row_key not in self.rows:
+                return None
+            raw = self.inputs.get((self.table.key, row_key, col_key))
+            if not numeric:
+                return raw
+            kind = type(raw)
+            return raw if kind is float or kind is int else numeric_or_none(raw)
         key = (row_key, col_key)
         if key in self.memo:
             return self.memo[key]

@@ -116,9 +116,8 @@ def test_random_edits_give_the_findings_of_a_full_validation(template, tmp_path_
             _same_as_full(reference, changes.state)
             wrote = (changes.statuses or changes.state.data.values != state.data.values
                      or changes.state.data.notes != state.data.notes)
-            states[form_key] = changes.state
-            if wrote:
-                stale = (stale | set(states)) - {form_key}
+            states[form_key] = changes.state  # validated now
+            stale = ((stale | set(states)) if wrote else stale) - {form_key}
     finally:
         ws.close()
         reference.close()
