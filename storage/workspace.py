@@ -8,10 +8,12 @@ the database by itself. No Qt here.
 
 from __future__ import annotations
 
+import functools
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from forms.catalogue import FormCatalogue
 from forms.compute import ComputeContext
@@ -28,6 +30,9 @@ from user_error import UserError
 
 __all__ = ["Workspace", "EditResult", "STATUSES", "ReportStatus", "status_for", "Changes", "ReportState", "PeriodLockedError"]
 
+T = TypeVar("T")
+
+
 class PeriodLockedError(UserError):
     """An edit in a locked (submitted) period without a reason, or an unlock without one."""
 
@@ -43,6 +48,38 @@ def _copy(data: ReportData, report: Report) -> ReportData:
     return ReportData(report, dict(data.values), dict(data.notes), {k: list(v) for k, v in data.list_rows.items()})
 
 
+def _writes_report(method: Callable[..., T]) -> Callable[..., T]:
+    """Attributes the rows a Workspace method changes to its report (the first argument), so the
+    validations of reports that do not read it stay valid (see ``Workspace._unchanged_for``)."""
+
+    @functools.wraps(method)
+    def attributed(self: Workspace, report_id: int, *args: Any, **kwargs: Any) -> T:
+        try:
+            report: Report | None = self.store.get_report(report_id)
+        except Exception:  # noqa: BLE001 - the method itself says what is wrong
+            report = None
+        start = self.store.conn.total_changes
+        try:
+            return method(self, report_id, *args, **kwargs)
+        finally:
+            self._attributed(start, report)
+    return attributed
+
+
+def _reads(form: FormSpec, reader: Report, written: Report) -> bool:
+    """Whether validating ``reader`` (of ``form``) reads ``written``: itself, a form of the same
+    township and period its rules name, or its own form in an earlier period."""
+    from forms.validation import referenced_forms
+
+    if written.id == reader.id:
+        return True
+    if written.township_id != reader.township_id:
+        return False
+    if written.period == reader.period:
+        return written.form_key in referenced_forms(form)
+    return written.form_key == reader.form_key and written.period < reader.period
+
+
 class Workspace:
     """One database plus the form catalogue, used by one thread."""
 
@@ -52,6 +89,8 @@ class Workspace:
         self.user = user or _login_name()
         # The last validation of each report, to re-validate only what an edit can affect.
         self._validated: dict[int, _Validated] = {}
+        # This connection's writes, attributed: (total changes before, after, the report written).
+        self._writes: list[tuple[int, int, Report | None]] = []
 
     @classmethod
     def open(cls, path: str | Path, *, catalogue: FormCatalogue | None = None, demo: bool = True,
@@ -145,8 +184,8 @@ class Workspace:
         Nothing written since this report was last validated with the same contents: that result."""
         token = self._token()
         seen = self._validated.get(data.report.id)
-        if seen is not None and seen.token == token and _same_contents(seen.data, data):
-            seen.data, seen.rows = data, _rows_of(data)  # edits now start from ``data``
+        if seen is not None and self._unchanged_for(seen) and _same_contents(seen.data, data):
+            seen.data, seen.rows, seen.token = data, _rows_of(data), token  # edits now start from ``data``
             return seen.result
         result = self._validate_fully(data)
         self._validated[data.report.id] = _Validated(data, result, token, _rows_of(data))
@@ -171,11 +210,32 @@ class Workspace:
         """Changes since: this connection's row changes and other connections' commits."""
         return self.store.conn.total_changes, self.store.conn.execute("PRAGMA data_version").fetchone()[0]
 
+    def _unchanged_for(self, seen: _Validated) -> bool:
+        """Whether what ``seen``'s validation read is as it was: no other connection committed,
+        and every row this one changed since was written for a report it does not read."""
+        total, version = self._token()
+        if version != seen.token[1]:
+            return False
+        mark = seen.token[0]
+        for start, end, report in self._writes:
+            if end <= mark or mark == total:
+                continue
+            if start != mark or report is None or _reads(self.form(seen.data.report.form_key), seen.data.report, report):
+                return False
+            mark = end
+        return mark == total
+
+    def _attributed(self, start: int, report: Report | None) -> None:
+        end = self.store.conn.total_changes
+        if end != start:
+            self._writes.append((start, end, report))
+            del self._writes[:-500]  # older marks are not needed: a validation that old is validated again
+
     def _previous(self, report_id: int, base: ReportData | None) -> _Validated | None:
         """The last validation of ``base`` when nothing has been written since (then only what an
         edit changes needs validating again), else None."""
         seen = self._validated.get(report_id)
-        if (base is None or seen is None or seen.data is not base or seen.token != self._token()
+        if (base is None or seen is None or seen.data is not base or not self._unchanged_for(seen)
                 or seen.rows != _rows_of(base)):
             return None
         return seen
@@ -209,7 +269,7 @@ class Workspace:
         forms = {f.key for f in self.catalogue}
         reports = [r for r in self.store.reports_for(township_id, period) if r.form_key in forms]
         kept = {r.form_key: (seen, r) for r in reports if (seen := self._validated.get(r.id)) is not None
-                and seen.stored and seen.token == token}
+                and seen.stored and self._unchanged_for(seen)}
         if len(kept) == len(reports):  # nothing written since each was validated as stored
             return {k: (ReportData(r, seen.data.values, seen.data.notes, seen.data.list_rows), seen.result)
                     for k, (seen, r) in kept.items()}
@@ -229,6 +289,7 @@ class Workspace:
         return {f.key: found.get(f.key, "未填") for f in self.catalogue}
 
     # -- edits -------------------------------------------------------------------------------
+    @_writes_report
     def edit(self, report_id: int, cell: CellKey, raw: Any, reason: str = "") -> EditResult:
         """Parse what the user typed and store it at once (autosave), audited."""
         report = self.store.get_report(report_id)
@@ -237,6 +298,7 @@ class Workspace:
         changed = self.store.set_value(report_id, cell, parsed.value, self.user, reason)
         return EditResult(parsed, changed)
 
+    @_writes_report
     def edit_many(self, report_id: int, cells: list[tuple[CellKey, Any]], reason: str = "") -> list[ParsedValue]:
         """Several edits in one transaction (a paste, an import)."""
         report = self.store.get_report(report_id)
@@ -245,6 +307,7 @@ class Workspace:
         self.store.set_values(report_id, [(c, p.value) for (c, _), p in zip(cells, parsed)], self.user, reason)
         return parsed
 
+    @_writes_report
     def change_cells(self, report_id: int, cells: list[tuple[CellKey, Any]], reason: str = "", *,
                      locked_reason: str | None = None, base: ReportData | None = None) -> Changes:
         """An edit, paste or clear from the window: parse and store raw values in one transaction,
@@ -270,6 +333,7 @@ class Workspace:
                     data.values[cell] = p.value
         return self._after_change(data, frozenset(c for c, _ in cells), parsed=tuple(parsed), previous=previous)
 
+    @_writes_report
     def set_note(self, report_id: int, cell: CellKey, note: str, *, enforce_lock: bool = False,
                  locked_reason: str | None = None, base: ReportData | None = None) -> Changes:
         """Store the 说明 of a cell (e.g. explaining a 警告) and re-validate; true when it changed.
@@ -322,6 +386,7 @@ class Workspace:
         return Changes(data.report.id, cells, rows, statuses, state=ReportState(data, result, status), **extra)
 
     # -- list tables -------------------------------------------------------------------------
+    @_writes_report
     def add_list_row(self, report_id: int, table_key: str, count: int = 1) -> Changes:
         """Append ``count`` empty rows to a list table in one transaction (a paste makes room this
         way); ``Changes.row_keys`` are their stable keys. An empty row changes no status."""
@@ -330,11 +395,13 @@ class Workspace:
         return self._after_change(self.store.load(report_id), frozenset(), rows=True, store_status=False,
                                   row_keys=row_keys)
 
+    @_writes_report
     def remove_list_row(self, report_id: int, table_key: str, row_key: str) -> Changes:
         """Delete a list-table row and its values; statuses are re-derived."""
         self.store.remove_list_row(report_id, table_key, row_key, self.user)
         return self._after_change(self.store.load(report_id), frozenset(), rows=True)
 
+    @_writes_report
     def move_list_row(self, report_id: int, table_key: str, row_key: str, offset: int) -> Changes:
         """Move a row ``offset`` places; no change (false) when it is already at that end."""
         from storage.list_ops import move_list_row
@@ -343,6 +410,7 @@ class Workspace:
             return Changes(report_id)
         return self._after_change(self.store.load(report_id), frozenset(), rows=True, store_status=False)
 
+    @_writes_report
     def copy_previous_rows(self, report_id: int, table_key: str) -> Changes:
         """复制上期: last period's rows (names, codes) without figures; ``Changes.count`` says how many."""
         from storage.list_ops import copy_previous_rows
