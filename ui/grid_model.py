@@ -180,40 +180,43 @@ class GridModel(GridEditing, QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, self.columnCount() - 1))
 
     def _changed_since(self, state: ReportState) -> set[tuple[int, int]] | None:
-        """(row, data column) of the cells that may look different in ``state``, when the core
-        says what changed since the state shown (an incremental re-validation of it); then
-        ``state`` is shown. None (nothing done) when it does not say."""
+        """(row, data column) of the cells that look different in ``state``, when the core says
+        what changed since the state shown (an incremental re-validation of it): only the edited
+        cells, the cells it computed again and those whose findings changed are compared; then
+        ``state`` is shown. None (nothing done) when the core does not say."""
         done = getattr(state.result.index, "recomputed", None)
         if done is None or done.previous() is not self._state.result:
             return None
-        before = self._findings
-        self._state = state
-        self._index_findings()
         table_key, width = self.table.key, len(self.table.columns)
-        cells: set[tuple[int, int]] = set()
+        candidates: set[tuple[int, int]] = set()
         if table_key in done.tables:
-            return {(r, c) for r in range(len(self._rows)) for c in range(width)}
+            candidates = {(r, c) for r in range(len(self._rows)) for c in range(width)}
         for row_key in done.rows.get(table_key, ()):
             r = self._row_of.get(row_key)
             if r is not None:
-                cells.update((r, c) for c in range(width))
-        after = self._findings
-        for key in {*done.cells, *(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))}:
+                candidates.update((r, c) for c in range(width))
+        old_state, old_findings, old_worst = self._state, self._findings, self._worst_of
+        self._state = state
+        self._index_findings()
+        new_findings = self._findings
+        for key in {*done.cells, *(k for k in old_findings.keys() | new_findings.keys()
+                                   if old_findings.get(k) != new_findings.get(k))}:
             if key[0] == table_key and key[1] in self._row_of and key[2] in self._col_of:
-                cells.add((self._row_of[key[1]], self._col_of[key[2]]))
-        return cells
+                candidates.add((self._row_of[key[1]], self._col_of[key[2]]))
+        if len(candidates) > 4096:  # a whole long table computed again: repaint it all
+            return candidates
+        changed = set()
+        for r, c in candidates:
+            cell = self._cell(self.index(r, self.descriptive + c))
+            if cell is not None and (_display_key(old_state, old_worst, cell[0], cell[1])
+                                     != _display_key(state, self._worst_of, cell[0], cell[1])):
+                changed.add((r, c))
+        return changed
 
     def _display_keys(self) -> list[tuple[Any, ...]]:
         """What a data cell's painting depends on, cell by cell (row-major): to repaint only changes."""
-        values, computed = self._state.data.values, self._state.result.computed.values
-        notes, worst = self._state.data.notes, self._worst_of
-        out = []
-        for key, is_input, _blocked in self._all_cells():
-            value = values.get(key) if is_input else computed.get(key)
-            w = worst.get(key)
-            out.append((value, type(value), w.severity if w else None, w.explained if w else None,
-                        w.message if w else None, notes.get(key)))
-        return out
+        state, worst = self._state, self._worst_of
+        return [_display_key(state, worst, key, is_input) for key, is_input, _blocked in self._all_cells()]
 
     def reload(self) -> ReportState:
         """Re-read the report (as stored, validated) and repaint; nothing is written."""
@@ -422,6 +425,14 @@ class GridModel(GridEditing, QAbstractTableModel):
         self._layout()
         self._state.data.list_rows.setdefault(self.table.key, []).append(row_key)
         self.endInsertRows()
+
+
+def _display_key(state: ReportState, worst_of: dict[CellKey, Finding], key: CellKey, is_input: bool) -> tuple:
+    """What one data cell's painting depends on: to repaint only the cells that changed."""
+    value = state.data.values.get(key) if is_input else state.result.computed.values.get(key)
+    w = worst_of.get(key)
+    return (value, type(value), w.severity if w else None, w.explained if w else None, w.message if w else None,
+            state.data.notes.get(key), state.result.computed.sources.get(key))
 
 
 _BOLD: QFont | None = None
