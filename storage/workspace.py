@@ -31,6 +31,7 @@ from user_error import UserError
 __all__ = ["Workspace", "EditResult", "STATUSES", "ReportStatus", "status_for", "Changes", "ReportState", "PeriodLockedError"]
 
 T = TypeVar("T")
+KEPT_VALIDATIONS = 32  # reports whose last validation is kept for the next edit or look
 
 
 class PeriodLockedError(UserError):
@@ -188,7 +189,7 @@ class Workspace:
             seen.data, seen.rows, seen.token = data, _rows_of(data), token  # edits now start from ``data``
             return seen.result
         result = self._validate_fully(data)
-        self._validated[data.report.id] = _Validated(data, result, token, _rows_of(data))
+        self._keep(_Validated(data, result, token, _rows_of(data)))
         return result
 
     def _validate_fully(self, data: ReportData) -> ValidationResult:
@@ -225,6 +226,14 @@ class Workspace:
             mark = end
         return mark == total
 
+    def _keep(self, seen: _Validated) -> None:
+        """Remember a validation; the least recently validated go first beyond ``KEPT_VALIDATIONS``
+        (a district batch validates thousands of reports)."""
+        self._validated.pop(seen.data.report.id, None)
+        self._validated[seen.data.report.id] = seen
+        while len(self._validated) > KEPT_VALIDATIONS:
+            del self._validated[next(iter(self._validated))]
+
     def _attributed(self, start: int, report: Report | None) -> None:
         end = self.store.conn.total_changes
         if end != start:
@@ -256,7 +265,7 @@ class Workspace:
             result = revalidate(form, previous.result, data.values, data.notes, data.list_rows, values, notes,
                                 reported)
             if result is not None:  # as stored when the previous one was (the edit was stored as applied)
-                self._validated[data.report.id] = _Validated(data, result, token, _rows_of(data), previous.stored)
+                self._keep(_Validated(data, result, token, _rows_of(data), previous.stored))
                 return result
         return self.validate(data)
 
@@ -280,7 +289,7 @@ class Workspace:
                   for k, d in datas.items()}
         results = validate_bundle(inputs, self.context(period), period)
         for k, data in datas.items():  # the same as validating each alone (rules read only the forms they name)
-            self._validated[data.report.id] = _Validated(data, results[k], token, _rows_of(data), True)
+            self._keep(_Validated(data, results[k], token, _rows_of(data), True))
         return {k: (datas[k], results[k]) for k in datas}
 
     def statuses(self, township_id: int, period: str) -> dict[str, str]:

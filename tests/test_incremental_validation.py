@@ -159,3 +159,19 @@ def test_the_reported_rule_sees_a_first_value_stored_by_the_edit(workspace, demo
     assert [f.text.split("，")[0] for f in found] == ["原报数为 12"]
     assert workspace.store.conn.execute("SELECT value FROM first_values WHERE report_id = ? AND row_key = ?"
                                         " AND col_key = 'boiler'", (state.report_id, row.row_key)).fetchone() == (12,)
+
+
+def test_only_the_latest_validations_are_kept_for_edits(workspace, demo_township, monkeypatch):
+    """A district batch validates thousands of reports: the workspace keeps the latest few."""
+    import storage.workspace
+
+    monkeypatch.setattr(storage.workspace, "KEPT_VALIDATIONS", 2)
+    states = {key: workspace.report_state(workspace.open_report(demo_township.id, key, PERIOD).report.id)
+              for key in ("key_energy_units", "agriculture", "energy_consumption")}
+    oldest, newest = states["key_energy_units"], states["energy_consumption"]
+    edited = workspace.change_cells(newest.report_id, [(("energy", "diesel", "consumption"), "1")], base=newest.data)
+    assert edited.state.result.index.recomputed is not None  # still kept: incremental
+    cell = ("units", oldest.data.list_rows["units"][0], "boiler")
+    forgotten = workspace.change_cells(oldest.report_id, [(cell, "1")], base=oldest.data)
+    assert forgotten.state.result.index.recomputed is None  # no longer kept: validated in full
+    assert forgotten.state.result.findings == workspace.validate(workspace.load(oldest.report_id)).findings
