@@ -271,7 +271,7 @@ class Workspace:
 
     def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle)."""
-        from forms.validation import ReportInput, needs_reported, validate_bundle
+        from forms.validation import ReportInput, needs_history, needs_reported, validate_bundle
         from storage.history import earlier_inputs, first_values
 
         token = self._token()
@@ -284,7 +284,8 @@ class Workspace:
                     for k, (seen, r) in kept.items()}
         datas = {r.form_key: self.store.load(r.id) for r in reports}
         inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
-                                 earlier_inputs(self.store, township_id, k, period),
+                                 earlier_inputs(self.store, township_id, k, period) if needs_history(self.form(k))
+                                 else {},  # read only by vs-last-period / vs-history rules
                                  first_values(self.store, d.report.id) if needs_reported(self.form(k)) else {})
                   for k, d in datas.items()}
         results = validate_bundle(inputs, self.context(period), period)

@@ -175,3 +175,15 @@ def test_only_the_latest_validations_are_kept_for_edits(workspace, demo_township
     forgotten = workspace.change_cells(oldest.report_id, [(cell, "1")], base=oldest.data)
     assert forgotten.state.result.index.recomputed is None  # no longer kept: validated in full
     assert forgotten.state.result.findings == workspace.validate(workspace.load(oldest.report_id)).findings
+
+
+def test_validate_period_again_is_the_same_until_something_is_written(workspace, demo_township):
+    first = workspace.validate_period(demo_township.id, PERIOD)
+    again = workspace.validate_period(demo_township.id, PERIOD)
+    assert all(again[k][1] is first[k][1] for k in first)  # nothing written: the same validations
+    data = first["energy_consumption"][0]
+    workspace.change_cells(data.report.id, [(("energy", "raw_coal", "consumption"), "99999")], base=data)
+    after = workspace.validate_period(demo_township.id, PERIOD)
+    fresh = Workspace(workspace.store, workspace.catalogue, "另一位").validate_period(demo_township.id, PERIOD)
+    assert {k: r.findings for k, (_d, r) in after.items()} == {k: r.findings for k, (_d, r) in fresh.items()}
+    assert after["coal_vocs"][1].findings != first["coal_vocs"][1].findings  # coal_vocs reads form 1's coal
