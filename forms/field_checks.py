@@ -11,7 +11,7 @@ from typing import Any
 from forms.compute import CellKey, compiled
 from forms.findings import FindingCollector
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, RowSpec, TableSpec
-from forms.values import type_problem
+from forms.values import MAX_TEXT_CHARS, type_problem
 
 __all__ = ["field_checks", "unique_checks", "reference_checks"]
 
@@ -82,7 +82,7 @@ _VALID_CHOICES: dict[int, tuple[ColumnSpec, frozenset[str]]] = {}
 def _plainly_valid(col: ColumnSpec, value: Any) -> bool:
     """True for the common values ``type_problem`` accepts, recognised without parsing them again
     (a 5,000-row list holds 70,000 of them): a finite number within the column's bound, one of
-    the choices. False means "ask ``type_problem``", not "invalid". A test holds the two together."""
+    the choices, text that is not too long. False means "ask ``type_problem``", not "invalid". A test holds the two together."""
     kind = type(value)
     if col.numeric:
         if kind is float and (col.type == "integer" or not math.isfinite(value)):
@@ -91,6 +91,8 @@ def _plainly_valid(col: ColumnSpec, value: Any) -> bool:
             return False
         bound = col.bound if col.bound is not None else DEFAULT_BOUNDS.get(col.type, DEFAULT_BOUNDS["number"])
         return abs(value) < bound
+    if col.type == "text" and kind is str:  # parsing only drops control characters: too long is the one problem
+        return len(value) <= MAX_TEXT_CHARS
     if col.type == "choice" and kind is str:
         found = _VALID_CHOICES.get(id(col))
         if found is None or found[0] is not col:

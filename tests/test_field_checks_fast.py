@@ -14,7 +14,8 @@ COLUMNS = [table.cell_column(row, col) for form in FormCatalogue.load() for tabl
            for row in (table.rows or (None,)) for col in table.columns]
 VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**20, 10**20), st.booleans(),
                    st.sampled_from([1e15, -1e15, 999999.0, 1e6, 5.5, 0.0, -0.0, 2**53, 10**16]),
-                   st.sampled_from(sorted({c for col in COLUMNS for c in col.choices})), st.text(max_size=8))
+                   st.sampled_from(sorted({c for col in COLUMNS for c in col.choices})), st.text(max_size=8),
+                   st.sampled_from(["a" * 32_767, "a" * 32_768, "\x1b" * 32_768 + "a", " 是 ", "2025-06-30", "\x00"]))
 
 
 @settings(max_examples=400, deadline=None)
@@ -31,3 +32,5 @@ def test_the_shortcut_covers_the_common_values():
     assert _plainly_valid(choice, choice.choices[0])
     assert not _plainly_valid(numeric, float("nan")) and not _plainly_valid(numeric, True)
     assert not _plainly_valid(choice, "不存在的选项")
+    text = next(c for c in COLUMNS if c.type == "text")
+    assert _plainly_valid(text, "永川测试企业有限公司") and not _plainly_valid(text, "长" * 40_000)
