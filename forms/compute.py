@@ -6,7 +6,7 @@ stored inputs and the reference tables, so a computed cell can never disagree wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -15,7 +15,8 @@ from forms.formula import Formula
 from forms.reference import ReferenceData
 from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
 
-__all__ = ["CellKey", "ComputeContext", "ComputedForm", "compute_form", "find_cycle", "numeric_or_none"]
+__all__ = ["CellKey", "ComputeContext", "ComputedForm", "compute_form", "find_cycle", "numeric_or_none",
+           "TablePlan", "table_plan", "recompute"]
 
 CellKey = tuple[str, str, str]  # (table key, row key, column key)
 LIST_ROW = "*"  # stands for "any row" of a list table in the dependency graph
@@ -74,8 +75,20 @@ class _TableEvaluator:
         self.peers: dict[str, _TableEvaluator] = {table.key: self}  # the form's other tables
         # Computed cells that read no data at all (e.g. a reference coefficient).
         self.constants: set[tuple[str, str]] = set()
+        # A list table's input columns (every row alike: never blocked, no row formulas) → numeric.
+        self.list_inputs: dict[str, bool] = {c.key: c.numeric for c in table.columns if c.formula is None} \
+            if table.kind == "list" else {}
 
     def value(self, row_key: str, col_key: str) -> Any:
+        numeric = self.list_inputs.get(col_key)
+        if numeric is not None:  # an input cell of a list row: read as stored, nothing to remember
+            if row_key not in self.rows:
+                return None
+            raw = self.inputs.get((self.table.key, row_key, col_key))
+            if not numeric:
+                return raw
+            kind = type(raw)
+            return raw if kind is float or kind is int else numeric_or_none(raw)
         key = (row_key, col_key)
         if key in self.memo:
             return self.memo[key]
@@ -173,6 +186,120 @@ def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mappi
                 if value is not None:
                     out.values[(table.key, row_key, col.key)] = value
     return out
+
+
+class _StoredTable:
+    """A table a re-computation leaves as it was: its cells are read from the values already
+    computed (what ``_TableEvaluator.value`` would return, since blanks are not stored)."""
+
+    def __init__(self, table: TableSpec, row_keys: Sequence[str], values: Mapping[CellKey, Any]) -> None:
+        self.key, self.values = table.key, values
+        rows = {r.key: r for r in table.rows}
+        self.item_keys = [k for k in row_keys if table.kind == "list" or not rows[k].is_total]
+
+    def value(self, row_key: str, col_key: str) -> Any:
+        return self.values.get((self.key, row_key, col_key))
+
+    def column_sum(self, col_key: str) -> Any:
+        numbers = [v for k in self.item_keys if isinstance(v := self.values.get((self.key, k, col_key)), (int, float))]
+        return sum(numbers) if numbers else None
+
+
+def _cell_formulas(table: TableSpec) -> list[Formula]:
+    rows: Sequence[RowSpec | None] = table.rows if table.kind == "grid" else (None,)
+    return [compiled(text) for row in rows for col in table.columns
+            if (text := table.cell_formula(row, col)) is not None and not table.is_blocked(row, col)]
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """What a changed cell of a form can affect, known from its formulas (see ``recompute``).
+
+    ``row_local``: list tables whose computed cells read only their own row, so an edited row
+    is recomputed alone; ``readers[t]``: the tables whose formulas read table t, directly or
+    through another table."""
+
+    row_local: frozenset[str]
+    readers: dict[str, frozenset[str]]
+
+
+_PLANS: dict[int, tuple[FormSpec, TablePlan]] = {}
+
+
+def table_plan(form: FormSpec) -> TablePlan:
+    """The form's ``TablePlan``, worked out once per form object."""
+    found = _PLANS.get(id(form))
+    if found is not None and found[0] is form:
+        return found[1]
+    direct: dict[str, set[str]] = {t.key: set() for t in form.tables}  # table → tables it reads
+    row_local = set()
+    for table in form.tables:
+        formulas = _cell_formulas(table)
+        for formula in formulas:
+            direct[table.key] |= {ref[0] for ref in formula.table_refs} - {table.key}
+        if table.kind == "list" and not any(f.cell_refs or f.sum_columns or f.table_refs for f in formulas):
+            row_local.add(table.key)
+    readers: dict[str, frozenset[str]] = {}
+    for key in direct:
+        found_readers: set[str] = set()
+        todo = [key]
+        while todo:
+            read = todo.pop()
+            for reader, reads in direct.items():
+                if read in reads and reader not in found_readers:
+                    found_readers.add(reader)
+                    todo.append(reader)
+        readers[key] = frozenset(found_readers - {key})
+    plan = TablePlan(frozenset(row_local), readers)
+    _PLANS[id(form)] = (form, plan)
+    return plan
+
+
+def recompute(form: FormSpec, inputs: Mapping[CellKey, Any], previous: ComputedForm,
+              rows: Mapping[str, Collection[str]], tables: Collection[str], context: ComputeContext) -> ComputedForm:
+    """``previous`` with only some cells computed again: ``rows`` (table → row keys) of row-local
+    list tables, and every cell of ``tables``. The caller chooses them with ``table_plan``
+    (edited rows of a row-local list; any other edited table and every table that reads an
+    edited one); the result is then what ``compute_form`` would give for the same inputs."""
+    out = ComputedForm(dict(previous.values), dict(previous.errors), dict(previous.sources),
+                       {k: list(v) for k, v in previous.list_rows.items()})
+    by_key = {t.key: t for t in form.tables}
+    for table_key, row_keys in rows.items():
+        table = by_key[table_key]
+        present = set(out.list_rows[table_key])
+        wanted = [k for k in row_keys if k in present]
+        _forget(out, table, wanted)
+        _store(out, _TableEvaluator(table, inputs, wanted, context, out), table, wanted)
+    if tables:
+        peers: dict[str, Any] = {t.key: _StoredTable(t, out.list_rows[t.key], out.values) for t in form.tables
+                                 if t.key not in tables}
+        redo = [by_key[k] for k in by_key if k in tables]
+        for table in redo:
+            _forget(out, table, out.list_rows[table.key])
+            peers[table.key] = _TableEvaluator(table, inputs, out.list_rows[table.key], context, out)
+        for table in redo:
+            peers[table.key].peers = peers
+        for table in redo:
+            _store(out, peers[table.key], table, out.list_rows[table.key])
+    return out
+
+
+def _forget(out: ComputedForm, table: TableSpec, row_keys: Sequence[str]) -> None:
+    names = [c.key for c in table.columns] + ["ref_equal", "ref_equiv"]
+    for row_key in row_keys:
+        for name in names:
+            key = (table.key, row_key, name)
+            out.values.pop(key, None)
+            out.errors.pop(key, None)
+            out.sources.pop(key, None)
+
+
+def _store(out: ComputedForm, evaluator: _TableEvaluator, table: TableSpec, row_keys: Sequence[str]) -> None:
+    for row_key in row_keys:
+        for col in table.columns:
+            value = evaluator.value(row_key, col.key)
+            if value is not None:
+                out.values[(table.key, row_key, col.key)] = value
 
 
 def find_cycle(table: TableSpec) -> list[tuple[str, str]] | None:

@@ -8,9 +8,9 @@ only with a real 说明 on its cell; 提示 (提示性) informs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from forms.compute import CellKey, ComputedForm
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from forms.spec import ColumnSpec, FormSpec, TableSpec
 
 __all__ = ["TextEnum", "Severity", "Finding", "ValidationResult", "FindingCollector", "note_is_acceptable",
-           "SEVERITY_ORDER", "BARE_NOTES", "MIN_NOTE_LENGTH"]
+           "SEVERITY_ORDER", "BARE_NOTES", "MIN_NOTE_LENGTH", "sort_findings"]
 
 
 class TextEnum(str, Enum):
@@ -84,10 +84,19 @@ class Finding:
         return self.severity == Severity.ERROR or (self.severity == Severity.WARNING and not self.explained)
 
 
+def sort_findings(form: FormSpec, findings: list[Finding]) -> None:
+    """Most severe first, then by table; otherwise in the order the checks found them (stable)."""
+    order = {t.key: i for i, t in enumerate(form.tables)}
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], order[f.table]))
+
+
 @dataclass
 class ValidationResult:
     computed: ComputedForm
     findings: list[Finding]
+    # What re-validating after an edit needs from this result (``forms.incremental``); None when
+    # it cannot be re-validated incrementally.
+    index: Any = field(default=None, repr=False, compare=False)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -3,7 +3,7 @@ history and reported. Cross-form references and earlier periods come in a ``Bund
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from forms.compute import CellKey, ComputedForm, compiled
@@ -12,7 +12,7 @@ from forms.period_rules import change_text, history_text
 from forms.rule_messages import fmt, goal_text
 from forms.spec import FormSpec, RuleSpec, TableSpec
 
-__all__ = ["Bundle", "run_rule", "column_sum"]
+__all__ = ["Bundle", "run_rule", "column_sum", "row_local", "rule_reads"]
 
 
 class _Skip(Exception):
@@ -50,11 +50,39 @@ class Bundle:
         return column_sum(found[0], found[1], table, col) if found else None
 
 
-def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingCollector, bundle: Bundle) -> None:
+def row_local(rule: RuleSpec) -> bool:
+    """Whether the rule's finding on a row depends on that row alone (and on what does not change
+    with an edit of the report: other forms, earlier periods), so an edited row is checked alone."""
+    if rule.kind in ("change", "history", "reported"):
+        return True
+    if rule.scope != "row":
+        return False
+    texts = [compiled(t) for t in (rule.expr, rule.when) if t]
+    return not any(f.cell_refs or f.sum_columns or f.table_refs for f in texts)
+
+
+def rule_reads(rule: RuleSpec) -> set[str]:
+    """The tables of its own form a rule reads."""
+    found = {rule.table}
+    for text in (rule.expr, rule.when):
+        if text:
+            found |= {ref[0] for ref in compiled(text).table_refs}
+    return found
+
+
+def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingCollector, bundle: Bundle,
+             only: Collection[str] | None = None) -> None:
+    """Run one rule; ``only``: just on these rows (a ``row_local`` rule after an edit of them)."""
     computed = out.computed
     row_keys = computed.list_rows.get(table.key, [])
     columns = {c.key: c for c in table.columns}
     item_keys = _item_keys(table, computed)
+    if only is not None:  # a few rows: found by the list's own (C) search, not a loop over every row
+        if len(only) > 64:
+            item_keys = [k for k in item_keys if k in only]
+        else:
+            item_keys = sorted((k for k in only if k in item_keys), key=row_keys.index)
+    positions: dict[str, int] = {}
 
     def read(*args: str) -> Any:
         key = (table.key, *args) if len(args) == 2 else tuple(args)
@@ -66,22 +94,38 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         table_key = args[0] if len(args) == 2 else table.key
         return column_sum(form, computed, table_key, args[-1], lambda r, c: read(table_key, r, c))
 
+    # The readers are made once per rule (a 5,000-row list evaluates it 5,000 times): ``where``
+    # holds the row and column being checked.
+    where: list[str | None] = [None, None]
+    values, invalid, scope = computed.values, out.invalid, rule.scope
+    formulas = {text: compiled(text) for text in (rule.expr, rule.when) if text}
+
+    def lookup(name: str) -> Any:
+        row_key, col_key = where
+        if scope == "row" and row_key is not None and name in columns:
+            key = (table.key, row_key, name)
+            if key in invalid:
+                raise _Skip
+            return values.get(key)
+        if scope == "column" and col_key is not None:
+            return read(name, col_key)
+        raise NameError(name)
+
+    def is_cell(name: str) -> bool:
+        return name in columns if scope == "row" else scope == "column"
+
     def evaluate(text: str, row_key: str | None, col_key: str | None, blank: Any) -> Any:
-        def lookup(name: str) -> Any:
-            if rule.scope == "row" and row_key is not None and name in columns:
-                return read(row_key, name)
-            if rule.scope == "column" and col_key is not None:
-                return read(name, col_key)
-            raise NameError(name)
-
-        def is_cell(name: str) -> bool:
-            return name in columns if rule.scope == "row" else rule.scope == "column"
-
-        return compiled(text).evaluate(lookup, read, sum_rows, is_cell, form_cell=bundle.form_cell,
+        where[0], where[1] = row_key, col_key
+        return formulas[text].evaluate(lookup, read, sum_rows, is_cell, form_cell=bundle.form_cell,
                                        form_sum=bundle.form_sum, blank=blank)
 
     def emit(row_key: str, col_key: str, message: str) -> None:
-        index = row_keys.index(row_key) + 1 if row_key in row_keys else 0
+        if only is not None:
+            index = row_keys.index(row_key) + 1 if row_key in row_keys else 0
+        else:
+            if not positions:
+                positions.update((k, i) for i, k in enumerate(row_keys, start=1))
+            index = positions.get(row_key, 0)
         out.add(rule.severity, rule.id, table, row_key, index, columns[col_key], message)
 
     if rule.kind in ("change", "history"):
@@ -140,14 +184,16 @@ def _reported(rule: RuleSpec, table: TableSpec, item_keys: Sequence[str], out: F
     ``when`` reads the row as first stored (its original 数据来源), so relabelling the source
     afterwards does not hide the change."""
     columns = {c.key: c for c in table.columns}
+    when = compiled(rule.when) if rule.when else None
+    read = [k for k in columns if k in rule.columns or (when is not None and k in when.names)]  # what is used
     for row_key in item_keys:
         if rule.rows and row_key not in rule.rows:
             continue
-        original = {k: bundle.reported.get((table.key, row_key, k)) for k in columns}
+        original = {k: bundle.reported.get((table.key, row_key, k)) for k in read}
         if rule.when:
-            def lookup(name: str, original: dict[str, Any] = original) -> Any:
+            def lookup(name: str, original: dict[str, Any] = original, row_key: str = row_key) -> Any:
                 if name in columns:
-                    return original[name]
+                    return original[name] if name in original else bundle.reported.get((table.key, row_key, name))
                 raise NameError(name)
 
             try:

@@ -11,10 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forms.compute import CellKey, ComputeContext, ComputedForm, compiled, compute_form
-from forms.field_checks import field_checks, reference_checks, unique_checks
-from forms.findings import SEVERITY_ORDER, Finding, FindingCollector, Severity, ValidationResult, note_is_acceptable
+from forms.findings import (
+    SEVERITY_ORDER,
+    Finding,
+    FindingCollector,
+    Severity,
+    ValidationResult,
+    note_is_acceptable,
+    sort_findings,
+)
+from forms.incremental import build_index
 from forms.period_rules import PeriodInputs, comparable_periods, last_year
-from forms.rules import Bundle, run_rule
+from forms.rules import Bundle
 from forms.spec import FormSpec
 
 __all__ = ["Finding", "Severity", "ValidationResult", "validate_report", "validate_bundle", "ReportInput",
@@ -34,24 +42,12 @@ class ReportInput:
     reported: Mapping[CellKey, Any] = field(default_factory=dict)  # each cell's first stored value
 
 
-def _sort(form: FormSpec, findings: list[Finding]) -> None:
-    order = {t.key: i for i, t in enumerate(form.tables)}
-    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], order[f.table]))
-
-
 def _validate(form: FormSpec, inputs: Mapping[CellKey, Any], notes: Mapping[CellKey, str],
               computed: ComputedForm, context: ComputeContext, bundle: Bundle) -> ValidationResult:
     out = FindingCollector(form, computed, notes)
-    unverified = {k: c.describe() for k, c in context.reference.coefficients.items() if not c.verified}
-    for table in form.tables:
-        field_checks(table, inputs, computed.list_rows[table.key], out)
-        unique_checks(table, inputs, computed.list_rows[table.key], out)
-        if table.kind == "grid":
-            reference_checks(table, inputs, out, unverified)
-    for rule in form.rules:
-        run_rule(rule, form, form.table(rule.table), out, bundle)
-    _sort(form, out.findings)
-    return ValidationResult(computed, out.findings)
+    index = build_index(form, inputs, computed, out, bundle, context)
+    sort_findings(form, out.findings)
+    return ValidationResult(computed, out.findings, index)
 
 
 def _history_computed(form: FormSpec, history: Mapping[str, PeriodInputs], period: str,

@@ -463,6 +463,9 @@ class Store:
         self.conn.execute(
             "INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (stamp, who, report_id, *cell, field, old, new, reason))
+        if field == "value" and new is not None:  # what the enterprise reported: see first_values
+            self.conn.execute("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
+                              " VALUES (?, ?, ?, ?, ?)", (report_id, *cell, new))
         return True
 
     def set_values(self, report_id: int, changes: Iterable[tuple[CellKey, Any]], who: str, reason: str = "") -> int:

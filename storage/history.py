@@ -6,12 +6,13 @@ these values and never touches the database itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from forms.period_rules import PeriodInputs, comparable_periods
 
 if TYPE_CHECKING:
-    from storage.database import Store
+    from storage.database import CellKey, Store
 
 __all__ = ["earlier_inputs", "first_values"]
 
@@ -40,12 +41,17 @@ def earlier_inputs(store: Store, township_id: int, form_key: str, period: str) -
     return {p: PeriodInputs(values[p], rows[p]) for p in ids.values() if values[p]}
 
 
-def first_values(store: Store, report_id: int) -> dict[tuple[str, str, str], object]:
-    """Each cell's first stored value (from the audit trail): what the enterprise reported when a
-    list row was copied or imported from its report, before any later change by the township."""
-    found: dict[tuple[str, str, str], object] = {}
-    for table, row, col, new in store.conn.execute(
-            "SELECT table_key, row_key, col_key, new FROM audit WHERE report_id = ? AND field = 'value'"
-            " AND new IS NOT NULL ORDER BY id", (report_id,)):
-        found.setdefault((table, row, col), new)
+def first_values(store: Store, report_id: int, cells: Iterable[CellKey] | None = None) -> dict[CellKey, object]:
+    """Each cell's first stored value (kept with every write since the audit trail began): what
+    the enterprise reported when a list row was copied or imported from its report, before any
+    later change by the township. ``cells``: only these (after an edit of them)."""
+    if cells is None:
+        return {(t, r, c): v for t, r, c, v in store.conn.execute(
+            "SELECT table_key, row_key, col_key, value FROM first_values WHERE report_id = ?", (report_id,))}
+    found: dict[CellKey, object] = {}
+    for cell in cells:
+        row = store.conn.execute("SELECT value FROM first_values WHERE report_id = ? AND table_key = ?"
+                                 " AND row_key = ? AND col_key = ?", (report_id, *cell)).fetchone()
+        if row is not None:
+            found[cell] = row[0]
     return found

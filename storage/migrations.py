@@ -148,6 +148,23 @@ MIGRATIONS: list[list[str]] = [
                 WHERE x.report_id = list_row_keys.report_id AND x.table_key = list_row_keys.table_key)""",
         "DROP TABLE rekeyed",
     ],
+    # 4: each cell's first stored value — what the
+    # `reported` rule compares with — kept as it is written instead of searched for in the whole
+    # audit trail on every edit. Filled from the audit trail (the first non-blank value wins).
+    [
+        """CREATE TABLE first_values (
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            table_key TEXT NOT NULL,
+            row_key TEXT NOT NULL,
+            col_key TEXT NOT NULL,
+            value NOT NULL,
+            PRIMARY KEY (report_id, table_key, row_key, col_key)
+        ) WITHOUT ROWID""",
+        """INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)
+           SELECT report_id, table_key, row_key, col_key, new FROM audit
+           WHERE field = 'value' AND new IS NOT NULL AND report_id IN (SELECT id FROM reports)
+           ORDER BY id""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,10 +8,12 @@ the database by itself. No Qt here.
 
 from __future__ import annotations
 
+import functools
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from forms.catalogue import FormCatalogue
 from forms.compute import ComputeContext
@@ -28,6 +30,10 @@ from user_error import UserError
 
 __all__ = ["Workspace", "EditResult", "STATUSES", "ReportStatus", "status_for", "Changes", "ReportState", "PeriodLockedError"]
 
+T = TypeVar("T")
+KEPT_VALIDATIONS = 32  # reports whose last validation is kept for the next edit or look
+
+
 class PeriodLockedError(UserError):
     """An edit in a locked (submitted) period without a reason, or an unlock without one."""
 
@@ -43,6 +49,38 @@ def _copy(data: ReportData, report: Report) -> ReportData:
     return ReportData(report, dict(data.values), dict(data.notes), {k: list(v) for k, v in data.list_rows.items()})
 
 
+def _writes_report(method: Callable[..., T]) -> Callable[..., T]:
+    """Attributes the rows a Workspace method changes to its report (the first argument), so the
+    validations of reports that do not read it stay valid (see ``Workspace._unchanged_for``)."""
+
+    @functools.wraps(method)
+    def attributed(self: Workspace, report_id: int, *args: Any, **kwargs: Any) -> T:
+        try:
+            report: Report | None = self.store.get_report(report_id)
+        except Exception:  # noqa: BLE001 - the method itself says what is wrong
+            report = None
+        start = self.store.conn.total_changes
+        try:
+            return method(self, report_id, *args, **kwargs)
+        finally:
+            self._attributed(start, report)
+    return attributed
+
+
+def _reads(form: FormSpec, reader: Report, written: Report) -> bool:
+    """Whether validating ``reader`` (of ``form``) reads ``written``: itself, a form of the same
+    township and period its rules name, or its own form in an earlier period."""
+    from forms.validation import referenced_forms
+
+    if written.id == reader.id:
+        return True
+    if written.township_id != reader.township_id:
+        return False
+    if written.period == reader.period:
+        return written.form_key in referenced_forms(form)
+    return written.form_key == reader.form_key and written.period < reader.period
+
+
 class Workspace:
     """One database plus the form catalogue, used by one thread."""
 
@@ -50,6 +88,10 @@ class Workspace:
         self.store = store
         self.catalogue = catalogue
         self.user = user or _login_name()
+        # The last validation of each report, to re-validate only what an edit can affect.
+        self._validated: dict[int, _Validated] = {}
+        # This connection's writes, attributed: (total changes before, after, the report written).
+        self._writes: list[tuple[int, int, Report | None]] = []
 
     @classmethod
     def open(cls, path: str | Path, *, catalogue: FormCatalogue | None = None, demo: bool = True,
@@ -138,7 +180,19 @@ class Workspace:
         return self.store.audit(report_id, cell)
 
     def validate(self, data: ReportData) -> ValidationResult:
-        """审核 one report, with the other forms it refers to and its own earlier periods."""
+        """审核 one report, with the other forms it refers to and its own earlier periods.
+
+        Nothing written since this report was last validated with the same contents: that result."""
+        token = self._token()
+        seen = self._validated.get(data.report.id)
+        if seen is not None and self._unchanged_for(seen) and _same_contents(seen.data, data):
+            seen.data, seen.rows, seen.token = data, _rows_of(data), token  # edits now start from ``data``
+            return seen.result
+        result = self._validate_fully(data)
+        self._keep(_Validated(data, result, token, _rows_of(data)))
+        return result
+
+    def _validate_fully(self, data: ReportData) -> ValidationResult:
         from forms.validation import ReportInput, needs_history, needs_reported, referenced_forms
         from storage.history import earlier_inputs, first_values
 
@@ -153,18 +207,90 @@ class Workspace:
         return validate_report(form, data.values, data.notes, data.list_rows, self.context(report.period),
                                period=report.period, history=history, others=others, reported=reported)
 
+    def _token(self) -> tuple[int, int]:
+        """Changes since: this connection's row changes and other connections' commits."""
+        return self.store.conn.total_changes, self.store.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def _unchanged_for(self, seen: _Validated) -> bool:
+        """Whether what ``seen``'s validation read is as it was: no other connection committed,
+        and every row this one changed since was written for a report it does not read."""
+        total, version = self._token()
+        if version != seen.token[1]:
+            return False
+        mark = seen.token[0]
+        for start, end, report in self._writes:
+            if end <= mark or mark == total:
+                continue
+            if start != mark or report is None or _reads(self.form(seen.data.report.form_key), seen.data.report, report):
+                return False
+            mark = end
+        return mark == total
+
+    def _keep(self, seen: _Validated) -> None:
+        """Remember a validation; the least recently validated go first beyond ``KEPT_VALIDATIONS``
+        (a district batch validates thousands of reports)."""
+        self._validated.pop(seen.data.report.id, None)
+        self._validated[seen.data.report.id] = seen
+        while len(self._validated) > KEPT_VALIDATIONS:
+            del self._validated[next(iter(self._validated))]
+
+    def _attributed(self, start: int, report: Report | None) -> None:
+        end = self.store.conn.total_changes
+        if end != start:
+            self._writes.append((start, end, report))
+            del self._writes[:-500]  # older marks are not needed: a validation that old is validated again
+
+    def _previous(self, report_id: int, base: ReportData | None) -> _Validated | None:
+        """The last validation of ``base`` when nothing has been written since (then only what an
+        edit changes needs validating again), else None."""
+        seen = self._validated.get(report_id)
+        if (base is None or seen is None or seen.data is not base or not self._unchanged_for(seen)
+                or seen.rows != _rows_of(base)):
+            return None
+        return seen
+
+    def _validate_change(self, data: ReportData, previous: _Validated | None, cells: frozenset[CellKey],
+                         notes: frozenset[CellKey]) -> ValidationResult:
+        """The report validated after an edit of ``cells`` (values) / ``notes`` (说明): only what
+        they affect when ``previous`` is the validation before the edit, else in full."""
+        if previous is not None:
+            from forms.incremental import revalidate
+            from forms.validation import needs_reported
+            from storage.history import first_values
+
+            form = self.form(data.report.form_key)
+            values = cells - notes
+            reported = first_values(self.store, data.report.id, values) if needs_reported(form) else None
+            token = self._token()
+            result = revalidate(form, previous.result, data.values, data.notes, data.list_rows, values, notes,
+                                reported)
+            if result is not None:  # as stored when the previous one was (the edit was stored as applied)
+                self._keep(_Validated(data, result, token, _rows_of(data), previous.stored))
+                return result
+        return self.validate(data)
+
     def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle)."""
-        from forms.validation import ReportInput, needs_reported, validate_bundle
+        from forms.validation import ReportInput, needs_history, needs_reported, validate_bundle
         from storage.history import earlier_inputs, first_values
 
-        datas = {r.form_key: self.store.load(r.id) for r in self.store.reports_for(township_id, period)
-                 if r.form_key in {f.key for f in self.catalogue}}
+        token = self._token()
+        forms = {f.key for f in self.catalogue}
+        reports = [r for r in self.store.reports_for(township_id, period) if r.form_key in forms]
+        kept = {r.form_key: (seen, r) for r in reports if (seen := self._validated.get(r.id)) is not None
+                and seen.stored and self._unchanged_for(seen)}
+        if len(kept) == len(reports):  # nothing written since each was validated as stored
+            return {k: (ReportData(r, seen.data.values, seen.data.notes, seen.data.list_rows), seen.result)
+                    for k, (seen, r) in kept.items()}
+        datas = {r.form_key: self.store.load(r.id) for r in reports}
         inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
-                                 earlier_inputs(self.store, township_id, k, period),
+                                 earlier_inputs(self.store, township_id, k, period) if needs_history(self.form(k))
+                                 else {},  # read only by vs-last-period / vs-history rules
                                  first_values(self.store, d.report.id) if needs_reported(self.form(k)) else {})
                   for k, d in datas.items()}
         results = validate_bundle(inputs, self.context(period), period)
+        for k, data in datas.items():  # the same as validating each alone (rules read only the forms they name)
+            self._keep(_Validated(data, results[k], token, _rows_of(data), True))
         return {k: (datas[k], results[k]) for k in datas}
 
     def statuses(self, township_id: int, period: str) -> dict[str, str]:
@@ -173,6 +299,7 @@ class Workspace:
         return {f.key: found.get(f.key, "未填") for f in self.catalogue}
 
     # -- edits -------------------------------------------------------------------------------
+    @_writes_report
     def edit(self, report_id: int, cell: CellKey, raw: Any, reason: str = "") -> EditResult:
         """Parse what the user typed and store it at once (autosave), audited."""
         report = self.store.get_report(report_id)
@@ -181,6 +308,7 @@ class Workspace:
         changed = self.store.set_value(report_id, cell, parsed.value, self.user, reason)
         return EditResult(parsed, changed)
 
+    @_writes_report
     def edit_many(self, report_id: int, cells: list[tuple[CellKey, Any]], reason: str = "") -> list[ParsedValue]:
         """Several edits in one transaction (a paste, an import)."""
         report = self.store.get_report(report_id)
@@ -189,6 +317,7 @@ class Workspace:
         self.store.set_values(report_id, [(c, p.value) for (c, _), p in zip(cells, parsed)], self.user, reason)
         return parsed
 
+    @_writes_report
     def change_cells(self, report_id: int, cells: list[tuple[CellKey, Any]], reason: str = "", *,
                      locked_reason: str | None = None, base: ReportData | None = None) -> Changes:
         """An edit, paste or clear from the window: parse and store raw values in one transaction,
@@ -201,6 +330,7 @@ class Workspace:
         reason = self._reason(report, reason, locked_reason)
         form = self.form(report.form_key)
         parsed = [parse_input(form.table(c[0]).column(c[2]), raw) for c, raw in cells]
+        previous = self._previous(report_id, base)
         self.store.set_values(report_id, [(c, p.value) for (c, _), p in zip(cells, parsed)], self.user, reason)
         if base is None:
             data = self.store.load(report_id)
@@ -211,8 +341,9 @@ class Workspace:
                     data.values.pop(cell, None)
                 else:
                     data.values[cell] = p.value
-        return self._after_change(data, frozenset(c for c, _ in cells), parsed=tuple(parsed))
+        return self._after_change(data, frozenset(c for c, _ in cells), parsed=tuple(parsed), previous=previous)
 
+    @_writes_report
     def set_note(self, report_id: int, cell: CellKey, note: str, *, enforce_lock: bool = False,
                  locked_reason: str | None = None, base: ReportData | None = None) -> Changes:
         """Store the 说明 of a cell (e.g. explaining a 警告) and re-validate; true when it changed.
@@ -221,6 +352,7 @@ class Workspace:
         ``base`` as in ``change_cells``."""
         report = self.store.get_report(report_id)
         reason = self._reason(report, "", locked_reason) if enforce_lock else ""
+        previous = self._previous(report_id, base)
         changed = self.store.set_note(report_id, cell, note, self.user, reason)
         if base is None:
             data = self.store.load(report_id)
@@ -230,7 +362,8 @@ class Workspace:
                 data.notes[cell] = note.strip()
             else:
                 data.notes.pop(cell, None)
-        return self._after_change(data, frozenset({cell}) if changed else frozenset())
+        cells = frozenset({cell}) if changed else frozenset()
+        return self._after_change(data, cells, previous=previous, notes=cells)
 
     def _reason(self, report: Report, reason: str, locked_reason: str | None) -> str:
         """The audit reason of an edit; in a locked period it must say why (asked from the user)."""
@@ -242,10 +375,12 @@ class Workspace:
         return f"{reason}；{locked}" if reason else locked
 
     def _after_change(self, data: ReportData, cells: frozenset[CellKey], *, rows: bool = False,
-                      store_status: bool = True, **extra: Any) -> Changes:
-        """Validate the changed report, store its new status (only when it changes) and the new
-        statuses of the forms whose cross-form rules read it; the ``Changes`` of it all."""
-        result = self.validate(data)
+                      store_status: bool = True, previous: _Validated | None = None,
+                      notes: frozenset[CellKey] = frozenset(), **extra: Any) -> Changes:
+        """Validate the changed report (only what changed when ``previous`` is its validation
+        before the change: see ``_validate_change``), store its new status (only when it changes)
+        and the new statuses of the forms whose cross-form rules read it; the ``Changes`` of it all."""
+        result = self._validate_change(data, previous, cells, notes) if cells else self.validate(data)
         statuses: dict[int, str] = {}
         status = data.report.status
         if store_status:
@@ -255,9 +390,13 @@ class Workspace:
                 statuses[data.report.id] = status
             if cells or rows:
                 statuses.update(self._refresh_dependents(data.report))
+        seen = self._validated.get(data.report.id)
+        if seen is not None and seen.data is data:
+            seen.token = self._token()  # only statuses were written since: still this report's validation
         return Changes(data.report.id, cells, rows, statuses, state=ReportState(data, result, status), **extra)
 
     # -- list tables -------------------------------------------------------------------------
+    @_writes_report
     def add_list_row(self, report_id: int, table_key: str, count: int = 1) -> Changes:
         """Append ``count`` empty rows to a list table in one transaction (a paste makes room this
         way); ``Changes.row_keys`` are their stable keys. An empty row changes no status."""
@@ -266,11 +405,13 @@ class Workspace:
         return self._after_change(self.store.load(report_id), frozenset(), rows=True, store_status=False,
                                   row_keys=row_keys)
 
+    @_writes_report
     def remove_list_row(self, report_id: int, table_key: str, row_key: str) -> Changes:
         """Delete a list-table row and its values; statuses are re-derived."""
         self.store.remove_list_row(report_id, table_key, row_key, self.user)
         return self._after_change(self.store.load(report_id), frozenset(), rows=True)
 
+    @_writes_report
     def move_list_row(self, report_id: int, table_key: str, row_key: str, offset: int) -> Changes:
         """Move a row ``offset`` places; no change (false) when it is already at that end."""
         from storage.list_ops import move_list_row
@@ -279,6 +420,7 @@ class Workspace:
             return Changes(report_id)
         return self._after_change(self.store.load(report_id), frozenset(), rows=True, store_status=False)
 
+    @_writes_report
     def copy_previous_rows(self, report_id: int, table_key: str) -> Changes:
         """复制上期: last period's rows (names, codes) without figures; ``Changes.count`` says how many."""
         from storage.list_ops import copy_previous_rows
@@ -433,6 +575,25 @@ class Workspace:
     def database_kind(self) -> str:
         """'district' for a district database (W2-D sets it when creating one), else 'township'."""
         return str(self.store.get_setting("database_kind", "township"))
+
+
+@dataclass
+class _Validated:
+    """A report's data as validated, the result, and the database's change marks at that time."""
+
+    data: ReportData
+    result: ValidationResult
+    token: tuple[int, int]
+    rows: dict[str, tuple[str, ...]]
+    stored: bool = False  # ``data`` is known to be the report as stored (not only as a caller holds it)
+
+
+def _rows_of(data: ReportData) -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in data.list_rows.items()}
+
+
+def _same_contents(a: ReportData, b: ReportData) -> bool:
+    return a is b or (a.values == b.values and a.notes == b.notes and _rows_of(a) == _rows_of(b))
 
 
 def _login_name() -> str:

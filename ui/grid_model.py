@@ -105,6 +105,11 @@ class GridModel(GridEditing, QAbstractTableModel):
             return [GridRow(r.key, ("　" * r.indent) + r.label, r.unit, r.code, r) for r in self.table.rows]
         return [GridRow(k) for k in state.data.list_rows.get(self.table.key, [])]
 
+    def _row_keys_of(self, state: ReportState) -> list[str]:
+        if self.table.kind == "grid":
+            return self._row_keys
+        return list(state.data.list_rows.get(self.table.key, []))
+
     def _index_findings(self) -> None:
         self._findings = {}
         for f in self._state.result.findings:
@@ -115,54 +120,103 @@ class GridModel(GridEditing, QAbstractTableModel):
 
     def _layout(self) -> None:
         """Per cell (row, data column): its key, whether it is input, whether it is blocked.
-        Painting asks these thousands of times; the form spec answers them once here."""
+        Painting asks these thousands of times; the form spec answers them once here. A list
+        table's rows are all alike: answered per column (a 5,000-row list opens at once)."""
         table = self.table
-        self._cells = [[((table.key, row.key, col.key), table.is_input(row.spec, col), table.is_blocked(row.spec, col))
-                        for col in table.columns] for row in self._rows]
+        self._row_keys = [row.key for row in self._rows]
+        self._row_of = {key: i for i, key in enumerate(self._row_keys)}
+        self._col_of = {col.key: j for j, col in enumerate(table.columns)}
+        if table.kind == "list":
+            self._per_column = [(col.key, table.is_input(None, col), table.is_blocked(None, col))
+                                for col in table.columns]
+            self._cells: list[list[tuple[CellKey, bool, bool]]] = []
+        else:
+            self._per_column = None
+            self._cells = [[((table.key, row.key, col.key), table.is_input(row.spec, col),
+                             table.is_blocked(row.spec, col)) for col in table.columns] for row in self._rows]
 
     def _cell(self, index: _Index) -> tuple[CellKey, bool, bool] | None:
         r, c = index.row(), index.column() - self.descriptive
-        if c < 0 or not index.isValid() or r >= len(self._cells) or c >= len(self.table.columns):
+        if c < 0 or not index.isValid() or r >= len(self._row_keys) or c >= len(self.table.columns):
             return None
+        if self._per_column is not None:
+            col_key, is_input, blocked = self._per_column[c]
+            return (self.table.key, self._row_keys[r], col_key), is_input, blocked
         return self._cells[r][c]
+
+    def _all_cells(self) -> list[tuple[CellKey, bool, bool]]:
+        if self._per_column is None:
+            return [cell for row in self._cells for cell in row]
+        table_key = self.table.key
+        return [((table_key, row_key, col_key), is_input, blocked) for row_key in self._row_keys
+                for col_key, is_input, blocked in self._per_column]
 
     def set_state(self, state: ReportState) -> None:
         """Show a new stored/validated state of the report (after an edit, a 说明, 审核)."""
-        rows = self._make_rows(state)
-        if [r.key for r in rows] != [r.key for r in self._rows]:
+        if state is self._state:
+            return
+        if self._row_keys_of(state) != self._row_keys:
             self.beginResetModel()
-            self._state, self._rows = state, rows
+            self._state, self._rows = state, self._make_rows(state)
             self._layout()
             self._index_findings()
             self.endResetModel()
             return
-        before = self._display_keys()
-        self._state = state
-        self._index_findings()
+        changed = self._changed_since(state)
+        if changed is None:  # not known from the core: compare every cell
+            before = self._display_keys()
+            self._state = state
+            self._index_findings()
+            after = self._display_keys()
+            width = len(self.table.columns)
+            changed = {divmod(i, width) for i, (a, b) in enumerate(zip(before, after)) if a != b}
         if not self._rows:
             return
-        after = self._display_keys()
-        changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
         if len(changed) <= 64:  # one small update per cell: Qt repaints just those rectangles
-            width = len(self.table.columns)
-            for i in changed:
-                index = self.index(i // width, self.descriptive + i % width)
+            for r, c in sorted(changed):
+                index = self.index(r, self.descriptive + c)
                 self.dataChanged.emit(index, index, [])
         else:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, self.columnCount() - 1))
 
+    def _changed_since(self, state: ReportState) -> set[tuple[int, int]] | None:
+        """(row, data column) of the cells that look different in ``state``, when the core says
+        what changed since the state shown (an incremental re-validation of it): only the edited
+        cells, the cells it computed again and those whose findings changed are compared; then
+        ``state`` is shown. None (nothing done) when the core does not say."""
+        done = getattr(state.result.index, "recomputed", None)
+        if done is None or done.previous() is not self._state.result:
+            return None
+        table_key, width = self.table.key, len(self.table.columns)
+        candidates: set[tuple[int, int]] = set()
+        if table_key in done.tables:
+            candidates = {(r, c) for r in range(len(self._rows)) for c in range(width)}
+        for row_key in done.rows.get(table_key, ()):
+            r = self._row_of.get(row_key)
+            if r is not None:
+                candidates.update((r, c) for c in range(width))
+        old_state, old_findings, old_worst = self._state, self._findings, self._worst_of
+        self._state = state
+        self._index_findings()
+        new_findings = self._findings
+        for key in {*done.cells, *(k for k in old_findings.keys() | new_findings.keys()
+                                   if old_findings.get(k) != new_findings.get(k))}:
+            if key[0] == table_key and key[1] in self._row_of and key[2] in self._col_of:
+                candidates.add((self._row_of[key[1]], self._col_of[key[2]]))
+        if len(candidates) > 4096:  # a whole long table computed again: repaint it all
+            return candidates
+        changed = set()
+        for r, c in candidates:
+            cell = self._cell(self.index(r, self.descriptive + c))
+            if cell is not None and (_display_key(old_state, old_worst, cell[0], cell[1])
+                                     != _display_key(state, self._worst_of, cell[0], cell[1])):
+                changed.add((r, c))
+        return changed
+
     def _display_keys(self) -> list[tuple[Any, ...]]:
         """What a data cell's painting depends on, cell by cell (row-major): to repaint only changes."""
-        values, computed = self._state.data.values, self._state.result.computed.values
-        notes, worst = self._state.data.notes, self._worst_of
-        out = []
-        for row in self._cells:
-            for key, is_input, _blocked in row:
-                value = values.get(key) if is_input else computed.get(key)
-                w = worst.get(key)
-                out.append((value, type(value), w.severity if w else None, w.explained if w else None,
-                            w.message if w else None, notes.get(key)))
-        return out
+        state, worst = self._state, self._worst_of
+        return [_display_key(state, worst, key, is_input) for key, is_input, _blocked in self._all_cells()]
 
     def reload(self) -> ReportState:
         """Re-read the report (as stored, validated) and repaint; nothing is written."""
@@ -191,8 +245,7 @@ class GridModel(GridEditing, QAbstractTableModel):
         table, row_key, col_key = cell
         if table != self.table.key:
             return QModelIndex()
-        row = next((i for i, r in enumerate(self._rows) if r.key == row_key), None)
-        col = next((i for i, c in enumerate(self.table.columns) if c.key == col_key), None)
+        row, col = self._row_of.get(row_key), self._col_of.get(col_key)
         if row is None or col is None:
             return QModelIndex()
         return self.index(row, self.descriptive + col)
@@ -372,6 +425,14 @@ class GridModel(GridEditing, QAbstractTableModel):
         self._layout()
         self._state.data.list_rows.setdefault(self.table.key, []).append(row_key)
         self.endInsertRows()
+
+
+def _display_key(state: ReportState, worst_of: dict[CellKey, Finding], key: CellKey, is_input: bool) -> tuple:
+    """What one data cell's painting depends on: to repaint only the cells that changed."""
+    value = state.data.values.get(key) if is_input else state.result.computed.values.get(key)
+    w = worst_of.get(key)
+    return (value, type(value), w.severity if w else None, w.explained if w else None, w.message if w else None,
+            state.data.notes.get(key), state.result.computed.sources.get(key))
 
 
 _BOLD: QFont | None = None
