@@ -244,7 +244,9 @@ class Workspace:
         """The last validation of ``base`` when nothing has been written since (then only what an
         edit changes needs validating again), else None."""
         seen = self._validated.get(report_id)
-        if (base is None or seen is None or seen.data is not base or not self._unchanged_for(seen)
+        # ``base`` may be another object with the same contents: a dependent form re-validated after
+        # an edit of the form it reads keeps the freshly loaded copy, while the window holds its own
+        if (base is None or seen is None or not _same_contents(seen.data, base) or not self._unchanged_for(seen)
                 or seen.rows != _rows_of(base)):
             return None
         return seen
