@@ -186,6 +186,11 @@ for name in "${STANDINS[@]}"; do
     exit 1
   fi
 done
+# Nor any of Wine's own DLLs (PyInstaller collects dependencies from the Wine prefix's system32).
+if grep -rl --include='*.dll' --include='*.pyd' --include='*.exe' 'Wine builtin DLL' "$OUT/jnjp" | grep .; then
+  echo "!! 上列文件是 Wine 自带的 DLL，不能随程序发布 / Wine's own DLLs are in the shipped folder" >&2
+  exit 1
+fi
 "$HOSTPY" - "$OUT" "$ZIP" <<'EOF'
 import os, pathlib, sys, zipfile
 root, target = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
