@@ -157,11 +157,11 @@ run_windows_tests() {
   say "测试（Windows 版 Python，Wine）/ the test suite under the Windows interpreter"
   local log="$ROOT/build/windows-tests.log"
   mkdir -p "$ROOT/build"
+  local status=0
   WINEQT_QPA_PLATFORM=windows timeout 1500 wine "$PYWIN/python.exe" -m pytest -q -p no:cacheprovider -rfEs \
     --deselect tests/test_storage.py::test_storage_keeps_pandas_off_the_start_path \
     --deselect tests/test_instance.py::test_two_processes_writing_at_once_lose_nothing \
-    tests 2>&1 | cat | from_gbk > "$log"
-  local status=${PIPESTATUS[0]}
+    tests 2>&1 | cat | from_gbk > "$log" || status=$?
   grep -E '^(FAILED|ERROR|SKIPPED)|(passed|failed|error)' "$log" | tail -30
   [ "$status" -eq 0 ] || { echo "!! Windows 版 Python 下的测试未通过（完整输出：build/windows-tests.log）" >&2; exit 1; }
 }
@@ -178,7 +178,7 @@ ZIP="$ROOT/dist/jnjp-$VERSION-windows-x64.zip"
 rm -rf "$OUT" "$ROOT/build/windows" "$ZIP"
 say "PyInstaller（Windows 版，在 Wine 中）/ building the Windows folder"
 winpy -m PyInstaller --noconfirm --log-level WARN --distpath "$OUT" --workpath "$ROOT/build/windows" build.spec \
-  | from_gbk | grep -v -E '^(\s*$|[0-9]+ WARNING: (Library not found|lib not found))' || true
+  | from_gbk | { grep -v -E '^(\s*$|[0-9]+ WARNING: (Library not found|lib not found))' || true; }
 [ -f "$OUT/jnjp/jnjp.exe" ] || { echo "!! PyInstaller 没有生成 jnjp.exe" >&2; exit 1; }
 for name in "${STANDINS[@]}"; do
   if find "$OUT/jnjp" -iname "$name.dll" | grep -q .; then
@@ -204,17 +204,17 @@ say "Windows 便携文件夹 / Windows folder: dist/windows/jnjp ($(du -sh "$OUT
 
 # --- the frozen program under Wine: self-test, then a windowed start with a screenshot -----------
 say "自检（Wine，无屏幕）/ frozen self-test under Wine, no screen"
-wine "$OUT/jnjp/jnjp.exe" --self-test 2>&1 | cat | from_gbk
-status=${PIPESTATUS[0]}
+status=0
+wine "$OUT/jnjp/jnjp.exe" --self-test 2>&1 | cat | from_gbk || status=$?
 [ "$status" -eq 0 ] || { echo "!! Windows 版自检失败（退出码 $status）" >&2; exit 1; }
 
 say "窗口截图（Wine，Xvfb）/ windowed start under Xvfb"
 shot="$ROOT/dist/jnjp-windows-screenshot.png"
 tmpdb=$(mktemp -d)
 rm -f "$shot"
+status=0
 timeout 180 xvfb-run -a -s "-screen 0 1600x1000x24" \
-  wine "$OUT/jnjp/jnjp.exe" --db "$tmpdb/jnjp.sqlite" --screenshot "$shot" 2>&1 | cat | from_gbk
-status=${PIPESTATUS[0]}
+  wine "$OUT/jnjp/jnjp.exe" --db "$tmpdb/jnjp.sqlite" --screenshot "$shot" 2>&1 | cat | from_gbk || status=$?
 rm -rf "$tmpdb"
 [ "$status" -eq 0 ] && [ -s "$shot" ] || { echo "!! Windows 版窗口截图失败（退出码 $status）" >&2; exit 1; }
 say "截图 / screenshot: dist/$(basename "$shot")"
