@@ -97,8 +97,8 @@ def _steps(folder: Path, state: dict) -> list[tuple[str, Callable[[], str]]]:
         image = win.grab()
         win.close()
         if win.workspace is not None:
-            # Qt's windows platform under Wine does not deliver the close event for a window never
-            # put on screen; its database must still be closed, or Windows cannot delete the folder.
+            # Wine without an X display (CI) never delivers the close event (real Windows and Wine
+            # under Xvfb do); the database must still be closed, or Windows cannot delete the folder.
             win.workspace.close()
         if image.width() < 600:
             raise AssertionError("窗口截图尺寸异常")
