@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONIOENCODING="utf-8", QT_QPA_PLATFORM="offscreen")
+    if sys.platform == "win32":  # offscreen finds no Chinese font on Windows (only Qt's lib/fonts, no .ttc)
+        env.pop("QT_QPA_PLATFORM")
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
                           encoding="utf-8", cwd=cwd, env=env, timeout=120)
 
