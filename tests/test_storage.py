@@ -184,10 +184,9 @@ def test_storage_keeps_sqlite_utils_and_pandas_off_the_start_path(tmp_path: Path
     """Opening a workspace and reading a report imports neither sqlite-utils (click, pluggy,
     dateutil, plugins: ~50 ms) nor pandas/numpy (~0.5 s); ``Store.db`` brings sqlite-utils on first
     use, still without pandas, and pandas imports normally afterwards."""
+    import importlib.util
     import subprocess
     import sys
-
-    import importlib.util
 
     with_pandas = importlib.util.find_spec("pandas") is not None  # the Windows build leaves pandas out
     code = ("import sys; from storage.workspace import Workspace; "
