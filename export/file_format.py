@@ -23,8 +23,10 @@ rows); the reader also accepts a row split into several records.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["FORMAT", "TEMPLATE_FORMAT", "FORMATS", "FORMAT_VERSION", "META_SHEET", "CELLS_SHEET", "NOTES_SHEET",
-           "CELLS_HEADER", "CELLS_HEADER_V2", "KIND_LETTERS", "BLOCKED_LETTER", "RESERVED_SHEETS", "SHEET_NAME_BAD", "sheet_base_name", "unique_sheet_name"]
+           "CELLS_HEADER", "CELLS_HEADER_V2", "KIND_LETTERS", "BLOCKED_LETTER", "RESERVED_SHEETS", "SHEET_NAME_BAD", "map_cells", "sheet_base_name", "unique_sheet_name"]
 
 FORMAT = "jnjp-submission"
 TEMPLATE_FORMAT = "jnjp-template"
@@ -56,3 +58,33 @@ def unique_sheet_name(code: str, fallback: str, used: set[str]) -> str:
         name, n = base[:31 - len(suffix)] + suffix, n + 1
     used.add(name.lower())
     return name
+
+
+def map_cells(rows: list[list[Any]] | list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The ``_cells`` map ``rows`` (any format, header first) as one row per mapped cell in the
+    layout of formats 1 and 2 (``CELLS_HEADER_V2`` first): for tools and tests that look a cell
+    up. Does not check the map (``export.submission_file`` does)."""
+    from export.reader import cell_address, parse_address
+
+    if not rows:
+        return []
+    header = [str(h) for h in rows[0]]
+    if not all(h in header for h in CELLS_HEADER):
+        return [tuple(r) for r in rows]
+    pick = [header.index(h) for h in CELLS_HEADER]
+    notes_at = pick[-1]
+    out: list[tuple[Any, ...]] = [CELLS_HEADER_V2]
+    kinds = {letter: kind for kind, letter in KIND_LETTERS.items()}
+    for row in rows[1:]:
+        sheet, first, form_key, table_key, row_key, columns, version, letters, _ = (
+            row[i] if i < len(row) else None for i in pick)
+        if not sheet:
+            continue
+        r, c = parse_address(str(first))
+        for j, (key, letter) in enumerate(zip(str(columns).split(","), str(letters))):
+            if letter == BLOCKED_LETTER:
+                continue
+            note = row[notes_at + j] if notes_at + j < len(row) else None
+            out.append((sheet, cell_address(r, c + j), form_key, table_key, row_key, key, version, kinds.get(letter),
+                        note or None))
+    return out

@@ -75,9 +75,9 @@ def column_letters(count: int) -> list[str]:
     return [""] + [get_column_letter(c) for c in range(1, count + 1)]
 
 
-def style_id(workbook: Workbook, style: StyleArray) -> int:
+def style_id(workbook: Workbook, style: StyleArray | None) -> int:
     """The workbook's index of a cell style (openpyxl's ``cell._style``), for ``s="…"``."""
-    return workbook._cell_styles.add(style) if any(style) else 0
+    return workbook._cell_styles.add(style) if style is not None and any(style) else 0
 
 
 def number_cell(ref: str, style: int, value: float) -> str:
