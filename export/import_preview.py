@@ -379,8 +379,8 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
                         if table.is_input(row, col)]
         else:
             rows = [*old_rows.get(table.key, []), *imp.add_rows.get(table.key, [])]
-            covered += [(table.key, r, col.key) for r in rows for col in table.columns
-                        if table.cell_formula(None, col) is None]
+            inputs = [col.key for col in table.columns if table.cell_formula(None, col) is None]
+            covered += [(table.key, r, c) for r in rows for c in inputs]
 
     def change(cell: CellKey, old: Any, new: Any, what: str = "value") -> CellChange:
         col = form.table(cell[0]).column(cell[2])

@@ -301,8 +301,10 @@ def _as_written(value: Any) -> Any:
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             return None
+        if kind is float and value.is_integer() and -_EXACT < value < _EXACT:
+            return int(value)  # what "%.16g" reads back as, without the text
         text = f"{value:.16g}"
-        return float(text) if any(ch in text for ch in ".eE") else int(text)
+        return float(text) if ("." in text or "e" in text) else int(text)
     if isinstance(value, (_dt.date, _dt.datetime)):
         value = value.isoformat()[:10]
     text = _clean_text(str(value))

@@ -42,8 +42,8 @@ from export.reader import Book, cell_address, parse_address, read_workbook
 from export.safety import MAX_COLS
 from forms.catalogue import FormCatalogue
 from forms.periods import PeriodError, parse_period
-from forms.spec import FormSpec, TableSpec
-from forms.values import parse_input
+from forms.spec import ColumnSpec, FormSpec, TableSpec
+from forms.values import ParsedValue, parse_input
 
 __all__ = ["SubmissionFile", "FileForm", "Rejected", "read_submission", "CHECK_OK", "CHECK_MODIFIED", "CHECK_NONE",
            "MODIFIED_WARNING", "PERCENT_FRACTION_REASON", "normalise"]
@@ -260,16 +260,34 @@ def _note_from_comment(text: str | None) -> str | None:
     return text or None
 
 
-def _read_cell(book: Book, item: FileForm, table: TableSpec, row_key: str, col_key: str, sheet: str,
-               address: str, value: Any = None, *, trusted: bool = False) -> None:
+class _Parser:
+    """``parse_input`` for one file, remembering its answer for text read again in the same column
+    (a choice column's 是/否, an industry code: the same few texts on every row). ``parse_input``
+    depends only on the column and the value; numbers are parsed each time."""
+
+    def __init__(self) -> None:
+        self.texts: dict[tuple[int, str], ParsedValue] = {}
+
+    def parse(self, col: ColumnSpec, raw: Any) -> ParsedValue:
+        if type(raw) is not str:
+            return parse_input(col, raw)
+        key = (id(col), raw)
+        parsed = self.texts.get(key)
+        if parsed is None:
+            parsed = self.texts[key] = parse_input(col, raw)
+        return parsed
+
+
+def _read_cell(book: Book, item: FileForm, table: TableSpec, row_key: str, col: ColumnSpec, sheet: str,
+               address: str, value: Any = None, *, trusted: bool = False, parser: _Parser | None = None) -> None:
     """Parse one input cell (``value``: what the book holds there, when the caller has read it;
     ``trusted``: the file is unchanged since this program wrote it)."""
-    col = table.column(col_key)
+    col_key = col.key
     if item.take_comments:
         note = _note_from_comment(book.comment(sheet, address))
         if note:
             item.notes[(table.key, row_key, col_key)] = note
-    if book.formula_without_value(sheet, address):
+    if book.check.formulas_without_value and book.formula_without_value(sheet, address):
         item.rejected.append(Rejected(item.form.key, sheet, address, "（公式）",
                                       "公式没有计算结果（文件保存前未计算），请在 Excel 中重新计算并保存，或直接填写数值",
                                       (table.key, row_key, col_key)))
@@ -284,7 +302,7 @@ def _read_cell(book: Book, item: FileForm, table: TableSpec, row_key: str, col_k
             item.rejected.append(Rejected(item.form.key, sheet, address, raw, PERCENT_FRACTION_REASON(raw),
                                           (table.key, row_key, col_key)))
             return
-    parsed = parse_input(col, raw)
+    parsed = parse_input(col, raw) if parser is None else parser.parse(col, raw)
     if parsed.error:
         item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, (table.key, row_key, col_key)))
         return
@@ -300,7 +318,8 @@ class _MapReader:
         self.items: dict[str, FileForm | None] = {}
         self.grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
         self.list_seen: dict[tuple[str, str], set[str]] = {}  # (form, list table) → its row keys so far
-        self.pending: list[tuple[FileForm, TableSpec, str, str, str, str, Any]] = []
+        self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
+        self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None]]] = {}
         self.duplicate = False  # a cell mapped twice: not a file this program wrote
 
     def refuse(self, what: str) -> ImportRefused:
@@ -353,10 +372,10 @@ class _MapReader:
                 return None
         return table
 
-    def cell(self, item: FileForm, table: TableSpec, row_key: str, col_key: str, address: str, kind: str,
+    def cell(self, item: FileForm, table: TableSpec, row_key: str, col: ColumnSpec, address: str, kind: str,
              raw: Any, note: str | None) -> None:
         """One mapped cell of a known table: remembered, and an input cell queued for parsing."""
-        cell = (table.key, row_key, col_key)
+        cell = (table.key, row_key, col.key)
         if cell in item.addresses:
             self.duplicate = True
             return
@@ -364,7 +383,7 @@ class _MapReader:
         if note:
             item.notes[cell] = note
         if kind == "input":
-            self.pending.append((item, table, row_key, col_key, item.sheet, address, raw))
+            self.pending.append((item, table, row_key, col, item.sheet, address, raw))
         else:
             item.file_computed[cell] = (address, normalise(raw))
 
@@ -398,11 +417,11 @@ class _MapReader:
             if table is None:
                 continue
             try:
-                table.column(col_key)
+                col = table.column(col_key)
             except KeyError:
                 item.notices.append(f"{where} 对应的栏目 {table_key}/{col_key} 在本程序的表式中不存在，已跳过")
                 continue
-            self.cell(item, table, row_key, col_key, address, kind, raw, note)
+            self.cell(item, table, row_key, col, address, kind, raw, note)
         return entries
 
     def records_v3(self, rows: list[list[Any]], header: list[str]) -> list[MapRecord]:
@@ -452,17 +471,25 @@ class _MapReader:
                 continue
             while len(letters) < c + n:
                 letters.append(cell_address(1, len(letters))[:-1])
-            for j, key in enumerate(keys):
-                if not key:
-                    continue
-                address = f"{letters[c + j]}{r}"
-                try:
-                    table.column(key)
-                except KeyError:
+            suffix = str(r)
+            for j, key, kind, col in self.plan(table, columns, kinds):
+                address = letters[c + j] + suffix
+                if col is None:
                     item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
                     continue
-                self.cell(item, table, row_key, key, address, _KIND_NAMES[kinds[j]], values[j], notes[j])
+                self.cell(item, table, row_key, col, address, kind, values[j], notes[j])
         return records
+
+    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, ColumnSpec | None]]:
+        """(position, column key, kind, column or None when unknown) of each mapped position of a
+        record; the rows of one table share it."""
+        key = (id(table), columns, kinds)
+        plan = self.plans.get(key)
+        if plan is None:
+            by_key = {col.key: col for col in table.columns}
+            plan = self.plans[key] = [(j, k, _KIND_NAMES[kinds[j]], by_key.get(k))
+                                      for j, k in enumerate(columns.split(",")) if k]
+        return plan
 
 
 _KIND_NAMES = {"i": "input", "c": "computed"}
@@ -495,8 +522,9 @@ def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], 
     if meta:
         result.check = CHECK_MODIFIED if reader.duplicate else _verdict(result, meta, entries, records)
     trusted = result.kind == "submission" and result.check == CHECK_OK
-    for item, table, row_key, col_key, sheet, address, raw in reader.pending:
-        _read_cell(book, item, table, row_key, col_key, sheet, address, raw, trusted=trusted)
+    parser = _Parser()
+    for item, table, row_key, col, sheet, address, raw in reader.pending:
+        _read_cell(book, item, table, row_key, col, sheet, address, raw, trusted=trusted, parser=parser)
 
 
 def _sheet_for(book: Book, form: FormSpec) -> str | None:
@@ -551,4 +579,4 @@ def _from_layout(catalogue: FormCatalogue, book: Book, result: SubmissionFile) -
             if table.is_input(spec, table.column(col_key)):
                 address = cell_address(r, c)
                 item.addresses[(table_key, row_key, col_key)] = address
-                _read_cell(book, item, table, row_key, col_key, sheet, address)
+                _read_cell(book, item, table, row_key, table.column(col_key), sheet, address)

@@ -59,7 +59,13 @@ def _move_cell(wb, _ws):
     row[7].value = row[7].value.replace("c", "i", 1)
 
 
+def _duplicate_cells_row(wb, _ws):
+    sheet = wb[CELLS_SHEET]
+    sheet.append([c.value for c in next(sheet.iter_rows(min_row=2))])  # the same cells mapped twice
+
+
 TAMPERING = {
+    "_cells row duplicated": _duplicate_cells_row,
     "period 2025 → 2024": _set_meta("period", "2024"),
     "another township": _other_township,
     "sha256 key renamed": _rename_sha_key,
@@ -156,8 +162,27 @@ def _cells_edit(column: int, value):
     return edit
 
 
-@pytest.mark.parametrize("edit", [_cells_edit(1, ""), _cells_edit(1, "合计"), _cells_edit(6, "inf"), _cells_edit(6, "x")],
-                         ids=["empty address", "not a cell", "inf version", "text version"])
+def _record_edit(how):
+    def edit(wb, _ws):
+        row = next(r for r in wb[CELLS_SHEET].iter_rows(min_row=2) if "i" in (r[7].value or ""))
+        row[5].value, row[7].value = how(row[5].value, row[7].value)
+    return edit
+
+
+MALFORMED = {
+    "empty address": _cells_edit(1, ""),
+    "not a cell": _cells_edit(1, "合计"),
+    "inf version": _cells_edit(6, "inf"),
+    "text version": _cells_edit(6, "x"),
+    "fewer kinds than columns": _record_edit(lambda cols, kinds: (cols, kinds[:-1])),
+    "unknown kind": _record_edit(lambda cols, kinds: (cols, "x" + kinds[1:])),
+    "blocked cell with a column": _record_edit(lambda cols, kinds: (cols, "-" + kinds[1:])),
+    "mapped cell without a column": _record_edit(lambda cols, kinds: ("," + cols.split(",", 1)[-1], "i" + kinds[1:])),
+    "wider than any sheet": _record_edit(lambda cols, kinds: ("a," * 600 + "a", "i" * 601)),
+}
+
+
+@pytest.mark.parametrize("edit", list(MALFORMED.values()), ids=list(MALFORMED))
 def test_malformed_cells_rows_are_refused_in_chinese(edit, workspace, submission, tmp_path, catalogue):
     from export.errors import ImportRefused
 
