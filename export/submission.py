@@ -59,13 +59,14 @@ from export.file_format import (
     CELLS_SHEET,
     FORMAT,
     FORMAT_VERSION,
+    KIND_LETTERS,
     META_SHEET,
     NOTES_SHEET,
     RESERVED_SHEETS,
     TEMPLATE_FORMAT,
     unique_sheet_name,
 )
-from export.layout import HEADING_ROWS, form_layout
+from export.layout import HEADING_ROWS, FormLayout, form_layout
 from export.xlsx_writer import (
     RawRows,
     column_letters,
@@ -147,15 +148,14 @@ class _Written:
     """Everything recorded while writing the form sheets, for the checksum and the map."""
 
     records: list[MapRecord] = field(default_factory=list)  # the _cells map, with the values written
-    places: dict[str, tuple[str, dict[tuple[str, str, str], tuple[int, int]]]] = field(default_factory=dict)
-    # form key → (sheet, (table, row, col) → (row, column)): where 审核说明 finds a cell
+    places: dict[str, tuple[str, FormLayout]] = field(default_factory=dict)  # form key → (sheet, layout)
     styles: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # style combination → openpyxl StyleArray
     style_ids: dict[tuple[Any, ...], int] = field(default_factory=dict)  # … → the workbook's style index
 
     def address(self, form_key: str, table: str, row: str, col: str) -> str:
         """"Sheet!D12" of a mapped cell; "" when the file does not hold it."""
-        sheet, cells = self.places.get(form_key, ("", {}))
-        at = cells.get((table, row, col))
+        sheet, layout = self.places.get(form_key, ("", None))
+        at = layout.cells.get((table, row, col)) if layout is not None else None
         return f"{sheet}!{get_column_letter(at[1])}{at[0]}" if at else ""
 
 
@@ -450,6 +450,18 @@ def _apply_style(cache: dict[tuple[Any, ...], Any], cell: Cell, font: Font, alig
     cache[key] = copy(cell._style)
 
 
+@dataclass(frozen=True)
+class _RowPlan:
+    """One body row's value cells as the export writes them: per position (column letter, column
+    key or None when blocked, input?, number style attribute, text style, quoted text style, data
+    validation), and its map record's ``columns``/``kinds`` and "no 说明" notes."""
+
+    cells: tuple[tuple[Any, ...], ...]
+    columns: str
+    kinds: str
+    no_notes: tuple[None, ...]
+
+
 def _merge(ws: Worksheet, row: int, first: int, last: int) -> None:
     """Merge ``row``'s columns first…last. Only the range is recorded: openpyxl's ``merge_cells``
     also creates a placeholder cell for every covered cell and copies borders onto them, which
@@ -470,10 +482,10 @@ class _FormSheet:
         self.written = written
         self.ncols = max(max(self._table_width(t) for t in self.form.tables), 2)
         self.layout = form_layout(self.form, report.result.computed.list_rows)
-        written.places[self.form.key] = (ws.title, self.layout.cells)
+        written.places[self.form.key] = (ws.title, self.layout)
         self.raw = raw_rows(ws)
         self.letters = column_letters(self.ncols)
-        self.plans: dict[tuple[str, int], list[tuple[Any, ...]]] = {}  # list table → its columns' plan
+        self.plans: dict[tuple[str, int], _RowPlan] = {}  # list table → how its rows are written
         self.row = 1
 
     @staticmethod
@@ -594,25 +606,33 @@ class _FormSheet:
         text = _clean_text(value)
         return text_cell(ref, self._style_id(font, alignment, locked=locked, quote=text[:1] in _QUOTED), text)
 
-    def _plan(self, table: TableSpec, spec: RowSpec | None, font: Font) -> list[tuple[Any, ...]]:
-        """Per column of one body row: (column, blocked, input, number style, text style, quoted
-        text style, validation); a list table's rows all share one plan."""
+    def _plan(self, table: TableSpec, spec: RowSpec | None, font: Font, first: int) -> _RowPlan:
+        """How one body row's value cells are written; a list table's rows all share one plan."""
         key = (table.key, id(font))
         if spec is None and key in self.plans:
             return self.plans[key]
-        plan = []
-        for col in table.columns:
+        cells: list[tuple[Any, ...]] = []
+        keys: list[str] = []
+        kinds: list[str] = []
+        for j, col in enumerate(table.columns):
+            letter = self.letters[first + j]
             if table.is_blocked(spec, col):
-                plan.append((col, True, False, 0, self._style_id(font, _CENTER), 0, None))
+                cells.append((letter, None, False, "", self._style_id(font, _CENTER), 0, None))
+                keys.append("")
+                kinds.append(BLOCKED_LETTER)
                 continue
             is_input = table.is_input(spec, col) if spec is not None else table.cell_formula(None, col) is None
             locked = not (self.blank and is_input)
             align = _LEFT_WRAP if col.type == "text" else _CENTER
-            plan.append((col, False, is_input,
-                         self._style_id(font, _RIGHT, number_format=_number_format(table.cell_column(spec, col)),
-                                        locked=locked),
-                         self._style_id(font, align, locked=locked), self._style_id(font, align, locked=locked, quote=True),
-                         self._validation(col) if self.blank and is_input else None))
+            number_style = self._style_id(font, _RIGHT, number_format=_number_format(table.cell_column(spec, col)),
+                                          locked=locked)
+            cells.append((letter, col.key, is_input, f' s="{number_style}"' if number_style else "",
+                          self._style_id(font, align, locked=locked),
+                          self._style_id(font, align, locked=locked, quote=True),
+                          self._validation(col) if self.blank and is_input else None))
+            keys.append(col.key)
+            kinds.append(KIND_LETTERS["input" if is_input else "computed"])
+        plan = _RowPlan(tuple(cells), ",".join(keys), "".join(kinds), (None,) * len(cells))
         if spec is None:
             self.plans[key] = plan
         return plan
@@ -634,48 +654,47 @@ class _FormSheet:
     def _body(self, table: TableSpec, spec: RowSpec | None, row_key: str, first: int, font: Font,
               cells: list[str]) -> None:
         """The value cells of one body row (after ``cells``, its descriptive cells) as a raw row,
-        and its record in the map."""
-        r, letters, form, blank = self.row, self.letters, self.form, self.blank
+        and its record in the map. The hot loop of a big export: numbers are written inline
+        (``number_cell``'s text), everything else through the writer's functions."""
+        row_text, blank, table_key = str(self.row), self.blank, table.key
         get = self.report.result.computed.get
         notes = self.report.data.notes
-        keys: list[str] = []
-        kinds: list[str] = []
+        plan = self._plan(table, spec, font, first)
         values: list[Any] = []
-        row_notes: list[str | None] = []
-        for j, (col, blocked, is_input, number_style, text_style, quoted_style, validation) in enumerate(
-                self._plan(table, spec, font)):
-            ref = f"{letters[first + j]}{r}"
-            if blocked:
-                cells.append(text_cell(ref, number_style, BLOCKED_TEXT))
-                keys.append("")
-                kinds.append(BLOCKED_LETTER)
+        row_notes: list[str | None] | tuple[None, ...] = plan.no_notes
+        for j, (letter, col_key, is_input, number_attr, text_style, quoted_style, validation) in enumerate(plan.cells):
+            ref = letter + row_text
+            if col_key is None:  # blocked
+                cells.append(text_cell(ref, text_style, BLOCKED_TEXT))
                 values.append(None)
-                row_notes.append(None)
                 continue
             if blank and is_input:
                 value = None
                 if validation is not None:
                     validation.add(ref)
             else:
-                value = _as_written(get(table.key, row_key, col.key))
-            if value is None:
-                cells.append(empty_cell(ref, text_style))
-            elif isinstance(value, str):
-                cells.append(text_cell(ref, quoted_style if value[:1] in _QUOTED else text_style, value))
-            else:
-                cells.append(number_cell(ref, number_style, value))
-            raw_note = notes.get((table.key, row_key, col.key))
-            note = _clean_text(raw_note) if raw_note else None
-            if note:
-                self.raw.comment(ref, f"说明：{note}", "说明", 240, 90)
-            keys.append(col.key)
-            kinds.append("i" if is_input else "c")
+                value = _as_written(get(table_key, row_key, col_key))
             values.append(value)
-            row_notes.append(note)
-        self.raw.add(r, cells, 1, first + len(keys) - 1)
-        self.written.records.append(MapRecord(self.ws.title, f"{letters[first]}{r}", form.key, form.version,
-                                              table.key, row_key, ",".join(keys), "".join(kinds), values,
-                                              row_notes))
+            kind = type(value)
+            if kind is int:
+                cells.append(f'<c r="{ref}"{number_attr} t="n"><v>{value}</v></c>')
+            elif kind is float:
+                cells.append(f'<c r="{ref}"{number_attr} t="n"><v>{value:.16g}</v></c>')
+            elif value is None:
+                cells.append(empty_cell(ref, text_style))
+            else:
+                cells.append(text_cell(ref, quoted_style if value[:1] in _QUOTED else text_style, value))
+            if notes:
+                raw_note = notes.get((table_key, row_key, col_key))
+                if raw_note and (note := _clean_text(raw_note)):
+                    self.raw.comment(ref, f"说明：{note}", "说明", 240, 90)
+                    if row_notes is plan.no_notes:
+                        row_notes = list(plan.no_notes)
+                    row_notes[j] = note  # type: ignore[index]
+        self.raw.add(self.row, cells, 1, first + len(values) - 1)
+        self.written.records.append(MapRecord(self.ws.title, plan.cells[0][0] + row_text, self.form.key,
+                                              self.form.version, table_key, row_key, plan.columns, plan.kinds,
+                                              values, row_notes))
 
     def _validation(self, col: ColumnSpec) -> DataValidation | None:
         """One data validation per column kind: numeric ranges and choice lists for Excel users."""
