@@ -472,12 +472,24 @@ class _MapReader:
             while len(letters) < c + n:
                 letters.append(cell_address(1, len(letters))[:-1])
             suffix = str(r)
-            for j, key, kind, col in self.plan(table, columns, kinds):
+            addresses, pending, computed = item.addresses, self.pending, item.file_computed
+            for j, key, kind, col in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
                 address = letters[c + j] + suffix
                 if col is None:
                     item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
                     continue
-                self.cell(item, table, row_key, col, address, kind, values[j], notes[j])
+                cell = (table_key, row_key, key)
+                if cell in addresses:
+                    self.duplicate = True
+                    continue
+                addresses[cell] = address
+                note = notes[j]
+                if note:
+                    item.notes[cell] = note
+                if kind == "input":
+                    pending.append((item, table, row_key, col, sheet, address, values[j]))
+                else:
+                    computed[cell] = (address, normalise(values[j]))
         return records
 
     def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, ColumnSpec | None]]:
