@@ -256,4 +256,10 @@ def save_workbook(workbook: Workbook, fh: BinaryIO) -> None:
             setattr(properties, name, _NOT_XML.sub("", text))
     archive = ZipFile(fh, "w", ZIP_DEFLATED, allowZip64=True)
     workbook.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
-    _Writer(workbook, archive).save()
+    try:
+        _Writer(workbook, archive).save()
+    except BaseException:
+        # the caller discards the half-written file (export.atomic); left as it is, the archive
+        # would try to finish it when collected and print a traceback ("seek of closed file")
+        archive.fp = None
+        raise
