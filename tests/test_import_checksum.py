@@ -14,8 +14,9 @@ import pytest
 from openpyxl import load_workbook
 
 from export.importer import MODIFIED_WARNING, apply_import, preview_import, read_submission
+from export.reader import cell_address, parse_address
 from export.submission import CELLS_SHEET, export_submission
-from tests.cell_map import as_old_format, cell_rows, map_records, meta_row
+from tests.cell_map import as_old_format, cell_rows, checksum_from_workbook, map_records, meta_row
 
 NOW = dt.datetime(2026, 1, 5, 9, 30, 0)
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,3 +211,26 @@ def test_township_name_with_spaces_reads_as_untouched(workspace, tmp_path, catal
     out = export_submission(workspace, town.id, "2025", tmp_path / "s.xlsx", form_keys=["energy_consumption"],
                             now=NOW).path
     assert read_submission(out, catalogue).check == "一致"
+
+
+def test_a_row_split_into_two_records_reads_the_same(submission, tmp_path, catalogue):
+    """The reader takes a body row mapped by several records (export.file_format), not only the
+    one record per row the writer puts."""
+    wb = load_workbook(submission)
+    sheet = wb[CELLS_SHEET]
+    row = next(r for r in sheet.iter_rows(min_row=2) if len(r[7].value) >= 3)
+    values = [c.value for c in row] + [None] * len(row[7].value)
+    keys, kinds, notes = values[5].split(","), values[7], values[8:8 + len(row[7].value)]
+    r, c = parse_address(values[1])
+    for cell in row[8:]:
+        cell.value = None
+    row[5].value, row[7].value, row[8].value = keys[0], kinds[0], notes[0]
+    sheet.append([*values[:1], cell_address(r, c + 1), *values[2:5], ",".join(keys[1:]), values[6], kinds[1:],
+                  *notes[1:]])
+    meta_row(wb, "sha256")[1].value = checksum_from_workbook(wb)
+    split = tmp_path / "split.xlsx"
+    wb.save(split)
+    read, original = read_submission(split, catalogue), read_submission(submission, catalogue)
+    assert read.check == "一致"
+    assert [(f.key, f.values, f.notes, f.list_rows, f.addresses) for f in read.forms] == \
+        [(f.key, f.values, f.notes, f.list_rows, f.addresses) for f in original.forms]
