@@ -346,7 +346,9 @@ def _lines_needed(text: str, width: float) -> int:
 
 def _build_workbook(reports: list[_Report], township: Township, period: str,
                     now: _dt.datetime, *, blank: bool = False) -> tuple[Workbook, str]:
-    """The submission workbook; ``blank`` makes the template (input cells empty, unlocked, validated)."""
+    """The submission workbook; ``blank`` makes the template (input cells empty, unlocked, validated).
+    Save it with ``export.xlsx_writer.save_workbook``: the table bodies and the map are raw rows,
+    which openpyxl's own ``Workbook.save`` does not know about."""
     from version import APP_NAME, VERSION, build_date
 
     wb = Workbook()
