@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from functools import partial
 from io import BytesIO
 from typing import Any, BinaryIO
 from zipfile import ZIP_DEFLATED, ZipFile
@@ -129,6 +130,8 @@ def raw_rows(ws: Any) -> RawRows:
     if rows is None:
         rows = RawRows()
         ws._raw_rows = rows
+        # openpyxl's own save would leave these rows out without a word: the workbook's save is this one
+        ws.parent.save = partial(save_workbook, ws.parent)
     return rows
 
 
@@ -244,7 +247,7 @@ class _Writer(ExcelWriter):
         self.manifest.append(ws)
 
 
-def save_workbook(workbook: Workbook, fh: BinaryIO) -> None:
+def save_workbook(workbook: Workbook, fh: BinaryIO | str) -> None:
     """``workbook.save(fh)``, faster (see the module docstring); not for write-only workbooks."""
     if workbook.write_only:
         workbook.save(fh)

@@ -107,6 +107,13 @@ def test_raw_rows_are_written_as_openpyxl_writes_the_same_cells():
         assert mine[name] == theirs[name], name
 
 
+def test_a_workbook_with_raw_rows_saved_the_openpyxl_way_keeps_them(tmp_path):
+    path = tmp_path / "raw.xlsx"
+    _same_cells(raw=True).save(path)
+    sheet = load_workbook(path).active
+    assert sheet["C3"].value == 2.5 and sheet["C4"].value == " 前后空格 " and sheet["C4"].comment.text == "说明：文字"
+
+
 def test_submission_workbook_reads_back_in_openpyxl(workspace, demo_township, tmp_path):
     reports = []
     for form in workspace.catalogue:
