@@ -321,6 +321,7 @@ class _MapReader:
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
         self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None]]] = {}
         self.duplicate = False  # a cell mapped twice: not a file this program wrote
+        self.missing_tables: set[tuple[str, str]] = set()
 
     def refuse(self, what: str) -> ImportRefused:
         return ImportRefused(f"文件 {self.result.path.name} 的隐藏单元格表有错误（{what}）")
@@ -356,7 +357,9 @@ class _MapReader:
         try:
             table = item.form.table(table_key)
         except KeyError:
-            item.notices.append(f"{where} 对应的表 {table_key} 在本程序的表式中不存在，已跳过")
+            if (item.key, table_key) not in self.missing_tables:  # said once, not once per row
+                self.missing_tables.add((item.key, table_key))
+                item.notices.append(f"{where} 对应的表 {table_key} 在本程序的表式中不存在，已跳过")
             return None
         if table.kind == "list":
             seen = self.list_seen.setdefault((item.key, table_key), set())
