@@ -12,8 +12,8 @@ The checksum verdict (``CHECK_OK``/``CHECK_MODIFIED``/``CHECK_NONE``) says wheth
 the one the program wrote: format versions 2 and 3 cover the kind, the township, the period, the
 forms and the whole cell map as well as the values (version 3 has the compact map, one record
 per body row, and its own canonical text); version 1 files are checked the old way (values and
-说明 of a submission). Reading is linear in the size of the file: nothing searches a list. A missing or malformed checksum in a file that has ``_meta``
-counts as modified, never as clean.
+说明 of a submission). A missing or malformed checksum in a file that has ``_meta`` counts as
+modified, never as clean. Reading is linear in the size of the file: nothing searches a list.
 """
 
 from __future__ import annotations
@@ -450,6 +450,8 @@ class _MapReader:
                 r, c = parse_address(first)
             except ValueError:
                 raise self.refuse(f"单元格 {sheet}!{first}") from None
+            if c + n - 1 > MAX_COLS:  # no sheet the import reads is wider
+                raise self.refuse(f"单元格 {sheet}!{first}")
             grid = self.book.grids.get(sheet, ())
             line = grid[r - 1] if r <= len(grid) else ()
             values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]

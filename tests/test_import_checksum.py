@@ -180,6 +180,8 @@ MALFORMED = {
     "blocked cell with a column": _record_edit(lambda cols, kinds: (cols, "-" + kinds[1:])),
     "mapped cell without a column": _record_edit(lambda cols, kinds: ("," + cols.split(",", 1)[-1], "i" + kinds[1:])),
     "wider than any sheet": _record_edit(lambda cols, kinds: ("a," * 600 + "a", "i" * 601)),
+    "row 0": _cells_edit(1, "D0"),
+    "column beyond any sheet": _cells_edit(1, "ZZZZZZ9"),
 }
 
 
