@@ -398,7 +398,7 @@ def _build_workbook(reports: list[_Report], township: Township, period: str,
 
 def _cells_sheet(out: RawRows, records: list[MapRecord]) -> None:
     """The hidden map: the header, then one row per record (format 3, ``export.file_format``)."""
-    notes_at = len(CELLS_HEADER)  # 0-based column of the first position's 说明
+    notes_at = len(CELLS_HEADER)  # the column (1-based) of the first position's 说明: the "notes" column
     letters = column_letters(notes_at + max((len(r.notes) for r in records), default=1))
     out.add(1, [text_cell(f"{letters[i]}1", 0, head) for i, head in enumerate(CELLS_HEADER, start=1)], 1, notes_at)
     last = notes_at
@@ -694,7 +694,7 @@ class _FormSheet:
                         row_notes = list(plan.no_notes)
                     row_notes[j] = note  # type: ignore[index]
         self.raw.add(self.row, cells, 1, first + len(values) - 1)
-        self.written.records.append(MapRecord(self.ws.title, plan.cells[0][0] + row_text, self.form.key,
+        self.written.records.append(MapRecord(self.ws.title, self.letters[first] + row_text, self.form.key,
                                               self.form.version, table_key, row_key, plan.columns, plan.kinds,
                                               values, row_notes))
 
