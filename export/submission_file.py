@@ -39,7 +39,7 @@ from export.file_format import (
 )
 from export.layout import form_layout
 from export.reader import Book, cell_address, parse_address, read_workbook
-from export.safety import MAX_COLS
+from export.safety import MAX_CELLS, MAX_COLS
 from forms.catalogue import FormCatalogue
 from forms.periods import PeriodError, parse_period
 from forms.spec import ColumnSpec, FormSpec, TableSpec
@@ -434,6 +434,7 @@ class _MapReader:
         width = len(header)
         records: list[MapRecord] = []
         letters: list[str] = [""]
+        positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
             sheet, first, form_key, table_key, row_key, columns, version_text, kinds = pick(row)
@@ -446,6 +447,9 @@ class _MapReader:
             n = len(keys)
             if n > MAX_COLS or len(kinds) != n:
                 raise self.refuse(f"{sheet}!{first} 的栏目与类型不符")
+            positions += n
+            if positions > MAX_CELLS:
+                raise self.refuse(f"映射的单元格超过 {MAX_CELLS:,} 个")
             try:
                 r, c = parse_address(first)
             except ValueError:
@@ -504,8 +508,9 @@ class _MapReader:
         plan = self.plans.get(key)
         if plan is None:
             by_key = {col.key: col for col in table.columns}
-            plan = self.plans[key] = [(j, k, _KIND_NAMES[kinds[j]], by_key.get(k))
-                                      for j, k in enumerate(columns.split(",")) if k]
+            plan = [(j, k, _KIND_NAMES[kinds[j]], by_key.get(k)) for j, k in enumerate(columns.split(",")) if k]
+            if len(self.plans) < 256:  # a file of this program has one per table; a crafted one may vary each row
+                self.plans[key] = plan
         return plan
 
 

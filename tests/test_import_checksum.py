@@ -236,3 +236,18 @@ def test_a_row_split_into_two_records_reads_the_same(submission, tmp_path, catal
     assert read.check == "一致"
     assert [(f.key, f.values, f.notes, f.list_rows, f.addresses) for f in read.forms] == \
         [(f.key, f.values, f.notes, f.list_rows, f.addresses) for f in original.forms]
+
+
+def test_a_map_naming_more_cells_than_any_file_holds_is_refused(submission, tmp_path, catalogue):
+    """A few hundred kilobytes of "a,a,a…" in ``_cells`` would otherwise become millions of cells."""
+    from export.errors import ImportRefused
+    from export.safety import MAX_CELLS, MAX_COLS
+
+    wb = load_workbook(submission)
+    sheet = wb[CELLS_SHEET]
+    for _ in range(MAX_CELLS // MAX_COLS + 1):
+        sheet.append([wb.sheetnames[0], "A9", "unknown_form", "t", "r1", ",".join(["a"] * MAX_COLS), 1, "i" * MAX_COLS])
+    crafted = tmp_path / "crafted.xlsx"
+    wb.save(crafted)
+    with pytest.raises(ImportRefused, match="隐藏单元格表有错误（映射的单元格超过"):
+        read_submission(crafted, catalogue)
