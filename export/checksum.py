@@ -38,6 +38,20 @@ relabelling a submission as a template, or deleting or moving a ``_cells`` row i
 
   with ``kind`` ``input``/``computed`` and ``value_kind``/``text``/``note`` as in version 1; for a
   template (``with_values=False``: the user fills it in) these three are always ``""``.
+
+Format version 3 (``map_checksum``, files of ``export.file_format`` version 3, whose ``_cells``
+map has one record per body row) covers the same facts, one line per record in the order of
+the map:
+
+* line 1: ``["jnjp-file",3]``; line 2: the ``"file"`` line of version 2;
+* then per record::
+
+      [form_key,form_version,table_key,row_key,sheet,cell,columns,kinds,values,notes]
+
+  ``columns``/``kinds`` as in the record; ``values`` a list with one text per position: ``""``
+  for no value (and for a blocked position), else ``value_kind + text`` of version 1 (``"n3"``,
+  ``"n12085.956"``, ``"s文字"``); ``notes`` a list with the 说明 of each position (``""`` for
+  none). For a template both lists are empty.
 """
 
 from __future__ import annotations
@@ -45,14 +59,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 __all__ = ["ChecksumEntry", "canonical_bytes", "values_checksum", "canonical_value", "CHECKSUM_FORMAT",
-           "FILE_CHECKSUM_FORMAT", "FileIdentity", "MappedCell", "file_checksum"]
+           "FILE_CHECKSUM_FORMAT", "FileIdentity", "MappedCell", "file_checksum", "MAP_CHECKSUM_FORMAT", "MapRecord",
+           "map_checksum", "canonical_text"]
 
 CHECKSUM_FORMAT = ("jnjp-values", 1)
 FILE_CHECKSUM_FORMAT = ("jnjp-file", 2)
+MAP_CHECKSUM_FORMAT = ("jnjp-file", 3)
 
 
 class ChecksumEntry(NamedTuple):
@@ -169,3 +185,60 @@ def file_checksum(identity: FileIdentity, cells: Iterable[MappedCell], *, with_v
     lines.sort(key=lambda pair: pair[0])
     head = _line(list(FILE_CHECKSUM_FORMAT)) + _line(["file", *(str(v) for v in identity)])
     return hashlib.sha256((head + "".join(text for _, text in lines)).encode("utf-8")).hexdigest()
+
+
+class MapRecord(NamedTuple):
+    """One version 3 ``_cells`` record with the values found at its positions (None: blank or blocked)."""
+
+    sheet: str
+    cell: str
+    form_key: str
+    form_version: int
+    table_key: str
+    row_key: str
+    columns: str
+    kinds: str
+    values: Sequence[Any]
+    notes: Sequence[str | None]
+
+
+def canonical_text(value: Any) -> str:
+    """``kind + text`` of ``canonical_value`` in one string ("" for no value); the common types
+    without the general path (this runs once per cell of the file)."""
+    kind = type(value)
+    if kind is float:
+        if value.is_integer():
+            return "n" + str(int(value))
+        if math.isfinite(value):
+            return "n" + repr(value)
+    elif kind is int:
+        return "n" + str(value)
+    elif kind is str:
+        return "s" + value if value else ""
+    elif value is None:
+        return ""
+    value_kind, text = canonical_value(value)
+    return value_kind + text
+
+
+def map_checksum(identity: FileIdentity, records: Iterable[MapRecord], *, with_values: bool) -> str:
+    """Hex SHA-256 of the version 3 canonical text (module docstring). ValueError for a value
+    Excel cannot hold."""
+    digest = hashlib.sha256((_line(list(MAP_CHECKSUM_FORMAT)) + _line(["file", *(str(v) for v in identity)]))
+                            .encode("utf-8"))
+    lines: list[str] = []
+    for record in records:
+        if with_values:
+            values = [canonical_text(v) for v in record.values]
+            notes = [n or "" for n in record.notes]
+        else:
+            values = notes = []
+        lines.append(_ENCODE([str(record.form_key), int(record.form_version), str(record.table_key),
+                              str(record.row_key), str(record.sheet), str(record.cell), str(record.columns),
+                              str(record.kinds), values, notes]))
+        if len(lines) >= 4096:
+            digest.update(("\n".join(lines) + "\n").encode("utf-8"))
+            lines.clear()
+    if lines:
+        digest.update(("\n".join(lines) + "\n").encode("utf-8"))
+    return digest.hexdigest()

@@ -1,7 +1,8 @@
 """The list/summary export for people's own use: every stored report as one flat table
 (镇街, 报告期, 表名, 行, 栏目, 数值, 计量单位) in .xlsx or .csv, inputs and computed cells alike.
 
-Written through ``export.atomic`` (complete or absent). Text that begins with = + - @ stays text:
+Written through ``export.atomic`` (complete or absent); the .xlsx rows go through the
+submission's fast writer (``export.xlsx_writer``) as finished row XML. Text that begins with = + - @ stays text:
 in .xlsx it is stored as a string with Excel's quote prefix; in .csv (UTF-8 with BOM so Excel
 shows the Chinese) it is preceded by an apostrophe, because a CSV has no cell types.
 """
@@ -86,9 +87,11 @@ def export_flat(workspace: Workspace, out_path: Path, *, township_id: int | None
         return len(rows)
 
     from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
 
-    from export.submission import _put
+    from export.submission import _QUOTED, _as_written, _put
+    from export.xlsx_writer import column_letters, empty_cell, number_cell, raw_rows, save_workbook, style_id, text_cell
 
     wb = Workbook()
     ws = wb.active
@@ -97,12 +100,26 @@ def export_flat(workspace: Workspace, out_path: Path, *, township_id: int | None
         cell = ws.cell(1, i)
         _put(cell, head)
         cell.font = Font(bold=True)
+    quoted = Cell(ws)
+    quoted.quotePrefix = True
+    quote_style = style_id(wb, quoted._style)  # text beginning with = + - @ stays text, as _put keeps it
+    letters = column_letters(len(FLAT_HEADER))
+    out = raw_rows(ws)  # the rows as text through the fast writer (export.xlsx_writer), not openpyxl cells
     for r, row in enumerate(rows, start=2):
-        for i, value in enumerate(row, start=1):
-            _put(ws.cell(r, i), value)  # _put removes what a worksheet cannot hold
+        cells = []
+        for i, raw in enumerate(row, start=1):
+            value = _as_written(raw)  # what a worksheet can hold, as the submission writes it
+            ref = f"{letters[i]}{r}"
+            if value is None:
+                cells.append(empty_cell(ref, 0))
+            elif isinstance(value, str):
+                cells.append(text_cell(ref, quote_style if value[:1] in _QUOTED else 0, value))
+            else:
+                cells.append(number_cell(ref, 0, value))
+        out.add(r, cells, 1, len(FLAT_HEADER))
     for letter, width in zip("ABCDEFGHI", (16, 14, 10, 12, 24, 16, 24, 14, 16)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:I{len(rows) + 1}"
-    atomic_write(out_path, wb.save)
+    atomic_write(out_path, lambda fh: save_workbook(wb, fh))
     return len(rows)

@@ -14,7 +14,8 @@ Layout (1-based rows/columns)::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from forms.spec import DESCRIPTIVE_LETTERS, FormSpec, TableSpec
 
@@ -50,11 +51,25 @@ class TableLayout:
 class FormLayout:
     form: FormSpec
     tables: tuple[TableLayout, ...]
-    cells: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)  # (table,row,col) → (r, c)
 
     @property
     def last_row(self) -> int:
         return self.tables[-1].last_row if self.tables else HEADING_ROWS
+
+    @cached_property
+    def cells(self) -> dict[tuple[str, str, str], tuple[int, int]]:
+        """(table, row, col) → (r, c) of every value cell, blocked cells excluded (made on first
+        use: a 5,000-row list has 70,000)."""
+        cells: dict[tuple[str, str, str], tuple[int, int]] = {}
+        for place in self.tables:
+            table = place.table
+            first = first_value_column(table)
+            for key, row in place.body:
+                spec = table.row(key) if table.kind == "grid" else None
+                for j, col in enumerate(table.columns):
+                    if not table.is_blocked(spec, col):
+                        cells[(table.key, key, col.key)] = (row, first + j)
+        return cells
 
 
 def form_layout(form: FormSpec, list_rows: Mapping[str, list[str]]) -> FormLayout:
@@ -65,7 +80,6 @@ def form_layout(form: FormSpec, list_rows: Mapping[str, list[str]]) -> FormLayou
     row = HEADING_ROWS + 1
     titled = len(form.tables) > 1
     tables: list[TableLayout] = []
-    cells: dict[tuple[str, str, str], tuple[int, int]] = {}
     for i, table in enumerate(form.tables):
         if i:
             row += 1
@@ -76,14 +90,7 @@ def form_layout(form: FormSpec, list_rows: Mapping[str, list[str]]) -> FormLayou
         header_row = row
         row += 2
         keys = [r.key for r in table.rows] if table.kind == "grid" else list(list_rows.get(table.key, ()))
-        body = []
-        first = first_value_column(table)
-        for key in keys:
-            spec = table.row(key) if table.kind == "grid" else None
-            for j, col in enumerate(table.columns):
-                if not table.is_blocked(spec, col):
-                    cells[(table.key, key, col.key)] = (row, first + j)
-            body.append((key, row))
-            row += 1
-        tables.append(TableLayout(table, title_row, header_row, tuple(body)))
-    return FormLayout(form, tuple(tables), cells)
+        body = tuple((key, row + n) for n, key in enumerate(keys))
+        row += len(keys)
+        tables.append(TableLayout(table, title_row, header_row, body))
+    return FormLayout(form, tuple(tables))

@@ -46,8 +46,8 @@ def parse_address(address: str) -> tuple[int, int]:
     """"D12" → (12, 4), 1-based; ValueError when it is not an A1 address."""
     letters = "".join(ch for ch in address if ch.isalpha()).upper()
     digits = address[len(letters):]
-    if not letters or not digits.isdigit() or letters + digits != address.upper():
-        raise ValueError(address)
+    if not letters or not digits.isdigit() or letters + digits != address.upper() or not int(digits):
+        raise ValueError(address)  # (row 0 is no row: it would read the last one)
     col = 0
     for ch in letters:
         col = col * 26 + ord(ch) - 64

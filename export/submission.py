@@ -16,13 +16,15 @@ without touching this code. Layout of a form sheet (named by its 表号)::
     then       blank row, "说明：" and the form's notes, blank row, the signature footer
 
 Sheet 审核说明 lists every exported 警告 with its 说明. Hidden ``_meta`` (row 1 ``key``/``value``,
-then one key per row) and ``_cells`` (row 1 = ``CELLS_HEADER``, then one row per non-blocked
-value cell: sheet, cell, form_key, table_key, row_key, col_key, form_version, kind
-input/computed, note) let the district's import read the file without guessing. ``sha256`` in
-``_meta`` is ``export.checksum.file_checksum`` over the file's identity (kind, township,
-period, forms), the whole cell map and every value (read from the mapped cell) and 说明 (the
-``note`` column) exactly as written; ``cell_count`` is how many cells it covers
-(those with a value or a 说明). Empty text reads back as an empty cell (None). Numbers are
+then one key per row) and ``_cells`` (row 1 = ``CELLS_HEADER``, then one record per table body
+row: sheet, first cell, form_key, table_key, row_key, the column keys by position, form_version,
+the kinds by position and the 说明 by position; format 3, see ``export.file_format``) let the
+district's import read the file without guessing. ``sha256`` in ``_meta`` is
+``export.checksum.map_checksum`` over the file's identity (kind, township, period, forms), the
+whole cell map and every value (read from the mapped cell) and 说明 exactly as written;
+``cell_count`` is how many cells it covers (those with a value or a 说明). The table bodies and
+the map are written as finished row XML (``export.xlsx_writer.raw_rows``), not as openpyxl cells:
+at 5,000 list rows those were most of the export's time. Empty text reads back as an empty cell (None). Numbers are
 stored as openpyxl writes them (16 significant digits), so the checksum is taken after that
 rounding. Nothing here imports Qt.
 """
@@ -41,7 +43,6 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
@@ -50,21 +51,32 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from export.atomic import atomic_write
-from export.checksum import FileIdentity, MappedCell, canonical_value, file_checksum
+from export.checksum import FileIdentity, MapRecord, map_checksum
 from export.errors import ExportError
 from export.file_format import (
+    BLOCKED_LETTER,
     CELLS_HEADER,
     CELLS_SHEET,
     FORMAT,
     FORMAT_VERSION,
+    KIND_LETTERS,
     META_SHEET,
     NOTES_SHEET,
     RESERVED_SHEETS,
     TEMPLATE_FORMAT,
     unique_sheet_name,
 )
-from export.layout import HEADING_ROWS, form_layout
-from export.xlsx_writer import save_workbook
+from export.layout import HEADING_ROWS, FormLayout, form_layout
+from export.xlsx_writer import (
+    RawRows,
+    column_letters,
+    empty_cell,
+    number_cell,
+    raw_rows,
+    save_workbook,
+    style_id,
+    text_cell,
+)
 from forms.periods import PeriodError, period_label, period_type_of
 from forms.spec import DESCRIPTIVE_LETTERS, ColumnSpec, FormSpec, RowSpec, TableSpec
 from forms.validation import Finding, ValidationResult
@@ -135,10 +147,16 @@ class _Report:
 class _Written:
     """Everything recorded while writing the form sheets, for the checksum and the map."""
 
-    entries: list[tuple[str, int, str, str, str, Any, str | None]]
-    cells: list[tuple[Any, ...]]
-    addresses: dict[tuple[str, str, str, str], str]  # (form, table, row, col) → "Sheet!D12"
+    records: list[MapRecord] = field(default_factory=list)  # the _cells map, with the values written
+    places: dict[str, tuple[str, FormLayout]] = field(default_factory=dict)  # form key → (sheet, layout)
     styles: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # style combination → openpyxl StyleArray
+    style_ids: dict[tuple[Any, ...], int] = field(default_factory=dict)  # … → the workbook's style index
+
+    def address(self, form_key: str, table: str, row: str, col: str) -> str:
+        """"Sheet!D12" of a mapped cell; "" when the file does not hold it."""
+        sheet, layout = self.places.get(form_key, ("", None))
+        at = layout.cells.get((table, row, col)) if layout is not None else None
+        return f"{sheet}!{get_column_letter(at[1])}{at[0]}" if at else ""
 
 
 # -- public entry point --------------------------------------------------------------------------
@@ -274,8 +292,16 @@ def _clean_text(text: str) -> str:
     return clean_text(ILLEGAL_CHARACTERS_RE.sub("", text))[:MAX_TEXT_CHARS]
 
 
+_EXACT = 10**16
+
+
 def _as_written(value: Any) -> Any:
     """The value exactly as it will read back from the file (openpyxl writes numbers as %.16g)."""
+    kind = type(value)
+    if kind is int and -_EXACT < value < _EXACT:
+        return value  # %.16g gives every digit back
+    if kind is str and value.isprintable() and len(value) <= MAX_TEXT_CHARS:
+        return value or None  # nothing to clean (the common case, without the regexes)
     if value is None:
         return None
     if isinstance(value, bool):
@@ -283,8 +309,10 @@ def _as_written(value: Any) -> Any:
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             return None
+        if kind is float and value.is_integer() and -_EXACT < value < _EXACT:
+            return int(value)  # what "%.16g" reads back as, without the text
         text = f"{value:.16g}"
-        return float(text) if any(ch in text for ch in ".eE") else int(text)
+        return float(text) if ("." in text or "e" in text) else int(text)
     if isinstance(value, (_dt.date, _dt.datetime)):
         value = value.isoformat()[:10]
     text = _clean_text(str(value))
@@ -297,6 +325,9 @@ def _number_format(col: ColumnSpec) -> str:
     if col.type == "percent" and not col.unit:
         fmt += '"%"'
     return fmt
+
+
+_QUOTED = ("=", "+", "-", "@")  # text beginning so gets Excel's quote prefix: it stays text
 
 
 def _put(cell: Cell, value: Any) -> None:
@@ -323,13 +354,15 @@ def _lines_needed(text: str, width: float) -> int:
 
 def _build_workbook(reports: list[_Report], township: Township, period: str,
                     now: _dt.datetime, *, blank: bool = False) -> tuple[Workbook, str]:
-    """The submission workbook; ``blank`` makes the template (input cells empty, unlocked, validated)."""
+    """The submission workbook; ``blank`` makes the template (input cells empty, unlocked, validated).
+    Save it with ``export.xlsx_writer.save_workbook``: the table bodies and the map are raw rows,
+    which openpyxl's own ``Workbook.save`` does not know about."""
     from version import APP_NAME, VERSION, build_date
 
     wb = Workbook()
     wb.remove(wb.active)
     used_names: set[str] = set(RESERVED_SHEETS)
-    written = _Written([], [], {})
+    written = _Written()
     for report in reports:
         ws = wb.create_sheet(_sheet_name(report.form, used_names))
         _FormSheet(ws, report, township, period, now, written, blank=blank).write()
@@ -337,10 +370,10 @@ def _build_workbook(reports: list[_Report], township: Township, period: str,
     identity = FileIdentity(TEMPLATE_FORMAT if blank else FORMAT, _as_written(township.name) or "",
                             _as_written(township.stat_code or "") or "", _as_written(township.mca_code or "") or "",
                             period, ",".join(f"{r.form.key}@{r.form.version}" for r in reports))
-    # the checksum covers the file's identity and its whole cell map (export.checksum, version 2)
-    sha256 = file_checksum(identity, (MappedCell(c[0], c[1], c[2], c[6], c[3], c[4], c[5], c[7], e[5], e[6])
-                                      for c, e in zip(written.cells, written.entries)), with_values=not blank)
-    cell_count = sum(1 for *_, value, note in written.entries if canonical_value(value)[0] or note)
+    # the checksum covers the file's identity and its whole cell map (export.checksum, version 3)
+    sha256 = map_checksum(identity, written.records, with_values=not blank)
+    cell_count = sum(1 for record in written.records for value, note in zip(record.values, record.notes)
+                     if value is not None or note)
     _notes_sheet(wb.create_sheet(NOTES_SHEET), reports, township, period, written)
 
     meta = wb.create_sheet(META_SHEET)
@@ -358,10 +391,7 @@ def _build_workbook(reports: list[_Report], township: Township, period: str,
     meta.column_dimensions["B"].width = 70
 
     cells = wb.create_sheet(CELLS_SHEET)
-    for r, values in enumerate([CELLS_HEADER, *written.cells], start=1):
-        for i, v in enumerate(values, start=1):
-            if v is not None:
-                _put(cells.cell(r, i), v)
+    _cells_sheet(raw_rows(cells), written.records)
     for sheet in (meta, cells):
         sheet.sheet_state = "hidden"
         sheet.protection.sheet = True
@@ -372,6 +402,24 @@ def _build_workbook(reports: list[_Report], township: Township, period: str,
     wb.properties.title = f"{township.name} {period_label(period)} 节能减排统计报表"
     wb.properties.created = now.replace(microsecond=0)
     return wb, sha256
+
+
+def _cells_sheet(out: RawRows, records: list[MapRecord]) -> None:
+    """The hidden map: the header, then one row per record (format 3, ``export.file_format``)."""
+    notes_at = len(CELLS_HEADER)  # the column (1-based) of the first position's 说明: the "notes" column
+    letters = column_letters(notes_at + max((len(r.notes) for r in records), default=1))
+    out.add(1, [text_cell(f"{letters[i]}1", 0, head) for i, head in enumerate(CELLS_HEADER, start=1)], 1, notes_at)
+    last = notes_at
+    for r, rec in enumerate(records, start=2):
+        cells = [text_cell(f"A{r}", 0, rec.sheet), text_cell(f"B{r}", 0, rec.cell), text_cell(f"C{r}", 0, rec.form_key),
+                 text_cell(f"D{r}", 0, rec.table_key), text_cell(f"E{r}", 0, rec.row_key),
+                 text_cell(f"F{r}", 0, rec.columns), number_cell(f"G{r}", 0, rec.form_version),
+                 text_cell(f"H{r}", 0, rec.kinds)]
+        for j, note in enumerate(rec.notes):
+            if note:
+                cells.append(text_cell(f"{letters[notes_at + j]}{r}", 0, note))
+                last = max(last, notes_at + j)
+        out.add(r, cells, 1, last)
 
 
 def _sheet_name(form: FormSpec, used: set[str]) -> str:
@@ -412,6 +460,18 @@ def _apply_style(cache: dict[tuple[Any, ...], Any], cell: Cell, font: Font, alig
     cache[key] = copy(cell._style)
 
 
+@dataclass(frozen=True)
+class _RowPlan:
+    """One body row's value cells as the export writes them: per position (column letter, column
+    key or None when blocked, input?, number style attribute, text style, quoted text style, data
+    validation), and its map record's ``columns``/``kinds`` and "no 说明" notes."""
+
+    cells: tuple[tuple[Any, ...], ...]
+    columns: str
+    kinds: str
+    no_notes: tuple[None, ...]
+
+
 def _merge(ws: Worksheet, row: int, first: int, last: int) -> None:
     """Merge ``row``'s columns first…last. Only the range is recorded: openpyxl's ``merge_cells``
     also creates a placeholder cell for every covered cell and copies borders onto them, which
@@ -432,6 +492,10 @@ class _FormSheet:
         self.written = written
         self.ncols = max(max(self._table_width(t) for t in self.form.tables), 2)
         self.layout = form_layout(self.form, report.result.computed.list_rows)
+        written.places[self.form.key] = (ws.title, self.layout)
+        self.raw = raw_rows(ws)
+        self.letters = column_letters(self.ncols)
+        self.plans: dict[tuple[str, int], _RowPlan] = {}  # list table → how its rows are written
         self.row = 1
 
     @staticmethod
@@ -518,8 +582,8 @@ class _FormSheet:
             lines = max(lines, _lines_needed(head, ws.column_dimensions[get_column_letter(i)].width))
         ws.row_dimensions[header_row].height = 15 * lines + 6
         self.row = header_row + 2
-        if self.ws.freeze_panes is None:
-            self.ws.freeze_panes = ws.cell(self.row, len(letters) - len(table.columns) + 1).coordinate
+        if self.ws.freeze_panes is None:  # (a coordinate, not ws.cell: the body rows are raw rows)
+            self.ws.freeze_panes = f"{get_column_letter(len(letters) - len(table.columns) + 1)}{self.row}"
         if table.kind == "grid":
             for spec in table.rows:
                 self._grid_row(table, spec)
@@ -532,58 +596,115 @@ class _FormSheet:
                number_format: str | None = None, locked: bool = True) -> None:
         _apply_style(self.written.styles, cell, font, alignment, border, number_format, locked)
 
-    def _grid_row(self, table: TableSpec, spec: RowSpec) -> None:
-        ws, r = self.ws, self.row
-        font = _BOLD if spec.is_total else _PLAIN
-        for i, (text, align) in enumerate(((spec.label, _label_alignment(spec.indent)),
-                                           (spec.unit, _CENTER), (spec.code, _CENTER)), start=1):
-            cell = ws.cell(r, i)
-            _put(cell, text or None)
-            self._style(cell, font, align)
+    def _style_id(self, font: Font, alignment: Alignment, border: Border | None = _BORDER,
+                  number_format: str | None = None, locked: bool = True, quote: bool = False) -> int:
+        """The workbook style index of a style combination (for raw cells), made once."""
+        key = (id(font), id(alignment), id(border), number_format, locked, quote)
+        sid = self.written.style_ids.get(key)
+        if sid is None:
+            cell = Cell(self.ws)
+            _apply_style(self.written.styles, cell, font, alignment, border, number_format, locked)
+            if quote:
+                cell.quotePrefix = True
+            sid = self.written.style_ids[key] = style_id(self.ws.parent, cell._style)
+        return sid
+
+    def _text_xml(self, ref: str, value: Any, font: Font, alignment: Alignment, locked: bool = True) -> str:
+        """A descriptive or text cell as ``_put`` + ``_apply_style`` would write it."""
+        if value is None:
+            return empty_cell(ref, self._style_id(font, alignment, locked=locked))
+        text = _clean_text(value)
+        return text_cell(ref, self._style_id(font, alignment, locked=locked, quote=text[:1] in _QUOTED), text)
+
+    def _plan(self, table: TableSpec, spec: RowSpec | None, font: Font, first: int) -> _RowPlan:
+        """How one body row's value cells are written; a list table's rows all share one plan."""
+        key = (table.key, id(font))
+        if spec is None and key in self.plans:
+            return self.plans[key]
+        cells: list[tuple[Any, ...]] = []
+        keys: list[str] = []
+        kinds: list[str] = []
         for j, col in enumerate(table.columns):
-            cell = ws.cell(r, len(DESCRIPTIVE_LETTERS) + 1 + j)
+            letter = self.letters[first + j]
             if table.is_blocked(spec, col):
-                _put(cell, BLOCKED_TEXT)
-                self._style(cell, font, _CENTER)
+                cells.append((letter, None, False, "", self._style_id(font, _CENTER), 0, None))
+                keys.append("")
+                kinds.append(BLOCKED_LETTER)
                 continue
-            self._value(cell, table, spec.key, col, table.is_input(spec, col), font)
+            is_input = table.is_input(spec, col) if spec is not None else table.cell_formula(None, col) is None
+            locked = not (self.blank and is_input)
+            align = _LEFT_WRAP if col.type == "text" else _CENTER
+            number_style = self._style_id(font, _RIGHT, number_format=_number_format(table.cell_column(spec, col)),
+                                          locked=locked)
+            cells.append((letter, col.key, is_input, f' s="{number_style}"' if number_style else "",
+                          self._style_id(font, align, locked=locked),
+                          self._style_id(font, align, locked=locked, quote=True),
+                          self._validation(col) if self.blank and is_input else None))
+            keys.append(col.key)
+            kinds.append(KIND_LETTERS["input" if is_input else "computed"])
+        plan = _RowPlan(tuple(cells), ",".join(keys), "".join(kinds), (None,) * len(cells))
+        if spec is None:
+            self.plans[key] = plan
+        return plan
+
+    def _grid_row(self, table: TableSpec, spec: RowSpec) -> None:
+        r, letters = self.row, self.letters
+        font = _BOLD if spec.is_total else _PLAIN
+        cells = [self._text_xml(f"{letters[i]}{r}", text or None, font, align)
+                 for i, (text, align) in enumerate(((spec.label, _label_alignment(spec.indent)),
+                                                    (spec.unit, _CENTER), (spec.code, _CENTER)), start=1)]
+        self._body(table, spec, spec.key, len(DESCRIPTIVE_LETTERS) + 1, font, cells)
         self.row += 1
 
     def _list_row(self, table: TableSpec, row_key: str, number: int) -> None:
-        ws, r = self.ws, self.row
-        cell = ws.cell(r, 1)
-        _put(cell, number)
-        self._style(cell, _PLAIN, _CENTER)
-        for j, col in enumerate(table.columns):
-            cell = ws.cell(r, 2 + j)
-            self._value(cell, table, row_key, col, table.cell_formula(None, col) is None, _PLAIN)
+        cells = [number_cell(f"A{self.row}", self._style_id(_PLAIN, _CENTER), number)]
+        self._body(table, None, row_key, 2, _PLAIN, cells)
         self.row += 1
 
-    def _value(self, cell: Cell, table: TableSpec, row_key: str, col: ColumnSpec, is_input: bool,
-               font: Font = _PLAIN) -> None:
-        form, report = self.form, self.report
-        value = _as_written(report.result.computed.get(table.key, row_key, col.key))
-        locked = True
-        if self.blank and is_input:
-            value, locked = None, False
-            validation = self._validation(col)
-            if validation is not None:
-                validation.add(cell.coordinate)
-        _put(cell, value)
-        if isinstance(value, (int, float)):
-            spec = table.row(row_key) if table.kind == "grid" else None
-            self._style(cell, font, _RIGHT, number_format=_number_format(table.cell_column(spec, col)), locked=locked)
-        else:
-            self._style(cell, font, _LEFT_WRAP if col.type == "text" else _CENTER, locked=locked)
-        raw_note = report.data.notes.get((table.key, row_key, col.key))
-        note = _clean_text(raw_note) if raw_note else None
-        if note:
-            cell.comment = Comment(f"说明：{note}", "说明", width=240, height=90)
-        written = self.written
-        written.entries.append((form.key, form.version, table.key, row_key, col.key, value, note))
-        written.cells.append((self.ws.title, cell.coordinate, form.key, table.key, row_key, col.key,
-                              form.version, "input" if is_input else "computed", note))
-        written.addresses[(form.key, table.key, row_key, col.key)] = f"{self.ws.title}!{cell.coordinate}"
+    def _body(self, table: TableSpec, spec: RowSpec | None, row_key: str, first: int, font: Font,
+              cells: list[str]) -> None:
+        """The value cells of one body row (after ``cells``, its descriptive cells) as a raw row,
+        and its record in the map. The hot loop of a big export: numbers are written inline
+        (``number_cell``'s text), everything else through the writer's functions."""
+        row_text, blank, table_key = str(self.row), self.blank, table.key
+        get = self.report.result.computed.get
+        notes = self.report.data.notes
+        plan = self._plan(table, spec, font, first)
+        values: list[Any] = []
+        row_notes: list[str | None] | tuple[None, ...] = plan.no_notes
+        for j, (letter, col_key, is_input, number_attr, text_style, quoted_style, validation) in enumerate(plan.cells):
+            ref = letter + row_text
+            if col_key is None:  # blocked
+                cells.append(text_cell(ref, text_style, BLOCKED_TEXT))
+                values.append(None)
+                continue
+            if blank and is_input:
+                value = None
+                if validation is not None:
+                    validation.add(ref)
+            else:
+                value = _as_written(get(table_key, row_key, col_key))
+            values.append(value)
+            kind = type(value)
+            if kind is int:
+                cells.append(f'<c r="{ref}"{number_attr} t="n"><v>{value}</v></c>')
+            elif kind is float:
+                cells.append(f'<c r="{ref}"{number_attr} t="n"><v>{value:.16g}</v></c>')
+            elif value is None:
+                cells.append(empty_cell(ref, text_style))
+            else:
+                cells.append(text_cell(ref, quoted_style if value[:1] in _QUOTED else text_style, value))
+            if notes:
+                raw_note = notes.get((table_key, row_key, col_key))
+                if raw_note and (note := _clean_text(raw_note)):
+                    self.raw.comment(ref, f"说明：{note}", "说明", 240, 90)
+                    if row_notes is plan.no_notes:
+                        row_notes = list(plan.no_notes)
+                    row_notes[j] = note  # type: ignore[index]
+        self.raw.add(self.row, cells, 1, first + len(values) - 1)
+        self.written.records.append(MapRecord(self.ws.title, self.letters[first] + row_text, self.form.key,
+                                              self.form.version, table_key, row_key, plan.columns, plan.kinds,
+                                              values, row_notes))
 
     def _validation(self, col: ColumnSpec) -> DataValidation | None:
         """One data validation per column kind: numeric ranges and choice lists for Excel users."""
@@ -671,7 +792,7 @@ def _notes_sheet(ws: Worksheet, reports: list[_Report], township: Township, peri
                 continue
             location, text = _split_message(report.form, f)
             note = report.data.notes.get(f.cell, "")
-            address = written.addresses.get((f.form_key, f.table, f.row, f.col), "")
+            address = written.address(f.form_key, f.table, f.row, f.col)
             for i, value in enumerate((r - 3, report.form.name, location, address, text, f.rule_id,
                                        _clean_text(note) or None), start=1):
                 cell = ws.cell(r, i)

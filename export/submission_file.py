@@ -9,10 +9,11 @@ typed input; what cannot be parsed is listed as ``Rejected`` with its sheet, cel
 Needs neither Qt nor a database, so the window's import, the command line and the district's
 intake (many files at once) share it; comparing with stored data is ``export.import_preview``.
 The checksum verdict (``CHECK_OK``/``CHECK_MODIFIED``/``CHECK_NONE``) says whether the file is
-the one the program wrote: format version 2 covers the kind, the township, the period, the
-forms and the whole cell map as well as the values; version 1 files are checked the old way
-(values and 说明 of a submission). A missing or malformed checksum in a file that has ``_meta``
-counts as modified, never as clean.
+the one the program wrote: format versions 2 and 3 cover the kind, the township, the period, the
+forms and the whole cell map as well as the values (version 3 has the compact map, one record
+per body row, and its own canonical text); version 1 files are checked the old way (values and
+说明 of a submission). A missing or malformed checksum in a file that has ``_meta`` counts as
+modified, never as clean. Reading is linear in the size of the file: nothing searches a list.
 """
 
 from __future__ import annotations
@@ -23,15 +24,26 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from export.checksum import FileIdentity, MappedCell, file_checksum, values_checksum
+from export.checksum import FileIdentity, MappedCell, MapRecord, file_checksum, map_checksum, values_checksum
 from export.errors import ImportRefused
-from export.file_format import CELLS_HEADER, CELLS_SHEET, FORMAT, FORMAT_VERSION, FORMATS, META_SHEET, sheet_base_name
+from export.file_format import (
+    BLOCKED_LETTER,
+    CELLS_HEADER,
+    CELLS_HEADER_V2,
+    CELLS_SHEET,
+    FORMAT,
+    FORMAT_VERSION,
+    FORMATS,
+    META_SHEET,
+    sheet_base_name,
+)
 from export.layout import form_layout
-from export.reader import Book, cell_address, read_workbook
+from export.reader import Book, cell_address, parse_address, read_workbook
+from export.safety import MAX_CELLS, MAX_COLS
 from forms.catalogue import FormCatalogue
 from forms.periods import PeriodError, parse_period
-from forms.spec import FormSpec, TableSpec
-from forms.values import parse_input
+from forms.spec import ColumnSpec, FormSpec, TableSpec
+from forms.values import ParsedValue, parse_input
 
 __all__ = ["SubmissionFile", "FileForm", "Rejected", "read_submission", "CHECK_OK", "CHECK_MODIFIED", "CHECK_NONE",
            "MODIFIED_WARNING", "PERCENT_FRACTION_REASON", "normalise"]
@@ -191,23 +203,31 @@ def _identify(result: SubmissionFile, meta: dict[str, Any]) -> None:
             continue
 
 
-def _verdict(result: SubmissionFile, meta: dict[str, Any], entries: list[MappedCell]) -> str:
-    """一致 only when the stored checksum is present, well formed and matches."""
+def _identity(meta: dict[str, Any]) -> FileIdentity:
+    return FileIdentity(*(_exact_text(meta.get(key)) for key in (
+        "format", "township_name", "township_stat_code", "township_mca_code", "period", "forms")))
+
+
+def _verdict(result: SubmissionFile, meta: dict[str, Any], entries: list[MappedCell] | None,
+             records: list[MapRecord] | None) -> str:
+    """一致 only when the stored checksum is present, well formed and matches (``entries``: a
+    format 1/2 map read cell by cell; ``records``: a format 3 map)."""
     expected = _text(meta.get("sha256")).lower()
     if len(expected) != 64 or any(ch not in "0123456789abcdef" for ch in expected):
         return CHECK_MODIFIED
+    with_values = result.kind == "submission"
     try:
-        if result.format_version >= 2:
-            identity = FileIdentity(*(_exact_text(meta.get(key)) for key in (
-                "format", "township_name", "township_stat_code", "township_mca_code", "period", "forms")))
-            actual = file_checksum(identity, entries, with_values=result.kind == "submission")
-        elif result.format_version == 1:
+        if result.format_version >= 3 and records is not None:
+            actual = map_checksum(_identity(meta), records, with_values=with_values)
+        elif result.format_version == 2 and entries is not None:
+            actual = file_checksum(_identity(meta), entries, with_values=with_values)
+        elif result.format_version == 1 and entries is not None:
             # version 1 covered a submission's values and 说明; its templates were blank, so their
             # checksum is that of no values at all (a relabelled submission does not have it)
-            values = entries if result.kind == "submission" else []
+            values = entries if with_values else []
             actual = values_checksum((e.form_key, e.form_version, e.table_key, e.row_key, e.col_key, e.value, e.note)
                                      for e in values)
-        else:
+        else:  # an unknown version, or a map of another version than _meta says
             return CHECK_MODIFIED
     except ValueError:
         return CHECK_MODIFIED
@@ -240,16 +260,34 @@ def _note_from_comment(text: str | None) -> str | None:
     return text or None
 
 
-def _read_cell(book: Book, item: FileForm, table: TableSpec, row_key: str, col_key: str, sheet: str,
-               address: str, value: Any = None, *, trusted: bool = False) -> None:
+class _Parser:
+    """``parse_input`` for one file, remembering its answer for text read again in the same column
+    (a choice column's 是/否, an industry code: the same few texts on every row). ``parse_input``
+    depends only on the column and the value; numbers are parsed each time."""
+
+    def __init__(self) -> None:
+        self.texts: dict[tuple[int, str], ParsedValue] = {}
+
+    def parse(self, col: ColumnSpec, raw: Any) -> ParsedValue:
+        if type(raw) is not str:
+            return parse_input(col, raw)
+        key = (id(col), raw)
+        parsed = self.texts.get(key)
+        if parsed is None:
+            parsed = self.texts[key] = parse_input(col, raw)
+        return parsed
+
+
+def _read_cell(book: Book, item: FileForm, table: TableSpec, row_key: str, col: ColumnSpec, sheet: str,
+               address: str, value: Any = None, *, trusted: bool = False, parser: _Parser | None = None) -> None:
     """Parse one input cell (``value``: what the book holds there, when the caller has read it;
     ``trusted``: the file is unchanged since this program wrote it)."""
-    col = table.column(col_key)
+    col_key = col.key
     if item.take_comments:
         note = _note_from_comment(book.comment(sheet, address))
         if note:
             item.notes[(table.key, row_key, col_key)] = note
-    if book.formula_without_value(sheet, address):
+    if book.check.formulas_without_value and book.formula_without_value(sheet, address):
         item.rejected.append(Rejected(item.form.key, sheet, address, "（公式）",
                                       "公式没有计算结果（文件保存前未计算），请在 Excel 中重新计算并保存，或直接填写数值",
                                       (table.key, row_key, col_key)))
@@ -264,11 +302,219 @@ def _read_cell(book: Book, item: FileForm, table: TableSpec, row_key: str, col_k
             item.rejected.append(Rejected(item.form.key, sheet, address, raw, PERCENT_FRACTION_REASON(raw),
                                           (table.key, row_key, col_key)))
             return
-    parsed = parse_input(col, raw)
+    parsed = parse_input(col, raw) if parser is None else parser.parse(col, raw)
     if parsed.error:
         item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, (table.key, row_key, col_key)))
         return
     item.values[(table.key, row_key, col_key)] = parsed.value
+
+
+class _MapReader:
+    """Turns the ``_cells`` map (either layout) into the file's forms: one pass, each lookup a
+    dict or set (a 5,000-row list is 70,000 cells)."""
+
+    def __init__(self, catalogue: FormCatalogue, book: Book, result: SubmissionFile) -> None:
+        self.catalogue, self.book, self.result = catalogue, book, result
+        self.items: dict[str, FileForm | None] = {}
+        self.grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
+        self.list_seen: dict[tuple[str, str], set[str]] = {}  # (form, list table) → its row keys so far
+        self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
+        self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None]]] = {}
+        self.duplicate = False  # a cell mapped twice: not a file this program wrote
+        self.missing_tables: set[tuple[str, str]] = set()
+
+    def refuse(self, what: str) -> ImportRefused:
+        return ImportRefused(f"文件 {self.result.path.name} 的隐藏单元格表有错误（{what}）")
+
+    def version(self, text: Any) -> int:
+        try:
+            version = float(text)
+            if not math.isfinite(version) or not version.is_integer():
+                raise ValueError
+        except (TypeError, ValueError):
+            raise self.refuse(f"表式版本 {text!r}") from None
+        return int(version)
+
+    def item(self, form_key: str, version: int, sheet: str) -> FileForm | None:
+        """The file's form ``form_key`` (None: skipped, with the reason in the notices)."""
+        if form_key in self.items:
+            return self.items[form_key]
+        result = self.result
+        form = _check_version(self.catalogue, form_key, version, result)
+        item = FileForm(form, sheet, take_comments=result.kind != "submission") if form else None
+        if item is not None and sheet not in self.book.grids:
+            # the user deleted this form's sheet: the form is not touched, whatever _cells says
+            result.notices.append(f"文件中没有工作表“{sheet}”（已删除），《{form.name}》不导入，数据库中该表不变")
+            item = None
+        self.items[form_key] = item
+        if item is not None:
+            result.forms.append(item)
+        return item
+
+    def table(self, item: FileForm, table_key: str, row_key: str, where: str) -> TableSpec | None:
+        """The table of a mapped row, noting the file's list row order; None (noted) when this
+        program's form has no such table or grid row."""
+        try:
+            table = item.form.table(table_key)
+        except KeyError:
+            if (item.key, table_key) not in self.missing_tables:  # said once, not once per row
+                self.missing_tables.add((item.key, table_key))
+                item.notices.append(f"{where} 对应的表 {table_key} 在本程序的表式中不存在，已跳过")
+            return None
+        if table.kind == "list":
+            seen = self.list_seen.setdefault((item.key, table_key), set())
+            if row_key not in seen:
+                seen.add(row_key)
+                item.list_rows.setdefault(table_key, []).append(row_key)
+        else:
+            keys = self.grid_rows.get(id(table))
+            if keys is None:
+                keys = self.grid_rows[id(table)] = {r.key for r in table.rows}
+            if row_key not in keys:
+                item.notices.append(f"{where} 对应的行 {row_key} 在本程序的表式中不存在，已跳过")
+                return None
+        return table
+
+    def cell(self, item: FileForm, table: TableSpec, row_key: str, col: ColumnSpec, address: str, kind: str,
+             raw: Any, note: str | None) -> None:
+        """One mapped cell of a known table: remembered, and an input cell queued for parsing."""
+        cell = (table.key, row_key, col.key)
+        if cell in item.addresses:
+            self.duplicate = True
+            return
+        item.addresses[cell] = address
+        if note:
+            item.notes[cell] = note
+        if kind == "input":
+            self.pending.append((item, table, row_key, col, item.sheet, address, raw))
+        else:
+            item.file_computed[cell] = (address, normalise(raw))
+
+    def cells_v2(self, rows: list[list[Any]], header: list[str]) -> list[MappedCell]:
+        """A format 1/2 map: one row per cell."""
+        pick = itemgetter(*(header.index(h) for h in CELLS_HEADER_V2))
+        width = len(header)
+        entries: list[MappedCell] = []
+        book = self.book
+        for raw_row in rows[1:]:
+            row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
+            sheet, address, form_key, table_key, row_key, col_key, version_text, kind, note_raw = pick(row)
+            if not sheet:
+                continue
+            sheet, address = str(sheet), str(address)
+            form_key, table_key, row_key, col_key, kind = str(form_key), str(table_key), str(row_key), str(col_key), str(kind)
+            version = self.version(version_text)
+            note = str(note_raw) if note_raw not in ("", None) else None
+            try:
+                raw, is_address = book.value(sheet, address), True
+            except ValueError:  # not an A1 address
+                raw, is_address = None, False
+            entries.append(MappedCell(sheet, address, form_key, version, table_key, row_key, col_key, kind, raw, note))
+            item = self.item(form_key, version, sheet)
+            if item is None:
+                continue
+            if sheet != item.sheet or not is_address:
+                raise self.refuse(f"单元格 {sheet}!{address}")
+            where = f"{sheet}!{address}"
+            table = self.table(item, table_key, row_key, where)
+            if table is None:
+                continue
+            try:
+                col = table.column(col_key)
+            except KeyError:
+                item.notices.append(f"{where} 对应的栏目 {table_key}/{col_key} 在本程序的表式中不存在，已跳过")
+                continue
+            self.cell(item, table, row_key, col, address, kind, raw, note)
+        return entries
+
+    def records_v3(self, rows: list[list[Any]], header: list[str]) -> list[MapRecord]:
+        """A format 3 map: one record per body row (``export.file_format``)."""
+        pick = itemgetter(*(header.index(h) for h in CELLS_HEADER[:-1]))
+        notes_at = header.index(CELLS_HEADER[-1])
+        width = len(header)
+        records: list[MapRecord] = []
+        letters: list[str] = [""]
+        positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
+        for raw_row in rows[1:]:
+            row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
+            sheet, first, form_key, table_key, row_key, columns, version_text, kinds = pick(row)
+            if not sheet:
+                continue
+            sheet, first, form_key, table_key, row_key = str(sheet), str(first), str(form_key), str(table_key), str(row_key)
+            columns, kinds = str(columns), str(kinds)
+            version = self.version(version_text)
+            keys = columns.split(",")
+            n = len(keys)
+            if n > MAX_COLS or len(kinds) != n:
+                raise self.refuse(f"{sheet}!{first} 的栏目与类型不符")
+            positions += n
+            if positions > MAX_CELLS:
+                raise self.refuse(f"映射的单元格超过 {MAX_CELLS:,} 个")
+            try:
+                r, c = parse_address(first)
+            except ValueError:
+                raise self.refuse(f"单元格 {sheet}!{first}") from None
+            if c + n - 1 > MAX_COLS:  # no sheet the import reads is wider
+                raise self.refuse(f"单元格 {sheet}!{first}")
+            grid = self.book.grids.get(sheet, ())
+            line = grid[r - 1] if r <= len(grid) else ()
+            values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
+            values += [None] * (n - len(values))
+            noted = row[notes_at:notes_at + n]
+            notes = [None if v in ("", None) else str(v) for v in noted] + [None] * (n - len(noted))
+            for j, letter in enumerate(kinds):
+                if letter == BLOCKED_LETTER:
+                    if keys[j]:
+                        raise self.refuse(f"{sheet}!{first} 的栏目与类型不符")
+                    values[j] = notes[j] = None  # a blocked cell ("—") is not mapped
+                elif letter not in _KIND_NAMES or not keys[j]:
+                    raise self.refuse(f"{sheet}!{first} 的栏目与类型不符")
+            records.append(MapRecord(sheet, first, form_key, version, table_key, row_key, columns, kinds, values, notes))
+            item = self.item(form_key, version, sheet)
+            if item is None:
+                continue
+            if sheet != item.sheet:
+                raise self.refuse(f"单元格 {sheet}!{first}")
+            table = self.table(item, table_key, row_key, f"{sheet}!{first}")
+            if table is None:
+                continue
+            while len(letters) < c + n:
+                letters.append(cell_address(1, len(letters))[:-1])
+            suffix = str(r)
+            addresses, pending, computed = item.addresses, self.pending, item.file_computed
+            for j, key, kind, col in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
+                address = letters[c + j] + suffix
+                if col is None:
+                    item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
+                    continue
+                cell = (table_key, row_key, key)
+                if cell in addresses:
+                    self.duplicate = True
+                    continue
+                addresses[cell] = address
+                note = notes[j]
+                if note:
+                    item.notes[cell] = note
+                if kind == "input":
+                    pending.append((item, table, row_key, col, sheet, address, values[j]))
+                else:
+                    computed[cell] = (address, normalise(values[j]))
+        return records
+
+    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, ColumnSpec | None]]:
+        """(position, column key, kind, column or None when unknown) of each mapped position of a
+        record; the rows of one table share it."""
+        key = (id(table), columns, kinds)
+        plan = self.plans.get(key)
+        if plan is None:
+            by_key = {col.key: col for col in table.columns}
+            plan = [(j, k, _KIND_NAMES[kinds[j]], by_key.get(k)) for j, k in enumerate(columns.split(",")) if k]
+            if len(self.plans) < 256:  # a file of this program has one per table; a crafted one may vary each row
+                self.plans[key] = plan
+        return plan
+
+
+_KIND_NAMES = {"i": "input", "c": "computed"}
 
 
 def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], result: SubmissionFile) -> None:
@@ -276,71 +522,16 @@ def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], 
     before the input cells are parsed (an untouched submission's numbers are taken as written)."""
     rows = book.rows(CELLS_SHEET)
     header = [str(v) for v in rows[0]] if rows else []
-    if any(h not in header for h in CELLS_HEADER):
+    reader = _MapReader(catalogue, book, result)
+    entries: list[MappedCell] | None = None
+    records: list[MapRecord] | None = None
+    if all(h in header for h in CELLS_HEADER):
+        records = reader.records_v3(rows, header)
+    elif all(h in header for h in CELLS_HEADER_V2):
+        entries = reader.cells_v2(rows, header)
+    else:
         raise ImportRefused(f"文件 {result.path.name} 的隐藏单元格表不完整，无法可靠导入")
-    pick = itemgetter(*(header.index(h) for h in CELLS_HEADER))
-    width = len(header)
-    entries: list[MappedCell] = []
-    items: dict[str, FileForm | None] = {}
-    grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
-    missing_sheets: set[str] = set()
-    pending: list[tuple[FileForm, TableSpec, str, str, str, str, Any]] = []
-    for raw_row in rows[1:]:
-        row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
-        sheet, address, form_key, table_key, row_key, col_key, version_text, kind, note_raw = pick(row)
-        if not sheet:
-            continue
-        sheet, address = str(sheet), str(address)
-        form_key, table_key, row_key, col_key = str(form_key), str(table_key), str(row_key), str(col_key)
-        try:
-            version = float(version_text)
-            if not math.isfinite(version) or not version.is_integer():
-                raise ValueError
-        except (TypeError, ValueError):
-            raise ImportRefused(f"文件 {result.path.name} 的隐藏单元格表有错误（表式版本 {version_text!r}）") from None
-        note = str(note_raw) if note_raw not in ("", None) else None
-        try:
-            raw, is_address = book.value(sheet, address), True
-        except ValueError:  # not an A1 address
-            raw, is_address = None, False
-        entries.append(MappedCell(sheet, address, form_key, int(version), table_key, row_key, col_key, str(kind),
-                                  raw, note))
-        if form_key not in items:
-            form = _check_version(catalogue, form_key, int(version), result)
-            item = FileForm(form, sheet, take_comments=result.kind != "submission") if form else None
-            if item is not None and sheet not in book.grids:
-                # the user deleted this form's sheet: the form is not touched, whatever _cells says
-                missing_sheets.add(form.key)
-                result.notices.append(f"文件中没有工作表“{sheet}”（已删除），《{form.name}》不导入，数据库中该表不变")
-                item = None
-            items[form_key] = item
-            if item is not None:
-                result.forms.append(item)
-        item = items[form_key]
-        if item is None:
-            continue
-        if sheet != item.sheet or not is_address:
-            raise ImportRefused(f"文件 {result.path.name} 的隐藏单元格表有错误（单元格 {sheet}!{address}）")
-        try:
-            table = item.form.table(table_key)
-            table.column(col_key)
-        except KeyError:
-            item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{col_key} 在本程序的表式中不存在，已跳过")
-            continue
-        if table.kind == "list":
-            order = item.list_rows.setdefault(table_key, [])
-            if row_key not in order:
-                order.append(row_key)
-        elif row_key not in (grid_rows.get(id(table)) or grid_rows.setdefault(id(table), {r.key for r in table.rows})):
-            item.notices.append(f"{sheet}!{address} 对应的行 {row_key} 在本程序的表式中不存在，已跳过")
-            continue
-        item.addresses[(table_key, row_key, col_key)] = address
-        if note:
-            item.notes[(table_key, row_key, col_key)] = note
-        if str(kind) == "input":
-            pending.append((item, table, row_key, col_key, sheet, address, raw))
-        else:
-            item.file_computed[(table_key, row_key, col_key)] = (address, normalise(raw))
+    items = reader.items
     # forms the file lists but has no cell of (e.g. an empty list of units): they import as empty
     for key, version in result.form_versions.items():
         if not key or key in items:
@@ -351,10 +542,11 @@ def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], 
         if items[key] is not None:
             result.forms.append(items[key])  # type: ignore[arg-type]
     if meta:
-        result.check = _verdict(result, meta, entries)
+        result.check = CHECK_MODIFIED if reader.duplicate else _verdict(result, meta, entries, records)
     trusted = result.kind == "submission" and result.check == CHECK_OK
-    for item, table, row_key, col_key, sheet, address, raw in pending:
-        _read_cell(book, item, table, row_key, col_key, sheet, address, raw, trusted=trusted)
+    parser = _Parser()
+    for item, table, row_key, col, sheet, address, raw in reader.pending:
+        _read_cell(book, item, table, row_key, col, sheet, address, raw, trusted=trusted, parser=parser)
 
 
 def _sheet_for(book: Book, form: FormSpec) -> str | None:
@@ -409,4 +601,4 @@ def _from_layout(catalogue: FormCatalogue, book: Book, result: SubmissionFile) -
             if table.is_input(spec, table.column(col_key)):
                 address = cell_address(r, c)
                 item.addresses[(table_key, row_key, col_key)] = address
-                _read_cell(book, item, table, row_key, col_key, sheet, address)
+                _read_cell(book, item, table, row_key, table.column(col_key), sheet, address)

@@ -13,11 +13,10 @@ import pytest
 from openpyxl import load_workbook
 
 from export.atomic import atomic_write
-from export.checksum import FileIdentity, MappedCell, canonical_bytes, file_checksum, values_checksum
+from export.checksum import FileIdentity, MapRecord, canonical_bytes, map_checksum, values_checksum
 from export.errors import ExportError
 from export.submission import (
     BLOCKED_TEXT,
-    CELLS_HEADER,
     CELLS_SHEET,
     META_SHEET,
     NOTES_SHEET,
@@ -29,6 +28,7 @@ from forms.catalogue import FormCatalogue
 from forms.loader import load_form_text
 from storage.demo import DEMO_PERIODS
 from storage.workspace import Workspace
+from tests.cell_map import cell_map, cell_rows, checksum_from_workbook
 
 NOW = dt.datetime(2026, 1, 5, 9, 30, 0)
 FORM = "energy_consumption"
@@ -89,24 +89,6 @@ def find_row(sheet, label: str) -> int:
 
 def meta(wb) -> dict:
     return {k: v for k, v in wb[META_SHEET].iter_rows(values_only=True)}
-
-
-def cell_map(wb) -> dict[tuple[str, str, str], tuple[str, str]]:
-    rows = list(wb[CELLS_SHEET].iter_rows(values_only=True))
-    assert rows[0] == CELLS_HEADER
-    return {(r[2], r[3], r[4], r[5]): (r[0], r[1]) for r in rows[1:]}
-
-
-def checksum_from_workbook(wb) -> str:
-    """Recompute the file checksum (format 2) only from what the file holds (the way the import will)."""
-    info = meta(wb)
-    identity = FileIdentity(*(str(info.get(k) or "") for k in ("format", "township_name", "township_stat_code",
-                                                                "township_mca_code", "period", "forms")))
-    entries = [MappedCell(sheet, address, form_key, version, table_key, row_key, col_key, kind,
-                          wb[sheet][address].value, note)
-               for sheet, address, form_key, table_key, row_key, col_key, version, kind, note in
-               list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:]]
-    return file_checksum(identity, entries, with_values=info["format"] == "jnjp-submission")
 
 
 def body_value(wb, row_key: str, col_key: str, form: str = FORM, table: str = "energy"):
@@ -177,7 +159,7 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     assert wb[META_SHEET].protection.sheet and wb[CELLS_SHEET].protection.sheet
     assert wb[NOTES_SHEET].sheet_state == "visible" and wb[NOTES_SHEET].protection.sheet
     info = meta(wb)
-    assert info["format"] == "jnjp-submission" and info["format_version"] == 2
+    assert info["format"] == "jnjp-submission" and info["format_version"] == 3
     assert info["township_name"] == "演示镇（示例数据）" and info["township_stat_code"] == "500118999000"
     assert info["period"] == "2025" and info["forms"] == "energy_consumption@2"
     assert info["program_version"] == __import__("version").VERSION
@@ -218,6 +200,26 @@ def test_canonical_format_is_pinned():
     assert values_checksum(reversed(entries)) == values_checksum(entries)
     for line in canonical_bytes(entries).decode("utf-8").splitlines():
         json.loads(line)
+
+
+def test_format_3_canonical_text_is_pinned():
+    identity = FileIdentity("jnjp-submission", "演示镇", "500118", "", "2025", "f@1")
+    records = [MapRecord("S", "D9", "f", 1, "t", "r1", "a,,b", "i-c", [3.0, None, "=1+1"], ["说明", None, None]),
+               MapRecord("S", "B10", "f", 1, "l", "r2", "x", "i", [0.1], [None])]
+    text = ('["jnjp-file",3]\n["file","jnjp-submission","演示镇","500118","","2025","f@1"]\n'
+            '["f",1,"t","r1","S","D9","a,,b","i-c",["n3","","s=1+1"],["说明","",""]]\n'
+            '["f",1,"l","r2","S","B10","x","i",["n0.1"],[""]]\n')
+    assert map_checksum(identity, records, with_values=True) == hashlib.sha256(text.encode()).hexdigest()
+    blank = text.replace('["n3","","s=1+1"],["说明","",""]', "[],[]").replace('["n0.1"],[""]', "[],[]")
+    assert map_checksum(identity, records, with_values=False) == hashlib.sha256(blank.encode()).hexdigest()
+    # 3 and 3.0 are the same value, the text "3" is not; a value Excel cannot hold is no checksum
+    same = [records[0]._replace(values=[3, None, "=1+1"]), records[1]]
+    assert map_checksum(identity, same, with_values=True) == map_checksum(identity, records, with_values=True)
+    other = [records[0]._replace(values=["3", None, "=1+1"]), records[1]]
+    assert map_checksum(identity, other, with_values=True) != map_checksum(identity, records, with_values=True)
+    for bad in (float("inf"), float("nan"), True):
+        with pytest.raises(ValueError):
+            map_checksum(identity, [records[1]._replace(values=[bad])], with_values=True)
 
 
 # -- refusals --------------------------------------------------------------------------------------------
@@ -269,7 +271,7 @@ def test_unexplained_warning_refuses_until_a_real_note(workspace, demo_township,
     assert form_name == "镇街能源消费统计表" and "电力" in location and "消费量" in location
     assert address == f"{SHEET}!{cell.coordinate}" and rule == "W003"
     assert "50亿千瓦时" in text and explained == note
-    assert (note in {r[8] for r in list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:]})
+    assert (note in {r[8] for r in cell_rows(wb)[1:]})
     assert meta(wb)["sha256"] == result.sha256 == checksum_from_workbook(wb)
 
 

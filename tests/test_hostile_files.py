@@ -24,8 +24,9 @@ from export.flat import export_flat
 from export.importer import preview_import
 from export.reader import read_workbook
 from export.safety import MAX_CELLS, MAX_COLS, MAX_ROWS, check_file
-from export.submission import CELLS_SHEET, export_submission, export_template
+from export.submission import export_submission, export_template
 from forms.values import CellError, parse_input
+from tests.cell_map import cell_rows
 
 from . import test_import
 from .hostile_files import (
@@ -202,7 +203,7 @@ def test_a_folder_named_xlsx_is_refused(tmp_path):
 def _addresses(source: Path) -> dict[tuple[str, str], str]:
     wb = load_workbook(source, read_only=True)
     try:
-        return {(r[4], r[5]): r[1] for r in list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:]}
+        return {(r[4], r[5]): r[1] for r in cell_rows(wb)[1:]}
     finally:
         wb.close()
 

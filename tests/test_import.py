@@ -20,10 +20,12 @@ import main
 from export.errors import ImportRefused
 from export.importer import MODIFIED_WARNING, apply_import, preview_import
 from export.submission import CELLS_SHEET, META_SHEET, _build_workbook, _Report, export_submission
+from export.xlsx_writer import save_workbook
 from forms.catalogue import FormCatalogue
 from forms.spec import FormSpec
 from forms.values import USCC_CHARS, USCC_WEIGHTS, parse_input
 from storage.workspace import Workspace
+from tests.cell_map import cell_rows
 from tests.entry_forms import form_header
 
 from .hostile_files import zip_bytes
@@ -98,7 +100,7 @@ def test_changed_database_is_restored_from_own_file(workspace, demo_township, de
 
 def test_tampered_file_is_reported_and_the_warning_audited(workspace, demo_township, demo_file, tmp_path):
     wb = load_workbook(demo_file)
-    cells = list(wb[CELLS_SHEET].iter_rows(values_only=True))
+    cells = cell_rows(wb)
     sheet, address = next((r[0], r[1]) for r in cells[1:] if r[5] == "consumption" and r[4] == "electricity")
     wb[sheet][address].value = 20000
     tampered = tmp_path / "tampered.xlsx"
@@ -135,7 +137,7 @@ def test_newer_form_version_is_refused_for_that_form(workspace, demo_file, tmp_p
 
 def strip_hidden(source: Path, out: Path, edits: dict[str, object] | None = None) -> Path:
     wb = load_workbook(source)
-    cells = {(r[4], r[5]): r[1] for r in list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:]}
+    cells = {(r[4], r[5]): r[1] for r in cell_rows(wb)[1:]}
     sheet = wb.worksheets[0]
     for (row_key, col_key), value in (edits or {}).items():
         sheet[cells[(row_key, col_key)]].value = value
@@ -265,7 +267,8 @@ def test_round_trip_random_values_and_notes(form_key, catalogue, tmp_path_factor
             data = ws.find_report_data(source.id, form.key, period)
             workbook, _sha = _build_workbook([_Report(form, data, ws.validate(data))], source, period, NOW)
             out = folder / "rt.xlsx"
-            workbook.save(out)
+            with open(out, "wb") as fh:
+                save_workbook(workbook, fh)
             preview = preview_import(ws, out, township_id=target.id, period=period, accept_other=True)
             assert not preview.rejected and not preview.modified
             apply_import(ws, preview, backup=False)

@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 import main
 from export.errors import ImportRefused
 from export.importer import apply_import, preview_import, undo_import
-from export.submission import CELLS_SHEET, export_submission, export_template
+from export.submission import export_submission, export_template
 from storage.workspace import Workspace
+from tests.cell_map import cell_rows
 from tests.test_import import db_digest
 
 NOW = dt.datetime(2026, 1, 5, 9, 30, 0)
@@ -37,7 +38,7 @@ def fill(source: Path, out: Path, cells: dict[tuple[str, str, str, str], object]
     """Write values into a template/submission at the cells its ``_cells`` map names (file row keys),
     optionally deleting form sheets, as a user in Excel would."""
     wb = load_workbook(source)
-    where = {(r[2], r[3], r[4], r[5]): (r[0], r[1]) for r in list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:]}
+    where = {(r[2], r[3], r[4], r[5]): (r[0], r[1]) for r in cell_rows(wb)[1:]}
     for key, value in (cells or {}).items():
         sheet, address = where[key]
         wb[sheet][address].value = value

@@ -20,6 +20,7 @@ from export.importer import apply_import, preview_import
 from export.submission import export_template
 from forms.spec import TableSpec
 from storage.workspace import Workspace
+from tests.cell_map import cell_rows
 
 FORM = "energy_consumption"
 PERIOD = "2025"
@@ -82,8 +83,7 @@ def fill_template(ws: Workspace, township_id: int, folder: Path, rng: random.Ran
     path = folder / f"模板_{rng.randint(0, 10**9)}.xlsx"
     export_template(ws, PERIOD, path, township_id=township_id, form_keys=[FORM])
     wb = load_workbook(path)
-    where = {(r[3].value, r[4].value, r[5].value): (r[0].value, r[1].value, r[7].value)
-             for r in wb["_cells"].iter_rows(min_row=2) if r[2].value == FORM}
+    where = {(r[3], r[4], r[5]): (r[0], r[1], r[7]) for r in cell_rows(wb)[1:] if r[2] == FORM}
     filled = {}
     for cell in rng.sample(cells, k=min(8, len(cells))):
         sheet, address, _ = where[cell]

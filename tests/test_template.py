@@ -11,13 +11,14 @@ from openpyxl import load_workbook
 
 from export.errors import ImportRefused
 from export.importer import apply_import, preview_import
-from export.submission import CELLS_SHEET, META_SHEET, TEMPLATE_FORMAT, export_template
+from export.submission import META_SHEET, TEMPLATE_FORMAT, export_template
+from tests.cell_map import cell_rows
 
 NOW = dt.datetime(2026, 1, 5, 9, 30, 0)
 
 
 def input_cells(wb) -> list[tuple]:
-    return [r for r in list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:] if r[7] == "input"]
+    return [r for r in cell_rows(wb)[1:] if r[7] == "input"]
 
 
 def test_blank_template_is_empty_unlocked_and_validated(workspace, demo_township, tmp_path):

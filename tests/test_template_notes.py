@@ -14,13 +14,14 @@ from openpyxl.comments import Comment
 
 from export.importer import apply_import, preview_import
 from export.submission import CELLS_SHEET, META_SHEET, export_template
+from tests.cell_map import cell_rows
 
 NOW = dt.datetime(2026, 1, 5, 9, 30, 0)
 FORM = "energy_consumption"
 
 
 def _input_cells(wb) -> dict[tuple[str, str, str], tuple[str, str]]:
-    rows = list(wb[CELLS_SHEET].iter_rows(values_only=True))[1:]
+    rows = cell_rows(wb)[1:]
     return {(r[3], r[4], r[5]): (r[0], r[1]) for r in rows if r[7] == "input" and r[2] == FORM}
 
 

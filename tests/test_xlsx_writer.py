@@ -7,11 +7,14 @@ import io
 import zipfile
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, Protection
+from openpyxl.utils import get_column_letter
 
 from export.submission import _build_workbook, _Report
-from export.xlsx_writer import save_workbook
+from export.xlsx_writer import empty_cell, number_cell, raw_rows, save_workbook, style_id, text_cell
+from tests.cell_map import cell_map
 
 NOW = dt.datetime(2026, 1, 5, 9, 30, 0)
 
@@ -67,7 +70,59 @@ def test_every_kind_of_cell_is_written_as_openpyxl_writes_it():
         assert load_workbook(buf)["数据"]["G2"].value == "行一\n行二"
 
 
-def test_submission_workbook_is_written_as_openpyxl_writes_it(workspace, demo_township):
+def _same_cells(raw: bool) -> Workbook:
+    """Cells of every kind the export writes raw, as openpyxl cells or as raw rows."""
+    wb = Workbook()
+    ws = wb.active
+    bold, wrap = Font(name="宋体", bold=True), Alignment(horizontal="left", wrap_text=True)
+    rows = [[(1, bold, None), (2.5, None, None), (1 / 3, bold, "#,##0.00"), (12345678901234567890, None, None)],
+            [("文字", wrap, None), (" 前后空格 ", None, None), ('a & b < c > d "e"', bold, None), ("行一\n行二", wrap, None)],
+            [(None, bold, None), ("=1+2", None, None), ("—", wrap, "0.0"), ("@x", bold, None)]]
+    for r, values in enumerate(rows, start=3):
+        texts = []
+        for c, (value, style, fmt) in enumerate(values, start=2):
+            cell = ws.cell(r, c) if not raw else Cell(ws)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+                cell.quotePrefix = value[:1] in "=@"
+            if isinstance(style, Font):
+                cell.font = style
+            elif style is not None:
+                cell.alignment = style
+            if fmt:
+                cell.number_format = fmt
+            if raw:
+                ref, sid = f"{get_column_letter(c)}{r}", style_id(wb, cell._style)
+                texts.append(empty_cell(ref, sid) if value is None else text_cell(ref, sid, value)
+                             if isinstance(value, str) else number_cell(ref, sid, value))
+        if raw:
+            raw_rows(ws).add(r, texts, 2, 1 + len(values))
+    ws["A1"] = "openpyxl 的单元格"  # a sheet holds both kinds of row
+    ws["B7"] = 7
+    if raw:
+        raw_rows(ws).comment("C4", "说明：文字", "说明", 240, 90)
+    else:
+        ws["C4"].comment = Comment("说明：文字", "说明", width=240, height=90)
+    return wb
+
+
+def test_raw_rows_are_written_as_openpyxl_writes_the_same_cells():
+    mine = _parts(lambda fh: save_workbook(_same_cells(raw=True), fh))
+    theirs = _parts(lambda fh: _same_cells(raw=False).save(fh))
+    assert mine.keys() == theirs.keys()
+    for name in theirs:
+        assert mine[name] == theirs[name], name
+
+
+def test_a_workbook_with_raw_rows_saved_the_openpyxl_way_keeps_them(tmp_path):
+    path = tmp_path / "raw.xlsx"
+    _same_cells(raw=True).save(path)
+    sheet = load_workbook(path).active
+    assert sheet["C3"].value == 2.5 and sheet["C4"].value == " 前后空格 " and sheet["C4"].comment.text == "说明：文字"
+
+
+def test_submission_workbook_reads_back_in_openpyxl(workspace, demo_township, tmp_path):
     reports = []
     for form in workspace.catalogue:
         data = workspace.find_report_data(demo_township.id, form.key, "2025")
@@ -75,9 +130,13 @@ def test_submission_workbook_is_written_as_openpyxl_writes_it(workspace, demo_to
             reports.append(_Report(form, data, workspace.validate(data)))
     assert len(reports) > 1
     town = workspace.store.township(demo_township.id)
-    mine = _parts(lambda fh: save_workbook(_build_workbook(reports, town, "2025", NOW)[0], fh))
-    theirs = _parts(lambda fh: _build_workbook(reports, town, "2025", NOW)[0].save(fh))
-    assert mine == theirs
+    path = tmp_path / "s.xlsx"
+    with open(path, "wb") as fh:
+        save_workbook(_build_workbook(reports, town, "2025", NOW)[0], fh)
+    wb = load_workbook(path)
+    for sheet, address in cell_map(wb).values():  # every mapped cell is there, with its style
+        assert wb[sheet][address].border.left.style == "thin", (sheet, address)
+    assert wb.worksheets[0].dimensions.startswith("A1:")
 
 
 def test_saved_values_read_back(tmp_path):
