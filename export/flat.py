@@ -90,7 +90,7 @@ def export_flat(workspace: Workspace, out_path: Path, *, township_id: int | None
     from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
 
-    from export.submission import _QUOTED, _as_written, _put
+    from export.cell_values import QUOTED, as_written, put
     from export.xlsx_writer import column_letters, empty_cell, number_cell, raw_rows, save_workbook, style_id, text_cell
 
     wb = Workbook()
@@ -98,22 +98,22 @@ def export_flat(workspace: Workspace, out_path: Path, *, township_id: int | None
     ws.title = "清单"
     for i, head in enumerate(FLAT_HEADER, start=1):
         cell = ws.cell(1, i)
-        _put(cell, head)
+        put(cell, head)
         cell.font = Font(bold=True)
     quoted = Cell(ws)
     quoted.quotePrefix = True
-    quote_style = style_id(wb, quoted._style)  # text beginning with = + - @ stays text, as _put keeps it
+    quote_style = style_id(wb, quoted._style)  # text beginning with = + - @ stays text, as put keeps it
     letters = column_letters(len(FLAT_HEADER))
     out = raw_rows(ws)  # the rows as text through the fast writer (export.xlsx_writer), not openpyxl cells
     for r, row in enumerate(rows, start=2):
         cells = []
         for i, raw in enumerate(row, start=1):
-            value = _as_written(raw)  # what a worksheet can hold, as the submission writes it
+            value = as_written(raw)  # what a worksheet can hold, as the submission writes it
             ref = f"{letters[i]}{r}"
             if value is None:
                 cells.append(empty_cell(ref, 0))
             elif isinstance(value, str):
-                cells.append(text_cell(ref, quote_style if value[:1] in _QUOTED else 0, value))
+                cells.append(text_cell(ref, quote_style if value[:1] in QUOTED else 0, value))
             else:
                 cells.append(number_cell(ref, 0, value))
         out.add(r, cells, 1, len(FLAT_HEADER))

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 import main
 from export.errors import ImportRefused
 from export.importer import MODIFIED_WARNING, apply_import, preview_import
-from export.submission import CELLS_SHEET, META_SHEET, _build_workbook, _Report, export_submission
+from export.submission import CELLS_SHEET, META_SHEET, SheetReport, _build_workbook, export_submission
 from export.xlsx_writer import save_workbook
 from forms.catalogue import FormCatalogue
 from forms.spec import FormSpec
@@ -265,7 +265,7 @@ def test_round_trip_random_values_and_notes(form_key, catalogue, tmp_path_factor
             source, target = ws.townships()[:2]
             _write_report(ws, source.id, form, contents)
             data = ws.find_report_data(source.id, form.key, period)
-            workbook, _sha = _build_workbook([_Report(form, data, ws.validate(data))], source, period, NOW)
+            workbook, _sha = _build_workbook([SheetReport(form, data, ws.validate(data))], source, period, NOW)
             out = folder / "rt.xlsx"
             with open(out, "wb") as fh:
                 save_workbook(workbook, fh)

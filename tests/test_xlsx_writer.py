@@ -12,7 +12,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, Protection
 from openpyxl.utils import get_column_letter
 
-from export.submission import _build_workbook, _Report
+from export.submission import SheetReport, _build_workbook
 from export.xlsx_writer import empty_cell, number_cell, raw_rows, save_workbook, style_id, text_cell
 from tests.cell_map import cell_map
 
@@ -127,7 +127,7 @@ def test_submission_workbook_reads_back_in_openpyxl(workspace, demo_township, tm
     for form in workspace.catalogue:
         data = workspace.find_report_data(demo_township.id, form.key, "2025")
         if data is not None and data.has_input:
-            reports.append(_Report(form, data, workspace.validate(data)))
+            reports.append(SheetReport(form, data, workspace.validate(data)))
     assert len(reports) > 1
     town = workspace.store.township(demo_township.id)
     path = tmp_path / "s.xlsx"

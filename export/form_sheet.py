@@ -1,0 +1,426 @@
+"""One form written onto one worksheet in the printed layout of Chinese statistical reports
+(label block, header and letter rows, table bodies, notes and the signature footer), recording
+where every value went (``Written``: the map and the style caches the workbook needs).
+
+Built only from the form specs (no hand-drawn template), so a new or changed form exports
+without touching this code. Layout of a form sheet (named by its 表号)::
+
+    row 1      表名 (merged, bold, larger)
+    rows 2-6   right: 表号 / 制定机关 / 批准(备案)机关 / 批准(备案)文号 / 有效期至
+    rows 5-6   left:  填报单位：… / 统计代码：…
+    row 7      报告期 (centred, e.g. "2025年")
+    per table  [table title, only when the form has several tables]
+               header row  (指标名称 | 计量单位 | 代码 | column labels with units)
+               letter row  (甲 | 乙 | 丙 | 1 | 2 | …)
+               body rows   (grid: label, unit, code, values; list: 序号, values)
+               one blank row between tables
+    then       blank row, "说明：" and the form's notes, blank row, the signature footer
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from copy import copy
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.merge import MergedCellRange
+from openpyxl.worksheet.worksheet import Worksheet
+
+from export.checksum import MapRecord
+from export.file_format import (
+    BLOCKED_LETTER,
+    KIND_LETTERS,
+)
+from export.layout import HEADING_ROWS, FormLayout, form_layout
+from export.xlsx_writer import (
+    column_letters,
+    empty_cell,
+    number_cell,
+    raw_rows,
+    style_id,
+    text_cell,
+)
+from forms.periods import period_label
+from forms.spec import DESCRIPTIVE_LETTERS, ColumnSpec, FormSpec, RowSpec, TableSpec
+from forms.validation import ValidationResult
+
+if TYPE_CHECKING:
+    from storage.database import ReportData, Township
+
+
+from export.cell_values import QUOTED, as_written, clean_cell_text, display_width, lines_needed, number_format, put
+
+BLOCKED_TEXT = "—"
+PENDING_APPROVAL = "（待填）"
+
+FONT_NAME = "宋体"
+TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
+BOLD = Font(name=FONT_NAME, size=10, bold=True)
+PLAIN = Font(name=FONT_NAME, size=10)
+THIN = Side(style="thin")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center")
+LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+UNLOCKED = Protection(locked=False)
+
+
+@cache
+def label_alignment(indent: int) -> Alignment:
+    """Row labels indented by level; one object per level so the style cache can key on it."""
+    return Alignment(horizontal="left", vertical="center", indent=indent)
+LANDSCAPE_WIDTH = 95  # total column width (characters) beyond which A4 portrait gets cramped
+
+@dataclass
+class SheetReport:
+    form: FormSpec
+    data: ReportData
+    result: ValidationResult
+
+
+@dataclass
+class Written:
+    """Everything recorded while writing the form sheets, for the checksum and the map."""
+
+    records: list[MapRecord] = field(default_factory=list)  # the _cells map, with the values written
+    places: dict[str, tuple[str, FormLayout]] = field(default_factory=dict)  # form key → (sheet, layout)
+    styles: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # style combination → openpyxl StyleArray
+    style_ids: dict[tuple[Any, ...], int] = field(default_factory=dict)  # … → the workbook's style index
+
+    def address(self, form_key: str, table: str, row: str, col: str) -> str:
+        """"Sheet!D12" of a mapped cell; "" when the file does not hold it."""
+        sheet, layout = self.places.get(form_key, ("", None))
+        at = layout.cells.get((table, row, col)) if layout is not None else None
+        return f"{sheet}!{get_column_letter(at[1])}{at[0]}" if at else ""
+
+
+def print_setup(ws: Worksheet, last_col: int, last_row: int, title_rows: str | None) -> None:
+    total = sum(ws.column_dimensions[get_column_letter(c)].width or 9 for c in range(1, last_col + 1))
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if total > LANDSCAPE_WIDTH else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_area = f"A1:{get_column_letter(last_col)}{max(last_row, 1)}"
+    ws.protection.sheet = True
+
+
+def apply_style(cache: dict[tuple[Any, ...], Any], cell: Cell, font: Font, alignment: Alignment,
+                 border: Border | None = BORDER, number_format: str | None = None, locked: bool = True) -> None:
+    """Apply a style combination; repeats copy the first cell's style ids (openpyxl hashes every
+    style object on each assignment, which made styling most of the export's time)."""
+    key = (id(font), id(alignment), id(border), number_format, locked)
+    cached = cache.get(key)
+    if cached is not None:
+        cell._style = copy(cached)
+        return
+    cell.font, cell.alignment = font, alignment
+    if border is not None:
+        cell.border = border
+    if number_format is not None:
+        cell.number_format = number_format
+    if not locked:
+        cell.protection = UNLOCKED
+    cache[key] = copy(cell._style)
+
+
+@dataclass(frozen=True)
+class _RowPlan:
+    """One body row's value cells as the export writes them: per position (column letter, column
+    key or None when blocked, input?, number style attribute, text style, quoted text style, data
+    validation), and its map record's ``columns``/``kinds`` and "no 说明" notes."""
+
+    cells: tuple[tuple[Any, ...], ...]
+    columns: str
+    kinds: str
+    no_notes: tuple[None, ...]
+
+
+def merge_row(ws: Worksheet, row: int, first: int, last: int) -> None:
+    """Merge ``row``'s columns first…last. Only the range is recorded: openpyxl's ``merge_cells``
+    also creates a placeholder cell for every covered cell and copies borders onto them, which
+    cost a fifth of the export and wrote empty cells that Excel does not need (our merged cells
+    have no borders)."""
+    ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(first)}{row}:{get_column_letter(last)}{row}"))
+
+
+class FormSheet:
+    """Writes one form onto one worksheet, recording where every value went."""
+
+    def __init__(self, ws: Worksheet, report: SheetReport, township: Township, period: str,
+                 now: _dt.datetime, written: Written, *, blank: bool = False) -> None:
+        self.blank = blank
+        self.validations: dict[str, DataValidation] = {}
+        self.ws, self.report, self.township, self.period, self.now = ws, report, township, period, now
+        self.form = report.form
+        self.written = written
+        self.ncols = max(max(self._table_width(t) for t in self.form.tables), 2)
+        self.layout = form_layout(self.form, report.result.computed.list_rows)
+        written.places[self.form.key] = (ws.title, self.layout)
+        self.raw = raw_rows(ws)
+        self.letters = column_letters(self.ncols)
+        self.plans: dict[tuple[str, int], _RowPlan] = {}  # list table → how its rows are written
+        self.row = 1
+
+    @staticmethod
+    def _table_width(table: TableSpec) -> int:
+        return (len(DESCRIPTIVE_LETTERS) if table.kind == "grid" else 1) + len(table.columns)
+
+    def _merged(self, row: int, first: int, last: int, value: Any, font: Font = PLAIN,
+                alignment: Alignment = LEFT) -> Cell:
+        cell = self.ws.cell(row, first)
+        put(cell, value)
+        apply_style(self.written.styles, cell, font, alignment, None)
+        if last > first:
+            merge_row(self.ws, row, first, last)
+        return cell
+
+    def write(self) -> None:
+        self._column_widths()
+        self._heading()
+        title_rows = None
+        for place in self.layout.tables:
+            self.row = place.title_row or place.header_row
+            header = self._table(place.table, titled=place.title_row is not None)
+            assert header == place.header_row and self.row == place.last_row + 1, "layout drifted"
+            title_rows = title_rows or f"{header}:{header + 1}"
+        self._notes_and_footer()
+        print_setup(self.ws, self.ncols, self.row - 1, title_rows)
+        for validation in self.validations.values():
+            self.ws.add_data_validation(validation)
+
+    # layout pieces ---------------------------------------------------------------------------------
+    def _column_widths(self) -> None:
+        widths = [8.0] * (self.ncols + 1)
+        for table in self.form.tables:
+            if table.kind == "grid":
+                label = max(display_width(r.label) + 2 * r.indent for r in table.rows)
+                widths[1] = max(widths[1], label + 3, display_width(table.row_label) + 3, 12)
+                widths[2] = max(widths[2], max(display_width(r.unit) for r in table.rows) + 3, 10)
+                widths[3] = max(widths[3], 6)
+                first = 4
+            else:
+                widths[1] = max(widths[1], 6)
+                first = 2
+            for j, col in enumerate(table.columns):
+                widths[first + j] = max(widths[first + j], col.width, 8)
+        for c in range(1, self.ncols + 1):
+            self.ws.column_dimensions[get_column_letter(c)].width = widths[c]
+
+    def _heading(self) -> None:
+        form, ws, last = self.form, self.ws, self.ncols
+        self._merged(1, 1, last, form.name, TITLE_FONT, CENTER)
+        ws.row_dimensions[1].height = 32
+        right = max(1, last // 2 - 1) if last >= 6 else max(1, last // 2)
+        split = last - right + 1  # first column of the label block
+        labels = [f"表　　号：{form.code}", f"制定机关：{form.authority}",
+                  f"批准(备案)机关：{form.approval_authority or PENDING_APPROVAL}",
+                  f"批准(备案)文号：{form.approval_no or PENDING_APPROVAL}",
+                  f"有效期至：{form.valid_until}"]
+        for i, text in enumerate(labels):
+            self._merged(2 + i, split, last, text)
+        self._merged(5, 1, split - 1, f"填报单位：{self.township.name}")
+        self._merged(6, 1, split - 1, f"统计代码：{self.township.stat_code or '（统计代码待定）'}")
+        self._merged(HEADING_ROWS, 1, last, period_label(self.period), BOLD, CENTER)
+        self.row = HEADING_ROWS + 1
+
+    def _table(self, table: TableSpec, titled: bool) -> int:
+        ws = self.ws
+        if titled and table.title:
+            self._merged(self.row, 1, self.ncols, table.title, BOLD)
+            self.row += 1
+        header_row = self.row
+        if table.kind == "grid":
+            heads = [table.row_label, "计量单位", "代码"]
+            letters = list(DESCRIPTIVE_LETTERS)
+        else:
+            heads, letters = ["序号"], [DESCRIPTIVE_LETTERS[0]]
+        heads += [f"{c.label}（{c.unit}）" if c.unit else c.label for c in table.columns]
+        letters += [str(c.number) for c in table.columns]
+        lines = 1
+        for i, (head, letter) in enumerate(zip(heads, letters), start=1):
+            for r, text, font in ((header_row, head, BOLD), (header_row + 1, letter, PLAIN)):
+                cell = ws.cell(r, i)
+                put(cell, text)
+                self._style(cell, font, CENTER)
+            lines = max(lines, lines_needed(head, ws.column_dimensions[get_column_letter(i)].width))
+        ws.row_dimensions[header_row].height = 15 * lines + 6
+        self.row = header_row + 2
+        if self.ws.freeze_panes is None:  # (a coordinate, not ws.cell: the body rows are raw rows)
+            self.ws.freeze_panes = f"{get_column_letter(len(letters) - len(table.columns) + 1)}{self.row}"
+        if table.kind == "grid":
+            for spec in table.rows:
+                self._grid_row(table, spec)
+        else:
+            for n, row_key in enumerate(self.report.result.computed.list_rows.get(table.key, []), start=1):
+                self._list_row(table, row_key, n)
+        return header_row
+
+    def _style(self, cell: Cell, font: Font, alignment: Alignment, border: Border | None = BORDER,
+               number_format: str | None = None, locked: bool = True) -> None:
+        apply_style(self.written.styles, cell, font, alignment, border, number_format, locked)
+
+    def _style_id(self, font: Font, alignment: Alignment, border: Border | None = BORDER,
+                  number_format: str | None = None, locked: bool = True, quote: bool = False) -> int:
+        """The workbook style index of a style combination (for raw cells), made once."""
+        key = (id(font), id(alignment), id(border), number_format, locked, quote)
+        sid = self.written.style_ids.get(key)
+        if sid is None:
+            cell = Cell(self.ws)
+            apply_style(self.written.styles, cell, font, alignment, border, number_format, locked)
+            if quote:
+                cell.quotePrefix = True
+            sid = self.written.style_ids[key] = style_id(self.ws.parent, cell._style)
+        return sid
+
+    def _text_xml(self, ref: str, value: Any, font: Font, alignment: Alignment, locked: bool = True) -> str:
+        """A descriptive or text cell as ``put`` + ``apply_style`` would write it."""
+        if value is None:
+            return empty_cell(ref, self._style_id(font, alignment, locked=locked))
+        text = clean_cell_text(value)
+        return text_cell(ref, self._style_id(font, alignment, locked=locked, quote=text[:1] in QUOTED), text)
+
+    def _plan(self, table: TableSpec, spec: RowSpec | None, font: Font, first: int) -> _RowPlan:
+        """How one body row's value cells are written; a list table's rows all share one plan."""
+        key = (table.key, id(font))
+        if spec is None and key in self.plans:
+            return self.plans[key]
+        cells: list[tuple[Any, ...]] = []
+        keys: list[str] = []
+        kinds: list[str] = []
+        for j, col in enumerate(table.columns):
+            letter = self.letters[first + j]
+            if table.is_blocked(spec, col):
+                cells.append((letter, None, False, "", self._style_id(font, CENTER), 0, None))
+                keys.append("")
+                kinds.append(BLOCKED_LETTER)
+                continue
+            is_input = table.is_input(spec, col) if spec is not None else table.cell_formula(None, col) is None
+            locked = not (self.blank and is_input)
+            align = LEFT_WRAP if col.type == "text" else CENTER
+            number_style = self._style_id(font, RIGHT, number_format=number_format(table.cell_column(spec, col)),
+                                          locked=locked)
+            cells.append((letter, col.key, is_input, f' s="{number_style}"' if number_style else "",
+                          self._style_id(font, align, locked=locked),
+                          self._style_id(font, align, locked=locked, quote=True),
+                          self._validation(col) if self.blank and is_input else None))
+            keys.append(col.key)
+            kinds.append(KIND_LETTERS["input" if is_input else "computed"])
+        plan = _RowPlan(tuple(cells), ",".join(keys), "".join(kinds), (None,) * len(cells))
+        if spec is None:
+            self.plans[key] = plan
+        return plan
+
+    def _grid_row(self, table: TableSpec, spec: RowSpec) -> None:
+        r, letters = self.row, self.letters
+        font = BOLD if spec.is_total else PLAIN
+        cells = [self._text_xml(f"{letters[i]}{r}", text or None, font, align)
+                 for i, (text, align) in enumerate(((spec.label, label_alignment(spec.indent)),
+                                                    (spec.unit, CENTER), (spec.code, CENTER)), start=1)]
+        self._body(table, spec, spec.key, len(DESCRIPTIVE_LETTERS) + 1, font, cells)
+        self.row += 1
+
+    def _list_row(self, table: TableSpec, row_key: str, number: int) -> None:
+        cells = [number_cell(f"A{self.row}", self._style_id(PLAIN, CENTER), number)]
+        self._body(table, None, row_key, 2, PLAIN, cells)
+        self.row += 1
+
+    def _body(self, table: TableSpec, spec: RowSpec | None, row_key: str, first: int, font: Font,
+              cells: list[str]) -> None:
+        """The value cells of one body row (after ``cells``, its descriptive cells) as a raw row,
+        and its record in the map. The hot loop of a big export: numbers are written inline
+        (``number_cell``'s text), everything else through the writer's functions."""
+        row_text, blank, table_key = str(self.row), self.blank, table.key
+        get = self.report.result.computed.get
+        notes = self.report.data.notes
+        plan = self._plan(table, spec, font, first)
+        values: list[Any] = []
+        row_notes: list[str | None] | tuple[None, ...] = plan.no_notes
+        for j, (letter, col_key, is_input, number_attr, text_style, quoted_style, validation) in enumerate(plan.cells):
+            ref = letter + row_text
+            if col_key is None:  # blocked
+                cells.append(text_cell(ref, text_style, BLOCKED_TEXT))
+                values.append(None)
+                continue
+            if blank and is_input:
+                value = None
+                if validation is not None:
+                    validation.add(ref)
+            else:
+                value = as_written(get(table_key, row_key, col_key))
+            values.append(value)
+            kind = type(value)
+            if kind is int:
+                cells.append(f'<c r="{ref}"{number_attr} t="n"><v>{value}</v></c>')
+            elif kind is float:
+                cells.append(f'<c r="{ref}"{number_attr} t="n"><v>{value:.16g}</v></c>')
+            elif value is None:
+                cells.append(empty_cell(ref, text_style))
+            else:
+                cells.append(text_cell(ref, quoted_style if value[:1] in QUOTED else text_style, value))
+            if notes:
+                raw_note = notes.get((table_key, row_key, col_key))
+                if raw_note and (note := clean_cell_text(raw_note)):
+                    self.raw.comment(ref, f"说明：{note}", "说明", 240, 90)
+                    if row_notes is plan.no_notes:
+                        row_notes = list(plan.no_notes)
+                    row_notes[j] = note  # type: ignore[index]
+        self.raw.add(self.row, cells, 1, first + len(values) - 1)
+        self.written.records.append(MapRecord(self.ws.title, self.letters[first] + row_text, self.form.key,
+                                              self.form.version, table_key, row_key, plan.columns, plan.kinds,
+                                              values, row_notes))
+
+    def _validation(self, col: ColumnSpec) -> DataValidation | None:
+        """One data validation per column kind: numeric ranges and choice lists for Excel users."""
+        key = f"{col.type}|{col.min}|{col.max}|{'|'.join(col.choices)}"
+        if key in self.validations:
+            return self.validations[key]
+        if col.numeric:
+            low = col.min if col.min is not None else -1e15
+            high = col.max if col.max is not None else 1e15
+            kind = "whole" if col.type == "integer" else "decimal"
+            rng = f"（{low:g} ～ {high:g}）" if col.min is not None or col.max is not None else ""
+            validation = DataValidation(type=kind, operator="between", formula1=f"{low:g}", formula2=f"{high:g}",
+                                        allow_blank=True)
+            validation.error = f"请填写{'整数' if kind == 'whole' else '数值'}{rng}，不要带“万”“千”等单位"
+        elif col.type == "choice" and col.choices and len(",".join(col.choices)) <= 250:
+            validation = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True)
+            validation.error = f"请从下拉列表中选择：{'、'.join(col.choices)}"
+        else:
+            return None
+        validation.errorTitle = "填写有误"
+        validation.showErrorMessage = True
+        self.validations[key] = validation
+        return validation
+
+    def _notes_and_footer(self) -> None:
+        ws, last = self.ws, self.ncols
+        total_width = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(1, last + 1))
+        self.row += 1
+        if self.form.notes:
+            self._merged(self.row, 1, last, "说明：", BOLD)
+            self.row += 1
+            for note in self.form.notes:
+                self._merged(self.row, 1, last, note, PLAIN, LEFT_WRAP)
+                ws.row_dimensions[self.row].height = 14 * lines_needed(note, total_width) + 4
+                self.row += 1
+            self.row += 1
+        t, blank = self.township, "　　　　"
+        date = f"{self.now.year}年{self.now.month:02d}月{self.now.day:02d}日"
+        footer = (f"单位负责人：{t.unit_head or blank}　统计负责人：{t.stat_head or blank}　"
+                  f"填表人：{t.filler or blank}　联系电话：{t.phone or blank}　报出日期：{date}")
+        self._merged(self.row, 1, last, footer, PLAIN, LEFT_WRAP)
+        ws.row_dimensions[self.row].height = 14 * lines_needed(footer, total_width) + 4
+        self.row += 1
+
+
