@@ -440,3 +440,102 @@ def run(command: str, *, db: Path, period: str, township: str | None = None, for
                 ws.close()
 
     return guarded(work)
+
+
+# -- district (W2-D): intake, completeness, findings, accept, feedback ------------------------------------
+
+def _open_district(db: Path, *, write: bool = False) -> Workspace:
+    """A command on the district database: the file must be one (told by the file itself)."""
+    ws = _open(db, write=write)
+    if not ws.is_district:
+        ws.close()
+        raise CommandError(f"{db} 是镇街填报数据库，不是区级汇总库（区级汇总库由 intake 命令指定一个还不存在的文件新建）")
+    return ws
+
+
+def run_intake(*, db: Path, files: list[Path], township: str | None = None, period: str | None = None,
+               confirm_replace: bool = False, as_json: bool = False) -> int:
+    """收件: receive submission files (and folders of them) into the district database, each into
+    its own township and period. A path that does not exist yet becomes a new district database.
+    0 every file received (or already received); 1 some file was not received (拒收, 校验码不符,
+    表式版本不符 — nothing of it written); 2, 3, 4 as for the other commands."""
+    from district.intake import ACCEPTED_VERDICTS, Verdict, intake_files, submission_files
+
+    def work() -> int:
+        missing = [str(f) for f in files if not f.exists()]
+        if missing:
+            raise CommandError("文件或文件夹不存在：" + "、".join(missing))
+        found = submission_files(files)
+        if not found:
+            raise CommandError("没有找到要收件的文件（.xlsx/.xlsm/.xls/.ods）：" + "、".join(str(f) for f in files))
+        created = False
+        if not db.exists():
+            from storage.database import StorageError
+            from storage.workspace import Workspace
+
+            try:
+                Workspace.create_district(db).close()
+            except StorageError as exc:
+                raise CommandError(str(exc)) from None
+            created = True
+            if not as_json:
+                print(f"已新建区级汇总库：{db}")
+        with _writer_lock(db):
+            ws = _open_district(db, write=True)
+            try:
+                town = _named_township(ws, township) if township else None
+                per = parse_period(period) if period else None
+                batch = intake_files(ws, found, township=town, period=per, confirm_replace=confirm_replace)
+                ws.store.checkpoint()
+            finally:
+                ws.close()
+        if as_json:
+            import json
+
+            print(json.dumps({"database": str(db), "created": created, "summary": batch.summary(),
+                              "backup": str(batch.backup) if batch.backup else None,
+                              "files": [{"file": str(r.path), "verdict": str(r.verdict), "township": r.township,
+                                         "period": r.period, "given": r.given, "sha256": r.sha256,
+                                         "reasons": r.reasons, "statuses": r.statuses, "identical": r.identical}
+                                        for r in batch.results]}, ensure_ascii=False, indent=2))
+        else:
+            for r in batch.results:
+                print(r.text())
+            print(batch.summary())
+        missed = [r for r in batch.results if r.verdict not in (*ACCEPTED_VERDICTS, Verdict.DUPLICATE)]
+        return EXIT_FINDINGS if missed else EXIT_OK
+
+    return guarded(work)
+
+
+def run_completeness(*, db: Path, period: str, as_json: bool = False, deadline: str | None = None) -> int:
+    """报送进度: the 镇街 × forms matrix of one period (read only; ``--deadline`` stores the deadline)."""
+    import datetime as _dt
+
+    from district.completeness import completeness, set_deadline
+
+    def work() -> int:
+        per = parse_period(period)
+        due = None
+        if deadline:
+            try:
+                due = _dt.date.fromisoformat(deadline)
+            except ValueError:
+                raise CommandError(f"截止日期应写作 2026-03-31：{deadline}") from None
+        with _writer_lock(db) if due else nullcontext():
+            ws = _open_district(db, write=due is not None)
+            try:
+                if due:
+                    set_deadline(ws, per, due)
+                matrix = completeness(ws, per)
+            finally:
+                ws.close()
+        if as_json:
+            import json
+
+            print(json.dumps(matrix.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            print("\n".join(matrix.lines()))
+        return EXIT_OK
+
+    return guarded(work)

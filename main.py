@@ -29,6 +29,10 @@ USAGE = """用法：
       撤销最近一次导入，恢复到导入前的数据（没有可撤销的导入时退出码 2）
   python main.py template --db 数据库 --period 报告期 --out 模板.xlsx [--township 镇街]   空白模板
   python main.py flat     --db 数据库 --out 清单.xlsx 或 清单.csv [--township 镇街] [--period 报告期]
+  python main.py intake   文件或文件夹… --db 区库.sqlite [--township 镇街 --period 报告期] [--confirm-replace] [--json]
+      区里收件：每个文件进入它自己的镇街和报告期（文件中没有时才用 --township/--period）；库文件不存在时新建区级汇总库；
+      退出码 1 表示有文件未接收（拒收、校验码不符、表式版本不符，其数据未写入）
+  python main.py completeness --db 区库.sqlite --period 报告期 [--deadline 2026-03-31] [--json]   报送进度矩阵
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
@@ -94,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("--db", type=Path, required=True, dest="cmd_db")
     undo.add_argument("--township")
     undo.add_argument("--period")
+    _district_commands(sub)
     for name in ("template", "flat"):
         cmd = sub.add_parser(name)
         cmd.add_argument("--db", type=Path, required=True, dest="cmd_db")
@@ -101,6 +106,34 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--period", required=name == "template")
         cmd.add_argument("--township")
     return parser
+
+
+def _district_commands(sub: argparse._SubParsersAction) -> None:
+    """intake, completeness, findings, accept, feedback (the district database, W2-D)."""
+    intake = sub.add_parser("intake")
+    intake.add_argument("files", type=Path, nargs="+")
+    intake.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    intake.add_argument("--township")
+    intake.add_argument("--period")
+    intake.add_argument("--confirm-replace", action="store_true")
+    intake.add_argument("--json", action="store_true", dest="as_json")
+    matrix = sub.add_parser("completeness")
+    matrix.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    matrix.add_argument("--period", required=True)
+    matrix.add_argument("--deadline")
+    matrix.add_argument("--json", action="store_true", dest="as_json")
+
+
+def _run_district(args: argparse.Namespace) -> int | None:
+    import commands
+
+    if args.command == "intake":
+        return commands.run_intake(db=args.cmd_db, files=args.files, township=args.township, period=args.period,
+                                   confirm_replace=args.confirm_replace, as_json=args.as_json)
+    if args.command == "completeness":
+        return commands.run_completeness(db=args.cmd_db, period=args.period, as_json=args.as_json,
+                                         deadline=args.deadline)
+    return None
 
 
 # Control characters (ESC starts a terminal escape sequence; CR, BS overwrite what was printed), DEL,
@@ -157,6 +190,9 @@ def _main(argv: list[str] | None) -> int:
         return run_gui(args.db, screenshot=args.screenshot)
     import commands
 
+    district = _run_district(args)
+    if district is not None:
+        return district
     if args.command == "import":
         forms = [k.strip() for k in args.forms.split(",") if k.strip()] if args.forms else None
         return commands.run_import(db=args.cmd_db, file=args.file, township=args.township, period=args.period,

@@ -70,6 +70,7 @@ class IntakeResult:
     replaced: int = 0  # earlier files of the township-period now 已被替代
     identical: list[str] = field(default_factory=list)  # townships whose file holds the same values
     line_id: int | None = None
+    township_id: int | None = None
 
     @property
     def applied(self) -> bool:
@@ -187,7 +188,7 @@ def receive_file(ws: Workspace, path: Path, *, township: Township | None = None,
         result.verdict = Verdict.REFUSED  # a hostile or broken file must never stop the batch
         result.reasons = [f"文件内容格式有误，无法读取（{type(exc).__name__}）"]
         target = None
-    town_id = target.id if target is not None else None
+    town_id = result.township_id
     forms = ",".join(f"{k}@{v}" for k, v in read.form_versions.items()) if read else ""
     if read is not None and not forms:
         forms = ",".join(f"{f.key}@{f.form.version}" for f in read.forms)
@@ -242,7 +243,7 @@ def _judge(ws: Workspace, read: SubmissionFile, result: IntakeResult, township: 
         target, file_period, result.given = township, file_period or given_period, True
         result.reasons.append(f"文件中没有{'填报单位和报告期' if read.kind == 'layout' else '报告期'}，"
                               f"按收件人指定的{township.name} {period_label(file_period)}接收")
-    result.township, result.period = target.name, file_period
+    result.township, result.period, result.township_id = target.name, file_period, target.id
     if read.modified:
         result.verdict = Verdict.MODIFIED
         result.reasons.append(MODIFIED_WARNING + "；未接收其数值，请镇街重新导出后报送")

@@ -41,3 +41,12 @@ def workspace(db_path: Path, catalogue: FormCatalogue):
 @pytest.fixture
 def demo_township(workspace):
     return next(t for t in workspace.townships() if t.is_demo)
+
+
+@pytest.fixture(scope="session")
+def township_files(tmp_path_factory, catalogue) -> dict[str, Path]:
+    """23 townships' 2025 submission files made by the program itself (different figures each),
+    built once per test session; tests copy what they change (district, W2-D)."""
+    from district.sample_files import make_township_files
+
+    return make_township_files(tmp_path_factory.mktemp("township_files"), catalogue)
