@@ -539,3 +539,84 @@ def run_completeness(*, db: Path, period: str, as_json: bool = False, deadline: 
         return EXIT_OK
 
     return guarded(work)
+
+
+def run_findings(*, db: Path, period: str, township: str | None = None, severity: str | None = None,
+                 form: str | None = None, rule: str | None = None, as_json: bool = False) -> int:
+    """District 审核: the findings of every received report (read only), filtered."""
+    from district.review import district_findings
+
+    def work() -> int:
+        per = parse_period(period)
+        ws = _open_district(db)
+        try:
+            town = _named_township(ws, township) if township else None
+            found = district_findings(ws, per, township_id=town.id if town else None, severity=severity,
+                                      form_key=form, rule_id=rule)
+        finally:
+            ws.close()
+        if as_json:
+            import json
+
+            print(json.dumps([{"township": f.township, "form": f.form_key, "code": f.form_code,
+                               "severity": f.severity, "rule": f.rule_id, "table": f.cell[0], "row": f.cell[1],
+                               "column": f.cell[2], "location": f.location, "value": f.value, "message": f.text,
+                               "note": f.note, "remark": f.remark, "across": f.across} for f in found],
+                             ensure_ascii=False, indent=2, default=str))
+        else:
+            for f in found:
+                print(f"{f.township}\t[{f.severity}] {f.rule_id} {f.location}：{f.text}"
+                      + (f"（说明：{f.note}）" if f.note else "") + (f"（区里意见：{f.remark}）" if f.remark else ""))
+            print(f"共{len(found)}条")
+        return EXIT_FINDINGS if any(f.severity == "错误" for f in found) else EXIT_OK
+
+    return guarded(work)
+
+
+def run_mark(*, db: Path, township: str, period: str, forms: list[str] | None, mark: str | None) -> int:
+    """``accept``: mark a township's received reports 已审核 (a replacing file then needs
+    --confirm-replace); ``--undo`` removes the mark."""
+    def work() -> int:
+        per = parse_period(period)
+        with _writer_lock(db):
+            ws = _open_district(db, write=True)
+            try:
+                town = _named_township(ws, township)
+                if town.id not in ws.current_intake(per):
+                    raise CommandError(f"还没有收到{town.name}{period_label(per)}的报表")
+                keys = _form_keys(ws, per, forms)
+                ws.set_district_mark(town.id, per, keys, mark)
+                ws.store.checkpoint()
+            finally:
+                ws.close()
+        print(f"{town.name} {period_label(per)}：" + (f"已标记为{mark}" if mark else "已取消标记")
+              + f"（{'、'.join(keys)}）")
+        return EXIT_OK
+
+    return guarded(work)
+
+
+def run_feedback(*, db: Path, township: str, period: str, out: Path) -> int:
+    """退回: write the 反馈 workbook of one township and mark its forms 已退回."""
+    from district.feedback import NothingToSendBack, send_back
+
+    def work() -> int:
+        per = parse_period(period)
+        if out.suffix.lower() != ".xlsx":
+            raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
+        check_output_path(out, db)
+        with _writer_lock(db):
+            ws = _open_district(db, write=True)
+            try:
+                town = _named_township(ws, township)
+                try:
+                    items = send_back(ws, town.id, per, out)
+                except NothingToSendBack as exc:
+                    raise CommandError(str(exc)) from None
+                ws.store.checkpoint()
+            finally:
+                ws.close()
+        print(f"已写出反馈：{out}（{len(items)}个问题）；{town.name} {period_label(per)}的相关报表已标记为已退回")
+        return EXIT_OK
+
+    return guarded(work)

@@ -33,6 +33,10 @@ USAGE = """用法：
       区里收件：每个文件进入它自己的镇街和报告期（文件中没有时才用 --township/--period）；库文件不存在时新建区级汇总库；
       退出码 1 表示有文件未接收（拒收、校验码不符、表式版本不符，其数据未写入）
   python main.py completeness --db 区库.sqlite --period 报告期 [--deadline 2026-03-31] [--json]   报送进度矩阵
+  python main.py findings --db 区库.sqlite --period 报告期 [--township 镇街] [--severity 错误|警告|提示] [--form 表式] [--rule 规则] [--json]
+      区里审核：各镇街已收报表的审核结果与跨镇街规则（只读；有错误时退出码 1）
+  python main.py accept   --db 区库.sqlite --township 镇街 --period 报告期 [--form 表式] [--undo]   标记为已审核
+  python main.py feedback --db 区库.sqlite --township 镇街 --period 报告期 --out 反馈.xlsx   退回：写出反馈表，标记已退回
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
@@ -122,6 +126,25 @@ def _district_commands(sub: argparse._SubParsersAction) -> None:
     matrix.add_argument("--period", required=True)
     matrix.add_argument("--deadline")
     matrix.add_argument("--json", action="store_true", dest="as_json")
+    findings = sub.add_parser("findings")
+    findings.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    findings.add_argument("--period", required=True)
+    findings.add_argument("--township")
+    findings.add_argument("--severity", choices=("错误", "警告", "提示"))
+    findings.add_argument("--form")
+    findings.add_argument("--rule")
+    findings.add_argument("--json", action="store_true", dest="as_json")
+    accept = sub.add_parser("accept")
+    accept.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    accept.add_argument("--township", required=True)
+    accept.add_argument("--period", required=True)
+    accept.add_argument("--form", action="append", dest="forms")
+    accept.add_argument("--undo", action="store_true")
+    feedback = sub.add_parser("feedback")
+    feedback.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    feedback.add_argument("--township", required=True)
+    feedback.add_argument("--period", required=True)
+    feedback.add_argument("--out", type=Path, required=True)
 
 
 def _run_district(args: argparse.Namespace) -> int | None:
@@ -133,6 +156,14 @@ def _run_district(args: argparse.Namespace) -> int | None:
     if args.command == "completeness":
         return commands.run_completeness(db=args.cmd_db, period=args.period, as_json=args.as_json,
                                          deadline=args.deadline)
+    if args.command == "findings":
+        return commands.run_findings(db=args.cmd_db, period=args.period, township=args.township,
+                                     severity=args.severity, form=args.form, rule=args.rule, as_json=args.as_json)
+    if args.command == "accept":
+        return commands.run_mark(db=args.cmd_db, township=args.township, period=args.period, forms=args.forms,
+                                 mark=None if args.undo else "已审核")
+    if args.command == "feedback":
+        return commands.run_feedback(db=args.cmd_db, township=args.township, period=args.period, out=args.out)
     return None
 
 
