@@ -71,6 +71,7 @@ class IntakeResult:
     identical: list[str] = field(default_factory=list)  # townships whose file holds the same values
     line_id: int | None = None
     township_id: int | None = None
+    needs_confirmation: bool = False  # refused only because the district had marked it 已审核
 
     @property
     def applied(self) -> bool:
@@ -267,6 +268,7 @@ def _judge(ws: Workspace, read: SubmissionFile, result: IntakeResult, township: 
         return target
     audited = [k for k in (f.key for f in read.forms) if ws.district_mark(target.id, file_period, k) == "已审核"]
     if audited and not confirm_replace:
+        result.needs_confirmation = True
         names = "、".join(ws.form(k).code for k in audited)
         raise ImportRefused(f"{target.name} {period_label(file_period)}的{names}已由区里审核（已审核），"
                             "替换须确认（窗口中确认，命令行加 --confirm-replace）；未接收")
