@@ -171,3 +171,41 @@ def test_screenshot_of_the_matrix_at_1366x768(qtbot, window: DistrictWindow, tmp
     keep = Path(__file__).resolve().parent.parent / "screenshots"
     keep.mkdir(exist_ok=True)
     shutil.copy(out, keep / "district_matrix.png")
+
+
+def test_township_program_shows_the_feedback_without_changing_values(qtbot, window: DistrictWindow, workspace,
+                                                                     township_files, tmp_path: Path) -> None:
+    from export.importer import apply_import, preview_import
+    from tests.district_helpers import table_dump
+    from ui.import_dialog import start_import
+    from ui.main_window import MainWindow
+
+    district_ws = window.workspace
+    town = district_ws.find_township("三教镇")
+    if town.id not in district_ws.current_intake("2025"):
+        intake_files(district_ws, [township_files["三教镇"]], backup=False)
+    out = tmp_path / "三教镇_反馈.xlsx"
+    from district.feedback import send_back
+
+    items = send_back(district_ws, town.id, "2025", out)
+    # the township's own database holds its report (imported from the file it sent)
+    apply_import(workspace, preview_import(workspace, township_files["三教镇"]), backup=False)
+    mine = workspace.find_township("三教镇")
+    before = table_dump(workspace.path, ("cell_values", "reports", "audit"))
+    main = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(main)
+    main.show()
+    main.attach_workspace(workspace)
+    main.township_combo.setCurrentIndex(main.township_combo.findData(mine.id))
+    main.period_combo.setCurrentIndex(main.period_combo.findData("2025"))
+    start_import(main, out)
+    qtbot.waitUntil(lambda: getattr(main, "feedback_dialog", None) is not None, timeout=20_000)
+    dialog = main.feedback_dialog
+    assert dialog.table.rowCount() == len(items)
+    remarks = [dialog.table.item(r, 8).text() for r in range(len(items))]
+    assert remarks == [i.remark for i in items]
+    assert table_dump(workspace.path, ("cell_values", "reports", "audit")) == before  # nothing imported
+    target = next(r for r, i in enumerate(items) if i.form_key == "green_building")
+    dialog.go_to(target)
+    assert main.controller.form_key == "green_building"
+    dialog.close()

@@ -16,7 +16,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 STATE_COLOURS = {
     CellState.MISSING: QColor("#eeeeee"),
-    CellState.OVERDUE: QColor("#f4b6b6"),
+    CellState.OVERDUE: QColor("#c9c9c9"),  # not received and late: grey like 未收到, darker, dark red text
     CellState.RECEIVED: QColor("#d6ecff"),
     CellState.ERRORS: QColor("#f9d0d0"),
     CellState.UNEXPLAINED: QColor("#fde3b0"),
