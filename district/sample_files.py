@@ -13,7 +13,7 @@ from typing import Any
 
 from forms.catalogue import FormCatalogue
 
-__all__ = ["make_township_files", "SAMPLE_PERIOD"]
+__all__ = ["make_township_files", "add_synthetic_townships", "SAMPLE_PERIOD"]
 
 SAMPLE_PERIOD = "2025"
 
@@ -22,6 +22,14 @@ def _uscc_for(number: int, index: int) -> str:
     from storage.demo import _uscc
 
     return _uscc(f"9150011{number:03d}{index:02d}X5U7D")
+
+
+def add_synthetic_townships(store: Any, count: int) -> None:
+    """``count`` made-up townships (模拟镇00001…, codes 5001189xxxxx) for municipality-sized benchmarks."""
+    with store.atomic():
+        for n in range(1, count + 1):
+            if store.find_township(f"500118{900000 + n}") is None:
+                store.add_township(f"模拟镇{n:05d}", stat_code=f"500118{900000 + n}", kind="镇")
 
 
 def make_township_files(folder: Path, catalogue: FormCatalogue, count: int = 23) -> dict[str, Path]:
@@ -38,7 +46,11 @@ def make_township_files(folder: Path, catalogue: FormCatalogue, count: int = 23)
     try:
         demo = next(t for t in ws.townships() if t.is_demo)
         sources = {r.form_key: ws.load(r.id) for r in ws.store.reports_for(demo.id, SAMPLE_PERIOD)}
-        towns = [t for t in ws.townships() if not t.is_demo and t.stat_code][:count]
+        if count > 23:
+            add_synthetic_townships(ws.store, count - 23)
+        towns = [t for t in ws.townships() if not t.is_demo and t.stat_code and not t.name.startswith("模拟镇")][:23]
+        towns += [t for t in ws.townships() if t.name.startswith("模拟镇")][:max(0, count - 23)]
+        towns = towns[:count]
         for number, town in enumerate(towns):
             factor = 1 + 0.03 * number
             for key, data in sources.items():
