@@ -1,4 +1,5 @@
-"""Headless commands (validate, export, import, template, flat) for scripts, tests and the district.
+"""Headless commands (validate, export, import, template, flat) for scripts, tests and the district
+(intake, completeness, findings, accept, feedback: on a district database only).
 
 Exit codes (README.md lists the same):
   0  success;
@@ -12,6 +13,8 @@ Exit codes (README.md lists the same):
      changed (writes are transactional, files are written to a temporary name);
   4  the database is open in the program's window (or another command is writing it): the message
      says who holds it — nothing was changed.
+For ``intake`` 1 means some file was not received (拒收, 校验码不符, 表式版本不符 — nothing of it was
+written; the other files were received); for ``findings`` that a received report has 错误.
 Every failure is one Chinese message on stderr, never a traceback.
 """
 
