@@ -201,3 +201,23 @@ def test_cli_intake_refuses_a_missing_folder_and_creates_nothing(tmp_path: Path,
     db = tmp_path / "区库.sqlite"
     assert main(["intake", str(tmp_path / "没有"), "--db", str(db)]) == 2
     assert "不存在" in capsys.readouterr().err and not db.exists()
+
+
+def test_cli_accept_then_replacing_needs_confirm_replace(tmp_path: Path, township_files, catalogue, capsys) -> None:
+    db = tmp_path / "区库.sqlite"
+    first = township_files["板桥镇"]
+    assert main(["intake", str(first), "--db", str(db)]) == 0
+    assert main(["accept", "--db", str(db), "--township", "板桥镇", "--period", "2025"]) == 0
+    ws = Workspace.open(db, catalogue=catalogue, demo=False)
+    old = _value(ws, "板桥镇", BIOGAS)
+    ws.close()
+    second = reexport(first, tmp_path / "板桥镇_更正.xlsx", catalogue, edits={BIOGAS: old + 2})
+    capsys.readouterr()
+    assert main(["intake", str(second), "--db", str(db)]) == 1
+    assert "--confirm-replace" in capsys.readouterr().out
+    assert main(["intake", str(second), "--db", str(db), "--confirm-replace"]) == 0
+    ws = Workspace.open(db, catalogue=catalogue, demo=False)
+    try:
+        assert _value(ws, "板桥镇", BIOGAS) == old + 2
+    finally:
+        ws.close()
