@@ -1,4 +1,5 @@
-"""Headless commands (validate, export, import, template, flat) for scripts, tests and the district.
+"""Headless commands (validate, export, import, template, flat) for scripts, tests and the district
+(intake, completeness, findings, accept, feedback: on a district database only; aggregate, progress).
 
 Exit codes (README.md lists the same):
   0  success;
@@ -12,6 +13,8 @@ Exit codes (README.md lists the same):
      changed (writes are transactional, files are written to a temporary name);
   4  the database is open in the program's window (or another command is writing it): the message
      says who holds it — nothing was changed.
+For ``intake`` 1 means some file was not received (拒收, 校验码不符, 表式版本不符 — nothing of it was
+written; the other files were received); for ``findings`` that a received report has 错误.
 Every failure is one Chinese message on stderr, never a traceback.
 """
 
@@ -505,6 +508,186 @@ def run_progress(*, db: Path, as_json: bool = False, out: Path | None = None) ->
             print(f"· {item.target.name}（目标 {item.target.target:g}{item.target.unit}）：{item.progress.text()}")
         if out is not None:
             print(f"已导出：{out}")
+        return EXIT_OK
+
+    return guarded(work)
+
+
+# -- district (W2-D): intake, completeness, findings, accept, feedback ------------------------------------
+
+def _open_district(db: Path, *, write: bool = False) -> Workspace:
+    """A command on the district database: the file must be one (told by the file itself)."""
+    ws = _open(db, write=write)
+    if not ws.is_district:
+        ws.close()
+        raise CommandError(f"{db} 是镇街填报数据库，不是区级汇总库（区级汇总库由 intake 命令指定一个还不存在的文件新建）")
+    return ws
+
+
+def run_intake(*, db: Path, files: list[Path], township: str | None = None, period: str | None = None,
+               confirm_replace: bool = False, as_json: bool = False) -> int:
+    """收件: receive submission files (and folders of them) into the district database, each into
+    its own township and period. A path that does not exist yet becomes a new district database.
+    0 every file received (or already received); 1 some file was not received (拒收, 校验码不符,
+    表式版本不符 — nothing of it written); 2, 3, 4 as for the other commands."""
+    from district.intake import ACCEPTED_VERDICTS, Verdict, intake_files, submission_files
+
+    def work() -> int:
+        missing = [str(f) for f in files if not f.exists()]
+        if missing:
+            raise CommandError("文件或文件夹不存在：" + "、".join(missing))
+        found = submission_files(files)
+        if not found:
+            raise CommandError("没有找到要收件的文件（.xlsx/.xlsm/.xls/.ods）：" + "、".join(str(f) for f in files))
+        created = False
+        if not db.exists():
+            from storage.database import StorageError
+            from storage.workspace import Workspace
+
+            try:
+                Workspace.create_district(db).close()
+            except StorageError as exc:
+                raise CommandError(str(exc)) from None
+            created = True
+            if not as_json:
+                print(f"已新建区级汇总库：{db}")
+        with _writer_lock(db):
+            ws = _open_district(db, write=True)
+            try:
+                town = _named_township(ws, township) if township else None
+                per = parse_period(period) if period else None
+                batch = intake_files(ws, found, township=town, period=per, confirm_replace=confirm_replace)
+                ws.store.checkpoint()
+            finally:
+                ws.close()
+        if as_json:
+            import json
+
+            print(json.dumps({"database": str(db), "created": created, "summary": batch.summary(),
+                              "backup": str(batch.backup) if batch.backup else None,
+                              "files": [{"file": str(r.path), "verdict": str(r.verdict), "township": r.township,
+                                         "period": r.period, "given": r.given, "sha256": r.sha256,
+                                         "reasons": r.reasons, "statuses": r.statuses, "identical": r.identical}
+                                        for r in batch.results]}, ensure_ascii=False, indent=2))
+        else:
+            for r in batch.results:
+                print(r.text())
+            print(batch.summary())
+        missed = [r for r in batch.results if r.verdict not in (*ACCEPTED_VERDICTS, Verdict.DUPLICATE)]
+        return EXIT_FINDINGS if missed else EXIT_OK
+
+    return guarded(work)
+
+
+def run_completeness(*, db: Path, period: str, as_json: bool = False, deadline: str | None = None) -> int:
+    """报送进度: the 镇街 × forms matrix of one period (read only; ``--deadline`` stores the deadline)."""
+    import datetime as _dt
+
+    from district.completeness import completeness, set_deadline
+
+    def work() -> int:
+        per = parse_period(period)
+        due = None
+        if deadline:
+            try:
+                due = _dt.date.fromisoformat(deadline)
+            except ValueError:
+                raise CommandError(f"截止日期应写作 2026-03-31：{deadline}") from None
+        with _writer_lock(db) if due else nullcontext():
+            ws = _open_district(db, write=due is not None)
+            try:
+                if due:
+                    set_deadline(ws, per, due)
+                matrix = completeness(ws, per)
+            finally:
+                ws.close()
+        if as_json:
+            import json
+
+            print(json.dumps(matrix.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            print("\n".join(matrix.lines()))
+        return EXIT_OK
+
+    return guarded(work)
+
+
+def run_findings(*, db: Path, period: str, township: str | None = None, severity: str | None = None,
+                 form: str | None = None, rule: str | None = None, as_json: bool = False) -> int:
+    """District 审核: the findings of every received report (read only), filtered."""
+    from district.review import district_findings
+
+    def work() -> int:
+        per = parse_period(period)
+        ws = _open_district(db)
+        try:
+            town = _named_township(ws, township) if township else None
+            found = district_findings(ws, per, township_id=town.id if town else None, severity=severity,
+                                      form_key=form, rule_id=rule)
+        finally:
+            ws.close()
+        if as_json:
+            import json
+
+            print(json.dumps([{"township": f.township, "form": f.form_key, "code": f.form_code,
+                               "severity": f.severity, "rule": f.rule_id, "table": f.cell[0], "row": f.cell[1],
+                               "column": f.cell[2], "location": f.location, "value": f.value, "message": f.text,
+                               "note": f.note, "remark": f.remark, "across": f.across} for f in found],
+                             ensure_ascii=False, indent=2, default=str))
+        else:
+            for f in found:
+                print(f"{f.township}\t[{f.severity}] {f.rule_id} {f.location}：{f.text}"
+                      + (f"（说明：{f.note}）" if f.note else "") + (f"（区里意见：{f.remark}）" if f.remark else ""))
+            print(f"共{len(found)}条")
+        return EXIT_FINDINGS if any(f.severity == "错误" for f in found) else EXIT_OK
+
+    return guarded(work)
+
+
+def run_mark(*, db: Path, township: str, period: str, forms: list[str] | None, mark: str | None) -> int:
+    """``accept``: mark a township's received reports 已审核 (a replacing file then needs
+    --confirm-replace); ``--undo`` removes the mark."""
+    def work() -> int:
+        per = parse_period(period)
+        with _writer_lock(db):
+            ws = _open_district(db, write=True)
+            try:
+                town = _named_township(ws, township)
+                if town.id not in ws.current_intake(per):
+                    raise CommandError(f"还没有收到{town.name}{period_label(per)}的报表")
+                keys = _form_keys(ws, per, forms)
+                ws.set_district_mark(town.id, per, keys, mark)
+                ws.store.checkpoint()
+            finally:
+                ws.close()
+        print(f"{town.name} {period_label(per)}：" + (f"已标记为{mark}" if mark else "已取消标记")
+              + f"（{'、'.join(keys)}）")
+        return EXIT_OK
+
+    return guarded(work)
+
+
+def run_feedback(*, db: Path, township: str, period: str, out: Path) -> int:
+    """退回: write the 反馈 workbook of one township and mark its forms 已退回."""
+    from district.feedback import NothingToSendBack, send_back
+
+    def work() -> int:
+        per = parse_period(period)
+        if out.suffix.lower() != ".xlsx":
+            raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
+        check_output_path(out, db)
+        with _writer_lock(db):
+            ws = _open_district(db, write=True)
+            try:
+                town = _named_township(ws, township)
+                try:
+                    items = send_back(ws, town.id, per, out)
+                except NothingToSendBack as exc:
+                    raise CommandError(str(exc)) from None
+                ws.store.checkpoint()
+            finally:
+                ws.close()
+        print(f"已写出反馈：{out}（{len(items)}个问题）；{town.name} {period_label(per)}的相关报表已标记为已退回")
         return EXIT_OK
 
     return guarded(work)

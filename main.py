@@ -35,6 +35,14 @@ USAGE = """用法：
       汇总：全区汇总（默认）、分类汇总（--group 镇 或 街道）或选择汇总（--townships），含对比表与汇总说明
   python main.py progress --db 数据库 [--json] [--out 进度.xlsx]
       规划目标进度：各目标2021—2025年的全区数值、目标、路径、已完成/还差/每年需
+  python main.py intake   文件或文件夹… --db 区库.sqlite [--township 镇街 --period 报告期] [--confirm-replace] [--json]
+      区里收件：每个文件进入它自己的镇街和报告期（文件中没有时才用 --township/--period）；库文件不存在时新建区级汇总库；
+      退出码 1 表示有文件未接收（拒收、校验码不符、表式版本不符，其数据未写入）
+  python main.py completeness --db 区库.sqlite --period 报告期 [--deadline 2026-03-31] [--json]   报送进度矩阵
+  python main.py findings --db 区库.sqlite --period 报告期 [--township 镇街] [--severity 错误|警告|提示] [--form 表式] [--rule 规则] [--json]
+      区里审核：各镇街已收报表的审核结果与跨镇街规则（只读；有错误时退出码 1）
+  python main.py accept   --db 区库.sqlite --township 镇街 --period 报告期 [--form 表式] [--undo]   标记为已审核
+  python main.py feedback --db 区库.sqlite --township 镇街 --period 报告期 --out 反馈.xlsx   退回：写出反馈表，标记已退回
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
@@ -100,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("--db", type=Path, required=True, dest="cmd_db")
     undo.add_argument("--township")
     undo.add_argument("--period")
+    _district_commands(sub)
     for name in ("template", "flat"):
         cmd = sub.add_parser(name)
         cmd.add_argument("--db", type=Path, required=True, dest="cmd_db")
@@ -132,6 +141,61 @@ def _run_summary_command(args: argparse.Namespace) -> int:
         return commands.run_aggregate(db=args.cmd_db, period=args.period, out=args.out, townships=towns,
                                       group=args.group)
     return commands.run_progress(db=args.cmd_db, as_json=args.as_json, out=args.out)
+
+
+def _district_commands(sub: argparse._SubParsersAction) -> None:
+    """intake, completeness, findings, accept, feedback (the district database, W2-D)."""
+    intake = sub.add_parser("intake")
+    intake.add_argument("files", type=Path, nargs="+")
+    intake.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    intake.add_argument("--township")
+    intake.add_argument("--period")
+    intake.add_argument("--confirm-replace", action="store_true")
+    intake.add_argument("--json", action="store_true", dest="as_json")
+    matrix = sub.add_parser("completeness")
+    matrix.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    matrix.add_argument("--period", required=True)
+    matrix.add_argument("--deadline")
+    matrix.add_argument("--json", action="store_true", dest="as_json")
+    findings = sub.add_parser("findings")
+    findings.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    findings.add_argument("--period", required=True)
+    findings.add_argument("--township")
+    findings.add_argument("--severity", choices=("错误", "警告", "提示"))
+    findings.add_argument("--form")
+    findings.add_argument("--rule")
+    findings.add_argument("--json", action="store_true", dest="as_json")
+    accept = sub.add_parser("accept")
+    accept.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    accept.add_argument("--township", required=True)
+    accept.add_argument("--period", required=True)
+    accept.add_argument("--form", action="append", dest="forms")
+    accept.add_argument("--undo", action="store_true")
+    feedback = sub.add_parser("feedback")
+    feedback.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    feedback.add_argument("--township", required=True)
+    feedback.add_argument("--period", required=True)
+    feedback.add_argument("--out", type=Path, required=True)
+
+
+def _run_district(args: argparse.Namespace) -> int | None:
+    import commands
+
+    if args.command == "intake":
+        return commands.run_intake(db=args.cmd_db, files=args.files, township=args.township, period=args.period,
+                                   confirm_replace=args.confirm_replace, as_json=args.as_json)
+    if args.command == "completeness":
+        return commands.run_completeness(db=args.cmd_db, period=args.period, as_json=args.as_json,
+                                         deadline=args.deadline)
+    if args.command == "findings":
+        return commands.run_findings(db=args.cmd_db, period=args.period, township=args.township,
+                                     severity=args.severity, form=args.form, rule=args.rule, as_json=args.as_json)
+    if args.command == "accept":
+        return commands.run_mark(db=args.cmd_db, township=args.township, period=args.period, forms=args.forms,
+                                 mark=None if args.undo else "已审核")
+    if args.command == "feedback":
+        return commands.run_feedback(db=args.cmd_db, township=args.township, period=args.period, out=args.out)
+    return None
 
 
 # Control characters (ESC starts a terminal escape sequence; CR, BS overwrite what was printed), DEL,
@@ -190,6 +254,9 @@ def _main(argv: list[str] | None) -> int:
         return _run_summary_command(args)
     import commands
 
+    district = _run_district(args)
+    if district is not None:
+        return district
     if args.command == "import":
         forms = [k.strip() for k in args.forms.split(",") if k.strip()] if args.forms else None
         return commands.run_import(db=args.cmd_db, file=args.file, township=args.township, period=args.period,

@@ -116,6 +116,7 @@ class SubmissionFile:
     check: str = CHECK_NONE
     notices: list[str] = field(default_factory=list)
     has_macros: bool = False
+    program_version: str = ""  # the exporting program's version (``_meta``), for the district's register
 
     @property
     def modified(self) -> bool:
@@ -189,6 +190,7 @@ def _identify(result: SubmissionFile, meta: dict[str, Any]) -> None:
     result.township_name = _text(meta.get("township_name"))
     result.township_stat_code = _text(meta.get("township_stat_code"))
     result.township_mca_code = _text(meta.get("township_mca_code"))
+    result.program_version = _text(meta.get("program_version"))
     period = _text(meta.get("period"))
     if period:
         try:

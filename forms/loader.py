@@ -505,9 +505,37 @@ def load_form_text(text: str, file: str, reference: ReferenceData) -> FormSpec:
         approval_authority=c.get("approval_authority", str, ""), approval_no=c.get("approval_no", str, ""),
         valid_until=str(c.get("valid_until", (str, int))), period_type=c.get("period_type", str, choices=PERIOD_TYPES),
         version=version, tables=tuple(tables.values()), rules=tuple(rules),
-        notes=tuple(str(n) for n in _list(c, "notes", [])), order=c.get("order", int, 100), source_file=file)
+        notes=tuple(str(n) for n in _list(c, "notes", [])), order=c.get("order", int, 100), source_file=file,
+        district_rules=_district_rules(file, c, tables, seen))
     c.finish()
     return form
+
+
+DISTRICT_RULE_KINDS = ("same_value_in_townships",)
+
+
+def _district_rules(file: str, c: _Checker, tables: dict[str, TableSpec], seen: set[str]) -> tuple[Any, ...]:
+    """``district_rules``: rules across townships, checked by the district (see forms/README.md)."""
+    from forms.spec import DistrictRuleSpec
+
+    rules = []
+    for i, raw in enumerate(_list(c, "district_rules", [])):
+        r = _Checker(file, f"district_rules[{i}]", raw)
+        rule = DistrictRuleSpec(id=r.get("id", str), kind=r.get("kind", str, choices=DISTRICT_RULE_KINDS),
+                                table=r.get("table", str), column=r.get("column", str),
+                                severity=r.get("severity", str, "警告", choices=SEVERITIES),
+                                message=r.get("message", str))
+        r.finish()
+        table = tables.get(rule.table)
+        if table is None or table.kind != "list":
+            r.fail("table", f"'{rule.table}' 不是本表式中的清单表")
+        if rule.column not in {col.key for col in table.columns}:
+            r.fail("column", f"清单表 {rule.table} 中没有栏目 '{rule.column}'")
+        if rule.id in seen:
+            r.fail("id", f"规则编号 '{rule.id}' 重复")
+        seen.add(rule.id)
+        rules.append(rule)
+    return tuple(rules)
 
 
 def load_form_file(path: Path, reference: ReferenceData) -> FormSpec:

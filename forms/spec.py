@@ -89,6 +89,19 @@ BLANK_MODES = ("skip", "zero")
 
 
 @dataclass(frozen=True)
+class DistrictRuleSpec:
+    """A rule across townships (``district_rules`` in a form file), checked by the district over
+    every received report (district/review.py); a township's own 审核 never sees it."""
+
+    id: str
+    kind: str  # same_value_in_townships: one value of a list column in two townships' lists
+    table: str
+    column: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
 class RuleSpec:
     """A declared check (see forms/README.md for the file syntax).
 
@@ -240,6 +253,7 @@ class FormSpec:
     notes: tuple[str, ...] = ()  # 说明 printed under the table
     order: int = 100
     source_file: str = ""
+    district_rules: tuple[DistrictRuleSpec, ...] = ()  # rules across townships (W2-D)
 
     def table(self, key: str) -> TableSpec:
         for table in self.tables:

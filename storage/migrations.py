@@ -167,6 +167,54 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
+# 5: the district's intake desk: the intake register (one line per received file), the district's marks on a township's
+# reports (已审核 / 已退回) and its remarks on findings. Only a district database fills them.
+DISTRICT_MIGRATION: list[str] = [
+    """CREATE TABLE intake_register (
+        id INTEGER PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        who TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,             -- of the file's bytes ('' when it could not be read)
+        township_id INTEGER REFERENCES townships(id),   -- NULL when refused before it was known
+        period TEXT,
+        given INTEGER NOT NULL DEFAULT 0, -- township/period given by the clerk (file without _meta)
+        program_version TEXT NOT NULL DEFAULT '',
+        forms TEXT NOT NULL DEFAULT '',   -- "key@version,…" as the file lists them
+        verdict TEXT NOT NULL,
+        reasons TEXT NOT NULL DEFAULT '[]',   -- JSON list of Chinese sentences
+        data_sha256 TEXT NOT NULL DEFAULT '', -- of the values alone: identical data in two townships
+        applied INTEGER NOT NULL DEFAULT 0,   -- its values were written into the township-period
+        replaced_by INTEGER REFERENCES intake_register(id)  -- a later file of the same township-period
+    )""",
+    "CREATE INDEX intake_by_period ON intake_register (period, township_id, id)",
+    "CREATE INDEX intake_by_sha ON intake_register (sha256)",
+    """CREATE TABLE district_marks (
+        township_id INTEGER NOT NULL REFERENCES townships(id),
+        period TEXT NOT NULL,
+        form_key TEXT NOT NULL,
+        mark TEXT NOT NULL,               -- 已审核 / 已退回
+        at TEXT NOT NULL,
+        who TEXT NOT NULL,
+        PRIMARY KEY (township_id, period, form_key)
+    )""",
+    """CREATE TABLE district_remarks (
+        township_id INTEGER NOT NULL REFERENCES townships(id),
+        period TEXT NOT NULL,
+        form_key TEXT NOT NULL,
+        rule_id TEXT NOT NULL,
+        table_key TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        col_key TEXT NOT NULL,
+        remark TEXT NOT NULL,
+        at TEXT NOT NULL,
+        who TEXT NOT NULL,
+        PRIMARY KEY (township_id, period, form_key, rule_id, table_key, row_key, col_key)
+    )""",
+]
+MIGRATIONS.append(DISTRICT_MIGRATION)
+assert len(MIGRATIONS) == 5, "the district tables are migration 5"
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

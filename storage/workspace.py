@@ -578,6 +578,167 @@ class Workspace:
         """'district' for a district database (W2-D sets it when creating one), else 'township'."""
         return str(self.store.get_setting("database_kind", "township"))
 
+    # -- district (W2-D) -----------------------------------------------------------------------
+    # The district database (区级汇总库): its kind, the intake register, the district's marks and
+    # remarks. The SQL is in storage.district_store; the rules in district/.
+    @classmethod
+    def create_district(cls, path: str | Path, *, catalogue: FormCatalogue | None = None,
+                        user: str | None = None) -> Workspace:
+        """A new district database at ``path`` (which must not exist): every 镇街 of the
+        catalogue, no demo township, kind ``district``."""
+        from storage.database import StorageError
+        from storage.district_store import DISTRICT, set_database_kind
+
+        path = Path(path)
+        if path.exists():
+            raise StorageError(f"文件 {path} 已存在，不能在其上新建区级汇总库")
+        ws = cls.open(path, catalogue=catalogue, demo=False, user=user)
+        set_database_kind(ws.store, DISTRICT)
+        return ws
+
+    @property
+    def is_district(self) -> bool:
+        from storage.district_store import DISTRICT, database_kind
+
+        return database_kind(self.store) == DISTRICT
+
+    def add_intake_line(self, **line: Any) -> int:
+        """A register line for a file whose values are not written (refused, duplicate …)."""
+        from storage.district_store import add_register_line
+
+        with self.store.atomic():
+            return add_register_line(self.store, who=self.user, **line)
+
+    def intake_lines(self, period: str | None = None, township_id: int | None = None) -> list[RegisterLine]:
+        from storage.district_store import register_lines
+
+        return register_lines(self.store, period, township_id)
+
+    def current_intake(self, period: str) -> dict[int, RegisterLine]:
+        """township id → the received file whose values the township-period holds now."""
+        from storage.district_store import current_lines
+
+        return current_lines(self.store, period)
+
+    def intake_line_with_sha(self, sha256: str) -> RegisterLine | None:
+        from storage.district_store import find_current_by_sha
+
+        return find_current_by_sha(self.store, sha256)
+
+    def identical_data(self, period: str, data_sha256: str, township_id: int) -> list[int]:
+        from storage.district_store import identical_data
+
+        return identical_data(self.store, period, data_sha256, township_id)
+
+    def write_intake(self, township_id: int, period: str, writes: list[Any], *, data_sha256: str,
+                     reasons: list[str], judge: Any, **line: Any) -> tuple[int, dict[str, str], int]:
+        """Write one received file in ONE transaction: the township-period's state before it (import
+        log), each form's whole input replacing the stored one (audited), the register line, earlier
+        lines marked 已被替代, the district's marks on those forms cleared, the statuses re-derived.
+        ``judge(statuses, replaced)`` returns the line's (verdict, reasons) inside the transaction.
+        Returns (line id, form key → status, lines replaced)."""
+        from storage import district_store as ds
+        from storage.import_log import audit_import, record_import, snapshot
+
+        store = self.store
+        reason = f"收件 {line['file_name']}"
+        with store.atomic():
+            record_import(store, township_id, period, line["file_name"], [w.form_key for w in writes],
+                          snapshot(store, township_id, period), self.user)
+            for write in writes:
+                report = store.ensure_report(township_id, write.form_key, write.form_version, period)
+                self._replace_report(report.id, write, reason)
+                audit_import(store, report.id, self.user, "intake", line["file_name"], reason)
+            line_id = ds.add_register_line(store, who=self.user, verdict="已接收", reasons=reasons,
+                                           data_sha256=data_sha256, applied=True, township_id=township_id,
+                                           period=period, **line)
+            replaced = ds.mark_replaced(store, township_id, period, line_id)
+            ds.clear_marks(store, township_id, period, [w.form_key for w in writes])
+            statuses = self._restatus(township_id, period)
+            verdict, final_reasons = judge(statuses, replaced)
+            ds.finish_line(store, line_id, verdict, final_reasons)
+        return line_id, statuses, replaced
+
+    def _replace_report(self, report_id: int, write: Any, reason: str) -> None:
+        """The stored report becomes the file's: values, 说明 and list rows (matched by position)."""
+        store = self.store
+        data = store.load(report_id)
+        rename: dict[tuple[str, str], str] = {}
+        for table in {*data.list_rows, *write.list_rows}:
+            stored, wanted = data.list_rows.get(table, []), write.list_rows.get(table, [])
+            for i, file_row in enumerate(wanted):
+                rename[(table, file_row)] = stored[i] if i < len(stored) else store.add_list_row(report_id, table,
+                                                                                                 self.user)
+            for extra in stored[len(wanted):]:
+                store.remove_list_row(report_id, table, extra, self.user)
+
+        def real(cell: CellKey) -> CellKey:
+            return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
+
+        store.set_values(report_id, [(real(c), v) for c, v in write.values.items()], self.user, reason)
+        notes = {real(c): n for c, n in write.notes.items()}
+        kept = store.load(report_id).notes if rename else data.notes
+        for cell in {*kept, *notes}:
+            if kept.get(cell, "") != notes.get(cell, ""):
+                store.set_note(report_id, cell, notes.get(cell, ""), self.user, reason)
+
+    def _restatus(self, township_id: int, period: str) -> dict[str, str]:
+        """Validate the township-period together and store each report's status (as after an edit)."""
+        statuses: dict[str, str] = {}
+        for key, (data, result) in self.validate_period(township_id, period).items():
+            status = status_for(data, result, False)
+            if status != data.report.status:
+                self.store.set_status(data.report.id, status, who=self.user)
+            statuses[key] = str(status)
+        return statuses
+
+    def report_statuses(self, period: str) -> dict[tuple[int, str], tuple[int, str]]:
+        """(township id, form key) → (report id, status) for the whole period, in one query."""
+        from storage.district_store import report_statuses
+
+        return report_statuses(self.store, period)
+
+    def district_marks(self, period: str) -> dict[tuple[int, str], str]:
+        from storage.district_store import marks
+
+        return marks(self.store, period)
+
+    def district_mark(self, township_id: int, period: str, form_key: str) -> str | None:
+        return self.district_marks(period).get((township_id, form_key))
+
+    def set_district_mark(self, township_id: int, period: str, form_keys: list[str], mark: str | None) -> None:
+        """已审核 / 已退回 on these forms of a township-period (None removes the mark), audited."""
+        from storage import district_store as ds
+
+        with self.store.atomic():
+            ds.clear_marks(self.store, township_id, period, form_keys)
+            for key in form_keys:
+                if mark:
+                    ds.set_mark(self.store, township_id, period, key, mark, self.user)
+                report = self.store.find_report(township_id, key, period)
+                if report is not None:
+                    from storage.import_log import audit_import
+
+                    audit_import(self.store, report.id, self.user, "district-mark", mark or "（取消）", "区里标记")
+
+    def set_district_remark(self, township_id: int, period: str, form_key: str, rule_id: str, cell: CellKey,
+                            remark: str) -> None:
+        from storage.district_store import set_remark
+
+        with self.store.atomic():
+            set_remark(self.store, township_id, period, form_key, rule_id, cell, remark, self.user)
+
+    def district_remarks(self, township_id: int, period: str) -> dict[tuple[str, str, str, str, str], str]:
+        from storage.district_store import remarks
+
+        return remarks(self.store, township_id, period)
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        return self.store.get_setting(key, default)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self.store.set_setting(key, value)
+
 
 @dataclass
 class _Validated:
@@ -606,4 +767,6 @@ def _login_name() -> str:
 
 
 # -- import (H1): the types of the import methods above (kept here, apart from the rest of the file)
+# -- district (W2-D): the type of the register methods above
+from storage.district_store import RegisterLine  # noqa: E402
 from storage.import_log import ImportRecord, ImportWrite  # noqa: E402

@@ -66,3 +66,12 @@ def demo_window(qtbot, workspace, demo_township, tmp_path: Path):  # noqa: ANN00
     from tests.windows import show_window
 
     return show_window(qtbot, workspace, tmp_path, demo_township.id)
+
+
+@pytest.fixture(scope="session")
+def township_files(tmp_path_factory, catalogue) -> dict[str, Path]:
+    """23 townships' 2025 submission files made by the program itself (different figures each),
+    built once per test session; tests copy what they change (district, W2-D)."""
+    from district.sample_files import make_township_files
+
+    return make_township_files(tmp_path_factory.mktemp("township_files"), catalogue)

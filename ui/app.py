@@ -80,8 +80,10 @@ def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
     def capture(opened: bool) -> None:
         assert screenshot is not None
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        saved = opened and window.grab().save(str(screenshot))
+        shown = getattr(window, "district_window", None) or window  # a district database's own window
+        saved = opened and shown.grab().save(str(screenshot))
         print(f"窗口截图已保存：{screenshot}" if saved else f"无法保存窗口截图：{screenshot}")
+        shown.close()
         window.close()
         app.exit(0 if saved else 1)
 

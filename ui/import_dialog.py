@@ -180,12 +180,29 @@ def start_import(window: Any, path: Path | None = None, *, accept_other: bool = 
     township_id, period = controller.township.id, controller.period
 
     def task(ws: Workspace) -> Any:
+        from export.errors import ImportRefused
         from export.importer import preview_import
 
-        return preview_import(ws, path, township_id=township_id, period=period, accept_other=accept_other)
+        try:
+            return preview_import(ws, path, township_id=township_id, period=period, accept_other=accept_other)
+        except ImportRefused as refused:  # the district's 反馈 workbook is not data: show its remarks (W2-D)
+            from export.feedback_file import read_feedback
+
+            try:
+                return read_feedback(path)
+            except ImportRefused:
+                raise refused from None
 
     def finished() -> None:
         error = operation.error
+        from export.feedback_file import FeedbackFile
+
+        if error is None and isinstance(operation.result, FeedbackFile):
+            from ui.feedback_dialog import FeedbackDialog
+
+            window.feedback_dialog = FeedbackDialog(operation.result, window)
+            window.feedback_dialog.open()
+            return
         if error is None:
             window.import_dialog = dialog = ImportPreviewDialog(operation.result, window)
             dialog.setModal(True)

@@ -63,6 +63,9 @@ class MainWindow(QMainWindow):
         self.last_operation: Operation | None = None
         self.setWindowTitle(APP_NAME)
         self._build_toolbar()
+        from ui.district_menu import add_district_menu  # 文件 → 新建区级汇总库… (W2-D)
+
+        self.new_district_action = add_district_menu(self)
         self._build_centre()
         self._build_status_bar()
         self._restore_geometry()
@@ -240,6 +243,17 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("数据库未打开")
             QMessageBox.critical(self, "无法打开数据库", f"{exc}\n\n请检查文件位置和权限，或联系区统计局。")
             return False
+        if workspace.is_district:  # a district database shows the district layout (W2-D)
+            from storage.backup import BackupError, backup_on_start
+            from ui.district_window import show_district_window
+
+            self._close_workspace()
+            show_district_window(self, workspace, lock)
+            try:
+                backup_on_start(path)
+            except BackupError as exc:
+                self.district_window.statusBar().showMessage(f"启动备份失败：{exc}")
+            return True
         self.attach_workspace(workspace, owns=True)
         self._instance_lock = lock
         from storage.backup import BackupError, backup_on_start

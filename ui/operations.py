@@ -66,7 +66,7 @@ class Operation(QObject):
 
     def __init__(self, parent: QWidget | None, label: str, job: Callable[[], Any],
                  on_success: Callable[[Any], None] | None = None, *, title: str = "操作失败",
-                 show_errors: bool = True, delay_ms: int = PROGRESS_DELAY_MS) -> None:
+                 show_errors: bool = True, delay_ms: int = PROGRESS_DELAY_MS, progress: bool = True) -> None:
         super().__init__(None)
         self.parent_widget = parent
         self.label = label
@@ -83,7 +83,8 @@ class Operation(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._show_progress)
-        self._timer.start(delay_ms)
+        if progress:  # False: the caller shows its own progress (e.g. with a cancel button)
+            self._timer.start(delay_ms)
         self._job = _Job(job, self._signals)
 
     def start(self, pool: QThreadPool | None = None) -> Operation:
@@ -132,14 +133,15 @@ class Operation(QObject):
 
 def run_in_background(parent: QWidget | None, label: str, job: Callable[[], Any],
                       on_success: Callable[[Any], None] | None = None, *, title: str = "操作失败",
-                      show_errors: bool = True) -> Operation:
+                      show_errors: bool = True, progress: bool = True) -> Operation:
     """Run ``job()`` on a pool thread; progress after 300 ms; message box on failure."""
-    return Operation(parent, label, job, on_success, title=title, show_errors=show_errors).start()
+    return Operation(parent, label, job, on_success, title=title, show_errors=show_errors, progress=progress).start()
 
 
 def run_with_workspace(parent: QWidget | None, label: str, db_path: str | Path, catalogue: FormCatalogue,
                        task: Callable[[Workspace], Any], on_success: Callable[[Any], None] | None = None, *,
-                       user: str | None = None, title: str = "操作失败", show_errors: bool = True) -> Operation:
+                       user: str | None = None, title: str = "操作失败", show_errors: bool = True,
+                       progress: bool = True) -> Operation:
     """Like ``run_in_background``, but ``task`` gets its own Workspace on ``db_path`` (closed afterwards)."""
 
     def job() -> Any:
@@ -151,4 +153,4 @@ def run_with_workspace(parent: QWidget | None, label: str, db_path: str | Path, 
         finally:
             workspace.close()
 
-    return run_in_background(parent, label, job, on_success, title=title, show_errors=show_errors)
+    return run_in_background(parent, label, job, on_success, title=title, show_errors=show_errors, progress=progress)

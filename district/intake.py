@@ -1,0 +1,308 @@
+"""收件: receive township submission files into the district database.
+
+Each file is read with ``export.submission_file.read_submission`` (no database needed) and goes
+into ITS OWN township and period, from its hidden ``_meta`` — never into one the clerk selected.
+A file without ``_meta`` (a filled blank template saved by another program) needs the township
+and period given, and its register line says they were given.
+
+Every file gets one line in the intake register, written in the same transaction as its values,
+so a file is received entirely or not at all. A later file of the same township and period
+replaces the earlier one's values (the earlier line shows 已被替代; its values stay in the import
+log and the audit trail). A refused, tampered, wrong-version or duplicate file changes no report:
+only its register line is written. A report the district marked 已审核 is replaced only when the
+clerk confirms (``confirm_replace``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from export.errors import ImportRefused
+from export.submission_file import MODIFIED_WARNING, FileForm, SubmissionFile, read_submission
+from forms.findings import TextEnum
+from forms.periods import PeriodError, parse_period, period_label
+from user_error import UserError
+
+if TYPE_CHECKING:
+    from storage.database import Township
+    from storage.workspace import Workspace
+
+__all__ = ["Verdict", "IntakeResult", "IntakeBatch", "FileWrite", "NotDistrictError", "intake_files",
+           "submission_files", "ACCEPTED_VERDICTS", "SUFFIXES"]
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+_MAX_REASONS = 20
+
+
+class Verdict(TextEnum):
+    ACCEPTED = "已接收"
+    WITH_ERRORS = "已接收（有错误）"
+    UNEXPLAINED = "已接收（警告未说明）"
+    MODIFIED = "文件已被修改（校验码不符）"
+    VERSION = "表式版本不符"
+    DUPLICATE = "与已接收文件相同（重复）"
+    REFUSED = "拒收"
+
+
+ACCEPTED_VERDICTS = (Verdict.ACCEPTED, Verdict.WITH_ERRORS, Verdict.UNEXPLAINED)
+
+
+class NotDistrictError(UserError, RuntimeError):
+    """收件 into a township database (the district's tables belong to a district database)."""
+
+
+@dataclass
+class IntakeResult:
+    """What became of one file (its register line)."""
+
+    path: Path
+    verdict: Verdict
+    reasons: list[str] = field(default_factory=list)
+    township: str = ""
+    period: str | None = None
+    given: bool = False
+    sha256: str = ""
+    statuses: dict[str, str] = field(default_factory=dict)  # form key → report status after intake
+    replaced: int = 0  # earlier files of the township-period now 已被替代
+    identical: list[str] = field(default_factory=list)  # townships whose file holds the same values
+    line_id: int | None = None
+    township_id: int | None = None
+    needs_confirmation: bool = False  # refused only because the district had marked it 已审核
+
+    @property
+    def applied(self) -> bool:
+        return self.verdict in ACCEPTED_VERDICTS
+
+    def text(self) -> str:
+        where = f"{self.township} {period_label(self.period)}" if self.township and self.period else ""
+        reasons = "；".join(self.reasons)
+        return f"{self.path.name}：{self.verdict}" + (f"（{where}）" if where else "") + (f" — {reasons}" if reasons else "")
+
+
+@dataclass
+class IntakeBatch:
+    results: list[IntakeResult] = field(default_factory=list)
+    cancelled: bool = False
+    backup: Path | None = None
+
+    def count(self, *verdicts: Verdict) -> int:
+        return sum(r.verdict in verdicts for r in self.results)
+
+    def summary(self) -> str:
+        parts = [f"{v}{self.count(v)}份" for v in Verdict if self.count(v)]
+        tail = "（已取消，其余文件未收）" if self.cancelled else ""
+        return f"共收件{len(self.results)}份：" + "，".join(parts or ["无"]) + tail
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """One form of a received file as it replaces the stored report: its whole input (every input
+    cell of the form, None where blank), its 说明, and its list rows in order."""
+
+    form_key: str
+    form_version: int
+    values: dict[tuple[str, str, str], Any]
+    notes: dict[tuple[str, str, str], str]
+    list_rows: dict[str, list[str]]
+
+
+def submission_files(paths: Iterable[Path]) -> list[Path]:
+    """The files to receive: files as given, folders searched (sub-folders too) for workbooks,
+    skipping hidden files and Office lock files (~$…)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+                            and not p.name.startswith((".", "~$")))
+        else:
+            found.append(path)
+    return found
+
+
+def intake_files(ws: Workspace, paths: Sequence[Path], *, township: Township | None = None,
+                 period: str | None = None, confirm_replace: bool = False,
+                 progress: Callable[[int, int, Path], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None, backup: bool = True) -> IntakeBatch:
+    """Receive ``paths`` (files or folders) one by one, one transaction each.
+
+    ``township``/``period``: only for files without ``_meta``. ``progress(i, n, path)`` is called
+    before each file; ``cancelled()`` is asked between files. The database is backed up once
+    before the first file (``backup``)."""
+    if not ws.is_district:
+        raise NotDistrictError("这是镇街填报数据库，不是区级汇总库：收件须在区级汇总库中进行"
+                               "（新建：文件 → 新建区级汇总库…，或 intake 命令指定一个还不存在的文件）")
+    files = submission_files(paths)
+    batch = IntakeBatch()
+    if backup and files:
+        from storage.backup import make_backup
+
+        batch.backup = make_backup(ws.store.path, "收件前")
+    for i, path in enumerate(files):
+        if cancelled is not None and cancelled():
+            batch.cancelled = True
+            break
+        if progress is not None:
+            progress(i, len(files), path)
+        batch.results.append(receive_file(ws, path, township=township, period=period,
+                                          confirm_replace=confirm_replace))
+    return batch
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _data_sha256(read: SubmissionFile) -> str:
+    """The values alone (no township, no period, no 说明): equal for a copied file."""
+    items = sorted((f.key, *cell, repr(v)) for f in read.forms for cell, v in f.values.items() if v is not None)
+    if not items:
+        return ""
+    return hashlib.sha256(repr(items).encode("utf-8")).hexdigest()
+
+
+def receive_file(ws: Workspace, path: Path, *, township: Township | None = None, period: str | None = None,
+                 confirm_replace: bool = False) -> IntakeResult:
+    """Receive one file: read, judge, and (when acceptable) write it with its register line in ONE
+    transaction. Never raises for a bad file: the verdict says why (a database failure does)."""
+    path = Path(path)
+    result = IntakeResult(path, Verdict.REFUSED)
+    read: SubmissionFile | None = None
+    try:
+        result.sha256 = _file_sha256(path)
+        read = read_submission(path, ws.catalogue)
+        target = _judge(ws, read, result, township, period, confirm_replace)
+    except ImportRefused as exc:
+        result.verdict, result.reasons = Verdict.REFUSED, [str(exc)]
+        target = None
+    except OSError as exc:
+        result.verdict, result.reasons = Verdict.REFUSED, [f"无法读取文件：{exc.strerror or exc}"]
+        target = None
+    except (MemoryError, RecursionError, UnicodeError, ValueError, KeyError, IndexError, TypeError) as exc:
+        result.verdict = Verdict.REFUSED  # a hostile or broken file must never stop the batch
+        result.reasons = [f"文件内容格式有误，无法读取（{type(exc).__name__}）"]
+        target = None
+    town_id = result.township_id
+    forms = ",".join(f"{k}@{v}" for k, v in read.form_versions.items()) if read else ""
+    if read is not None and not forms:
+        forms = ",".join(f"{f.key}@{f.form.version}" for f in read.forms)
+    fields = dict(file_name=path.name, sha256=result.sha256, township_id=town_id, period=result.period,
+                  given=result.given, program_version=read.program_version if read else "", forms=forms)
+    if not result.applied or read is None or target is None or result.period is None:
+        result.line_id = ws.add_intake_line(verdict=result.verdict, reasons=result.reasons[:_MAX_REASONS], **fields)
+        return result
+    data_sha = _data_sha256(read)
+    writes = [_file_write(item) for item in read.forms]
+    target_id, target_period = target.id, result.period
+
+    def judge(statuses: dict[str, str], replaced: int) -> tuple[str, list[str]]:
+        """The line's verdict once the reports are validated (inside the file's transaction)."""
+        result.verdict = Verdict.ACCEPTED
+        if "有错误" in statuses.values():
+            result.verdict = Verdict.WITH_ERRORS
+        elif "有警告" in statuses.values():
+            result.verdict = Verdict.UNEXPLAINED
+        if replaced:
+            result.reasons.append(f"替代了此前收到的{replaced}份文件（其数值保留在修改记录中）")
+        result.identical = [ws.township(t).name for t in ws.identical_data(target_period, data_sha, target_id)]
+        if result.identical:
+            result.reasons.append(f"数据与{'、'.join(result.identical)}的文件完全相同（疑似复制）")
+        return str(result.verdict), result.reasons[:_MAX_REASONS]
+
+    del fields["township_id"], fields["period"]
+    result.line_id, result.statuses, result.replaced = ws.write_intake(
+        target_id, target_period, writes, data_sha256=data_sha, reasons=result.reasons, judge=judge, **fields)
+    return result
+
+
+def _judge(ws: Workspace, read: SubmissionFile, result: IntakeResult, township: Township | None,
+           period: str | None, confirm_replace: bool) -> Township | None:
+    """Where the file goes and whether it may; sets the verdict (ACCEPTED = may be written)."""
+    name = read.path.name
+    target = _file_township(ws, read)
+    if target is None and read.township_name:
+        raise ImportRefused(f"文件中的填报单位“{read.township_name}”（统计代码 {read.township_stat_code or '无'}）"
+                            "不在区级汇总库的镇街名录中")
+    file_period = read.period
+    if target is None or file_period is None:
+        if township is None or period is None:
+            raise ImportRefused(f"文件 {name} 中没有填报单位和报告期（可能是另存过的空白模板），"
+                                "请指定镇街和报告期后再收这个文件")
+        try:
+            given_period = parse_period(period)
+        except PeriodError as exc:
+            raise ImportRefused(str(exc)) from None
+        if target is not None and target.id != township.id:
+            raise ImportRefused(f"文件 {name} 的填报单位是“{target.name}”，不是指定的“{township.name}”")
+        target, file_period, result.given = township, file_period or given_period, True
+        result.reasons.append(f"文件中没有{'填报单位和报告期' if read.kind == 'layout' else '报告期'}，"
+                              f"按收件人指定的{township.name} {period_label(file_period)}接收")
+    result.township, result.period, result.township_id = target.name, file_period, target.id
+    if read.modified:
+        result.verdict = Verdict.MODIFIED
+        result.reasons.append(MODIFIED_WARNING + "；未接收其数值，请镇街重新导出后报送")
+        return target
+    stale = [f"{ws.form(k).code}（文件第{v}版，本程序第{ws.form(k).version}版）" for k, v in read.form_versions.items()
+             if k in {f.key for f in ws.catalogue} and v != ws.form(k).version]
+    if stale:
+        result.verdict = Verdict.VERSION
+        result.reasons.append("表式版本与区里不同：" + "、".join(stale) + "；未接收其数值，请使用同一版本的程序重新导出")
+        return target
+    if not read.forms:
+        raise ImportRefused(f"文件 {name} 中没有本程序的任何表式" + ("：" + "；".join(read.notices) if read.notices else ""))
+    if read.rejected:
+        cells = [f"{r.text()}" for r in read.rejected[:10]]
+        more = f"等{len(read.rejected)}处" if len(read.rejected) > 10 else ""
+        raise ImportRefused(f"有{len(read.rejected)}个单元格无法读取{more}：" + "；".join(cells))
+    duplicate = ws.intake_line_with_sha(result.sha256)
+    if duplicate is not None:
+        result.verdict = Verdict.DUPLICATE
+        result.reasons.append(f"与 {duplicate.received_at} 收到的 {duplicate.file_name} 完全相同，未重复写入")
+        return target
+    audited = [k for k in (f.key for f in read.forms) if ws.district_mark(target.id, file_period, k) == "已审核"]
+    if audited and not confirm_replace:
+        result.needs_confirmation = True
+        names = "、".join(ws.form(k).code for k in audited)
+        raise ImportRefused(f"{target.name} {period_label(file_period)}的{names}已由区里审核（已审核），"
+                            "替换须确认（窗口中确认，命令行加 --confirm-replace）；未接收")
+    if audited:
+        result.reasons.append(f"已审核的报表经确认后被替换：{'、'.join(ws.form(k).code for k in audited)}")
+    result.reasons += read.notices
+    result.verdict = Verdict.ACCEPTED
+    return target
+
+
+def _file_township(ws: Workspace, read: SubmissionFile) -> Township | None:
+    for text in (read.township_stat_code, read.township_mca_code, read.township_name):
+        if text:
+            found = ws.find_township(text)
+            if found is not None:
+                return found
+    return None
+
+
+def _file_write(item: FileForm) -> FileWrite:
+    """Every input cell of the form: the file's value or None (a received report is the
+    township's whole report, so a blank in it is blank in the district)."""
+    form = item.form
+    values: dict[tuple[str, str, str], Any] = {}
+    for table in form.tables:
+        if table.kind == "grid":
+            for row in table.rows:
+                for col in table.columns:
+                    if table.is_input(row, col):
+                        values[(table.key, row.key, col.key)] = item.values.get((table.key, row.key, col.key))
+        else:
+            inputs = [c for c in table.columns if table.cell_formula(None, c) is None]
+            for row_key in item.list_rows.get(table.key, []):
+                for col in inputs:
+                    values[(table.key, row_key, col.key)] = item.values.get((table.key, row_key, col.key))
+    return FileWrite(form.key, form.version, values, dict(item.notes),
+                     {k: list(v) for k, v in item.list_rows.items()})

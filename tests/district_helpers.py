@@ -1,0 +1,73 @@
+"""Helpers of the district tests: a fresh district database, what a database holds (to prove a
+refused file changed nothing), files altered the way a township or a tamperer would."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+
+from export.file_format import CELLS_SHEET
+
+DATA_TABLES = ("townships", "periods", "reports", "cell_values", "list_rows", "audit", "imports", "district_marks")
+
+
+def table_dump(db: Path, tables: tuple[str, ...] = DATA_TABLES) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db)
+    try:
+        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+    finally:
+        conn.close()
+
+
+def cell_map(path: Path) -> dict[tuple[str, str, str, str], tuple[str, str]]:
+    """(form, table, row, column) → (sheet, address), from the file's hidden ``_cells``."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = list(wb[CELLS_SHEET].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    return {(r[2], r[3], r[4], r[5]): (r[0], r[1]) for r in rows[1:] if r[0]}
+
+
+def set_cells(source: Path, out: Path, changes: dict[tuple[str, str, str, str], object]) -> Path:
+    """A copy of ``source`` with some cells overwritten in Excel's way (openpyxl), hidden sheets kept."""
+    where = cell_map(source)
+    wb = openpyxl.load_workbook(source)
+    for key, value in changes.items():
+        sheet, address = where[key]
+        wb[sheet][address] = value
+    wb.save(out)
+    return out
+
+
+def copy_as(source: Path, folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(source, folder / name))
+
+
+def reexport(source: Path, out: Path, catalogue, *, as_township: str | None = None,
+             edits: dict[tuple[str, str, str, str], object] | None = None) -> Path:
+    """What a township clerk does: import ``source`` into a township database, change ``edits``
+    (form, table, row, column → value), and export again — for ``as_township`` when given (a
+    township that copied another's file)."""
+    from export.importer import apply_import, preview_import
+    from export.submission import export_submission
+    from storage.workspace import Workspace
+
+    ws = Workspace.open(out.with_suffix(".sqlite"), catalogue=catalogue, demo=False, user="镇街")
+    try:
+        target = ws.find_township(as_township) if as_township else None
+        preview = preview_import(ws, source, township_id=target.id if target else None,
+                                 period="2025" if target else None, accept_other=target is not None)
+        apply_import(ws, preview, backup=False)
+        town = preview.township
+        for (form, table, row, col), value in (edits or {}).items():
+            report = ws.find_report_data(town.id, form, "2025").report
+            ws.change_cells(report.id, [((table, row, col), value)])
+        export_submission(ws, town.id, "2025", out)
+    finally:
+        ws.close()
+    return out
