@@ -22,18 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.backup import (
-    BackupError,
-    BackupInfo,
-    backup_dir,
-    clean_backup_leftovers,
-    good_backups,
-    keep_damaged_copy,
-    list_backups,
-    make_backup,
-    restore_backup,
-)
+from storage.backup import BackupError, BackupInfo
 from storage.database import StorageError
+from storage.database_file import DatabaseFile
 from storage.instance_lock import AlreadyOpenError, InstanceLock, MaybeOpenElsewhereError
 
 if TYPE_CHECKING:
@@ -95,26 +86,13 @@ def choose_backup_for_damaged(parent: QWidget | None, db_path: Path, problem: st
     return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
-def _opening_problem(db_path: Path) -> str | StorageError | None:
-    """None when the file may be opened; a text when it is damaged or empty beside backups (offer a
-    restore); the StorageError when it is another program's or a newer version's file."""
-    from storage.opening import DamagedDatabaseError, check_openable
-
-    try:
-        check_openable(db_path, quick_check=True)
-    except DamagedDatabaseError as exc:
-        return str(exc)
-    except StorageError as exc:
-        return exc
-    return None
-
-
 def prepare_database(parent: QWidget | None, db_path: Path) -> InstanceLock | None:
     """Before opening: take the one-window lock and check the file (offering a restore when damaged).
 
     Returns the held lock when the database may be opened, None (after telling the user) when not.
     """
-    lock = InstanceLock(db_path)
+    file = DatabaseFile(db_path)
+    lock = file.lock()
     try:
         lock.acquire()
     except MaybeOpenElsewhereError as exc:
@@ -132,32 +110,27 @@ def prepare_database(parent: QWidget | None, db_path: Path) -> InstanceLock | No
     except OSError as exc:
         QMessageBox.critical(parent, "无法打开数据库", f"无法打开数据库 {db_path}：无法创建锁文件（{exc.strerror or exc}）")
         return None
-    clean_backup_leftovers(db_path)  # half-written copies of a killed backup/restore
-    problem = _opening_problem(db_path)
-    if problem is None:
-        return lock
-    if not isinstance(problem, str):  # foreign or newer: nothing to restore, never touched
+    try:
+        damaged = file.prepare()
+    except StorageError as problem:  # foreign or newer: nothing to restore, never touched
         lock.release()
         QMessageBox.critical(parent, "无法打开数据库", f"{problem}\n\n数据库未改动。")
         return None
-    candidates = good_backups(db_path)
-    try:
-        kept: Path | None = keep_damaged_copy(db_path, last_good=candidates[0].path if candidates else None)
-    except BackupError:
-        kept = None
-    if not candidates:
+    if damaged is None:
+        return lock
+    if not damaged.candidates:
         lock.release()
-        kept_text = f"\n损坏的文件已另存到：{kept}" if kept else ""
+        kept_text = f"\n损坏的文件已另存到：{damaged.kept}" if damaged.kept else ""
         QMessageBox.critical(parent, "无法打开数据库",
-                             f"无法打开数据库 {db_path}：{problem}{kept_text}\n\n"
-                             f"备份文件夹 {backup_dir(db_path)} 中没有可用的备份。请联系区统计局。")
+                             f"无法打开数据库 {db_path}：{damaged.problem}{kept_text}\n\n"
+                             f"备份文件夹 {file.backup_folder} 中没有可用的备份。请联系区统计局。")
         return None
-    chosen = choose_backup_for_damaged(parent, db_path, problem, kept, candidates)
+    chosen = choose_backup_for_damaged(parent, db_path, damaged.problem, damaged.kept, damaged.candidates)
     if chosen is None:
         lock.release()
         return None
     try:
-        restore_backup(db_path, chosen)
+        file.restore(chosen)
     except BackupError as exc:
         lock.release()
         QMessageBox.critical(parent, "无法打开数据库", f"无法打开数据库 {db_path}：{exc}")
@@ -172,11 +145,12 @@ class BackupListDialog(QDialog):
     def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db_path = Path(db_path)
+        self.file = DatabaseFile(self.db_path)
         self.restore_path: Path | None = None
         self.setWindowTitle("备份与恢复")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        info = QLabel(f"程序每次启动、每次导入前和升级数据库前自动备份，保留最近的备份。\n备份文件夹：{backup_dir(self.db_path)}")
+        info = QLabel(f"程序每次启动、每次导入前和升级数据库前自动备份，保留最近的备份。\n备份文件夹：{self.file.backup_folder}")
         info.setWordWrap(True)
         info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(info)
@@ -198,13 +172,13 @@ class BackupListDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        backups = list_backups(self.db_path)
+        backups = self.file.backups()
         self.list.show_backups(backups)
         self.restore_button.setEnabled(bool(backups))
 
     def backup_now(self) -> Path | None:
         try:
-            path = make_backup(self.db_path, "手动")
+            path = self.file.backup("手动")
         except BackupError as exc:
             QMessageBox.warning(self, "备份失败", str(exc))
             return None
@@ -236,7 +210,7 @@ def restore_into_window(window: MainWindowLike, backup: Path) -> bool:
     workspace.close()
     window.workspace = None
     try:
-        restore_backup(db_path, backup)
+        DatabaseFile(db_path).restore(backup)
         ok = True
     except BackupError as exc:
         QMessageBox.critical(window, "恢复失败", str(exc))

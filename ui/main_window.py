@@ -225,10 +225,11 @@ class MainWindow(QMainWindow):
         from forms.loader import FormDefinitionError
         from forms.reference import ReferenceError
         from storage.database import StorageError
-        from storage.location import default_db_path
+        from storage.database_file import DatabaseFile
         from storage.workspace import Workspace
 
-        path = Path(path) if path else default_db_path()
+        file = DatabaseFile(path) if path else DatabaseFile.default()
+        path = file.path
         self.statusBar().showMessage(f"正在打开数据库 {path} …")
         from ui.database_dialogs import prepare_database
 
@@ -244,22 +245,22 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, "无法打开数据库", f"{exc}\n\n请检查文件位置和权限，或联系区统计局。")
             return False
         if workspace.is_district:  # a district database shows the district layout (W2-D)
-            from storage.backup import BackupError, backup_on_start
+            from storage.backup import BackupError
             from ui.district_window import show_district_window
 
             self._close_workspace()
             show_district_window(self, workspace, lock)
             try:
-                backup_on_start(path)
+                file.backup_on_start()
             except BackupError as exc:
                 self.district_window.statusBar().showMessage(f"启动备份失败：{exc}")
             return True
         self.attach_workspace(workspace, owns=True)
         self._instance_lock = lock
-        from storage.backup import BackupError, backup_on_start
+        from storage.backup import BackupError
 
         try:
-            backup_on_start(path)
+            file.backup_on_start()
         except BackupError as exc:
             self.show_message(f"启动备份失败：{exc}")
         return True
