@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 
-from export.file_format import CELLS_SHEET
+from tests.cell_map import cell_map
 
 DATA_TABLES = ("townships", "periods", "reports", "cell_values", "list_rows", "audit", "imports", "district_marks")
 
@@ -22,20 +22,10 @@ def table_dump(db: Path, tables: tuple[str, ...] = DATA_TABLES) -> dict[str, lis
         conn.close()
 
 
-def cell_map(path: Path) -> dict[tuple[str, str, str, str], tuple[str, str]]:
-    """(form, table, row, column) → (sheet, address), from the file's hidden ``_cells``."""
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        rows = list(wb[CELLS_SHEET].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    return {(r[2], r[3], r[4], r[5]): (r[0], r[1]) for r in rows[1:] if r[0]}
-
-
 def set_cells(source: Path, out: Path, changes: dict[tuple[str, str, str, str], object]) -> Path:
     """A copy of ``source`` with some cells overwritten in Excel's way (openpyxl), hidden sheets kept."""
-    where = cell_map(source)
     wb = openpyxl.load_workbook(source)
+    where = cell_map(wb)
     for key, value in changes.items():
         sheet, address = where[key]
         wb[sheet][address] = value
