@@ -6,6 +6,7 @@ stored inputs and the reference tables, so a computed cell can never disagree wi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -156,6 +157,10 @@ class _TableEvaluator:
             return None
         except Exception as exc:  # noqa: BLE001 - a formula failure becomes a finding, not a crash
             self.out.errors[(self.table.key, row_key, col.key)] = f"无法计算（{exc}）"
+            return None
+        if isinstance(result, float) and not math.isfinite(result):
+            # e.g. a sum of figures stored by an older version beyond any real value: a finding, never inf
+            self.out.errors[(self.table.key, row_key, col.key)] = "计算结果超出数值范围，请核对参与计算的数值"
             return None
         if isinstance(result, float) and col.decimals is not None:
             # Keep full precision but drop binary noise such as 0.30000000000000004.

@@ -121,3 +121,19 @@ def test_the_form_schema_declares_bound(catalogue):
         with pytest.raises(FormDefinitionError, match="bound"):
             load_form_text(GRID_FORM.replace("{key: b, label: 乙量,", "{key: b, label: 乙量, " + bad), "t.yaml",
                            catalogue.reference)
+
+
+def test_a_computed_cell_beyond_any_float_is_an_error_finding_not_inf(catalogue):
+    """Two figures an older version stored near the float limit add up to infinity: the total is
+    blank with a 计算 错误 naming the cell, never inf in the grid, the export or the 汇总."""
+    from forms.compute import ComputeContext
+    from forms.validation import validate_report
+
+    form = catalogue.get("energy_consumption")
+    inputs = {("energy", "raw_coal", "consumption"): 1.7e308, ("energy", "washed_coal", "consumption"): 1.7e308}
+    rows = {}
+    result = validate_report(form, inputs, {}, rows, ComputeContext(catalogue.reference, 2025))
+    total = result.computed.get("energy", "total", "tce_equal")
+    assert total is None
+    assert any(f.rule_id == "计算" and f.cell == ("energy", "total", "tce_equal") and "超出数值范围" in f.text
+               for f in result.findings)
