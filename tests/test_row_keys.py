@@ -56,9 +56,9 @@ def test_migration_gives_a_reused_key_a_fresh_one_and_keeps_the_history_apart(db
     assert _reported_findings(ws, rid, "r2")  # the bug: the new enterprise "changed" the deleted one's figures
     new_values = {k[2]: v for k, v in ws.load(rid).values.items() if k[1] == "r2"}
     ws.close()
-    conn = sqlite3.connect(str(db_path))  # back to the structure before migration 3 (and 4, built on it)
-    conn.execute("DROP TABLE list_row_keys")
-    conn.execute("DROP TABLE first_values")
+    conn = sqlite3.connect(str(db_path))  # back to the structure before migration 3 (and the later ones)
+    for table in ("list_row_keys", "first_values", "intake_register", "district_marks", "district_remarks"):
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
