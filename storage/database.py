@@ -89,6 +89,17 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
+def where_given(sql: str, **conditions: Any) -> tuple[str, list[Any]]:
+    """``sql`` (ending in a WHERE clause) with ``AND column = ?`` for each condition that is not None:
+    the optional filters of a listing (one township, one period …)."""
+    args: list[Any] = []
+    for column, value in conditions.items():
+        if value is not None:
+            sql += f" AND {column} = ?"
+            args.append(value)
+    return sql, args
+
+
 def now_text() -> str:
     return _dt.datetime.now().isoformat(timespec="seconds")
 

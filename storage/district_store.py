@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.database import Store, now_text
+from storage.database import Store, now_text, where_given
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
            "add_register_line", "register_lines", "current_lines", "find_current_by_sha", "mark_replaced",
@@ -81,13 +81,8 @@ def add_register_line(store: Store, *, who: str, file_name: str, sha256: str, to
 
 def register_lines(store: Store, period: str | None = None, township_id: int | None = None) -> list[RegisterLine]:
     """Every line (of one period / township when given), newest first."""
-    sql, args = f"SELECT {_LINE_COLUMNS} FROM intake_register WHERE 1", []
-    if period is not None:
-        sql += " AND period = ?"
-        args.append(period)
-    if township_id is not None:
-        sql += " AND township_id = ?"
-        args.append(township_id)
+    sql, args = where_given(f"SELECT {_LINE_COLUMNS} FROM intake_register WHERE 1", period=period,
+                            township_id=township_id)
     return [_line(r) for r in store.conn.execute(sql + " ORDER BY id DESC", args)]
 
 

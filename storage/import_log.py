@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from storage.database import StorageError, Store, now_text
+from storage.database import StorageError, Store, now_text, where_given
 
 __all__ = ["ImportRecord", "ImportWrite", "snapshot", "record_import", "last_import", "restore", "audit_import"]
 
@@ -78,14 +78,8 @@ def audit_import(store: Store, report_id: int, who: str, field: str, file: str, 
 
 def last_import(store: Store, township_id: int | None = None, period: str | None = None) -> ImportRecord | None:
     """The latest import not yet undone (of one township and period, when given)."""
-    sql = "SELECT id, at, who, township_id, period, file, forms, before FROM imports WHERE undone_at IS NULL"
-    args: list[Any] = []
-    if township_id is not None:
-        sql += " AND township_id = ?"
-        args.append(township_id)
-    if period is not None:
-        sql += " AND period = ?"
-        args.append(period)
+    sql, args = where_given("SELECT id, at, who, township_id, period, file, forms, before FROM imports"
+                            " WHERE undone_at IS NULL", township_id=township_id, period=period)
     row = store.conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
     if row is None:
         return None
