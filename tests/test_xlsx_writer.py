@@ -111,8 +111,8 @@ def test_raw_rows_are_written_as_openpyxl_writes_the_same_cells():
     mine = _parts(lambda fh: save_workbook(_same_cells(raw=True), fh))
     theirs = _parts(lambda fh: _same_cells(raw=False).save(fh))
     assert mine.keys() == theirs.keys()
-    for name in theirs:
-        assert mine[name] == theirs[name], name
+    for name in theirs:  # openpyxl's \r\n inside cell text on Windows: see the test above
+        assert mine[name] == theirs[name].replace(b"\r\n", b"\n"), name
 
 
 def test_a_workbook_with_raw_rows_saved_the_openpyxl_way_keeps_them(tmp_path):
