@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -21,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from district.comparison import Comparison, comparison
 from district.summary import DISTRICT_NAME, DISTRICT_STAT_CODE, FormSummary, Summary
 from export.atomic import atomic_write
+from export.cell_values import clean_cell_text
 from export.file_format import RESERVED_SHEETS, unique_sheet_name
 from export.submission import build_workbook
 from export.xlsx_writer import save_workbook
@@ -28,7 +28,6 @@ from forms.compute import ComputedForm
 from forms.findings import ValidationResult
 from forms.periods import period_label
 from forms.spec import ColumnSpec, FormSpec
-from forms.values import MAX_TEXT_CHARS, clean_text
 
 __all__ = ["write_summary_workbook", "TOWNSHIP_COLUMN", "COVERAGE_SHEET"]
 
@@ -94,7 +93,7 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, font: Font = _PLAIN, ali
          border: bool = True, number_format: str | None = None) -> None:
     cell = ws.cell(row, col)
     if isinstance(value, str):
-        value = clean_text(ILLEGAL_CHARACTERS_RE.sub("", value))[:MAX_TEXT_CHARS]  # what a worksheet can hold
+        value = clean_cell_text(value)  # what a worksheet can hold
         cell.value = value
         cell.data_type = "s"  # literal text, never a formula
     else:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from forms.formula import Formula
+from forms.formula import Formula, parsed
 from forms.reference import ReferenceData
 from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
 
@@ -23,10 +22,7 @@ CellKey = tuple[str, str, str]  # (table key, row key, column key)
 LIST_ROW = "*"  # stands for "any row" of a list table in the dependency graph
 
 
-@lru_cache(maxsize=4096)
-def compiled(text: str) -> Formula:
-    """Each formula text is parsed once per process."""
-    return Formula(text)
+compiled = parsed  # each formula text parsed and compiled once per process, the loader's cache too
 
 
 def numeric_or_none(value: Any) -> float | int | None:
