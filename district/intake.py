@@ -266,7 +266,8 @@ def _judge(ws: Workspace, read: SubmissionFile, result: IntakeResult, township: 
         result.verdict = Verdict.DUPLICATE
         result.reasons.append(f"与 {duplicate.received_at} 收到的 {duplicate.file_name} 完全相同，未重复写入")
         return target
-    audited = [k for k in (f.key for f in read.forms) if ws.district_mark(target.id, file_period, k) == "已审核"]
+    marks = ws.district_marks(file_period)
+    audited = [k for k in (f.key for f in read.forms) if marks.get((target.id, k)) == "已审核"]
     if audited and not confirm_replace:
         result.needs_confirmation = True
         names = "、".join(ws.form(k).code for k in audited)

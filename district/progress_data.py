@@ -77,7 +77,7 @@ def _own_townships(workspace: Workspace) -> list[str]:
 def progress_report(workspace: Workspace, targets: list[PlanTarget] | None = None) -> ProgressReport:
     """Progress toward each target (module docstring) from what the database holds."""
     targets = targets if targets is not None else load_targets(workspace.catalogue)
-    district = workspace.database_kind() == "district"
+    district = workspace.is_district
     chosen: list[str] | None = None
     scope = "全区"
     if not district:

@@ -90,9 +90,12 @@ def undo_import(ws: Workspace, township_id: int | None = None, period: str | Non
 
 
 def _backup(ws: Workspace, label: str) -> Path:
-    from storage.backup import BackupError, make_backup
+    """A failure is the BackupError itself (a UserError: "could not complete", nothing changed),
+    not a refused file."""
+    from storage.backup import BackupError
+    from storage.database_file import DatabaseFile
 
     try:
-        return make_backup(ws.store.path, label)
+        return DatabaseFile(ws.path).backup(label)
     except BackupError as exc:
-        raise ImportRefused(f"{label}无法备份数据库，未改动：{exc}") from None
+        raise BackupError(f"{label}无法备份数据库，未改动：{exc}") from None

@@ -157,7 +157,7 @@ def content_marker(path: Path) -> str | None:
         conn = _connect_readonly(Path(path))
         try:
             digest = hashlib.sha256()
-            for sql in ("PRAGMA user_version", "SELECT max(id), count(*) FROM audit",
+            for sql in ("PRAGMA user_version", "SELECT max(id) FROM audit",
                         "SELECT * FROM townships ORDER BY id", "SELECT * FROM periods ORDER BY 1, 2",
                         "SELECT * FROM settings ORDER BY key", "SELECT count(*), max(id) FROM reports"):
                 digest.update(repr(conn.execute(sql).fetchall()).encode("utf-8"))

@@ -574,10 +574,6 @@ class Workspace:
 
         return report_periods(self.store)
 
-    def database_kind(self) -> str:
-        """'district' for a district database (W2-D sets it when creating one), else 'township'."""
-        return str(self.store.get_setting("database_kind", "township"))
-
     # -- district (W2-D) -----------------------------------------------------------------------
     # The district database (区级汇总库): its kind, the intake register, the district's marks and
     # remarks. The SQL is in storage.district_store; the rules in district/.
