@@ -38,10 +38,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from district.completeness import CellState, Completeness, completeness, deadline, set_deadline
-from ui.district_models import STATE_COLOURS, CompletenessModel
+from district.completeness import Completeness, completeness, deadline, set_deadline
+from district.intake import Verdict
+from district.register_file import REGISTER_HEADER
+from ui.district_models import RECEIVED_STATES, STATE_COLOURS, CompletenessModel
 from ui.operations import Operation, run_with_workspace
 from version import APP_NAME
+
+_NOT_RECEIVED = frozenset({Verdict.REFUSED, Verdict.MODIFIED, Verdict.VERSION})
 
 if TYPE_CHECKING:
     from district.intake import IntakeBatch
@@ -209,14 +213,15 @@ class DistrictWindow(QMainWindow):
         from district.register_file import register_rows
 
         rows = register_rows(self.workspace, self.period)
+        verdict_column = REGISTER_HEADER.index("结论")
         table = self.register_table
         table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, text in enumerate(row):
                 item = QTableWidgetItem(text)
-                if c == 4:
-                    item.setForeground(QColor("#b71c1c") if text in ("拒收", "文件已被修改（校验码不符）", "表式版本不符")
-                                       else QColor("#1b5e20") if text.startswith("已接收") else QColor("#555555"))
+                if c == verdict_column:
+                    item.setForeground(QColor("#b71c1c") if text in _NOT_RECEIVED
+                                       else QColor("#1b5e20") if text.startswith(Verdict.ACCEPTED) else QColor("#555555"))
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
 
@@ -320,8 +325,7 @@ class DistrictWindow(QMainWindow):
         if town is None:
             QMessageBox.information(self, "标记已审核", "请先在报送进度中选择一个镇街")
             return
-        received = [k for k, _ in self.matrix.forms if self.matrix.state(town, k) not in
-                    (CellState.MISSING, CellState.OVERDUE)] if self.matrix else []
+        received = [k for k, _ in self.matrix.forms if self.matrix.state(town, k) in RECEIVED_STATES] if self.matrix else []
         if not received:
             QMessageBox.information(self, "标记已审核", "还没有收到该镇街本期的报表")
             return

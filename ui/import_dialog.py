@@ -94,7 +94,7 @@ class ImportPreviewDialog(QDialog):
             if form.clears:
                 group = QTreeWidgetItem(["", "", "", "", ""])
                 for c in form.clears:
-                    group.addChild(_change_item("清空" + ("说明" if c.field == "note" else ""), c))
+                    group.addChild(_change_item(c.kind, c))
                 top.addChild(group)
                 self.clear_items[form.form.key] = group
             for n in form.notices:
