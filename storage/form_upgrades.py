@@ -23,7 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from forms.spec import ANY_ROW, CellRef, FormSpec, UpgradeStep
+from forms.spec import FormSpec, UpgradeStep
+from forms.upgrade_steps import apply_steps, step_head
 from storage.database import CellKey, Report, StorageError, Store, now_text
 
 if TYPE_CHECKING:
@@ -111,61 +112,27 @@ def upgrade_reports(store: Store, catalogue: FormCatalogue, *, district_unit: in
     return summary
 
 
-def _step_path(form: FormSpec, version: int) -> list[UpgradeStep]:
-    return [s for s in form.upgrades if s.from_version >= version]
-
-
-def _matching(cells: dict[CellKey, list[Any]], ref: CellRef) -> list[CellKey]:
-    if ref.row == ANY_ROW:
-        return sorted(c for c in cells if c[0] == ref.table and c[2] == ref.col)
-    return [ref.cell] if ref.cell in cells else []
-
-
-def _target_cell(source: CellKey, ref: CellRef) -> CellKey:
-    return (ref.table, source[1] if ref.row == ANY_ROW else ref.row, ref.col)
-
-
 def _upgrade_one(store: Store, form: FormSpec, report: Report, outgoing: list[_Outgoing], summary: UpgradeSummary,
                  who: str, stamp: str) -> None:
-    """Apply the steps from the report's version in memory, then write the difference, audited."""
+    """Apply the steps from the report's version (forms.upgrade_steps), then write the difference, audited."""
     stored: dict[CellKey, list[Any]] = {}
     for table, row, col, value, note in store.conn.execute(
             "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report.id,)):
         if value is not None or note:
             stored[(table, row, col)] = [value, note or ""]
-    cells = {k: list(v) for k, v in stored.items()}
-    reasons: dict[CellKey, str] = {}  # cell → why it changed (its audit reason)
-    leaving: set[CellKey] = set()  # cells whose audit line is written when their move is placed
-    steps = _step_path(form, report.form_version)
-    for step in steps:
-        head = f"表式升级 第{step.from_version}版→第{step.to_version}版（{step.note}）"
-        for move in step.moves:
-            for source in _matching(cells, move.source):
-                value, note = cells.pop(source)
-                target = _target_cell(source, move.target)
-                if move.target.form and move.target.form != form.key:
-                    outgoing.append(_Outgoing(report, form, source, move.target.form, target, value, note, step))
-                    leaving.add(source)
-                    continue
-                if target in cells and cells[target][0] is not None and cells[target][0] != value:
-                    reasons[source] = f"{head}：未移至 {'.'.join(target)}（该处已有数值 {cells[target][0]}），原值保留在本记录中"
-                    summary.unplaced.append(f"{form.code} {report.period} {'.'.join(source)}：{reasons[source]}")
-                    continue
-                cells[target] = [value, note or (cells.get(target, [None, ""])[1])]
-                reasons[source] = f"{head}：移至 {'.'.join(target)}"
-                reasons[target] = f"{head}：由 {'.'.join(source)} 移入"
-                summary.moved += 1
-        for drop in step.drops:
-            for source in _matching(cells, drop):
-                cells.pop(source)
-                reasons[source] = f"{head}：该栏取消，原值保留在本记录中"
-                summary.dropped += 1
-    for cell in sorted(set(stored) | set(cells)):
-        before, after = stored.get(cell, [None, ""]), cells.get(cell, [None, ""])
-        if cell in leaving and cell not in cells:
-            continue  # written with its outcome in _place
-        _write_cell(store, report.id, cell, before, after, reasons.get(cell, "表式升级"), who, stamp)
-    notes = "；".join(s.note for s in steps) or "表式格式升级，数据不变"
+    result = apply_steps(form, report.form_version, stored)
+    summary.moved += result.moved
+    summary.dropped += result.dropped
+    summary.unplaced += [f"{report.period} {line}" for line in result.unplaced]
+    leaving = {out.source for out in result.outgoing}  # audited with their outcome in _place
+    outgoing += [_Outgoing(report, form, o.source, o.target_form, o.target, o.value, o.note, o.step)
+                 for o in result.outgoing]
+    for cell in sorted(set(stored) | set(result.cells)):
+        if cell in leaving and cell not in result.cells:
+            continue
+        _write_cell(store, report.id, cell, stored.get(cell, [None, ""]), result.cells.get(cell, [None, ""]),
+                    result.reasons.get(cell, "表式升级"), who, stamp)
+    notes = "；".join(s.note for s in result.steps) or "表式格式升级，数据不变"
     store.conn.execute("UPDATE reports SET form_version = ?, updated_at = ? WHERE id = ?",
                        (form.version, stamp, report.id))
     store.conn.execute("INSERT INTO audit (at, who, report_id, field, old, new, reason)"
@@ -212,7 +179,7 @@ def _place(store: Store, catalogue: FormCatalogue, outgoing: list[_Outgoing], su
             if current is not None and current[0] is not None and current[0] != moves[0].value:
                 problem = f"{where}已有数值 {current[0]}，未移入；原值保留在本记录中"
         for m in moves:
-            head = f"表式升级 第{m.step.from_version}版→第{m.step.to_version}版（{m.step.note}）"
+            head = step_head(m.step)
             reason = f"{head}：{problem}" if problem else f"{head}：移至{where}"
             if problem:
                 summary.unplaced.append(f"{m.form.code} {period} {'.'.join(m.source)}：{problem}")
