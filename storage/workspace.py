@@ -754,7 +754,44 @@ class Workspace:
     def _district_unit_id(self) -> int | None:
         """The township row holding the district's own reports (``scope: district`` forms); None in a
         township database."""
-        return None
+        unit = self.district_unit()
+        return unit.id if unit is not None else None
+
+    # -- d3: the district department form (scope: district) ----------------------------------------
+    # Filled once per period in the district database, under the district's own unit
+    # (storage.district_unit), never in a township database; not summed from townships.
+    def district_unit(self) -> Township | None:
+        """The district's own unit (added on first use) in a district database; None in a township one."""
+        if not self.is_district:
+            return None
+        from storage.district_unit import district_unit
+
+        return district_unit(self.store)
+
+    def district_forms(self) -> list[FormSpec]:
+        """The forms the district fills itself (``scope: district``), in print order."""
+        return list(self.catalogue.district_forms)
+
+    def district_report(self, form_key: str, period: str) -> ReportState:
+        """The district's own report of a ``scope: district`` form (created when first opened), validated."""
+        from storage.database import StorageError
+
+        form = self.form(form_key)
+        unit = self.district_unit()
+        if form.scope != "district":
+            raise StorageError(f"《{form.name}》由镇街填报，不是区级部门指标表")
+        if unit is None:
+            raise StorageError(f"《{form.name}》只在区级汇总库中填报，镇街数据库中没有这张表")
+        return self.report_state(self.open_report(unit.id, form_key, period).report.id)
+
+    def find_district_report(self, form_key: str, period: str) -> ReportData | None:
+        """The district's own report of a ``scope: district`` form as stored, or None (nothing created)."""
+        if not self.is_district:
+            return None
+        from storage.district_unit import district_unit
+
+        unit = district_unit(self.store, create=False)
+        return self.find_report_data(unit.id, form_key, period) if unit is not None else None
 
     def _forms_up_to_date(self) -> Workspace:
         """Called by ``open``: refuse a newer form version, upgrade older ones (after a backup).

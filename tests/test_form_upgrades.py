@@ -15,7 +15,7 @@ from storage import form_upgrades
 from storage.backup import list_backups
 from storage.form_upgrades import NewerFormVersionError
 from storage.workspace import Workspace
-from tests.upgrade_helpers import audit_rows, edited_catalogue
+from tests.upgrade_helpers import TRIAL_V1, audit_rows, edited_catalogue
 
 STEP = """version: 2
 upgrades:
@@ -27,28 +27,38 @@ upgrades:
       - {from: pv.*.area, to: pv.*.roof_area}
       - {from: totals.nev.value, to: "agriculture:items.biogas.value"}
     drops: [totals.prefab.value]
-order: 60"""
+order: 99"""
 
-V2_EDITS = {"green_building.yaml": [
-    ("version: 1\norder: 60", STEP),
+V2_EDITS = [
+    ("version: 1\norder: 99", STEP),
     ("{key: chargers,", "{key: charging,"),
+    ("cell('chargers', 'value')", "cell('charging', 'value')"),
     ("{key: area, label: 屋顶面积", "{key: roof_area, label: 屋顶面积"),
-    ("sum_rows('pv', 'area')", "sum_rows('pv', 'roof_area')"),
-    ('      - {key: prefab, code: "07", label: 装配式建筑面积, unit: 万平方米, blocked: [tce]}\n', ""),
-]}
+    ('      - {key: prefab, code: "02", label: 装配式建筑面积, unit: 万平方米}\n', ""),
+    ('      - {key: nev, code: "03", label: 新能源汽车保有量, unit: 辆}\n', ""),
+]
+
+
+def _trial(folder: Path, edits: list[tuple[str, str]], extra: dict[str, str] | None = None) -> FormCatalogue:
+    return edited_catalogue(folder, {"trial.yaml": edits}, {"trial.yaml": TRIAL_V1, **(extra or {})})
 
 
 @pytest.fixture
 def v2(tmp_path: Path) -> FormCatalogue:
-    return edited_catalogue(tmp_path / "v2", V2_EDITS)
+    return _trial(tmp_path / "v2", V2_EDITS)
 
 
 @pytest.fixture
-def v1_db(db_path: Path, catalogue: FormCatalogue) -> dict:
-    """A real database written by the shipped (version 1) green_building form, with known figures."""
-    ws = Workspace.open(db_path, catalogue=catalogue, user="王芳")
+def v1(tmp_path: Path) -> FormCatalogue:
+    return _trial(tmp_path / "v1", [])
+
+
+@pytest.fixture
+def v1_db(db_path: Path, v1: FormCatalogue) -> dict:
+    """A real database written by the version 1 trial form, with known figures."""
+    ws = Workspace.open(db_path, catalogue=v1, user="王芳")
     tid = next(t for t in ws.townships() if not t.is_demo).id  # no demo figures in its forms
-    rid = ws.open_report(tid, "green_building", "2024").report.id
+    rid = ws.open_report(tid, "trial", "2024").report.id
     ws.change_cells(rid, [(("totals", "chargers", "value"), "12"), (("totals", "prefab", "value"), "6.5"),
                           (("totals", "nev", "value"), "345")])
     ws.set_note(rid, ("totals", "chargers", "value"), "含新建公交场站快充桩8个")
@@ -56,7 +66,7 @@ def v1_db(db_path: Path, catalogue: FormCatalogue) -> dict:
     ws.change_cells(rid, [(("pv", rows[0], "name"), "甲厂屋顶"), (("pv", rows[0], "area"), "1200.5"),
                           (("pv", rows[1], "name"), "乙校屋顶"), (("pv", rows[1], "area"), "800")])
     ws.close()
-    return {"path": db_path, "tid": tid, "rid": rid, "rows": rows}
+    return {"path": db_path, "tid": tid, "rid": rid, "rows": rows, "v1": v1}
 
 
 def _cells(path: Path, report_id: int) -> dict:
@@ -147,11 +157,11 @@ def test_crash_mid_way_leaves_the_old_version(v1_db: dict, v2: FormCatalogue, mo
     ws.close()
 
 
-def test_newer_form_version_refuses_the_database(v1_db: dict, v2: FormCatalogue, catalogue) -> None:
+def test_newer_form_version_refuses_the_database(v1_db: dict, v2: FormCatalogue) -> None:
     Workspace.open(v1_db["path"], catalogue=v2).close()
     before = _cells(v1_db["path"], v1_db["rid"])
     with pytest.raises(NewerFormVersionError) as info:
-        Workspace.open(v1_db["path"], catalogue=catalogue)
+        Workspace.open(v1_db["path"], catalogue=v1_db["v1"])
     assert "第2版" in str(info.value) and "本程序为第1版" in str(info.value) and "新版程序" in str(info.value)
     assert _cells(v1_db["path"], v1_db["rid"]) == before
     assert _versions(v1_db["path"])[v1_db["rid"]] == 2
@@ -168,7 +178,7 @@ def test_read_only_open_upgrades_first(v1_db: dict, v2: FormCatalogue) -> None:
 
 def test_a_move_onto_another_value_keeps_both(v1_db: dict, v2: FormCatalogue) -> None:
     """The target cell already holds a figure: it stays, and the moved one stays in the audit."""
-    ws = Workspace.open(v1_db["path"], catalogue=FormCatalogue.load())
+    ws = Workspace.open(v1_db["path"], catalogue=v1_db["v1"])
     agri = ws.open_report(v1_db["tid"], "agriculture", "2024").report.id
     ws.change_cells(agri, [(("items", "biogas", "value"), "7")])
     ws.close()
@@ -181,13 +191,12 @@ def test_a_move_onto_another_value_keeps_both(v1_db: dict, v2: FormCatalogue) ->
         ws.close()
 
 
+DEPT_TEST = TRIAL_V1.replace("key: trial", "key: dept_test\nscope: district").replace("code: 测试9表", "code: 测试区表")
+
+
 def test_a_move_into_a_district_form_stays_in_a_township_audit(v1_db: dict, tmp_path: Path) -> None:
-    district_form = (Path(__file__).resolve().parent.parent / "forms" / "definitions" / "agriculture.yaml").read_text(
-        encoding="utf-8").replace("key: agriculture", "key: dept_test\nscope: district").replace(
-        "code: 永节统5表", "code: 测试区表")
-    edits = {"green_building.yaml": [("version: 1\norder: 60", STEP.replace('"agriculture:', '"dept_test:'))]
-             + V2_EDITS["green_building.yaml"][1:]}
-    cat = edited_catalogue(tmp_path / "v2d", edits, {"dept_test.yaml": district_form})
+    edits = [(a, b.replace('"agriculture:items.biogas.value"', '"dept_test:totals.nev.value"')) for a, b in V2_EDITS]
+    cat = _trial(tmp_path / "v2d", edits, {"dept_test.yaml": DEPT_TEST})
     ws = Workspace.open(v1_db["path"], catalogue=cat)
     try:
         assert ("totals", "nev", "value") not in ws.load(v1_db["rid"]).values
@@ -205,7 +214,7 @@ def test_a_move_into_a_district_form_stays_in_a_township_audit(v1_db: dict, tmp_
      "upgrades[0].moves[0].from", "表代码.行代码.列代码"),
     ("upgrades: [{from: 1, to: 2, note: x, moves: [{from: totals.a.value, to: totals.nothing.value}]}]",
      "upgrades[0].moves[0].to", "没有行 'nothing'"),
-    ("upgrades: [{from: 1, to: 2, note: x, moves: [{from: totals.a.value, to: totals.green_share.value}]}]",
+    ("upgrades: [{from: 1, to: 2, note: x, moves: [{from: totals.a.value, to: totals.share.value}]}]",
      "upgrades[0].moves[0].to", "计算或不适用"),
     ("upgrades: [{from: 1, to: 2, note: x, moves: [{from: pv.*.a, to: totals.nev.value}]}]",
      "upgrades[0].moves[0].to", "同一清单表"),
@@ -216,31 +225,29 @@ def test_a_move_into_a_district_form_stays_in_a_township_audit(v1_db: dict, tmp_
 ])
 def test_broken_steps_are_load_errors(tmp_path: Path, step: str, where: str, says: str) -> None:
     with pytest.raises(FormDefinitionError) as info:
-        edited_catalogue(tmp_path, {"green_building.yaml": [("version: 1\norder: 60", f"version: 2\n{step}\norder: 60")]})
+        _trial(tmp_path, [("version: 1\norder: 99", f"version: 2\n{step}\norder: 99")])
     assert info.value.key == where and says in info.value.message
 
 
 def test_steps_must_reach_the_version(tmp_path: Path) -> None:
     with pytest.raises(FormDefinitionError) as info:
-        edited_catalogue(tmp_path, {"green_building.yaml": [
-            ("version: 1\norder: 60", "version: 3\nupgrades: [{from: 1, to: 2, note: x}]\norder: 60")]})
+        _trial(tmp_path, [("version: 1\norder: 99", "version: 3\nupgrades: [{from: 1, to: 2, note: x}]\norder: 99")])
     assert info.value.key == "upgrades" and "第 2 版的一步缺少" in info.value.message
 
 
 def test_a_move_into_another_form_names_a_real_input_cell(tmp_path: Path) -> None:
     with pytest.raises(FormDefinitionError) as info:
-        edited_catalogue(tmp_path, {"green_building.yaml": [("version: 1\norder: 60", (
+        _trial(tmp_path, [("version: 1\norder: 99", (
             "version: 2\nupgrades: [{from: 1, to: 2, note: x, moves: [{from: totals.nev.value,"
-            " to: 'agriculture:items.straw_rate.value'}]}]\norder: 60"))]})
+            " to: 'agriculture:items.straw_rate.value'}]}]\norder: 99"))])
     assert info.value.key == "upgrades[0].moves[0].to" and "计算" in info.value.message
 
 
-def test_old_database_file_copy_is_untouched_by_a_refusal(v1_db: dict, v2: FormCatalogue, catalogue,
-                                                          tmp_path: Path) -> None:
+def test_old_database_file_copy_is_untouched_by_a_refusal(v1_db: dict, v2: FormCatalogue, tmp_path: Path) -> None:
     Workspace.open(v1_db["path"], catalogue=v2).close()
     copy = tmp_path / "copy.sqlite"
     shutil.copy(v1_db["path"], copy)
     data = copy.read_bytes()
     with pytest.raises(NewerFormVersionError):
-        Workspace.open(copy, catalogue=catalogue, readonly=True)
+        Workspace.open(copy, catalogue=v1_db["v1"], readonly=True)
     assert copy.read_bytes() == data
