@@ -115,7 +115,9 @@ class _TableEvaluator:
         ref = self.context.reference
         if name == "ref_equal":
             coef = ref.coefficients[row.energy]
-            self.out.sources[(self.table.key, row_key, "ref_equal")] = coef.describe()
+            density = ref.densities.get(row.energy) if row.unit == "升" else None  # d3: litres of vehicle fuel
+            self.out.sources[(self.table.key, row_key, "ref_equal")] = coef.describe() + (
+                f"；{density.describe()}" if density else "")
             return ref.factor(row.energy, row.unit)
         if name == "ref_equiv":
             factor = ref.equivalent_factor(row.energy, row.unit, self.context.year)

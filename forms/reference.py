@@ -13,7 +13,7 @@ from pathlib import Path
 from resources import resource_path
 from user_error import UserError
 
-__all__ = ["Coefficient", "CoalRate", "ReferenceData", "ReferenceError", "EquivalentFactor"]
+__all__ = ["Coefficient", "CoalRate", "ReferenceData", "ReferenceError", "EquivalentFactor", "FuelDensity", "LITRE"]
 
 STATUS_LABELS = {
     "verified-secondary": "已核对（二手资料）",
@@ -67,6 +67,34 @@ class EquivalentFactor:
     note: str
 
 
+# -- d3: liquid fuels reported in litres (公共机构 vehicle fuel) -------------------------------------
+LITRE = "升"
+
+
+@dataclass(frozen=True)
+class FuelDensity:
+    energy: str
+    kg_per_litre: float
+    status: str
+    source: str
+
+    def describe(self) -> str:
+        return f"按密度 {self.kg_per_litre:g} 千克/升换算（{STATUS_LABELS.get(self.status, self.status)}；{self.source}）"
+
+
+def _densities(path: Path) -> dict[str, FuelDensity]:
+    """fuel_densities.csv (optional: none means no fuel may be reported in 升)."""
+    if not path.exists():
+        return {}
+    found: dict[str, FuelDensity] = {}
+    for line, row in _read_csv(path, ("energy", "kg_per_litre", "status", "source")):
+        value = _number(path, line, "kg_per_litre", row["kg_per_litre"])
+        if row["energy"] in found or not value or not 0.3 < value < 2:
+            raise ReferenceError(f"参考数据文件 {path.name} 第{line}行：'{row['energy']}' 重复或密度 {value} 不合理")
+        found[row["energy"]] = FuelDensity(row["energy"], value, row["status"], row["source"])
+    return found
+
+
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -92,10 +120,11 @@ class ReferenceData:
     """The coefficient, unit and coal-rate tables, loaded once and looked up by key."""
 
     def __init__(self, coefficients: dict[str, Coefficient], units: dict[str, tuple[str, float]],
-                 coal_rates: dict[int, CoalRate]) -> None:
+                 coal_rates: dict[int, CoalRate], densities: dict[str, FuelDensity] | None = None) -> None:
         self.coefficients = coefficients
         self.units = units
         self.coal_rates = coal_rates
+        self.densities = densities or {}  # d3: energy key → kg per litre (a fuel reported in 升)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> ReferenceData:
@@ -127,13 +156,15 @@ class ReferenceData:
             year = int(_number(rate_path, line, "year", row["year"]))
             rates[year] = CoalRate(year, _number(rate_path, line, "gce_per_kwh", row["gce_per_kwh"], True),
                                    row["status"], row["source"])
-        return cls(coefficients, units, rates)
+        return cls(coefficients, units, rates, _densities(path("fuel_densities.csv")))
 
     def check_energy_unit(self, energy: str, unit: str) -> str | None:
         """None when the row's energy and unit can be converted, else the reason (Chinese)."""
         coef = self.coefficients.get(energy)
         if coef is None:
             return f"折标系数表中没有能源品种 '{energy}'"
+        if unit == LITRE and coef.base_unit == "kg":  # d3: litres of a liquid fuel, through its density
+            return None if energy in self.densities else f"{coef.name}按升填报须在 fuel_densities.csv 中给出密度"
         if unit not in self.units:
             return f"计量单位 '{unit}' 不在 units.csv 中"
         if self.units[unit][0] != coef.base_unit:
@@ -143,6 +174,8 @@ class ReferenceData:
     def factor(self, energy: str, unit: str) -> float:
         """当量值: tonnes of standard coal per one report unit (e.g. tce per 万千瓦时)."""
         coef = self.coefficients[energy]
+        if unit == LITRE and energy in self.densities:  # d3: litres → kg by the fuel's density
+            return coef.kgce_per_base_unit * self.densities[energy].kg_per_litre / 1000.0
         return coef.kgce_per_base_unit * self.units[unit][1] / 1000.0
 
     def equivalent_factor(self, energy: str, unit: str, year: int | None) -> EquivalentFactor:
@@ -153,7 +186,7 @@ class ReferenceData:
         coef = self.coefficients[energy]
         if coef.equivalent_basis != "power_coal_rate":
             return EquivalentFactor(self.factor(energy, unit), None, "")
-        multiplier = self.units[unit][1]
+        multiplier = self.units[unit][1] if unit in self.units else 1.0
         known = sorted(y for y, r in self.coal_rates.items() if r.gce_per_kwh is not None)
         if not known:
             return EquivalentFactor(None, None, "火电供电标准煤耗表为空，无法计算电力等价值")

@@ -55,13 +55,14 @@ PROJECTS = [
 ]
 PUBLIC = {
     "2023": dict(water=52100, electricity=1386000, natural_gas=42100, gasoline=31200, diesel=8600, pv=0,
-                 area=86500, people=1420, cars_new=6, cars_ev=2),
+                 area=86500, people=1420, cars_new=6, cars_special=1, cars_ev=2),
     "2024": dict(water=50800, electricity=1352000, natural_gas=40300, gasoline=29800, diesel=8100, pv=12000,
-                 area=86500, people=1405, cars_new=5, cars_ev=2),
+                 area=86500, people=1405, cars_new=5, cars_special=0, cars_ev=2),
     "2025": dict(water=49600, electricity=1318000, natural_gas=38900, gasoline=27600, diesel=7400, pv=45000,
-                 area=88200, people=1398, cars_new=4, cars_ev=2),
+                 area=88200, people=1398, cars_new=4, cars_special=2, cars_ev=2),
 }
-PUBLIC_BASE = {"energy": 228.0, "area": 84000.0, "people": 1450.0}
+# d3: the 2020 base on the same basis as the years (vehicle fuel in 综合能耗, issue 12 point 10)
+PUBLIC_BASE = {"energy": 273.0, "vehicle_fuel": 45.0, "area": 84000.0, "people": 1450.0}
 AGRI = {
     "2023": dict(straw_total=41200, straw_fert=24100, straw_feed=8200, straw_base=2100, straw_fuel=1600,
                  straw_material=500, manure_total=186000, manure_used=158000, villages=14, villages_sewage=4,
@@ -81,10 +82,10 @@ PV = [
 ]
 PV_NOTE = "2025年9月并网，仅发电不足4个月，全年等效小时数偏低"
 GREEN = {"new_building": 6.8, "green_building": 6.5, "prefab": 2.1, "nev": 1860, "chargers": 240}
-VOCS_BASE = {"paint": 120.0, "ink": 18.0, "adhesive": 26.0}
-VOCS = {"2023": {"paint": 108.0, "ink": 16.9, "adhesive": 23.5},
-        "2024": {"paint": 101.0, "ink": 16.2, "adhesive": 22.0},
-        "2025": {"paint": 95.5, "ink": 15.4, "adhesive": 20.6}}
+VOCS_BASE = {"paint_total": 400.0, "paint": 120.0, "ink_total": 45.0, "ink": 18.0, "adhesive": 26.0}
+VOCS = {"2023": {"paint_total": 405.0, "paint": 108.0, "ink_total": 45.5, "ink": 16.9, "adhesive": 23.5},
+        "2024": {"paint_total": 412.0, "paint": 101.0, "ink_total": 45.8, "ink": 16.2, "adhesive": 22.0},
+        "2025": {"paint_total": 420.0, "paint": 95.5, "ink_total": 46.0, "ink": 15.4, "adhesive": 20.6}}
 # d3: the district departments' figures (永节统8表, filled once in a district database): example
 # values of the order the plan's 2025 targets suggest, never published figures.
 DEPARTMENTS = {
@@ -156,11 +157,11 @@ def create_demo(workspace: Workspace) -> int:
             cells.append((("resources", row, "quantity"), pub[row]))
             if row in prices:
                 cells.append((("resources", row, "cost"), round(pub[row] * prices[row], 2)))
-        cells += [(("indicators", k, "value"), pub[k]) for k in ("area", "people", "cars_new", "cars_ev")]
+        cells += [(("indicators", k, "value"), pub[k]) for k in ("area", "people", "cars_new", "cars_special", "cars_ev")]
         cells += [(("indicators", k, "base"), v) for k, v in PUBLIC_BASE.items()]
         rid = _fill(ws, tid, "public_institutions", period, cells)
         if period == "2025":
-            ws.set_note(rid, ("indicators", "ev_share", "value"),
+            ws.set_note(rid, ("indicators", "cars_special", "value"),
                         "新增4辆中2辆为应急、执法特殊用途车辆，按规定可不采购纯电动")
 
         _fill(ws, tid, "agriculture", period, [(("items", k, "value"), v) for k, v in AGRI[period].items()])

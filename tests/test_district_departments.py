@@ -75,16 +75,36 @@ def test_summary_and_progress_carry_it_as_entered(district) -> None:
     assert by_id["vocs_emission"].values[2025] == pytest.approx((1 - 3660 / 4100) * 100)
 
 
-def _v1_reports(ws: Workspace, town_values: dict[int, dict[str, float]]) -> dict[int, int]:
-    """Reports stored by version 1 of green_building (the district figures still on it), written as
-    that program stored them; returns township id → report id."""
+def _v1_reports(ws: Workspace, town_values: dict[int, dict[str, float]], form: str = "green_building",
+                table: str = "totals") -> dict[int, int]:
+    """Reports stored by version 1 of a form (the district figures still on it), written as that
+    program stored them; figures are ``row`` (column value) or ``row.col``; returns township id → report id."""
     ids = {}
     for tid, figures in town_values.items():
-        report = ws.store.ensure_report(tid, "green_building", 1, "2024")
+        report = ws.store.ensure_report(tid, form, 1, "2024")
         ws.store.conn.execute("UPDATE reports SET form_version = 1 WHERE id = ?", (report.id,))  # a demo one too
-        ws.store.set_values(report.id, [(("totals", k, "value"), v) for k, v in figures.items()], "旧版程序")
+        cells = [((table, *(k.split(".") if "." in k else (k, "value"))), v) for k, v in figures.items()]
+        ws.store.set_values(report.id, cells, "旧版程序")
         ids[tid] = report.id
     return ids
+
+
+def test_vocs_emission_and_field_trial_rates_move_with_their_base(district) -> None:
+    tid = district.townships()[3].id
+    vocs = _v1_reports(district, {tid: {"emission": 381.0, "emission.base": 410.0, "paint": 101.0}}, "coal_vocs", "vocs")
+    agri = _v1_reports(district, {tid: {"fert_rate": 42.3, "pest_rate": 42.6, "biogas": 6}}, "agriculture", "items")
+    path = district.path
+    district.close()
+    ws = Workspace.open(path)
+    try:
+        dept = ws.find_district_report(FORM, "2024").values
+        assert (dept[("items", "vocs_emission", "value")], dept[("items", "vocs_emission", "base")]) == (381.0, 410.0)
+        assert (dept[("items", "fert_rate", "value")], dept[("items", "pest_rate", "value")]) == (42.3, 42.6)
+        assert ws.load(vocs[tid]).values == {("vocs", "paint", "value"): 101.0}  # solvent use stays on the township form
+        assert ws.load(agri[tid]).values == {("items", "biogas", "value"): 6}
+        assert ws.load(vocs[tid]).report.form_version == ws.form("coal_vocs").version
+    finally:
+        ws.close()
 
 
 def test_upgrade_in_a_district_database_moves_agreeing_figures_to_the_district_form(district) -> None:

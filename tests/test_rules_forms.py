@@ -100,12 +100,15 @@ CASES = [
      {("resources", "electricity", "quantity"): 1000.0, ("resources", "electricity", "cost"): 680.0}, None,
      ("警告", "resources", "electricity", "cost",
       R + "第2行 电力 / 费用：有消费量但费用为0或未填，请核实（无偿使用的请在说明中写明）。")),
-    ("public_institutions", "R002", ind(cars_new=2, cars_ev=3), ind(cars_new=2, cars_ev=2), None,
-     ("错误", "indicators", "cars_ev", "value",
-      R + "第9行 其中：纯电动汽车 / 本期：其中纯电动汽车不能多于新增和更新公务用车，请核对后重新填写。")),
-    ("public_institutions", "R003", ind(cars_new=4, cars_ev=1), ind(cars_new=10, cars_ev=3), None,
-     ("警告", "indicators", "ev_share", "value",
-      R + "第10行 纯电动汽车占比 / 本期：新增和更新公务用车中纯电动汽车占比低于30%（特殊用途车辆除外），请在说明中写明原因。")),
+    ("public_institutions", "R002", ind(cars_new=4, cars_special=2, cars_ev=3), ind(cars_new=4, cars_special=2, cars_ev=2),
+     None, ("错误", "indicators", "cars_ev", "value",
+            R + "第11行 其中：纯电动汽车（不含特殊用途车辆） / 本期：纯电动汽车（不含特殊用途车辆）不能多于新增和更新公务用车"
+                "减去特殊用途车辆（22≤20−21），请核对后重新填写。")),
+    # d3 (issue 12 point 10): special-purpose vehicles leave the share: 2 of 10−4 is 33 %, not 20 %
+    ("public_institutions", "R003", ind(cars_new=10, cars_special=0, cars_ev=2), ind(cars_new=10, cars_special=4, cars_ev=2),
+     None, ("警告", "indicators", "ev_share", "value",
+            R + "第12行 纯电动汽车占比（不含特殊用途车辆） / 本期：除特殊用途车辆外，新增和更新公务用车中纯电动汽车占比"
+                "低于30%，请在说明中写明原因。")),
     ("agriculture", "A001", items(straw_total=100.0, straw_fert=80.0, straw_feed=30.0),
      items(straw_total=100.0, straw_fert=70.0, straw_feed=30.0), None,
      ("错误", "items", "straw_used", "value",
@@ -220,7 +223,7 @@ CHANGE_CASES = [
     ("coal_vocs", "C701", {("vocs", "paint", "value"): 100.0}, {("vocs", "paint", "value"): 140.0},
      {("vocs", "paint", "value"): 70.0},
      ("警告", "vocs", "paint", "value",
-      C + "第1行 溶剂型工业涂料使用量 / 本期：比上年同期增长40.0%（上年 100，本期 140），变化超过±30%，"
+      C + "第2行 其中：溶剂型工业涂料 / 本期：比上年同期增长40.0%（上年 100，本期 140），变化超过±30%，"
           "请核实并在说明中写明变化原因。")),
 ]
 
@@ -241,9 +244,11 @@ GOAL_CASES = [
     ("reduction_projects", "G301", project(start_date="2022-01-01", cod=1000.0), PROJECTS,
      ("totals", "cod", "total", "《主要污染物减排重点工程台账》第1行 化学需氧量 / 本镇街合计：全区目标：2025年全区化学需氧量重点工程减排量2133.3吨；"
                                 "本镇街 1,000吨，距目标 2133.3吨 尚差 1,133.3吨，为目标的47%。")),
-    ("coal_vocs", "G702", {("vocs", "paint", "value"): 140.0, ("vocs", "paint", "base"): 150.0}, None,
-     ("vocs", "paint", "drop", C + "第1行 溶剂型工业涂料使用量 / 比2020年下降率：全区目标：到2025年全区溶剂型工业涂料使用比例降低20%；"
-                               "本镇街 6.67%，距目标 20% 尚差 13.33%，为目标的33%。")),
+    # d3 (issue 12 point 11): the goal is on the share of solvent-based coatings, not on the tonnes
+    ("coal_vocs", "G702", {("vocs", "paint", "value"): 140.0, ("vocs", "paint_total", "value"): 500.0,
+                           ("vocs", "paint", "base"): 150.0, ("vocs", "paint_total", "base"): 500.0}, None,
+     ("vocs", "paint_share", "drop", C + "第3行 溶剂型工业涂料使用比例 / 比2020年下降率：全区目标：到2025年全区溶剂型工业涂料使用比例降低20%；"
+                                     "本镇街 6.67%，距目标 20% 尚差 13.33%，为目标的33%。")),
     ("green_building", "G601", {("totals", "new_building", "value"): 6.8, ("totals", "green_building", "value"): 3.4},
      None, ("totals", "green_share", "value", V + "第6行 新建建筑中绿色建筑比例 / 本期：全区目标：到2025年城镇新建建筑100%执行绿色建筑标准；"
                                                   "本镇街 50%，距目标 100% 尚差 50%，为目标的50%。")),

@@ -1,0 +1,98 @@
+"""Issue 12 points 10–12 on the forms (d3): public institutions' vehicle fuel in 综合能耗 and the
+electric share without special-purpose vehicles; the VOCs 使用比例; the plan's indicators that
+were on no form. Each with a case that passes and one that fails (today's behaviour before)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from forms.catalogue import FormCatalogue
+from forms.compute import ComputeContext, compute_form
+from forms.loader import FormDefinitionError
+from forms.reference import ReferenceData, ReferenceError
+from forms.validation import validate_report
+
+
+def _computed(catalogue: FormCatalogue, form: str, values: dict):
+    return compute_form(catalogue.get(form), values, {}, ComputeContext(catalogue.reference, 2025))
+
+
+def _rules(catalogue: FormCatalogue, form: str, values: dict, rule: str) -> list:
+    result = validate_report(catalogue.get(form), values, {}, {}, ComputeContext(catalogue.reference, 2025),
+                             period="2025")
+    return [f for f in result.findings if f.rule_id == rule]
+
+
+def test_vehicle_fuel_counts_in_public_energy(catalogue) -> None:
+    values = {("resources", "electricity", "quantity"): 100000.0, ("resources", "gasoline", "quantity"): 1000.0,
+              ("resources", "diesel", "quantity"): 500.0}
+    out = _computed(catalogue, "public_institutions", values)
+    gasoline = 1000 * 0.73 * 1.4714 / 1000  # litres × kg/L × kgce/kg → tce
+    diesel = 500 * 0.86 * 1.4571 / 1000
+    assert out.get("resources", "gasoline", "tce") == pytest.approx(gasoline)
+    assert out.get("resources", "diesel", "tce") == pytest.approx(diesel)
+    assert out.get("indicators", "energy", "value") == pytest.approx(100000 * 0.1229 / 1000 + gasoline + diesel)
+    assert out.get("indicators", "vehicle_fuel", "value") == pytest.approx(gasoline + diesel)
+    assert "0.73 千克/升" in out.sources[("resources", "gasoline", "ref_equal")]
+
+
+def test_the_2020_base_must_be_on_the_same_basis(catalogue) -> None:
+    values = {("resources", "gasoline", "quantity"): 1000.0, ("indicators", "energy", "base"): 200.0}
+    assert [f.row for f in _rules(catalogue, "public_institutions", values, "R006")] == ["vehicle_fuel"]
+    values[("indicators", "vehicle_fuel", "base")] = 1.5
+    assert _rules(catalogue, "public_institutions", values, "R006") == []
+    values[("indicators", "vehicle_fuel", "base")] = 250.0
+    assert [f.severity for f in _rules(catalogue, "public_institutions", values, "R007")] == ["错误"]
+
+
+def test_special_purpose_vehicles_leave_the_electric_share(catalogue) -> None:
+    values = {("indicators", "cars_new", "value"): 10, ("indicators", "cars_special", "value"): 4,
+              ("indicators", "cars_ev", "value"): 2}
+    assert _computed(catalogue, "public_institutions", values).get("indicators", "ev_share", "value") == \
+        pytest.approx(2 / 6 * 100)
+    assert _rules(catalogue, "public_institutions", values, "R003") == []
+    values[("indicators", "cars_special", "value")] = 11
+    assert [f.row for f in _rules(catalogue, "public_institutions", values, "R005")] == ["cars_special"]
+
+
+def test_a_litre_fuel_without_density_is_a_load_error(tmp_path: Path) -> None:
+    from resources import resource_path
+
+    for name in ("coefficients.csv", "units.csv", "power_coal_rate.csv"):
+        (tmp_path / name).write_bytes(resource_path(name).read_bytes())
+    reference = ReferenceData.load(tmp_path)  # no fuel_densities.csv
+    with pytest.raises(FormDefinitionError) as info:
+        FormCatalogue.load(reference=reference)
+    assert info.value.file == "public_institutions.yaml" and "密度" in info.value.message
+    (tmp_path / "fuel_densities.csv").write_text("energy,kg_per_litre,status,source\ngasoline,7.3,unverified,x\n",
+                                                 encoding="utf-8")
+    with pytest.raises(ReferenceError, match="不合理"):
+        ReferenceData.load(tmp_path)
+
+
+def test_solvent_coatings_and_inks_are_measured_as_shares(catalogue) -> None:
+    values = {("vocs", "paint_total", "value"): 500.0, ("vocs", "paint", "value"): 100.0,
+              ("vocs", "paint_total", "base"): 400.0, ("vocs", "paint", "base"): 120.0,
+              ("vocs", "ink_total", "value"): 50.0, ("vocs", "ink", "value"): 16.0,
+              ("vocs", "ink_total", "base"): 40.0, ("vocs", "ink", "base"): 18.0}
+    out = _computed(catalogue, "coal_vocs", values)
+    assert out.get("vocs", "paint_share", "value") == pytest.approx(20.0)
+    assert out.get("vocs", "paint_share", "base") == pytest.approx(30.0)
+    # the quantity fell only 16.7 %, the share a third: the plan measures the share
+    assert out.get("vocs", "paint_share", "drop") == pytest.approx((1 - 20 / 30) * 100)
+    assert out.get("vocs", "ink_share", "drop") == pytest.approx((1 - 32 / 45) * 100)
+    assert out.get("vocs", "paint", "drop") is None  # no target on the tonnes of solvent coatings
+    goals = {f.rule_id: f for r in ("G702", "G703") for f in _rules(catalogue, "coal_vocs", values, r)}
+    assert "已达到全区目标" in goals["G702"].message and goals["G703"].row == "ink_share"
+
+
+def test_solvent_use_above_the_total_and_a_missing_total(catalogue) -> None:
+    values = {("vocs", "paint_total", "value"): 50.0, ("vocs", "paint", "value"): 60.0}
+    assert [(f.row, f.col) for f in _rules(catalogue, "coal_vocs", values, "V701")] == [("paint", "value")]
+    values = {("vocs", "ink", "base"): 18.0}
+    assert [(f.row, f.col, f.severity) for f in _rules(catalogue, "coal_vocs", values, "V703")] == [
+        ("paint_total", "base", "警告")]
+    values[("vocs", "ink_total", "base")] = 40.0
+    assert _rules(catalogue, "coal_vocs", values, "V703") == []
