@@ -503,6 +503,10 @@ def load_form_text(text: str, file: str, reference: ReferenceData) -> FormSpec:
             c.fail(f"rules[{i}].id", f"规则编号 '{rule.id}' 重复")
         seen.add(rule.id)
         rules.append(rule)
+    if data.get("scope") == "district":  # d3: a district form's goals show the district's own figure
+        from dataclasses import replace
+
+        rules = [replace(r, subject="全区") for r in rules]
     version = c.get("version", int)
     if version < 1:
         c.fail("version", "版本号须为正整数")

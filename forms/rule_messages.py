@@ -17,7 +17,7 @@ def fmt(value: float) -> str:
 def goal_text(rule: RuleSpec, value: float) -> str:
     unit = rule.unit
     target = rule.target if rule.target is not None else 0.0
-    head = f"全区目标：{rule.goal}；本镇街 {fmt(round(value, 2))}{unit}"
+    head = f"全区目标：{rule.goal}；{getattr(rule, 'subject', '本镇街')} {fmt(round(value, 2))}{unit}"  # d3: 全区 on a district form
     if rule.direction == "at_least":
         if value >= target:
             return head + "，已达到全区目标。"

@@ -138,6 +138,7 @@ class RuleSpec:
     goal: str = ""
     unit: str = ""
     path: str = ""  # key path in the form file, for load errors
+    subject: str = "本镇街"  # d3: whose figure a goal rule shows ("全区" on a ``scope: district`` form)
 
     def blank_mode(self, ref: str) -> str:
         return self.blank.get(ref, self.blank_default)

@@ -89,13 +89,31 @@ VOCS = {"2023": {"paint_total": 405.0, "paint": 108.0, "ink_total": 45.5, "ink":
 # d3: the district departments' figures (永节统8表, filled once in a district database): example
 # values of the order the plan's 2025 targets suggest, never published figures.
 DEPARTMENTS = {
-    "2023": {"transit_share": 30.8, "sewage_rate": 95.6, "fert_rate": 41.2, "pest_rate": 41.5, "vocs_emission": 3920.0},
-    "2024": {"transit_share": 32.9, "sewage_rate": 96.4, "fert_rate": 42.3, "pest_rate": 42.6, "vocs_emission": 3810.0},
-    "2025": {"transit_share": 34.6, "sewage_rate": 97.3, "fert_rate": 43.1, "pest_rate": 43.3, "vocs_emission": 3660.0},
+    "2023": {"transit_share": 30.8, "sewage_rate": 95.6, "fert_rate": 41.2, "pest_rate": 41.5, "vocs_emission": 3920.0,
+             "water_reused": 5200.0, "water_intake": 520.0, "industry_water": 3290.0, "industry_va": 470.0,
+             "above_energy": 268.0, "above_va": 425.0, "benchmark_share": 18.0, "green_factories": 11, "green_parks": 1,
+             "waste_capacity": 1200.0, "incineration": 700.0, "nev_output": 52000, "nev_revenue": 620.0},
+    "2024": {"transit_share": 32.9, "sewage_rate": 96.4, "fert_rate": 42.3, "pest_rate": 42.6, "vocs_emission": 3810.0,
+             "water_reused": 5600.0, "water_intake": 500.0, "industry_water": 3270.0, "industry_va": 495.0,
+             "above_energy": 272.0, "above_va": 450.0, "benchmark_share": 24.0, "green_factories": 14, "green_parks": 1,
+             "waste_capacity": 1200.0, "incineration": 1200.0, "nev_output": 86000, "nev_revenue": 860.0},
+    "2025": {"transit_share": 34.6, "sewage_rate": 97.3, "fert_rate": 43.1, "pest_rate": 43.3, "vocs_emission": 3660.0,
+             "water_reused": 6100.0, "water_intake": 480.0, "industry_water": 3250.0, "industry_va": 520.0,
+             "above_energy": 276.0, "above_va": 475.0, "benchmark_share": 31.0, "green_factories": 17, "green_parks": 2,
+             "waste_capacity": 1500.0, "incineration": 1500.0, "nev_output": 121000, "nev_revenue": 1050.0},
 }
-DEPARTMENT_BASE = {"vocs_emission": 4100.0}
+DEPARTMENT_BASE = {"vocs_emission": 4100.0, "industry_water": 3300.0, "industry_va": 430.0, "above_energy": 260.0,
+                   "above_va": 380.0}
 DEPARTMENT_OF = {"transit_share": "区交通局", "sewage_rate": "区住房城乡建委", "fert_rate": "区农业农村委",
-                 "pest_rate": "区农业农村委", "vocs_emission": "区生态环境局"}
+                 "pest_rate": "区农业农村委", "vocs_emission": "区生态环境局", "water_reused": "区经济信息委",
+                 "water_intake": "区经济信息委", "industry_water": "区水利局", "industry_va": "区统计局",
+                 "above_energy": "区统计局", "above_va": "区统计局", "benchmark_share": "区发展改革委",
+                 "green_factories": "区经济信息委", "green_parks": "区经济信息委", "waste_capacity": "区城市管理局",
+                 "incineration": "区城市管理局", "nev_output": "区经济信息委", "nev_revenue": "区经济信息委"}
+# d3: 节约型机关 and 示范单位 (公共机构, issue 12 point 12) and boiler retrofits (煤炭与VOCs表)
+SAVING = {"2023": dict(organs=3, saving_organs=1, demo_units=0), "2024": dict(organs=3, saving_organs=2, demo_units=0),
+          "2025": dict(organs=3, saving_organs=3, demo_units=1)}
+RETROFIT = {"2023": {"gas": (3, 1)}, "2024": {"gas": (3, 2)}, "2025": {"gas": (3, 3)}}
 BOILERS = {"small": (1, 4.0, 1), "medium": (1, 20.0, 0), "large": (0, 0.0, 0)}
 
 
@@ -159,6 +177,7 @@ def create_demo(workspace: Workspace) -> int:
                 cells.append((("resources", row, "cost"), round(pub[row] * prices[row], 2)))
         cells += [(("indicators", k, "value"), pub[k]) for k in ("area", "people", "cars_new", "cars_special", "cars_ev")]
         cells += [(("indicators", k, "base"), v) for k, v in PUBLIC_BASE.items()]
+        cells += [(("indicators", k, "value"), v) for k, v in SAVING[period].items()]
         rid = _fill(ws, tid, "public_institutions", period, cells)
         if period == "2025":
             ws.set_note(rid, ("indicators", "cars_special", "value"),
@@ -190,6 +209,8 @@ def create_demo(workspace: Workspace) -> int:
         for row, (count, capacity, retired) in BOILERS.items():
             cells += [(("boilers", row, "count"), count), (("boilers", row, "capacity"), capacity),
                       (("boilers", row, "retired"), retired if period == "2025" else 0)]
+        cells += [(("retrofit", k, col), v) for k, (count, done) in RETROFIT[period].items()
+                  for col, v in (("count", count), ("done", done))]
         cells += [(("vocs", k, "value"), v) for k, v in VOCS[period].items()]
         cells += [(("vocs", k, "base"), v) for k, v in VOCS_BASE.items()]
         rid = _fill(ws, tid, "coal_vocs", period, cells)

@@ -96,3 +96,86 @@ def test_solvent_use_above_the_total_and_a_missing_total(catalogue) -> None:
         ("paint_total", "base", "警告")]
     values[("vocs", "ink_total", "base")] = 40.0
     assert _rules(catalogue, "coal_vocs", values, "V703") == []
+
+
+# -- point 12: the plan's indicators that were on no form ------------------------------------------------
+def _dept(catalogue: FormCatalogue, **figures: float) -> dict:
+    return {("items", *(k.split("__") if "__" in k else (k, "value"))): v for k, v in figures.items()}
+
+
+def test_industrial_water_and_energy_per_value_added(catalogue) -> None:
+    values = _dept(catalogue, water_reused=5500.0, water_intake=500.0, industry_water=3000.0, industry_va=500.0,
+                   industry_water__base=3300.0, industry_va__base=440.0, above_energy=270.0, above_va=450.0,
+                   above_energy__base=260.0, above_va__base=380.0)
+    out = _computed(catalogue, "district_departments", values)
+    assert out.get("items", "water_reuse", "value") == pytest.approx(5500 / 6000 * 100)
+    assert out.get("items", "water_per_va", "value") == pytest.approx(6.0)  # m³ per 万元
+    assert out.get("items", "water_per_va", "drop") == pytest.approx((1 - 6.0 / 7.5) * 100)
+    assert out.get("items", "above_intensity", "value") == pytest.approx(0.6)  # tce per 万元
+    assert out.get("items", "above_intensity", "drop") == pytest.approx((1 - 0.6 / (260 / 380)) * 100)
+    reached = {r: _rules(catalogue, "district_departments", values, r)[0].message for r in ("G806", "G807", "G808")}
+    assert "尚差" in reached["G806"] and "已达到" in reached["G807"] and "尚差" in reached["G808"]
+    assert "；全区 91.67%" in reached["G806"]  # the district's own figure, not a township's
+
+
+@pytest.mark.parametrize(("cells", "rule", "row", "reached"), [
+    ({"benchmark_share": 31.0}, "G809", "benchmark_share", True),
+    ({"benchmark_share": 24.0}, "G809", "benchmark_share", False),
+    ({"green_factories": 18}, "G810", "green_factories", True),
+    ({"green_parks": 1}, "G811", "green_parks", False),
+    ({"waste_capacity": 1500.0, "incineration": 1500.0}, "G812", "incineration_share", True),
+    ({"waste_capacity": 1500.0, "incineration": 900.0}, "G812", "incineration_share", False),
+    ({"nev_output": 121000}, "G813", "nev_output", False),
+])
+def test_district_goals_of_the_plan(catalogue, cells: dict, rule: str, row: str, reached: bool) -> None:
+    found = _rules(catalogue, "district_departments", _dept(catalogue, **cells), rule)
+    assert [f.row for f in found] == [row] and ("已达到全区目标" in found[0].message) is reached
+
+
+def test_incineration_capacity_within_the_total(catalogue) -> None:
+    bad = _dept(catalogue, waste_capacity=1000.0, incineration=1200.0)
+    assert [f.severity for f in _rules(catalogue, "district_departments", bad, "D802")] == ["错误"]
+    assert _rules(catalogue, "district_departments", _dept(catalogue, waste_capacity=1200.0, incineration=1200.0),
+                  "D802") == []
+
+
+def test_saving_organs_and_demonstration_units(catalogue) -> None:
+    values = {("indicators", "organs", "value"): 4, ("indicators", "saving_organs", "value"): 3,
+              ("indicators", "demo_units", "value"): 1}
+    assert _computed(catalogue, "public_institutions", values).get("indicators", "saving_share", "value") == 75.0
+    assert "尚差" in _rules(catalogue, "public_institutions", values, "G403")[0].message
+    assert "已达到" in _rules(catalogue, "public_institutions", values, "G404")[0].message
+    values[("indicators", "saving_organs", "value")] = 5
+    assert [f.row for f in _rules(catalogue, "public_institutions", values, "R008")] == ["saving_organs"]
+
+
+def test_boiler_retrofits(catalogue) -> None:
+    values = {("retrofit", "gas", "count"): 4, ("retrofit", "gas", "done"): 3, ("retrofit", "coal_65", "count"): 1,
+              ("boilers", "large", "count"): 1}
+    out = _computed(catalogue, "coal_vocs", values)
+    assert out.get("retrofit", "gas", "share") == 75.0
+    assert _rules(catalogue, "coal_vocs", values, "B702") == [] and _rules(catalogue, "coal_vocs", values, "B703") == []
+    values[("retrofit", "gas", "done")] = 5
+    values[("boilers", "large", "count")] = 0
+    assert [f.row for f in _rules(catalogue, "coal_vocs", values, "B702")] == ["gas"]
+    assert [f.row for f in _rules(catalogue, "coal_vocs", values, "B703")] == ["coal_65"]
+
+
+def test_rooftop_pv_goal(catalogue) -> None:
+    values = {("pv", "r1", "name"): "厂房", ("pv", "r1", "area"): 900000.0}
+    result = validate_report(catalogue.get("green_building"), values, {}, {"pv": ["r1"]},
+                             ComputeContext(catalogue.reference, 2025), period="2025")
+    found = [f for f in result.findings if f.rule_id == "G602"]
+    assert found and found[0].row == "pv_area" and "为目标的50%" in found[0].message
+
+
+def test_every_plan_target_is_measured_with_its_goal_rule(catalogue) -> None:
+    from district.targets import load_targets
+
+    targets = load_targets(catalogue)
+    assert [t.id for t in targets if t.measure is None] == []
+    for target in targets:
+        m = target.measure
+        goals = [r for r in catalogue.get(m.form).rules if r.kind == "goal" and r.table == m.table
+                 and (r.anchor_row, r.anchor_column) == (m.row, m.column)]
+        assert [g.target for g in goals] == [target.target], target.id  # the plan's number, once, on the same cell
