@@ -145,3 +145,19 @@ def test_upgrade_in_a_township_database_keeps_district_figures_in_the_audit(work
         assert ws.district_unit() is None
     finally:
         ws.close()
+
+
+def test_the_summary_workbook_prints_it_without_a_township_comparison(district, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from district.summary_export import write_summary_workbook
+
+    fill_department_demo(district, "2025")
+    out = write_summary_workbook(district_summary(district, "2025"), tmp_path / "汇总.xlsx")
+    book = load_workbook(out, read_only=True)
+    sheet = next(name for name in book.sheetnames if name.startswith("永节统8表"))
+    values = [v for row in book[sheet].iter_rows(values_only=True) for v in row if v is not None]
+    assert 34.6 in values and "区交通局" in values and "区级部门指标表" in "".join(str(v) for v in values)
+    assert not [n for n in book.sheetnames if "永节统8表" in n and n.startswith("对比表")]
+    assert [n for n in book.sheetnames if n.startswith("对比表")]  # the townships' forms keep theirs
+    book.close()

@@ -48,6 +48,7 @@ class DepartmentPage(QWidget):
         splitter.addWidget(self.findings)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([600, 200])  # the grid first: 22 rows to fill, the findings below
         layout.addWidget(splitter, 1)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
