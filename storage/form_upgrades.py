@@ -67,28 +67,38 @@ class _Outgoing:
     step: UpgradeStep
 
 
-def check_form_versions(store: Store, catalogue: FormCatalogue) -> None:
-    """Refuse a database with reports of a newer form version than the catalogue's (nothing written)."""
-    newer = []
-    for form_key, version in store.conn.execute(
-            "SELECT form_key, MAX(form_version) FROM reports GROUP BY form_key ORDER BY form_key"):
+def _stored_versions(store: Store) -> list[tuple[str, int, int]]:
+    """(form key, lowest, highest stored version) per form: one scan, on every open."""
+    return list(store.conn.execute("SELECT form_key, MIN(form_version), MAX(form_version) FROM reports"
+                                   " GROUP BY form_key ORDER BY form_key"))
+
+
+def check_form_versions(store: Store, catalogue: FormCatalogue) -> bool:
+    """Refuse a database with reports of a newer form version than the catalogue's (nothing
+    written); True when some report is of an older version (an upgrade is due)."""
+    newer, older = [], False
+    for form_key, lowest, highest in _stored_versions(store):
         try:
             form = catalogue.get(form_key)
         except KeyError:
             continue  # a form this program no longer has: left alone
-        if version > form.version:
-            newer.append(f"《{form.name}》（{form.code}）为第{version}版，本程序为第{form.version}版")
+        older = older or lowest < form.version
+        if highest > form.version:
+            newer.append(f"《{form.name}》（{form.code}）为第{highest}版，本程序为第{form.version}版")
     if newer:
         raise NewerFormVersionError("数据库中的报表由较新版本的程序填报：" + "；".join(newer)
                                     + "。请使用新版程序打开，数据库未改动。")
+    return older
 
 
 def stale_reports(store: Store, catalogue: FormCatalogue) -> list[Report]:
     """Reports of a known form stored by an older version, in id order."""
-    keys = {f.key: f.version for f in catalogue.forms}
-    cols = store._REPORT_COLUMNS
-    return [Report(*r) for r in store.conn.execute(f"SELECT {cols} FROM reports ORDER BY id")
-            if r[2] in keys and r[3] < keys[r[2]]]
+    found: list[Report] = []
+    for form in catalogue.forms:
+        rows = store.conn.execute(f"SELECT {store._REPORT_COLUMNS} FROM reports WHERE form_key = ? AND form_version < ?",
+                                  (form.key, form.version))
+        found += [Report(*r) for r in rows]
+    return sorted(found, key=lambda r: r.id)
 
 
 def upgrade_reports(store: Store, catalogue: FormCatalogue, *, district_unit: int | None = None,
@@ -97,11 +107,10 @@ def upgrade_reports(store: Store, catalogue: FormCatalogue, *, district_unit: in
 
     ``district_unit``: the township id of the district's own reports (a district database), None
     in a township database (moves into a ``scope: district`` form are then kept in the audit only)."""
-    check_form_versions(store, catalogue)
-    stale = stale_reports(store, catalogue)
     summary = UpgradeSummary()
-    if not stale:
+    if not check_form_versions(store, catalogue):
         return summary
+    stale = stale_reports(store, catalogue)
     stamp = now_text()
     with store.atomic():
         outgoing: list[_Outgoing] = []

@@ -797,11 +797,10 @@ class Workspace:
         """Called by ``open``: refuse a newer form version, upgrade older ones (after a backup).
         A read-only workspace with older reports is upgraded through a writable one, then reopened."""
         from storage.database import StorageError
-        from storage.form_upgrades import check_form_versions, stale_reports
+        from storage.form_upgrades import check_form_versions
 
         try:
-            check_form_versions(self.store, self.catalogue)
-            if not stale_reports(self.store, self.catalogue):
+            if not check_form_versions(self.store, self.catalogue):
                 return self
             if self.store.readonly:
                 path, user = self.path, self.user
