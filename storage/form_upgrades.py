@@ -163,6 +163,13 @@ def _write_cell(store: Store, report_id: int, cell: CellKey, before: list[Any], 
                            " AND col_key = ?", (report_id, *cell))
 
 
+def _same_key(value: Any) -> Any:
+    """Two moved values that are the same figure (12 and 12.0) agree; text only with the same text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ("number", float(value))
+    return (type(value).__name__, value)
+
+
 def _place(store: Store, catalogue: FormCatalogue, outgoing: list[_Outgoing], summary: UpgradeSummary,
            district_unit: int | None, who: str, stamp: str) -> None:
     """Place the values moving to other reports: a target gets a value when every move into it
@@ -175,7 +182,7 @@ def _place(store: Store, catalogue: FormCatalogue, outgoing: list[_Outgoing], su
     for (owner, form_key, period, target), moves in groups.items():
         target_form = catalogue.get(form_key)
         where = f"《{target_form.name}》{'.'.join(target)}"
-        values = {(type(m.value), m.value) for m in moves}
+        values = {_same_key(m.value) for m in moves}
         problem = None
         report = None
         if owner is None:
