@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from export.errors import ExportError
@@ -80,8 +81,16 @@ def reports_to_export(workspace: Workspace, township_id: int, period: str,
     reports: list[SheetReport] = []
     problems: list[str] = []
     blocking: list[Finding] = []
+    declared = workspace.no_data(township_id, period)
     for form in forms:
         data = workspace.find_report_data(township_id, form.key, period)
+        if form.key in declared and data is not None:  # 本期无数据: complete, exported marked, not audited
+            if data.has_input:
+                problems.append(f"《{form.name}》已声明本期无数据，但填有数据：请清除数据或撤销声明")
+                continue
+            result = workspace.validate(data)
+            reports.append(SheetReport(form, data, replace(result, findings=[]), declared[form.key].reason))
+            continue
         if data is None or not data.has_input:
             problems.append(f"《{form.name}》尚未填报")
             continue
