@@ -829,6 +829,7 @@ def _login_name() -> str:
 # -- district (W2-D): the type of the register methods above
 from storage.district_store import RegisterLine  # noqa: E402
 from storage.import_log import ImportRecord, ImportWrite  # noqa: E402
+
 # -- e6: 本期无数据 and the forms list's words
 from storage.no_data import NoDataDeclaration  # noqa: E402
 
