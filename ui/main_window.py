@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self._instance_lock: Any = None  # storage.instance_lock.InstanceLock while a database is open
         self.pages: list[TablePage] = []
         self.last_operation: Operation | None = None
+        self.first_start_page: QWidget | None = None  # shown while a new database asks who she is
         self.setWindowTitle(APP_NAME)
         self._build_toolbar()
         from ui.district_menu import add_district_menu  # 文件 → 新建区级汇总库… (W2-D)
@@ -319,10 +320,13 @@ class MainWindow(QMainWindow):
             except BackupError as exc:
                 self.district_window.statusBar().showMessage(f"启动备份失败：{exc}")
             return True
-        self.attach_workspace(workspace, owns=True)
+        from ui.first_start import needs_first_start
+
+        if not demo and needs_first_start(workspace):  # a new database: who is she, before any report
+            self._show_first_start(workspace)
+        else:
+            self.attach_workspace(workspace, owns=True)
         self._instance_lock = lock
-        if not demo:
-            self._offer_first_start()
         from storage.backup import BackupError
 
         try:
@@ -333,7 +337,8 @@ class MainWindow(QMainWindow):
 
     def attach_workspace(self, workspace: Workspace, *, owns: bool = False) -> None:
         """Show an open workspace (the window closes it on exit when it ``owns`` it)."""
-        self._close_workspace()
+        if workspace is not self.workspace:
+            self._close_workspace()
         self.workspace = workspace
         self._owns_workspace = owns
         path = workspace.path
@@ -349,22 +354,23 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("就绪", 3000)
 
     # -- e6: first start, the demo, a database that cannot be opened -----------------------------
-    def _offer_first_start(self) -> bool:
-        """A new database: show the first-start page (镇街 → 单位信息) instead of any report."""
-        from ui.first_start import FirstStartPage, needs_first_start
+    def _show_first_start(self, workspace: Workspace) -> None:
+        """A new database: the first-start page (镇街 → 单位信息) instead of any report."""
+        from ui.first_start import FirstStartPage
 
-        if self.workspace is None or not needs_first_start(self.workspace):
-            return False
-        page = FirstStartPage(self.workspace, self._first_start_done, self.open_demo)
+        self._close_workspace()
+        self.workspace = workspace
+        self._owns_workspace = True
+        self.setWindowTitle(f"{APP_NAME} — {workspace.path.name}")
+        self.db_label.setText(f"数据库：{workspace.path}")
+        page = FirstStartPage(workspace, self._first_start_done, self.open_demo)
         self.first_start_page = page
         self.pages_stack.addWidget(page)
         self.pages_stack.setCurrentWidget(page)
         self._set_enabled(False)
-        return True
 
     def _first_start_done(self, township_id: int) -> None:
-        page = getattr(self, "first_start_page", None)
-        self.first_start_page = None
+        page, self.first_start_page = self.first_start_page, None
         if self.workspace is not None:
             self.attach_workspace(self.workspace, owns=self._owns_workspace)
             self.show_message(f"已设为{self.workspace.township(township_id).name}的数据库，可以开始填报")
@@ -465,6 +471,7 @@ class MainWindow(QMainWindow):
             model.edited.connect(self.controller.report_edited)
             model.editFailed.connect(lambda text: self.show_error("保存失败", text))
             page = TablePage(model)
+            self._return_focus_to_grid(page)
             zoom = _as_float(self.settings.value("grid/zoom"))
             if zoom and zoom != 1.0:
                 page.view.set_zoom(zoom)
@@ -563,6 +570,27 @@ class MainWindow(QMainWindow):
         view = self.grid_view()
         if view is not None:
             view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _return_focus_to_grid(self, page: TablePage) -> None:
+        """After 添加行 and after Esc in the search box the keyboard is back in the grid, on the
+        new row / the cell it was on (issue 13.7)."""
+        view = page.view
+        add = page.buttons.get("添加行")
+        if add is not None:  # runs after the page's own handler has selected the new row
+            add.clicked.connect(lambda: view.setFocus(Qt.FocusReason.OtherFocusReason))
+        page.search.installEventFilter(self)
+        page.search.setProperty("gridPage", True)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if (event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape
+                and watched.property("gridPage")):
+            for page in self.pages:
+                if page.search is watched:
+                    page.view.setFocus(Qt.FocusReason.OtherFocusReason)
+                    return True
+        return super().eventFilter(watched, event)
 
     def _table_switched(self, _index: int) -> None:
         """Another sub-table: the keyboard goes to its grid, on its current cell (or the first input)."""
