@@ -451,11 +451,13 @@ class MainWindow(QMainWindow):
 
     def show_report(self, session: ReportSession | None) -> None:
         """Build one grid per table of the opened report."""
+        self.tabs.blockSignals(True)  # building the tabs is no switch of sub-table by the clerk
         self.tabs.clear()
         for page in self.pages:
             page.deleteLater()
         self.pages = []
         if session is None:
+            self.tabs.blockSignals(False)
             self.header.show_form(None, "", "", "")
             self.notes_label.setText("")
             self.demo_banner.setVisible(False)
@@ -478,6 +480,7 @@ class MainWindow(QMainWindow):
             page.view.zoomChanged.connect(lambda z: self.settings.setValue("grid/zoom", float(z)))
             self.pages.append(page)
             self.tabs.addTab(page, table.title)
+        self.tabs.blockSignals(False)
         self.tabs.tabBar().setVisible(len(self.pages) > 1)
         self.notes_label.setText("说明：\n" + "\n".join(session.form.notes) if session.form.notes else "")
         self.demo_banner.setVisible(bool(session.township.is_demo))
