@@ -307,3 +307,27 @@ def test_export_with_errors_goes_to_the_problem_without_asking_a_path(qtbot, dem
     window.export_action.trigger()
     assert asked and "有错误：永节统5表（1条）" in asked[0].lines()
     assert window.controller.form_key == "agriculture"
+
+
+# -- 12. 本期无数据 from the forms list ------------------------------------------------------------
+def test_forms_list_declares_and_withdraws_no_data(qtbot, demo_window, demo_township, workspace, monkeypatch) -> None:
+    from ui import export_flow
+
+    window = demo_window
+    item = next(window.forms_list.topLevelItem(i) for i in range(window.forms_list.topLevelItemCount())
+                if window.forms_list.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) == "agriculture")
+    [filled] = window.forms_list.no_data_menu(item).actions()
+    assert not filled.isEnabled()  # a form holding figures cannot be declared empty
+    clear_form(workspace, demo_township.id, "agriculture")
+    window.controller.select_period("2025")
+    window.controller._show_forms()
+    item = window.forms_list.findItems("永节统5表", Qt.MatchFlag.MatchExactly, 0)[0]
+    monkeypatch.setattr(export_flow, "ask_no_data_reason", lambda _p, names: "本镇无农业" if "永节统5表" in names else None)
+    [declare] = window.forms_list.no_data_menu(item).actions()
+    declare.trigger()
+    assert window.forms_list.status_of("agriculture") == NO_DATA_STATE
+    assert workspace.no_data(demo_township.id, "2025")["agriculture"].reason == "本镇无农业"
+    item = window.forms_list.findItems("永节统5表", Qt.MatchFlag.MatchExactly, 0)[0]
+    [withdraw] = window.forms_list.no_data_menu(item).actions()
+    withdraw.trigger()
+    assert window.forms_list.status_of("agriculture") == "未填" and not workspace.no_data(demo_township.id, "2025")

@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
     def _build_centre(self) -> None:
         self.forms_list = FormsList()
         self.forms_list.formSelected.connect(self.controller.select_form)
+        self.forms_list.noDataRequested.connect(self.no_data_requested)
         self.header = FormHeader()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tableTabs")
@@ -594,6 +595,17 @@ class MainWindow(QMainWindow):
                     page.view.setFocus(Qt.FocusReason.OtherFocusReason)
                     return True
         return super().eventFilter(watched, event)
+
+    def no_data_requested(self, form_key: str, declare: bool) -> bool:
+        """本期无数据 from the forms list: ask the reason and declare, or withdraw the declaration."""
+        if not declare:
+            self.controller.withdraw_no_data(form_key)
+            return True
+        from ui.export_flow import ask_no_data_reason
+
+        form = self.workspace.form(form_key) if self.workspace is not None else None
+        reason = ask_no_data_reason(self, f"{form.code} {form.name}" if form else form_key)
+        return bool(reason) and self.controller.declare_no_data([form_key], reason or "")
 
     def _table_switched(self, _index: int) -> None:
         """Another sub-table: the keyboard goes to its grid, on its current cell (or the first input)."""
