@@ -95,6 +95,11 @@ def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
         if probe == "shown":
             app.quit()
             return
+        if screenshot is not None:  # the picture has the default size, whatever the (offscreen) screen
+            from ui.main_window import DEFAULT_SIZE
+
+            window.showNormal()
+            window.resize(DEFAULT_SIZE)
         # the screenshot and the start-up probe take the database as it opens; a clerk's start
         # offers 打开其他数据库 / 退出 when it cannot be opened (see MainWindow.start)
         opened = window.open_database(db_path) if (probe or screenshot is not None) else window.start(db_path)
