@@ -87,3 +87,23 @@ def test_district_keeps_the_declaration_and_completeness_shows_it(township, tmp_
         assert matrix.state(d_town.id, "energy_consumption") == CellState.RECEIVED
     finally:
         district.close()
+
+
+def test_cli_declares_and_withdraws(township) -> None:
+    from tests.test_cli import run
+
+    ws, town = township
+    clear_form(ws, town.id, FORM)
+    db = str(ws.path)
+    ws.store.checkpoint()
+    base = ("no-data", "--db", db, "--township", town.name, "--period", "2025", "--form", FORM)
+    refused = run(*base, "--reason", "无")
+    assert refused.returncode == 2 and "原因" in refused.stdout + refused.stderr
+    filled = run("no-data", "--db", db, "--township", town.name, "--period", "2025", "--form", "energy_consumption",
+                 "--reason", "本街道无能源消费")
+    assert filled.returncode == 2 and "已填有数据" in filled.stdout + filled.stderr
+    done = run(*base, "--reason", "本街道无农业生产")
+    assert done.returncode == 0 and "已声明本期无数据（本街道无农业生产）" in done.stdout
+    assert ws.no_data(town.id, "2025")[FORM].reason == "本街道无农业生产"
+    assert run(*base, "--withdraw").returncode == 0
+    assert ws.no_data(town.id, "2025") == {}
