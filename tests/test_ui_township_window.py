@@ -128,8 +128,10 @@ def test_demo_opens_its_own_database_with_a_banner(qtbot, tmp_path, messages) ->
 
 
 # -- 3. closing with a half-typed cell keeps it, with no closed-database error ---------------------
-def test_closing_commits_a_half_typed_cell(qtbot, demo_window, db_path, caplog, capfd) -> None:
-    window = demo_window
+def test_closing_commits_a_half_typed_cell(qtbot, tmp_path, caplog, capfd, messages) -> None:
+    db = tmp_path / "data" / "jnjp.sqlite"
+    window = _window(qtbot, tmp_path)
+    assert window.open_database(db, demo=True)  # the window owns the database: closing closes it
     caplog.set_level(logging.DEBUG)
     view = window.grid_view("energy")
     model = view.grid_model()
@@ -141,10 +143,13 @@ def test_closing_commits_a_half_typed_cell(qtbot, demo_window, db_path, caplog, 
     editor.selectAll()
     qtbot.keyClicks(editor, "17345")  # no Enter: Alt+F4 now
     report_id = model.report_id
+    assert stored_value(db, report_id, "energy", "raw_coal", "consumption") != 17345  # still in the editor
     window.close()
-    assert stored_value(db_path, report_id, "energy", "raw_coal", "consumption") == 17345
+    assert window.workspace is None
+    assert stored_value(db, report_id, "energy", "raw_coal", "consumption") == 17345
     assert "closed database" not in caplog.text.lower()
     assert "closed database" not in capfd.readouterr().err.lower()
+    assert not messages  # no 保存失败 box either
 
 
 # -- 4. a database open elsewhere: open another one or quit, never an empty live window ------------

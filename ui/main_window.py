@@ -486,7 +486,8 @@ class MainWindow(QMainWindow):
         self.notes_label.setText("说明：\n" + "\n".join(session.form.notes) if session.form.notes else "")
         self.demo_banner.setVisible(bool(session.township.is_demo))
         self.findings.set_state(session.state)
-        self._remember()
+        # the place is written to the database when it closes (_close_workspace), not on every switch:
+        # a settings write between edits would make the next edit validate the report in full
 
     def save_note(self, cell: tuple[str, str, str], note: str) -> None:
         """A 说明 from the findings panel: through the grid showing the cell (so a locked period
