@@ -51,6 +51,7 @@ DEFAULT_SIZE = QSize(1280, 800)
 FORMS_LIST_WIDTH = 210  # the forms list beside the grid: 表号, a short 表名, 状态
 # The vertical split under the grid: 说明 and 审核结果 (issue 13.10). On a short screen (1366×768,
 # or 1920×1080 at 150 %) the grid gets the height and 说明 starts folded; both are remembered.
+FINDINGS_AFTER_AUDIT = 170  # logical pixels the 审核结果 pane opens to on 审核
 SHORT_SCREEN = 820  # logical pixels of window height below which 说明 starts folded
 DEMO_BANNER = "演示数据：示例镇街的数据，仅供熟悉操作，不是您的报表"
 
@@ -706,7 +707,12 @@ class MainWindow(QMainWindow):
             pass
 
     def reveal_findings(self) -> None:
-        self.toggle_pane(2, True)
+        """审核 (F9): the 审核结果 pane opens to a readable height when folded or shrunk small."""
+        sizes = self.vsplit.sizes()
+        wanted = FINDINGS_AFTER_AUDIT - sizes[2]
+        if wanted > 0:
+            sizes[0], sizes[2] = max(sizes[0] - wanted, 200), sizes[2] + min(wanted, max(sizes[0] - 200, 0))
+            self.vsplit.setSizes(sizes)
 
     def toggle_pane(self, pane: int, show: bool | None = None) -> bool:
         """Fold or unfold 说明 (1) / 审核结果 (2) under the grid; returns whether it is now shown."""
