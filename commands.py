@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from storage.database import Township
     from storage.workspace import Workspace
 
-__all__ = ["run", "run_import", "run_undo_import", "run_sheet_export", "CommandError", "DatabaseInUse", "guarded",
+__all__ = ["run", "run_import", "run_undo_import", "run_sheet_export", "run_no_data", "CommandError", "DatabaseInUse", "guarded",
            "EXIT_OK", "EXIT_FINDINGS", "EXIT_FAILED", "EXIT_INCOMPLETE", "EXIT_IN_USE"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED, EXIT_INCOMPLETE, EXIT_IN_USE = 0, 1, 2, 3, 4
@@ -685,6 +685,37 @@ def run_feedback(*, db: Path, township: str, period: str, out: Path) -> int:
             finally:
                 ws.close()
         print(f"已写出反馈：{out}（{len(items)}个问题）；{town.name} {period_label(per)}的相关报表已标记为已退回")
+        return EXIT_OK
+
+    return guarded(work)
+
+
+# -- e6: 本期无数据 ------------------------------------------------------------------------------------
+def run_no_data(*, db: Path, township: str, period: str, form: str, reason: str, withdraw: bool) -> int:
+    """``no-data``: declare a form empty for the period with a reason (``--withdraw`` removes it).
+    0 done; 2 refused (a form with figures, no reason, unknown form or township); 3 and 4 as usual."""
+    from storage.no_data import NoDataError
+
+    def work() -> int:
+        per = parse_period(period)
+        with _writer_lock(db):
+            ws = _open(db, write=True)
+            try:
+                town = _named_township(ws, township)
+                [key] = _form_keys(ws, per, [form])
+                try:
+                    if withdraw:
+                        ws.withdraw_no_data(town.id, per, key)
+                    else:
+                        ws.declare_no_data(town.id, per, key, reason)
+                except NoDataError as exc:
+                    raise CommandError(str(exc)) from None
+                ws.store.checkpoint()
+            finally:
+                ws.close()
+        name = ws.form(key).code
+        print(f"{town.name} {period_label(per)} {name}：" + ("已撤销“本期无数据”声明" if withdraw
+                                                            else f"已声明本期无数据（{' '.join(reason.split())}）"))
         return EXIT_OK
 
     return guarded(work)

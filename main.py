@@ -30,6 +30,8 @@ USAGE = """用法：
   python main.py undo-import --db 数据库 [--township 镇街 --period 报告期]
       撤销最近一次导入，恢复到导入前的数据（没有可撤销的导入时退出码 2）
   python main.py template --db 数据库 --period 报告期 --out 模板.xlsx [--township 镇街]   空白模板
+  python main.py no-data  --db 数据库 --township 镇街 --period 报告期 --form 表式 --reason 原因 [--withdraw]
+      声明某表本期无数据（须写明原因；已填有数据的表不能声明，退出码 2）；--withdraw 撤销声明
   python main.py flat     --db 数据库 --out 清单.xlsx 或 清单.csv [--township 镇街] [--period 报告期]
   python main.py aggregate --db 数据库 --period 报告期 --out 汇总.xlsx [--townships 代码,代码] [--group 镇|街道]
       汇总：全区汇总（默认）、分类汇总（--group 镇 或 街道）或选择汇总（--townships），含对比表与汇总说明
@@ -171,6 +173,13 @@ def _district_commands(sub: argparse._SubParsersAction) -> None:
     accept.add_argument("--period", required=True)
     accept.add_argument("--form", action="append", dest="forms")
     accept.add_argument("--undo", action="store_true")
+    no_data = sub.add_parser("no-data")  # e6: 本期无数据
+    no_data.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    no_data.add_argument("--township", required=True)
+    no_data.add_argument("--period", required=True)
+    no_data.add_argument("--form", required=True)
+    no_data.add_argument("--reason", default="")
+    no_data.add_argument("--withdraw", action="store_true")
     feedback = sub.add_parser("feedback")
     feedback.add_argument("--db", type=Path, required=True, dest="cmd_db")
     feedback.add_argument("--township", required=True)
@@ -263,6 +272,9 @@ def _main(argv: list[str] | None) -> int:
                                    dry_run=args.dry_run, forms=forms, replace_blank=args.replace_blank)
     if args.command == "undo-import":
         return commands.run_undo_import(db=args.cmd_db, township=args.township, period=args.period)
+    if args.command == "no-data":
+        return commands.run_no_data(db=args.cmd_db, township=args.township, period=args.period, form=args.form,
+                                    reason=args.reason, withdraw=args.withdraw)
     if args.command in ("template", "flat"):
         return commands.run_sheet_export(args.command, db=args.cmd_db, out=args.out, period=args.period,
                                          township=args.township)

@@ -4,8 +4,9 @@ A cell's state comes from the file in force for the township-period (the intake 
 stored report's status and the district's own mark on it:
 
 * 未收到 — no received file carries the form (逾期 once the deadline has passed);
-* 本期无数据 — a received file carries the form empty (until the entry issue adds an explicit
-  declaration, an empty form in a received file counts as declared empty);
+* 本期无数据 — the received file declares the form empty for the period (``storage.no_data``, kept
+  at intake with the township's reason); a file of an older program that carries a form empty
+  counts as declaring it;
 * 有错误 / 警告未说明 — the stored report's status after 审核 with the district's catalogue;
 * 已接收 — received and clean; 已审核 / 已退回 — the district's mark, which wins over the rest.
 """
@@ -130,6 +131,7 @@ def completeness(ws: Workspace, period: str, today: _dt.date | None = None) -> C
     current = ws.current_intake(period)
     statuses = ws.report_statuses(period)
     marks = ws.district_marks(period)
+    declared = ws.period_no_data(period)
     due = deadline(ws, period)
     overdue = due is not None and (today or _dt.date.today()) > due
     cells: dict[tuple[int, str], CellState] = {}
@@ -145,6 +147,8 @@ def completeness(ws: Workspace, period: str, today: _dt.date | None = None) -> C
                 cells[(town.id, key)] = CellState.OVERDUE if overdue else CellState.MISSING
             elif (town.id, key) in marks:
                 cells[(town.id, key)] = _FROM_MARK.get(marks[(town.id, key)], CellState.RECEIVED)
+            elif (town.id, key) in declared:
+                cells[(town.id, key)] = CellState.NO_DATA
             else:
                 cells[(town.id, key)] = _FROM_STATUS.get(stored[1] if stored else "未填", CellState.RECEIVED)
     return Completeness(period, townships, forms, cells, reports, due, overdue)

@@ -216,9 +216,15 @@ def receive_file(ws: Workspace, path: Path, *, township: Township | None = None,
             result.reasons.append(f"数据与{'、'.join(result.identical)}的文件完全相同（疑似复制）")
         return str(result.verdict), result.reasons[:_MAX_REASONS]
 
+    # e6: a form the township declared 本期无数据 (and the file carries empty) keeps its declaration
+    declared = {w.form_key: read.no_data[w.form_key] for w in writes
+                if w.form_key in read.no_data and not any(v is not None for v in w.values.values())}
+    if declared:
+        result.reasons.append("声明本期无数据：" + "；".join(f"{ws.form(k).code}（{r}）" for k, r in declared.items()))
     del fields["township_id"], fields["period"]
     result.line_id, result.statuses, result.replaced = ws.write_intake(
-        target_id, target_period, writes, data_sha256=data_sha, reasons=result.reasons, judge=judge, **fields)
+        target_id, target_period, writes, data_sha256=data_sha, reasons=result.reasons, judge=judge,
+        no_data=declared, **fields)
     return result
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FORMAT", "TEMPLATE_FORMAT", "FORMATS", "FORMAT_VERSION", "META_SHEET", "CELLS_SHEET", "NOTES_SHEET",
+__all__ = ["NO_DATA_META", "FORMAT", "TEMPLATE_FORMAT", "FORMATS", "FORMAT_VERSION", "META_SHEET", "CELLS_SHEET", "NOTES_SHEET",
            "CELLS_HEADER", "CELLS_HEADER_V2", "KIND_LETTERS", "BLOCKED_LETTER", "RESERVED_SHEETS", "SHEET_NAME_BAD", "map_cells", "sheet_base_name", "unique_sheet_name"]
 
 FORMAT = "jnjp-submission"
@@ -33,6 +33,7 @@ TEMPLATE_FORMAT = "jnjp-template"
 FORMATS = (FORMAT, TEMPLATE_FORMAT)
 FORMAT_VERSION = 3
 META_SHEET = "_meta"
+NO_DATA_META = "no_data"  # e6: _meta key, JSON {form key: reason} of the forms declared 本期无数据
 CELLS_SHEET = "_cells"
 NOTES_SHEET = "审核说明"
 CELLS_HEADER = ("sheet", "cell", "form_key", "table_key", "row_key", "columns", "form_version", "kinds", "notes")

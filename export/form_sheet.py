@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 from export.cell_values import QUOTED, as_written, clean_cell_text, display_width, lines_needed, number_format, put
 
 BLOCKED_TEXT = "—"
+NO_DATA_MARK = "本期无数据"  # e6: the mark of a form declared empty (storage/no_data.py)
 PENDING_APPROVAL = "（待填）"
 
 FONT_NAME = "宋体"
@@ -83,6 +84,7 @@ class SheetReport:
     form: FormSpec
     data: ReportData
     result: ValidationResult
+    no_data: str = ""  # e6: the 本期无数据 reason when the form is declared empty for the period
 
 
 @dataclass
@@ -415,6 +417,9 @@ class FormSheet:
                 ws.row_dimensions[self.row].height = 14 * lines_needed(note, total_width) + 4
                 self.row += 1
             self.row += 1
+        if self.report.no_data:  # e6: a form declared empty says so above the footer
+            self._merged(self.row, 1, last, f"{NO_DATA_MARK}（原因：{self.report.no_data}）", BOLD)
+            self.row += 2
         t, blank = self.township, "　　　　"
         date = f"{self.now.year}年{self.now.month:02d}月{self.now.day:02d}日"
         footer = (f"单位负责人：{t.unit_head or blank}　统计负责人：{t.stat_head or blank}　"

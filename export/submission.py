@@ -21,6 +21,7 @@ rounding. Nothing here imports Qt.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ from export.file_format import (
     FORMAT,
     FORMAT_VERSION,
     META_SHEET,
+    NO_DATA_META,
     NOTES_SHEET,
     RESERVED_SHEETS,
     TEMPLATE_FORMAT,
@@ -182,6 +184,9 @@ def _build_workbook(reports: list[SheetReport], township: Township, period: str,
         ("period", period), ("forms", identity.forms),
         ("program_version", VERSION), ("build_date", build_date()), ("export_time", now.isoformat(timespec="seconds")),
         ("sha256", sha256), ("cell_count", cell_count)]
+    declared = {r.form.key: r.no_data for r in reports if r.no_data}
+    if declared:  # e6: the forms declared 本期无数据, with the reasons (read by export.submission_file)
+        rows.append((NO_DATA_META, json.dumps(declared, ensure_ascii=False)))
     for values in [("key", "value"), *rows]:
         meta.append([None] * len(values))
         for i, v in enumerate(values, start=1):

@@ -18,6 +18,7 @@ modified, never as clean. Reading is linear in the size of the file: nothing sea
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -35,6 +36,7 @@ from export.file_format import (
     FORMAT_VERSION,
     FORMATS,
     META_SHEET,
+    NO_DATA_META,
     sheet_base_name,
 )
 from export.layout import form_layout
@@ -117,6 +119,7 @@ class SubmissionFile:
     notices: list[str] = field(default_factory=list)
     has_macros: bool = False
     program_version: str = ""  # the exporting program's version (``_meta``), for the district's register
+    no_data: dict[str, str] = field(default_factory=dict)  # e6: form key → 本期无数据 reason (``_meta``)
 
     @property
     def modified(self) -> bool:
@@ -191,6 +194,7 @@ def _identify(result: SubmissionFile, meta: dict[str, Any]) -> None:
     result.township_stat_code = _text(meta.get("township_stat_code"))
     result.township_mca_code = _text(meta.get("township_mca_code"))
     result.program_version = _text(meta.get("program_version"))
+    result.no_data = _no_data(meta.get(NO_DATA_META))
     period = _text(meta.get("period"))
     if period:
         try:
@@ -203,6 +207,17 @@ def _identify(result: SubmissionFile, meta: dict[str, Any]) -> None:
             result.form_versions[key] = int(version_text)
         except ValueError:
             continue
+
+
+def _no_data(raw: Any) -> dict[str, str]:
+    """The 本期无数据 declarations of ``_meta`` (e6); anything malformed reads as none."""
+    try:
+        value = json.loads(_exact_text(raw) or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): " ".join(str(v).split())[:200] for k, v in value.items() if isinstance(k, str)}
 
 
 def _identity(meta: dict[str, Any]) -> FileIdentity:

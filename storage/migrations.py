@@ -215,6 +215,19 @@ DISTRICT_MIGRATION: list[str] = [
 MIGRATIONS.append(DISTRICT_MIGRATION)
 assert len(MIGRATIONS) == 5, "the district tables are migration 5"
 
+# 6 (e6): 本期无数据 — a form declared empty for a township and period, with the reason (storage/no_data.py).
+MIGRATIONS.append([
+    """CREATE TABLE no_data (
+        township_id INTEGER NOT NULL REFERENCES townships(id),
+        period TEXT NOT NULL,
+        form_key TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL,
+        who TEXT NOT NULL,
+        PRIMARY KEY (township_id, period, form_key)
+    )""",
+])
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -630,7 +630,8 @@ class Workspace:
         return identical_data(self.store, period, data_sha256, township_id)
 
     def write_intake(self, township_id: int, period: str, writes: list[Any], *, data_sha256: str,
-                     reasons: list[str], judge: Any, **line: Any) -> tuple[int, dict[str, str], int]:
+                     reasons: list[str], judge: Any, no_data: dict[str, str] | None = None,
+                     **line: Any) -> tuple[int, dict[str, str], int]:
         """Write one received file in ONE transaction: the township-period's state before it (import
         log), each form's whole input replacing the stored one (audited), the register line, earlier
         lines marked 已被替代, the district's marks on those forms cleared, the statuses re-derived.
@@ -653,6 +654,9 @@ class Workspace:
                                            period=period, **line)
             replaced = ds.mark_replaced(store, township_id, period, line_id)
             ds.clear_marks(store, township_id, period, [w.form_key for w in writes])
+            from storage.no_data import replace_declarations  # e6: the file's 本期无数据 declarations
+
+            replace_declarations(store, township_id, period, no_data or {}, self.user)
             statuses = self._restatus(township_id, period)
             verdict, final_reasons = judge(statuses, replaced)
             ds.finish_line(store, line_id, verdict, final_reasons)
@@ -818,6 +822,64 @@ class Workspace:
             self.close()
             raise
         return self
+    # -- e6: 本期无数据, the forms list's words, the window's place per database ---------------------
+    # 本期无数据 declarations (SQL in storage.no_data, migration 6); what the forms list shows for
+    # each form; the township / period / form the window showed last, kept in this database.
+    def no_data(self, township_id: int, period: str) -> dict[str, NoDataDeclaration]:
+        """form key → its 本期无数据 declaration, for one township and period."""
+        from storage.no_data import declarations
+
+        return declarations(self.store, township_id, period)
+
+    def period_no_data(self, period: str) -> dict[tuple[int, str], NoDataDeclaration]:
+        """(township id, form key) → declaration, every township of ``period`` (the district)."""
+        from storage.no_data import period_declarations
+
+        return period_declarations(self.store, period)
+
+    def declare_no_data(self, township_id: int, period: str, form_key: str, reason: str) -> Changes:
+        """Declare a form empty for the period with a reason (``NoDataError`` while it holds figures)."""
+        from storage.no_data import declare
+
+        declare(self.store, township_id, period, form_key, self.form(form_key).version, reason, self.user)
+        return Changes(periods=True, period=period)
+
+    def withdraw_no_data(self, township_id: int, period: str, form_key: str) -> Changes:
+        """Withdraw a 本期无数据 declaration (the form is to be filled after all)."""
+        from storage.no_data import withdraw
+
+        withdraw(self.store, township_id, period, form_key, self.form(form_key).version, self.user)
+        return Changes(periods=True, period=period)
+
+    def form_states(self, township_id: int, period: str) -> dict[str, str]:
+        """What the forms list shows per form: the status, 本期无数据 for a declared form, and
+        已修改，须重新导出 for a report changed after it was exported (its status left 已导出)."""
+        declared = self.no_data(township_id, period)
+        reports = {r.form_key: r for r in self.store.reports_for(township_id, period)}
+        states: dict[str, str] = {}
+        for form in self.catalogue:
+            report = reports.get(form.key)
+            if form.key in declared:
+                states[form.key] = NO_DATA_STATE
+            elif report is None:
+                states[form.key] = str(ReportStatus.EMPTY)
+            elif report.exported_at and report.status != ReportStatus.EXPORTED:
+                states[form.key] = CHANGED_SINCE_EXPORT
+            else:
+                states[form.key] = report.status
+        return states
+
+    def remembered_place(self) -> dict[str, Any]:
+        """The township, period and form the window showed last in THIS database (JSON setting)."""
+        value = self.setting(PLACE_SETTING, {})
+        return value if isinstance(value, dict) else {}
+
+    def remember_place(self, **place: Any) -> None:
+        """Keep the window's place in this database (written only when it changed)."""
+        kept = self.remembered_place()
+        wanted = {**kept, **{k: v for k, v in place.items() if v is not None}}
+        if wanted != kept:
+            self.set_setting(PLACE_SETTING, wanted)
 
 
 @dataclass
@@ -853,3 +915,10 @@ from storage.district_store import RegisterLine  # noqa: E402
 # -- d3: form version steps: the type of the upgrade method above
 from storage.form_upgrades import UpgradeSummary  # noqa: E402
 from storage.import_log import ImportRecord, ImportWrite  # noqa: E402
+
+# -- e6: 本期无数据 and the forms list's words
+from storage.no_data import NoDataDeclaration  # noqa: E402
+
+NO_DATA_STATE = "本期无数据"
+CHANGED_SINCE_EXPORT = "已修改，须重新导出"
+PLACE_SETTING = "window_place"  # JSON {"township_id", "period", "form_key"}

@@ -96,8 +96,9 @@ def test_export_refused_on_errors_writes_nothing(demo_db: Path, tmp_path: Path, 
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary file left
 
 
-def test_first_run_creates_demo_database_and_renders_window(tmp_path: Path) -> None:
-    """What a new user gets from `python main.py`: a new database with the demo, and a window."""
+def test_first_run_creates_an_empty_database_and_renders_window(tmp_path: Path) -> None:
+    """What a new user gets from `python main.py`: a new database of her own (no demo: the window
+    asks who she is first, issue 13.2), and a window."""
     db = tmp_path / "data" / "first.sqlite"
     png = tmp_path / "shots" / "window.png"
     out = run("--db", str(db), "--screenshot", str(png))
@@ -109,7 +110,7 @@ def test_first_run_creates_demo_database_and_renders_window(tmp_path: Path) -> N
     assert image.width() >= 1000 and image.height() >= 600
     ws = Workspace.open(db, demo=False)
     try:
-        demo = next(t for t in ws.townships() if t.is_demo)
-        assert ws.find_report_data(demo.id, "energy_consumption", "2025").has_input
+        assert ws.townships() and not any(t.is_demo for t in ws.townships())
+        assert ws.report_periods() == []  # nothing opened before she chose her 镇街
     finally:
         ws.close()

@@ -57,7 +57,8 @@ def test_migration_gives_a_reused_key_a_fresh_one_and_keeps_the_history_apart(db
     new_values = {k[2]: v for k, v in ws.load(rid).values.items() if k[1] == "r2"}
     ws.close()
     conn = sqlite3.connect(str(db_path))  # back to the structure before migration 3 (and the later ones)
-    for table in ("list_row_keys", "first_values", "intake_register", "district_marks", "district_remarks"):
+    for table in ("list_row_keys", "first_values", "intake_register", "district_marks", "district_remarks",
+                  "no_data"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()

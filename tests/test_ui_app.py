@@ -36,11 +36,11 @@ def test_unreadable_database_shows_message_not_crash(qtbot, tmp_path, monkeypatc
     assert window.workspace is None
 
 
-def test_open_database_creates_demo(qtbot, tmp_path):
+def test_open_database_creates_demo_only_when_asked(qtbot, tmp_path):
     window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
-    assert window.open_database(tmp_path / "new" / "jnjp.sqlite")
-    assert window.windowTitle().endswith("jnjp.sqlite")
+    assert window.open_database(tmp_path / "new" / "演示数据.sqlite", demo=True)  # 帮助 → 打开演示数据
+    assert window.windowTitle().endswith("演示数据.sqlite")
     assert window.controller.township.is_demo
     window.close()
     assert window.workspace is None  # the window owned it and closed it

@@ -28,6 +28,7 @@ class FakeView:
         self.saved: list[str] = []
         self.export_path = export_path
         self.asked_name: str | None = None
+        self.unready_answers: list[tuple[str, str] | None] = []
 
     def show_townships(self, townships, current_id):
         self.townships = townships
@@ -61,6 +62,13 @@ class FakeView:
 
     def run_task(self, label, task, on_done):  # synchronous stand-in for ui.operations
         self.calls.append(("task", label))
+
+    def ask_unready_export(self, readiness):
+        self.calls.append(("unready", readiness))
+        return self.unready_answers.pop(0) if self.unready_answers else None
+
+    def show_exported(self, path):
+        self.calls.append(("exported", path))
 
 
 @pytest.fixture
@@ -161,3 +169,22 @@ def test_export_cancelled_does_nothing(controller, view):
     controller.export()
     assert view.asked_name is not None
     assert not [c for c in view.calls if c[0] == "task"]
+
+
+def test_export_tells_what_is_not_ready_before_the_path(controller, view, workspace, tmp_path):
+    """Issue 13.11: an empty form is named before the save dialog; declaring it 本期无数据 (with a
+    reason) makes the period ready, and only then is the path asked."""
+    from tests.no_data_helpers import clear_form
+
+    clear_form(workspace, controller.township.id, "agriculture")
+    controller.export()  # cancelled at the readiness question: no path asked
+    [(_, readiness)] = [c for c in view.calls if c[0] == "unready"]
+    assert [f.key for f in readiness.empty] == ["agriculture"] and view.asked_name is None
+    view.unready_answers = [("declare", "无")]  # too short a reason: refused, shown, nothing asked
+    controller.export()
+    assert view.errors and "原因" in view.errors[-1][1] and view.asked_name is None
+    view.unready_answers = [("declare", "本镇无农业生产")]
+    view.export_path = tmp_path / "out.xlsx"
+    controller.export()
+    assert view.asked_name is not None and view.calls[-1][0] == "task"
+    assert {f.key: f.status for f in view.forms}["agriculture"] == "本期无数据"

@@ -38,12 +38,12 @@ def _stored(db: Path, report_id: int):
 def test_open_makes_a_start_backup_and_close_releases_the_lock(qtbot, tmp_path, messages):
     db = tmp_path / "d" / "jnjp.sqlite"
     window = _window(qtbot, tmp_path)
-    assert window.open_database(db)
+    assert window.open_database(db, demo=True)
     [start] = list_backups(db)
     assert start.reason == "启动时"
     window.close()
     again = _window(qtbot, tmp_path, "t.ini")
-    assert again.open_database(db)  # the lock went with the first window
+    assert again.open_database(db, demo=True)  # the lock went with the first window
     again.close()
     assert not messages
 
@@ -51,9 +51,9 @@ def test_open_makes_a_start_backup_and_close_releases_the_lock(qtbot, tmp_path, 
 def test_second_window_on_the_same_database_is_told(qtbot, tmp_path, messages):
     db = tmp_path / "jnjp.sqlite"
     first = _window(qtbot, tmp_path)
-    assert first.open_database(db)
+    assert first.open_database(db, demo=True)
     second = _window(qtbot, tmp_path, "t.ini")
-    assert second.open_database(db) is False
+    assert second.open_database(db, demo=True) is False
     assert second.workspace is None and not second.audit_action.isEnabled()
     [(title, text)] = messages
     assert title == "数据库已被打开" and "请先关闭另一个窗口" in text
@@ -67,11 +67,11 @@ def test_window_refused_while_another_process_holds_the_database(qtbot, tmp_path
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         window = _window(qtbot, tmp_path)
-        assert window.open_database(db) is False
+        assert window.open_database(db, demo=True) is False
         assert messages[0][0] == "数据库已被打开" and f"进程号 {holder.pid}" in messages[0][1]
     finally:
         holder.communicate("", timeout=10)
-    assert window.open_database(db)  # free again once the other program has exited
+    assert window.open_database(db, demo=True)  # free again once the other program has exited
     window.close()
 
 
@@ -88,7 +88,7 @@ def test_damaged_database_offers_the_newest_good_backup(qtbot, tmp_path, message
     rotation's reach) and the newest good backup is offered; never a fresh demo database."""
     db = tmp_path / "jnjp.sqlite"
     window = _window(qtbot, tmp_path)
-    assert window.open_database(db)
+    assert window.open_database(db, demo=True)
     report_id = _demo_report_id(window)
     window.workspace.edit(report_id, CELL, "2468")
     make_backup(db, "导入前")
@@ -104,7 +104,7 @@ def test_damaged_database_offers_the_newest_good_backup(qtbot, tmp_path, message
 
     monkeypatch.setattr(database_dialogs, "choose_backup_for_damaged", choose)
     again = _window(qtbot, tmp_path, "t.ini")
-    assert again.open_database(db)
+    assert again.open_database(db, demo=True)
     assert any(part in offered["problem"] for part in ("完整性检查未通过", "无法读取", "0 字节"))
     assert offered["kept"].exists() and "damaged" in str(offered["kept"])
     assert offered["candidates"][0].reason == "导入前"
@@ -119,7 +119,7 @@ def test_damaged_database_without_backups_is_refused_clearly(qtbot, tmp_path, me
     db = tmp_path / "jnjp.sqlite"
     db.write_bytes(b"SQLite format 3\x00" + b"\xff" * 8000)
     window = _window(qtbot, tmp_path)
-    assert window.open_database(db) is False
+    assert window.open_database(db, demo=True) is False
     [(title, text)] = messages
     assert title == "无法打开数据库" and "没有可用的备份" in text and "另存到" in text
 
@@ -127,7 +127,7 @@ def test_damaged_database_without_backups_is_refused_clearly(qtbot, tmp_path, me
 def test_backup_dialog_backs_up_and_restores_into_the_window(qtbot, tmp_path, messages):
     db = tmp_path / "jnjp.sqlite"
     window = _window(qtbot, tmp_path)
-    assert window.open_database(db)
+    assert window.open_database(db, demo=True)
     report_id = _demo_report_id(window)
     window.workspace.edit(report_id, CELL, "1000")
     dialog = BackupListDialog(db, window)
@@ -144,7 +144,7 @@ def test_backup_dialog_backs_up_and_restores_into_the_window(qtbot, tmp_path, me
     assert _stored(db, report_id) == 1000
     assert any(b.reason == "恢复前" for b in list_backups(db))
     second = _window(qtbot, tmp_path, "t.ini")
-    assert second.open_database(db) is False  # the lock was kept through the restore
+    assert second.open_database(db, demo=True) is False  # the lock was kept through the restore
     window.close()
 
 
@@ -156,10 +156,10 @@ def test_lock_left_by_another_computer_asks_and_opens_when_confirmed(qtbot, tmp_
                                                             "since": "2025-07-01T08:00:00"}), encoding="utf-8")
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     window = _window(qtbot, tmp_path)
-    assert window.open_database(db) is False
+    assert window.open_database(db, demo=True) is False
     monkeypatch.setattr(QMessageBox, "question",
                         lambda _p, title, text, *a, **k: messages.append((title, text)) or QMessageBox.StandardButton.Yes)
-    assert window.open_database(db)
+    assert window.open_database(db, demo=True)
     assert messages[-1][0] == "数据库可能正在别处使用" and "另一台电脑" in messages[-1][1]
     window.close()
 
@@ -170,12 +170,12 @@ def test_newer_or_foreign_database_is_refused_in_the_window_untouched(qtbot, tmp
 
     db = tmp_path / "jnjp.sqlite"
     window = _window(qtbot, tmp_path)
-    assert window.open_database(db)
+    assert window.open_database(db, demo=True)
     window.close()
     getattr(faulty_files, fault)(db)
     before = db.read_bytes()
     again = _window(qtbot, tmp_path, "t.ini")
-    assert again.open_database(db) is False
+    assert again.open_database(db, demo=True) is False
     [(title, text)] = messages
     expected = {"newer_version": "数据库由较新版本的程序创建（结构版本 99），请使用新版程序打开",
                 "another_programs_file": "不是本程序的数据库"}[fault]
@@ -191,7 +191,7 @@ def test_five_window_starts_of_an_unchanged_database_make_one_backup(qtbot, tmp_
         if n == 1:
             leftover = db.parent / "backups" / ".jnjp_20250101-000000-000000_启动时.sqlite.0123abcd.jnjp-tmp"
             leftover.write_bytes(db.read_bytes())
-        assert window.open_database(db)
+        assert window.open_database(db, demo=True)
         window.close()
         if n == 1:
             assert not leftover.exists()

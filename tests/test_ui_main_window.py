@@ -85,6 +85,7 @@ def test_clicking_a_finding_selects_its_cell(qtbot, window):
     view = window.findings.view
     assert window.findings.model.rowCount() >= 1
     finding = window.findings.model.finding(0)
+    view.scrollTo(window.findings.model.index_of(finding, 1))  # the pane may be folded small (issue 13.10)
     rect = view.visualRect(window.findings.model.index_of(finding, 1))
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     grid = window.grid_view(finding.table)
@@ -153,10 +154,9 @@ def test_export_failure_shows_message(qtbot, window, monkeypatch):
 def test_settings_remember_township_and_period(qtbot, window, workspace, demo_township, tmp_path):
     window.period_combo.setCurrentIndex(window.period_combo.findData("2024"))
     window.close()
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    assert int(settings.value("last/township_id")) == demo_township.id
-    assert settings.value("last/period") == "2024"
-    again = MainWindow(settings)
+    place = workspace.remembered_place()  # kept in the database itself (issue 13.1), not per user
+    assert place["township_id"] == demo_township.id and place["period"] == "2024"
+    again = MainWindow(QSettings(str(tmp_path / "other.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(again)
     again.attach_workspace(workspace)
     assert again.controller.period == "2024"

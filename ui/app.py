@@ -74,7 +74,7 @@ def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
     from ui.main_window import MainWindow
 
     window = MainWindow()
-    window.show()
+    window.show_fitted()  # inside the screen (maximised when the last size does not fit)
     warn_if_no_cjk_font(window)
 
     def capture(opened: bool) -> None:
@@ -95,7 +95,14 @@ def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
         if probe == "shown":
             app.quit()
             return
-        opened = window.open_database(db_path)
+        if screenshot is not None:  # the picture has the default size, whatever the (offscreen) screen
+            from ui.main_window import DEFAULT_SIZE
+
+            window.showNormal()
+            window.resize(DEFAULT_SIZE)
+        # the screenshot and the start-up probe take the database as it opens; a clerk's start
+        # offers 打开其他数据库 / 退出 when it cannot be opened (see MainWindow.start)
+        opened = window.open_database(db_path) if (probe or screenshot is not None) else window.start(db_path)
         if probe == "ready":
             app.processEvents()
             app.quit()

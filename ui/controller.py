@@ -18,6 +18,7 @@ from forms.validation import Finding, Severity, ValidationResult
 from storage.changes import Changes, ReportState
 
 if TYPE_CHECKING:
+    from export.export_gate import Readiness
     from storage.database import Township
     from storage.workspace import Workspace
 
@@ -76,6 +77,8 @@ class MainView(Protocol):
     def show_saved(self, when: str) -> None: ...
     def show_error(self, title: str, text: str) -> None: ...
     def ask_export_path(self, default_name: str) -> Path | None: ...
+    def ask_unready_export(self, readiness: Readiness) -> tuple[str, str] | None: ...
+    def show_exported(self, path: Path) -> None: ...
     def run_task(self, label: str, task: Callable[[Workspace], Any], on_done: Callable[[Any], None]) -> None: ...
 
 
@@ -169,7 +172,7 @@ class Controller:
 
     def _show_forms(self) -> None:
         assert self.workspace is not None and self.township is not None and self.period is not None
-        statuses = self.workspace.statuses(self.township.id, self.period)
+        statuses = self.workspace.form_states(self.township.id, self.period)  # 本期无数据, 已修改，须重新导出 too
         entries = [FormEntry(f.key, f.code, f.name, statuses.get(f.key, "未填")) for f in self.workspace.catalogue]
         self.view.show_forms(entries, self.form_key)
 
@@ -240,6 +243,9 @@ class Controller:
             return None
         state = self._revalidate(audited=True)
         self.view.show_message(f"审核完成（{state.status}）：{summary_text(state.result)}")
+        reveal = getattr(self.view, "reveal_findings", None)  # a folded 审核结果 pane unfolds on 审核
+        if reveal is not None:
+            reveal()
         return state
 
     # -- export ------------------------------------------------------------------------------
@@ -247,14 +253,60 @@ class Controller:
         assert self.township is not None and self.period is not None
         return f"{self.township.name}_{self.period}_节能减排统计.xlsx"
 
+    def readiness(self) -> Readiness | None:
+        """What stands between the current township-period and its export (nothing written)."""
+        if self.workspace is None or self.township is None or self.period is None:
+            return None
+        from export.export_gate import export_readiness
+
+        return export_readiness(self.workspace, self.township.id, self.period)
+
+    def declare_no_data(self, form_keys: list[str], reason: str) -> bool:
+        """本期无数据 for these forms of the current township-period; false (error shown) when refused."""
+        if self.workspace is None or self.township is None or self.period is None:
+            return False
+        from user_error import UserError
+
+        try:
+            for key in form_keys:
+                self.workspace.declare_no_data(self.township.id, self.period, key, reason)
+        except UserError as exc:
+            self.view.show_error("无法声明本期无数据", str(exc))
+            return False
+        finally:
+            self._show_forms()
+        return True
+
+    def withdraw_no_data(self, form_key: str) -> None:
+        if self.workspace is None or self.township is None or self.period is None:
+            return
+        self.workspace.withdraw_no_data(self.township.id, self.period, form_key)
+        self._show_forms()
+
     def export(self) -> None:
-        """Ask where to save, then write the submission workbook in the background."""
+        """Say first what is not ready (empty forms, 错误, unexplained 警告) and offer the choices;
+        then ask where to save and write the submission workbook in the background."""
         if self.workspace is None or self.township is None or self.period is None:
             return
         try:
             from export.submission import export_submission
         except ImportError as exc:
             self.view.show_error("无法导出", f"导出模块不可用：{exc}")
+            return
+        readiness = self.readiness()
+        while readiness is not None and not readiness.ready:
+            choice = self.view.ask_unready_export(readiness)
+            if choice is None:
+                return
+            action, reason = choice
+            if action == "declare":  # the empty forms are declared 本期无数据, then check again
+                if not self.declare_no_data([f.key for f in readiness.empty], reason):
+                    return
+                readiness = self.readiness()
+                continue
+            first = readiness.first_form()  # "show": open the first form with a problem
+            if first is not None:
+                self.open_form_of(first.key)
             return
         path = self.view.ask_export_path(self.export_name())
         if not path:
@@ -268,5 +320,6 @@ class Controller:
             if self.period == period and self.township is not None and self.township.id == township_id:
                 self._show_forms()
             self.view.show_message(f"已导出：{out}")
+            self.view.show_exported(out)
 
         self.view.run_task(f"正在导出 {out.name} …", task, done)

@@ -30,7 +30,7 @@ from storage.instance_lock import AlreadyOpenError, InstanceLock, MaybeOpenElsew
 if TYPE_CHECKING:
     from ui.main_window import MainWindow as MainWindowLike
 
-__all__ = ["BackupListDialog", "DamagedDatabaseDialog", "prepare_database", "restore_into_window"]
+__all__ = ["BackupListDialog", "DamagedDatabaseDialog", "prepare_database", "restore_into_window", "choose_other_or_quit"]
 
 
 class _BackupList(QListWidget):
@@ -84,6 +84,25 @@ def choose_backup_for_damaged(parent: QWidget | None, db_path: Path, problem: st
     """Show the dialog; the backup to restore, or None. (Tests replace this function.)"""
     dialog = DamagedDatabaseDialog(db_path, problem, kept, candidates, parent)
     return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+def choose_other_or_quit(parent: QWidget | None) -> Path | None:
+    """The database could not be opened (already told why): 打开其他数据库… or 退出, nothing else.
+    The database file to try next, or None to quit. (Tests replace this function.)"""
+    from PySide6.QtWidgets import QFileDialog
+
+    box = QMessageBox(QMessageBox.Icon.Question, "未打开数据库", "数据库未打开。可以打开另一个数据库，或退出程序。",
+                      QMessageBox.StandardButton.NoButton, parent)
+    other = box.addButton("打开其他数据库…", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(other)
+    while True:
+        box.exec()
+        if box.clickedButton() is not other:
+            return None
+        chosen, _ = QFileDialog.getOpenFileName(parent, "打开其他数据库", str(Path.home()), "数据库 (*.sqlite *.db)")
+        if chosen:
+            return Path(chosen)
 
 
 def prepare_database(parent: QWidget | None, db_path: Path) -> InstanceLock | None:

@@ -249,6 +249,7 @@ class FindingsPanel(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setUniformRowHeights(True)
         self.view.setIndentation(14)
+        self.view.setMinimumHeight(40)  # the pane can be shrunk to its summary and a row (issue 13.10)
         header = self.view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)

@@ -53,7 +53,7 @@ class FormHeader(QWidget):
             return
         self.title.setText(form.name)
         approval = form.approval_no or "（待备案）"
-        self.labels.setText(
-            f"表　　号：{form.code}\n制定机关：{form.authority}\n批准文号：{approval}\n有效期至：{form.valid_until}")
+        self.labels.setText(  # two lines, so the grid keeps the height on a 768-pixel screen (issue 13.10)
+            f"表号：{form.code}　制定机关：{form.authority}\n批准文号：{approval}　有效期至：{form.valid_until}")
         self.unit.setText(f"填报单位：{township_name}　　统计代码：{township_code}")
         self.period.setText(f"报告期：{period_label(period)}" if period else "")

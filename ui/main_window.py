@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QStyle,
     QTabWidget,
     QToolBar,
@@ -28,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.choice_combo import ChoiceComboBox
 from ui.controller import Controller, FormEntry, ReportSession, ReportState
 from ui.findings_panel import FindingsPanel
 from ui.form_header import FormHeader
@@ -44,6 +48,12 @@ if TYPE_CHECKING:
 __all__ = ["MainWindow", "settings_for_app"]
 
 DEFAULT_SIZE = QSize(1280, 800)
+FORMS_LIST_WIDTH = 210  # the forms list beside the grid: 表号, a short 表名, 状态
+# The vertical split under the grid: 说明 and 审核结果 (issue 13.10). On a short screen (1366×768,
+# or 1920×1080 at 150 %) the grid gets the height and 说明 starts folded; both are remembered.
+FINDINGS_AFTER_AUDIT = 170  # logical pixels the 审核结果 pane opens to on 审核
+SHORT_SCREEN = 820  # logical pixels of window height below which 说明 starts folded
+DEMO_BANNER = "演示数据：示例镇街的数据，仅供熟悉操作，不是您的报表"
 
 
 def settings_for_app() -> QSettings:
@@ -61,11 +71,13 @@ class MainWindow(QMainWindow):
         self._instance_lock: Any = None  # storage.instance_lock.InstanceLock while a database is open
         self.pages: list[TablePage] = []
         self.last_operation: Operation | None = None
+        self.first_start_page: QWidget | None = None  # shown while a new database asks who she is
         self.setWindowTitle(APP_NAME)
         self._build_toolbar()
         from ui.district_menu import add_district_menu  # 文件 → 新建区级汇总库… (W2-D)
 
         self.new_district_action = add_district_menu(self)
+        self._build_menus()
         self._build_centre()
         self._build_status_bar()
         self._restore_geometry()
@@ -80,12 +92,12 @@ class MainWindow(QMainWindow):
         bar.setIconSize(QSize(18, 18))
         icon = self.style().standardIcon
         self.addToolBar(bar)
-        self.township_combo = QComboBox()
+        self.township_combo = ChoiceComboBox()  # wheel and arrow keys never switch 镇街 or 报告期
         self.township_combo.setObjectName("townshipCombo")
         self.township_combo.setMinimumContentsLength(16)
         self.township_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.township_combo.currentIndexChanged.connect(self._township_changed)
-        self.period_combo = QComboBox()
+        self.period_combo = ChoiceComboBox()
         self.period_combo.setObjectName("periodCombo")
         self.period_combo.setMinimumContentsLength(10)
         self.period_combo.currentIndexChanged.connect(self._period_changed)
@@ -131,8 +143,6 @@ class MainWindow(QMainWindow):
         from ui.import_dialog import add_undo_import_action
 
         bar.addAction(add_undo_import_action(self))
-        bar.addAction(self.template_action)
-        bar.addAction(self.flat_action)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -147,25 +157,74 @@ class MainWindow(QMainWindow):
         self.backups_action = QAction("备份与恢复…", self)
         self.backups_action.setObjectName("backupsAction")
         self.backups_action.triggered.connect(self.show_backups)
-        bar.addAction(self.backups_action)
-        from ui.progress_action import add_progress_action, add_summary_action  # -- 汇总, 规划目标进度 (W2-E)
-
-        bar.addActions([add_summary_action(self), add_progress_action(self)])
         bar.addAction(self.help_action)
         bar.addAction(self.about_action)
         self.toolbar = bar
 
+    def _build_menus(self) -> None:
+        """Rarely used actions live in menus, so the toolbar never hides 使用说明 or 关于 behind "»"."""
+        from ui.progress_action import add_progress_action, add_summary_action  # -- 汇总, 规划目标进度 (W2-E)
+
+        file_menu = next(a.menu() for a in self.menuBar().actions() if a.text() == "文件")
+        first = file_menu.actions()[0] if file_menu.actions() else None
+        self.open_other_action = QAction("打开其他数据库…", self)
+        self.open_other_action.setObjectName("openOtherAction")
+        self.open_other_action.triggered.connect(self.open_other_database)
+        file_menu.insertActions(first, [self.open_other_action, self.template_action, self.flat_action,
+                                        self.backups_action])
+        file_menu.insertSeparator(first)
+        quit_action = QAction("退出", self)
+        quit_action.setObjectName("quitAction")
+        quit_action.triggered.connect(self.close)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("视图")
+        self.notes_action = QAction("表式说明", self)
+        self.notes_action.setObjectName("notesPaneAction")
+        self.notes_action.setToolTip("展开或折叠表格下方的表式说明（也可拖动分隔条）")
+        self.notes_action.triggered.connect(lambda: self.toggle_pane(1))
+        self.findings_action = QAction("审核结果", self)
+        self.findings_action.setObjectName("findingsPaneAction")
+        self.findings_action.triggered.connect(lambda: self.toggle_pane(2))
+        view_menu.addActions([self.notes_action, self.findings_action])
+        tools = self.menuBar().addMenu("汇总与进度")
+        tools.addActions([add_summary_action(self), add_progress_action(self)])
+        help_menu = self.menuBar().addMenu("帮助")
+        self.demo_action = QAction("打开演示数据", self)
+        self.demo_action.setObjectName("openDemoAction")
+        self.demo_action.setToolTip("打开另一个只含示例数据的数据库，熟悉操作；您自己的数据库不受影响")
+        self.demo_action.triggered.connect(self.open_demo)
+        help_menu.addActions([self.help_action, self.demo_action])
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
+
     def _build_centre(self) -> None:
         self.forms_list = FormsList()
         self.forms_list.formSelected.connect(self.controller.select_form)
+        self.forms_list.noDataRequested.connect(self.no_data_requested)
         self.header = FormHeader()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tableTabs")
         self.tabs.setDocumentMode(True)
+        self.tabs.currentChanged.connect(self._table_switched)
         self.notes_label = QLabel()
         self.notes_label.setObjectName("formNotes")
         self.notes_label.setWordWrap(True)
         self.notes_label.setStyleSheet("color: #555;")
+        self.notes_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.notes_area = QScrollArea()  # 说明: its own pane of the splitter, shrinkable and foldable
+        self.notes_area.setObjectName("notesPane")
+        self.notes_area.setWidget(self.notes_label)
+        self.notes_area.setWidgetResizable(True)
+        self.notes_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.notes_area.setMinimumHeight(0)
+        self.demo_banner = QLabel(DEMO_BANNER)
+        self.demo_banner.setObjectName("demoBanner")
+        self.demo_banner.setWordWrap(False)
+        self.demo_banner.setStyleSheet("background: #fff3c4; color: #7a4b00; border: 1px solid #e0b84c;"
+                                       " padding: 0px 8px; font-weight: bold;")
+        self.demo_banner.setVisible(False)
+        self.menuBar().setCornerWidget(self.demo_banner, Qt.Corner.TopRightCorner)  # costs the grid no height
         self.findings = FindingsPanel()
         self.findings.provider = self.controller.period_findings  # every filled form of the period
         self.findings.findingRequested.connect(self.open_finding)
@@ -177,25 +236,30 @@ class MainWindow(QMainWindow):
         report_layout.setSpacing(4)
         report_layout.addWidget(self.header)
         report_layout.addWidget(self.tabs, 1)
-        report_layout.addWidget(self.notes_label)
 
-        self.vsplit = QSplitter(Qt.Orientation.Vertical)
+        self.vsplit = QSplitter(Qt.Orientation.Vertical)  # grid | 说明 | 审核结果, each pane foldable
         self.vsplit.setObjectName("reportSplitter")
         self.vsplit.addWidget(report)
+        self.vsplit.addWidget(self.notes_area)
         self.vsplit.addWidget(self.findings)
-        self.vsplit.setStretchFactor(0, 3)
-        self.vsplit.setStretchFactor(1, 1)
-        self.vsplit.setSizes([540, 200])
-        self.vsplit.setChildrenCollapsible(False)
+        self.vsplit.setStretchFactor(0, 1)
+        self.vsplit.setStretchFactor(1, 0)
+        self.vsplit.setStretchFactor(2, 0)
+        self.vsplit.setChildrenCollapsible(True)
+        self.vsplit.setCollapsible(0, False)
+        self.vsplit.setSizes([540, 70, 160])
 
         self.hsplit = QSplitter(Qt.Orientation.Horizontal)
         self.hsplit.setObjectName("mainSplitter")
         self.hsplit.addWidget(self.forms_list)
         self.hsplit.addWidget(self.vsplit)
         self.hsplit.setStretchFactor(1, 1)
-        self.hsplit.setSizes([270, 1010])
+        self.hsplit.setCollapsible(1, False)
+        self.hsplit.setSizes([FORMS_LIST_WIDTH, 1070])
         self.hsplit.setContentsMargins(6, 4, 6, 0)
-        self.setCentralWidget(self.hsplit)
+        self.pages_stack = QStackedWidget()  # the report, or the first-start page of a new database
+        self.pages_stack.addWidget(self.hsplit)
+        self.setCentralWidget(self.pages_stack)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -220,8 +284,11 @@ class MainWindow(QMainWindow):
         self.flat_action.setEnabled(enabled)
 
     # -- database ----------------------------------------------------------------------------
-    def open_database(self, path: Path | None = None) -> bool:
-        """Open (creating on first run) the database; a clear message instead of a crash on failure."""
+    def open_database(self, path: Path | None = None, *, demo: bool = False) -> bool:
+        """Open (creating on first run) the database; a clear message instead of a crash on failure.
+
+        A new database is the clerk's own: empty, and the first-start page asks who she is. Only
+        ``demo`` (帮助 → 打开演示数据) fills a new database with the demo township."""
         from forms.loader import FormDefinitionError
         from forms.reference import ReferenceError
         from storage.database import StorageError
@@ -238,7 +305,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("数据库未打开")
             return False
         try:
-            workspace = Workspace.open(path)
+            workspace = Workspace.open(path, demo=demo)
         except (StorageError, FormDefinitionError, ReferenceError) as exc:
             lock.release()
             self.statusBar().showMessage("数据库未打开")
@@ -255,7 +322,12 @@ class MainWindow(QMainWindow):
             except BackupError as exc:
                 self.district_window.statusBar().showMessage(f"启动备份失败：{exc}")
             return True
-        self.attach_workspace(workspace, owns=True)
+        from ui.first_start import needs_first_start
+
+        if not demo and needs_first_start(workspace):  # a new database: who is she, before any report
+            self._show_first_start(workspace)
+        else:
+            self.attach_workspace(workspace, owns=True)
         self._instance_lock = lock
         from storage.backup import BackupError
 
@@ -267,7 +339,8 @@ class MainWindow(QMainWindow):
 
     def attach_workspace(self, workspace: Workspace, *, owns: bool = False) -> None:
         """Show an open workspace (the window closes it on exit when it ``owns`` it)."""
-        self._close_workspace()
+        if workspace is not self.workspace:
+            self._close_workspace()
         self.workspace = workspace
         self._owns_workspace = owns
         path = workspace.path
@@ -275,14 +348,78 @@ class MainWindow(QMainWindow):
         self.db_label.setText(f"数据库：{path}")
         self.db_label.setToolTip(str(path))
         self._set_enabled(True)
-        township_id = self.settings.value("last/township_id")
-        period = self.settings.value("last/period")
-        form_key = self.settings.value("last/form_key")
-        self.controller.attach(workspace, _as_int(township_id), str(period) if period else None,
+        self.pages_stack.setCurrentWidget(self.hsplit)
+        place = workspace.remembered_place()  # kept in THIS database: another file has its own
+        period, form_key = place.get("period"), place.get("form_key")
+        self.controller.attach(workspace, _as_int(place.get("township_id")), str(period) if period else None,
                                str(form_key) if form_key else None)
         self.statusBar().showMessage("就绪", 3000)
 
+    # -- e6: first start, the demo, a database that cannot be opened -----------------------------
+    def _show_first_start(self, workspace: Workspace) -> None:
+        """A new database: the first-start page (镇街 → 单位信息) instead of any report."""
+        from ui.first_start import FirstStartPage
+
+        self._close_workspace()
+        self.workspace = workspace
+        self._owns_workspace = True
+        self.setWindowTitle(f"{APP_NAME} — {workspace.path.name}")
+        self.db_label.setText(f"数据库：{workspace.path}")
+        page = FirstStartPage(workspace, self._first_start_done, self.open_demo)
+        self.first_start_page = page
+        self.pages_stack.addWidget(page)
+        self.pages_stack.setCurrentWidget(page)
+        self._set_enabled(False)
+
+    def _first_start_done(self, township_id: int) -> None:
+        page, self.first_start_page = self.first_start_page, None
+        if self.workspace is not None:
+            self.attach_workspace(self.workspace, owns=self._owns_workspace)
+            self.show_message(f"已设为{self.workspace.township(township_id).name}的数据库，可以开始填报")
+        if page is not None:
+            self.pages_stack.removeWidget(page)
+            page.deleteLater()
+
+    def open_demo(self) -> bool:
+        """帮助 → 打开演示数据: the demo's own database beside this one (created with the demo)."""
+        from storage.database_file import DatabaseFile
+        from ui.first_start import demo_database_path
+
+        here = self.workspace.path if self.workspace is not None else DatabaseFile.default().path
+        return self.switch_database(demo_database_path(here), demo=True)
+
+    def open_other_database(self) -> bool:
+        """文件 → 打开其他数据库…"""
+        chosen, _ = QFileDialog.getOpenFileName(self, "打开其他数据库", str(self.workspace.path.parent if self.workspace
+                                                                       else Path.home()), "数据库 (*.sqlite *.db)")
+        return self.switch_database(Path(chosen)) if chosen else False
+
+    def switch_database(self, path: Path, *, demo: bool = False) -> bool:
+        """Close the open database (committing an open editor first) and open ``path``."""
+        if self.workspace is not None and path.resolve() == self.workspace.path.resolve():
+            return True
+        self.commit_open_editors()
+        self._close_workspace()
+        c = self.controller  # nothing of the old database's choice carries over
+        c.workspace, c.township, c.period, c.session = None, None, None, None
+        self.show_report(None)
+        self._set_enabled(False)
+        return self.open_database(path, demo=demo)
+
+    def start(self, path: Path | None = None) -> bool:
+        """Start-up: open the database; when it cannot be opened (another copy of the program has
+        it, it is damaged …) offer only 打开其他数据库 or 退出 — never an empty window that looks live."""
+        from ui.database_dialogs import choose_other_or_quit
+
+        while not self.open_database(path):
+            path = choose_other_or_quit(self)
+            if path is None:
+                self.close()
+                return False
+        return True
+
     def _close_workspace(self) -> None:
+        self._remember()
         if self.workspace is not None and self._owns_workspace:
             self.workspace.close()
         self.workspace = None
@@ -316,13 +453,16 @@ class MainWindow(QMainWindow):
 
     def show_report(self, session: ReportSession | None) -> None:
         """Build one grid per table of the opened report."""
+        self.tabs.blockSignals(True)  # building the tabs is no switch of sub-table by the clerk
         self.tabs.clear()
         for page in self.pages:
             page.deleteLater()
         self.pages = []
         if session is None:
+            self.tabs.blockSignals(False)
             self.header.show_form(None, "", "", "")
             self.notes_label.setText("")
+            self.demo_banner.setVisible(False)
             self.findings.set_state(None)
             return
         self.header.show_form(session.form, session.township.name, session.township.code_text, session.period)
@@ -335,17 +475,20 @@ class MainWindow(QMainWindow):
             model.edited.connect(self.controller.report_edited)
             model.editFailed.connect(lambda text: self.show_error("保存失败", text))
             page = TablePage(model)
+            self._return_focus_to_grid(page)
             zoom = _as_float(self.settings.value("grid/zoom"))
             if zoom and zoom != 1.0:
                 page.view.set_zoom(zoom)
             page.view.zoomChanged.connect(lambda z: self.settings.setValue("grid/zoom", float(z)))
             self.pages.append(page)
             self.tabs.addTab(page, table.title)
+        self.tabs.blockSignals(False)
         self.tabs.tabBar().setVisible(len(self.pages) > 1)
-        self.notes_label.setText("\n".join(session.form.notes))
-        self.notes_label.setVisible(bool(session.form.notes))
+        self.notes_label.setText("说明：\n" + "\n".join(session.form.notes) if session.form.notes else "")
+        self.demo_banner.setVisible(bool(session.township.is_demo))
         self.findings.set_state(session.state)
-        self._remember()
+        # the place is written to the database when it closes (_close_workspace), not on every switch:
+        # a settings write between edits would make the next edit validate the report in full
 
     def save_note(self, cell: tuple[str, str, str], note: str) -> None:
         """A 说明 from the findings panel: through the grid showing the cell (so a locked period
@@ -371,6 +514,18 @@ class MainWindow(QMainWindow):
 
     def show_error(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)
+
+    def ask_unready_export(self, readiness: Any) -> tuple[str, str] | None:
+        """Before asking where to save: what is not ready, and the choices (see ui.export_flow)."""
+        from ui.export_flow import ask_unready_export
+
+        return ask_unready_export(self, readiness)
+
+    def show_exported(self, path: Path) -> None:
+        """After the export: where the file is, with 打开所在文件夹."""
+        from ui.export_flow import show_exported
+
+        self.exported_box = show_exported(self, path)
 
     def ask_export_path(self, default_name: str) -> Path | None:
         folder = str(self.settings.value("last/export_dir") or Path.home())
@@ -414,9 +569,59 @@ class MainWindow(QMainWindow):
         return None
 
     def open_finding(self, form_key: str, cell: tuple[str, str, str]) -> None:
-        """A finding was chosen: open its form if another one is shown, then select its cell."""
+        """A finding was chosen: open its form if another one is shown, then select its cell and
+        give the grid the keyboard (typing goes into that cell)."""
         self.controller.open_form_of(form_key)
         self.select_cell(cell)
+        view = self.grid_view()
+        if view is not None:
+            view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _return_focus_to_grid(self, page: TablePage) -> None:
+        """After 添加行 and after Esc in the search box the keyboard is back in the grid, on the
+        new row / the cell it was on (issue 13.7)."""
+        view = page.view
+        add = page.buttons.get("添加行")
+        if add is not None:  # runs after the page's own handler has selected the new row
+            add.clicked.connect(lambda: view.setFocus(Qt.FocusReason.OtherFocusReason))
+        page.search.installEventFilter(self)
+        page.search.setProperty("gridPage", True)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if (event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape
+                and watched.property("gridPage")):
+            for page in self.pages:
+                if page.search is watched:
+                    page.view.setFocus(Qt.FocusReason.OtherFocusReason)
+                    return True
+        return super().eventFilter(watched, event)
+
+    def no_data_requested(self, form_key: str, declare: bool) -> bool:
+        """本期无数据 from the forms list: ask the reason and declare, or withdraw the declaration."""
+        if not declare:
+            self.controller.withdraw_no_data(form_key)
+            return True
+        from ui.export_flow import ask_no_data_reason
+
+        form = self.workspace.form(form_key) if self.workspace is not None else None
+        reason = ask_no_data_reason(self, f"{form.code} {form.name}" if form else form_key)
+        return bool(reason) and self.controller.declare_no_data([form_key], reason or "")
+
+    def _table_switched(self, _index: int) -> None:
+        """Another sub-table: the keyboard goes to its grid, on its current cell (or the first input)."""
+        page = self.current_page()
+        if page is None:
+            return
+        view = page.view
+        if not view.currentIndex().isValid():
+            model = page.model
+            first = next((model.index(r, c) for r in range(model.rowCount()) for c in range(model.columnCount())
+                          if model.is_input(model.index(r, c))), None)
+            if first is not None:
+                view.setCurrentIndex(first)
+        view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def select_cell(self, cell: tuple[str, str, str]) -> None:
         """Jump to a cell of the report (from a finding)."""
@@ -490,15 +695,60 @@ class MainWindow(QMainWindow):
 
     # -- settings ----------------------------------------------------------------------------
     def _remember(self) -> None:
+        """Township, period and form, kept in the open database (JSON setting, per database)."""
         c = self.controller
-        if c.township is not None:
-            self.settings.setValue("last/township_id", int(c.township.id))
-        if c.period:
-            self.settings.setValue("last/period", str(c.period))
-        if c.form_key:
-            self.settings.setValue("last/form_key", str(c.form_key))
+        if self.workspace is None or c.workspace is not self.workspace or c.township is None:
+            return
+        from storage.database import StorageError
+
+        try:
+            self.workspace.remember_place(township_id=int(c.township.id), period=c.period, form_key=c.form_key)
+        except StorageError:  # a read-only or vanished file: the place is not worth an error
+            pass
+
+    def reveal_findings(self) -> None:
+        """审核 (F9): the 审核结果 pane opens to a readable height when folded or shrunk small."""
+        sizes = self.vsplit.sizes()
+        wanted = FINDINGS_AFTER_AUDIT - sizes[2]
+        if wanted > 0:
+            sizes[0], sizes[2] = max(sizes[0] - wanted, 200), sizes[2] + min(wanted, max(sizes[0] - 200, 0))
+            self.vsplit.setSizes(sizes)
+
+    def toggle_pane(self, pane: int, show: bool | None = None) -> bool:
+        """Fold or unfold 说明 (1) / 审核结果 (2) under the grid; returns whether it is now shown."""
+        sizes = self.vsplit.sizes()
+        show = sizes[pane] == 0 if show is None else show
+        if show and sizes[pane] == 0:
+            wanted = max(self.vsplit.widget(pane).minimumSizeHint().height(), 90 if pane == 1 else 150)
+            sizes[0] = max(sizes[0] - wanted, 200)
+            sizes[pane] = wanted
+        elif not show:
+            sizes[0] += sizes[pane]
+            sizes[pane] = 0
+        self.vsplit.setSizes(sizes)
+        return show
+
+    def commit_open_editors(self) -> bool:
+        """A value half-typed in a cell is stored (as Enter would) before the window closes or
+        switches database; true when an editor was open."""
+        committed = False
+        for page in self.pages:
+            view = page.view
+            if view.state() != QAbstractItemView.State.EditingState:
+                continue
+            editor = view.indexWidget(view.currentIndex())
+            if editor is None:
+                editor = next((w for w in view.viewport().findChildren(QWidget) if w.isVisible() and w.hasFocus()),
+                              getattr(view.delegate, "last_editor", None))
+            if editor is not None:
+                view.commitData(editor)
+                view.closeEditor(editor, view.delegate.EndEditHint.NoHint)
+                committed = True
+        return committed
 
     def _restore_geometry(self) -> None:
+        """The last size, never larger than the screen's free area (1920×1080 at 150 % is 1280×720
+        logical); the splitters as the user left them, or fitted to a short screen."""
         raw = self.settings.value("window/size")
         size = DEFAULT_SIZE
         if raw:
@@ -507,24 +757,42 @@ class MainWindow(QMainWindow):
                 size = QSize(max(800, int(w)), max(560, int(h)))
             except (ValueError, TypeError):
                 pass
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        self.too_big_for_screen = screen is not None and (size.width() > screen.width() or
+                                                          size.height() > screen.height() - 40)
+        if screen is not None:
+            size = size.boundedTo(QSize(screen.width(), max(400, screen.height() - 40)))
         self.resize(size)
         state = self.settings.value("window/splitters")
-        if state:
-            try:
-                sizes = json.loads(str(state))
+        try:
+            sizes = json.loads(str(state)) if state else None
+            if sizes and sizes.get("panes") == 3:
                 self.hsplit.setSizes([int(x) for x in sizes["h"]])
                 self.vsplit.setSizes([int(x) for x in sizes["v"]])
-            except (ValueError, TypeError, KeyError):
-                pass
+                return
+        except (ValueError, TypeError, KeyError, AttributeError):
+            pass
+        short = screen is not None and screen.height() < SHORT_SCREEN + 100
+        findings = self.findings.minimumSizeHint().height()  # its summary, a row and the 说明 box
+        self.vsplit.setSizes([600, 0, findings] if short else [560, 80, 170])
+
+    def show_fitted(self) -> None:
+        """Show the window inside the screen: maximised when its size does not fit."""
+        if self.too_big_for_screen:
+            self.showMaximized()
+        else:
+            self.show()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.last_operation is not None and not self.last_operation.done:
             QMessageBox.information(self, "请稍候", "正在导出，请等待完成后再关闭。")
             event.ignore()
             return
+        self.commit_open_editors()  # Alt+F4 with a half-typed cell: store it before the database closes
         self._remember()
         self.settings.setValue("window/size", json.dumps([self.width(), self.height()]))
-        self.settings.setValue("window/splitters", json.dumps({"h": self.hsplit.sizes(), "v": self.vsplit.sizes()}))
+        self.settings.setValue("window/splitters", json.dumps({"h": self.hsplit.sizes(), "v": self.vsplit.sizes(),
+                                                               "panes": 3}))
         self.settings.sync()
         self._close_workspace()
         super().closeEvent(event)
