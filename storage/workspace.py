@@ -13,7 +13,7 @@ import getpass
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from forms.catalogue import FormCatalogue
 from forms.compute import ComputeContext
@@ -21,10 +21,8 @@ from forms.periods import period_year
 from forms.spec import FormSpec
 from forms.validation import ValidationResult, validate_report
 from forms.values import ParsedValue, parse_input
-from storage.cell_history import PeriodValue
 from storage.changes import Changes, ReportState
 from storage.database import CellKey, Report, ReportData, Store, Township
-from storage.periods_store import LOCKED_REASON_PREFIX, PeriodInfo
 from storage.report_status import STATUSES, ReportStatus, rederived_status, status_for
 from user_error import UserError
 
@@ -95,11 +93,12 @@ class Workspace:
 
     @classmethod
     def open(cls, path: str | Path, *, catalogue: FormCatalogue | None = None, demo: bool = True,
-             user: str | None = None, readonly: bool = False, check: bool = False) -> Workspace:
+             user: str | None = None, readonly: bool = False, check: bool = False,
+             allow_new: bool = True) -> Workspace:
         """Open or create the database; a new one gets the township catalogue and the demo.
 
-        ``readonly``/``check``: see ``Store.open`` (the read-only commands use both)."""
-        store = Store.open(path, readonly=readonly, check=check)
+        ``readonly``/``check``/``allow_new``: see ``Store.open`` (the commands use them)."""
+        store = Store.open(path, readonly=readonly, check=check, allow_new=allow_new)
         workspace = cls(store, catalogue or FormCatalogue.load(), user)
         if not store.readonly and not store.townships():
             from storage.demo import create_demo
@@ -371,6 +370,8 @@ class Workspace:
         """The audit reason of an edit; in a locked period it must say why (asked from the user)."""
         if not self.period_locked(report.township_id, report.period):
             return reason
+        from storage.periods_store import LOCKED_REASON_PREFIX
+
         if not locked_reason or not locked_reason.strip():
             raise PeriodLockedError("该报告期已锁定（已上报）：未填写修改原因，修改未保存。")
         locked = LOCKED_REASON_PREFIX + locked_reason.strip()
@@ -764,5 +765,9 @@ def _login_name() -> str:
 
 # -- import (H1): the types of the import methods above (kept here, apart from the rest of the file)
 # -- district (W2-D): the type of the register methods above
-from storage.district_store import RegisterLine  # noqa: E402
-from storage.import_log import ImportRecord, ImportWrite  # noqa: E402
+# -- p2: only for type checkers: importing them costs every start a few ms (their dataclasses)
+if TYPE_CHECKING:
+    from storage.cell_history import PeriodValue
+    from storage.district_store import RegisterLine
+    from storage.import_log import ImportRecord, ImportWrite
+    from storage.periods_store import PeriodInfo
