@@ -220,7 +220,8 @@ class Workspace:
         for start, end, report in self._writes:
             if end <= mark or mark == total:
                 continue
-            if start != mark or report is None or _reads(self.form(seen.data.report.form_key), seen.data.report, report):
+            if start != mark or report is None or (report is not _STATUS_ONLY and _reads(
+                    self.form(seen.data.report.form_key), seen.data.report, report)):
                 return False
             mark = end
         return mark == total
@@ -493,7 +494,11 @@ class Workspace:
         return changed
 
     def mark_exported(self, report_id: int) -> None:
-        self.store.set_status(report_id, ReportStatus.EXPORTED, exported=True, who=self.user)
+        start = self.store.conn.total_changes
+        try:
+            self.store.set_status(report_id, ReportStatus.EXPORTED, exported=True, who=self.user)
+        finally:  # p2: a status and its audit row, which no validation reads: the validations stay
+            self._attributed(start, _STATUS_ONLY)
 
     def update_profile(self, township_id: int, **profile: str) -> Changes:
         """Store 单位信息 after the core checks (``ProfileError`` with the reason); ``Changes.township``."""
@@ -735,6 +740,11 @@ class Workspace:
 
     def set_setting(self, key: str, value: Any) -> None:
         self.store.set_setting(key, value)
+
+
+# A write attributed to no report's contents: statuses and their audit rows (p2: an export marks
+# its reports 已导出 without making their validations stale).
+_STATUS_ONLY = Report(0, 0, "", 0, "", "", "", "", None, None)
 
 
 @dataclass
