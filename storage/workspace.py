@@ -192,7 +192,7 @@ class Workspace:
         return result
 
     def _validate_fully(self, data: ReportData) -> ValidationResult:
-        from forms.validation import ReportInput, needs_history, needs_reported, referenced_forms
+        from forms.validation import ReportInput, needs_history, needs_reported, referenced_forms, reported_columns
         from storage.history import earlier_inputs, first_values
 
         form = self.form(data.report.form_key)
@@ -202,7 +202,7 @@ class Workspace:
             if other is not None:
                 others[key] = ReportInput(self.form(key), other.values, other.notes, other.list_rows)
         history = earlier_inputs(self.store, report.township_id, form.key, report.period) if needs_history(form) else {}
-        reported = first_values(self.store, report.id) if needs_reported(form) else {}
+        reported = first_values(self.store, report.id, columns=reported_columns(form)) if needs_reported(form) else {}
         return validate_report(form, data.values, data.notes, data.list_rows, self.context(report.period),
                                period=report.period, history=history, others=others, reported=reported)
 
@@ -273,7 +273,7 @@ class Workspace:
 
     def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle)."""
-        from forms.validation import ReportInput, needs_history, needs_reported, validate_bundle
+        from forms.validation import ReportInput, needs_history, needs_reported, reported_columns, validate_bundle
         from storage.history import earlier_inputs, first_values
 
         token = self._token()
@@ -288,7 +288,8 @@ class Workspace:
         inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
                                  earlier_inputs(self.store, township_id, k, period) if needs_history(self.form(k))
                                  else {},  # read only by vs-last-period / vs-history rules
-                                 first_values(self.store, d.report.id) if needs_reported(self.form(k)) else {})
+                                 first_values(self.store, d.report.id, columns=reported_columns(self.form(k)))
+                                 if needs_reported(self.form(k)) else {})
                   for k, d in datas.items()}
         results = validate_bundle(inputs, self.context(period), period)
         for k, data in datas.items():  # the same as validating each alone (rules read only the forms they name)
