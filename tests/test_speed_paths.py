@@ -142,3 +142,24 @@ def test_export_keeps_the_validations_it_made(workspace, demo_township, tmp_path
     data = workspace.find_report_data(demo_township.id, FORM, "2025")
     workspace.edit(data.report.id, (TABLE, data.list_rows[TABLE][0], "boiler"), 3)  # a value: validated again
     assert workspace.validate(workspace.find_report_data(demo_township.id, FORM, "2025")) is not kept[FORM]
+
+
+def test_validate_command_gives_each_form_as_validated_alone(workspace, demo_township, capsys) -> None:
+    """``validate`` without --form validates the period at once: the same as form by form."""
+    import json
+
+    import commands
+
+    rid = workspace.find_report_data(demo_township.id, "energy_consumption", "2025").report.id
+    workspace.edit(rid, ("energy", "diesel", "consumption"), "-5")  # read by two other forms' rules too
+    keys = [f.key for f in workspace.catalogue if f.period_type == "年报"]
+    fresh = Workspace(workspace.store, workspace.catalogue, workspace.user)
+    assert commands.validate(fresh, "2025", None, None, as_json=True) == commands.EXIT_FINDINGS
+    together = json.loads(capsys.readouterr().out)
+    alone = []
+    for key in keys:
+        one = Workspace(workspace.store, workspace.catalogue, workspace.user)
+        commands.validate(one, "2025", None, [key], as_json=True)
+        alone += json.loads(capsys.readouterr().out)["reports"]
+    assert together["reports"] == alone
+    assert sum(len(r["findings"]) for r in alone) > 10
