@@ -117,12 +117,20 @@ def _loud_rows(table_key: str, plans: list[tuple[ColumnSpec, bool, bool, Any, An
                     loud.add(row_key)
             continue
         pattern = re.compile(col.pattern) if col.pattern else None
+        text = col.type == "text"
+        choices = _valid_choices(col) if col.type == "choice" else None
         for row_key, value in zip(row_keys, values):
             if value is None:
                 if required:
                     loud.add(row_key)
                 continue
-            if not _plainly_valid(col, value) and type_problem(col, value) is not None:
+            if text and type(value) is str and len(value) <= MAX_TEXT_CHARS:  # as _plainly_valid, inlined
+                valid = True
+            elif choices is not None and type(value) is str:
+                valid = value in choices or type_problem(col, value) is None
+            else:
+                valid = _plainly_valid(col, value) or type_problem(col, value) is None
+            if not valid:
                 loud.add(row_key)
             elif pattern is not None and isinstance(value, str) and not pattern.fullmatch(value):
                 loud.add(row_key)
@@ -163,12 +171,17 @@ def _plainly_valid(col: ColumnSpec, value: Any) -> bool:
     if col.type == "uscc" and kind is str:  # a valid code as stored: what parsing it gives back unchanged
         return _valid_uscc(value)
     if col.type == "choice" and kind is str:
-        found = _VALID_CHOICES.get(id(col))
-        if found is None or found[0] is not col:
-            found = (col, frozenset(c for c in col.choices if type_problem(col, c) is None))
-            _VALID_CHOICES[id(col)] = found
-        return value in found[1]
+        return value in _valid_choices(col)
     return False
+
+
+def _valid_choices(col: ColumnSpec) -> frozenset[str]:
+    """The choices of a choice column that ``type_problem`` accepts, worked out once per column."""
+    found = _VALID_CHOICES.get(id(col))
+    if found is None or found[0] is not col:
+        found = (col, frozenset(c for c in col.choices if type_problem(col, c) is None))
+        _VALID_CHOICES[id(col)] = found
+    return found[1]
 
 
 def unique_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequence[str],

@@ -50,18 +50,26 @@ def test_list_field_checks_at_5000_rows_equal_the_row_loop(catalogue) -> None:
                 value = good.get(col.key)
             if value is not None:
                 inputs[(TABLE, row, col.key)] = value
-    context = None
+    from dataclasses import replace
+
     from forms.compute import ComputeContext
 
     context = ComputeContext(catalogue.reference, 2025)
     computed = compute_form(form, inputs, {TABLE: rows}, context)
     assert computed.errors  # some computed cells fail (text in a number column …): rows loud for that
-    fast, plain = FindingCollector(form, computed, {}), FindingCollector(form, computed, {})
-    field_checks(table, inputs, rows, fast)
-    field_checks(table, inputs, rows, plain, set(rows))  # ``only`` every row: the row loop alone
-    assert len(plain.findings) > 300
-    assert fast.findings == plain.findings
-    assert fast.invalid == plain.invalid
+    # the same with formats (``pattern``) on a text, a choice and a code column, and a required one
+    patterned = replace(table, columns=tuple(
+        replace(c, pattern=r"永川测试企业\d{4}1.*|abc|是", required=True) if c.key == "name"
+        else replace(c, pattern="是|企业直报") if c.type == "choice"
+        else replace(c, pattern="9150.*") if c.type == "uscc" else c for c in table.columns))
+    for checked in (table, patterned):
+        fast, plain = FindingCollector(form, computed, {}), FindingCollector(form, computed, {})
+        field_checks(checked, inputs, rows, fast)
+        field_checks(checked, inputs, rows, plain, set(rows))  # ``only`` every row: the row loop alone
+        assert len(plain.findings) > 300
+        assert fast.findings == plain.findings
+        assert fast.invalid == plain.invalid
+    assert sum(f.rule_id == "格式" for f in plain.findings) > 1000
 
 
 def _reported_edit(workspace: Workspace, township) -> int:  # noqa: ANN001
