@@ -63,10 +63,15 @@ def _code_marker() -> bytes:
     here = Path(__file__).resolve().parent
     try:
         return b"".join(name.encode() + b"\0" + (here / name).read_bytes() for name in _CODE)
-    except OSError:  # a frozen build without sources: its version and build date
-        from version import VERSION, build_date
+    except OSError:  # a frozen build without sources: its version, build date and executable (which
+        from version import VERSION, build_date  # holds the compiled code: each build changes it)
 
-        return f"frozen {VERSION} {build_date()} {sys.executable}".encode()
+        try:
+            stat = os.stat(sys.executable)
+            built = f"{stat.st_size} {stat.st_mtime_ns}"
+        except OSError:
+            built = "?"
+        return f"frozen {VERSION} {build_date()} {sys.executable} {built}".encode()
 
 
 def fingerprint(files: list[Path], reference_dir: Path | None) -> str:

@@ -107,3 +107,15 @@ def test_encode_refuses_what_it_cannot_carry() -> None:
         catalogue_cache.encode({"a": {1, 2}})
     value = {"a": (1, 2.5, None, True, ("x",)), "b": [1e308, -0.0]}
     assert catalogue_cache.decode(json.loads(json.dumps(catalogue_cache.encode(value)))) == value
+
+
+def test_without_sources_the_build_is_the_marker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frozen build has no .py files: its executable (rewritten by each build) marks the code."""
+    monkeypatch.setattr(catalogue_cache, "_CODE", ("no_such_module.py",))
+    exe = tmp_path / "jnjp.exe"
+    exe.write_bytes(b"build 1")
+    monkeypatch.setattr("sys.executable", str(exe))
+    first = catalogue_cache._code_marker()
+    assert first.startswith(b"frozen ")
+    exe.write_bytes(b"build 2, another size")
+    assert catalogue_cache._code_marker() != first
