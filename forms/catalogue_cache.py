@@ -15,7 +15,6 @@ dicts and JSON scalars (formulas stay text and are parsed by the safe evaluator 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import sys
@@ -74,11 +73,19 @@ def _code_marker() -> bytes:
         return f"frozen {VERSION} {build_date()} {sys.executable} {built}".encode()
 
 
+def _sha256(data: bytes) -> Any:
+    try:  # CPython's own SHA-256: hashlib would load OpenSSL first (a few ms of every start)
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:
+        from hashlib import sha256
+    return sha256(data)
+
+
 def fingerprint(files: list[Path], reference_dir: Path | None) -> str:
     """The hash of every input of the catalogue: form files, reference tables, the loading code."""
     from resources import resource_path
 
-    digest = hashlib.sha256(f"format {FORMAT}\0".encode())
+    digest = _sha256(f"format {FORMAT}\0".encode())
     digest.update(_code_marker())
     for path in files:
         digest.update(b"\0form\0" + path.name.encode() + b"\0" + path.read_bytes())
