@@ -139,13 +139,13 @@ def read_cached(key: str) -> list[FormSpec] | None:
     for path in cache_files():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: nested beyond any form
             continue
         if not isinstance(data, dict) or data.get("fingerprint") != key:
             continue
         try:
             forms = decode(data["forms"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             continue
         if isinstance(forms, list) and forms and all(isinstance(f, FormSpec) for f in forms):
             return forms

@@ -82,6 +82,10 @@ def test_stale_or_damaged_cache_is_never_used(cache_dir: Path) -> None:
                     json.dumps({"fingerprint": key, "forms": {"@": "os.system", "f": {}}}),
                     json.dumps({"fingerprint": key, "forms": [{"@": "FormSpec", "f": {"no_such_field": 1}}]}),
                     json.dumps({"fingerprint": key, "forms": []}),
+                    json.dumps({"fingerprint": key, "forms": [{"@": "FormSpec", "f": "not a mapping"}]}),
+                    json.dumps({"fingerprint": key, "forms": [[]]}),
+                    '{"fingerprint": "%s", "forms": %s}' % (key, "[" * 100_000 + "]" * 100_000),
+                    '{"fingerprint": "%s", "forms": %s}' % (key, '{"@": "tuple", "v": [' * 5000 + "]}" * 5000),
                     good.replace('"@": "RuleSpec"', '"@": "Popen"', 1)):
         path.write_text(damaged, encoding="utf-8")
         assert catalogue_cache.read_cached(key) is None, damaged[:60]
