@@ -25,6 +25,10 @@ def _by_key(forms: object) -> list:
     return sorted(forms, key=lambda f: f.key)  # type: ignore[call-overload]
 
 
+def _with_forms(key: str, forms_json: str) -> str:
+    return '{"fingerprint": "' + key + '", "forms": ' + forms_json + "}"
+
+
 def _bundled_key() -> str:
     return catalogue_cache.fingerprint(sorted(definitions_dir().glob("*.yaml")), None)
 
@@ -84,8 +88,8 @@ def test_stale_or_damaged_cache_is_never_used(cache_dir: Path) -> None:
                     json.dumps({"fingerprint": key, "forms": []}),
                     json.dumps({"fingerprint": key, "forms": [{"@": "FormSpec", "f": "not a mapping"}]}),
                     json.dumps({"fingerprint": key, "forms": [[]]}),
-                    '{"fingerprint": "%s", "forms": %s}' % (key, "[" * 100_000 + "]" * 100_000),
-                    '{"fingerprint": "%s", "forms": %s}' % (key, '{"@": "tuple", "v": [' * 5000 + "]}" * 5000),
+                    _with_forms(key, "[" * 100_000 + "]" * 100_000),
+                    _with_forms(key, '{"@": "tuple", "v": [' * 5000 + "]}" * 5000),
                     good.replace('"@": "RuleSpec"', '"@": "Popen"', 1)):
         path.write_text(damaged, encoding="utf-8")
         assert catalogue_cache.read_cached(key) is None, damaged[:60]
