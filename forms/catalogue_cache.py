@@ -163,10 +163,13 @@ def write_cached(key: str, forms: list[FormSpec]) -> Path | None:
         text = json.dumps({"fingerprint": key, "forms": encoded}, ensure_ascii=False)
     except (TypeError, ValueError):
         return None  # a spec holding something JSON cannot carry: no cache, only slower
+    from storage.tempnames import clean_leftovers, temp_name
+
     for path in cache_files():
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp = temp_name(path)  # the program's one name for half-written files: removed if left by a kill
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            clean_leftovers(path.parent, older_than=60, only_for=path.name)
             temp.write_text(text, encoding="utf-8")
             os.replace(temp, path)
             return path

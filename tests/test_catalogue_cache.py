@@ -98,6 +98,20 @@ def test_stale_or_damaged_cache_is_never_used(cache_dir: Path) -> None:
         assert _by_key(catalogue_cache.read_cached(key)) == _by_key(loaded.forms)
 
 
+def test_a_write_killed_midway_is_cleaned_up(cache_dir: Path) -> None:
+    import os
+
+    from storage.tempnames import temp_name
+
+    cache_dir.mkdir(parents=True)
+    left = temp_name(cache_dir / catalogue_cache.CACHE_NAME)
+    left.write_text('{"fingerprint": "half', encoding="utf-8")
+    os.utime(left, (1, 1))  # long ago: no other program is still writing it
+    FormCatalogue.load()
+    assert not left.exists()
+    assert [p.name for p in cache_dir.iterdir()] == [catalogue_cache.CACHE_NAME]
+
+
 def test_no_cache_when_it_cannot_be_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
