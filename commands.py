@@ -63,13 +63,11 @@ def _open(db: Path, *, write: bool = False) -> Workspace:
     """Open for a command: checked first (``quick_check``, ours, not newer, not empty), read-only
     unless the command writes. Any reason not to open is a CommandError (exit 2)."""
     from storage.database import StorageError
-    from storage.opening import check_openable
     from storage.workspace import Workspace
 
     _check_exists(db)
-    try:
-        check_openable(db, quick_check=True, allow_new=False)  # a command never creates a database
-        return Workspace.open(db, demo=False, readonly=not write)
+    try:  # checked once (``storage.opening.check_openable``): a command never creates a database
+        return Workspace.open(db, demo=False, readonly=not write, check=True, allow_new=False)
     except StorageError as exc:
         raise CommandError(str(exc)) from None
 
@@ -148,6 +146,20 @@ def _storage_reason(exc: BaseException) -> str:
 
 def guarded(work: Callable[[], int]) -> int:
     """Run one command; every failure becomes one Chinese line on stderr and its exit code."""
+    try:
+        return work()
+    except Exception as exc:  # noqa: BLE001 - the last net: a Chinese line instead of a traceback
+        text, code = _failure(exc)
+    print(text, file=sys.stderr)
+    _silence_unraisable()  # outside the except block: the failed work's objects can be collected now
+    return code
+
+
+def _failure(exc: Exception) -> tuple[str, int]:
+    """The message and exit code of a failed command (the classes are imported only on failure:
+    a command that succeeds does not pay for the export and backup modules)."""
+    if isinstance(exc, MemoryError):  # first, before importing anything (no other class below is one)
+        return f"错误：内存不足\n{_UNCHANGED}", EXIT_INCOMPLETE
     import sqlite3
 
     from export.atomic import ExportWriteError, describe_os_error
@@ -155,28 +167,25 @@ def guarded(work: Callable[[], int]) -> int:
     from storage.backup import BackupError
     from storage.database import StorageError
 
-    try:
-        return work()
-    except DatabaseInUse as exc:
+    if isinstance(exc, DatabaseInUse):
         text, code = f"错误：{exc}", EXIT_IN_USE
-    except ImportRefused as exc:
+    elif isinstance(exc, ImportRefused):
         text, code = f"拒绝导入：{exc}", EXIT_FAILED
-    except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
+    elif isinstance(exc, (CommandError, PeriodError, FormDefinitionError, ReferenceError)):
         text, code = f"错误：{exc}", EXIT_FAILED
-    except ExportError as exc:
+    elif isinstance(exc, ExportError):
         code = EXIT_INCOMPLETE if isinstance(exc, ExportWriteError) else EXIT_FAILED
         text = f"错误：{exc}" + (f"\n{_UNCHANGED}" if code == EXIT_INCOMPLETE else "")
-    except (BackupError, StorageError) as exc:
+    elif isinstance(exc, (BackupError, StorageError)):
         text, code = f"错误：{exc}\n{_UNCHANGED}", EXIT_INCOMPLETE
-    except sqlite3.Error as exc:
+    elif isinstance(exc, sqlite3.Error):
         text, code = f"错误：{_storage_reason(exc)}\n{_UNCHANGED}", EXIT_INCOMPLETE
-    except OSError as exc:
+    elif isinstance(exc, OSError):
         text, code = f"错误：文件读写失败：{describe_os_error(exc)}\n{_UNCHANGED}", EXIT_INCOMPLETE
-    except MemoryError:
-        text, code = f"错误：内存不足\n{_UNCHANGED}", EXIT_INCOMPLETE
-    except Exception as exc:  # noqa: BLE001 - the last net: a Chinese line instead of a traceback
+    else:
         text, code = (f"错误：程序内部错误（{type(exc).__name__}：{exc}）\n{_UNCHANGED}"
                       "如反复出现，请把这段文字发给区统计局。", EXIT_INCOMPLETE)
+    return text, code
     print(text, file=sys.stderr)
     _silence_unraisable()  # outside the except block: the failed work's objects can be collected now
     return code
@@ -208,7 +217,7 @@ def _township(ws: Workspace, text: str | None, period: str) -> Township:
     if text:
         return _named_township(ws, text)
     with_data = [t for t in ws.townships()
-                 if any(ws.store.load(r.id).has_input for r in ws.store.reports_for(t.id, period))]
+                 if any(ws.store.has_input(r.id) for r in ws.store.reports_for(t.id, period))]
     if len(with_data) == 1:
         return with_data[0]
     if not with_data:
@@ -241,14 +250,18 @@ def validate(ws: Workspace, period: str, township: str | None, forms: list[str] 
     town = _township(ws, township, period)
     total = {"错误": 0, "警告": 0, "提示": 0}
     reports: list[dict] = []
-    for key in _form_keys(ws, period, forms):
+    keys = _form_keys(ws, period, forms)
+    # every form: the period at once, each report read and computed once though several forms'
+    # rules read another (the same results as validating each alone)
+    validated = ws.validate_period(town.id, period) if not forms else {}
+    for key in keys:
         form = ws.form(key)
         entry: dict = {"form": key, "code": form.code, "name": form.name, "status": "未填", "findings": []}
         reports.append(entry)
-        data = ws.find_report_data(town.id, key, period)
+        data, result = validated[key] if key in validated else (ws.find_report_data(town.id, key, period), None)
         if data is None or not data.has_input:
             continue
-        result = ws.validate(data)  # validate only reads: the status it shows is not stored
+        result = result or ws.validate(data)  # validate only reads: the status it shows is not stored
         status = status_for(data, result, audited=True)
         entry["status"] = status
         entry["counts"] = {s: result.count(s) for s in total}

@@ -59,8 +59,21 @@ USAGE = """用法：
 EXIT_USAGE = 2
 
 
+class _FixedWidthFormatter(argparse.HelpFormatter):
+    """argparse's formatter without asking the terminal its size (it is made for every argument
+    added, ~80 times a start; the help text printed is our own USAGE anyway)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width or 100)
+
+
 class ChineseArgumentParser(argparse.ArgumentParser):
     """argparse with its complaints in Chinese and our own usage text."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _FixedWidthFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def format_usage(self) -> str:
         return USAGE + "\n"

@@ -23,12 +23,27 @@ class FormCatalogue:
 
     @classmethod
     def load(cls, folder: Path | None = None, reference: ReferenceData | None = None) -> FormCatalogue:
-        """Load every ``*.yaml`` in ``folder``; the first broken file raises FormDefinitionError."""
+        """Load every ``*.yaml`` in ``folder``; the first broken file raises FormDefinitionError.
+
+        The bundled forms with the bundled reference data (no arguments) come from the checked
+        catalogue kept since the last start when none of their inputs changed (forms.catalogue_cache)."""
+        cached = folder is None and reference is None
         folder = folder or definitions_dir()
         reference = reference or ReferenceData.load()
         files = sorted(folder.glob("*.yaml"))
         if not files:
             raise FormDefinitionError(str(folder), "", "文件夹中没有表式定义文件（*.yaml）")
+        if cached:
+            from forms import catalogue_cache
+
+            try:
+                key = catalogue_cache.fingerprint(files, None)
+            except OSError:
+                cached = False
+            else:
+                kept = catalogue_cache.read_cached(key)
+                if kept is not None:
+                    return cls(kept, reference)
         forms: list[FormSpec] = []
         seen: dict[str, str] = {}
         for path in files:
@@ -38,6 +53,8 @@ class FormCatalogue:
             seen[form.key] = path.name
             forms.append(form)
         check_form_refs({f.key: f for f in forms})
+        if cached:
+            catalogue_cache.write_cached(key, forms)
         return cls(forms, reference)
 
     def get(self, key: str) -> FormSpec:

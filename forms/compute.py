@@ -128,27 +128,47 @@ class _TableEvaluator:
             return factor.value
         raise NameError(name)
 
-    def _evaluate(self, row: RowSpec | None, row_key: str, col: ColumnSpec, formula: Formula) -> Any:
+    def _readers(self) -> tuple[Any, Any, Any, Any]:
+        """The four readers a formula evaluates with, made once per table (a 5,000-row list
+        evaluates a column formula 5,000 times): ``self.where`` holds the row being computed."""
+        where = self.where = [None, None]  # row key, row spec
+        columns, value, constants = self.columns, self.value, self.constants
+
         def lookup(name: str) -> Any:
-            if name in self.columns:
-                return self.value(row_key, name)
-            return self._constant(row, row_key, name)
+            if name in columns:
+                return value(where[0], name)
+            return self._constant(where[1], where[0], name)
 
         def sum_rows(*args: str) -> Any:
             return (self.peers[args[0]] if len(args) == 2 else self).column_sum(args[-1])
 
         def cell(*args: str) -> Any:
-            return self.value(*args) if len(args) == 2 else self.peers[args[0]].value(args[1], args[2])
+            return value(*args) if len(args) == 2 else self.peers[args[0]].value(args[1], args[2])
 
         def is_data(name: str) -> bool:
-            return name in self.columns and (row_key, name) not in self.constants
+            return name in columns and (where[0], name) not in constants
 
+        self.readers = (lookup, cell, sum_rows, is_data)
+        return self.readers
+
+    def _evaluate(self, row: RowSpec | None, row_key: str, col: ColumnSpec, formula: Formula) -> Any:
+        readers = getattr(self, "readers", None) or self._readers()
+        where = self.where
         column_names = [n for n in formula.names if n in self.columns]
         for name in column_names:
             self.value(row_key, name)  # evaluated first, so whether each is a constant is known
         if not formula.cell_refs and not formula.sum_columns and not formula.table_refs and all(
                 (row_key, n) in self.constants for n in column_names):
             self.constants.add((row_key, col.key))
+        outer = where[0], where[1]  # a cell of another row evaluated inside this one's formula: restored after
+        where[0], where[1] = row_key, row
+        try:
+            return self._result(row_key, col, formula, readers)
+        finally:
+            where[0], where[1] = outer
+
+    def _result(self, row_key: str, col: ColumnSpec, formula: Formula, readers: tuple[Any, Any, Any, Any]) -> Any:
+        lookup, cell, sum_rows, is_data = readers
         try:
             result = formula.evaluate(lookup, cell, sum_rows, is_data)
         except ZeroDivisionError:
@@ -164,9 +184,10 @@ class _TableEvaluator:
             # Keep full precision but drop binary noise such as 0.30000000000000004.
             result = round(result, max(col.decimals + 6, 10))
         for name in ("ref_equal", "ref_equiv"):
-            note = self.out.sources.get((self.table.key, row_key, name))
-            if note and name in formula.names:
-                self.out.sources[(self.table.key, row_key, col.key)] = note
+            if name in formula.names:
+                note = self.out.sources.get((self.table.key, row_key, name))
+                if note:
+                    self.out.sources[(self.table.key, row_key, col.key)] = note
         return result
 
 
@@ -181,13 +202,30 @@ def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mappi
         evaluators[table.key] = _TableEvaluator(table, inputs, row_keys, context, out)
     for evaluator in evaluators.values():
         evaluator.peers = evaluators
+    values, read = out.values, inputs.get
     for table in form.tables:
-        evaluator = evaluators[table.key]
-        for row_key in out.list_rows[table.key]:
-            for col in table.columns:
-                value = evaluator.value(row_key, col.key)
-                if value is not None:
-                    out.values[(table.key, row_key, col.key)] = value
+        evaluator, table_key = evaluators[table.key], table.key
+        value_of, list_inputs = evaluator.value, evaluator.list_inputs
+        # A list's input cells are read here as ``value`` reads them (a 5,000-row list: 65,000 calls fewer)
+        columns = [(c.key, list_inputs.get(c.key)) for c in table.columns]
+        for row_key in out.list_rows[table_key]:
+            for col_key, numeric in columns:
+                if numeric is None:
+                    value = value_of(row_key, col_key)
+                    if value is not None:
+                        values[(table_key, row_key, col_key)] = value
+                    continue
+                key = (table_key, row_key, col_key)
+                value = read(key)
+                if value is None:
+                    continue
+                if numeric:
+                    kind = type(value)
+                    if kind is not float and kind is not int:
+                        value = numeric_or_none(value)
+                        if value is None:
+                            continue
+                values[key] = value
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from forms.compute import CellKey, compiled
 from forms.findings import FindingCollector
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, RowSpec, TableSpec
-from forms.values import MAX_TEXT_CHARS, type_problem
+from forms.values import MAX_TEXT_CHARS, USCC_CHARS, USCC_WEIGHTS, type_problem
 
 __all__ = ["field_checks", "unique_checks", "reference_checks"]
 
@@ -38,6 +38,9 @@ def field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequ
         (row_keys.index(k) + 1, k) for k in only if k in row_keys)
     list_plans = _cell_plans(table, None) if table.kind == "list" else None  # every list row is alike
     errors, table_key = out.computed.errors, table.key
+    if list_plans is not None and only is None:  # only the rows that can add a finding (p2: speed)
+        loud = _loud_rows(table_key, list_plans, inputs, row_keys, errors)
+        numbered = [(i, k) for i, k in numbered if k in loud]
     for index, row_key in numbered:
         row = rows.get(row_key)
         for col, is_input, required, low, high in list_plans or _cell_plans(table, row):
@@ -76,7 +79,79 @@ def field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequ
                 out.invalid.add(key)
 
 
+def _loud_rows(table_key: str, plans: list[tuple[ColumnSpec, bool, bool, Any, Any]], inputs: Mapping[CellKey, Any],
+               row_keys: Sequence[str], errors: Mapping[CellKey, str]) -> set[str]:
+    """The rows of a list table where ``field_checks`` may add a finding, found column by column
+    with the common cases inlined (a 5,000-row list holds 70,000 cells): a row left out is one
+    where every cell passes the same checks the row loop makes. Conservative: a row in doubt is
+    in (the row loop then decides), so the findings are exactly the row loop's."""
+    loud = {k[1] for k in errors if k[0] == table_key} if errors else set()
+    for col, is_input, required, low, high in plans:
+        if not is_input:
+            continue
+        key = col.key
+        values = [inputs.get((table_key, row_key, key)) for row_key in row_keys]
+        if col.numeric:
+            bound = col.bound if col.bound is not None else DEFAULT_BOUNDS.get(col.type, DEFAULT_BOUNDS["number"])
+            whole = col.type == "integer"
+            scale = 10 ** col.decimals if col.check_decimals and col.decimals is not None else None
+            for row_key, value in zip(row_keys, values):
+                if value is None:
+                    if required:
+                        loud.add(row_key)
+                    continue
+                kind = type(value)
+                if kind is float:
+                    if whole or not -bound < value < bound:
+                        loud.add(row_key)
+                        continue
+                    if scale is not None:
+                        scaled = value * scale
+                        if abs(scaled - round(scaled)) > 1e-6 * max(1.0, abs(scaled)):
+                            loud.add(row_key)
+                            continue
+                elif kind is not int or not -bound < value < bound:
+                    loud.add(row_key)
+                    continue
+                if (low is not None and value < low) or (high is not None and value > high):
+                    loud.add(row_key)
+            continue
+        pattern = re.compile(col.pattern) if col.pattern else None
+        text = col.type == "text"
+        choices = _valid_choices(col) if col.type == "choice" else None
+        for row_key, value in zip(row_keys, values):
+            if value is None:
+                if required:
+                    loud.add(row_key)
+                continue
+            if text and type(value) is str and len(value) <= MAX_TEXT_CHARS:  # as _plainly_valid, inlined
+                valid = True
+            elif choices is not None and type(value) is str:
+                valid = value in choices or type_problem(col, value) is None
+            else:
+                valid = _plainly_valid(col, value) or type_problem(col, value) is None
+            if not valid:
+                loud.add(row_key)
+            elif pattern is not None and isinstance(value, str) and not pattern.fullmatch(value):
+                loud.add(row_key)
+    return loud
+
+
 _VALID_CHOICES: dict[int, tuple[ColumnSpec, frozenset[str]]] = {}
+_USCC_VALUES = {ch: i for i, ch in enumerate(USCC_CHARS)}
+
+
+def _valid_uscc(code: str) -> bool:
+    """``check_uscc(code) is None``, faster (a 5,000-row list holds 5,000 codes)."""
+    if len(code) != 18:
+        return False
+    values = _USCC_VALUES
+    try:
+        total = sum(values[ch] * w for ch, w in zip(code, USCC_WEIGHTS))
+        values[code[17]]
+    except KeyError:
+        return False
+    return USCC_CHARS[(31 - total % 31) % 31] == code[17]
 
 
 def _plainly_valid(col: ColumnSpec, value: Any) -> bool:
@@ -93,13 +168,20 @@ def _plainly_valid(col: ColumnSpec, value: Any) -> bool:
         return abs(value) < bound
     if col.type == "text" and kind is str:  # parsing only drops control characters: too long is the one problem
         return len(value) <= MAX_TEXT_CHARS
+    if col.type == "uscc" and kind is str:  # a valid code as stored: what parsing it gives back unchanged
+        return _valid_uscc(value)
     if col.type == "choice" and kind is str:
-        found = _VALID_CHOICES.get(id(col))
-        if found is None or found[0] is not col:
-            found = (col, frozenset(c for c in col.choices if type_problem(col, c) is None))
-            _VALID_CHOICES[id(col)] = found
-        return value in found[1]
+        return value in _valid_choices(col)
     return False
+
+
+def _valid_choices(col: ColumnSpec) -> frozenset[str]:
+    """The choices of a choice column that ``type_problem`` accepts, worked out once per column."""
+    found = _VALID_CHOICES.get(id(col))
+    if found is None or found[0] is not col:
+        found = (col, frozenset(c for c in col.choices if type_problem(col, c) is None))
+        _VALID_CHOICES[id(col)] = found
+    return found[1]
 
 
 def unique_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequence[str],

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from forms.formula import Formula, FormulaError, parsed
 from forms.reference import ReferenceData
 from forms.spec import (
@@ -468,6 +466,8 @@ def check_form_refs(forms: dict[str, FormSpec]) -> None:
 
 def load_form_text(text: str, file: str, reference: ReferenceData) -> FormSpec:
     """Parse and check one definition given as text; ``file`` names it in errors."""
+    import yaml  # here, not at the top: a start with the cached catalogue never parses YAML
+
     try:
         # libyaml's C parser when present (several times faster: the catalogue loads at start-up).
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader

@@ -3,7 +3,6 @@ vs-history rule texts built from them."""
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -73,6 +72,8 @@ def history_text(rule: RuleSpec, bundle: Bundle, key: CellKey, value: Any) -> st
                if isinstance(v := bundle.history[p].get(*key), (int, float)) and not isinstance(v, bool)]
     if len(earlier) < rule.min_periods:
         return None
+    import statistics  # here: only history rules need it (a few ms off every start)
+
     median = statistics.median(earlier)
     mad = max(statistics.median([abs(v - median) for v in earlier]), 0.01 * abs(median), 1e-9)
     low, high = median - 3 * mad, median + 3 * mad

@@ -186,26 +186,35 @@ def _reported(rule: RuleSpec, table: TableSpec, item_keys: Sequence[str], out: F
     columns = {c.key: c for c in table.columns}
     when = compiled(rule.when) if rule.when else None
     read = [k for k in columns if k in rule.columns or (when is not None and k in when.names)]  # what is used
+    reported, computed, table_key = bundle.reported.get, out.computed.values.get, table.key
+    rule_columns = [k for k in rule.columns if k in columns]  # (the loader allows no other)
     for row_key in item_keys:
         if rule.rows and row_key not in rule.rows:
             continue
-        original = {k: bundle.reported.get((table.key, row_key, k)) for k in read}
-        if rule.when:
+        # the changed figures first: ``when`` only decides whether they are reported (p2: most rows
+        # have none, and then ``when`` need not be evaluated at all)
+        changed = []
+        for col_key in rule_columns:
+            before = reported((table_key, row_key, col_key))
+            if before is not None:
+                now = computed((table_key, row_key, col_key))
+                if before != now and not _same(before, now):  # equal is the same: the common case first
+                    changed.append((col_key, before, now))
+        if not changed:
+            continue
+        original = {k: reported((table_key, row_key, k)) for k in read}
+        if when is not None:
             def lookup(name: str, original: dict[str, Any] = original, row_key: str = row_key) -> Any:
                 if name in columns:
-                    return original[name] if name in original else bundle.reported.get((table.key, row_key, name))
+                    return original[name] if name in original else reported((table_key, row_key, name))
                 raise NameError(name)
 
             try:
-                if not compiled(rule.when).evaluate(lookup, lambda *a: None, lambda *a: None,
-                                                    lambda n: n in columns, blank=zero):
+                if not when.evaluate(lookup, lambda *a: None, lambda *a: None, lambda n: n in columns, blank=zero):
                     continue
             except Exception:  # noqa: BLE001 - an odd original row simply does not qualify
                 continue
-        for col_key in rule.columns:
-            before, now = original[col_key], out.computed.get(table.key, row_key, col_key)
-            if before is None or _same(before, now):
-                continue
+        for col_key, before, now in changed:
             shown = "（已删除）" if now is None else fmt(now)
             emit(row_key, col_key, f"原报数为 {fmt(before)}，现为 {shown}，"
                  + (rule.message or "修改企业直报数据须在说明中写明修改依据。"))

@@ -27,7 +27,7 @@ from forms.spec import FormSpec
 
 __all__ = ["Finding", "Severity", "ValidationResult", "validate_report", "validate_bundle", "ReportInput",
            "PeriodInputs", "note_is_acceptable", "SEVERITY_ORDER", "last_year", "comparable_periods",
-           "referenced_forms", "needs_history", "needs_reported"]
+           "referenced_forms", "needs_history", "needs_reported", "reported_columns"]
 
 
 @dataclass
@@ -98,6 +98,19 @@ def needs_history(form: FormSpec) -> bool:
 def needs_reported(form: FormSpec) -> bool:
     """Whether the form has a rule on enterprise-reported figures (the first stored values)."""
     return any(r.kind == "reported" for r in form.rules)
+
+
+def reported_columns(form: FormSpec) -> dict[str, set[str]]:
+    """table → the columns whose first stored values the form's ``reported`` rules read (their
+    ``columns`` and the columns their ``when`` names: see ``forms.rules._reported``)."""
+    found: dict[str, set[str]] = {}
+    for rule in form.rules:
+        if rule.kind != "reported":
+            continue
+        keys = set(form.table(rule.table).column_keys)
+        names = set(rule.columns) | (compiled(rule.when).names if rule.when else set())
+        found.setdefault(rule.table, set()).update(names & keys)
+    return {t: cols for t, cols in found.items() if cols}
 
 
 def validate_bundle(reports: Mapping[str, ReportInput], context: ComputeContext,

@@ -6,7 +6,7 @@ these values and never touches the database itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from forms.period_rules import PeriodInputs, comparable_periods
@@ -41,10 +41,20 @@ def earlier_inputs(store: Store, township_id: int, form_key: str, period: str) -
     return {p: PeriodInputs(values[p], rows[p]) for p in ids.values() if values[p]}
 
 
-def first_values(store: Store, report_id: int, cells: Iterable[CellKey] | None = None) -> dict[CellKey, object]:
+def first_values(store: Store, report_id: int, cells: Iterable[CellKey] | None = None, *,
+                 columns: Mapping[str, Collection[str]] | None = None) -> dict[CellKey, object]:
     """Each cell's first stored value (kept with every write since the audit trail began): what
     the enterprise reported when a list row was copied or imported from its report, before any
-    later change by the township. ``cells``: only these (after an edit of them)."""
+    later change by the township. ``cells``: only these (after an edit of them); ``columns``:
+    only these columns (table → column keys: what the form's rules read, ``reported_columns``)."""
+    if cells is None and columns is not None:
+        found_all: dict[CellKey, object] = {}
+        for table, cols in columns.items():
+            marks = ",".join("?" * len(cols))
+            found_all.update(((table, r, c), v) for r, c, v in store.conn.execute(
+                f"SELECT row_key, col_key, value FROM first_values WHERE report_id = ? AND table_key = ?"
+                f" AND col_key IN ({marks})", (report_id, table, *cols)))
+        return found_all
     if cells is None:
         return {(t, r, c): v for t, r, c, v in store.conn.execute(
             "SELECT table_key, row_key, col_key, value FROM first_values WHERE report_id = ?", (report_id,))}

@@ -15,7 +15,6 @@ import sqlite3
 from pathlib import Path
 
 from storage import migrations
-from storage.backup import list_backups
 from storage.database import StorageError
 
 __all__ = ["APPLICATION_ID", "OUR_TABLES", "DamagedDatabaseError", "ForeignDatabaseError", "NewerVersionError",
@@ -78,6 +77,8 @@ def check_openable(path: Path, *, quick_check: bool = False, allow_new: bool = T
         if not path.exists():
             return False
         if path.stat().st_size == 0:
+            from storage.backup import list_backups  # here: an ordinary open never needs the backups
+
             if allow_new and not list_backups(path):
                 return False  # nothing in it and nothing to restore: it simply becomes a new database
             raise DamagedDatabaseError(f"数据库文件 {name} 为空（0 字节），可能是写入时U盘被拔出或断电；"

@@ -13,7 +13,7 @@ import getpass
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from forms.catalogue import FormCatalogue
 from forms.compute import ComputeContext
@@ -21,10 +21,8 @@ from forms.periods import period_year
 from forms.spec import FormSpec
 from forms.validation import ValidationResult, validate_report
 from forms.values import ParsedValue, parse_input
-from storage.cell_history import PeriodValue
 from storage.changes import Changes, ReportState
 from storage.database import CellKey, Report, ReportData, Store, Township
-from storage.periods_store import LOCKED_REASON_PREFIX, PeriodInfo
 from storage.report_status import STATUSES, ReportStatus, rederived_status, status_for
 from user_error import UserError
 
@@ -95,11 +93,12 @@ class Workspace:
 
     @classmethod
     def open(cls, path: str | Path, *, catalogue: FormCatalogue | None = None, demo: bool = True,
-             user: str | None = None, readonly: bool = False, check: bool = False) -> Workspace:
+             user: str | None = None, readonly: bool = False, check: bool = False,
+             allow_new: bool = True) -> Workspace:
         """Open or create the database; a new one gets the township catalogue and the demo.
 
-        ``readonly``/``check``: see ``Store.open`` (the read-only commands use both)."""
-        store = Store.open(path, readonly=readonly, check=check)
+        ``readonly``/``check``/``allow_new``: see ``Store.open`` (the commands use them)."""
+        store = Store.open(path, readonly=readonly, check=check, allow_new=allow_new)
         workspace = cls(store, catalogue or FormCatalogue.load(), user)
         workspace = workspace._forms_up_to_date()  # d3: reports of an older form version upgraded
         if not store.readonly and not store.townships():
@@ -194,7 +193,7 @@ class Workspace:
         return result
 
     def _validate_fully(self, data: ReportData) -> ValidationResult:
-        from forms.validation import ReportInput, needs_history, needs_reported, referenced_forms
+        from forms.validation import ReportInput, needs_history, needs_reported, referenced_forms, reported_columns
         from storage.history import earlier_inputs, first_values
 
         form = self.form(data.report.form_key)
@@ -204,7 +203,7 @@ class Workspace:
             if other is not None:
                 others[key] = ReportInput(self.form(key), other.values, other.notes, other.list_rows)
         history = earlier_inputs(self.store, report.township_id, form.key, report.period) if needs_history(form) else {}
-        reported = first_values(self.store, report.id) if needs_reported(form) else {}
+        reported = first_values(self.store, report.id, columns=reported_columns(form)) if needs_reported(form) else {}
         return validate_report(form, data.values, data.notes, data.list_rows, self.context(report.period),
                                period=report.period, history=history, others=others, reported=reported)
 
@@ -222,7 +221,8 @@ class Workspace:
         for start, end, report in self._writes:
             if end <= mark or mark == total:
                 continue
-            if start != mark or report is None or _reads(self.form(seen.data.report.form_key), seen.data.report, report):
+            if start != mark or report is None or (report is not _STATUS_ONLY and _reads(
+                    self.form(seen.data.report.form_key), seen.data.report, report)):
                 return False
             mark = end
         return mark == total
@@ -274,7 +274,7 @@ class Workspace:
 
     def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle)."""
-        from forms.validation import ReportInput, needs_history, needs_reported, validate_bundle
+        from forms.validation import ReportInput, needs_history, needs_reported, reported_columns, validate_bundle
         from storage.history import earlier_inputs, first_values
 
         token = self._token()
@@ -289,7 +289,8 @@ class Workspace:
         inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
                                  earlier_inputs(self.store, township_id, k, period) if needs_history(self.form(k))
                                  else {},  # read only by vs-last-period / vs-history rules
-                                 first_values(self.store, d.report.id) if needs_reported(self.form(k)) else {})
+                                 first_values(self.store, d.report.id, columns=reported_columns(self.form(k)))
+                                 if needs_reported(self.form(k)) else {})
                   for k, d in datas.items()}
         results = validate_bundle(inputs, self.context(period), period)
         for k, data in datas.items():  # the same as validating each alone (rules read only the forms they name)
@@ -372,6 +373,8 @@ class Workspace:
         """The audit reason of an edit; in a locked period it must say why (asked from the user)."""
         if not self.period_locked(report.township_id, report.period):
             return reason
+        from storage.periods_store import LOCKED_REASON_PREFIX
+
         if not locked_reason or not locked_reason.strip():
             raise PeriodLockedError("该报告期已锁定（已上报）：未填写修改原因，修改未保存。")
         locked = LOCKED_REASON_PREFIX + locked_reason.strip()
@@ -493,7 +496,11 @@ class Workspace:
         return changed
 
     def mark_exported(self, report_id: int) -> None:
-        self.store.set_status(report_id, ReportStatus.EXPORTED, exported=True, who=self.user)
+        start = self.store.conn.total_changes
+        try:
+            self.store.set_status(report_id, ReportStatus.EXPORTED, exported=True, who=self.user)
+        finally:  # p2: a status and its audit row, which no validation reads: the validations stay
+            self._attributed(start, _STATUS_ONLY)
 
     def update_profile(self, township_id: int, **profile: str) -> Changes:
         """Store 单位信息 after the core checks (``ProfileError`` with the reason); ``Changes.township``."""
@@ -882,6 +889,11 @@ class Workspace:
             self.set_setting(PLACE_SETTING, wanted)
 
 
+# A write attributed to no report's contents: statuses and their audit rows (p2: an export marks
+# its reports 已导出 without making their validations stale).
+_STATUS_ONLY = Report(0, 0, "", 0, "", "", "", "", None, None)
+
+
 @dataclass
 class _Validated:
     """A report's data as validated, the result, and the database's change marks at that time."""
@@ -910,15 +922,16 @@ def _login_name() -> str:
 
 # -- import (H1): the types of the import methods above (kept here, apart from the rest of the file)
 # -- district (W2-D): the type of the register methods above
-from storage.district_store import RegisterLine  # noqa: E402
-
-# -- d3: form version steps: the type of the upgrade method above
-from storage.form_upgrades import UpgradeSummary  # noqa: E402
-from storage.import_log import ImportRecord, ImportWrite  # noqa: E402
+# -- p2: only for type checkers: importing them costs every start a few ms (their dataclasses)
+if TYPE_CHECKING:
+    from storage.cell_history import PeriodValue
+    from storage.district_store import RegisterLine
+    from storage.form_upgrades import UpgradeSummary  # d3: form version steps
+    from storage.import_log import ImportRecord, ImportWrite
+    from storage.no_data import NoDataDeclaration  # e6: 本期无数据
+    from storage.periods_store import PeriodInfo
 
 # -- e6: 本期无数据 and the forms list's words
-from storage.no_data import NoDataDeclaration  # noqa: E402
-
 NO_DATA_STATE = "本期无数据"
 CHANGED_SINCE_EXPORT = "已修改，须重新导出"
 PLACE_SETTING = "window_place"  # JSON {"township_id", "period", "form_key"}
