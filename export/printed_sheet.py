@@ -63,6 +63,19 @@ class PrintedSheet:
     def add(self, row: int, cell: PrintedCell) -> None:
         self.rows.setdefault(row, []).append(cell)
 
+    def pages(self) -> list[tuple[int, int]]:
+        """(page across, page down) of every page that prints, down then across as Excel and
+        LibreOffice number them: a page across whose own columns hold nothing on those rows (the
+        second table of a form narrower than the first) is left out, as they leave it out."""
+        assert self.plan is not None
+        found = []
+        for band, (first, last) in enumerate(self.plan.bands):
+            for down, page in enumerate(self.plan.pages):
+                if any(first <= cell.first <= last or (cell.first < first <= cell.last)
+                       for r in range(page.first, page.last + 1) for cell in self.rows.get(r, ())):
+                    found.append((band, down))
+        return found
+
 
 def printed_sheet(report: SheetReport, township: Township, period: str, now: _dt.datetime) -> PrintedSheet:
     """The printed layout of one report (values as the workbook's number formats show them)."""

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QToolTip,
+    QTreeWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +36,7 @@ from ui.delegates import GridDelegate
 from ui.grid_editing import edit_text
 from ui.grid_model import GridModel, PasteResult
 
-__all__ = ["GridView", "TablePage"]
+__all__ = ["GridView", "TablePage", "FrozenColumns", "step_list"]
 
 
 class GridView(QTableView):
@@ -389,6 +390,15 @@ class GridView(QTableView):
             return
         self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.setCurrentIndex(index)
+
+
+def step_list(tree: QTreeWidget, step: int) -> None:
+    """Ctrl+Shift+PgUp/PgDn: the previous / next item of the forms list becomes current (opening that form)."""
+    count = tree.topLevelItemCount()
+    if count < 2:
+        return
+    at = tree.indexOfTopLevelItem(tree.currentItem()) if tree.currentItem() is not None else -1
+    tree.setCurrentItem(tree.topLevelItem((at + step) % count))
 
 
 def show_selection_unfocused(view: QTableView) -> None:

@@ -33,7 +33,7 @@ from ui.findings_panel import FindingsPanel
 from ui.form_header import FormHeader
 from ui.forms_list import FormsList
 from ui.grid_model import GridModel
-from ui.grid_view import GridView, TablePage
+from ui.grid_view import GridView, TablePage, step_list
 from ui.operations import Operation, run_with_workspace
 from version import APP_NAME, version_text
 
@@ -151,6 +151,9 @@ class MainWindow(QMainWindow):
         from ui.progress_action import add_progress_action, add_summary_action  # -- 汇总, 规划目标进度 (W2-E)
 
         bar.addActions([add_summary_action(self), add_progress_action(self)])
+        from ui.print_actions import add_print_action  # -- g7: 打印… / 打印预览
+
+        bar.addAction(add_print_action(self))
         bar.addAction(self.help_action)
         bar.addAction(self.about_action)
         self.toolbar = bar
@@ -339,6 +342,7 @@ class MainWindow(QMainWindow):
             if zoom and zoom != 1.0:
                 page.view.set_zoom(zoom)
             page.view.zoomChanged.connect(lambda z: self.settings.setValue("grid/zoom", float(z)))
+            page.view.formStepRequested.connect(lambda step: step_list(self.forms_list, step))  # g7: Ctrl+Shift+PgDn
             self.pages.append(page)
             self.tabs.addTab(page, table.title)
         self.tabs.tabBar().setVisible(len(self.pages) > 1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPagedPaintDevice, QPainter, QPen
+from PySide6.QtGui import QFont, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPen
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
@@ -22,7 +22,7 @@ _ALIGN = {"left": Qt.AlignmentFlag.AlignLeft, "center": Qt.AlignmentFlag.AlignHC
 
 
 def page_count(sheets: Sequence[PrintedSheet]) -> int:
-    return sum(s.plan.page_count for s in sheets if s.plan)
+    return sum(len(s.pages()) for s in sheets)
 
 
 def _layout(landscape: bool) -> QPageLayout:
@@ -44,30 +44,29 @@ def _font(size: float, bold: bool, dots: float) -> QFont:
 def paint_sheets(device: QPagedPaintDevice, sheets: Sequence[PrintedSheet]) -> int:
     """Paint every page of ``sheets`` (A4, each sheet's orientation; down, then across, as Excel
     prints); returns how many pages were painted."""
-    painted = 0
+    painted, total = 0, page_count(sheets)  # numbered through the whole print, as LibreOffice does
     painter: QPainter | None = None
     for sheet in sheets:
         plan = sheet.plan
         assert plan is not None
-        for band in range(len(plan.bands)):
-            for number, page in enumerate(plan.pages):
-                device.setPageLayout(_layout(plan.landscape))
-                if painter is None:
-                    painter = QPainter(device)
-                else:
-                    device.newPage()
-                _paint_page(painter, device, sheet, band, number)
-                painted += 1
+        for band, number in sheet.pages():
+            painted += 1
+            device.setPageLayout(_layout(plan.landscape))
+            if painter is None:
+                painter = QPainter(device)
+            else:
+                device.newPage()
+            _paint_page(painter, device, sheet, band, number, f"第 {painted} 页 共 {total} 页")
     if painter is not None:
         painter.end()
     return painted
 
 
-def _paint_page(painter: QPainter, device: QPagedPaintDevice, sheet: PrintedSheet, band: int, number: int) -> None:
+def _paint_page(painter: QPainter, device: QPagedPaintDevice, sheet: PrintedSheet, band: int, number: int,
+                page_number: str) -> None:
     plan = sheet.plan
     assert plan is not None
     page = plan.pages[number]
-    ordinal = band * len(plan.pages) + number + 1
     painter.save()
     dots = device.logicalDpiX() / 72.0  # painter units per point
     paper = device.pageLayout().paintRect(QPageLayout.Unit.Point)
@@ -80,7 +79,7 @@ def _paint_page(painter: QPainter, device: QPagedPaintDevice, sheet: PrintedShee
     painter.drawText(head, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, sheet.header_left)
     painter.drawText(head, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, sheet.header_right)
     foot = QRectF(0, paper.height() + (MARGINS_IN["bottom"] - MARGINS_IN["footer"]) * 72 - 14, paper.width(), 14)
-    painter.drawText(foot, Qt.AlignmentFlag.AlignCenter, f"第 {ordinal} 页 共 {plan.page_count} 页")
+    painter.drawText(foot, Qt.AlignmentFlag.AlignCenter, page_number)
     # the table, at the plan's scale, centred across
     columns = plan.page_columns(band)
     x_of: dict[int, float] = {}
@@ -96,7 +95,7 @@ def _paint_page(painter: QPainter, device: QPagedPaintDevice, sheet: PrintedShee
         height = sheet.heights.get(r, 14.0)
         for cell in sheet.rows.get(r, []):
             spanned = [c for c in range(cell.first, cell.last + 1) if c in x_of]
-            if spanned:
+            if spanned and (len(spanned) == cell.last - cell.first + 1):  # a text block cut by the page: on page 1 across
                 _paint_cell(painter, cell, QRectF(x_of[spanned[0]], y, sum(width_points(sheet.widths[c])
                                                                            for c in spanned), height), dots)
         y += height
