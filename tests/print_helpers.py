@@ -30,7 +30,7 @@ def pdf_pages(path: Path) -> list[PdfPage]:
                 scale_cm = (cm[2] ** 2 + cm[3] ** 2) ** 0.5
                 sizes.append(size * scale_tm * scale_cm)
 
-        text = page.extract_text(visitor_text=visit)
+        text = page.extract_text(visitor_text=visit).replace("\t", " ")
         box = page.mediabox
         pages.append(PdfPage(float(box.width) > float(box.height), min(sizes, default=0.0), text))
     return pages

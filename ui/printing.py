@@ -14,6 +14,9 @@ from PySide6.QtWidgets import QWidget
 from export.print_layout import MARGINS_IN, width_points
 from export.printed_sheet import PrintedCell, PrintedSheet
 from ui import theme
+from ui.pyside_workarounds import protect_none_singleton
+
+protect_none_singleton()  # painting makes tens of thousands of void calls: see ui/pyside_workarounds.py
 
 __all__ = ["paint_sheets", "page_count", "print_sheets", "preview_sheets"]
 
