@@ -137,6 +137,7 @@ def preview_sheets(parent: QWidget | None, sheets_for: Callable[[], Sequence[Pri
     """打印预览: Qt's preview of the same pages (print from it too)."""
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     dialog = QPrintPreviewDialog(printer, parent)
+    dialog.printer_kept = printer  # the dialog holds no reference of its own: the printer must outlive it
     dialog.setWindowTitle("打印预览")
     dialog.paintRequested.connect(lambda device: paint_sheets(device, sheets_for()))
     return dialog
