@@ -36,7 +36,7 @@ MIN_SCALE = 0.9  # 10 pt text → 9 pt on paper at the least
 BODY_ROW_PT = 14.0  # a body row of 10 pt text (Excel draws 13.5, LibreOffice 12.8: planning with 14 is safe)
 TITLE_ROW_PT = 32.0
 HEADER_LINE_PT = 15.0
-TEXT_LINE_PT = 14.0
+TEXT_LINE_PT = 16.0  # a wrapped line of 10 pt Chinese text (LibreOffice draws 15.5)
 MIN_ROWS_WITH_HEADER = 2  # a header never ends a page with fewer body rows under it
 # LibreOffice takes the page header and footer out of the body area (Excel puts them in the
 # margins): the plan leaves that much room so its page breaks hold in both.
@@ -191,11 +191,21 @@ def plan_pages(widths: Sequence[float], heights: Sequence[float], tables: Sequen
                repeat_columns: int) -> PagePlan:
     """Pages of a sheet whose columns are ``widths`` (index 1…n) and rows ``heights`` (index 1…last)."""
     landscape, scale, bands = pages_across(widths, repeat_columns)
-    page_w, page_h = _printable(landscape)
+    page_h = _printable(landscape)[1]
     pages = _row_pages(list(heights), tables, page_h / scale)
+    return PagePlan(landscape, scale, tuple(widths), repeat_columns, bands, tuple(pages), _title_rows(tables, pages))
+
+
+def _title_rows(tables: Sequence[TableSpan], pages: Sequence[RowPage]) -> tuple[int, int] | None:
+    """The workbook's print titles. A sheet has one range, repeated on every page after the one
+    that holds it: right only when one table runs on and every later page continues it (a table
+    or the 说明 starting a later page would print under the wrong header)."""
     spanning = [t for t in tables if any(p.repeat == t.header_rows for p in pages)]
-    title_rows = spanning[0].header_rows if len(spanning) == 1 and spanning[0] is tables[-1] else None
-    return PagePlan(landscape, scale, tuple(widths), repeat_columns, bands, tuple(pages), title_rows)
+    if len(spanning) != 1:
+        return None
+    header = spanning[0].header_rows
+    start = next(i for i, p in enumerate(pages) if p.first <= header[0] <= p.last)
+    return header if all(p.repeat == header for p in pages[start + 1:]) else None
 
 
 def _row_pages(heights: list[float], tables: Sequence[TableSpan], room: float) -> list[RowPage]:

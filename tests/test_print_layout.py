@@ -74,11 +74,16 @@ def test_a_table_that_fits_a_page_is_never_cut_and_a_long_one_repeats_its_own_he
     assert plan.row_breaks == tuple(p.last for p in plan.pages[:-1])
 
 
-def test_a_long_table_followed_by_another_gets_no_print_titles_over_the_other():
-    plan = plan_pages(_widths(6, 30, 12), _rows(120), [TableSpan(8, 8, 100), TableSpan(102, 103, 110)], 1)
-    assert plan.title_rows is None  # one range per sheet would print the list's header over the totals
+def test_print_titles_only_where_every_later_page_continues_the_long_table():
+    widths, long_list = _widths(6, 30, 12), TableSpan(8, 8, 100)
+    # the totals fit under the list's last rows: every page after the first continues the list
+    plan = plan_pages(widths, _rows(110), [long_list, TableSpan(102, 103, 110)], 1)
+    assert not any(p.first == 102 for p in plan.pages) and plan.title_rows == (8, 9)
+    # a long totals table starts its own page: the list's header must not print over it
+    plan = plan_pages(widths, _rows(150), [long_list, TableSpan(102, 103, 150)], 1)
+    assert any(p.first == 102 and p.repeat is None for p in plan.pages)
+    assert plan.title_rows is None
     assert any(p.repeat == (8, 9) for p in plan.pages)  # the program's own printing still repeats it
-    assert any(p.first <= 102 and p.last >= 110 for p in plan.pages)  # the totals table is not cut
 
 
 def test_workbook_and_program_print_the_same_plan(workspace, demo_township):
