@@ -8,6 +8,7 @@ import datetime as _dt
 
 import pytest
 
+from export.form_sheet import SheetReport
 from export.printed_sheet import printed_sheets
 from export.submission import export_submission
 from tests.print_helpers import pdf_pages, soffice, to_pdf
@@ -66,3 +67,32 @@ def test_current_form_alone(workspace, demo_township):
     sheets = printed_sheets(workspace, demo_township.id, "2025", ["energy_consumption"], now=NOW)
     assert [s.title for s in sheets] == ["永节统1表"]
     assert len(sheets[0].pages()) == 4  # 2 pages down (a table each) × pages across, less the empty ones
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_a_long_list_repeats_its_own_header_on_every_page(workspace, demo_township, tmp_path):
+    from export.printed_sheet import printed_sheet
+    from export.submission import build_workbook
+    from export.xlsx_writer import save_workbook
+
+    form = workspace.form("key_energy_units")
+    data = workspace.find_report_data(demo_township.id, form.key, "2025")
+    rows = workspace.add_list_row(data.report.id, "units", 70).row_keys
+    workspace.change_cells(data.report.id, [(("units", key, "name"), f"测试单位{n:02d}有限公司")
+                                            for n, key in enumerate(rows)], "测试")
+    data = workspace.find_report_data(demo_township.id, form.key, "2025")
+    result = workspace.validate(data)
+    out = tmp_path / "长清单.xlsx"
+    with out.open("wb") as fh:
+        save_workbook(build_workbook([(form, data, result)], demo_township, "2025", now=NOW), fh)
+    pages = pdf_pages(to_pdf(out, tmp_path))
+
+    plan = printed_sheet(SheetReport(form, data, result), demo_township, "2025", NOW)
+    assert len(pages) == len(plan.pages()) + 1 >= 5  # + the 审核说明 page
+    named = [p for p in pages if "测试单位" in p.text]
+    assert len(named) >= 3
+    for page in named:  # each page of the list carries the list's own header
+        assert "单位名称" in page.text and "统一社会信用代码" in page.text
+    listed = [n for n in range(70) if any(f"测试单位{n:02d}有限公司" in p.text for p in named)]
+    assert listed == list(range(70))  # no row lost between pages
+    assert all(p.landscape for p in pages) and min(p.smallest for p in pages) >= MIN_POINTS
