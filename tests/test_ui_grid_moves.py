@@ -263,3 +263,23 @@ def test_void_calls_cannot_wear_none_away():
     protect_none_singleton()
     if sys.version_info < (3, 12) and void_call_drops_none_reference():
         assert sys.getrefcount(None) > 1 << 39  # the bug is here: None is out of its reach
+
+
+def test_typing_over_a_choice_cell_takes_the_code(qtbot, demo_window):
+    demo_window.controller.select_form("key_energy_units")
+    QApplication.processEvents()
+    view = demo_window.grid_view("units")
+    model = view.grid_model()
+    column = next(c for c in range(model.columnCount())
+                  if (spec := model.column_spec(c)) is not None and spec.key == "industry")
+    index = model.index(1, column)
+    view.setFocus()
+    view.setCurrentIndex(index)
+    qtbot.keyClick(view, "c")  # typing over the cell opens the drop-down with what is typed
+    editor = view.delegate.last_editor
+    assert isinstance(editor, QComboBox) and editor.currentText() == "c"
+    qtbot.keyClicks(editor.lineEdit(), "17")
+    editor.completer().popup().hide()  # Enter commits what was typed: the code alone
+    qtbot.keyClick(editor.lineEdit(), Key.Key_Return)
+    _settle(view)
+    assert model.value(index) == "C17 纺织业"

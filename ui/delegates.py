@@ -75,6 +75,7 @@ class GridDelegate(QStyledItemDelegate):
         if isinstance(editor, QComboBox):
             editor.setCurrentIndex(editor.findText(text))
             editor.setEditText(text)
+            editor.lineEdit().selectAll()  # typing over the cell replaces it, as in a plain cell
         elif isinstance(editor, QDateEdit):
             date = QDate.fromString(text[:10], "yyyy-MM-dd")
             editor.setDate(date if date.isValid() else QDate.currentDate())
