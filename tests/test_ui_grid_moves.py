@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QDateEdit
 
-from forms.values import parse_input
 from ui.grid_view import GridView
 
 Key = Qt.Key
@@ -209,33 +207,6 @@ def test_date_column_has_a_date_editor(qtbot, demo_window):
     for typed in ("2025-3-1", "2025/03/01", "2025年3月1日"):
         assert model.paste(index, [[typed]]).refused == []
         assert model.value(index) == "2025-03-01"
-
-
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("C30", "C30 非金属矿物制品业"), ("c30", "C30 非金属矿物制品业"), (" C30 ", "C30 非金属矿物制品业"),
-    ("非金属矿物制品业", "C30 非金属矿物制品业"), ("C30 非金属矿物制品业", "C30 非金属矿物制品业"),
-    ("G", "G 交通运输、仓储和邮政业"), ("其他行业", "其他行业")])
-def test_a_choice_is_named_by_its_code_everywhere(catalogue, typed, stored):
-    col = catalogue.get("key_energy_units").table("units").column("industry")
-    assert parse_input(col, typed).value == stored and parse_input(col, typed).error is None
-
-
-@pytest.mark.parametrize("typed", ["C3", "C300", "C", "30", "非金属", "C30 纺织业"])
-def test_a_code_that_names_no_choice_is_refused(catalogue, typed):
-    col = catalogue.get("key_energy_units").table("units").column("industry")
-    assert parse_input(col, typed).error
-
-
-@pytest.mark.parametrize("typed", ["2025-3-1", "2025/03/01", "2025年3月1日", "2025.3.1", " 2025-03-01 "])
-def test_dates_are_read_in_the_ways_people_write_them(catalogue, typed):
-    col = catalogue.get("reduction_projects").table("projects").column("start_date")
-    assert parse_input(col, typed).value == "2025-03-01"
-
-
-@pytest.mark.parametrize("typed", ["2025-2-30", "2025年13月1日", "3/1/2025"])
-def test_impossible_dates_are_refused(catalogue, typed):
-    col = catalogue.get("reduction_projects").table("projects").column("start_date")
-    assert parse_input(col, typed).error
 
 
 def test_print_menu_prints_the_open_form_or_all(qtbot, demo_window):
