@@ -150,6 +150,8 @@ def print_setup(ws: Worksheet, plan: PagePlan, header_left: str, header_right: s
         ws.print_title_rows = f"{plan.title_rows[0]}:{plan.title_rows[1]}"
     if len(plan.bands) > 1:
         ws.print_title_cols = f"A:{get_column_letter(plan.repeat_columns)}"
+    # header text: no control character (the XML could not hold it), "&" doubled (Excel's codes start with it)
+    header_left, header_right = (clean_cell_text(t).replace("&", "&&") for t in (header_left, header_right))
     for page_header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
         page_header.left.text, page_header.left.size = header_left, 10
         page_header.right.text, page_header.right.size = header_right, 10

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from export.cell_values import clean_cell_text
 from export.form_sheet import BLOCKED_TEXT, SheetReport, footer_text, table_heads
 from export.layout import HEADING_ROWS, form_layout
 from export.print_layout import (
@@ -60,8 +61,12 @@ class PrintedSheet:
     heights: dict[int, float] = field(default_factory=dict)
     plan: PagePlan | None = None
 
+    def __post_init__(self) -> None:
+        self.header_left, self.header_right = clean_cell_text(self.header_left), clean_cell_text(self.header_right)
+
     def add(self, row: int, cell: PrintedCell) -> None:
-        self.rows.setdefault(row, []).append(cell)
+        """Place a cell; its text as the workbook holds it (no control characters)."""
+        self.rows.setdefault(row, []).append(replace(cell, text=clean_cell_text(cell.text)))
 
     def pages(self) -> list[tuple[int, int]]:
         """(page across, page down) of every page that prints, down then across as Excel and

@@ -112,3 +112,21 @@ def test_the_unfiled_approval_placeholder_is_one_text(catalogue, qtbot):
     qtbot.addWidget(header)
     header.show_form(form, "演示镇", "500118999000", "2025")
     assert f"批准(备案)文号：{PENDING_APPROVAL}" in header.labels.text()
+
+
+def test_page_header_holds_any_township_name(workspace, demo_township):
+    """A name with "&" (Excel's header codes start with it) or a control character (an old database)."""
+    from dataclasses import replace
+
+    from export.printed_sheet import printed_sheets
+
+    reports = reports_to_export(workspace, demo_township.id, "2025", select_forms(workspace, "2025", ["agriculture"]))
+    town = replace(demo_township, name="甲&乙\x1b镇")
+    sheet = FormSheet(Workbook().create_sheet("x"), reports[0], town, "2025", NOW, Written())
+    sheet.write()
+    assert sheet.ws.oddHeader.left.text == "填报单位：甲&&乙镇"
+    assert sheet.ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+    printed = printed_sheet(reports[0], town, "2025", NOW)
+    assert printed.header_left == "填报单位：甲&乙镇"
+    assert all("\x1b" not in c.text for cells in printed.rows.values() for c in cells)
+    assert printed_sheets(workspace, demo_township.id, "2025", ["agriculture"])[0].title == "永节统5表"
