@@ -11,20 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from export import print_layout as paper
 from export.cell_values import clean_cell_text
 from export.form_sheet import BLOCKED_TEXT, SheetReport, footer_text, table_heads
 from export.layout import HEADING_ROWS, form_layout
-from export.print_layout import (
-    TITLE_ROW_PT,
-    PagePlan,
-    column_widths,
-    first_page_width,
-    header_height,
-    label_block,
-    repeat_columns,
-    sheet_plan,
-    text_height,
-)
+from export.print_layout import PagePlan
 from forms.periods import period_label
 from forms.spec import DESCRIPTIVE_LETTERS
 from forms.values import format_value
@@ -87,14 +78,14 @@ def printed_sheet(report: SheetReport, township: Township, period: str, now: _dt
     form, result = report.form, report.result
     layout = form_layout(form, result.computed.list_rows)
     ncols = max(max((3 if t.kind == "grid" else 1) + len(t.columns) for t in form.tables), 2)
-    widths = column_widths(form)[:ncols + 1]
-    last = first_page_width(widths, repeat_columns(form))
+    widths = paper.column_widths(form)[:ncols + 1]
+    last = paper.first_page_width(widths, paper.repeat_columns(form))
     sheet = PrintedSheet(form.code, f"填报单位：{township.name}", f"报告期：{period_label(period)}", widths)
     sheet.add(1, PrintedCell(1, last, form.name, bold=True, size=16, align="center", border=False))
-    sheet.heights[1] = TITLE_ROW_PT
+    sheet.heights[1] = paper.TITLE_ROW_PT
     right = max(1, last // 2 - 1) if last >= 6 else max(1, last // 2)
     split = last - right + 1
-    for i, text in enumerate(label_block(form)):
+    for i, text in enumerate(paper.label_block(form)):
         sheet.add(2 + i, PrintedCell(split, last, text, border=False))
     sheet.add(5, PrintedCell(1, split - 1, f"填报单位：{township.name}", border=False))
     sheet.add(6, PrintedCell(1, split - 1, f"统计代码：{township.stat_code or '（统计代码待定）'}", border=False))
@@ -107,7 +98,7 @@ def printed_sheet(report: SheetReport, township: Township, period: str, now: _dt
         for i, (head, letter) in enumerate(zip(heads, letters), start=1):
             sheet.add(place.header_row, PrintedCell(i, i, head, bold=True, align="center", wrap=True))
             sheet.add(place.header_row + 1, PrintedCell(i, i, letter, align="center"))
-        sheet.heights[place.header_row] = header_height(heads, widths)
+        sheet.heights[place.header_row] = paper.header_height(heads, widths)
         first = len(DESCRIPTIVE_LETTERS) + 1 if table.kind == "grid" else 2
         for n, (row_key, r) in enumerate(place.body, start=1):
             spec = table.row(row_key) if table.kind == "grid" else None
@@ -135,13 +126,13 @@ def printed_sheet(report: SheetReport, township: Township, period: str, now: _dt
         row += 1
         for note in form.notes:
             sheet.add(row, PrintedCell(1, last, note, border=False, wrap=True))
-            sheet.heights[row] = text_height(note, total_width)
+            sheet.heights[row] = paper.text_height(note, total_width)
             row += 1
         row += 1
     footer = footer_text(township, now)
     sheet.add(row, PrintedCell(1, last, footer, border=False, wrap=True))
-    sheet.heights[row] = text_height(footer, total_width)
-    sheet.plan = sheet_plan(form, layout, widths, sheet.heights, row)
+    sheet.heights[row] = paper.text_height(footer, total_width)
+    sheet.plan = paper.sheet_plan(form, layout, widths, sheet.heights, row)
     return sheet
 
 
