@@ -32,9 +32,8 @@ def sheets_of(window: MainWindow, all_forms: bool) -> Callable[[], Sequence[Prin
 
 
 def add_print_action(window: MainWindow) -> QAction:
-    """The 打印 action with its menu (Ctrl+P prints the open form)."""
-    from ui.printing import preview_sheets, print_sheets
-
+    """The 打印 action with its menu (Ctrl+P prints the open form). Qt's print support is loaded
+    when it is first used, not at the window's start."""
     action = QAction("打印", window)
     action.setObjectName("printAction")
     action.setToolTip("打印当前表或全部表（A4，与导出的 Excel 版式相同）")
@@ -45,12 +44,16 @@ def add_print_action(window: MainWindow) -> QAction:
         if window.controller.session is None:
             QMessageBox.information(window, "打印", "请先打开一张报表。")
             return
+        from ui.printing import print_sheets
+
         print_sheets(window, sheets_of(window, all_forms))
 
     def preview(all_forms: bool) -> None:
         if window.controller.session is None:
             QMessageBox.information(window, "打印预览", "请先打开一张报表。")
             return
+        from ui.printing import preview_sheets
+
         window.print_preview = preview_sheets(window, sheets_of(window, all_forms))
         window.print_preview.open()
 
