@@ -157,19 +157,17 @@ def _printable(landscape: bool) -> tuple[float, float]:
 
 
 def pages_across(widths: Sequence[float], repeat_columns: int) -> tuple[bool, float, tuple[tuple[int, int], ...]]:
-    """Orientation, scale and the pages across (first…last column after the repeated ones) for ``widths``."""
+    """Orientation, scale and the pages across (first…last column after the repeated ones) for
+    ``widths``: the fewest pages across that a scale of ``MIN_SCALE`` … 100 % allows, at the
+    largest such scale (a whole percent, as Excel keeps it)."""
     n = len(widths) - 1
     points = [0.0] + [width_points(w) for w in widths[1:]]
-    total = sum(points)
-    landscape = total > _printable(False)[0]
-    page_w, page_h = _printable(landscape)
-    if total <= page_w:
-        scale, bands = 1.0, ((repeat_columns + 1, n),)
-    elif total * MIN_SCALE <= page_w:
-        scale, bands = round(page_w / total - 0.005, 2), ((repeat_columns + 1, n),)
-    else:
-        scale = 1.0
-        room = page_w - sum(points[1:repeat_columns + 1])
+    landscape = sum(points) > _printable(False)[0]
+    page_w = _printable(landscape)[0]
+    repeated = sum(points[1:repeat_columns + 1])
+
+    def split(scale: float) -> tuple[tuple[int, int], ...]:
+        room = page_w / scale - repeated
         found: list[tuple[int, int]] = []
         first, used = repeat_columns + 1, 0.0
         for c in range(repeat_columns + 1, n + 1):
@@ -178,8 +176,15 @@ def pages_across(widths: Sequence[float], repeat_columns: int) -> tuple[bool, fl
                 first, used = c, 0.0
             used += points[c]
         found.append((first, n))
-        bands = tuple(found)
-    return landscape, scale, bands
+        return tuple(found)
+
+    if sum(points) <= page_w:
+        return landscape, 1.0, ((repeat_columns + 1, n),)
+    if sum(points) * MIN_SCALE <= page_w:  # one page across, fitted
+        return landscape, math.floor(page_w / sum(points) * 100) / 100, ((repeat_columns + 1, n),)
+    choices = [(len(split(p / 100)), -p) for p in range(100, round(MIN_SCALE * 100) - 1, -1)]
+    count, minus_percent = min(choices)
+    return landscape, -minus_percent / 100, split(-minus_percent / 100)
 
 
 def first_page_width(widths: Sequence[float], repeat_columns: int) -> int:
@@ -238,8 +243,17 @@ def _row_pages(heights: list[float], tables: Sequence[TableSpan], room: float) -
                 new_page(row, table.header_rows)
             used += heights[row]
     tail_start = tables[-1].last_row + 1 if tables else 1
-    if tail_start <= last_row and used + span(tail_start, last_row) > room >= span(tail_start, last_row):
-        new_page(tail_start, None)
+    tail = span(tail_start, last_row)
+    if tail_start <= last_row and used + tail > room:
+        table = tables[-1]
+        keep = min(MIN_ROWS_WITH_HEADER, table.last_row - max(first, table.header_row + 2))
+        carried = span(table.last_row - keep + 1, table.last_row)
+        if table.first_row < first and keep > 0 and span(*table.header_rows) + carried + tail <= room:
+            # a table running on: its last rows go over with the 说明, under the header again
+            new_page(table.last_row - keep + 1, table.header_rows)
+            used += carried
+        elif tail <= room:
+            new_page(tail_start, None)
     for row in range(tail_start, last_row + 1):
         if used + heights[row] > room and row > first:
             new_page(row, None)
@@ -257,5 +271,9 @@ def sheet_plan(form: FormSpec, layout: FormLayout, widths: Sequence[float],
 
 
 def repeat_columns(form: FormSpec) -> int:
-    """Columns printed again on every page across: 甲 乙 丙 of grid forms, 序号 of list forms."""
-    return 3 if all(t.kind == "grid" for t in form.tables) else 1
+    """Columns printed again on every page across: 甲 乙 丙 of grid forms; 序号 and the entry's name
+    (its first column, 单位名称 / 项目名称) of forms with a list, so each row is known on every page."""
+    if all(t.kind == "grid" for t in form.tables):
+        return 3
+    named = all(t.kind == "grid" or (t.columns and t.columns[0].type == "text") for t in form.tables)
+    return 2 if named else 1

@@ -50,12 +50,24 @@ def test_a_table_slightly_too_wide_is_fitted_never_below_ninety_percent():
 def test_a_table_far_too_wide_goes_on_to_a_second_page_across_repeating_its_first_columns():
     widths = _widths(30, 12, 6, *[14] * 14)
     plan = plan_pages(widths, _rows(20), [TableSpan(8, 8, 20)], 3)
-    assert plan.scale == 1.0 and len(plan.bands) >= 2
+    assert MIN_SCALE <= plan.scale <= 1.0 and len(plan.bands) >= 2
     assert [c for b in plan.bands for c in range(b[0], b[1] + 1)] == list(range(4, 18))  # every column once
     for band in range(len(plan.bands)):
         columns = plan.page_columns(band)
         assert columns[:3] == [1, 2, 3]  # 甲 乙 丙 on every page across
-        assert sum(width_points(widths[c]) for c in columns) <= plan.printable[0]
+        assert sum(width_points(widths[c]) for c in columns) * plan.scale <= plan.printable[0]
+    # the fewest pages across any scale from 90 % allows: 3 here (4 at 100 %)
+    assert len(plan.bands) == 3 and plan.scale == 0.98
+
+
+def test_the_last_rows_of_a_long_list_go_over_with_the_notes():
+    """The 说明 never lands alone under no header: the list's last rows carry its header over."""
+    heights = _rows(100)  # list rows 8…95 (header 8-9), then blank, 说明 and signature 96-100
+    heights[96:101] = [14.0, 30.0, 30.0, 30.0, 30.0]
+    plan = plan_pages(_widths(6, 30, 12), heights, [TableSpan(8, 8, 95)], 1)
+    last = plan.pages[-1]
+    assert last.repeat == (8, 9) and last.first <= 94 and last.last == 100
+    assert plan.title_rows == (8, 9)
 
 
 def test_a_table_that_fits_a_page_is_never_cut_and_a_long_one_repeats_its_own_header():
