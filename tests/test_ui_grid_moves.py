@@ -254,3 +254,32 @@ def test_typing_over_a_choice_cell_takes_the_code(qtbot, demo_window):
     qtbot.keyClick(editor.lineEdit(), Key.Key_Return)
     _settle(view)
     assert model.value(index) == "C17 纺织业"
+
+
+def test_shift_clicking_row_numbers_selects_and_shows_whole_rows(qtbot, demo_window):
+    demo_window.controller.select_form("key_energy_units")
+    QApplication.processEvents()
+    view = demo_window.grid_view("units")
+    header = view.verticalHeader()
+    assert header.isVisible() and header.highlightSections()
+    middle = [QPoint(5, header.sectionViewportPosition(r) + header.sectionSize(r) // 2) for r in (0, 1)]
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=middle[0])
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, SHIFT, middle[1])
+    assert [i.row() for i in view.selectionModel().selectedRows()] == [0, 1]
+    image = view.viewport().grab().toImage()
+    highlight = view.palette().color(QPalette.ColorGroup.Inactive, QPalette.ColorRole.Highlight)
+    rect = view.visualRect(view.grid_model().index(1, 5))
+    assert image.pixelColor(rect.left() + 3, rect.top() + 3) == highlight
+
+
+def test_a_click_anywhere_on_a_row_number_selects_the_row(qtbot, demo_window):
+    """Also on the few pixels by a row boundary, which Qt keeps as a resize grip for rows that cannot be resized."""
+    demo_window.controller.select_form("key_energy_units")
+    QApplication.processEvents()
+    view = demo_window.grid_view("units")
+    header = view.verticalHeader()
+    edge = header.sectionViewportPosition(1)
+    for y, row in ((edge + 1, 1), (edge - 1, 0)):
+        view.clearSelection()
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(5, y))
+        assert [i.row() for i in view.selectionModel().selectedRows()] == [row], y
