@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -38,6 +39,18 @@ from export.file_format import (
     KIND_LETTERS,
 )
 from export.layout import HEADING_ROWS, FormLayout, form_layout
+from export.print_layout import (
+    PENDING_APPROVAL,
+    TITLE_ROW_PT,
+    PagePlan,
+    column_widths,
+    first_page_width,
+    header_height,
+    label_block,
+    repeat_columns,
+    sheet_plan,
+    text_height,
+)
 from export.xlsx_writer import (
     column_letters,
     empty_cell,
@@ -54,11 +67,12 @@ if TYPE_CHECKING:
     from storage.database import ReportData, Township
 
 
-from export.cell_values import QUOTED, as_written, clean_cell_text, display_width, lines_needed, number_format, put
+from export.cell_values import QUOTED, as_written, clean_cell_text, number_format, put
 
 BLOCKED_TEXT = "—"
 NO_DATA_MARK = "本期无数据"  # e6: the mark of a form declared empty (storage/no_data.py)
-PENDING_APPROVAL = "（待填）"
+__all__ = ["BLOCKED_TEXT", "PENDING_APPROVAL", "FormSheet", "SheetReport", "Written", "print_setup", "use_print_font", "apply_style",
+           "merge_row", "table_heads", "footer_text", "NO_DATA_MARK"]
 
 FONT_NAME = "宋体"
 TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
@@ -77,7 +91,6 @@ UNLOCKED = Protection(locked=False)
 def label_alignment(indent: int) -> Alignment:
     """Row labels indented by level; one object per level so the style cache can key on it."""
     return Alignment(horizontal="left", vertical="center", indent=indent)
-LANDSCAPE_WIDTH = 95  # total column width (characters) beyond which A4 portrait gets cramped
 
 @dataclass
 class SheetReport:
@@ -103,18 +116,71 @@ class Written:
         return f"{sheet}!{get_column_letter(at[1])}{at[0]}" if at else ""
 
 
-def print_setup(ws: Worksheet, last_col: int, last_row: int, title_rows: str | None) -> None:
-    total = sum(ws.column_dimensions[get_column_letter(c)].width or 9 for c in range(1, last_col + 1))
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if total > LANDSCAPE_WIDTH else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+def use_print_font(workbook: Workbook) -> None:
+    """Make 宋体 10 pt the workbook's default font (before any cell is styled): column widths are
+    counted in digits of the default font, so the widths ``export.print_layout`` plans with mean
+    about the same on paper in Excel, WPS and LibreOffice, and blank cells match the table text."""
+    from openpyxl.styles import DEFAULT_FONT
+    from openpyxl.utils.indexed_list import IndexedList
+
+    if list(workbook._fonts) == [DEFAULT_FONT]:
+        workbook._fonts = IndexedList([PLAIN])
+        workbook._named_styles["Normal"].font = PLAIN
+
+
+def print_setup(ws: Worksheet, plan: PagePlan, header_left: str, header_right: str) -> None:
+    """The sheet's page setup from its print plan (``export.print_layout``): A4, the plan's
+    orientation and scale (never fitted below 90 %), its breaks down (tables and the 说明 start a
+    page rather than be cut), the repeated descriptive columns and (one range per sheet) header
+    rows, 第 N 页 共 M 页 and who / when on every page. Pages across are left to the printing
+    program (it knows its own font widths); the repeated columns go on each of them."""
+    from openpyxl.worksheet.pagebreak import Break
+
+    from export.print_layout import MARGINS_IN
+
+    setup = ws.page_setup
+    setup.paperSize = ws.PAPERSIZE_A4
+    setup.orientation = "landscape" if plan.landscape else "portrait"
+    setup.scale = round(plan.scale * 100)
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    for side, inches in MARGINS_IN.items():
+        setattr(ws.page_margins, side, inches)
     ws.print_options.horizontalCentered = True
-    if title_rows:
-        ws.print_title_rows = title_rows
-    ws.print_area = f"A1:{get_column_letter(last_col)}{max(last_row, 1)}"
+    for row in plan.row_breaks:
+        ws.row_breaks.append(Break(id=row))
+    if plan.title_rows:
+        ws.print_title_rows = f"{plan.title_rows[0]}:{plan.title_rows[1]}"
+    if len(plan.bands) > 1:
+        ws.print_title_cols = f"A:{get_column_letter(plan.repeat_columns)}"
+    # header text: no control character (the XML could not hold it), "&" doubled (Excel's codes start with it)
+    header_left, header_right = (clean_cell_text(t).replace("&", "&&") for t in (header_left, header_right))
+    for page_header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+        page_header.left.text, page_header.left.size = header_left, 10
+        page_header.right.text, page_header.right.size = header_right, 10
+    for page_footer in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
+        page_footer.center.text, page_footer.center.size = "第 &P 页 共 &N 页", 10
+    last_col = len(plan.widths) - 1
+    ws.print_area = f"A1:{get_column_letter(last_col)}{max(plan.pages[-1].last, 1)}"
     ws.protection.sheet = True
+
+
+def table_heads(table: TableSpec) -> tuple[list[str], list[str]]:
+    """A table's header texts and column letters (甲 乙 丙 1 2 …), as printed."""
+    if table.kind == "grid":
+        heads, letters = [table.row_label, "计量单位", "代码"], list(DESCRIPTIVE_LETTERS)
+    else:
+        heads, letters = ["序号"], [DESCRIPTIVE_LETTERS[0]]
+    heads += [f"{c.label}（{c.unit}）" if c.unit else c.label for c in table.columns]
+    letters += [str(c.number) for c in table.columns]
+    return heads, letters
+
+
+def footer_text(township: Township, now: _dt.datetime) -> str:
+    """The signature line under a form."""
+    t, blank = township, "　　　　"
+    date = f"{now.year}年{now.month:02d}月{now.day:02d}日"
+    return (f"单位负责人：{t.unit_head or blank}　统计负责人：{t.stat_head or blank}　"
+            f"填表人：{t.filler or blank}　联系电话：{t.phone or blank}　报出日期：{date}")
 
 
 def apply_style(cache: dict[tuple[Any, ...], Any], cell: Cell, font: Font, alignment: Alignment,
@@ -190,46 +256,36 @@ class FormSheet:
     def write(self) -> None:
         self._column_widths()
         self._heading()
-        title_rows = None
         for place in self.layout.tables:
             self.row = place.title_row or place.header_row
             header = self._table(place.table, titled=place.title_row is not None)
             assert header == place.header_row and self.row == place.last_row + 1, "layout drifted"
-            title_rows = title_rows or f"{header}:{header + 1}"
         self._notes_and_footer()
-        print_setup(self.ws, self.ncols, self.row - 1, title_rows)
+        self.plan = sheet_plan(self.form, self.layout, self.widths, self.heights, self.row - 1)
+        print_setup(self.ws, self.plan, f"填报单位：{self.township.name}", f"报告期：{period_label(self.period)}")
         for validation in self.validations.values():
             self.ws.add_data_validation(validation)
 
     # layout pieces ---------------------------------------------------------------------------------
     def _column_widths(self) -> None:
-        widths = [8.0] * (self.ncols + 1)
-        for table in self.form.tables:
-            if table.kind == "grid":
-                label = max(display_width(r.label) + 2 * r.indent for r in table.rows)
-                widths[1] = max(widths[1], label + 3, display_width(table.row_label) + 3, 12)
-                widths[2] = max(widths[2], max(display_width(r.unit) for r in table.rows) + 3, 10)
-                widths[3] = max(widths[3], 6)
-                first = 4
-            else:
-                widths[1] = max(widths[1], 6)
-                first = 2
-            for j, col in enumerate(table.columns):
-                widths[first + j] = max(widths[first + j], col.width, 8)
+        """Widths from ``export.print_layout`` (the printed plan uses the same)."""
+        self.widths = column_widths(self.form)[:self.ncols + 1]
+        self.heights: dict[int, float] = {}
+        self.print_last = first_page_width(self.widths, repeat_columns(self.form))  # text blocks stay on page 1 across
         for c in range(1, self.ncols + 1):
-            self.ws.column_dimensions[get_column_letter(c)].width = widths[c]
+            self.ws.column_dimensions[get_column_letter(c)].width = self.widths[c]
+
+    def _height(self, row: int, points: float) -> None:
+        self.heights[row] = points
+        self.ws.row_dimensions[row].height = points
 
     def _heading(self) -> None:
-        form, ws, last = self.form, self.ws, self.ncols
+        form, last = self.form, self.print_last
         self._merged(1, 1, last, form.name, TITLE_FONT, CENTER)
-        ws.row_dimensions[1].height = 32
+        self._height(1, TITLE_ROW_PT)
         right = max(1, last // 2 - 1) if last >= 6 else max(1, last // 2)
         split = last - right + 1  # first column of the label block
-        labels = [f"表　　号：{form.code}", f"制定机关：{form.authority}",
-                  f"批准(备案)机关：{form.approval_authority or PENDING_APPROVAL}",
-                  f"批准(备案)文号：{form.approval_no or PENDING_APPROVAL}",
-                  f"有效期至：{form.valid_until}"]
-        for i, text in enumerate(labels):
+        for i, text in enumerate(label_block(form)):
             self._merged(2 + i, split, last, text)
         self._merged(5, 1, split - 1, f"填报单位：{self.township.name}")
         self._merged(6, 1, split - 1, f"统计代码：{self.township.stat_code or '（统计代码待定）'}")
@@ -239,24 +295,16 @@ class FormSheet:
     def _table(self, table: TableSpec, titled: bool) -> int:
         ws = self.ws
         if titled and table.title:
-            self._merged(self.row, 1, self.ncols, table.title, BOLD)
+            self._merged(self.row, 1, self.print_last, table.title, BOLD)
             self.row += 1
         header_row = self.row
-        if table.kind == "grid":
-            heads = [table.row_label, "计量单位", "代码"]
-            letters = list(DESCRIPTIVE_LETTERS)
-        else:
-            heads, letters = ["序号"], [DESCRIPTIVE_LETTERS[0]]
-        heads += [f"{c.label}（{c.unit}）" if c.unit else c.label for c in table.columns]
-        letters += [str(c.number) for c in table.columns]
-        lines = 1
+        heads, letters = table_heads(table)
         for i, (head, letter) in enumerate(zip(heads, letters), start=1):
             for r, text, font in ((header_row, head, BOLD), (header_row + 1, letter, PLAIN)):
                 cell = ws.cell(r, i)
                 put(cell, text)
                 self._style(cell, font, CENTER)
-            lines = max(lines, lines_needed(head, ws.column_dimensions[get_column_letter(i)].width))
-        ws.row_dimensions[header_row].height = 15 * lines + 6
+        self._height(header_row, header_height(heads, self.widths))
         self.row = header_row + 2
         if self.ws.freeze_panes is None:  # (a coordinate, not ws.cell: the body rows are raw rows)
             self.ws.freeze_panes = f"{get_column_letter(len(letters) - len(table.columns) + 1)}{self.row}"
@@ -406,26 +454,23 @@ class FormSheet:
         return validation
 
     def _notes_and_footer(self) -> None:
-        ws, last = self.ws, self.ncols
-        total_width = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(1, last + 1))
+        last = self.print_last
+        total_width = sum(self.widths[1:last + 1])
         self.row += 1
         if self.form.notes:
             self._merged(self.row, 1, last, "说明：", BOLD)
             self.row += 1
             for note in self.form.notes:
                 self._merged(self.row, 1, last, note, PLAIN, LEFT_WRAP)
-                ws.row_dimensions[self.row].height = 14 * lines_needed(note, total_width) + 4
+                self._height(self.row, text_height(note, total_width))
                 self.row += 1
             self.row += 1
         if self.report.no_data:  # e6: a form declared empty says so above the footer
             self._merged(self.row, 1, last, f"{NO_DATA_MARK}（原因：{self.report.no_data}）", BOLD)
             self.row += 2
-        t, blank = self.township, "　　　　"
-        date = f"{self.now.year}年{self.now.month:02d}月{self.now.day:02d}日"
-        footer = (f"单位负责人：{t.unit_head or blank}　统计负责人：{t.stat_head or blank}　"
-                  f"填表人：{t.filler or blank}　联系电话：{t.phone or blank}　报出日期：{date}")
+        footer = footer_text(self.township, self.now)
         self._merged(self.row, 1, last, footer, PLAIN, LEFT_WRAP)
-        ws.row_dimensions[self.row].height = 14 * lines_needed(footer, total_width) + 4
+        self._height(self.row, text_height(footer, total_width))
         self.row += 1
 
 

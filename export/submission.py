@@ -47,7 +47,7 @@ from export.file_format import (
     TEMPLATE_FORMAT,
     unique_sheet_name,
 )
-from export.form_sheet import BLOCKED_TEXT, FormSheet, SheetReport, Written
+from export.form_sheet import BLOCKED_TEXT, FormSheet, SheetReport, Written, use_print_font
 from export.notes_sheet import notes_sheet
 from export.xlsx_writer import (
     RawRows,
@@ -161,6 +161,7 @@ def _build_workbook(reports: list[SheetReport], township: Township, period: str,
     from version import APP_NAME, VERSION, build_date
 
     wb = Workbook()
+    use_print_font(wb)  # g7: widths in 宋体 digits (export.print_layout)
     wb.remove(wb.active)
     used_names: set[str] = set(RESERVED_SHEETS)
     written = Written()

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from forms.choice_values import choice_for
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec
 
 __all__ = ["ParsedValue", "CellError", "parse_input", "format_value", "check_uscc", "type_problem", "clean_text",
@@ -152,6 +153,8 @@ def parse_input(col: ColumnSpec, raw: Any) -> ParsedValue:
     text = str(raw).strip() if not isinstance(raw, (_dt.date, _dt.datetime)) else raw.isoformat()[:10]
     if text in ("",):
         return ParsedValue(None)
+    if col.type == "choice" and text not in col.choices:
+        text = choice_for(col, text) or text  # g7: a code alone names its choice (forms.choice_values)
     if col.type == "choice" and text not in col.choices:
         return ParsedValue(text, f"'{text}' 不在可选项中（{'、'.join(col.choices)}）")
     if col.type == "date":

@@ -80,6 +80,10 @@ def all_text(sheet) -> list[str]:
     return [v for row in sheet.iter_rows(values_only=True) for v in row if isinstance(v, str)]
 
 
+def cell_row_of(sheet, first_value) -> int:
+    return next(row[0].row for row in sheet.iter_rows(min_col=1, max_col=1) if row[0].value == first_value)
+
+
 def find_row(sheet, label: str) -> int:
     for row in sheet.iter_rows(min_col=1, max_col=1):
         if row[0].value == label:
@@ -112,10 +116,10 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     ws = wb[SHEET]
     texts = all_text(ws)
     assert ws["A1"].value == "镇街能源消费统计表" and ws["A1"].font.b
-    assert "A1:O1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:G1" in {str(r) for r in ws.merged_cells.ranges}  # the title stays on the first page across
     assert any(t.startswith("表") and t.endswith("号：永节统1表") for t in texts)
     assert "制定机关：重庆市永川区统计局" in texts
-    assert "批准(备案)文号：（待填）" in texts  # never invented
+    assert "批准(备案)文号：（待备案）" in texts  # never invented; the window shows the same placeholder
     assert "有效期至：2027年12月" in texts
     assert "填报单位：演示镇（示例数据）" in texts
     assert "统计代码：500118999000" in texts
@@ -150,8 +154,12 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     assert ws.protection.sheet
     assert all(ws.cell(r, c).protection.locked for r in (1, power, total) for c in (1, 4, 6))
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
-    assert ws.print_title_rows == f"${header}:${header + 1}"
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale == 100  # 10 pt stays 10 pt
+    assert ws.print_title_cols == "$A:$C"  # 12 columns: the pages across repeat 甲 乙 丙
+    assert ws.print_title_rows is None  # each table fits a page: no header repeated over another table
+    second_title = find_row(ws, "地区生产总值与能耗强度")
+    assert [b.id for b in ws.row_breaks.brk] == [second_title - 1]  # the second table starts a page, with its title
+    assert "第 &P 页 共 &N 页" in ws.oddFooter.center.text and "演示镇" in ws.oddHeader.left.text
     assert ws.print_area
 
     # Hidden machine-readable sheets.
@@ -267,9 +275,11 @@ def test_unexplained_warning_refuses_until_a_real_note(workspace, demo_township,
     rows = sheet_values(wb[NOTES_SHEET])
     listed = [r for r in rows if r[0] == 1]
     assert len(listed) == 1
-    _, form_name, location, address, text, rule, explained = listed[0]
-    assert form_name == "镇街能源消费统计表" and "电力" in location and "消费量" in location
-    assert address == f"{SHEET}!{cell.coordinate}" and rule == "W003"
+    _, form_name, row_name, column_name, text, explained = listed[0]
+    # named as on paper: form, row and column labels; no cell address, no rule code
+    assert form_name == "镇街能源消费统计表" and "电力" in row_name and column_name == "消费量"
+    assert not any(cell.coordinate in str(v) or "W003" in str(v) for v in listed[0])
+    assert wb[NOTES_SHEET].cell(cell_row_of(wb[NOTES_SHEET], 1), 5).alignment.wrap_text
     assert "50亿千瓦时" in text and explained == note
     assert (note in {r[8] for r in cell_rows(wb)[1:]})
     assert meta(wb)["sha256"] == result.sha256 == checksum_from_workbook(wb)

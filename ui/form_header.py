@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from export.print_layout import label_block
 from forms.periods import period_label
 from forms.spec import FormSpec
 
@@ -52,8 +53,8 @@ class FormHeader(QWidget):
             self.period.setText("")
             return
         self.title.setText(form.name)
-        approval = form.approval_no or "（待备案）"
+        code, authority, approver, approval, valid = label_block(form)  # as printed, same placeholder
         self.labels.setText(  # two lines, so the grid keeps the height on a 768-pixel screen (issue 13.10)
-            f"表号：{form.code}　制定机关：{form.authority}\n批准文号：{approval}　有效期至：{form.valid_until}")
+            f"{code}　{authority}　{valid}\n{approver}　{approval}")
         self.unit.setText(f"填报单位：{township_name}　　统计代码：{township_code}")
         self.period.setText(f"报告期：{period_label(period)}" if period else "")

@@ -20,7 +20,7 @@ from forms.values import format_value
 from storage.changes import ReportState
 from ui import theme
 from ui.grid_editing import GridEditing, PasteResult, Refusal, edit_text
-from ui.pyside_workarounds import protect_bool_singletons
+from ui.pyside_workarounds import protect_bool_singletons, protect_none_singleton
 from ui.undo_commands import CellsCommand
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ __all__ = ["GridModel", "GridRow", "PasteResult", "Refusal", "CellsCommand", "CE
            "COLUMN_NUMBER_ROLE"]
 
 protect_bool_singletons()  # the grid emits signals on every edit: see ui/pyside_workarounds.py
+protect_none_singleton()  # and calls void methods (g7: the same bug for None)
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1  # the (table, row, column) key of a data cell
 SEVERITY_ROLE = Qt.ItemDataRole.UserRole + 2  # the worst finding's severity ("" when none)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent, QWheelEvent
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPalette,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -15,19 +24,21 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
+    QStyle,
     QTableView,
+    QTabWidget,
     QToolTip,
+    QTreeWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.clipboard_text import format_block, parse_block
+from ui.delegates import GridDelegate
 from ui.grid_editing import edit_text
 from ui.grid_model import GridModel, PasteResult
 
-__all__ = ["GridView", "TablePage"]
+__all__ = ["GridView", "TablePage", "FrozenColumns", "step_list"]
 
 
 class GridView(QTableView):
@@ -36,6 +47,8 @@ class GridView(QTableView):
     pasteRefused = Signal(object)  # PasteResult with the refused cells
     findRequested = Signal()  # Ctrl+F
     zoomChanged = Signal(float)
+    tableStepRequested = Signal(int)  # Ctrl+PgDn (+1) / Ctrl+PgUp (-1): the next / previous sub-table
+    formStepRequested = Signal(int)  # Ctrl+Shift+PgDn / PgUp: the next / previous form
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,8 +68,15 @@ class GridView(QTableView):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
+        self.setVerticalHeader(RowNumbers(self))
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.verticalHeader().setHighlightSections(True)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        show_selection_unfocused(self)
+        self._tab_start: int | None = None  # the column where a run of Tabs started (Enter returns to it)
+        self._tabbing = False
+        self.frozen = FrozenColumns(self)
 
     def grid_model(self) -> GridModel | None:
         model = self.model()
@@ -65,6 +85,7 @@ class GridView(QTableView):
     def setModel(self, model: GridModel) -> None:  # type: ignore[override]
         super().setModel(model)
         self.verticalHeader().setVisible(model.descriptive == 0)  # list tables: show row numbers
+        self.frozen.attach(model)
         self.fit_columns()
         model.modelReset.connect(self.fit_columns)
 
@@ -109,6 +130,22 @@ class GridView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._spread()
+        self.frozen.place()
+
+    def updateGeometries(self) -> None:
+        super().updateGeometries()
+        if hasattr(self, "frozen"):
+            self.frozen.place()
+
+    def scrollTo(self, index: QModelIndex, hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible) -> None:  # noqa: E501
+        """Scroll so a data cell is not hidden under the frozen 甲 乙 丙 columns."""
+        super().scrollTo(index, hint)
+        frozen = self.frozen.width_px()
+        if index.isValid() and frozen and index.column() >= self.frozen.count:
+            left = self.columnViewportPosition(index.column())
+            if left < frozen:
+                bar = self.horizontalScrollBar()
+                bar.setValue(bar.value() - (frozen - left))
 
     # -- keys ----------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -121,6 +158,13 @@ class GridView(QTableView):
         plain = not (event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier))
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
             self.move_down()
+            return
+        if key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown) and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            step = 1 if key == Qt.Key.Key_PageDown else -1
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.formStepRequested.emit(step)
+            else:
+                self.tableStepRequested.emit(step)
             return
         if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and plain:
             self.clear_selection()
@@ -148,8 +192,8 @@ class GridView(QTableView):
         """F2 edits in place (cursor after the text, as in Excel); typing over a cell replaces it."""
         opened = super().edit(index, trigger, event)
         if opened and trigger == QAbstractItemView.EditTrigger.EditKeyPressed:
-            editor = self.delegate.last_editor
-            if isinstance(editor, QLineEdit):
+            editor = self.delegate.line_editor()
+            if editor is not None:
                 editor.deselect()
                 editor.end(False)
         return opened
@@ -164,6 +208,9 @@ class GridView(QTableView):
         current = self.currentIndex()
         if not current.isValid():
             return super().moveCursor(action, modifiers)
+        if self._tab_start is None:
+            self._tab_start = current.column()
+        self._tabbing = True
         rows, cols = model.rowCount(), model.columnCount()
         start = current.row() * cols + current.column()
         step = 1 if action == Action.MoveNext else -1
@@ -174,14 +221,24 @@ class GridView(QTableView):
                 return index
         return current
 
+    def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:
+        """A move that is not a Tab ends the run of Tabs."""
+        super().currentChanged(current, previous)
+        if not self._tabbing:
+            self._tab_start = None
+        self._tabbing = False
+
     def move_down(self) -> None:
-        """To the next input cell below in the same column (entering a column of figures)."""
+        """To the next input cell below (entering a column of figures); after a run of Tabs, to the
+        column where the run started, one row down (as Excel does)."""
         model = self.grid_model()
         current = self.currentIndex()
         if model is None or not current.isValid():
             return
+        column = current.column() if self._tab_start is None else self._tab_start
+        self._tab_start = None
         for row in range(current.row() + 1, model.rowCount()):
-            below = model.index(row, current.column())
+            below = model.index(row, column)
             if model.is_input(below):
                 self.setCurrentIndex(below)
                 return
@@ -326,6 +383,7 @@ class GridView(QTableView):
         self.horizontalHeader().setFont(font)
         self.verticalHeader().setFont(font)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.frozen.follow_font(font, self.verticalHeader().defaultSectionSize())
         self.fit_columns()
         self.zoomChanged.emit(zoom)
 
@@ -337,17 +395,121 @@ class GridView(QTableView):
         self.setCurrentIndex(index)
 
 
-class GridDelegate(QStyledItemDelegate):
-    """The default editor, remembered so the view can place the cursor for F2."""
+class RowNumbers(QHeaderView):
+    """The row numbers of a list table. Qt keeps a few pixels either side of each row boundary as a
+    resize grip even where rows cannot be resized, and a click there selected nothing: a third of
+    the row numbers did not answer a (Shift-)click. Here every press on a number selects its row."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.last_editor: QWidget | None = None
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(Qt.Orientation.Vertical, view)
+        self.setSectionsClickable(True)
+        self.setHighlightSections(True)
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex) -> QWidget:
-        editor = super().createEditor(parent, option, index)
-        self.last_editor = editor
-        return editor
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        at = event.position().toPoint().y()
+        row = self.logicalIndexAt(at)
+        if event.button() == Qt.MouseButton.LeftButton and row >= 0 \
+                and self.sectionResizeMode(row) != QHeaderView.ResizeMode.Interactive:
+            top = self.sectionViewportPosition(row)
+            grip = self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderGripMargin, None, self) + 1
+            if at - top <= grip or top + self.sectionSize(row) - at <= grip:  # where Qt would swallow it
+                self.sectionPressed.emit(row)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+
+def step_list(tree: QTreeWidget, step: int) -> None:
+    """Ctrl+Shift+PgUp/PgDn: the previous / next item of the forms list becomes current (opening that form)."""
+    count = tree.topLevelItemCount()
+    if count < 2:
+        return
+    at = tree.indexOfTopLevelItem(tree.currentItem()) if tree.currentItem() is not None else -1
+    tree.setCurrentItem(tree.topLevelItem((at + step) % count))
+
+
+def show_selection_unfocused(view: QTableView) -> None:
+    """Selected cells keep the active highlight when the grid has lost focus (a Shift-click on the
+    row numbers, a button): Windows' inactive highlight is the grey of read-only cells."""
+    palette = view.palette()
+    for role in (QPalette.ColorRole.Highlight, QPalette.ColorRole.HighlightedText):
+        palette.setColor(QPalette.ColorGroup.Inactive, role, palette.color(QPalette.ColorGroup.Active, role))
+    view.setPalette(palette)
+
+
+class FrozenColumns(QTableView):
+    """The 甲 乙 丙 columns (指标名称, 计量单位, 代码) frozen at the left of a grid table, as Excel's
+    冻结窗格: a second view over the same model and selection, laid over the grid's left edge,
+    scrolling down with it and never sideways (Qt's "frozen column" example). The column headers
+    stay at the top of every view anyway."""
+
+    def __init__(self, grid: GridView) -> None:
+        super().__init__(grid)
+        self.grid = grid
+        self.count = 0
+        self.setObjectName("frozenColumns")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.verticalHeader().hide()
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(False)
+        self.setCornerButtonEnabled(False)
+        self.setStyleSheet("QTableView#frozenColumns { border: none; border-right: 2px solid #9aa5b1; }")
+        self.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.horizontalHeader().setHighlightSections(False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(grid.verticalHeader().defaultSectionSize())
+        show_selection_unfocused(self)
+        grid.verticalScrollBar().valueChanged.connect(self.verticalScrollBar().setValue)
+        self.verticalScrollBar().valueChanged.connect(grid.verticalScrollBar().setValue)
+        grid.horizontalHeader().sectionResized.connect(self._section_resized)
+        self.hide()
+
+    def attach(self, model: GridModel) -> None:
+        """Show the model's descriptive columns (none for a list table: nothing is frozen)."""
+        self.count = model.descriptive
+        self.setModel(model)
+        self.setSelectionModel(self.grid.selectionModel())
+        self._hide_columns()
+        model.modelReset.connect(self._hide_columns)
+        model.columnsInserted.connect(self._hide_columns)
+        self.setVisible(self.count > 0)
+        self.grid.viewport().stackUnder(self)
+        self.place()
+
+    def _hide_columns(self) -> None:
+        model = self.model()
+        for column in range(model.columnCount() if model else 0):
+            self.setColumnHidden(column, column >= self.count)
+
+    def _section_resized(self, column: int, _old: int, new: int) -> None:
+        if column < self.count:
+            self.setColumnWidth(column, new)
+            self.place()
+
+    def width_px(self) -> int:
+        return sum(self.grid.columnWidth(c) for c in range(self.count))
+
+    def place(self) -> None:
+        """Lay the frozen view exactly over the grid's first columns and its header."""
+        if not self.count:
+            return
+        grid = self.grid
+        for c in range(self.count):
+            self.setColumnWidth(c, grid.columnWidth(c))
+        self.horizontalHeader().setFixedHeight(grid.horizontalHeader().height())
+        frame = grid.frameWidth()
+        self.setGeometry(grid.verticalHeader().width() + frame, frame, self.width_px(),
+                         grid.viewport().height() + grid.horizontalHeader().height())
+        self.verticalScrollBar().setValue(grid.verticalScrollBar().value())
+
+    def follow_font(self, font: object, row_height: int) -> None:
+        self.setFont(font)
+        self.horizontalHeader().setFont(font)
+        self.verticalHeader().setDefaultSectionSize(row_height)
+        self.place()
 
 
 class TablePage(QWidget):
@@ -360,6 +522,7 @@ class TablePage(QWidget):
         self.view.setModel(model)
         self.view.pasteRefused.connect(self._show_refused)
         self.view.findRequested.connect(self._focus_search)
+        self.view.tableStepRequested.connect(self.step_table)
         if model.reason_provider is None:
             model.reason_provider = self._ask_locked_reason
         layout = QVBoxLayout(self)
@@ -388,6 +551,21 @@ class TablePage(QWidget):
             self.buttons["复制上期"].setToolTip("复制上期清单中各单位的名称、代码（不含数据）")
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
+
+    def step_table(self, step: int) -> None:
+        """Ctrl+PgUp/PgDn: show the previous / next sub-table of the form, its grid focused."""
+        tabs = self.parentWidget()
+        while tabs is not None and not isinstance(tabs, QTabWidget):
+            tabs = tabs.parentWidget()
+        if tabs is None or tabs.count() < 2:
+            return
+        tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
+        page = tabs.currentWidget()
+        if isinstance(page, TablePage):
+            page.view.setFocus()
+            if not page.view.currentIndex().isValid():
+                first = next((c for c in range(page.model.columnCount()) if page.model.column_spec(c)), 0)
+                page.view.setCurrentIndex(page.model.index(0, first))
 
     def _focus_search(self) -> None:
         self.search.setFocus()

@@ -37,7 +37,7 @@ from ui.findings_panel import FindingsPanel
 from ui.form_header import FormHeader
 from ui.forms_list import FormsList
 from ui.grid_model import GridModel
-from ui.grid_view import GridView, TablePage
+from ui.grid_view import GridView, TablePage, step_list
 from ui.operations import Operation, run_with_workspace
 from version import APP_NAME, version_text
 
@@ -143,6 +143,9 @@ class MainWindow(QMainWindow):
         from ui.import_dialog import add_undo_import_action
 
         bar.addAction(add_undo_import_action(self))
+        from ui.print_actions import add_print_action  # -- g7: 打印… / 打印预览 (the stamped paper copy)
+
+        bar.addAction(add_print_action(self))
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -480,6 +483,7 @@ class MainWindow(QMainWindow):
             if zoom and zoom != 1.0:
                 page.view.set_zoom(zoom)
             page.view.zoomChanged.connect(lambda z: self.settings.setValue("grid/zoom", float(z)))
+            page.view.formStepRequested.connect(lambda step: step_list(self.forms_list, step))  # g7: Ctrl+Shift+PgDn
             self.pages.append(page)
             self.tabs.addTab(page, table.title)
         self.tabs.blockSignals(False)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import ctypes
 import sys
 
-__all__ = ["emit_drops_true_reference", "protect_bool_singletons"]
+__all__ = ["emit_drops_true_reference", "protect_bool_singletons", "void_call_drops_none_reference",
+           "protect_none_singleton"]
 
 _BOOST = 1 << 40  # far more references than any process can drop
 
@@ -41,4 +42,32 @@ def protect_bool_singletons() -> bool:
         return False
     for singleton in (True, False):
         ctypes.c_ssize_t.from_address(id(singleton)).value += _BOOST
+    return True
+
+
+# -- g7: None ------------------------------------------------------------------------------------
+# The same bug for ``None``: every call of a C++ method returning void (QPainter.drawRect,
+# QLabel.setText …) drops one reference to ``None``. Printing paints tens of thousands of cells
+# and a long session makes as many calls: None's count reaches zero and the interpreter aborts
+# ("none_dealloc: deallocating None").
+
+def void_call_drops_none_reference() -> bool:
+    """Measure it: does calling a void Qt method from Python lose a reference to None?"""
+    from PySide6.QtCore import QObject
+
+    probe = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(20):
+        probe.setObjectName("probe")
+    return sys.getrefcount(None) < before - 10
+
+
+def protect_none_singleton() -> bool:
+    """Raise None's reference count out of reach when the bug is present (CPython < 3.12, where
+    None is not immortal). Returns whether anything was done. Safe to call many times."""
+    if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
+        return False
+    if sys.getrefcount(None) > _BOOST // 2 or not void_call_drops_none_reference():
+        return False
+    ctypes.c_ssize_t.from_address(id(None)).value += _BOOST
     return True
