@@ -620,11 +620,20 @@ class MainWindow(QMainWindow):
             return
         view = page.view
         if not view.currentIndex().isValid():
-            model = page.model
-            first = next((model.index(r, c) for r in range(model.rowCount()) for c in range(model.columnCount())
-                          if model.is_input(model.index(r, c))), None)
+            model, area = page.model, view.viewport().rect()
+            inputs = [model.index(r, c) for r in range(model.rowCount()) for c in range(model.columnCount())
+                      if model.is_input(model.index(r, c))]
+            # the first input cell in sight, so the sub-table keeps the scroll position it had (g7 point 5)
+            first = next((i for i in inputs if area.contains(view.visualRect(i).center())), None)
+            if first is None:  # no input in sight: a cell in sight (the arrows go on from there)
+                left, top = view.columnAt(area.center().x()), view.rowAt(area.top() + 1)
+                first = model.index(top, left) if left >= 0 and top >= 0 else (inputs[0] if inputs else None)
             if first is not None:
+                bars = (view.horizontalScrollBar(), view.verticalScrollBar())
+                kept = [bar.value() for bar in bars]
                 view.setCurrentIndex(first)
+                for bar, value in zip(bars, kept):  # the sub-table keeps its own scroll position
+                    bar.setValue(value)
         view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def select_cell(self, cell: tuple[str, str, str]) -> None:
