@@ -11,7 +11,7 @@ from typing import Any
 from forms.compute import CellKey, compiled
 from forms.findings import FindingCollector
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, RowSpec, TableSpec
-from forms.values import MAX_TEXT_CHARS, type_problem
+from forms.values import MAX_TEXT_CHARS, decimal_places, type_problem
 
 __all__ = ["field_checks", "unique_checks", "reference_checks"]
 
@@ -57,8 +57,7 @@ def field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequ
                 out.invalid.add(key)
                 continue
             if col.numeric and col.check_decimals and isinstance(value, float) and col.decimals is not None:
-                scaled = value * 10 ** col.decimals
-                if abs(scaled - round(scaled)) > 1e-6 * max(1.0, abs(scaled)):
+                if decimal_places(value) > col.decimals:
                     out.add("错误", "小数", table, row_key, index, col,
                             f"小数位数不得超过{col.decimals}位，请核对后重新填写。")
                     out.invalid.add(key)
