@@ -13,12 +13,13 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from forms.compute import CellKey, ComputedForm
+from forms.note_check import note_is_acceptable
 
 if TYPE_CHECKING:
     from forms.spec import ColumnSpec, FormSpec, TableSpec
 
 __all__ = ["TextEnum", "Severity", "Finding", "ValidationResult", "FindingCollector", "note_is_acceptable",
-           "SEVERITY_ORDER", "BARE_NOTES", "MIN_NOTE_LENGTH", "sort_findings"]
+           "SEVERITY_ORDER", "sort_findings"]
 
 
 class TextEnum(str, Enum):
@@ -36,15 +37,6 @@ class Severity(TextEnum):
 
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.HINT: 2}
-# A bare confirmation is not an explanation (NBS practice).
-BARE_NOTES = {"核实无误", "无误", "正确", "数据无误", "属实", "确认无误", "数据正确", "核实", "已核实"}
-MIN_NOTE_LENGTH = 5
-
-
-def note_is_acceptable(note: str | None) -> bool:
-    """A 说明 explains a 警告 only if it says something: ≥ 5 characters and not a bare "无误"."""
-    text = (note or "").strip().rstrip("。.！!")
-    return len(text) >= MIN_NOTE_LENGTH and text not in BARE_NOTES
 
 
 @dataclass(frozen=True)

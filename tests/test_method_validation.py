@@ -9,7 +9,8 @@ import pytest
 
 from forms.catalogue import FormCatalogue
 from forms.compute import ComputeContext
-from forms.validation import validate_report
+from forms.note_check import NotePolicyError, load_note_policy, note_problem
+from forms.validation import note_is_acceptable, validate_report
 
 
 def _findings(cat: FormCatalogue, form: str, inputs: dict, rows: dict | None = None, period: str = "2025",
@@ -27,3 +28,39 @@ def test_decimals_are_checked_on_the_decimal_text(catalogue, value, refused) -> 
     inputs = {("energy", "coke", "consumption"): value}
     found = [f for f in _findings(catalogue, "energy_consumption", inputs) if f.rule_id == "小数"]
     assert [(f.row, f.col) for f in found] == ([("coke", "consumption")] if refused else [])
+
+
+# -- point 7: a 说明 that says nothing once stock phrases and punctuation are removed is refused
+
+@pytest.mark.parametrize("note", ["经核实无误", "数据已核实。", "核实无误。", "经核实，数据准确无误！", "数据无误，属实",
+                                  "已确认 数据正确 OK", "  经审核，情况属实。  ", "无误", ""])
+def test_stock_phrases_are_no_explanation(note) -> None:
+    assert not note_is_acceptable(note)
+    assert "新投产" in note_problem(note) and "统计口径变化" in note_problem(note)
+
+
+@pytest.mark.parametrize("note", ["新增陶瓷厂投产，用电量增加", "2025年新建便民服务中心11800平方米投入使用",
+                                  "经核实，甲厂3月起停产", "统计口径变化：并入永昌街道", "数据中心新投产"])
+def test_a_cause_is_an_explanation(note) -> None:
+    assert note_is_acceptable(note) and note_problem(note) is None
+
+
+def test_the_phrase_list_is_data_the_district_edits(tmp_path) -> None:
+    path = tmp_path / "note_phrases.yaml"
+    path.write_text("min_letters: 4\nmin_length: 5\nguide: 写明原因\nphrases: [经核实, 无误, 甲厂]\n", encoding="utf-8")
+    policy = load_note_policy(path)
+    assert note_problem("经核实无误甲厂。", policy) == "“经核实无误甲厂。”没有写出原因。写明原因。"
+    assert note_problem("经核实甲厂停产了", policy) is not None  # "停产了": three letters remain
+    assert note_problem("经核实乙厂停产了", policy) is None  # "乙厂停产了": five
+    for broken in ("phrases: []\n", "- a\n", "min_letters: x\nmin_length: 5\nguide: g\nphrases: [a]\n", "\x00"):
+        path.write_text(broken, encoding="utf-8")
+        with pytest.raises(NotePolicyError, match="note_phrases.yaml"):
+            load_note_policy(path)
+
+
+def test_an_empty_note_leaves_the_warning_unexplained(catalogue) -> None:
+    inputs = {("energy", "coke", "consumption"): 10.0, ("energy", "coke", "coef_used"): 2.0}
+    cell = ("energy", "coke", "coef_used")
+    for note, explained in (("经核实无误", False), ("数据已核实。", False), ("检测报告实测热值7500千卡/千克", True)):
+        found = [f for f in _findings(catalogue, "energy_consumption", inputs, notes={cell: note}) if f.rule_id == "W005"]
+        assert [f.explained for f in found] == [explained]
