@@ -55,16 +55,23 @@ class Finding:
     row_number: int = 0  # 1-based position of the row in its table
     row_label: str = ""  # the row's name (grid) or the entry's first text (list)
     col_label: str = ""
+    row_code: str = ""  # the row's printed 代码 (grid rows that have one)
 
     @property
     def cell(self) -> CellKey:
         return (self.table, self.row, self.col)
 
     @property
+    def row_name(self) -> str:
+        """The row as printed: "代码19 单位地区生产总值能耗比2020年降低率" (by its 代码, not its
+        position), or "第2行 甲公司" for a list row or a row without a 代码."""
+        where = f"代码{self.row_code}" if self.row_code else f"第{self.row_number}行"
+        return where + (f" {self.row_label}" if self.row_label else "")
+
+    @property
     def location(self) -> str:
-        """《表名》第3行 原煤 / 消费量"""
-        where = f"第{self.row_number}行" + (f" {self.row_label}" if self.row_label else "")
-        return f"《{self.form_name}》{where} / {self.col_label}"
+        """《表名》代码01 原煤 / 消费量"""
+        return f"《{self.form_name}》{self.row_name} / {self.col_label}"
 
     @property
     def message(self) -> str:
@@ -119,8 +126,9 @@ class FindingCollector:
             col: ColumnSpec, text: str) -> None:
         severity = Severity(severity)
         explained = severity == Severity.WARNING and note_is_acceptable(self.notes.get((table.key, row_key, col.key)))
+        code = table.row(row_key).code if table.kind == "grid" else ""
         self.findings.append(Finding(severity, rule_id, self.form.key, table.key, row_key, col.key, text, explained,
-                                     self.form.name, row_index, self._row_label(table, row_key), col.label))
+                                     self.form.name, row_index, self._row_label(table, row_key), col.label, code))
 
     def _row_label(self, table: TableSpec, row_key: str) -> str:
         if table.kind == "grid":

@@ -161,7 +161,7 @@ def test_validation_type_required_range_and_rules(catalogue) -> None:
     result = validate_report(form, inputs, {}, {}, ctx)
     by_rule = {(f.rule_id, f.row): f for f in result.findings}
     assert by_rule[("范围", "diesel")].severity == "错误"
-    assert by_rule[("范围", "diesel")].message == "《镇街能源消费统计表》第9行 柴油 / 消费量：数值须≥0，请核对后重新填写。"
+    assert by_rule[("范围", "diesel")].message == "《镇街能源消费统计表》代码09 柴油 / 消费量：数值须≥0，请核对后重新填写。"
     assert by_rule[("类型", "natural_gas")].severity == "错误"
     assert by_rule[("必填", "electricity")].severity == "错误"  # 电力 is required
     assert by_rule[("W002", "raw_coal")].severity == "警告"

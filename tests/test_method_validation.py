@@ -64,3 +64,25 @@ def test_an_empty_note_leaves_the_warning_unexplained(catalogue) -> None:
     for note, explained in (("经核实无误", False), ("数据已核实。", False), ("检测报告实测热值7500千卡/千克", True)):
         found = [f for f in _findings(catalogue, "energy_consumption", inputs, notes={cell: note}) if f.rule_id == "W005"]
         assert [f.explained for f in found] == [explained]
+
+
+# -- point 8: rows named by their printed 代码; a gap in a rate in 个百分点
+
+def test_a_grid_row_is_named_by_its_printed_code(catalogue) -> None:
+    inputs = {("indicators", "gdp", "current"): 500000.0, ("indicators", "gdp", "base"): 400000.0,
+              ("indicators", "energy_total", "base"): 70000.0, ("energy", "electricity", "consumption"): 27000.0}
+    goal = [f for f in _findings(catalogue, "energy_consumption", inputs) if f.rule_id == "G001"]
+    assert len(goal) == 1 and goal[0].location == "《镇街能源消费统计表》代码19 单位地区生产总值能耗比2020年降低率 / 本期"
+    assert "尚差" in goal[0].text and goal[0].text.rstrip("。").split("尚差 ")[1].split("，")[0].endswith("个百分点")
+    diesel = [f for f in _findings(catalogue, "energy_consumption", {("energy", "diesel", "consumption"): -1.0})
+              if f.rule_id == "范围"]
+    assert [f.message for f in diesel] == ["《镇街能源消费统计表》代码09 柴油 / 消费量：数值须≥0，请核对后重新填写。"]
+
+
+def test_a_list_row_keeps_its_position(catalogue) -> None:
+    rows = {"projects": ["p1"]}
+    inputs = {("projects", "p1", "name"): "污水厂提标", ("projects", "p1", "type"): "工业治理",
+              ("projects", "p1", "cod"): -1.0}
+    found = [f for f in _findings(catalogue, "reduction_projects", inputs, rows) if f.rule_id == "范围"]
+    assert [f.row_name for f in found] == ["第1行 污水厂提标"]
+
