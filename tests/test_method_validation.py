@@ -10,6 +10,7 @@ import pytest
 from forms.catalogue import FormCatalogue
 from forms.compute import ComputeContext
 from forms.note_check import NotePolicyError, load_note_policy, note_problem
+from forms.rules import report_end
 from forms.validation import note_is_acceptable, validate_report
 
 
@@ -86,3 +87,29 @@ def test_a_list_row_keeps_its_position(catalogue) -> None:
     found = [f for f in _findings(catalogue, "reduction_projects", inputs, rows) if f.rule_id == "范围"]
     assert [f.row_name for f in found] == ["第1行 污水厂提标"]
 
+
+
+# -- point 9: 投运日期 against the report period; 已投运 needs a 投运日期
+
+def _project(**cells: Any) -> dict:
+    base = dict(name="污水厂提标", type="工业治理", cod=10.0)
+    return {("projects", "p1", k): v for k, v in dict(base, **cells).items()}
+
+
+@pytest.mark.parametrize("cells,period,expected", [
+    (dict(start_date="2025-03-01", progress="已投运"), "2024", ["P003"]),
+    (dict(start_date="2025-03-01", progress="已投运"), "2025", []),
+    (dict(start_date="2024-12-31", progress="已投运"), "2024", []),
+    (dict(progress="已投运"), "2024", ["P004"]),
+    (dict(progress="在建"), "2024", []),
+    (dict(start_date="2024-06-30"), "2024", [])])
+def test_start_date_is_held_against_the_report_period(catalogue, cells, period, expected) -> None:
+    found = _findings(catalogue, "reduction_projects", _project(**cells), {"projects": ["p1"]}, period)
+    mine = [f for f in found if f.rule_id in ("P003", "P004")]
+    assert [(f.rule_id, f.severity, f.col) for f in mine] == [(r, "错误", "start_date") for r in expected]
+    assert not [f for f in found if "无法执行" in f.text]
+
+
+def test_report_end_of_each_period_kind() -> None:
+    assert [report_end(p) for p in ("2024", "2025Q3", "2024M02", "2025M12", "", "20x5")] == [
+        "2024-12-31", "2025-09-30", "2024-02-29", "2025-12-31", None, None]
