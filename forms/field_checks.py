@@ -10,6 +10,7 @@ from typing import Any
 
 from forms.compute import CellKey, compiled
 from forms.findings import FindingCollector
+from forms.reference import PROVISIONAL_MARK
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, RowSpec, TableSpec
 from forms.values import MAX_TEXT_CHARS, decimal_places, type_problem
 
@@ -136,5 +137,5 @@ def reference_checks(table: TableSpec, inputs: Mapping[CellKey, Any], out: Findi
             names = compiled(text).names
             if names == {"ref_equal"} and row.energy in unverified:
                 out.add("提示", "参考", table, row.key, index, col, f"所用折标系数未经核实：{unverified[row.energy]}")
-            if names == {"ref_equiv"} and "缺失" in out.computed.sources.get(key, ""):
+            if names == {"ref_equiv"} and PROVISIONAL_MARK in out.computed.sources.get(key, ""):
                 out.add("提示", "参考", table, row.key, index, col, out.computed.sources[key])

@@ -145,12 +145,12 @@ def test_energy_form_coefficients_and_units(catalogue) -> None:
     assert "GB/T 2589" in out.sources[("energy", "raw_coal", "coef_equal")]
 
 
-def test_missing_coal_rate_falls_back_and_says_so(catalogue) -> None:
+def test_a_carried_coal_rate_says_so(catalogue) -> None:
     form = catalogue.get("energy_consumption")
     inputs = {("energy", "electricity", "consumption"): 100.0}
     result = validate_report(form, inputs, {}, {}, ComputeContext(catalogue.reference, 2024))
     hints = [f for f in result.findings if f.severity == "提示" and f.col == "coef_equiv"]
-    assert hints and "2024 年火电供电标准煤耗缺失，暂用 2022 年数值" in hints[0].message
+    assert hints and "2024 年的电力等价值应按全国火电发电标准煤耗，电力等价值按2022 年全国火电供电标准煤耗" in hints[0].message
 
 
 def test_validation_type_required_range_and_rules(catalogue) -> None:
