@@ -64,3 +64,24 @@ def test_the_shipped_catalogue_loads_with_both_rate_files(catalogue: FormCatalog
     rates = catalogue.reference.rates
     assert set(rates) == {"power_coal_rate", "heat_coal_rate"}
     assert all(2020 in table and 2025 in table for table in rates.values())
+
+
+# -- point 5: rows whose heat value varies widely ask for the unit's own coefficient
+
+@pytest.mark.parametrize("cells,expected", [
+    ({("energy", "other_coal", "consumption"): 500.0}, [("W006", "other_coal", "coef_used")]),
+    ({("energy", "other_coal", "consumption"): 500.0, ("energy", "other_coal", "coef_used"): 5.9}, []),
+    ({("energy", "other_coal", "consumption"): 0.0}, []),
+    ({("energy", "other", "consumption"): 31.2}, [("W007", "other", "consumption")]),
+    ({("energy", "raw_coal", "consumption"): 500.0}, [])])
+def test_wide_range_rows_ask_for_their_coefficient(catalogue, cells, expected) -> None:
+    found = [f for f in validate_energy(catalogue, cells).findings if f.rule_id in ("W006", "W007")]
+    assert [(f.rule_id, f.row, f.col) for f in found] == expected
+    assert all(f.severity == "警告" and not f.explained for f in found)
+
+
+def test_a_note_with_the_kind_and_coefficient_explains_other_energy(catalogue) -> None:
+    cell = ("energy", "other", "consumption")
+    notes = {cell: "生物质颗粒燃料52吨，按检测报告0.6吨标准煤/吨折算"}
+    found = [f for f in validate_energy(catalogue, {cell: 31.2}, notes=notes).findings if f.rule_id == "W007"]
+    assert [f.explained for f in found] == [True]
