@@ -19,7 +19,7 @@ from forms.compute import CellKey, ComputeContext, ComputedForm, compute_form
 from forms.spec import FormSpec
 from forms.validation import PeriodInputs
 
-__all__ = ["Member", "Aggregate", "aggregate_form"]
+__all__ = ["Member", "Aggregate", "aggregate_form", "entered_form"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,16 @@ def aggregate_form(form: FormSpec, members: Sequence[Member], context: ComputeCo
                         values[(table.key, row_key, col_key)] = value
     computed = compute_form(form, values, list_rows, context)
     return Aggregate(form, values, list_rows, row_township, [m.township for m in members], computed)
+
+
+def entered_form(form: FormSpec, member: Member, context: ComputeContext) -> Aggregate:
+    """d3: a ``scope: district`` form (永节统8表) in the 汇总: not added up from townships but the
+    district's own report as entered — every input cell carried (rates, text, the source
+    department), the computed cells computed from them."""
+    values = dict(member.report.values)
+    list_rows = {k: list(v) for k, v in member.report.list_rows.items()}
+    computed = compute_form(form, values, list_rows, context)
+    return Aggregate(form, values, list_rows, {}, [member.township], computed)
 
 
 _NUMBERS = (int, float)  # exactly: a stored bool or text is not a figure

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from district.aggregate import Aggregate, Member, aggregate_form
+from district.aggregate import Aggregate, Member, aggregate_form, entered_form
 from forms.compute import ComputeContext, ComputedForm, compute_form, numeric_or_none
 from forms.findings import Finding, Severity, ValidationResult
 from forms.periods import period_label, period_type_of
@@ -96,6 +96,10 @@ class Summary:
         if self.missing:
             lines.append("缺报（本期无任何报表）：" + "、".join(t.name for t in self.missing))
         for summary in self.forms.values():
+            if summary.form.scope == "district":  # d3: entered once by the district, not by townships
+                if not summary.members:
+                    lines.append(f"《{summary.form.name}》（{summary.form.code}）区里本期尚未填报")
+                continue
             partly = [t for t in summary.missing if t not in self.missing]
             if partly:
                 lines.append(f"《{summary.form.name}》另缺：" + "、".join(t.name for t in partly))
@@ -147,11 +151,30 @@ def district_summary(workspace: Workspace, period: str, *, townships: Sequence[s
         aggregate = aggregate_form(form, [Member(t.name, i) for t, i in zip(members, inputs)], context)
         summary.forms[form.key] = FormSummary(form, aggregate, ValidationResult(aggregate.computed, []), members,
                                               missing, inputs, context)
+    if kind == "全区汇总" and workspace.is_district:
+        _add_district_forms(workspace, summary, period_kind, form_keys, context)
     if validate:
         _validate(summary, context, _history(workspace, summary))
     if checks:
         summary.checks = {k: sum_findings(f) for k, f in summary.forms.items()}
     return summary
+
+
+def _add_district_forms(workspace: Workspace, summary: Summary, period_kind: str, form_keys: Sequence[str] | None,
+                        context: ComputeContext) -> None:
+    """d3: the district's own forms (``scope: district``, 永节统8表) join the 全区汇总 as entered in the
+    district database — not summed from townships (a 分类/选择汇总 has no district figure of its own)."""
+    for form in workspace.catalogue.district_forms:
+        if form.period_type != period_kind or (form_keys is not None and form.key not in form_keys):
+            continue
+        data = workspace.find_district_report(form.key, summary.period)
+        unit = workspace.district_unit() if data is not None and data.has_input else None
+        members = [unit] if unit is not None else []
+        inputs = [PeriodInputs(data.values, data.list_rows)] if unit is not None and data is not None else []
+        aggregate = entered_form(form, Member(DISTRICT_NAME, inputs[0]), context) if inputs else \
+            aggregate_form(form, [], context)
+        summary.forms[form.key] = FormSummary(form, aggregate, ValidationResult(aggregate.computed, []), members,
+                                              [], inputs, context)
 
 
 def _members(form: FormSpec, scope: list[Township], stored: Mapping[tuple[int, str], ReportData]
@@ -180,6 +203,11 @@ def _history(workspace: Workspace, summary: Summary) -> dict[str, dict[str, Peri
         context = workspace.context(period)
         for key in keys:
             form = summary.forms[key].form
+            if form.scope == "district":  # d3: the district's own report of that year, as entered
+                past_data = workspace.find_district_report(key, period)
+                if past_data is not None and past_data.has_input:
+                    history[key][period] = PeriodInputs(past_data.values, past_data.list_rows)
+                continue
             members, inputs, _missing = _members(form, summary.scope, stored)
             if members:
                 past = aggregate_form(form, [Member(t.name, i) for t, i in zip(members, inputs)], context)
@@ -207,7 +235,7 @@ _SUM_FIELD_CHECKS = ("小数", "范围")  # a township's bounds and decimals; a 
 def _not_carried(form: FormSpec, finding: Finding) -> bool:
     """Findings the 汇总 cannot mean: on cells not carried, or a township-scale field check on a sum."""
     table = form.table(finding.table)
-    if table.kind != "grid":
+    if table.kind != "grid" or form.scope == "district":  # d3: a district form is carried as entered
         return False
     try:
         row, col = table.row(finding.row), table.column(finding.col)

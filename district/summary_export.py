@@ -82,6 +82,8 @@ def write_summary_workbook(summary: Summary, out_path: Path, *, now: _dt.datetim
     coverage = wb.create_sheet(unique_sheet_name(COVERAGE_SHEET, "coverage", used), at)
     _coverage_sheet(coverage, summary)
     for i, form_summary in enumerate(summary.forms.values(), start=1):
+        if form_summary.form.scope == "district":
+            continue  # d3: entered once by the district: no township to compare
         ws = wb.create_sheet(unique_sheet_name(f"对比表_{form_summary.form.code}", f"compare_{i}", used), at + i)
         _comparison_sheet(ws, comparison(form_summary), summary.period)
     wb.properties.title = f"{DISTRICT_NAME} {period_label(summary.period)} {summary.title}"

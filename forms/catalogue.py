@@ -13,9 +13,13 @@ __all__ = ["FormCatalogue"]
 
 class FormCatalogue:
     def __init__(self, forms: list[FormSpec], reference: ReferenceData) -> None:
-        self.forms = tuple(sorted(forms, key=lambda f: (f.order, f.code)))
+        self.forms = tuple(sorted(forms, key=lambda f: (f.order, f.code)))  # every form, township and district
         self.reference = reference
         self._by_key = {f.key: f for f in self.forms}
+        # d3: iterating (and len) gives what a township fills; a ``scope: district`` form is filled
+        # once in the district database and is reached through ``district_forms`` / ``get``.
+        self.township_forms = tuple(f for f in self.forms if f.scope == "township")
+        self.district_forms = tuple(f for f in self.forms if f.scope == "district")
 
     @classmethod
     def load(cls, folder: Path | None = None, reference: ReferenceData | None = None) -> FormCatalogue:
@@ -43,7 +47,7 @@ class FormCatalogue:
             raise KeyError(f"没有表式 '{key}'") from None
 
     def __iter__(self):
-        return iter(self.forms)
+        return iter(self.township_forms)
 
     def __len__(self) -> int:
-        return len(self.forms)
+        return len(self.township_forms)

@@ -18,19 +18,24 @@ from forms.formula import Formula, FormulaError, parsed
 from forms.reference import ReferenceData
 from forms.spec import (
     AGGREGATE_MODES,
+    ANY_ROW,
     BLANK_MODES,
     COLUMN_TYPES,
     DEFAULT_BOUNDS,
+    FORM_SCOPES,
     NUMERIC_TYPES,
     PERIOD_TYPES,
     RULE_KINDS,
     SEVERITIES,
     TABLE_KINDS,
+    CellRef,
     ColumnSpec,
     FormSpec,
     RowSpec,
     RuleSpec,
     TableSpec,
+    UpgradeMove,
+    UpgradeStep,
     is_ratio_unit,
 )
 from user_error import UserError
@@ -444,6 +449,7 @@ def check_form_refs(forms: dict[str, FormSpec]) -> None:
 
     Run once the whole catalogue is loaded; the error names the file and the rule."""
     for form in forms.values():
+        _check_upgrade_targets(form, forms)
         for rule in form.rules:
             for name, text in (("assert", rule.expr), ("when", rule.when)):
                 if not text:
@@ -511,7 +517,8 @@ def load_form_text(text: str, file: str, reference: ReferenceData) -> FormSpec:
         valid_until=str(c.get("valid_until", (str, int))), period_type=c.get("period_type", str, choices=PERIOD_TYPES),
         version=version, tables=tuple(tables.values()), rules=tuple(rules),
         notes=tuple(str(n) for n in _list(c, "notes", [])), order=c.get("order", int, 100), source_file=file,
-        district_rules=_district_rules(file, c, tables, seen))
+        district_rules=_district_rules(file, c, tables, seen), scope=c.get("scope", str, "township", choices=FORM_SCOPES),
+        upgrades=_upgrades(file, c, version, tables))
     c.finish()
     return form
 
@@ -549,3 +556,107 @@ def load_form_file(path: Path, reference: ReferenceData) -> FormSpec:
     except (OSError, UnicodeDecodeError) as exc:
         raise FormDefinitionError(path.name, "", f"无法读取（{exc}）") from None
     return load_form_text(text, path.name, reference)
+
+
+# -- d3: form version steps (``upgrades``, see forms/README.md) ----------------------------------
+_REF_PATTERN = re.compile(r"^(?:([a-z][a-z0-9_]{0,39}):)?([a-z][a-z0-9_]{0,39})\.([a-z][a-z0-9_]{0,39}|\*)"
+                          r"\.([a-z][a-z0-9_]{0,39})$")
+
+
+def _cell_ref(c: _Checker, key: str, text: Any, *, other_form: bool) -> CellRef:
+    if not isinstance(text, str) or not (m := _REF_PATTERN.match(text.strip())):
+        c.fail(key, f"单元格应写成 表代码.行代码.列代码{'（另一表式：表式代码:表代码.行代码.列代码）' if other_form else ''}"
+                    f"，清单表的各行写 *，实际为 {text!r}")
+    form, table, row, col = m.groups()
+    if form and not other_form:
+        c.fail(key, f"只能是本表式旧版中的单元格，不能写表式代码：{text}")
+    return CellRef(table, row, col, form or "")
+
+
+def _target_problem(table: TableSpec | None, ref: CellRef, where: str) -> str | None:
+    """Why ``ref`` is not an input cell of ``table`` (the current layout), or None."""
+    if table is None:
+        return f"{where}中没有表 '{ref.table}'"
+    if ref.col not in table.column_keys:
+        return f"{where}的表 '{ref.table}' 中没有列 '{ref.col}'"
+    if (ref.row == ANY_ROW) != (table.kind == "list"):
+        return f"清单表的各行写 *，固定表写行代码：{ref.text()}"
+    row = None
+    if ref.row != ANY_ROW:
+        if ref.row not in {r.key for r in table.rows}:
+            return f"{where}的表 '{ref.table}' 中没有行 '{ref.row}'"
+        row = table.row(ref.row)
+    if not table.is_input(row, table.column(ref.col)):
+        return f"{ref.text()} 是计算或不适用的单元格，不能移入数值"
+    return None
+
+
+def _upgrades(file: str, c: _Checker, version: int, tables: dict[str, TableSpec]) -> tuple[UpgradeStep, ...]:
+    """``upgrades``: one step per earlier version (1 → 2 → … → ``version``); the last step's targets
+    in this form must be input cells of the current layout (other forms': ``check_form_refs``)."""
+    steps: list[UpgradeStep] = []
+    for i, raw in enumerate(_list(c, "upgrades", [])):
+        u = _Checker(file, f"upgrades[{i}]", raw)
+        start, end = u.get("from", int), u.get("to", int)
+        if start < 1 or end != start + 1:
+            u.fail("to", f"每步只升一版：from {start} 须≥1，to 须为 {start + 1}")
+        if end > version:
+            u.fail("to", f"目标版本 {end} 高于本表式的版本 {version}")
+        note = u.get("note", str)
+        if not note.strip():
+            u.fail("note", "须写明为什么（进入修改记录）")
+        moves: list[UpgradeMove] = []
+        sources: set[tuple[str, str, str]] = set()
+        targets: set[str] = set()
+        for j, move in enumerate(_list(u, "moves", [])):
+            m = _Checker(file, f"{u.path}.moves[{j}]", move)
+            source = _cell_ref(m, "from", m.get("from", str), other_form=False)
+            target = _cell_ref(m, "to", m.get("to", str), other_form=True)
+            m.finish()
+            if (source.row == ANY_ROW) != (target.row == ANY_ROW) or (
+                    source.row == ANY_ROW and (target.form or target.table != source.table)):
+                m.fail("to", "清单表的栏目（行写 *）只能移到同一清单表的另一栏目")
+            if source.cell in sources:
+                m.fail("from", f"单元格 {source.text()} 在本步中出现两次")
+            if target.text() in targets:
+                m.fail("to", f"两个单元格移到同一位置 {target.text()}")
+            if end == version and not target.form and (problem := _target_problem(
+                    tables.get(target.table), target, "本表式")):
+                m.fail("to", problem)
+            sources.add(source.cell)
+            targets.add(target.text())
+            moves.append(UpgradeMove(source, target))
+        drops = []
+        for j, text in enumerate(_list(u, "drops", [])):
+            ref = _cell_ref(u, f"drops[{j}]", text, other_form=False)
+            if ref.cell in sources:
+                u.fail(f"drops[{j}]", f"单元格 {ref.text()} 在本步中出现两次")
+            sources.add(ref.cell)
+            drops.append(ref)
+        u.finish()
+        steps.append(UpgradeStep(start, end, tuple(moves), tuple(drops), note.strip()))
+    froms = sorted(s.from_version for s in steps)
+    if steps and froms != list(range(froms[0], version)):
+        gap = next((v for v in range(froms[0], version) if froms.count(v) != 1), froms[-1])
+        c.fail("upgrades", f"各步须连续到本表式的版本 {version}（{froms[0]}→{froms[0] + 1} … {version - 1}→{version}）："
+                           f"从第 {gap} 版的一步{'缺少' if gap not in froms else '重复'}")
+    return tuple(sorted(steps, key=lambda s: s.from_version))
+
+
+def _check_upgrade_targets(form: FormSpec, forms: dict[str, FormSpec]) -> None:
+    """The last step's moves into other forms name input cells of their current layout."""
+    for i, step in enumerate(form.upgrades):
+        if step.to_version != form.version:
+            continue
+        for j, move in enumerate(step.moves):
+            if not move.target.form:
+                continue
+            other = forms.get(move.target.form)
+            problem = (f"表式 '{move.target.form}' 不存在" if other is None else
+                       _target_problem(other.table(move.target.table) if move.target.table in
+                                       {t.key for t in other.tables} else None, move.target,
+                                       f"表式 '{other.key}' "))
+            if other is not None and not problem and other.period_type != form.period_type:
+                problem = f"表式 '{other.key}' 为{other.period_type}，本表式为{form.period_type}，报告期不对应"
+            if problem:
+                raise FormDefinitionError(form.source_file, f"upgrades[{i}].moves[{j}].to", problem)

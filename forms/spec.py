@@ -235,6 +235,48 @@ def is_ratio_unit(unit: str) -> bool:
     return False
 
 
+# -- d3: form version steps ------------------------------------------------------------------
+FORM_SCOPES = ("township", "district")
+ANY_ROW = "*"  # in an upgrade step: every row of a list table
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """A cell named by an upgrade step: ``table.row.col`` of the same form, or ``form:table.row.col``
+    of another; ``row`` is ``*`` for every row of a list table."""
+
+    table: str
+    row: str
+    col: str
+    form: str = ""  # '' = the form that declares the step
+
+    @property
+    def cell(self) -> tuple[str, str, str]:
+        return self.table, self.row, self.col
+
+    def text(self) -> str:
+        return (f"{self.form}:" if self.form else "") + f"{self.table}.{self.row}.{self.col}"
+
+
+@dataclass(frozen=True)
+class UpgradeMove:
+    source: CellRef  # in the layout of ``from`` (always the declaring form)
+    target: CellRef  # in the layout of ``to``
+
+
+@dataclass(frozen=True)
+class UpgradeStep:
+    """Stored data of version ``from_version`` becomes version ``to_version`` (= from + 1): each
+    move carries a cell's value and 说明 to its new place, each drop removes a cell (its value
+    stays in the audit trail). Cells named by neither stay where they are."""
+
+    from_version: int
+    to_version: int
+    moves: tuple[UpgradeMove, ...]
+    drops: tuple[CellRef, ...]
+    note: str  # why: shown in the audit trail beside every value the step moves or drops
+
+
 @dataclass(frozen=True)
 class FormSpec:
     """A whole statistics form: the label block, its tables and its rules."""
@@ -254,6 +296,8 @@ class FormSpec:
     order: int = 100
     source_file: str = ""
     district_rules: tuple[DistrictRuleSpec, ...] = ()  # rules across townships (W2-D)
+    scope: str = "township"  # who fills it: township (every 镇街) | district (once, in the district database)
+    upgrades: tuple[UpgradeStep, ...] = ()  # how stored data of each earlier version becomes this one (d3)
 
     def table(self, key: str) -> TableSpec:
         for table in self.tables:

@@ -329,9 +329,13 @@ class Store:
                 self._update_profile(township_id, profile)
         return self.township(township_id)
 
+    # d3: the district's own unit (kind 区, storage.district_unit) is not a township: left out here and in the look-ups
+    _NOT_UNIT = "kind != '区'"
+
     def townships(self) -> list[Township]:
         rows = self.conn.execute(
-            f"SELECT {self._TOWNSHIP_COLUMNS} FROM townships ORDER BY is_demo DESC, stat_code IS NULL, stat_code, id")
+            f"SELECT {self._TOWNSHIP_COLUMNS} FROM townships WHERE {self._NOT_UNIT}"
+            " ORDER BY is_demo DESC, stat_code IS NULL, stat_code, id")
         return [self._township(r) for r in rows]
 
     def township(self, township_id: int) -> Township:
@@ -344,8 +348,8 @@ class Store:
     def find_township(self, text: str) -> Township | None:
         """By 统计代码, 区划代码 or exact name."""
         row = self.conn.execute(
-            f"SELECT {self._TOWNSHIP_COLUMNS} FROM townships WHERE stat_code = ? OR mca_code = ? OR name = ?"
-            " ORDER BY id LIMIT 1", (text, text, text)).fetchone()
+            f"SELECT {self._TOWNSHIP_COLUMNS} FROM townships WHERE (stat_code = ? OR mca_code = ? OR name = ?)"
+            f" AND {self._NOT_UNIT} ORDER BY id LIMIT 1", (text, text, text)).fetchone()
         return self._township(row) if row else None
 
     def township_with_stat_code(self, stat_code: str) -> Township | None:

@@ -67,13 +67,13 @@ PUBLIC_BASE = {"energy": 228.0, "area": 84000.0, "people": 1450.0}
 AGRI = {
     "2023": dict(straw_total=41200, straw_fert=24100, straw_feed=8200, straw_base=2100, straw_fuel=1600,
                  straw_material=500, manure_total=186000, manure_used=158000, villages=14, villages_sewage=4,
-                 villages_waste=14, fert_rate=41.2, pest_rate=41.5, green_control=38.0, unified_control=44.0, biogas=6),
+                 villages_waste=14, green_control=38.0, unified_control=44.0, biogas=6),
     "2024": dict(straw_total=40600, straw_fert=24600, straw_feed=8400, straw_base=2300, straw_fuel=1500,
                  straw_material=700, manure_total=181000, manure_used=160500, villages=14, villages_sewage=5,
-                 villages_waste=14, fert_rate=42.3, pest_rate=42.6, green_control=41.5, unified_control=46.0, biogas=6),
+                 villages_waste=14, green_control=41.5, unified_control=46.0, biogas=6),
     "2025": dict(straw_total=40900, straw_fert=25300, straw_feed=8600, straw_base=2400, straw_fuel=1400,
                  straw_material=900, manure_total=179500, manure_used=163200, villages=14, villages_sewage=6,
-                 villages_waste=14, fert_rate=43.1, pest_rate=43.3, green_control=44.0, unified_control=48.5, biogas=7),
+                 villages_waste=14, green_control=44.0, unified_control=48.5, biogas=7),
 }
 PV = [
     dict(name="陶瓷厂屋顶光伏", roof_type="工业厂房", area=18500.0, capacity=2200.0, grid_date="2023-08-20",
@@ -82,12 +82,21 @@ PV = [
          generation=45000),
 ]
 PV_NOTE = "2025年9月并网，仅发电不足4个月，全年等效小时数偏低"
-GREEN = {"new_building": 6.8, "green_building": 6.5, "prefab": 2.1, "transit_share": 31.5, "nev": 1860,
-         "chargers": 240, "sewage_rate": 96.2}
-VOCS_BASE = {"paint": 120.0, "ink": 18.0, "adhesive": 26.0, "emission": 410.0}
-VOCS = {"2023": {"paint": 108.0, "ink": 16.9, "adhesive": 23.5, "emission": 392.0},
-        "2024": {"paint": 101.0, "ink": 16.2, "adhesive": 22.0, "emission": 381.0},
-        "2025": {"paint": 95.5, "ink": 15.4, "adhesive": 20.6, "emission": 366.0}}
+GREEN = {"new_building": 6.8, "green_building": 6.5, "prefab": 2.1, "nev": 1860, "chargers": 240}
+VOCS_BASE = {"paint": 120.0, "ink": 18.0, "adhesive": 26.0}
+VOCS = {"2023": {"paint": 108.0, "ink": 16.9, "adhesive": 23.5},
+        "2024": {"paint": 101.0, "ink": 16.2, "adhesive": 22.0},
+        "2025": {"paint": 95.5, "ink": 15.4, "adhesive": 20.6}}
+# d3: the district departments' figures (永节统8表, filled once in a district database): example
+# values of the order the plan's 2025 targets suggest, never published figures.
+DEPARTMENTS = {
+    "2023": {"transit_share": 30.8, "sewage_rate": 95.6, "fert_rate": 41.2, "pest_rate": 41.5, "vocs_emission": 3920.0},
+    "2024": {"transit_share": 32.9, "sewage_rate": 96.4, "fert_rate": 42.3, "pest_rate": 42.6, "vocs_emission": 3810.0},
+    "2025": {"transit_share": 34.6, "sewage_rate": 97.3, "fert_rate": 43.1, "pest_rate": 43.3, "vocs_emission": 3660.0},
+}
+DEPARTMENT_BASE = {"vocs_emission": 4100.0}
+DEPARTMENT_OF = {"transit_share": "区交通局", "sewage_rate": "区住房城乡建委", "fert_rate": "区农业农村委",
+                 "pest_rate": "区农业农村委", "vocs_emission": "区生态环境局"}
 BOILERS = {"small": (1, 4.0, 1), "medium": (1, 20.0, 0), "large": (0, 0.0, 0)}
 
 
@@ -191,3 +200,18 @@ def create_demo(workspace: Workspace) -> int:
         for report in ws.store.reports_for(tid, period):
             ws.refresh_status(report.id, audited=period != "2025")
     return tid
+
+
+def fill_department_demo(workspace: Workspace, period: str) -> int:
+    """d3: example figures of the district departments' form in a district database (tests, screenshots);
+    returns the report id."""
+    figures = DEPARTMENTS[period]
+    cells: list[tuple[Any, Any]] = [(("items", k, "value"), v) for k, v in figures.items()]
+    cells += [(("items", k, "base"), v) for k, v in DEPARTMENT_BASE.items()]
+    cells += [(("items", k, "dept"), DEPARTMENT_OF[k]) for k in figures]
+    rid = workspace.district_report(DEPARTMENT_FORM, period).report_id
+    workspace.change_cells(rid, cells, reason="演示数据")
+    return rid
+
+
+DEPARTMENT_FORM = "district_departments"

@@ -101,6 +101,7 @@ class Workspace:
         ``readonly``/``check``: see ``Store.open`` (the read-only commands use both)."""
         store = Store.open(path, readonly=readonly, check=check)
         workspace = cls(store, catalogue or FormCatalogue.load(), user)
+        workspace = workspace._forms_up_to_date()  # d3: reports of an older form version upgraded
         if not store.readonly and not store.townships():
             from storage.demo import create_demo
             from storage.townships import seed_townships
@@ -555,7 +556,9 @@ class Workspace:
         """Restore the state before ``record`` (see storage.import_log.restore), audited."""
         from storage.import_log import restore
 
-        return restore(self.store, record, self.user)
+        restored = restore(self.store, record, self.user)
+        self.upgrade_forms()  # d3: a report restored as stored before a form version step is upgraded again
+        return restored
 
     # -- 汇总 (W2-E) ----------------------------------------------------------------------------
     # Reads for the district 汇总 and the plan progress (district/summary.py, district/progress_data.py);
@@ -735,6 +738,88 @@ class Workspace:
     def set_setting(self, key: str, value: Any) -> None:
         self.store.set_setting(key, value)
 
+    # -- d3: form version steps ------------------------------------------------------------------
+    # Reports stored by an older form version are brought to the current layout (the form files'
+    # ``upgrades``) when the database is opened; the SQL and the rules are in storage.form_upgrades.
+    def upgrade_forms(self) -> UpgradeSummary:
+        """Upgrade every report stored by an older form version, in one transaction, audited
+        (who = 'upgrade'); a database with a report of a newer version raises NewerFormVersionError."""
+        from storage.form_upgrades import upgrade_reports
+
+        summary = upgrade_reports(self.store, self.catalogue, district_unit=self._district_unit_id())
+        if summary:
+            self._validated.clear()
+        return summary
+
+    def _district_unit_id(self) -> int | None:
+        """The township row holding the district's own reports (``scope: district`` forms); None in a
+        township database."""
+        unit = self.district_unit()
+        return unit.id if unit is not None else None
+
+    # -- d3: the district department form (scope: district) ----------------------------------------
+    # Filled once per period in the district database, under the district's own unit
+    # (storage.district_unit), never in a township database; not summed from townships.
+    def district_unit(self) -> Township | None:
+        """The district's own unit (added on first use) in a district database; None in a township one."""
+        if not self.is_district:
+            return None
+        from storage.district_unit import district_unit
+
+        return district_unit(self.store)
+
+    def district_forms(self) -> list[FormSpec]:
+        """The forms the district fills itself (``scope: district``), in print order."""
+        return list(self.catalogue.district_forms)
+
+    def district_report(self, form_key: str, period: str) -> ReportState:
+        """The district's own report of a ``scope: district`` form (created when first opened), validated."""
+        from storage.database import StorageError
+
+        form = self.form(form_key)
+        unit = self.district_unit()
+        if form.scope != "district":
+            raise StorageError(f"《{form.name}》由镇街填报，不是区级部门指标表")
+        if unit is None:
+            raise StorageError(f"《{form.name}》只在区级汇总库中填报，镇街数据库中没有这张表")
+        return self.report_state(self.open_report(unit.id, form_key, period).report.id)
+
+    def find_district_report(self, form_key: str, period: str) -> ReportData | None:
+        """The district's own report of a ``scope: district`` form as stored, or None (nothing created)."""
+        if not self.is_district:
+            return None
+        from storage.district_unit import district_unit
+
+        unit = district_unit(self.store, create=False)
+        return self.find_report_data(unit.id, form_key, period) if unit is not None else None
+
+    def _forms_up_to_date(self) -> Workspace:
+        """Called by ``open``: refuse a newer form version, upgrade older ones (after a backup).
+        A read-only workspace with older reports is upgraded through a writable one, then reopened."""
+        from storage.database import StorageError
+        from storage.form_upgrades import check_form_versions, stale_reports
+
+        try:
+            check_form_versions(self.store, self.catalogue)
+            if not stale_reports(self.store, self.catalogue):
+                return self
+            if self.store.readonly:
+                path, user = self.path, self.user
+                self.close()
+                Workspace.open(path, catalogue=self.catalogue, demo=False, user=user).close()
+                return Workspace.open(path, catalogue=self.catalogue, demo=False, user=user, readonly=True)
+            from storage.backup import BackupError, make_backup
+
+            try:
+                make_backup(self.path, "表式升级前")
+            except BackupError as exc:
+                raise StorageError(f"升级报表表式前无法备份，未做任何改动：{exc}") from None
+            self.upgrade_forms()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
 
 @dataclass
 class _Validated:
@@ -765,4 +850,7 @@ def _login_name() -> str:
 # -- import (H1): the types of the import methods above (kept here, apart from the rest of the file)
 # -- district (W2-D): the type of the register methods above
 from storage.district_store import RegisterLine  # noqa: E402
+
+# -- d3: form version steps: the type of the upgrade method above
+from storage.form_upgrades import UpgradeSummary  # noqa: E402
 from storage.import_log import ImportRecord, ImportWrite  # noqa: E402

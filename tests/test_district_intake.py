@@ -151,7 +151,9 @@ def test_a_different_form_version_is_not_received(tmp_path: Path, township_files
     folder = full_catalogue_folder(tmp_path / "forms")
     path = folder / "agriculture.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("\nversion: ", "\nversion: 1", 1), encoding="utf-8")  # 1 → 11
+    text = text.replace("\nversion: 2\nupgrades:\n", "\nversion: 3\nupgrades:\n  - {from: 2, to: 3, note: 测试}\n", 1)
+    assert "version: 3" in text
+    path.write_text(text, encoding="utf-8")  # 2 → 3, with its (empty) version step
     ws = Workspace.create_district(tmp_path / "区库.sqlite", catalogue=FormCatalogue.load(folder))
     try:
         result = intake_files(ws, [township_files["红炉镇"]]).results[0]

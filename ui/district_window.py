@@ -1,4 +1,5 @@
-"""The district window (区级汇总库): 报送进度 matrix, 收件登记 register, 审核结果 with remarks.
+"""The district window (区级汇总库): 报送进度 matrix, 收件登记 register, 审核结果 with remarks,
+区级部门指标 (the district's own forms, ui.department_page).
 
 Shown instead of the township entry layout when the opened database is a district database
 (told by the file itself). Layout and forwarding only: the states, verdicts, findings and the
@@ -171,6 +172,12 @@ class DistrictWindow(QMainWindow):
         self.findings_table.itemChanged.connect(self._remark_changed)
         layout.addWidget(self.findings_table, 1)
         self.tabs.addTab(page, "审核结果")
+        # 区级部门指标 (d3): the district's own forms, filled here (built when first shown)
+        from ui.department_page import DepartmentPage
+
+        self.department_page = DepartmentPage(self.workspace)
+        self.tabs.addTab(self.department_page, "区级部门指标")
+        self.tabs.currentChanged.connect(lambda _i: self._show_departments())
         self.setCentralWidget(self.tabs)
 
     # -- views -----------------------------------------------------------------------------------
@@ -198,6 +205,8 @@ class DistrictWindow(QMainWindow):
         """Re-read the matrix and the register (fast: a few queries)."""
         if not self.period:
             return
+        if self.tabs.currentWidget() is self.department_page:
+            self._show_departments()
         self.matrix = completeness(self.workspace, self.period)
         self.matrix_model.set_matrix(self.matrix)
         totals = self.matrix.totals()
@@ -208,6 +217,12 @@ class DistrictWindow(QMainWindow):
             f"{self.period_combo.currentText()}：已报送{len(self.matrix.reported())}个镇街 / 共{len(self.matrix.townships)}个；"
             + "，".join(f"{s}{n}" for s, n in totals.items() if n) + f"；{due}。双击单元格查看该镇街的报表和审核结果。")
         self._fill_register()
+
+    def _show_departments(self) -> None:
+        """The district's own forms of the chosen period (opened when the tab is shown)."""
+        if self.tabs.currentWidget() is self.department_page and self.period \
+                and self.department_page.period != self.period:
+            self.department_page.show_period(self.period)
 
     def _fill_register(self) -> None:
         from district.register_file import register_rows
