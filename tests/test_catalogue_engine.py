@@ -37,7 +37,7 @@ def test_row_template_with_blank_zero(full_catalogue) -> None:
     bad = {("energy", "coke", "consumption"): 10, ("energy", "coke", "industrial"): 12}
     found = [f for f in validate_report(form, bad, {}, {}, _ctx(full_catalogue)).findings if f.rule_id == "E004"]
     assert [(f.severity, f.row, f.col) for f in found] == [("错误", "coke", "industrial")]
-    assert found[0].message.startswith("《镇街能源消费统计表》代码04 焦炭 / 其中：工业生产消费：消费量≥")
+    assert found[0].message.startswith("《镇街能源消费统计表》代码09 焦炭 / 其中：工业生产消费：消费量≥")
     ok = {("energy", "coke", "consumption"): 10, ("energy", "coke", "industrial"): 8}
     assert not [f for f in validate_report(form, ok, {}, {}, _ctx(full_catalogue)).findings if f.rule_id == "E004"]
     # blank industrial counts as 0 (blank: zero): no finding; blank consumption with industrial is one

@@ -70,10 +70,10 @@ def test_an_empty_note_leaves_the_warning_unexplained(catalogue) -> None:
 # -- point 8: rows named by their printed 代码; a gap in a rate in 个百分点
 
 def test_a_grid_row_is_named_by_its_printed_code(catalogue) -> None:
-    inputs = {("indicators", "gdp", "current"): 500000.0, ("indicators", "gdp", "base"): 400000.0,
+    inputs = {("indicators", "gdp_comparable", "current"): 500000.0, ("indicators", "gdp", "base"): 400000.0,
               ("indicators", "energy_total", "base"): 70000.0, ("energy", "electricity", "consumption"): 27000.0}
     goal = [f for f in _findings(catalogue, "energy_consumption", inputs) if f.rule_id == "G001"]
-    assert len(goal) == 1 and goal[0].location == "《镇街能源消费统计表》代码19 单位地区生产总值能耗比2020年降低率 / 本期"
+    assert len(goal) == 1 and goal[0].location == "《镇街能源消费统计表》代码46 单位地区生产总值能耗比2020年降低率 / 本期"
     assert "尚差" in goal[0].text and goal[0].text.rstrip("。").split("尚差 ")[1].split("，")[0].endswith("个百分点")
     diesel = [f for f in _findings(catalogue, "energy_consumption", {("energy", "diesel", "consumption"): -1.0})
               if f.rule_id == "范围"]

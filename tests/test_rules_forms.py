@@ -73,7 +73,7 @@ CASES = [
     ("key_energy_units", "K002", unit(energy_equal=100.0, energy_equiv=90.0),
      unit(energy_equal=100.0, energy_equiv=123.0), UNITS,
      ("错误", "units", "r1", "energy_equiv",
-      K + "综合能源消费量(等价值)：综合能源消费量等价值不应小于当量值（6≥5），请核对后重新填写。")),
+      K + "综合能源消费量(等价值)：综合能源消费量等价值不应小于当量值（6≥5；对外供电、供热的单位扣除加工转换产出后可以小于，请在第15列选“是”），请核对后重新填写。")),
     ("key_energy_units", "K003", unit(energy_equal=12000.0, energy_equiv=13000.0, key_unit="否"),
      unit(energy_equal=12000.0, energy_equiv=13000.0, key_unit="是"), UNITS,
      ("警告", "units", "r1", "key_unit",
