@@ -77,7 +77,7 @@ def test_a_grid_row_is_named_by_its_printed_code(catalogue) -> None:
     assert "尚差" in goal[0].text and goal[0].text.rstrip("。").split("尚差 ")[1].split("，")[0].endswith("个百分点")
     diesel = [f for f in _findings(catalogue, "energy_consumption", {("energy", "diesel", "consumption"): -1.0})
               if f.rule_id == "范围"]
-    assert [f.message for f in diesel] == ["《镇街能源消费统计表》代码09 柴油 / 消费量：数值须≥0，请核对后重新填写。"]
+    assert [f.message for f in diesel] == ["《镇街能源消费统计表》代码21 柴油 / 消费量：数值须≥0，请核对后重新填写。"]
 
 
 def test_a_list_row_keeps_its_position(catalogue) -> None:
