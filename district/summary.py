@@ -275,7 +275,7 @@ def sum_findings(summary: FormSummary) -> list[Finding]:
                 text = (f"汇总值 {_num(got)} 不等于各镇街之和 {_num(expected)}（{len(present)}个镇街）："
                         "可能有镇街填写了自己的折算系数或计算有误，请核对各镇街的该项数字")
                 found.append(Finding(Severity.WARNING, SUM_RULE, form.key, table.key, row.key, col.key, text,
-                                     False, form.name, index, row.label, col.label))
+                                     False, form.name, index, row.label, col.label, row.code))
     return found
 
 

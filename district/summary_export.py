@@ -182,7 +182,7 @@ def _coverage_sheet(ws: Worksheet, summary: Summary) -> None:
     for key, form_summary in summary.forms.items():
         for f in summary.findings(key):
             number += 1
-            where = f"第{f.row_number}行 {f.row_label} / {f.col_label}"
+            where = f"{f.row_name} / {f.col_label}"
             for i, value in enumerate((number, form_summary.form.name, where, str(f.severity), f.text, f.rule_id),
                                       start=1):
                 _put(ws, r, i, value, align=_CENTER if i in (1, 4, 6) else _LEFT)

@@ -63,8 +63,8 @@ def blocked_message(problems: list[str], findings: list[Finding]) -> str:
     if findings:
         errors = sum(1 for f in findings if f.severity == "错误")
         warnings = len(findings) - errors
-        lines.append(f"审核未通过：错误{errors}条须改正，警告{warnings}条须在单元格填写说明（不少于5个字，"
-                     "不能只写“无误”）：")
+        lines.append(f"审核未通过：错误{errors}条须改正，警告{warnings}条须在单元格填写说明（写明原因，"
+                     "如新投产、停产、统计口径变化；不能只写“经核实无误”）：")
         for i, f in enumerate(findings[:MAX_LISTED_FINDINGS], start=1):
             extra = "（缺少说明）" if f.severity == "警告" else ""
             lines.append(f"{i}. [{f.severity}] {f.message}{extra}")

@@ -10,8 +10,9 @@ from typing import Any
 
 from forms.compute import CellKey, compiled
 from forms.findings import FindingCollector
+from forms.reference import PROVISIONAL_MARK
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, RowSpec, TableSpec
-from forms.values import MAX_TEXT_CHARS, USCC_CHARS, USCC_WEIGHTS, type_problem
+from forms.values import MAX_TEXT_CHARS, USCC_CHARS, USCC_WEIGHTS, decimal_places, type_problem
 
 __all__ = ["field_checks", "unique_checks", "reference_checks"]
 
@@ -60,8 +61,7 @@ def field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequ
                 out.invalid.add(key)
                 continue
             if col.numeric and col.check_decimals and isinstance(value, float) and col.decimals is not None:
-                scaled = value * 10 ** col.decimals
-                if abs(scaled - round(scaled)) > 1e-6 * max(1.0, abs(scaled)):
+                if decimal_places(value) > col.decimals:
                     out.add("错误", "小数", table, row_key, index, col,
                             f"小数位数不得超过{col.decimals}位，请核对后重新填写。")
                     out.invalid.add(key)
@@ -219,5 +219,5 @@ def reference_checks(table: TableSpec, inputs: Mapping[CellKey, Any], out: Findi
             names = compiled(text).names
             if names == {"ref_equal"} and row.energy in unverified:
                 out.add("提示", "参考", table, row.key, index, col, f"所用折标系数未经核实：{unverified[row.energy]}")
-            if names == {"ref_equiv"} and "缺失" in out.computed.sources.get(key, ""):
+            if names == {"ref_equiv"} and PROVISIONAL_MARK in out.computed.sources.get(key, ""):
                 out.add("提示", "参考", table, row.key, index, col, out.computed.sources[key])

@@ -13,12 +13,13 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from forms.compute import CellKey, ComputedForm
+from forms.note_check import note_is_acceptable
 
 if TYPE_CHECKING:
     from forms.spec import ColumnSpec, FormSpec, TableSpec
 
 __all__ = ["TextEnum", "Severity", "Finding", "ValidationResult", "FindingCollector", "note_is_acceptable",
-           "SEVERITY_ORDER", "BARE_NOTES", "MIN_NOTE_LENGTH", "sort_findings"]
+           "SEVERITY_ORDER", "sort_findings"]
 
 
 class TextEnum(str, Enum):
@@ -36,15 +37,6 @@ class Severity(TextEnum):
 
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.HINT: 2}
-# A bare confirmation is not an explanation (NBS practice).
-BARE_NOTES = {"核实无误", "无误", "正确", "数据无误", "属实", "确认无误", "数据正确", "核实", "已核实"}
-MIN_NOTE_LENGTH = 5
-
-
-def note_is_acceptable(note: str | None) -> bool:
-    """A 说明 explains a 警告 only if it says something: ≥ 5 characters and not a bare "无误"."""
-    text = (note or "").strip().rstrip("。.！!")
-    return len(text) >= MIN_NOTE_LENGTH and text not in BARE_NOTES
 
 
 @dataclass(frozen=True)
@@ -63,16 +55,23 @@ class Finding:
     row_number: int = 0  # 1-based position of the row in its table
     row_label: str = ""  # the row's name (grid) or the entry's first text (list)
     col_label: str = ""
+    row_code: str = ""  # the row's printed 代码 (grid rows that have one)
 
     @property
     def cell(self) -> CellKey:
         return (self.table, self.row, self.col)
 
     @property
+    def row_name(self) -> str:
+        """The row as printed: "代码19 单位地区生产总值能耗比2020年降低率" (by its 代码, not its
+        position), or "第2行 甲公司" for a list row or a row without a 代码."""
+        where = f"代码{self.row_code}" if self.row_code else f"第{self.row_number}行"
+        return where + (f" {self.row_label}" if self.row_label else "")
+
+    @property
     def location(self) -> str:
-        """《表名》第3行 原煤 / 消费量"""
-        where = f"第{self.row_number}行" + (f" {self.row_label}" if self.row_label else "")
-        return f"《{self.form_name}》{where} / {self.col_label}"
+        """《表名》代码01 原煤 / 消费量"""
+        return f"《{self.form_name}》{self.row_name} / {self.col_label}"
 
     @property
     def message(self) -> str:
@@ -127,8 +126,9 @@ class FindingCollector:
             col: ColumnSpec, text: str) -> None:
         severity = Severity(severity)
         explained = severity == Severity.WARNING and note_is_acceptable(self.notes.get((table.key, row_key, col.key)))
+        code = table.row(row_key).code if table.kind == "grid" else ""
         self.findings.append(Finding(severity, rule_id, self.form.key, table.key, row_key, col.key, text, explained,
-                                     self.form.name, row_index, self._row_label(table, row_key), col.label))
+                                     self.form.name, row_index, self._row_label(table, row_key), col.label, code))
 
     def _row_label(self, table: TableSpec, row_key: str) -> str:
         if table.kind == "grid":

@@ -38,11 +38,15 @@ from forms.spec import (
 )
 from user_error import UserError
 
-__all__ = ["FormDefinitionError", "load_form_file", "load_form_text", "definitions_dir", "ROW_NAMES", "check_form_refs"]
+__all__ = ["FormDefinitionError", "load_form_file", "load_form_text", "definitions_dir", "ROW_NAMES", "PERIOD_NAMES",
+           "check_form_refs"]
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Names a row formula may use besides column keys: reference factors of the row's energy.
 ROW_NAMES = ("ref_equal", "ref_equiv")
+# Names every rule may read besides cells (m4): the last day of the report period as an ISO date
+# ("2024-12-31" for 2024, "2025-09-30" for 2025Q3), so a date column can be held against it.
+PERIOD_NAMES = ("report_end",)
 
 
 def definitions_dir() -> Path:
@@ -372,6 +376,7 @@ def _rule(file: str, path: str, data: Any, tables: dict[str, TableSpec]) -> Rule
         names = set(row_keys)
     else:
         names = set()
+    names |= set(PERIOD_NAMES)  # m4: the report period's last day, for date rules
     reads: set[str] = set()
 
     def check(formula: Formula) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from forms.compute import CellKey
-from forms.rule_messages import fmt
+from forms.rule_messages import fmt, gap_unit
 
 if TYPE_CHECKING:
     from forms.rules import Bundle
@@ -46,8 +46,8 @@ def change_text(rule: RuleSpec, bundle: Bundle, key: CellKey, value: Any) -> str
         diff = value - old
         if abs(diff) <= rule.points + 1e-9:
             return None
-        text = (f"比上年同期变动{diff:+.1f}{unit or '个百分点'}（上年 {fmt(old)}，本期 {fmt(value)}），"
-                f"超过±{rule.points:g}{unit or '个百分点'}")
+        text = (f"比上年同期变动{diff:+.1f}{gap_unit(unit)}（上年 {fmt(old)}，本期 {fmt(value)}），"
+                f"超过±{rule.points:g}{gap_unit(unit)}")
     else:
         if old == 0:
             if value == 0:

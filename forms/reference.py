@@ -13,7 +13,8 @@ from pathlib import Path
 from resources import resource_path
 from user_error import UserError
 
-__all__ = ["Coefficient", "CoalRate", "ReferenceData", "ReferenceError", "EquivalentFactor", "FuelDensity", "LITRE"]
+__all__ = ["Coefficient", "EquivalentRate", "ReferenceData", "ReferenceError", "EquivalentFactor", "EQUIVALENT_BASES",
+           "PROVISIONAL_MARK", "FuelDensity", "LITRE"]
 
 STATUS_LABELS = {
     "verified-secondary": "已核对（二手资料）",
@@ -51,20 +52,44 @@ class Coefficient:
 
 
 @dataclass(frozen=True)
-class CoalRate:
+class EquivalentRate:
+    """One year's 等价值 figure as the district set it (a row of power_coal_rate.csv or heat_coal_rate.csv).
+
+    ``value`` is g standard coal per kWh (electricity) or kg standard coal per GJ (heat): both are
+    kgce per base unit × 1000. ``basis`` says what the figure is (全国火电发电标准煤耗 …);
+    ``rate_year`` the year the figure belongs to when the district carries another year's figure."""
+
     year: int
-    gce_per_kwh: float | None
+    value: float | None
+    basis: str
+    rate_year: int | None
     status: str
     source: str
+
+    @property
+    def provisional(self) -> bool:
+        """Not (yet) the figure the basis asks for: carried from another year, another basis, or unverified."""
+        return self.status not in ("verified-secondary", "partly-verified") or (
+            self.rate_year is not None and self.rate_year != self.year)
+
+
+# The basis each 等价值 should have (decided in resources/power_coal_rate.csv's header and the
+# user guide): a figure of another basis is used as the district set it, and said so.
+EQUIVALENT_BASES = {
+    "power_coal_rate": ("power_coal_rate.csv", "gce_per_kwh", "克标准煤/千瓦时", "电力", "全国火电发电标准煤耗"),
+    "heat_coal_rate": ("heat_coal_rate.csv", "kgce_per_gj", "千克标准煤/吉焦", "热力", "供热标准煤耗"),
+}
+PROVISIONAL_MARK = "（暂用）"
 
 
 @dataclass(frozen=True)
 class EquivalentFactor:
-    """等价值 factor for one year; ``used_year`` differs from the asked year on a fallback."""
+    """等价值 factor for one year; ``value`` None when the district has not set the year's figure."""
 
     value: float | None
     used_year: int | None
     note: str
+    provisional: bool = False
 
 
 # -- d3: liquid fuels reported in litres (公共机构 vehicle fuel) -------------------------------------
@@ -120,10 +145,10 @@ class ReferenceData:
     """The coefficient, unit and coal-rate tables, loaded once and looked up by key."""
 
     def __init__(self, coefficients: dict[str, Coefficient], units: dict[str, tuple[str, float]],
-                 coal_rates: dict[int, CoalRate], densities: dict[str, FuelDensity] | None = None) -> None:
+                 rates: dict[str, dict[int, EquivalentRate]], densities: dict[str, FuelDensity] | None = None) -> None:
         self.coefficients = coefficients
         self.units = units
-        self.coal_rates = coal_rates
+        self.rates = rates  # equivalent_basis (power_coal_rate / heat_coal_rate) → year → figure
         self.densities = densities or {}  # d3: energy key → kg per litre (a fuel reported in 升)
 
     @classmethod
@@ -150,12 +175,11 @@ class ReferenceData:
         for line, row in _read_csv(unit_path, ("unit", "base_unit", "multiplier")):
             units[row["unit"]] = (row["base_unit"], _number(unit_path, line, "multiplier", row["multiplier"]))
 
-        rate_path = path("power_coal_rate.csv")
-        rates: dict[int, CoalRate] = {}
-        for line, row in _read_csv(rate_path, ("year", "gce_per_kwh", "status", "source")):
-            year = int(_number(rate_path, line, "year", row["year"]))
-            rates[year] = CoalRate(year, _number(rate_path, line, "gce_per_kwh", row["gce_per_kwh"], True),
-                                   row["status"], row["source"])
+        rates = {basis: _read_rates(path(spec[0]), spec[1]) for basis, spec in EQUIVALENT_BASES.items()}
+        for coef in coefficients.values():
+            if coef.equivalent_basis and coef.equivalent_basis not in rates:
+                raise ReferenceError(f"参考数据文件 {coef_path.name}：{coef.key} 的 equivalent_basis "
+                                     f"'{coef.equivalent_basis}' 不是 {'、'.join(rates)} 之一")
         return cls(coefficients, units, rates, _densities(path("fuel_densities.csv")))
 
     def check_energy_unit(self, energy: str, unit: str) -> str | None:
@@ -179,24 +203,41 @@ class ReferenceData:
         return coef.kgce_per_base_unit * self.units[unit][1] / 1000.0
 
     def equivalent_factor(self, energy: str, unit: str, year: int | None) -> EquivalentFactor:
-        """等价值: for electricity the year's 火电供电标准煤耗, else the 当量值 factor.
+        """等价值 per report unit: for electricity and heat the figure the district set for ``year``
+        (power_coal_rate.csv / heat_coal_rate.csv), else the 当量值 factor.
 
-        A missing year falls back to the newest earlier year that has a value, and says so.
-        """
+        No silent fallback: a year without a figure gives no value and says so (an 错误 of the
+        cell); a figure carried from another year or basis is used and marked provisional."""
         coef = self.coefficients[energy]
-        if coef.equivalent_basis != "power_coal_rate":
+        if not coef.equivalent_basis:
             return EquivalentFactor(self.factor(energy, unit), None, "")
-        multiplier = self.units[unit][1] if unit in self.units else 1.0
-        known = sorted(y for y, r in self.coal_rates.items() if r.gce_per_kwh is not None)
-        if not known:
-            return EquivalentFactor(None, None, "火电供电标准煤耗表为空，无法计算电力等价值")
-        wanted = year if year is not None else known[-1]
-        candidates = [y for y in known if y <= wanted] or known[:1]
-        used = candidates[-1]
-        rate = self.coal_rates[used]
-        value = rate.gce_per_kwh / 1_000_000.0 * multiplier  # g/kWh → t/kWh → t per report unit
-        note = (f"电力等价值按 {used} 年全国火电供电标准煤耗 {rate.gce_per_kwh:g} 克标准煤/千瓦时"
+        file_name, _column, value_unit, name, basis = EQUIVALENT_BASES[coef.equivalent_basis]
+        table = self.rates[coef.equivalent_basis]
+        wanted = year if year is not None else max((y for y, r in table.items() if r.value is not None), default=None)
+        rate = table.get(wanted) if wanted is not None else None
+        if rate is None or rate.value is None:
+            return EquivalentFactor(None, None, f"{name}等价值：区统计局尚未在 {file_name} 中设定 {wanted or ''} 年的"
+                                                f"{basis}，无法计算{name}等价值，请联系区统计局更新该文件")
+        value = rate.value / 1_000_000.0 * (self.units[unit][1] if unit in self.units else 1.0)  # per base unit, × report unit, kg → t
+        of_year = f"{rate.rate_year} 年" if rate.rate_year and rate.rate_year != rate.year else ""
+        note = (f"{name}等价值按{of_year}{rate.basis} {rate.value:g} {value_unit}"
                 f"（{STATUS_LABELS.get(rate.status, rate.status)}；{rate.source}）")
-        if used != wanted:
-            note = f"{wanted} 年火电供电标准煤耗缺失，暂用 {used} 年数值。" + note
-        return EquivalentFactor(value, used, note)
+        if rate.provisional or rate.basis != basis:
+            note = f"{PROVISIONAL_MARK}{rate.year} 年的{name}等价值应按{basis}，" + note
+        return EquivalentFactor(value, rate.year, note, rate.provisional or rate.basis != basis)
+
+
+def _read_rates(path: Path, value_column: str) -> dict[int, EquivalentRate]:
+    """One 等价值 file: a row per report year (year, basis, value, rate_year, status, source)."""
+    rates: dict[int, EquivalentRate] = {}
+    for line, row in _read_csv(path, ("year", "basis", value_column, "rate_year", "status", "source")):
+        year = int(_number(path, line, "year", row["year"]))
+        if year in rates:
+            raise ReferenceError(f"参考数据文件 {path.name} 第{line}行：{year} 年重复（每年只能有一个数值）")
+        value = _number(path, line, value_column, row[value_column], True)
+        if value is not None and not 0 < value < 1000:
+            raise ReferenceError(f"参考数据文件 {path.name} 第{line}行 {value_column}：{value:g} 不在 0～1000 之间")
+        rate_year = _number(path, line, "rate_year", row["rate_year"], True)
+        rates[year] = EquivalentRate(year, value, row["basis"], int(rate_year) if rate_year else None,
+                                     row["status"], row["source"])
+    return rates

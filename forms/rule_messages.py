@@ -7,22 +7,28 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from forms.spec import RuleSpec
 
-__all__ = ["fmt", "goal_text"]
+__all__ = ["fmt", "gap_unit", "goal_text"]
 
 
 def fmt(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
 
 
+def gap_unit(unit: str) -> str:
+    """The unit of a difference: two rates differ by 个百分点, not by a per cent."""
+    return "个百分点" if unit in ("", "%", "％") else unit
+
+
 def goal_text(rule: RuleSpec, value: float) -> str:
     unit = rule.unit
+    gap = gap_unit(unit)
     target = rule.target if rule.target is not None else 0.0
     head = f"全区目标：{rule.goal}；{getattr(rule, 'subject', '本镇街')} {fmt(round(value, 2))}{unit}"  # d3: 全区 on a district form
     if rule.direction == "at_least":
         if value >= target:
             return head + "，已达到全区目标。"
         progress = f"，为目标的{value / target * 100:.0f}%" if target > 0 and value > 0 else ""
-        return head + f"，距目标 {target:g}{unit} 尚差 {fmt(round(target - value, 2))}{unit}{progress}。"
+        return head + f"，距目标 {target:g}{unit} 尚差 {fmt(round(target - value, 2))}{gap}{progress}。"
     if value <= target:
         return head + "，已达到全区目标。"
-    return head + f"，高于目标 {target:g}{unit} {fmt(round(value - target, 2))}{unit}。"
+    return head + f"，高于目标 {target:g}{unit} {fmt(round(value - target, 2))}{gap}。"

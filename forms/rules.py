@@ -3,16 +3,34 @@ history and reported. Cross-form references and earlier periods come in a ``Bund
 
 from __future__ import annotations
 
+import calendar
+import datetime as _dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from forms.compute import CellKey, ComputedForm, compiled
 from forms.findings import FindingCollector
+from forms.loader import PERIOD_NAMES
 from forms.period_rules import change_text, history_text
 from forms.rule_messages import fmt, goal_text
 from forms.spec import FormSpec, RuleSpec, TableSpec
 
-__all__ = ["Bundle", "run_rule", "column_sum", "row_local", "rule_reads"]
+__all__ = ["Bundle", "run_rule", "column_sum", "row_local", "rule_reads", "report_end", "PERIOD_NAMES"]
+
+
+def report_end(period: str) -> str | None:
+    """The last day of ``period`` (2025 / 2025Q3 / 2025M09) as an ISO date; None when unknown."""
+    try:
+        year = int(period[:4])
+        if len(period) == 4:
+            month = 12
+        elif period[4] == "Q":
+            month = 3 * int(period[5:])
+        else:
+            month = int(period[5:])
+        return _dt.date(year, month, calendar.monthrange(year, month)[1]).isoformat()
+    except (ValueError, IndexError):
+        return None
 
 
 class _Skip(Exception):
@@ -98,6 +116,7 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
     # holds the row and column being checked.
     where: list[str | None] = [None, None]
     values, invalid, scope = computed.values, out.invalid, rule.scope
+    period_end = report_end(bundle.period)
     formulas = {text: compiled(text) for text in (rule.expr, rule.when) if text}
 
     def lookup(name: str) -> Any:
@@ -107,12 +126,16 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
             if key in invalid:
                 raise _Skip
             return values.get(key)
-        if scope == "column" and col_key is not None:
+        if scope == "column" and col_key is not None and name not in PERIOD_NAMES:
             return read(name, col_key)
+        if name == "report_end":
+            if period_end is None:  # no report period known: a rule on it does not apply
+                raise _Skip
+            return period_end
         raise NameError(name)
 
     def is_cell(name: str) -> bool:
-        return name in columns if scope == "row" else scope == "column"
+        return name in columns if scope == "row" else scope == "column" and name not in PERIOD_NAMES
 
     def evaluate(text: str, row_key: str | None, col_key: str | None, blank: Any) -> Any:
         where[0], where[1] = row_key, col_key

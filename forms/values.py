@@ -13,6 +13,7 @@ error (#DIV/0!, read as ``CellError``) is no number; control characters are remo
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import math
 import re
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from forms.choice_values import choice_for
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec
 
 __all__ = ["ParsedValue", "CellError", "parse_input", "format_value", "check_uscc", "type_problem", "clean_text",
-           "clean_profile", "MAX_TEXT_CHARS", "MAX_SIGNIFICANT_DIGITS"]
+           "clean_profile", "decimal_places", "MAX_TEXT_CHARS", "MAX_SIGNIFICANT_DIGITS"]
 
 MAX_TEXT_CHARS = 32_767  # what one Excel cell holds
 MAX_SIGNIFICANT_DIGITS = 15  # what Excel keeps of a number; a float holds 15 digits exactly
@@ -83,6 +84,17 @@ def _significant_digits(t: str) -> int:
     (trailing zeros hold no digit a float could lose: "1000000000000000" is exact)."""
     mantissa = t.lstrip("+-").lower().split("e")[0]
     return len(mantissa.replace(".", "").strip("0"))
+
+
+def decimal_places(number: float | int) -> int:
+    """Decimals of ``number`` as written with 15 significant digits (what was typed: the parser
+    takes no more), so 16920.125 has 3 at any magnitude, and 0.1 + 0.2 (an Excel sum) has 1.
+
+    A relative float tolerance would let a large value carry an extra decimal; the text does not."""
+    if isinstance(number, int) or not math.isfinite(number):
+        return 0
+    exponent = decimal.Decimal(f"{number:.15g}").normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def _to_number(t: str) -> float | int:

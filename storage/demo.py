@@ -33,7 +33,10 @@ ENERGY_2025 = {
     "gasoline": 1302.4, "diesel": 2015.3, "electricity": 19380.9, "heat": 13120.0, "other": 31.2,
 }
 DEMO_PERIODS = {"2023": ENERGY_2023, "2024": ENERGY_2024, "2025": ENERGY_2025}
+# 其他能源 is entered in tce: its 说明 names the fuel, the physical quantity and the coefficient (rule W007).
+OTHER_ENERGY_NOTE = "陶瓷厂烘干用生物质成型燃料，按供货方检测报告约0.6吨标准煤/吨折算"
 GDP = {"2023": 452300.0, "2024": 478600.0, "2025": 503900.0}
+GDP_COMPARABLE = {"2023": 418600.0, "2024": 436100.0, "2025": 452600.0}  # at 2020 prices (demo figures)
 ENERGY_BASE = {("indicators", "gdp", "base"): 391200.0, ("indicators", "energy_total", "base"): 71400.0,
                ("indicators", "raw_use", "base"): 0.0}
 
@@ -150,9 +153,11 @@ def create_demo(workspace: Workspace) -> int:
         year = int(period)
         figures = DEMO_PERIODS[period]
         cells: list[tuple[Any, Any]] = [(("energy", row, "consumption"), v) for row, v in figures.items()]
-        cells += [(("indicators", "gdp", "current"), GDP[period])]
+        cells += [(("indicators", "gdp", "current"), GDP[period]),
+                  (("indicators", "gdp_comparable", "current"), GDP_COMPARABLE[period])]
         cells += list(ENERGY_BASE.items())
-        _fill(ws, tid, "energy_consumption", period, cells)
+        rid = _fill(ws, tid, "energy_consumption", period, cells)
+        ws.set_note(rid, ("energy", "other", "consumption"), OTHER_ENERGY_NOTE)
 
         units = [dict(u, uscc=_uscc(u["uscc"])) for u in UNITS]
         if year < 2025:

@@ -37,7 +37,7 @@ def test_row_template_with_blank_zero(full_catalogue) -> None:
     bad = {("energy", "coke", "consumption"): 10, ("energy", "coke", "industrial"): 12}
     found = [f for f in validate_report(form, bad, {}, {}, _ctx(full_catalogue)).findings if f.rule_id == "E004"]
     assert [(f.severity, f.row, f.col) for f in found] == [("错误", "coke", "industrial")]
-    assert found[0].message.startswith("《镇街能源消费统计表》第4行 焦炭 / 其中：工业生产消费：消费量≥")
+    assert found[0].message.startswith("《镇街能源消费统计表》代码09 焦炭 / 其中：工业生产消费：消费量≥")
     ok = {("energy", "coke", "consumption"): 10, ("energy", "coke", "industrial"): 8}
     assert not [f for f in validate_report(form, ok, {}, {}, _ctx(full_catalogue)).findings if f.rule_id == "E004"]
     # blank industrial counts as 0 (blank: zero): no finding; blank consumption with industrial is one
@@ -107,7 +107,7 @@ def test_goal_is_a_hint_with_progress(full_catalogue) -> None:
     inputs = {("items", "straw_total", "value"): 100, ("items", "straw_fert", "value"): 80}
     goal = next(f for f in validate_report(form, inputs, {}, {}, _ctx(full_catalogue)).findings if f.rule_id == "G501")
     assert goal.severity == "提示" and goal.row == "straw_rate"
-    assert "本镇街 80%，距目标 90% 尚差 10%，为目标的89%" in goal.message
+    assert "本镇街 80%，距目标 90% 尚差 10个百分点，为目标的89%" in goal.message
 
 
 def test_unknown_cross_form_reference_names_file_and_rule(full_catalogue, tmp_path) -> None:

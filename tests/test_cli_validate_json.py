@@ -32,7 +32,7 @@ def test_validate_json_matches_text(demo_db: Path, catalogue) -> None:
     assert energy["status"] == "有错误" and energy["counts"]["错误"] >= 1
     bad = [f for f in energy["findings"] if f["rule"] == "范围"]
     assert bad == [dict(severity="错误", rule="范围", table="energy", row="diesel", column="consumption",
-                        message="《镇街能源消费统计表》第9行 柴油 / 消费量：数值须≥0，请核对后重新填写。",
+                        message="《镇街能源消费统计表》代码21 柴油 / 消费量：数值须≥0，请核对后重新填写。",
                         explained=False, note="", blocks_export=True)]
     assert doc["totals"]["错误"] == sum(r.get("counts", {}).get("错误", 0) for r in doc["reports"])
     text = run("validate", "--db", str(demo_db), "--period", "2025")

@@ -73,7 +73,7 @@ def test_feedback_workbook_round_trip_and_returned(district, township_files, tmp
     items = send_back(district, town.id, "2025", out)
     back = read_feedback(out)
     assert back.township == "三教镇" and back.period == "2025"
-    assert back.items == items and len(items) == 4  # 3 警告 + the 提示 with a remark
+    assert back.items == items and len(items) == 5  # 4 警告 (one W007 on 其他能源) + the 提示 with a remark
     item = next(i for i in back.items if i.rule_id == warning.rule_id and i.cell == warning.cell)
     assert item.remark == "说明不充分" and item.note == warning.note and item.finding == warning.text
     assert item.form_code == warning.form_code and item.row_label == warning.row_label
@@ -95,12 +95,12 @@ def test_cli_findings_accept_feedback(district, township_files, tmp_path: Path, 
     district.close()
     assert main(["findings", "--db", str(db), "--period", "2025", "--severity", "警告", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 3 and {r["township"] for r in rows} == {"三教镇"}
+    assert len(rows) == 4 and {r["township"] for r in rows} == {"三教镇"}
     assert main(["accept", "--db", str(db), "--township", "三教镇", "--period", "2025"]) == 0
     assert "已标记为已审核" in capsys.readouterr().out
     out = tmp_path / "反馈.xlsx"
     assert main(["feedback", "--db", str(db), "--township", "三教镇", "--period", "2025", "--out", str(out)]) == 0
-    assert "已写出反馈" in capsys.readouterr().out and len(read_feedback(out).items) == 3
+    assert "已写出反馈" in capsys.readouterr().out and len(read_feedback(out).items) == 4
     assert main(["feedback", "--db", str(db), "--township", "仙龙镇", "--period", "2025",
                  "--out", str(tmp_path / "x.xlsx")]) == 2
     assert "还没有收到仙龙镇" in capsys.readouterr().err

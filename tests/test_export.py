@@ -108,7 +108,7 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
 
     assert isinstance(result, ExportResult)
     assert result.path == out and out.is_file()
-    assert result.form_keys == (FORM,) and result.warning_count == 0
+    assert result.form_keys == (FORM,) and result.warning_count == 1  # W007 on 其他能源, explained by its 说明
     assert [p.name for p in out_dir.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
     wb = load_workbook(out)
@@ -116,7 +116,8 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     ws = wb[SHEET]
     texts = all_text(ws)
     assert ws["A1"].value == "镇街能源消费统计表" and ws["A1"].font.b
-    assert "A1:G1" in {str(r) for r in ws.merged_cells.ranges}  # the title stays on the first page across
+    title = next(r for r in ws.merged_cells.ranges if r.min_row == r.max_row == 1 and r.min_col == 1)
+    assert title.max_col > 1  # the title spans the first page across (export.print_layout)
     assert any(t.startswith("表") and t.endswith("号：永节统1表") for t in texts)
     assert "制定机关：重庆市永川区统计局" in texts
     assert "批准(备案)文号：（待备案）" in texts  # never invented; the window shows the same placeholder
@@ -126,23 +127,24 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     assert "2025年" in texts
 
     header = find_row(ws, "能源品种")
-    assert [c.value for c in ws[header]][:5] == ["能源品种", "计量单位", "代码", "年初库存量", "购进量"]
-    assert [c.value for c in ws[header + 1]] == ["甲", "乙", "丙", *(str(n) for n in range(1, 13))]
+    assert [c.value for c in ws[header]][:5] == ["能源品种", "计量单位", "代码", "期初库存量", "购进量"]
+    assert [c.value for c in ws[header + 1]] == ["甲", "乙", "丙", *(str(n) for n in range(1, 21))]
 
     power = find_row(ws, "电力")
-    assert [c.value for c in ws[power]][:3] == ["电力", "万千瓦时", "12"]
-    consumption = ws.cell(power, 6)  # 消费量 is column 3 (after 年初库存量, 购进量)
+    assert [c.value for c in ws[power]][:3] == ["电力", "万千瓦时", "34"]
+    consumption = ws.cell(power, 7)  # 消费量 is column 4 (after 期初库存量, 购进量, 购进金额)
     assert consumption.value == pytest.approx(19380.9)
     assert consumption.number_format == "#,##0.00"
-    assert ws.cell(power, 12).value == pytest.approx(19380.9 * 1.229, abs=0.01)  # 9 折标准煤(当量值)
-    assert ws.cell(power, 10).number_format == "#,##0.0000"  # 7 参考折标系数
+    assert ws.cell(power, 18).value == pytest.approx(19380.9 * 1.229, abs=0.01)  # 15 折标准煤(当量值)
+    assert ws.cell(power, 16).number_format == "#,##0.0000"  # 13 参考折标系数
 
     total = find_row(ws, "能源合计")
-    assert ws.cell(total, 6).value == BLOCKED_TEXT  # a total row has no consumption
-    assert ws.cell(total, 12).value == pytest.approx(46497.85, abs=0.01)
-    items = [ws.cell(r, 12).value for r in range(header + 2, total) if isinstance(ws.cell(r, 12).value, (int, float))]
-    assert ws.cell(total, 12).value == pytest.approx(sum(items), abs=0.01)
-    assert ws.cell(total, 14).value >= ws.cell(total, 12).value
+    assert ws.cell(total, 7).value == BLOCKED_TEXT  # a total row has no consumption
+    assert ws.cell(total, 18).value == pytest.approx(46497.85, abs=0.01)
+    items = [ws.cell(r, 18).value for r in range(header + 2, total) if isinstance(ws.cell(r, 18).value, (int, float))]
+    assert ws.cell(total, 18).value == pytest.approx(sum(items), abs=0.01)
+    assert ws.cell(total, 20).value >= ws.cell(total, 18).value
+    assert ws.cell(total, 23).value == pytest.approx(ws.cell(total, 20).value)  # 综合能源消费量: nothing to deduct
     assert ws.cell(power, 1).border.left.style == "thin"
 
     assert "说明：" in texts and any(t.startswith("1. 本表由镇街统计员") for t in texts)
@@ -154,11 +156,12 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     assert ws.protection.sheet
     assert all(ws.cell(r, c).protection.locked for r in (1, power, total) for c in (1, 4, 6))
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.orientation == "landscape"
-    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale == 100  # 10 pt stays 10 pt
-    assert ws.print_title_cols == "$A:$C"  # 12 columns: the pages across repeat 甲 乙 丙
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and 90 <= ws.page_setup.scale <= 100  # ≥ 9 pt on paper
+    assert ws.print_title_cols == "$A:$C"  # the pages across repeat 甲 乙 丙
     assert ws.print_title_rows is None  # each table fits a page: no header repeated over another table
-    second_title = find_row(ws, "地区生产总值与能耗强度")
-    assert [b.id for b in ws.row_breaks.brk] == [second_title - 1]  # the second table starts a page, with its title
+    second_title = find_row(ws, "地区生产总值与能耗")
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert second_title - 1 in breaks  # the second table starts a page, with its title
     assert "第 &P 页 共 &N 页" in ws.oddFooter.center.text and "演示镇" in ws.oddHeader.left.text
     assert ws.print_area
 
@@ -169,11 +172,13 @@ def test_demo_2025_exports_in_statistical_layout(workspace, demo_township, out_d
     info = meta(wb)
     assert info["format"] == "jnjp-submission" and info["format_version"] == 3
     assert info["township_name"] == "演示镇（示例数据）" and info["township_stat_code"] == "500118999000"
-    assert info["period"] == "2025" and info["forms"] == "energy_consumption@2"
+    assert info["period"] == "2025" and info["forms"] == "energy_consumption@3"
     assert info["program_version"] == __import__("version").VERSION
     assert info["export_time"] == "2026-01-05T09:30:00"
     assert info["sha256"] == result.sha256 == checksum_from_workbook(wb)
-    assert info["cell_count"] == 66  # 13 fuels × 5 columns, less 其他煤炭/液化天然气/燃料油 (blank: consumption and both tce) + 2 totals; indicators: GDP ×2, 能源消费总量 ×2, 原料用能 base, 强度 ×2, 降低率
+    # 13 fuels × 7 columns, less 其他煤炭/液化天然气/燃料油 (blank: consumption, both tce, both 综合能源消费量) + 4 totals;
+    # indicators: GDP ×2, 可比价 GDP ×2, 综合能源消费量 ×2, 原料用能 base, 强度 ×2, 降低率
+    assert info["cell_count"] == 90
 
     assert body_value(wb, "electricity", "consumption").coordinate == consumption.coordinate
     assert workspace.report(report_id(workspace, demo_township.id)).status == "已导出"
@@ -267,7 +272,7 @@ def test_unexplained_warning_refuses_until_a_real_note(workspace, demo_township,
     note = "本年新建大型数据中心投产，用电量大幅增加"
     workspace.set_note(rid, ("energy", "electricity", "consumption"), note)
     result = export_submission(workspace, demo_township.id, "2025", out, form_keys=[FORM], now=NOW)
-    assert result.warning_count == 2
+    assert result.warning_count == 3  # and the demo's explained W007 on 其他能源
 
     wb = load_workbook(out)
     cell = body_value(wb, "electricity", "consumption")
@@ -294,7 +299,9 @@ def test_all_zero_consumption_warns_on_the_total(workspace, demo_township, out_d
     found = [(f.rule_id, f.row, f.col) for f in info.value.findings]
     assert found[0] == ("W001", "total", "tce_equal")
     # Every fuel that had consumption last year now dropped by 100 %: each is a C001 警告 too.
-    assert sorted(found[1:]) == sorted(("C001", k, "consumption") for k, v in DEMO_PERIODS["2024"].items() if v)
+    # (其他能源's 说明 — fuel, quantity, coefficient — explains its cell's 警告s)
+    assert sorted(found[1:]) == sorted(("C001", k, "consumption") for k, v in DEMO_PERIODS["2024"].items()
+                                       if v and k != "other")
     assert "能源合计" in str(info.value)
 
 

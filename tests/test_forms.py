@@ -56,7 +56,7 @@ def test_catalogue_loads_first_form(catalogue: FormCatalogue) -> None:
     for fuel in ("原煤", "洗精煤", "焦炭", "天然气", "液化石油气", "汽油", "柴油", "燃料油", "电力", "热力", "其他能源", "能源合计"):
         assert fuel in labels
     assert table.row("electricity").unit == "万千瓦时"
-    assert [c.number for c in table.columns] == list(range(1, 13))
+    assert [c.number for c in table.columns] == list(range(1, 21))
     assert table.is_input(table.row("raw_coal"), table.column("consumption"))
     assert not table.is_input(table.row("raw_coal"), table.column("tce_equal"))
     assert table.is_blocked(table.row("total"), table.column("consumption"))
@@ -145,12 +145,12 @@ def test_energy_form_coefficients_and_units(catalogue) -> None:
     assert "GB/T 2589" in out.sources[("energy", "raw_coal", "coef_equal")]
 
 
-def test_missing_coal_rate_falls_back_and_says_so(catalogue) -> None:
+def test_a_carried_coal_rate_says_so(catalogue) -> None:
     form = catalogue.get("energy_consumption")
     inputs = {("energy", "electricity", "consumption"): 100.0}
     result = validate_report(form, inputs, {}, {}, ComputeContext(catalogue.reference, 2024))
     hints = [f for f in result.findings if f.severity == "提示" and f.col == "coef_equiv"]
-    assert hints and "2024 年火电供电标准煤耗缺失，暂用 2022 年数值" in hints[0].message
+    assert hints and "2024 年的电力等价值应按全国火电发电标准煤耗，电力等价值按2022 年全国火电供电标准煤耗" in hints[0].message
 
 
 def test_validation_type_required_range_and_rules(catalogue) -> None:
@@ -161,7 +161,7 @@ def test_validation_type_required_range_and_rules(catalogue) -> None:
     result = validate_report(form, inputs, {}, {}, ctx)
     by_rule = {(f.rule_id, f.row): f for f in result.findings}
     assert by_rule[("范围", "diesel")].severity == "错误"
-    assert by_rule[("范围", "diesel")].message == "《镇街能源消费统计表》第9行 柴油 / 消费量：数值须≥0，请核对后重新填写。"
+    assert by_rule[("范围", "diesel")].message == "《镇街能源消费统计表》代码21 柴油 / 消费量：数值须≥0，请核对后重新填写。"
     assert by_rule[("类型", "natural_gas")].severity == "错误"
     assert by_rule[("必填", "electricity")].severity == "错误"  # 电力 is required
     assert by_rule[("W002", "raw_coal")].severity == "警告"

@@ -381,7 +381,7 @@ def test_cli_exit_codes_and_dry_run(workspace, demo_township, demo_file, tmp_pat
     digest = db_digest(db)
     assert main.main(["import", str(demo_file), "--db", str(db), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "试导入" in out and "修改 永节统1表 第12行 电力 / 消费量：5.00 → 19,380.90" in out
+    assert "试导入" in out and "修改 永节统1表 第34行 电力 / 消费量：5.00 → 19,380.90" in out
     assert db_digest(db) == digest
 
     quirky = strip_hidden(demo_file, tmp_path / "q.xlsx", {("coke", "consumption"): "3千"})

@@ -152,7 +152,7 @@ print(read.kind, read.check, read.period, read.township_stat_code, read.format_v
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split(maxsplit=9) == ["submission", "一致", "2025", "500118999000", "3", "2", "16920", "7", "4",
+    assert done.stdout.split(maxsplit=9) == ["submission", "一致", "2025", "500118999000", "3", "3", "16920", "7", "5",
                                             "{'projects': ['r1', 'r2', 'r3']}\n"]
 
 

@@ -60,7 +60,7 @@ def test_special_purpose_vehicles_leave_the_electric_share(catalogue) -> None:
 def test_a_litre_fuel_without_density_is_a_load_error(tmp_path: Path) -> None:
     from resources import resource_path
 
-    for name in ("coefficients.csv", "units.csv", "power_coal_rate.csv"):
+    for name in ("coefficients.csv", "units.csv", "power_coal_rate.csv", "heat_coal_rate.csv"):
         (tmp_path / name).write_bytes(resource_path(name).read_bytes())
     reference = ReferenceData.load(tmp_path)  # no fuel_densities.csv
     with pytest.raises(FormDefinitionError) as info:

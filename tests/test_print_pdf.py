@@ -30,15 +30,16 @@ def test_exported_workbook_prints_readably_from_libreoffice(workspace, demo_town
     sheets = printed_sheets(workspace, demo_township.id, "2025", now=NOW)
 
     expected = _expected(sheets) + [True]  # then the 审核说明 sheet: one landscape page
-    assert len(pages) == len(expected) == 17
+    assert len(pages) == len(expected) == 20
     assert [p.landscape for p in pages] == expected
     smallest = min(p.smallest for p in pages)
     assert smallest >= MIN_POINTS, f"text of {smallest:.1f} pt on paper"
     for n, page in enumerate(pages, start=1):
         assert "填报单位：演示镇（示例数据）" in page.text and "报告期：2025年" in page.text
         assert f"第 {n} 页 共 {len(pages)} 页" in page.text
-    # 甲 乙 丙 repeated on the second page across of 永节统1表, whose 12 columns do not fit one page
-    across = [p for p in pages if "原煤" in p.text and "电力" in p.text]
+    # 甲 乙 丙 repeated on the pages across of 永节统1表, whose columns do not fit one page
+    across = [p for p in pages if "原煤" in p.text and "电力" in p.text and "说明：" not in p.text
+              and "审核说明" not in p.text]  # the pages of the table, not of its notes
     assert len(across) >= 2 and all("能源品种" in p.text for p in across)
     assert "审核说明" in pages[-1].text
 
@@ -55,7 +56,7 @@ def test_program_prints_the_same_pages(workspace, demo_township, tmp_path, qtbot
     painted = paint_sheets(writer, sheets)
     del writer  # the PDF is complete once the writer is gone
     pages = pdf_pages(target)
-    assert painted == page_count(sheets) == len(pages) == 16
+    assert painted == page_count(sheets) == len(pages) == 19
     assert [p.landscape for p in pages] == _expected(sheets)
     assert min(p.smallest for p in pages) >= MIN_POINTS
     for n, page in enumerate(pages, start=1):
@@ -66,7 +67,7 @@ def test_program_prints_the_same_pages(workspace, demo_township, tmp_path, qtbot
 def test_current_form_alone(workspace, demo_township):
     sheets = printed_sheets(workspace, demo_township.id, "2025", ["energy_consumption"], now=NOW)
     assert [s.title for s in sheets] == ["永节统1表"]
-    assert len(sheets[0].pages()) == 4  # 2 pages down (a table each) × pages across, less the empty ones
+    assert len(sheets[0].pages()) == 6  # 永节统1表 v3: 3 pages across for the energy table, then its two short tables
 
 
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")

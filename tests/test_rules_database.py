@@ -84,13 +84,13 @@ def test_decimals_declared_in_the_form_are_enforced(cat) -> None:
     inputs = {("energy", "coke", "consumption"): 10.125, ("energy", "coke", "industrial"): 12.0}
     findings = validate_report(form, inputs, {}, {}, ComputeContext(cat.reference, 2025)).findings
     assert [(f.rule_id, f.severity, f.row, f.col, f.message) for f in findings if f.rule_id == "小数"] == [
-        ("小数", "错误", "coke", "consumption", "《镇街能源消费统计表》第4行 焦炭 / 消费量：小数位数不得超过2位，请核对后重新填写。")]
+        ("小数", "错误", "coke", "consumption", "《镇街能源消费统计表》代码09 焦炭 / 消费量：小数位数不得超过2位，请核对后重新填写。")]
     # a cell that failed its field check is not read by the rules (no E004 on a malformed figure)
     assert not [f for f in findings if f.rule_id == "E004"]
     inputs[("energy", "coke", "consumption")] = 10.12
     findings = validate_report(form, inputs, {}, {}, ComputeContext(cat.reference, 2025)).findings
     assert not [f for f in findings if f.rule_id == "小数"]
-    assert [f.rule_id for f in findings if f.row == "coke" and f.severity == "错误"] == ["E004"]
+    assert [f.rule_id for f in findings if f.row == "coke" and f.severity == "错误"] == ["E004", "E006"]  # 4=5+7 too: 工业 12 without 非工业
 
 
 PATTERN_FORM = """

@@ -73,7 +73,7 @@ CASES = [
     ("key_energy_units", "K002", unit(energy_equal=100.0, energy_equiv=90.0),
      unit(energy_equal=100.0, energy_equiv=123.0), UNITS,
      ("错误", "units", "r1", "energy_equiv",
-      K + "综合能源消费量(等价值)：综合能源消费量等价值不应小于当量值（6≥5），请核对后重新填写。")),
+      K + "综合能源消费量(等价值)：综合能源消费量等价值不应小于当量值（6≥5；对外供电、供热的单位扣除加工转换产出后可以小于，请在第15列选“是”），请核对后重新填写。")),
     ("key_energy_units", "K003", unit(energy_equal=12000.0, energy_equiv=13000.0, key_unit="否"),
      unit(energy_equal=12000.0, energy_equiv=13000.0, key_unit="是"), UNITS,
      ("警告", "units", "r1", "key_unit",
@@ -99,40 +99,40 @@ CASES = [
     ("public_institutions", "R001", {("resources", "electricity", "quantity"): 1000.0},
      {("resources", "electricity", "quantity"): 1000.0, ("resources", "electricity", "cost"): 680.0}, None,
      ("警告", "resources", "electricity", "cost",
-      R + "第2行 电力 / 费用：有消费量但费用为0或未填，请核实（无偿使用的请在说明中写明）。")),
+      R + "代码02 电力 / 费用：有消费量但费用为0或未填，请核实（无偿使用的请在说明中写明）。")),
     ("public_institutions", "R002", ind(cars_new=4, cars_special=2, cars_ev=3), ind(cars_new=4, cars_special=2, cars_ev=2),
      None, ("错误", "indicators", "cars_ev", "value",
-            R + "第11行 其中：纯电动汽车（不含特殊用途车辆） / 本期：纯电动汽车（不含特殊用途车辆）不能多于新增和更新公务用车"
+            R + "代码22 其中：纯电动汽车（不含特殊用途车辆） / 本期：纯电动汽车（不含特殊用途车辆）不能多于新增和更新公务用车"
                 "减去特殊用途车辆（22≤20−21），请核对后重新填写。")),
     # d3 (issue 12 point 10): special-purpose vehicles leave the share: 2 of 10−4 is 33 %, not 20 %
     ("public_institutions", "R003", ind(cars_new=10, cars_special=0, cars_ev=2), ind(cars_new=10, cars_special=4, cars_ev=2),
      None, ("警告", "indicators", "ev_share", "value",
-            R + "第12行 纯电动汽车占比（不含特殊用途车辆） / 本期：除特殊用途车辆外，新增和更新公务用车中纯电动汽车占比"
+            R + "代码23 纯电动汽车占比（不含特殊用途车辆） / 本期：除特殊用途车辆外，新增和更新公务用车中纯电动汽车占比"
                 "低于30%，请在说明中写明原因。")),
     ("agriculture", "A001", items(straw_total=100.0, straw_fert=80.0, straw_feed=30.0),
      items(straw_total=100.0, straw_fert=70.0, straw_feed=30.0), None,
      ("错误", "items", "straw_used", "value",
-      A + "第2行 秸秆综合利用量 / 本期：秸秆综合利用量不能大于可收集量（02≤01），请核对后重新填写。")),
+      A + "代码02 秸秆综合利用量 / 本期：秸秆综合利用量不能大于可收集量（02≤01），请核对后重新填写。")),
     ("agriculture", "A002", items(manure_total=100.0, manure_used=101.0), items(manure_total=100.0, manure_used=100.0),
      None, ("错误", "items", "manure_used", "value",
-            A + "第10行 畜禽粪污综合利用量 / 本期：畜禽粪污综合利用量不能大于产生量（10≤09），请核对后重新填写。")),
+            A + "代码10 畜禽粪污综合利用量 / 本期：畜禽粪污综合利用量不能大于产生量（10≤09），请核对后重新填写。")),
     ("agriculture", "A003", items(villages=10, villages_sewage=11), items(villages=10, villages_sewage=10), None,
      ("错误", "items", "villages_sewage", "value",
-      A + "第13行 生活污水得到治理的行政村 / 本期：生活污水得到治理的行政村不能多于行政村数（13≤12）。")),
+      A + "代码13 生活污水得到治理的行政村 / 本期：生活污水得到治理的行政村不能多于行政村数（13≤12）。")),
     ("agriculture", "A004", items(villages=10, villages_waste=12), items(villages=10, villages_waste=10), None,
      ("错误", "items", "villages_waste", "value",
-      A + "第14行 生活垃圾得到有效治理的行政村 / 本期：生活垃圾得到有效治理的行政村不能多于行政村数（14≤12）。")),
+      A + "代码14 生活垃圾得到有效治理的行政村 / 本期：生活垃圾得到有效治理的行政村不能多于行政村数（14≤12）。")),
     ("green_building", "V001", pv(capacity=100.0, generation=50000), pv(capacity=100.0, generation=100000), PV,
      ("警告", "pv", "v1", "generation",
       V + "第1行 厂房光伏 / 本年发电量：等效利用小时数不在600～1300小时之间，请核实发电量和装机容量（当年新并网的请在说明中写明并网月份）。")),
     ("green_building", "V002", {("totals", "new_building", "value"): 6.8, ("totals", "green_building", "value"): 7.0},
      {("totals", "new_building", "value"): 6.8, ("totals", "green_building", "value"): 6.8}, None,
      ("错误", "totals", "green_building", "value",
-      V + "第5行 其中：绿色建筑面积 / 本期：其中绿色建筑面积不能大于城镇新建建筑面积（05≤04），请核对后重新填写。")),
+      V + "代码05 其中：绿色建筑面积 / 本期：其中绿色建筑面积不能大于城镇新建建筑面积（05≤04），请核对后重新填写。")),
     ("coal_vocs", "B701", {("boilers", "small", "count"): 1, ("boilers", "medium", "count"): 0},
      {("boilers", "small", "count"): 0, ("boilers", "medium", "count"): 0, ("boilers", "large", "count"): 2}, None,
      ("警告", "boilers", "small", "count",
-      C + "第1行 10蒸吨/小时以下 / 在用台数：仍有35蒸吨/小时以下燃煤锅炉在用（工业园区应基本淘汰），请在说明中写明位置和淘汰计划。")),
+      C + "代码05 10蒸吨/小时以下 / 在用台数：仍有35蒸吨/小时以下燃煤锅炉在用（工业园区应基本淘汰），请在说明中写明位置和淘汰计划。")),
 ]
 
 
@@ -171,7 +171,7 @@ def test_public_electricity_not_above_township_electricity(cat) -> None:
     town = {"energy_consumption": ReportInput(energy, {("energy", "electricity", "consumption"): 150.0})}
     assert _found(cat, "public_institutions", "R004", pub, others=town) == [(
         "R004", "警告", "resources", "electricity", "quantity",
-        R + "第2行 电力 / 消费量：公共机构用电量超过了表1全镇街电力消费量，请核对两表（本表为千瓦时，表1为万千瓦时）。",
+        R + "代码02 电力 / 消费量：公共机构用电量超过了表1全镇街电力消费量，请核对两表（本表为千瓦时，表1为万千瓦时）。",
         False)]
     more = {"energy_consumption": ReportInput(energy, {("energy", "electricity", "consumption"): 250.0})}
     assert _found(cat, "public_institutions", "R004", pub, others=more) == []
@@ -199,13 +199,13 @@ def test_coal_form_agrees_with_energy_form(cat) -> None:
            ("coal", "energy_total", "tce"): round(total - 10, 2)}
     assert _found(cat, "coal_vocs", "X701", bad, others=others) == [(
         "X701", "错误", "coal", "coal_total", "value",
-        C + "第1行 煤炭消费量 / 本期：煤炭消费量与表1原煤、洗精煤、其他煤炭消费量之和不一致，请核对两表。", False)]
+        C + "代码01 煤炭消费量 / 本期：煤炭消费量与表1原煤、洗精煤、其他煤炭消费量之和不一致，请核对两表。", False)]
     assert _found(cat, "coal_vocs", "X702", bad, others=others) == [(
         "X702", "错误", "coal", "energy_total", "tce",
-        C + "第3行 能源消费总量(等价值) / 折标准煤：能源消费总量与表1能源合计(等价值)不一致，请核对两表。", False)]
+        C + "代码03 能源消费总量(等价值) / 折标准煤：能源消费总量与表1能源合计(等价值)不一致，请核对两表。", False)]
     assert _found(cat, "coal_vocs", "X703", bad, others=others) == [(
         "X703", "错误", "coal", "coal_tce", "tce",
-        C + "第2行 煤炭消费量(折标准煤) / 折标准煤：煤炭消费量(折标准煤)与表1原煤、洗精煤、其他煤炭折标准煤之和不一致，请核对两表。",
+        C + "代码02 煤炭消费量(折标准煤) / 折标准煤：煤炭消费量(折标准煤)与表1原煤、洗精煤、其他煤炭折标准煤之和不一致，请核对两表。",
         False)]
 
 
@@ -213,17 +213,17 @@ CHANGE_CASES = [
     # (form, rule, last year, this year (flagged), this year (quiet), expected message)
     ("public_institutions", "C401", ind(area=80000.0), ind(area=90000.0), ind(area=85000.0),
      ("警告", "indicators", "area", "value",
-      R + "第1行 建筑面积 / 本期：比上年同期增长12.5%（上年 80,000，本期 90,000），变化超过±10%，"
+      R + "代码12 建筑面积 / 本期：比上年同期增长12.5%（上年 80,000，本期 90,000），变化超过±10%，"
           "建筑面积或用能人数变化较大，请在说明中写明原因（新建、划转、撤并等）。")),
     ("agriculture", "C501", items(straw_total=100.0, straw_fert=70.0), items(straw_total=100.0, straw_fert=90.0),
      items(straw_total=100.0, straw_fert=84.0),
      ("警告", "items", "straw_rate", "value",
-      A + "第8行 秸秆综合利用率 / 本期：比上年同期变动+20.0个百分点（上年 70，本期 90），超过±15个百分点，"
+      A + "代码08 秸秆综合利用率 / 本期：比上年同期变动+20.0个百分点（上年 70，本期 90），超过±15个百分点，"
           "请在说明中写明利用率（覆盖率）大幅变动的原因。")),
     ("coal_vocs", "C701", {("vocs", "paint", "value"): 100.0}, {("vocs", "paint", "value"): 140.0},
      {("vocs", "paint", "value"): 70.0},
      ("警告", "vocs", "paint", "value",
-      C + "第2行 其中：溶剂型工业涂料 / 本期：比上年同期增长40.0%（上年 100，本期 140），变化超过±30%，"
+      C + "代码13 其中：溶剂型工业涂料 / 本期：比上年同期增长40.0%（上年 100，本期 140），变化超过±30%，"
           "请核实并在说明中写明变化原因。")),
 ]
 
@@ -239,19 +239,19 @@ def test_change_rules_against_last_year(cat, form, rule, before, bad, good, expe
 
 GOAL_CASES = [
     ("reduction_projects", "G302", project(start_date="2022-01-01", nh3=100.0), PROJECTS,
-     ("totals", "nh3", "total", "《主要污染物减排重点工程台账》第2行 氨氮 / 本镇街合计：全区目标：2025年全区氨氮重点工程减排量89.85吨；"
+     ("totals", "nh3", "total", "《主要污染物减排重点工程台账》代码02 氨氮 / 本镇街合计：全区目标：2025年全区氨氮重点工程减排量89.85吨；"
                                 "本镇街 100吨，已达到全区目标。")),
     ("reduction_projects", "G301", project(start_date="2022-01-01", cod=1000.0), PROJECTS,
-     ("totals", "cod", "total", "《主要污染物减排重点工程台账》第1行 化学需氧量 / 本镇街合计：全区目标：2025年全区化学需氧量重点工程减排量2133.3吨；"
+     ("totals", "cod", "total", "《主要污染物减排重点工程台账》代码01 化学需氧量 / 本镇街合计：全区目标：2025年全区化学需氧量重点工程减排量2133.3吨；"
                                 "本镇街 1,000吨，距目标 2133.3吨 尚差 1,133.3吨，为目标的47%。")),
     # d3 (issue 12 point 11): the goal is on the share of solvent-based coatings, not on the tonnes
     ("coal_vocs", "G702", {("vocs", "paint", "value"): 140.0, ("vocs", "paint_total", "value"): 500.0,
                            ("vocs", "paint", "base"): 150.0, ("vocs", "paint_total", "base"): 500.0}, None,
-     ("vocs", "paint_share", "drop", C + "第3行 溶剂型工业涂料使用比例 / 比2020年下降率：全区目标：到2025年全区溶剂型工业涂料使用比例降低20%；"
-                                     "本镇街 6.67%，距目标 20% 尚差 13.33%，为目标的33%。")),
+     ("vocs", "paint_share", "drop", C + "代码14 溶剂型工业涂料使用比例 / 比2020年下降率：全区目标：到2025年全区溶剂型工业涂料使用比例降低20%；"
+                                     "本镇街 6.67%，距目标 20% 尚差 13.33个百分点，为目标的33%。")),
     ("green_building", "G601", {("totals", "new_building", "value"): 6.8, ("totals", "green_building", "value"): 3.4},
-     None, ("totals", "green_share", "value", V + "第6行 新建建筑中绿色建筑比例 / 本期：全区目标：到2025年城镇新建建筑100%执行绿色建筑标准；"
-                                                  "本镇街 50%，距目标 100% 尚差 50%，为目标的50%。")),
+     None, ("totals", "green_share", "value", V + "代码06 新建建筑中绿色建筑比例 / 本期：全区目标：到2025年城镇新建建筑100%执行绿色建筑标准；"
+                                                  "本镇街 50%，距目标 100% 尚差 50个百分点，为目标的50%。")),
 ]
 
 
@@ -267,7 +267,7 @@ def test_coal_share_goal_is_at_most(cat) -> None:
         "全区目标：到2025年煤炭消费占能源消费总量比重下降至30%左右；本镇街 25%，已达到全区目标。"]
     share[("coal", "coal_tce", "tce")] = 40.0
     assert [f[5].split("：", 1)[1] for f in _found(cat, "coal_vocs", "G701", share)] == [
-        "全区目标：到2025年煤炭消费占能源消费总量比重下降至30%左右；本镇街 40%，高于目标 30% 10%。"]
+        "全区目标：到2025年煤炭消费占能源消费总量比重下降至30%左右；本镇街 40%，高于目标 30% 10个百分点。"]
 
 
 def test_reported_rule_is_checked_when_loading(cat, tmp_path) -> None:

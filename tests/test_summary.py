@@ -22,7 +22,7 @@ def filled(workspace):
     towns = fill_townships(workspace, 23, ("2025",), skip=(SKIPPED,))
     # one township is unlike the others (a large GDP, little coal), so a mean of ratios is far from the ratio of sums
     store = workspace.store
-    for form_key, cell, times in (("energy_consumption", ("indicators", "gdp", "current"), 10),
+    for form_key, cell, times in (("energy_consumption", ("indicators", "gdp_comparable", "current"), 10),
                                   ("coal_vocs", ("coal", "coal_tce", "tce"), 0.05)):
         report = store.find_report(towns[-1].id, form_key, "2025")
         store.set_values(report.id, [(cell, round(store.load(report.id).values[cell] * times, 2))], "测试员")
@@ -77,11 +77,11 @@ def test_intensity_and_shares_are_ratios_of_the_sums(workspace, filled, db_path)
     def total(table: str, row: str, col: str) -> float:
         return math.fsum(c.get(table, row, col) or 0 for c in own)
 
-    equiv, raw = total("energy", "total", "tce_equiv"), total("energy", "total", "tce_raw")
-    gdp = total("indicators", "gdp", "current")
-    assert energy.computed.get("indicators", "intensity", "current") == pytest.approx((equiv - raw) / gdp, rel=1e-9)
-    ratios = [c.get("indicators", "intensity", "current") for c in own]
-    assert not math.isclose(energy.computed.get("indicators", "intensity", "current"), sum(ratios) / len(ratios),
+    equiv, raw = total("energy", "total", "net_equiv"), total("energy", "total", "tce_raw")
+    gdp = total("indicators", "gdp_comparable", "current")  # 2020 comparable prices
+    assert energy.computed.get("intensity", "intensity", "current") == pytest.approx((equiv - raw) / gdp, rel=1e-9)
+    ratios = [c.get("intensity", "intensity", "current") for c in own]
+    assert not math.isclose(energy.computed.get("intensity", "intensity", "current"), sum(ratios) / len(ratios),
                             rel_tol=0.01)
     # a share (coal in the energy mix) is the share of the sums, from the test's own sums
     sums = _independent_sums(db_path, "2025")

@@ -76,7 +76,7 @@ def test_comments_in_a_filled_template_become_notes(workspace, tmp_path):
     assert notes[("energy", "coke", "consumption")].new == "焦炭企业已停产，本年无消费"  # no "说明：" prefix
     assert notes[("energy", "coke", "consumption")].is_new and len(notes) == 2
     text = "\n".join(preview.lines())
-    assert "新增说明 永节统1表 第12行 电力 / 消费量 说明：空 → 今年新增一家数据中心，用电量上升" in text
+    assert "新增说明 永节统1表 第34行 电力 / 消费量 说明：空 → 今年新增一家数据中心，用电量上升" in text
 
     apply_import(workspace, preview, backup=False)
     data = workspace.find_report_data(target.id, FORM, "2025")

@@ -44,9 +44,9 @@ def test_shape_and_headers(model):
     assert model.columnCount() == 3 + len(form_table.columns)
     assert model.headerData(0, Qt.Orientation.Horizontal) == "能源品种\n甲"
     assert model.headerData(1, Qt.Orientation.Horizontal) == "计量单位\n乙"
-    assert model.headerData(3, Qt.Orientation.Horizontal) == "年初库存量\n1"
-    assert model.headerData(5, Qt.Orientation.Horizontal) == "消费量\n3"
-    assert model.headerData(11, Qt.Orientation.Horizontal) == "折标准煤(当量值)\n(吨标准煤)\n9"
+    assert model.headerData(3, Qt.Orientation.Horizontal) == "期初库存量\n1"
+    assert model.headerData(6, Qt.Orientation.Horizontal) == "消费量\n4"
+    assert model.headerData(17, Qt.Orientation.Horizontal) == "折标准煤(当量值)\n(吨标准煤)\n15"
     assert model.data(model.index(0, 0)) == "原煤"
     assert model.data(model.index(0, 1)) == "吨"
     assert model.data(model.index(0, 2)) == "01"

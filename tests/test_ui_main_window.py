@@ -60,7 +60,7 @@ def test_window_shows_demo_report(window, demo_township):
     assert "永节统1表" in window.header.labels.text()
     assert "演示镇" in window.header.unit.text()
     assert window.forms_list.status_of(FORM) == "填报中"
-    assert _model(window).data(_model(window).index(0, 5)) == "16,920.00"  # 消费量 = column 3
+    assert _model(window).data(_model(window).index(0, 6)) == "16,920.00"  # 消费量 = column 4
 
 
 def test_typing_a_value_is_saved_to_sqlite_before_close(qtbot, window, db_path):
@@ -195,4 +195,4 @@ def test_enter_moves_to_next_input_row(qtbot, window):
     model = view.grid_model()
     _type_into_cell(qtbot, window, "fuel_oil", "12")
     qtbot.waitUntil(lambda: model.value(model.index_for_cell(("energy", "fuel_oil", "consumption"))) == 12)
-    assert model.cell_key(view.currentIndex()) == ("energy", "heat", "consumption")  # 热力 follows 燃料油
+    assert model.cell_key(view.currentIndex()) == ("energy", "lpg", "consumption")  # 液化石油气 (23) follows 燃料油 (22)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from forms.note_check import note_problem
 from forms.spec import SEVERITIES
 from forms.validation import Finding, note_is_acceptable
 from ui import theme
@@ -263,7 +264,7 @@ class FindingsPanel(QWidget):
 
         self.note_edit = QLineEdit()
         self.note_edit.setObjectName("noteEdit")
-        self.note_edit.setPlaceholderText("选中一条警告后，在此写明数据变化的原因（不少于5个字，不能只写“核实无误”）")
+        self.note_edit.setPlaceholderText("选中一条警告后，在此写明数据变化的原因（写明原因：新投产、停产、统计口径变化……不能只写“经核实无误”）")
         self.note_edit.textChanged.connect(self._note_changed)
         self.note_edit.returnPressed.connect(self._save_note)
         self.save_button = QPushButton("保存说明")
@@ -377,7 +378,7 @@ class FindingsPanel(QWidget):
             self.note_status.setText("✓ 说明可接受")
             self.note_status.setStyleSheet(f"color: {theme.STATUS_COLOURS['已审核'].name()};")
         else:
-            self.note_status.setText("说明过短或只写了“无误”")
+            self.note_status.setText(note_problem(text) or "")
             self.note_status.setStyleSheet(f"color: {theme.STATUS_COLOURS['有警告'].name()};")
 
     def _save_note(self) -> None:

@@ -1,0 +1,76 @@
+"""Whether a 说明 explains a 警告: it must say something once stock phrases are taken out.
+
+The phrases, the least length and the guide text shown to the user are data
+(``resources/note_phrases.yaml``) the district can extend without a new release.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from resources import resource_path
+from user_error import UserError
+
+__all__ = ["NotePolicy", "NotePolicyError", "note_policy", "note_problem", "note_is_acceptable"]
+
+
+class NotePolicyError(UserError, ValueError):
+    """``note_phrases.yaml`` cannot be used: names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class NotePolicy:
+    phrases: tuple[str, ...]  # longest first, lower-case
+    min_letters: int
+    min_length: int
+    guide: str
+
+
+def load_note_policy(path: Path) -> NotePolicy:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise NotePolicyError(f"无法读取说明套话文件 {path.name}：{exc}") from None
+    if not isinstance(data, dict):
+        raise NotePolicyError(f"说明套话文件 {path.name}：内容应为 min_letters、min_length、guide、phrases 四项")
+    phrases, guide = data.get("phrases"), data.get("guide")
+    numbers = [data.get("min_letters"), data.get("min_length")]
+    if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+        raise NotePolicyError(f"说明套话文件 {path.name}：phrases 应为不空的词语列表")
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100 for n in numbers):
+        raise NotePolicyError(f"说明套话文件 {path.name}：min_letters、min_length 应为 0～100 的整数")
+    if not isinstance(guide, str) or not guide.strip():
+        raise NotePolicyError(f"说明套话文件 {path.name}：guide（告诉填报人好的说明写什么）不能为空")
+    ordered = tuple(sorted({p.strip().lower() for p in phrases}, key=len, reverse=True))
+    return NotePolicy(ordered, numbers[0], numbers[1], guide.strip())
+
+
+@functools.lru_cache(maxsize=1)
+def note_policy() -> NotePolicy:
+    """The shipped policy, read once per process."""
+    return load_note_policy(resource_path("note_phrases.yaml"))
+
+
+def note_problem(note: str | None, policy: NotePolicy | None = None) -> str | None:
+    """None when ``note`` explains something, else why not and what a good 说明 contains (Chinese)."""
+    policy = policy or note_policy()
+    text = (note or "").strip()
+    if not text:
+        return "未填写说明。" + policy.guide + "。"
+    rest = text.lower()
+    for phrase in policy.phrases:
+        rest = rest.replace(phrase, "")
+    letters = sum(1 for ch in rest if unicodedata.category(ch).startswith("L"))
+    if len(text) < policy.min_length or letters < policy.min_letters:
+        return f"“{text[:20]}”没有写出原因。" + policy.guide + "。"
+    return None
+
+
+def note_is_acceptable(note: str | None) -> bool:
+    """A 说明 explains a 警告 only if something remains once stock phrases and punctuation are removed."""
+    return note_problem(note) is None
