@@ -9,18 +9,19 @@
 # PyInstaller run by the Windows interpreter, the frozen --self-test and a windowed screenshot.
 #   ./build-windows.sh              build + self-test + screenshot
 #   ./build-windows.sh --tests      the same, then the test suite under the Windows interpreter
-#   ./build-windows.sh --tests-only only the test suite under the Windows interpreter
+#   ./build-windows.sh --tests-only [tests/test_x.py …]   only the test suite (or those files) under
+#                                   the Windows interpreter
 # Downloads and the Wine prefix are cached in .cache/windows/ (ignored by git): a second run is fast.
 # Tested under Wine, not on a real Windows PC (see README).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
-RUN_BUILD=1 RUN_TESTS=0
+RUN_BUILD=1 RUN_TESTS=0 TEST_PATHS=(tests)
 case "${1:-}" in
   "") ;;
   --tests) RUN_TESTS=1 ;;
-  --tests-only) RUN_BUILD=0 RUN_TESTS=1 ;;
-  *) echo "用法 / usage: ./build-windows.sh [--tests | --tests-only]" >&2; exit 2 ;;
+  --tests-only) RUN_BUILD=0 RUN_TESTS=1; shift; if [ $# -gt 0 ]; then TEST_PATHS=("$@"); fi ;;
+  *) echo "用法 / usage: ./build-windows.sh [--tests | --tests-only [测试文件…]]" >&2; exit 2 ;;
 esac
 started=$(date +%s)
 say() { echo "== $* ($(( $(date +%s) - started )) s)"; }
@@ -159,7 +160,7 @@ run_windows_tests() {
   mkdir -p "$ROOT/build"
   local status=0
   WINEQT_QPA_PLATFORM=windows timeout 1500 wine "$PYWIN/python.exe" -m pytest -q -p no:cacheprovider -rfEs \
-    tests 2>&1 | cat | from_gbk > "$log" || status=$?
+    "${TEST_PATHS[@]}" 2>&1 | cat | from_gbk > "$log" || status=$?
   grep -E '^(FAILED|ERROR|SKIPPED)|(passed|failed|error)' "$log" | tail -30
   [ "$status" -eq 0 ] || { echo "!! Windows 版 Python 下的测试未通过（完整输出：build/windows-tests.log）" >&2; exit 1; }
 }

@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from export.errors import ExportError
 from storage.tempnames import clean_leftovers, temp_name
+from storage.windows_paths import extended_path
 
 __all__ = ["atomic_write", "describe_os_error", "ExportWriteError", "FileInUseError", "FILE_IN_USE"]
 
@@ -129,10 +130,11 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     was, and ExportError names the path and the reason.
     """
     path = Path(path)
-    folder = path.parent
+    target = Path(extended_path(path))  # Windows: the \\?\ form of a path beyond MAX_PATH (260)
+    folder = target.parent
     clean_leftovers(folder, only_for=path.name)  # a killed export of this very file
     clean_leftovers(folder, older_than=_STALE_SECONDS)  # others, once no export can still be writing them
-    tmp = temp_name(path)
+    tmp = temp_name(target)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(tmp, flags, 0o666)
@@ -144,9 +146,9 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         try:
-            os.replace(tmp, path)
+            os.replace(tmp, target)
         except PermissionError as exc:
-            if not _held_open_elsewhere(exc, path):
+            if not _held_open_elsewhere(exc, target):
                 raise
             raise FileInUseError(f"无法写入文件 {path}：{FILE_IN_USE}（{path.name} 可能正在 Excel 或 WPS 中打开；"
                                  "原文件未改动）") from exc

@@ -100,3 +100,208 @@ def test_a_file_really_held_open_is_not_replaced_until_closed(workspace, demo_to
     assert [p.name for p in target.parent.iterdir()] == [target.name]
     export_submission(workspace, demo_township.id, "2025", target)  # closed in Excel: now it works
     assert target.read_bytes().startswith(b"PK")
+
+
+# -- the database's place: network share, long paths, read-only media, Chinese names ----------------
+
+UNC_PATHS = [r"\\server\share\jnjp.sqlite", "//server/share/data/jnjp.sqlite", r"\\?\UNC\server\share\jnjp.sqlite",
+             r"\\区统计局-服务器\共享 文件夹\jnjp.sqlite"]
+LOCAL_PATHS = [r"C:\节能减排\jnjp.sqlite", r"\\?\C:\data\jnjp.sqlite", r"\\.\C:\data\jnjp.sqlite", "data/jnjp.sqlite"]
+
+
+@pytest.mark.parametrize("path", UNC_PATHS)
+def test_unc_paths_are_network_shares_on_every_platform(path):
+    from storage.windows_paths import is_network_path, network_share_warning
+
+    assert is_network_path(path, windows=False) and is_network_path(path, windows=True)
+    warning = network_share_warning(path, windows=False)
+    assert warning is not None and "网络共享" in warning and "不安全" in warning and path in warning
+
+
+@pytest.mark.parametrize("path", LOCAL_PATHS)
+def test_local_paths_are_not_network_shares(path):
+    from storage.windows_paths import is_network_path, network_share_warning
+
+    assert not is_network_path(path, windows=False)
+    assert network_share_warning(path, windows=False) is None
+
+
+@pytest.mark.skipif(not WINDOWS, reason="GetDriveTypeW (Windows, Wine)")
+def test_drive_types_under_windows(tmp_path):
+    from storage.windows_paths import DRIVE_REMOTE, drive_type, is_network_path
+
+    assert drive_type("C:\\") == 3  # DRIVE_FIXED
+    assert not is_network_path(tmp_path / "jnjp.sqlite")
+    remote = os.environ.get("JNJP_TEST_REMOTE_DRIVE")  # build-windows.sh maps one as a Wine network drive
+    if remote:
+        assert drive_type(remote + "\\") == DRIVE_REMOTE
+        assert is_network_path(remote + r"\节能 减排\jnjp.sqlite")
+
+
+def test_long_paths_for_windows_are_told_apart():
+    from storage.windows_paths import extended_path, long_path_message, too_long_for_windows
+
+    short = "C:\\" + "\\".join(["节能减排"] * 10) + "\\jnjp.sqlite"
+    deep = "C:\\" + "\\".join(["很长的文件夹名称 十个字"] * 25) + "\\jnjp.sqlite"
+    assert not too_long_for_windows(short, windows=True) and too_long_for_windows(deep, windows=True)
+    assert not too_long_for_windows(deep, windows=False)  # POSIX: no MAX_PATH
+    assert "路径过长" in long_path_message(deep) and "D:\\节能减排" in long_path_message(deep)
+    assert extended_path(deep, windows=True) == "\\\\?\\" + deep
+    assert extended_path(short, windows=True) == short
+    assert extended_path("\\\\srv\\share\\" + deep[3:], windows=True) == "\\\\?\\UNC\\srv\\share\\" + deep[3:]
+    assert extended_path(deep, windows=False) == deep
+
+
+@pytest.mark.parametrize("path, uri", [
+    (r"C:\节能 减排\jnjp.sqlite", "file:///C:/%E8%8A%82%E8%83%BD%20%E5%87%8F%E6%8E%92/jnjp.sqlite?mode=ro"),
+    (r"\\server\share\a#b.sqlite", "file:////server/share/a%23b.sqlite?mode=ro"),
+    (r"\\?\UNC\server\share\x.sqlite", "file:////server/share/x.sqlite?mode=ro"),
+    (r"\\?\D:\x.sqlite", "file:///D:/x.sqlite?mode=ro"),
+])
+def test_sqlite_uri_has_no_host_part(path, uri):
+    """``Path.as_uri()`` gives file://server/share/… for a share (and resolve() turns a mapped drive
+    into one): SQLite refuses that host part and the database would look damaged."""
+    from storage.windows_paths import sqlite_readonly_uri
+
+    assert sqlite_readonly_uri(path, windows=True) == uri
+
+
+def test_database_in_a_folder_with_chinese_spaces_and_uri_characters(catalogue, tmp_path):
+    """Opened, checked read-only (the ``file:`` URI), backed up and exported from such a folder."""
+    from storage.database_file import DatabaseFile
+    from storage.opening import check_openable
+    from storage.workspace import Workspace
+
+    db = tmp_path / "永川区 节能#减排 100%" / ("数据 库" if WINDOWS else "数据 库?") / "jnjp.sqlite"  # no ? on Windows
+    ws = Workspace.open(db, catalogue=catalogue, user="测试员")
+    demo = next(t for t in ws.townships() if t.is_demo)
+    out = db.parent / "演示镇 2025.xlsx"
+    export_submission(ws, demo.id, "2025", out)
+    ws.close()
+    assert check_openable(db, quick_check=True, allow_new=False)
+    assert DatabaseFile(db).backup("手动").is_file()
+    again = Workspace.open(db, catalogue=catalogue, readonly=True, check=True)
+    assert again.find_report_data(demo.id, "energy_consumption", "2025") is not None
+    again.close()
+    assert out.read_bytes().startswith(b"PK")
+
+
+def test_export_into_a_folder_deeper_than_max_path(workspace, demo_township, tmp_path):
+    """Beyond 260 characters the export is written through the \\\\?\\ form on Windows."""
+    folder = tmp_path
+    while len(str(folder)) < 300:
+        folder = folder / "很深的文件夹 第几层"
+    from storage.windows_paths import extended_path
+
+    Path(extended_path(folder)).mkdir(parents=True)
+    out = folder / "演示镇 2025 节能减排统计.xlsx"
+    export_submission(workspace, demo_township.id, "2025", out)
+    written = Path(extended_path(out))
+    assert written.read_bytes().startswith(b"PK")
+    assert [p.name for p in Path(extended_path(folder)).iterdir()] == [out.name]
+
+
+def test_database_path_too_long_for_windows_is_refused_clearly(tmp_path, monkeypatch):
+    import storage.windows_paths as windows_paths
+    from storage.opening import PathTooLongError, check_place
+
+    deep = tmp_path.joinpath(*["很长的文件夹名称"] * 30) / "jnjp.sqlite"
+    monkeypatch.setattr(windows_paths, "_ON_WINDOWS", True)  # the check as on Windows, whatever runs it
+    with pytest.raises(PathTooLongError, match="路径过长"):
+        check_place(deep)
+    assert not deep.parent.exists()
+
+
+def test_read_only_database_file_is_found_before_opening(workspace, db_path):
+    from storage.opening import check_place
+
+    workspace.close()
+    assert check_place(db_path).read_only is None
+    db_path.chmod(0o444)
+    try:
+        reason = check_place(db_path).read_only
+        assert reason is not None and "只读" in reason
+    finally:
+        db_path.chmod(0o644)
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs a folder nobody can write (Linux /proc)")
+def test_a_folder_nobody_can_write_is_found():
+    from storage.opening import check_place, folder_writable
+
+    assert not folder_writable(Path("/proc/self/节能减排"))
+    reason = check_place(Path("/proc/self/节能减排/jnjp.sqlite")).read_only
+    assert reason is not None and "不能写入" in reason
+
+
+def _program_folder_with_data(tmp_path: Path, catalogue) -> Path:  # noqa: ANN001
+    from storage.workspace import Workspace
+
+    program = tmp_path / "U盘 程序"
+    db = program / "data" / "jnjp.sqlite"
+    Workspace.open(db, catalogue=catalogue, user="测试员").close()
+    db.chmod(0o444)
+    return program
+
+
+def test_start_from_read_only_media_offers_the_data_beside_the_program(tmp_path, catalogue, monkeypatch):
+    import storage.location as location
+    from storage.database_file import start_database
+
+    program = _program_folder_with_data(tmp_path, catalogue)
+    try:
+        monkeypatch.delenv("JNJP_DB", raising=False)
+        monkeypatch.setattr(location, "program_dir", lambda: program)
+        choice = start_database(None)
+        assert choice.file.path == program / "data" / "jnjp.sqlite"
+        assert choice.read_only is not None and choice.network is None
+    finally:
+        (program / "data" / "jnjp.sqlite").chmod(0o644)
+
+
+def test_window_copies_a_read_only_database_to_the_chosen_folder(qtbot, tmp_path, catalogue, messages, monkeypatch):
+    from PySide6.QtCore import QSettings
+
+    import ui.app as app
+    from ui.main_window import MainWindow
+
+    program = _program_folder_with_data(tmp_path, catalogue)
+    db = program / "data" / "jnjp.sqlite"
+    before = db.read_bytes()
+    writable = tmp_path / "可写 文件夹"
+    writable.mkdir()
+    monkeypatch.setattr(app, "ask_writable_folder", lambda _parent, _start: writable)
+    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    try:
+        assert app.open_start_database(window, db)
+        assert window.workspace is not None and window.workspace.path == writable / "jnjp.sqlite"
+        assert messages[0][0] == "数据库所在位置不能写入" and "只读" in messages[0][1]
+        assert messages[-1][0] == "已复制数据库"
+        window._close_workspace()
+        assert db.read_bytes() == before  # the original is untouched
+        assert app.open_start_database(window, db)  # next start: the copy is opened, never overwritten
+        assert "未覆盖" in messages[-1][1]
+    finally:
+        window._close_workspace()
+        db.chmod(0o644)
+
+
+def test_window_warns_about_a_network_share(qtbot, tmp_path, messages, monkeypatch, capsys):
+    from PySide6.QtCore import QSettings
+
+    import storage.opening as opening
+    import ui.app as app
+    from ui.main_window import MainWindow
+
+    monkeypatch.setattr(opening, "check_place", lambda path: opening.PlaceCheck(
+        None, "数据库位于网络共享文件夹或网络驱动器上：测试"))
+    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    try:
+        assert app.open_start_database(window, tmp_path / "jnjp.sqlite")
+        assert messages[0][0] == "数据库在网络共享上"
+        assert "网络共享" in capsys.readouterr().err
+        assert "网络共享" in window.statusBar().currentMessage()
+    finally:
+        window._close_workspace()
