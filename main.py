@@ -222,7 +222,38 @@ class SafeStream:
         return getattr(self._stream, name)
 
 
+CLI_HINT = "提示：在命令提示符中运行命令请用同一文件夹中的 jnjp-cli.exe（会等命令完成、显示结果并返回退出码）。"
+
+
+def _give_streams() -> None:
+    """w5: jnjp.exe is a Windows GUI program (no console window on a double-click), so it starts
+    with no stdout/stderr (None) and every print of a command would fail. Started from ``cmd`` it
+    attaches to that console (the text appears there, after cmd's prompt: cmd does not wait for a
+    GUI program, hence the hint to use jnjp-cli.exe); started without one, output goes nowhere."""
+    if sys.stdout is not None and sys.stderr is not None:
+        return
+    console = None
+    if sys.platform == "win32":
+        import ctypes
+
+        if ctypes.windll.kernel32.AttachConsole(-1):  # type: ignore[attr-defined]  # ATTACH_PARENT_PROCESS
+            try:
+                console = open("CONOUT$", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+            except OSError:
+                console = None
+    import os
+
+    stream = console or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+    if sys.stdout is None:
+        sys.stdout = stream
+    if sys.stderr is None:
+        sys.stderr = stream
+    if console is not None and len(sys.argv) > 1:
+        print(f"\n{CLI_HINT}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _give_streams()
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")

@@ -305,3 +305,72 @@ def test_window_warns_about_a_network_share(qtbot, tmp_path, messages, monkeypat
         assert "网络共享" in window.statusBar().currentMessage()
     finally:
         window._close_workspace()
+
+
+def test_cli_warns_about_a_network_share_and_still_runs(workspace, db_path, monkeypatch, capsys):
+    import main
+    import storage.windows_paths as windows_paths
+
+    workspace.close()
+    real = windows_paths.is_network_path
+    monkeypatch.setattr(windows_paths, "is_network_path", lambda path, **kw: Path(path) == db_path or real(path, **kw))
+    code = main.main(["validate", "--db", str(db_path), "--period", "2025"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.err.count("警告：数据库位于网络共享文件夹") == 1 and "演示镇" in captured.out
+
+
+def test_cli_refuses_a_database_path_too_long_for_windows(tmp_path, monkeypatch, capsys):
+    import main
+    import storage.windows_paths as windows_paths
+
+    monkeypatch.setattr(windows_paths, "_ON_WINDOWS", True)
+    deep = tmp_path.joinpath(*["很长的文件夹名称"] * 30) / "jnjp.sqlite"
+    code = main.main(["validate", "--db", str(deep), "--period", "2025"])
+    err = capsys.readouterr().err
+    assert code == 2 and "路径过长" in err and "Traceback" not in err
+
+
+# -- the one-window lock: a second process is refused, a killed one leaves nothing stale ------------
+
+def test_a_second_process_is_refused_and_a_killed_holder_blocks_nothing(tmp_path):
+    """Real processes with the platform's own locks (msvcrt.locking on Windows, flock on POSIX);
+    the holder is killed without any clean-up (TerminateProcess / SIGKILL)."""
+    import subprocess
+    import sys
+
+    from storage.instance_lock import AlreadyOpenError, InstanceLock
+
+    db = tmp_path / "节能 数据" / "jnjp.sqlite"
+    db.parent.mkdir()
+    holder = subprocess.Popen([sys.executable, str(Path(__file__).parent / "lock_holder.py"), str(db)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    try:
+        with pytest.raises(AlreadyOpenError) as caught:
+            InstanceLock(db).acquire()
+        assert f"进程号 {holder.pid}" in str(caught.value)
+    finally:
+        holder.kill()
+        holder.wait(30)
+    assert f'"pid": {holder.pid}' in (db.parent / "jnjp.sqlite.lock").read_text(encoding="utf-8")  # left behind …
+    with InstanceLock(db) as lock:  # … but not stale: the lock died with the process
+        assert lock.held
+
+
+# -- jnjp.exe without a console: a command must not fail for want of stdout -----------------------------
+
+def test_a_gui_build_without_stdout_runs_commands_without_crashing(workspace, db_path, monkeypatch):
+    """jnjp.exe (console=False) starts with sys.stdout/sys.stderr None: a command (from cmd it
+    attaches to that console, double-clicked it writes nowhere) still runs and returns its code."""
+    import sys
+
+    import main
+
+    workspace.close()
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    assert main.main(["--version"]) == 0
+    assert main.main(["validate", "--db", str(db_path), "--period", "2025"]) == 0
+    assert main.main(["validate", "--db", str(db_path)]) == 2  # argparse's complaint has somewhere to go
+    assert sys.stdout is not None and sys.stderr is not None
