@@ -339,7 +339,7 @@ def test_a_second_process_is_refused_and_a_killed_holder_blocks_nothing(tmp_path
     import subprocess
     import sys
 
-    from storage.instance_lock import AlreadyOpenError, InstanceLock
+    from storage.instance_lock import AlreadyOpenError, InstanceLock, _alive
 
     db = tmp_path / "节能 数据" / "jnjp.sqlite"
     db.parent.mkdir()
@@ -350,9 +350,11 @@ def test_a_second_process_is_refused_and_a_killed_holder_blocks_nothing(tmp_path
         with pytest.raises(AlreadyOpenError) as caught:
             InstanceLock(db).acquire()
         assert f"进程号 {holder.pid}" in str(caught.value)
+        assert _alive(holder.pid)
     finally:
         holder.kill()
         holder.wait(30)
+    assert not _alive(holder.pid) and _alive(os.getpid())
     assert f'"pid": {holder.pid}' in (db.parent / "jnjp.sqlite.lock").read_text(encoding="utf-8")  # left behind …
     with InstanceLock(db) as lock:  # … but not stale: the lock died with the process
         assert lock.held
