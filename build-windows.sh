@@ -215,9 +215,13 @@ say "Windows 便携文件夹 / Windows folder: dist/windows/jnjp ($(du -sh "$OUT
 say "jnjp.exe 为窗口程序（双击不出现控制台窗口），jnjp-cli.exe 为控制台程序（在 cmd 中运行命令）"
 
 # --- the frozen program under Wine: self-test, then a windowed start with a screenshot -----------
-say "自检（Wine，无屏幕）/ frozen self-test under Wine, no screen: jnjp-cli.exe --self-test"
+# From a copy in a folder whose name has Chinese characters and spaces, as a clerk unzips it.
+say "自检（Wine，无屏幕，中文和空格路径）/ frozen self-test under Wine: jnjp-cli.exe --self-test"
 status=0
-selftest_out=$(wine "$OUT/jnjp/jnjp-cli.exe" --self-test 2>&1 | cat | from_gbk) || status=$?
+unzipped=$(mktemp -d)
+cp -a "$OUT/jnjp" "$unzipped/永川区 节能减排 程序"
+selftest_out=$(wine "$unzipped/永川区 节能减排 程序/jnjp-cli.exe" --self-test 2>&1 | cat | from_gbk) || status=$?
+rm -rf "$unzipped"
 echo "$selftest_out"
 [ "$status" -eq 0 ] && grep -q '自检通过' <<<"$selftest_out" ||
   { echo "!! Windows 版自检失败（退出码 $status）" >&2; exit 1; }

@@ -122,7 +122,7 @@ def test_unc_paths_are_network_shares_on_every_platform(path):
 def test_local_paths_are_not_network_shares(path):
     from storage.windows_paths import is_network_path, network_share_warning
 
-    assert not is_network_path(path, windows=False)
+    assert not is_network_path(path, windows=False) and not is_network_path(path, windows=True)
     assert network_share_warning(path, windows=False) is None
 
 
