@@ -9,7 +9,8 @@ Exit codes (README.md lists the same):
      (``PRAGMA quick_check``), another program's, made by a newer program version, read-only (for
      a command that writes), an import file refused, an output path that is the database, its
      backups or the program's own files — nothing was changed;
-  3  could not complete (disk full, a write or read error, an unexpected problem) — nothing was
+  3  could not complete (disk full, a write or read error, the output file open in Excel/WPS on
+     Windows, an unexpected problem) — nothing was
      changed (writes are transactional, files are written to a temporary name);
   4  the database is open in the program's window (or another command is writing it): the message
      says who holds it — nothing was changed.
