@@ -9,18 +9,19 @@
 # PyInstaller run by the Windows interpreter, the frozen --self-test and a windowed screenshot.
 #   ./build-windows.sh              build + self-test + screenshot
 #   ./build-windows.sh --tests      the same, then the test suite under the Windows interpreter
-#   ./build-windows.sh --tests-only only the test suite under the Windows interpreter
+#   ./build-windows.sh --tests-only [tests/test_x.py …]   only the test suite (or those files) under
+#                                   the Windows interpreter
 # Downloads and the Wine prefix are cached in .cache/windows/ (ignored by git): a second run is fast.
 # Tested under Wine, not on a real Windows PC (see README).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
-RUN_BUILD=1 RUN_TESTS=0
+RUN_BUILD=1 RUN_TESTS=0 TEST_PATHS=(tests)
 case "${1:-}" in
   "") ;;
   --tests) RUN_TESTS=1 ;;
-  --tests-only) RUN_BUILD=0 RUN_TESTS=1 ;;
-  *) echo "用法 / usage: ./build-windows.sh [--tests | --tests-only]" >&2; exit 2 ;;
+  --tests-only) RUN_BUILD=0 RUN_TESTS=1; shift; if [ $# -gt 0 ]; then TEST_PATHS=("$@"); fi ;;
+  *) echo "用法 / usage: ./build-windows.sh [--tests | --tests-only [测试文件…]]" >&2; exit 2 ;;
 esac
 started=$(date +%s)
 say() { echo "== $* ($(( $(date +%s) - started )) s)"; }
@@ -153,13 +154,22 @@ fi
 # Nothing is deselected: the pandas part of the start-path test runs only where pandas is installed
 # (it is deliberately not in the Windows build), and the two-writer test waits for each writer's
 # first commit instead of sleeping.
+# Drive N: is a Wine "network" drive (GetDriveTypeW → DRIVE_REMOTE), as a mapped \\server\share is
+# on Windows: the tests check that a database there is detected (JNJP_TEST_REMOTE_DRIVE).
+map_network_drive() {
+  mkdir -p "$CACHE/network-share"
+  ln -sfn "$CACHE/network-share" "$WINEPREFIX/dosdevices/n:"
+  wine reg add 'HKLM\Software\Wine\Drives' /v 'n:' /d network /f >/dev/null 2>&1
+  wineserver -k || true  # the drive types are read when Wine starts
+}
 run_windows_tests() {
   say "测试（Windows 版 Python，Wine）/ the test suite under the Windows interpreter"
   local log="$ROOT/build/windows-tests.log"
   mkdir -p "$ROOT/build"
+  map_network_drive
   local status=0
-  WINEQT_QPA_PLATFORM=windows timeout 1500 wine "$PYWIN/python.exe" -m pytest -q -p no:cacheprovider -rfEs \
-    tests 2>&1 | cat | from_gbk > "$log" || status=$?
+  JNJP_TEST_REMOTE_DRIVE=N: WINEQT_QPA_PLATFORM=windows timeout 1500 wine "$PYWIN/python.exe" -m pytest -q -p no:cacheprovider -rfEs \
+    "${TEST_PATHS[@]}" 2>&1 | cat | from_gbk > "$log" || status=$?
   grep -E '^(FAILED|ERROR|SKIPPED)|(passed|failed|error)' "$log" | tail -30
   [ "$status" -eq 0 ] || { echo "!! Windows 版 Python 下的测试未通过（完整输出：build/windows-tests.log）" >&2; exit 1; }
 }
@@ -200,11 +210,21 @@ os.replace(partial, target)
 EOF
 say "Windows 便携文件夹 / Windows folder: dist/windows/jnjp ($(du -sh "$OUT/jnjp" | cut -f1))，压缩包 $(basename "$ZIP") ($(du -h "$ZIP" | cut -f1))"
 
+# --- two programs: jnjp.exe without a console window, jnjp-cli.exe for commands in cmd ----------
+"$HOSTPY" tools/wine/pe_subsystem.py "$OUT/jnjp/jnjp.exe=gui" "$OUT/jnjp/jnjp-cli.exe=console"
+say "jnjp.exe 为窗口程序（双击不出现控制台窗口），jnjp-cli.exe 为控制台程序（在 cmd 中运行命令）"
+
 # --- the frozen program under Wine: self-test, then a windowed start with a screenshot -----------
-say "自检（Wine，无屏幕）/ frozen self-test under Wine, no screen"
+# From a copy in a folder whose name has Chinese characters and spaces, as a clerk unzips it.
+say "自检（Wine，无屏幕，中文和空格路径）/ frozen self-test under Wine: jnjp-cli.exe --self-test"
 status=0
-wine "$OUT/jnjp/jnjp.exe" --self-test 2>&1 | cat | from_gbk || status=$?
-[ "$status" -eq 0 ] || { echo "!! Windows 版自检失败（退出码 $status）" >&2; exit 1; }
+unzipped=$(mktemp -d)
+cp -a "$OUT/jnjp" "$unzipped/永川区 节能减排 程序"
+selftest_out=$(wine "$unzipped/永川区 节能减排 程序/jnjp-cli.exe" --self-test 2>&1 | cat | from_gbk) || status=$?
+rm -rf "$unzipped"
+echo "$selftest_out"
+[ "$status" -eq 0 ] && grep -q '自检通过' <<<"$selftest_out" ||
+  { echo "!! Windows 版自检失败（退出码 $status）" >&2; exit 1; }
 
 say "窗口截图（Wine，Xvfb）/ windowed start under Xvfb"
 shot="$ROOT/dist/jnjp-windows-screenshot.png"
@@ -213,9 +233,17 @@ rm -f "$shot"
 status=0
 timeout 180 xvfb-run -a -s "-screen 0 1600x1000x24" \
   wine "$OUT/jnjp/jnjp.exe" --db "$tmpdb/jnjp.sqlite" --screenshot "$shot" 2>&1 | cat | from_gbk || status=$?
-rm -rf "$tmpdb"
 [ "$status" -eq 0 ] && [ -s "$shot" ] || { echo "!! Windows 版窗口截图失败（退出码 $status）" >&2; exit 1; }
 say "截图 / screenshot: dist/$(basename "$shot")"
+
+say "命令行 / jnjp-cli.exe validate on the database the window made"
+status=0
+validate_out=$(wine "$OUT/jnjp/jnjp-cli.exe" validate --db "$tmpdb/jnjp.sqlite" --period 2025 2>&1 | cat | from_gbk) ||
+  status=$?
+rm -rf "$tmpdb"
+echo "$validate_out" | head -5
+[ "$status" -le 1 ] && grep -q '演示镇' <<<"$validate_out" ||
+  { echo "!! jnjp-cli.exe validate 没有输出审核结果（退出码 $status）" >&2; exit 1; }
 
 [ "$RUN_TESTS" -eq 1 ] && run_windows_tests
 wineserver -k || true

@@ -9,7 +9,8 @@ Exit codes (README.md lists the same):
      (``PRAGMA quick_check``), another program's, made by a newer program version, read-only (for
      a command that writes), an import file refused, an output path that is the database, its
      backups or the program's own files — nothing was changed;
-  3  could not complete (disk full, a write or read error, an unexpected problem) — nothing was
+  3  could not complete (disk full, a write or read error, the output file open in Excel/WPS on
+     Windows, an unexpected problem) — nothing was
      changed (writes are transactional, files are written to a temporary name);
   4  the database is open in the program's window (or another command is writing it): the message
      says who holds it — nothing was changed.
@@ -51,7 +52,24 @@ class DatabaseInUse(UserError, RuntimeError):
     """The window (or another command) holds the database's instance lock (exit 4)."""
 
 
+_WARNED_PLACES: set[Path] = set()
+
+
+def _check_place(db: Path) -> None:
+    """w5: a path Windows cannot open is refused (exit 2) before it looks like a missing file; a
+    database on a network share is warned about on stderr (once), and the command still runs."""
+    from storage.windows_paths import long_path_message, network_share_warning, too_long_for_windows
+
+    if too_long_for_windows(db):
+        raise CommandError(long_path_message(db))
+    warning = network_share_warning(db)
+    if warning and db not in _WARNED_PLACES:
+        _WARNED_PLACES.add(db)
+        print(f"警告：{warning}", file=sys.stderr)
+
+
 def _check_exists(db: Path) -> None:
+    _check_place(db)
     if not db.is_file():
         raise CommandError(f"数据库文件不存在：{db}")
     if db.stat().st_size == 0:  # never silently made into a new database: the window offers a backup

@@ -50,7 +50,7 @@ USAGE = """用法：
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
 
 退出码：0 成功；1 有错误/拒绝导出/有单元格被拒绝（数据库未改动）；2 参数错误或文件不可用（数据库不存在、为空、
-已损坏、不是本程序的、由较新版本创建、只读，导入文件被拒绝，输出路径不允许）；3 无法完成（如磁盘已满，未做改动）；
+已损坏、不是本程序的、由较新版本创建、只读，导入文件被拒绝，输出路径不允许）；3 无法完成（如磁盘已满、目标文件正被 Excel 打开，未做改动）；
 4 数据库正在程序窗口中打开（import、export 需要先关闭窗口）。
 
 报告期写作 2025（年报）、2025Q3（季报）或 2025M09（月报）；
@@ -244,7 +244,38 @@ class SafeStream:
         return getattr(self._stream, name)
 
 
+CLI_HINT = "提示：在命令提示符中运行命令请用同一文件夹中的 jnjp-cli.exe（会等命令完成、显示结果并返回退出码）。"
+
+
+def _give_streams() -> None:
+    """w5: jnjp.exe is a Windows GUI program (no console window on a double-click), so it starts
+    with no stdout/stderr (None) and every print of a command would fail. Started from ``cmd`` it
+    attaches to that console (the text appears there, after cmd's prompt: cmd does not wait for a
+    GUI program, hence the hint to use jnjp-cli.exe); started without one, output goes nowhere."""
+    if sys.stdout is not None and sys.stderr is not None:
+        return
+    console = None
+    if sys.platform == "win32":
+        import ctypes
+
+        if ctypes.windll.kernel32.AttachConsole(-1):  # type: ignore[attr-defined]  # ATTACH_PARENT_PROCESS
+            try:
+                console = open("CONOUT$", "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+            except OSError:
+                console = None
+    import os
+
+    stream = console or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+    if sys.stdout is None:
+        sys.stdout = stream
+    if sys.stderr is None:
+        sys.stderr = stream
+    if console is not None and len(sys.argv) > 1:
+        print(f"\n{CLI_HINT}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _give_streams()
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import stat
 import sys
 import traceback
 from collections.abc import Callable
@@ -20,13 +21,44 @@ from typing import BinaryIO
 
 from export.errors import ExportError
 from storage.tempnames import clean_leftovers, temp_name
+from storage.windows_paths import extended_path
 
-__all__ = ["atomic_write", "describe_os_error", "ExportWriteError"]
+__all__ = ["atomic_write", "describe_os_error", "ExportWriteError", "FileInUseError", "FILE_IN_USE"]
+
+FILE_IN_USE = "文件正被其他程序打开，请关闭后重试"
 
 
 class ExportWriteError(ExportError):
     """The file could not be written (disk full, USB drive pulled, no permission): nothing was
     left under the final name. The commands exit 3 ("could not complete") for it."""
+
+
+class FileInUseError(ExportWriteError):
+    """Windows: the final name is open in Excel or WPS (which open it without FILE_SHARE_DELETE),
+    so the rename onto it fails with a sharing violation. The complete new file was removed, the
+    open one is untouched; closing it there and exporting again succeeds (exit 3, like any write)."""
+
+
+# Windows error codes of a rename onto a file another program holds open.
+_ERROR_ACCESS_DENIED, _ERROR_SHARING_VIOLATION, _ERROR_LOCK_VIOLATION = 5, 32, 33
+
+
+def _held_open_elsewhere(exc: OSError, target: Path) -> bool:
+    """Did the rename onto ``target`` fail because another program has it open?
+
+    Windows says so with ERROR_SHARING_VIOLATION/ERROR_LOCK_VIOLATION, or (MoveFileEx onto a file
+    opened without FILE_SHARE_DELETE, as Excel does) with ERROR_ACCESS_DENIED, which also means a
+    read-only file or a folder: those are told apart by looking at the target. POSIX renames never
+    fail for an open file, so there (no ``winerror``) it is never this reason."""
+    code = getattr(exc, "winerror", None)
+    if code in (_ERROR_SHARING_VIOLATION, _ERROR_LOCK_VIOLATION):
+        return True
+    if code != _ERROR_ACCESS_DENIED:
+        return False
+    try:
+        return target.is_file() and bool(target.stat().st_mode & stat.S_IWRITE)  # not the read-only attribute
+    except OSError:
+        return False
 
 _REASONS = {
     errno.ENOSPC: "磁盘已满或 U盘已拔出",
@@ -45,7 +77,9 @@ for _name, _reason in (("EDQUOT", "磁盘空间配额已满"), ("ENODEV", "设�
 
 def describe_os_error(exc: BaseException) -> str:
     """A Chinese reason for a failed write, with the system's own text in brackets."""
-    if isinstance(exc, PermissionError):
+    if getattr(exc, "winerror", None) in (_ERROR_SHARING_VIOLATION, _ERROR_LOCK_VIOLATION):
+        reason = FILE_IN_USE
+    elif isinstance(exc, PermissionError):
         reason = "没有写入权限（文件夹只读，或同名文件正被 Excel 等程序打开）"
     elif isinstance(exc, IsADirectoryError):
         reason = _REASONS[errno.EISDIR]
@@ -96,10 +130,11 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     was, and ExportError names the path and the reason.
     """
     path = Path(path)
-    folder = path.parent
+    target = Path(extended_path(path))  # Windows: the \\?\ form of a path beyond MAX_PATH (260)
+    folder = target.parent
     clean_leftovers(folder, only_for=path.name)  # a killed export of this very file
     clean_leftovers(folder, older_than=_STALE_SECONDS)  # others, once no export can still be writing them
-    tmp = temp_name(path)
+    tmp = temp_name(target)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(tmp, flags, 0o666)
@@ -110,7 +145,13 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, target)
+        except PermissionError as exc:
+            if not _held_open_elsewhere(exc, target):
+                raise
+            raise FileInUseError(f"无法写入文件 {path}：{FILE_IN_USE}（{path.name} 可能正在 Excel 或 WPS 中打开；"
+                                 "原文件未改动）") from exc
     except BaseException as exc:
         _free_half_written(exc)
         try:

@@ -63,7 +63,9 @@ def backup_dir(db_path: Path) -> Path:
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    from storage.windows_paths import sqlite_readonly_uri  # w5: no host part (mapped drive, UNC)
+
+    return sqlite3.connect(sqlite_readonly_uri(path), uri=True, timeout=10)
 
 
 def check_database(path: Path) -> str | None:

@@ -6,6 +6,7 @@ their restore. The window reaches the file only through this door (and the data 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from storage.backup import (
 )
 from storage.instance_lock import InstanceLock
 
-__all__ = ["DatabaseFile", "DamagedFile"]
+__all__ = ["DatabaseFile", "DamagedFile", "StartChoice", "start_database"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,67 @@ class DatabaseFile:
         """Replace the file by ``backup`` (every connection closed first); returns where the
         previous file was kept."""
         return restore_backup(self.path, backup)
+
+    # -- w5: a database on read-only media is copied to a writable place ----------------------------
+    def copy_to(self, folder: Path) -> tuple[Path, bool]:
+        """Copy the database into ``folder`` (SQLite's online backup from a read-only connection,
+        checked, written to a temporary name first); returns (the copy, True). A database of the
+        same name already there is never overwritten: returns (it, False) to be opened instead."""
+        import os
+        import sqlite3
+
+        from storage.backup import BackupError, _copy_checked
+        from storage.opening import connect_readonly
+        from storage.tempnames import temp_name
+
+        target = Path(folder) / self.path.name
+        if target.exists():
+            return target, False
+        temp = temp_name(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            problems = _copy_checked(connect_readonly(self.path, timeout=10), temp)
+            if problems != ["ok"]:
+                raise BackupError(f"复制的数据库未通过完整性检查（{'；'.join(map(str, problems[:3]))}）")
+            os.replace(temp, target)
+        except (OSError, sqlite3.Error) as exc:
+            temp.unlink(missing_ok=True)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise BackupError(f"无法把数据库复制到 {folder}：{reason}") from None
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return target, True
+
+
+@dataclass(frozen=True)
+class StartChoice:
+    """The database the window opens at start and what to tell about its place: ``read_only``
+    (the clerk chooses a writable folder, the database is copied there), ``network`` (a warning),
+    ``note`` (the program folder is read-only, so the database lives elsewhere)."""
+
+    file: DatabaseFile
+    read_only: str | None = None
+    network: str | None = None
+    note: str | None = None
+
+
+def start_database(db_path: Path | None) -> StartChoice:
+    """Where the window's database is: ``db_path``, else ``data/jnjp.sqlite`` beside the program —
+    also when the program runs from a write-protected USB drive or CD and that database exists (it
+    is then offered for copying, never silently replaced by an empty one elsewhere) — else the
+    user's data folder. Raises PathTooLongError (storage.opening) when Windows cannot open it."""
+    from storage.location import DB_FILENAME, default_db_path, program_dir
+    from storage.opening import check_place
+
+    note = None
+    if db_path is None:
+        db_path = default_db_path()  # JNJP_DB, else data/ beside the program when writable, else the user's
+        portable = program_dir() / "data" / DB_FILENAME
+        if db_path != portable and not os.environ.get("JNJP_DB"):
+            if portable.exists():
+                db_path = portable  # the program folder is read-only, with the clerk's data in it
+            else:
+                note = f"程序所在的文件夹不能写入（写保护的U盘或光盘），数据库保存在：{db_path}"
+    place = check_place(Path(db_path))
+    return StartChoice(DatabaseFile(db_path), place.read_only, place.network, note)

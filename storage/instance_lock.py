@@ -15,6 +15,7 @@ import json
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import IO
 
@@ -68,6 +69,53 @@ def _try_lock(fh: IO[str]) -> bool:
     return True
 
 
+# -- w5: a holder killed a moment ago (Windows frees its locks a little after the process ends) ------
+
+_DEAD_HOLDER_WAIT = 3.0  # seconds at most: Windows frees a terminated process's locks "depending on resources"
+
+
+def _alive(pid: int) -> bool:
+    """Is process ``pid`` still running on this computer?"""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        import ctypes
+        from ctypes import wintypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+        kernel32.OpenProcess.restype = wintypes.HANDLE
+        kernel32.OpenProcess.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() == 5  # access denied: it exists (another user's)  # type: ignore[attr-defined]
+        try:
+            code = wintypes.DWORD()
+            return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # e.g. another user's process
+    return True
+
+
+def _outlived(fh: IO[str], holder: dict[str, object]) -> bool:
+    """The lock is held, but by a process of this computer that no longer runs (killed in the task
+    manager a moment ago): wait, briefly, until the system frees its lock. True once taken."""
+    pid = holder.get("pid")
+    if holder.get("host") != socket.gethostname() or not isinstance(pid, int) or _alive(pid):
+        return False
+    deadline = time.monotonic() + _DEAD_HOLDER_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        if _try_lock(fh):
+            return True
+    return False
+
+
 def _user() -> str:
     try:
         return getpass.getuser()
@@ -98,10 +146,10 @@ class InstanceLock:
         fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open while the lock is held
         if not _try_lock(fh):
             fh.seek(0)
-            text = fh.read(4096)
-            fh.close()
-            holder = _parse(text)
-            raise AlreadyOpenError(_message(self.path, holder), holder)
+            holder = _parse(fh.read(4096))
+            if not _outlived(fh, holder):
+                fh.close()
+                raise AlreadyOpenError(_message(self.path, holder), holder)
         fh.seek(0)
         left = _parse(fh.read(4096))
         if left and not force and left.get("host") != socket.gethostname():

@@ -11,14 +11,19 @@ No Qt here: the window (``ui.database_dialogs``) and the headless commands share
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from storage import migrations
 from storage.database import StorageError
 
 __all__ = ["APPLICATION_ID", "OUR_TABLES", "DamagedDatabaseError", "ForeignDatabaseError", "NewerVersionError",
-           "ReadOnlyDatabaseError", "check_openable", "connect_readonly", "newer_version_message"]
+           "ReadOnlyDatabaseError", "check_openable", "connect_readonly", "newer_version_message",
+           "PathTooLongError", "PlaceCheck", "check_place", "folder_writable", "file_writable"]
 
 APPLICATION_ID = 0x4A4E4A50  # "JNJP": PRAGMA application_id of every database this program writes
 OUR_TABLES = frozenset({"townships", "periods", "reports", "cell_values", "list_rows", "audit", "settings"})
@@ -50,8 +55,11 @@ def newer_version_message(version: int) -> str:
 
 
 def connect_readonly(path: Path, **kwargs: object) -> sqlite3.Connection:
-    """A connection that cannot change the file (``mode=ro`` and ``query_only``)."""
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, **kwargs)  # type: ignore[arg-type]
+    """A connection that cannot change the file (``mode=ro`` and ``query_only``); the URI has no
+    host part, so a database on a mapped drive or ``\\\\server\\share`` opens too."""
+    from storage.windows_paths import sqlite_readonly_uri
+
+    conn = sqlite3.connect(sqlite_readonly_uri(path), uri=True, **kwargs)  # type: ignore[arg-type]
     conn.execute("PRAGMA query_only = 1")
     return conn
 
@@ -110,3 +118,63 @@ def check_openable(path: Path, *, quick_check: bool = False, allow_new: bool = T
         detail = "；".join(str(p) for p in problems[:3])
         raise DamagedDatabaseError(f"数据库文件 {name} 完整性检查未通过（{detail}），可能已损坏")
     return True
+
+
+# -- w5: where the database is (read-only media, network share, a path too long for Windows) -----
+
+class PathTooLongError(StorageError):
+    """Windows would refuse the database's path (MAX_PATH): move it to a shallower folder."""
+
+
+@dataclass(frozen=True)
+class PlaceCheck:
+    """What the start-up must know about a database's place, each as a Chinese text or None:
+    ``read_only`` — it cannot be written there (write-protected USB drive, CD, read-only file),
+    so the clerk chooses a writable folder; ``network`` — a network share (warn, SQLite is unsafe
+    there)."""
+
+    read_only: str | None
+    network: str | None
+
+
+def folder_writable(folder: Path) -> bool:
+    """Can a file be created in ``folder`` (or, when it does not exist yet, in its nearest existing
+    parent)? Tried for real: Windows' read-only attribute on a folder means nothing, a
+    write-protected USB drive or a CD only shows when writing."""
+    folder = Path(folder)
+    while not folder.exists():
+        if folder.parent == folder:
+            return False
+        folder = folder.parent
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+        return True
+    except OSError:
+        return False
+
+
+def file_writable(path: Path) -> bool:
+    """False for a file with the read-only attribute (or no write permission)."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return True  # not there: created in its folder
+    return bool(mode & stat.S_IWRITE) and os.access(path, os.W_OK)
+
+
+def check_place(path: Path) -> PlaceCheck:
+    """Check the place of the database ``path`` before opening it; raises PathTooLongError when
+    Windows could not open it there. Nothing is written except a probe file that is removed."""
+    from storage.windows_paths import long_path_message, network_share_warning, too_long_for_windows
+
+    path = Path(path)
+    if too_long_for_windows(path):
+        raise PathTooLongError(long_path_message(path))
+    read_only = None
+    if not folder_writable(path.parent):
+        read_only = (f"数据库所在的文件夹不能写入：{path.parent}\n"
+                     "（U盘有写保护、光盘或只读的共享文件夹）")
+    elif path.exists() and not file_writable(path):
+        read_only = f"数据库文件是只读的：{path}\n（文件属性为“只读”，或没有写入权限）"
+    return PlaceCheck(read_only, network_share_warning(path))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMainWindow
@@ -16,9 +17,14 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from ui.theme import apply_cjk_font, cjk_family
 from version import APP_NAME, VERSION
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from storage.database_file import DatabaseFile
+
 NO_CJK_FONT = "未找到中文字体，中文可能显示为方框：请安装微软雅黑、Noto Sans CJK 或文泉驿字体。"
 
-__all__ = ["run_gui", "create_application", "install_translations"]
+__all__ = ["run_gui", "create_application", "install_translations", "open_start_database"]
 
 
 def install_translations(app: QApplication) -> QTranslator | None:
@@ -64,6 +70,104 @@ def warn_if_no_cjk_font(window: QMainWindow) -> bool:
     return True
 
 
+# -- w5: the database's place at start (read-only media, network share, a path too long) ------------
+
+READ_ONLY_ADVICE = ("程序不能在这里保存修改。请选择一个可以写入的文件夹（例如 D:\\节能减排），"
+                    "程序会把数据库复制过去并打开副本；原来的文件不会改动。\n\n现在选择文件夹吗？")
+
+
+def ask_writable_folder(parent: QMainWindow, start: Path) -> Path | None:
+    """The folder dialog (tests replace this function)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    chosen = QFileDialog.getExistingDirectory(parent, "选择可以写入的文件夹", str(start))
+    return Path(chosen) if chosen else None
+
+
+def copy_to_writable_place(window: QMainWindow, file: DatabaseFile, reason: str) -> Path | None:
+    """The database cannot be written where it is: the clerk chooses a writable folder and gets a
+    checked copy there (an existing database of that name is opened, never overwritten)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from storage.backup import BackupError
+    from storage.location import default_data_dir
+    from storage.opening import folder_writable
+    from storage.windows_paths import long_path_message, too_long_for_windows
+
+    answer = QMessageBox.question(window, "数据库所在位置不能写入", f"{reason}\n\n{READ_ONLY_ADVICE}")
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    start = default_data_dir()
+    while (folder := ask_writable_folder(window, start)) is not None:
+        target = folder / file.path.name
+        problem = None
+        if too_long_for_windows(target):
+            problem = long_path_message(target)
+        elif not folder_writable(folder):
+            problem = f"文件夹 {folder} 也不能写入，请另选一个（例如本机 D 盘上的文件夹）。"
+        elif not file.path.exists():
+            return target  # nothing to copy: the new database is made there
+        else:
+            try:
+                copy, made = file.copy_to(folder)
+            except BackupError as exc:
+                problem = str(exc)
+            else:
+                QMessageBox.information(window, "已复制数据库",
+                                        f"已把数据库复制到：\n{copy}\n以后请打开这个副本填报。" if made else
+                                        f"文件夹中已有数据库 {copy}（未覆盖），现在打开它。")
+                return copy
+        QMessageBox.warning(window, "不能使用该文件夹", problem)
+        start = folder
+    return None
+
+
+def open_start_database(window: QMainWindow, db_path: Path | None,
+                        opener: Callable[[Path | None], bool] | None = None) -> bool:
+    """Open the start-up database (``storage.database_file.start_database``) after checking its
+    place: a path Windows cannot open is refused, read-only media leads to a writable copy, a
+    network share is warned about (in the window and on stderr). ``opener`` opens the chosen
+    path (default ``window.open_database``; the clerk's start passes ``MainWindow.start``, which
+    offers only 打开其他数据库 / 退出 when a database cannot be opened)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from storage.database_file import start_database
+    from storage.opening import PathTooLongError
+
+    try:
+        choice = start_database(db_path)
+    except PathTooLongError as exc:
+        QMessageBox.critical(window, "无法打开数据库", str(exc))
+        return _not_opened(window, "数据库未打开", opener)
+    path: Path | None = choice.file.path
+    if choice.read_only:
+        path = copy_to_writable_place(window, choice.file, choice.read_only)
+        if path is None:
+            return _not_opened(window, "数据库未打开：所在位置不能写入", opener)
+    elif choice.network:
+        print(choice.network, file=sys.stderr)
+        QMessageBox.warning(window, "数据库在网络共享上", choice.network)
+    opened = (opener or window.open_database)(path)  # type: ignore[attr-defined]
+    if opened and (choice.note or choice.network):
+        window.statusBar().showMessage(choice.note or choice.network.splitlines()[0], 60_000)
+    return opened
+
+
+def _not_opened(window: QMainWindow, message: str, opener: Callable[[Path | None], bool] | None) -> bool:
+    """The start-up database could not be opened: at a clerk's start offer only 打开其他数据库 / 退出
+    (never an empty window that looks live); for a probe or screenshot say so and stop."""
+    window.statusBar().showMessage(message)
+    if opener is None:
+        return False
+    from ui.database_dialogs import choose_other_or_quit
+
+    path = choose_other_or_quit(window)
+    if path is None:
+        window.close()
+        return False
+    return opener(path)
+
+
 def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
     """Show the main window, open ``db_path`` (default: ``storage.location.default_db_path()``), run.
 
@@ -102,7 +206,8 @@ def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
             window.resize(DEFAULT_SIZE)
         # the screenshot and the start-up probe take the database as it opens; a clerk's start
         # offers 打开其他数据库 / 退出 when it cannot be opened (see MainWindow.start)
-        opened = window.open_database(db_path) if (probe or screenshot is not None) else window.start(db_path)
+        opened = open_start_database(window, db_path,
+                                     opener=None if (probe or screenshot is not None) else window.start)
         if probe == "ready":
             app.processEvents()
             app.quit()
