@@ -117,6 +117,7 @@ class SubmissionFile:
     notices: list[str] = field(default_factory=list)
     has_macros: bool = False
     program_version: str = ""  # the exporting program's version (``_meta``), for the district's register
+    signature: Any = None  # s8: the ``_meta`` signature fields (security.signing.SignatureBlock), None: unsigned
 
     @property
     def modified(self) -> bool:
@@ -161,6 +162,7 @@ def read_submission(path: Path, catalogue: FormCatalogue) -> SubmissionFile:
     result = SubmissionFile(path, "layout", has_macros=book.check.has_macros)
     if meta:
         _identify(result, meta)
+        result.signature = _signature_block(meta)
     if CELLS_SHEET in book.grids:
         _from_cells_map(catalogue, book, meta, result)
     else:
@@ -203,6 +205,17 @@ def _identify(result: SubmissionFile, meta: dict[str, Any]) -> None:
             result.form_versions[key] = int(version_text)
         except ValueError:
             continue
+
+
+def _signature_block(meta: dict[str, Any]) -> Any:
+    """s8: the signature fields of ``_meta`` as written (``security.signing``); None when unsigned."""
+    from security.signing import META_FIELDS, SignatureBlock
+
+    if not any(meta.get(key) not in (None, "") for key in META_FIELDS):
+        return None
+    suite, signature, certificate = (_exact_text(meta.get(key)) for key in META_FIELDS)
+    return SignatureBlock(suite, signature, certificate, _text(meta.get("sha256")).lower(),
+                          _exact_text(meta.get("export_time")))
 
 
 def _identity(meta: dict[str, Any]) -> FileIdentity:

@@ -735,6 +735,44 @@ class Workspace:
     def set_setting(self, key: str, value: Any) -> None:
         self.store.set_setting(key, value)
 
+    # -- s8: keys (security/) --------------------------------------------------------------------------
+    # The district's public key pinned in this database (a district database verifies signatures
+    # with it; a township database seals to it and checks packages with it) and a township's issued
+    # key file (its private key still under the passphrase). Settings rows, JSON, no schema change.
+    def district_public_key(self) -> Any:
+        """The pinned ``security.keys.DistrictPublic``, or None."""
+        from security.keys import DistrictPublic
+
+        data = self.store.get_setting(_DISTRICT_PUBLIC_SETTING)
+        return DistrictPublic.from_dict(data) if data else None
+
+    def pin_district_public_key(self, public: Any) -> None:
+        """Pin ``public`` (a ``DistrictPublic``); SecurityError when another key is pinned already."""
+        from security.suite import SecurityError
+
+        pinned = self.district_public_key()
+        if pinned is not None and pinned.key_id != public.key_id:
+            raise SecurityError(f"本数据库已认定区密钥 {pinned.key_id}，与 {public.key_id} 不同：拒绝更换"
+                                "（区密钥遗失需重新签发时，请由区统计局按说明处理）")
+        if pinned is None:
+            self.store.set_setting(_DISTRICT_PUBLIC_SETTING, public.to_dict())
+
+    def township_key(self) -> Any:
+        """The imported ``security.keys.TownshipKey`` (locked), or None."""
+        from security.keys import parse_township_key
+
+        data = self.store.get_setting(_TOWNSHIP_KEY_SETTING)
+        return parse_township_key(data) if data else None
+
+    def set_township_key(self, key: Any) -> None:
+        """Store an issued township key (its district pinned first: the same district only)."""
+        self.pin_district_public_key(key.district)
+        self.store.set_setting(_TOWNSHIP_KEY_SETTING, key.data)
+
+
+_DISTRICT_PUBLIC_SETTING = "security.district_public_key"  # s8
+_TOWNSHIP_KEY_SETTING = "security.township_key"  # s8
+
 
 @dataclass
 class _Validated:
