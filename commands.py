@@ -152,6 +152,7 @@ def guarded(work: Callable[[], int]) -> int:
 
     from export.atomic import ExportWriteError, describe_os_error
     from export.errors import ExportError, ImportRefused
+    from security.suite import SecurityError
     from storage.backup import BackupError
     from storage.database import StorageError
 
@@ -159,6 +160,8 @@ def guarded(work: Callable[[], int]) -> int:
         return work()
     except DatabaseInUse as exc:
         text, code = f"错误：{exc}", EXIT_IN_USE
+    except SecurityError as exc:  # s8: a wrong passphrase, a bad key file, a refused key or package
+        text, code = f"错误：{exc}", EXIT_FAILED
     except ImportRefused as exc:
         text, code = f"拒绝导入：{exc}", EXIT_FAILED
     except (CommandError, PeriodError, FormDefinitionError, ReferenceError) as exc:
@@ -288,12 +291,15 @@ def export(ws: Workspace, period: str, township: str | None, forms: list[str] | 
     if out.suffix.lower() != ".xlsx":
         raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
     check_output_path(out, ws.store.path)
+    signer, seal_to = _export_keys(ws)
     try:
-        result = export_submission(ws, town.id, period, out, form_keys=keys)
+        result = export_submission(ws, town.id, period, out, form_keys=keys, signer=signer, seal_to=seal_to)
     except ExportBlocked as exc:
         print(f"拒绝导出：{exc}")
         return EXIT_FINDINGS
-    print(f"已导出：{result.path}")
+    print(f"已导出：{result.path}" + ("（已签名）" if result.signed else "（未签名：本数据库没有导入镇街密钥）"))
+    if result.sealed is not None:
+        print(f"密封报送文件：{result.sealed}（只有区里能打开；报送时带这个文件）")
     print(f"镇街：{town.name}；报告期：{period_label(period)}；表式：{'、'.join(result.form_keys)}")
     print(f"校验码 SHA-256：{result.sha256}")
     return EXIT_OK
@@ -521,8 +527,15 @@ def _open_district(db: Path, *, write: bool = False) -> Workspace:
     return ws
 
 
+def _export_keys(ws: Workspace) -> tuple:
+    """s8: the township's signer and the district key to seal to (``security.cli.export_keys``)."""
+    from security.cli import export_keys
+
+    return export_keys(ws)
+
+
 def run_intake(*, db: Path, files: list[Path], township: str | None = None, period: str | None = None,
-               confirm_replace: bool = False, as_json: bool = False) -> int:
+               confirm_replace: bool = False, as_json: bool = False, key: Path | None = None) -> int:
     """收件: receive submission files (and folders of them) into the district database, each into
     its own township and period. A path that does not exist yet becomes a new district database.
     0 every file received (or already received); 1 some file was not received (拒收, 校验码不符,
@@ -553,7 +566,9 @@ def run_intake(*, db: Path, files: list[Path], township: str | None = None, peri
             try:
                 town = _named_township(ws, township) if township else None
                 per = parse_period(period) if period else None
-                batch = intake_files(ws, found, township=town, period=per, confirm_replace=confirm_replace)
+                district_key = _intake_key(ws, key)
+                batch = intake_files(ws, found, township=town, period=per, confirm_replace=confirm_replace,
+                                     district_key=district_key)
                 ws.store.checkpoint()
             finally:
                 ws.close()
@@ -564,7 +579,8 @@ def run_intake(*, db: Path, files: list[Path], township: str | None = None, peri
                               "backup": str(batch.backup) if batch.backup else None,
                               "files": [{"file": str(r.path), "verdict": str(r.verdict), "township": r.township,
                                          "period": r.period, "given": r.given, "sha256": r.sha256,
-                                         "reasons": r.reasons, "statuses": r.statuses, "identical": r.identical}
+                                         "reasons": r.reasons, "statuses": r.statuses, "identical": r.identical,
+                                         "signature": r.signature}
                                         for r in batch.results]}, ensure_ascii=False, indent=2))
         else:
             for r in batch.results:
@@ -574,6 +590,18 @@ def run_intake(*, db: Path, files: list[Path], township: str | None = None, peri
         return EXIT_FINDINGS if missed else EXIT_OK
 
     return guarded(work)
+
+
+def _intake_key(ws: Workspace, key: Path | None) -> object:
+    """s8: ``--key 区密钥`` unlocked (passphrase from the prompt or JNJP_PASSPHRASE) and its public
+    part pinned in the district database (the first key given; another one is refused)."""
+    if key is None:
+        return None
+    from security.cli import unlock_district_key
+
+    district = unlock_district_key(key)
+    ws.pin_district_public_key(district.public)
+    return district
 
 
 def run_completeness(*, db: Path, period: str, as_json: bool = False, deadline: str | None = None) -> int:

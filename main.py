@@ -11,6 +11,7 @@ Only parses arguments, then starts the window or one headless command (see ``com
     python main.py flat     --db D --out F.xlsx|F.csv [--township T] [--period P]
     python main.py aggregate --db D --period P --out F.xlsx [--townships C,C] [--group 镇|街道]
     python main.py progress --db D [--json] [--out F.xlsx]
+    python main.py keys new-district|issue|import|trust|show …   (security/cli.py)
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ USAGE = """用法：
       区里审核：各镇街已收报表的审核结果与跨镇街规则（只读；有错误时退出码 1）
   python main.py accept   --db 区库.sqlite --township 镇街 --period 报告期 [--form 表式] [--undo]   标记为已审核
   python main.py feedback --db 区库.sqlite --township 镇街 --period 报告期 --out 反馈.xlsx   退回：写出反馈表，标记已退回
+  python main.py keys new-district --out 区密钥 [--name 单位名]        生成区密钥（另写 区密钥.pub 公钥）
+  python main.py keys issue --key 区密钥 --township 镇街 --out 镇街.jnjpkey   为镇街签发签名密钥
+  python main.py keys import 镇街.jnjpkey --db 镇街库.sqlite          镇街导入密钥（此后导出的文件签名并密封）
+  python main.py keys trust 区密钥.pub --db 数据库                    认定区公钥（区级汇总库据此验证签名）
+  python main.py keys show --db 数据库                                查看数据库中的密钥
+      口令从提示输入，或用环境变量 JNJP_PASSPHRASE（使用的密钥）/ JNJP_NEW_PASSPHRASE（新签发的密钥），不能写在命令行中；
+      intake 加 --key 区密钥 可收密封文件（.jnjp）
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
@@ -116,7 +124,35 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--period", required=name == "template")
         cmd.add_argument("--township")
     _add_summary_commands(sub)
+    _add_key_commands(sub)
     return parser
+
+
+def _add_key_commands(sub: argparse._SubParsersAction) -> None:
+    """``keys`` (s8: security/cli.py)."""
+    keys = sub.add_parser("keys")
+    actions = keys.add_subparsers(dest="key_action", required=True, parser_class=ChineseArgumentParser)
+    new = actions.add_parser("new-district")
+    new.add_argument("--out", type=Path, required=True)
+    new.add_argument("--name")
+    issue = actions.add_parser("issue")
+    issue.add_argument("--key", type=Path, required=True)
+    issue.add_argument("--township", required=True)
+    issue.add_argument("--out", type=Path, required=True)
+    for name in ("import", "trust"):
+        cmd = actions.add_parser(name)
+        cmd.add_argument("file", type=Path)
+        cmd.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    show = actions.add_parser("show")
+    show.add_argument("--db", type=Path, required=True, dest="cmd_db")
+
+
+def _run_key_command(args: argparse.Namespace) -> int:
+    from security.cli import run_keys
+
+    return run_keys(args.key_action, out=getattr(args, "out", None), key=getattr(args, "key", None),
+                    township=getattr(args, "township", None), db=getattr(args, "cmd_db", None),
+                    file=getattr(args, "file", None), name=getattr(args, "name", None))
 
 
 def _add_summary_commands(sub: argparse._SubParsersAction) -> None:
@@ -152,6 +188,7 @@ def _district_commands(sub: argparse._SubParsersAction) -> None:
     intake.add_argument("--period")
     intake.add_argument("--confirm-replace", action="store_true")
     intake.add_argument("--json", action="store_true", dest="as_json")
+    intake.add_argument("--key", type=Path)  # s8: the district key, to open sealed .jnjp files
     matrix = sub.add_parser("completeness")
     matrix.add_argument("--db", type=Path, required=True, dest="cmd_db")
     matrix.add_argument("--period", required=True)
@@ -183,7 +220,7 @@ def _run_district(args: argparse.Namespace) -> int | None:
 
     if args.command == "intake":
         return commands.run_intake(db=args.cmd_db, files=args.files, township=args.township, period=args.period,
-                                   confirm_replace=args.confirm_replace, as_json=args.as_json)
+                                   confirm_replace=args.confirm_replace, as_json=args.as_json, key=args.key)
     if args.command == "completeness":
         return commands.run_completeness(db=args.cmd_db, period=args.period, as_json=args.as_json,
                                          deadline=args.deadline)
@@ -252,6 +289,8 @@ def _main(argv: list[str] | None) -> int:
         return run_gui(args.db, screenshot=args.screenshot)
     if args.command in ("aggregate", "progress"):
         return _run_summary_command(args)
+    if args.command == "keys":
+        return _run_key_command(args)
     import commands
 
     district = _run_district(args)

@@ -85,7 +85,9 @@ class IntakeResult:
     def text(self) -> str:
         where = f"{self.township} {period_label(self.period)}" if self.township and self.period else ""
         reasons = "；".join(self.reasons)
-        return f"{self.path.name}：{self.verdict}" + (f"（{where}）" if where else "") + (f" — {reasons}" if reasons else "")
+        signature = f"；{self.signature}" if self.signature and self.signature != self.verdict else ""  # s8
+        return (f"{self.path.name}：{self.verdict}" + (f"（{where}）" if where else "") + signature
+                + (f" — {reasons}" if reasons else ""))
 
 
 @dataclass
