@@ -383,6 +383,13 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last/export_dir", str(Path(path).parent))
         return Path(path)
 
+    def ask_passphrase(self, title: str, text: str) -> str | None:
+        """s8: a passphrase, typed hidden; None when cancelled."""
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        value, ok = QInputDialog.getText(self, title, text, QLineEdit.EchoMode.Password)
+        return value if ok else None
+
     def run_task(self, label: str, task: Callable[[Workspace], Any], on_done: Callable[[Any], None]) -> None:
         assert self.workspace is not None
         self.last_operation = run_with_workspace(self, label, self.workspace.path, self.workspace.catalogue,
