@@ -40,3 +40,29 @@ def test_a_wrong_passphrase_exports_nothing(qtbot, demo_window, workspace, demo_
     demo_window.export_action.trigger()
     assert not out.exists()
     assert messages and messages[-1][0] == "无法签名" and "口令不对" in messages[-1][1]
+
+
+def test_district_window_asks_the_key_for_sealed_files(qtbot, tmp_path, township_files, catalogue, monkeypatch):
+    from district.register_file import REGISTER_HEADER
+    from storage.workspace import Workspace
+    from tests.security_helpers import PASS, signed_export, signer_for
+    from ui import district_window as module
+
+    key, key_path = district_key(tmp_path / "keys")
+    town = "中山路街道"
+    db = tmp_path / "区库.sqlite"
+    ws = Workspace.create_district(db, catalogue=catalogue, user="区统计局")
+    signer = signer_for(key, tmp_path / "keys", town, ws.find_township(town).stat_code)
+    sealed = signed_export(township_files[town], tmp_path / "u" / "a.xlsx", catalogue, signer=signer,
+                           seal_to=key.public).sealed
+    window = module.DistrictWindow(ws)
+    qtbot.addWidget(window)
+    monkeypatch.setattr(module.QFileDialog, "getOpenFileName", lambda *a, **k: (str(key_path), ""))
+    monkeypatch.setattr(window, "ask_passphrase", lambda title, text: PASS)
+    window.receive([sealed])
+    qtbot.waitUntil(lambda: window.last_operation is not None and window.last_operation.done, timeout=60_000)
+    assert window.district_key is not None and ws.district_public_key().key_id == key.public.key_id
+    result = window.last_batch.results[0]
+    assert str(result.verdict) == "已接收" and result.signature.startswith(f"签名有效（{town}")
+    column = REGISTER_HEADER.index("签名")
+    assert window.register_table.item(0, column).text() == result.signature
