@@ -51,6 +51,10 @@ USAGE = """用法：
   python main.py keys show --db 数据库                                查看数据库中的密钥
       口令从提示输入，或用环境变量 JNJP_PASSPHRASE（使用的密钥）/ JNJP_NEW_PASSPHRASE（新签发的密钥），不能写在命令行中；
       intake 加 --key 区密钥 可收密封文件（.jnjp）
+  python main.py package --key 区密钥 --out 2026年任务参数.jnjptask --version 版本号 [--title 标题] [--changelog 说明]…
+      区里把（编辑过的）表式、规则、折标系数、规划目标和镇街名录签名打包成任务参数
+  python main.py task import 任务参数.jnjptask --db 数据库 [--dry-run]   验证签名、显示变化并安装（保留上一版）
+  python main.py task rollback --db 数据库 | task show --db 数据库 | task local-edits on|off --db 数据库
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
@@ -145,10 +149,34 @@ def _add_key_commands(sub: argparse._SubParsersAction) -> None:
         cmd.add_argument("--db", type=Path, required=True, dest="cmd_db")
     show = actions.add_parser("show")
     show.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    package = sub.add_parser("package")
+    package.add_argument("--key", type=Path, required=True)
+    package.add_argument("--out", type=Path, required=True)
+    package.add_argument("--version", type=int, required=True, dest="package_version")
+    package.add_argument("--title")
+    package.add_argument("--changelog", action="append")
+    task = sub.add_parser("task")
+    task_actions = task.add_subparsers(dest="task_action", required=True, parser_class=ChineseArgumentParser)
+    task_import = task_actions.add_parser("import")
+    task_import.add_argument("file", type=Path)
+    task_import.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    task_import.add_argument("--dry-run", action="store_true")
+    for name in ("rollback", "show"):
+        task_actions.add_parser(name).add_argument("--db", type=Path, required=True, dest="cmd_db")
+    local = task_actions.add_parser("local-edits")
+    local.add_argument("switch", choices=("on", "off"))
+    local.add_argument("--db", type=Path, required=True, dest="cmd_db")
 
 
 def _run_key_command(args: argparse.Namespace) -> int:
-    from security.cli import run_keys
+    from security.cli import run_keys, run_package, run_task
+
+    if args.command == "package":
+        return run_package(key=args.key, out=args.out, version=args.package_version, title=args.title,
+                           changelog=args.changelog)
+    if args.command == "task":
+        return run_task(args.task_action, db=args.cmd_db, file=getattr(args, "file", None),
+                        dry_run=getattr(args, "dry_run", False), switch=getattr(args, "switch", None))
 
     return run_keys(args.key_action, out=getattr(args, "out", None), key=getattr(args, "key", None),
                     township=getattr(args, "township", None), db=getattr(args, "cmd_db", None),
@@ -289,7 +317,7 @@ def _main(argv: list[str] | None) -> int:
         return run_gui(args.db, screenshot=args.screenshot)
     if args.command in ("aggregate", "progress"):
         return _run_summary_command(args)
-    if args.command == "keys":
+    if args.command in ("keys", "package", "task"):
         return _run_key_command(args)
     import commands
 

@@ -108,7 +108,8 @@ def export_submission(workspace: Workspace, township_id: int, period: str, out_p
         raise ExportError(str(exc)) from None
     reports = reports_to_export(workspace, township_id, period, select_forms(workspace, period, form_keys))
 
-    workbook, sha256 = _build_workbook(reports, township, period, now, signer=signer)
+    workbook, sha256 = _build_workbook(reports, township, period, now, signer=signer,
+                                       package=getattr(workspace, "task_package", ""))
     sealed = _write_files(workbook, out_path, township, period, signer, seal_to)
     try:
         for report in reports:
@@ -189,7 +190,8 @@ def build_workbook(reports: Sequence[tuple[FormSpec, ReportData, ValidationResul
 # -- workbook ------------------------------------------------------------------------------------------
 
 def _build_workbook(reports: list[SheetReport], township: Township, period: str,
-                    now: _dt.datetime, *, blank: bool = False, signer: Signer | None = None) -> tuple[Workbook, str]:
+                    now: _dt.datetime, *, blank: bool = False, signer: Signer | None = None,
+                    package: str = "") -> tuple[Workbook, str]:
     """The submission workbook; ``blank`` makes the template (input cells empty, unlocked, validated).
     Save it with ``export.xlsx_writer.save_workbook``: the table bodies and the map are raw rows,
     which openpyxl's own ``Workbook.save`` does not know about."""
@@ -219,6 +221,8 @@ def _build_workbook(reports: list[SheetReport], township: Township, period: str,
         ("period", period), ("forms", identity.forms),
         ("program_version", VERSION), ("build_date", build_date()), ("export_time", now.isoformat(timespec="seconds")),
         ("sha256", sha256), ("cell_count", cell_count)]
+    if package:  # s8: the installed 任务参数 package (with （本地修改） in local-edits mode)
+        rows.append(("task_package", package))
     if signer is not None:  # s8: the township's signature over the checksum (security.signing)
         from security.signing import signature_rows
 

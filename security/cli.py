@@ -137,3 +137,92 @@ def _database_action(ws: Workspace, action: str, file: Path | None) -> int:
         print("镇街密钥：" + (f"{issued.certificate.township_name}，编号 {issued.certificate.key_id}，"
                              f"签发于 {issued.certificate.issued_at}" if issued else "未导入（导出的文件不签名）"))
     return commands.EXIT_OK
+
+
+def run_package(*, key: Path, out: Path, version: int, title: str | None, changelog: list[str] | None) -> int:
+    """``package``: sign the program's catalogue files (as the district edited them) into a package."""
+    import commands
+    from security.packages import PACKAGE_SUFFIX, make_package
+
+    def work() -> int:
+        if out.suffix.lower() != PACKAGE_SUFFIX:
+            raise commands.CommandError(f"任务参数文件须以 {PACKAGE_SUFFIX} 结尾：{out}")
+        district = unlock_district_key(key)
+        package = make_package(district, out, version=version, title=title or out.stem, changelog=changelog or [])
+        print(f"已生成任务参数：{out}（{package.label}，{len(package.files)}个文件，区密钥编号 {district.public.key_id}）")
+        return commands.EXIT_OK
+
+    return commands.guarded(work)
+
+
+def run_task(action: str, *, db: Path, file: Path | None = None, dry_run: bool = False,
+             switch: str | None = None) -> int:
+    """``task import|rollback|show|local-edits``: the 任务参数 installed beside a database."""
+    import commands
+
+    def work() -> int:
+        if action in ("local-edits", "rollback"):  # the files beside the database: it need not open
+            return _task_files_action(db, action, switch)
+        writes = action == "import" and not dry_run
+        with commands._writer_lock(db) if writes else _nothing():
+            ws = commands._open(db, write=writes)
+            try:
+                return _task_action(ws, action, file, dry_run, switch)
+            finally:
+                ws.close()
+
+    return commands.guarded(work)
+
+
+def _task_files_action(db: Path, action: str, switch: str | None) -> int:
+    """``local-edits`` and ``rollback`` change only the task folder beside the database (a database
+    whose package was edited cannot be opened, and this is how its user gets out)."""
+    import commands
+    from security import packages as p
+
+    commands._check_exists(db)
+    with commands._writer_lock(db):
+        folder = p.task_folder(db)
+        if action == "rollback":
+            back = p.roll_back(folder)
+            print(f"已回退到 {back.package.label}（下次打开数据库时生效）")
+            return commands.EXIT_OK
+        p.set_local_edits(folder, switch == "on")
+    print("已切换到本地修改模式：使用被修改的任务参数，标题栏和每个导出文件都注明“本地修改”" if switch == "on"
+          else "已关闭本地修改模式：只使用区里签名的任务参数")
+    return commands.EXIT_OK
+
+
+def _task_action(ws: Workspace, action: str, file: Path | None, dry_run: bool, switch: str | None) -> int:
+    import commands
+    from security import packages as p
+    from security.suite import SecurityError
+
+    folder = p.task_folder(ws.path)
+    current = p.installed(folder)
+    if action == "show":
+        print(f"任务参数：{ws.task_package or '内置（第0版）'}；安装位置 {folder}")
+        if current is not None:
+            for line in current.package.manifest.get("changelog", []):
+                print(f"  {line}")
+        return commands.EXIT_OK
+    assert file is not None
+    package = p.read_package(file, ws.district_public_key())
+    installed_version = current.package.version if current is not None else 0
+    if package.version <= installed_version:
+        raise SecurityError(f"{file.name} 是第{package.version}版，不比已安装的第{installed_version}版新：未安装"
+                            "（回退请用 task rollback）")
+    old = current.package.files if current is not None else p.builtin_files()
+    changes = p.package_changes(old, package.files)
+    print(f"{package.label}（区密钥编号 {package.district.key_id}，签名有效）；原为第{installed_version}版")
+    for line in package.manifest.get("changelog", []):
+        print(f"  更新说明：{line}")
+    for line in changes or ["（表式、规则和系数没有变化）"]:
+        print(f"  {line}")
+    if dry_run:
+        print("（--dry-run：只显示变化，未安装）")
+        return commands.EXIT_OK
+    ws.pin_district_public_key(package.district)  # the first package pins the district key
+    p.install_package(package, folder)
+    print(f"已安装 {package.label}；上一版保留以便回退。下次打开数据库时生效")
+    return commands.EXIT_OK

@@ -23,7 +23,7 @@ from forms.validation import ValidationResult, validate_report
 from forms.values import ParsedValue, parse_input
 from storage.cell_history import PeriodValue
 from storage.changes import Changes, ReportState
-from storage.database import CellKey, Report, ReportData, Store, Township
+from storage.database import CellKey, Report, ReportData, StorageError, Store, Township
 from storage.periods_store import LOCKED_REASON_PREFIX, PeriodInfo
 from storage.report_status import STATUSES, ReportStatus, rederived_status, status_for
 from user_error import UserError
@@ -92,6 +92,7 @@ class Workspace:
         self._validated: dict[int, _Validated] = {}
         # This connection's writes, attributed: (total changes before, after, the report written).
         self._writes: list[tuple[int, int, Report | None]] = []
+        self.task_package = ""  # s8: the installed 任务参数 package's label ("" = built-in catalogue)
 
     @classmethod
     def open(cls, path: str | Path, *, catalogue: FormCatalogue | None = None, demo: bool = True,
@@ -100,7 +101,15 @@ class Workspace:
 
         ``readonly``/``check``: see ``Store.open`` (the read-only commands use both)."""
         store = Store.open(path, readonly=readonly, check=check)
-        workspace = cls(store, catalogue or FormCatalogue.load(), user)
+        label = ""
+        if catalogue is None:  # s8: the installed 任务参数 package, else the built-in catalogue
+            try:
+                catalogue, label = _task_catalogue(store)
+            except BaseException:
+                store.close()
+                raise
+        workspace = cls(store, catalogue, user)
+        workspace.task_package = label
         if not store.readonly and not store.townships():
             from storage.demo import create_demo
             from storage.townships import seed_townships
@@ -772,6 +781,24 @@ class Workspace:
 
 _DISTRICT_PUBLIC_SETTING = "security.district_public_key"  # s8
 _TOWNSHIP_KEY_SETTING = "security.township_key"  # s8
+
+
+def _task_catalogue(store: Store) -> tuple[FormCatalogue, str]:
+    """s8: (catalogue, label) of the 任务参数 package installed beside the database, or the built-in
+    catalogue with label "". A package edited after installation raises TaskPackageError (a
+    StorageError: the database is not opened) unless the database is in local-edits mode."""
+    from security.packages import load_installed_catalogue, task_folder
+    from security.suite import SecurityError
+
+    try:
+        found = load_installed_catalogue(task_folder(store.path))
+    except SecurityError as exc:
+        raise TaskPackageError(str(exc)) from None
+    return found if found is not None else (FormCatalogue.load(), "")
+
+
+class TaskPackageError(StorageError):
+    """s8: the installed 任务参数 files were edited after installation."""
 
 
 @dataclass

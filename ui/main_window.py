@@ -271,7 +271,8 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self._owns_workspace = owns
         path = workspace.path
-        self.setWindowTitle(f"{APP_NAME} — {path.name}")
+        package = getattr(workspace, "task_package", "")  # s8: the 任务参数 in use (本地修改 shown)
+        self.setWindowTitle(f"{APP_NAME} — {path.name}" + (f" — 任务参数：{package}" if package else ""))
         self.db_label.setText(f"数据库：{path}")
         self.db_label.setToolTip(str(path))
         self._set_enabled(True)
