@@ -57,6 +57,9 @@ def _check_exists(db: Path) -> None:
     if db.stat().st_size == 0:  # never silently made into a new database: the window offers a backup
         raise CommandError(f"数据库文件 {db} 为空（0 字节），可能是写入时U盘被拔出或断电。"
                            "请用程序窗口打开它，从自动备份恢复；数据库未改动")
+    from security.db_password import unlock_for_command
+
+    unlock_for_command(db)  # s8: a database with a password: asked (prompt or JNJP_DB_PASSWORD) before opening
 
 
 def _open(db: Path, *, write: bool = False) -> Workspace:

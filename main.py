@@ -55,6 +55,9 @@ USAGE = """用法：
       区里把（编辑过的）表式、规则、折标系数、规划目标和镇街名录签名打包成任务参数
   python main.py task import 任务参数.jnjptask --db 数据库 [--dry-run]   验证签名、显示变化并安装（保留上一版）
   python main.py task rollback --db 数据库 | task show --db 数据库 | task local-edits on|off --db 数据库
+  python main.py db-password set|change|remove --db 数据库     数据库密码（SQLCipher 整库加密，备份同样加密）
+      密码从提示输入，或用环境变量 JNJP_DB_PASSWORD（当前密码）/ JNJP_NEW_DB_PASSWORD（新密码）；
+      设有密码的数据库，每个命令都先要密码。忘记密码无法找回，只能从区里的报送文件副本恢复
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
@@ -163,6 +166,9 @@ def _add_key_commands(sub: argparse._SubParsersAction) -> None:
     task_import.add_argument("--dry-run", action="store_true")
     for name in ("rollback", "show"):
         task_actions.add_parser(name).add_argument("--db", type=Path, required=True, dest="cmd_db")
+    password = sub.add_parser("db-password")
+    password.add_argument("action", choices=("set", "change", "remove"))
+    password.add_argument("--db", type=Path, required=True, dest="cmd_db")
     local = task_actions.add_parser("local-edits")
     local.add_argument("switch", choices=("on", "off"))
     local.add_argument("--db", type=Path, required=True, dest="cmd_db")
@@ -171,6 +177,10 @@ def _add_key_commands(sub: argparse._SubParsersAction) -> None:
 def _run_key_command(args: argparse.Namespace) -> int:
     from security.cli import run_keys, run_package, run_task
 
+    if args.command == "db-password":
+        from security.db_password import run_db_password
+
+        return run_db_password(args.action, db=args.cmd_db)
     if args.command == "package":
         return run_package(key=args.key, out=args.out, version=args.package_version, title=args.title,
                            changelog=args.changelog)
@@ -317,7 +327,7 @@ def _main(argv: list[str] | None) -> int:
         return run_gui(args.db, screenshot=args.screenshot)
     if args.command in ("aggregate", "progress"):
         return _run_summary_command(args)
-    if args.command in ("keys", "package", "task"):
+    if args.command in ("keys", "package", "task", "db-password"):
         return _run_key_command(args)
     import commands
 
