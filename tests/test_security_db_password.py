@@ -108,3 +108,51 @@ def test_after_five_wrong_tries_each_try_waits_longer(db, monkeypatch) -> None:
         with pytest.raises(cipher.WrongPasswordError):
             cipher.unlock(db, f"猜测{failures}", failures=failures)
     assert waited == [2.0, 4.0]
+
+
+def _main_window(qtbot, tmp_path: Path, name: str):
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+
+    window = MainWindow(QSettings(str(tmp_path / name), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    return window
+
+
+def test_the_window_sets_the_password_and_asks_for_it_at_the_next_start(qtbot, tmp_path, monkeypatch,
+                                                                        messages) -> None:
+    from ui import db_password
+
+    path = tmp_path / "data" / "jnjp.sqlite"
+    window = _main_window(qtbot, tmp_path, "a.ini")
+    assert window.open_database(path)
+    typed = iter([PASSWORD, PASSWORD])
+    assert db_password.change_password(window, ask=lambda *a: next(typed))
+    assert _unreadable(path) and window.workspace is not None and window.workspace.townships()
+    assert "已设置数据库密码" in window.statusBar().currentMessage()
+    window.close()
+    cipher._passwords.clear()  # the program starts again
+    asked: list[str] = []
+    answers = iter(["错的密码一", "错的密码二", PASSWORD])
+
+    def ask(_parent, title, text):
+        asked.append(text)
+        return next(answers)
+
+    monkeypatch.setattr(db_password, "_ask", ask)
+    again = _main_window(qtbot, tmp_path, "b.ini")
+    assert again.open_database(path)
+    assert len(asked) == 3 and "密码不对（已错2次）" in asked[2] and "区统计局" in asked[0]
+    assert again.workspace is not None and any(t.is_demo for t in again.workspace.townships())
+    again.close()
+
+
+def test_cancelling_the_password_opens_nothing(qtbot, db, tmp_path, monkeypatch) -> None:
+    from ui import db_password
+
+    before = db.read_bytes()
+    monkeypatch.setattr(db_password, "_ask", lambda *a: None)
+    window = _main_window(qtbot, tmp_path, "c.ini")
+    assert window.open_database(db) is False and window.workspace is None
+    assert db.read_bytes() == before

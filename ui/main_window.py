@@ -66,6 +66,9 @@ class MainWindow(QMainWindow):
         from ui.district_menu import add_district_menu  # 文件 → 新建区级汇总库… (W2-D)
 
         self.new_district_action = add_district_menu(self)
+        from ui.db_password import add_password_action  # 文件 → 设置数据库密码… (s8)
+
+        self.db_password_action = add_password_action(self)
         self._build_centre()
         self._build_status_bar()
         self._restore_geometry()
