@@ -8,30 +8,27 @@ plain file, measured in turn in the same run:
   validate    Workspace.validate_period, nothing validated before
   soak        1,000 edits, undos and 说明 as in tests/test_soak.py
 
-The program does not open encrypted databases yet (see the report of issue 15): for the
-measurement, the driver module that ``storage.database`` uses is swapped for ``sqlcipher3`` with
-the key given, and the header check (which cannot read an encrypted header) is skipped. The code
-measured is otherwise the program's own.
+The encrypted copy is made and opened the program's own way (``storage.cipher``: the password
+unlocked once in the process, every connection keyed, sqlite3's exceptions kept).
 
     pip install sqlcipher3==0.6.4   # wheels for Windows (cp311 win_amd64) and Linux
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/encryption_bench.py [sizes…]
 
-Measured here (2 shared cores, medians; encrypted vs plain, same run), sizes demo / 1,000 / 5,000:
-open 379 / 309 / 455 ms vs 1.3 ms (the PBKDF2 key derivation, paid once per connection: the
-window's start and each background task's own connection); one edit 4.8 / 4.6 / 4.0 ms vs 3.8 /
-2.0 / 4.4 ms (≈1–2×); validate period 20 / 232 / 1,917 ms vs 23 / 216 / 1,463 ms (≈0.9–1.3×);
-soak of 1,000 operations 4.8 / 6.3 / 6.5 s vs 3.8 / 4.2 / 5.6 s (≈1.2–1.5×).
+Measured here (2 shared cores, busy with other work; medians; encrypted vs plain in the same run),
+sizes demo / 1,000 / 5,000 list rows:
+  open      1,027 / 1,158 / 1,532 ms vs 2 / 2 / 7 ms: two PBKDF2 key derivations (the read-only
+            check and the connection); each background task's own connection pays one again
+  one edit  6.0 / 4.3 / 5.6 ms vs 3.9 / 8.2 / 4.1 ms (≈0.5–1.5×: within the noise of one write)
+  validate  38 / 424 / 2,723 ms vs 25 / 343 / 2,334 ms (≈1.2–1.5×)
+  soak      8.0 / 8.4 / 5.2 s vs 6.4 / 5.9 / 5.7 s for 1,000 operations (≈0.9–1.4×)
 """
 
 from __future__ import annotations
 
-import contextlib
 import random
 import sys
 import tempfile
 import time
-import types
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,49 +41,15 @@ PASSWORD = "镇街数据库密码-2026"
 SOAK_OPS = 1000
 
 
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def encrypt_copy(plain: Path, out: Path, password: str) -> Path:
-    """``plain`` exported into a new SQLCipher file (``sqlcipher_export``, SQLCipher's own way)."""
-    import sqlcipher3
+    """A copy of ``plain`` under a database password, the program's own way (``storage.cipher``)."""
+    import shutil
 
-    conn = sqlcipher3.connect(str(plain))
-    try:
-        conn.execute(f"ATTACH DATABASE {_quoted(str(out))} AS encrypted KEY {_quoted(password)}")
-        conn.execute("SELECT sqlcipher_export('encrypted')")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
-        conn.execute(f"PRAGMA encrypted.application_id = {int(app_id)}")
-        conn.execute("DETACH DATABASE encrypted")
-    finally:
-        conn.close()
+    from storage import cipher
+
+    shutil.copy(plain, out)
+    cipher.set_password(out, password)  # also unlocks it in this process
     return out
-
-
-@contextlib.contextmanager
-def cipher_driver(password: str) -> Iterator[None]:
-    """``storage.database`` opens through sqlcipher3 with ``password`` while inside."""
-    import sqlcipher3
-
-    import storage.database as database
-    import storage.opening as opening
-
-    def connect(*args: Any, **kwargs: Any) -> Any:
-        conn = sqlcipher3.connect(*args, **kwargs)
-        conn.execute(f"PRAGMA key = {_quoted(password)}")
-        return conn
-
-    driver = types.SimpleNamespace(connect=connect, Error=sqlcipher3.Error, DatabaseError=sqlcipher3.DatabaseError,
-                                   Row=sqlcipher3.Row, Connection=sqlcipher3.Connection, Cursor=sqlcipher3.Cursor)
-    saved = database.sqlite3, opening.check_openable
-    database.sqlite3, opening.check_openable = driver, (lambda *a, **k: True)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        database.sqlite3, opening.check_openable = saved
 
 
 def _soak(ws: Any, report_id: int, cells: list[tuple[str, str, str]], seed: int) -> None:
@@ -116,16 +79,14 @@ def measure(n: Any, folder: Path) -> None:
     encrypted = encrypt_copy(plain, folder / f"n{n}-encrypted.sqlite", PASSWORD)
     assert not encrypted.read_bytes().startswith(b"SQLite format 3")
     catalogue: FormCatalogue = plain_ws.catalogue
-    with cipher_driver(PASSWORD):
-        cipher_ws = Workspace.open(encrypted, catalogue=catalogue, demo=False)
+    cipher_ws = Workspace.open(encrypted, catalogue=catalogue, demo=False)
     runs = 7
 
     def open_plain() -> None:
         Workspace.open(plain, catalogue=catalogue, demo=False).close()
 
     def open_cipher() -> None:
-        with cipher_driver(PASSWORD):
-            Workspace.open(encrypted, catalogue=catalogue, demo=False).close()
+        Workspace.open(encrypted, catalogue=catalogue, demo=False).close()
 
     base, ours = paired_ms(open_plain, open_cipher, runs)
     report("open (encrypted vs plain)", n, ours, base, "plain file")
