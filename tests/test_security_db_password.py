@@ -156,3 +156,16 @@ def test_cancelling_the_password_opens_nothing(qtbot, db, tmp_path, monkeypatch)
     window = _main_window(qtbot, tmp_path, "c.ini")
     assert window.open_database(db) is False and window.workspace is None
     assert db.read_bytes() == before
+
+
+def test_a_district_database_with_a_password_receives_files(tmp_path, township_files, monkeypatch, capsys) -> None:
+    district = tmp_path / "区库.sqlite"
+    Workspace.create_district(district).close()
+    monkeypatch.setenv(cipher.NEW_PASSWORD_ENV, PASSWORD)
+    assert main(["db-password", "set", "--db", str(district)]) == 0
+    cipher._passwords.clear()
+    monkeypatch.setenv(cipher.PASSWORD_ENV, PASSWORD)
+    town = next(iter(township_files))
+    assert main(["intake", str(township_files[town]), "--db", str(district)]) == 0
+    assert "已接收" in capsys.readouterr().out and _unreadable(district)
+    assert all(_unreadable(b.path) for b in list_backups(district))  # the 收件前 backup too
