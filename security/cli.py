@@ -196,7 +196,6 @@ def _task_files_action(db: Path, action: str, switch: str | None) -> int:
 def _task_action(ws: Workspace, action: str, file: Path | None, dry_run: bool, switch: str | None) -> int:
     import commands
     from security import packages as p
-    from security.suite import SecurityError
 
     folder = p.task_folder(ws.path)
     current = p.installed(folder)
@@ -207,22 +206,16 @@ def _task_action(ws: Workspace, action: str, file: Path | None, dry_run: bool, s
                 print(f"  {line}")
         return commands.EXIT_OK
     assert file is not None
-    package = p.read_package(file, ws.district_public_key())
-    installed_version = current.package.version if current is not None else 0
-    if package.version <= installed_version:
-        raise SecurityError(f"{file.name} 是第{package.version}版，不比已安装的第{installed_version}版新：未安装"
-                            "（回退请用 task rollback）")
-    old = current.package.files if current is not None else p.builtin_files()
-    changes = p.package_changes(old, package.files)
-    print(f"{package.label}（区密钥编号 {package.district.key_id}，签名有效）；原为第{installed_version}版")
+    plan = p.plan_import(ws, file)
+    package = plan.package
+    print(f"{package.label}（区密钥编号 {package.district.key_id}，签名有效）；原为第{plan.installed_version}版")
     for line in package.manifest.get("changelog", []):
         print(f"  更新说明：{line}")
-    for line in changes or ["（表式、规则和系数没有变化）"]:
+    for line in plan.changes or ["（表式、规则和系数没有变化）"]:
         print(f"  {line}")
     if dry_run:
         print("（--dry-run：只显示变化，未安装）")
         return commands.EXIT_OK
-    ws.pin_district_public_key(package.district)  # the first package pins the district key
-    p.install_package(package, folder)
+    p.apply_import(ws, plan)
     print(f"已安装 {package.label}；上一版保留以便回退。下次打开数据库时生效")
     return commands.EXIT_OK

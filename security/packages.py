@@ -41,7 +41,8 @@ from security.suite import SUITE, SecurityError, check_suite
 
 __all__ = ["PACKAGE_SUFFIX", "RESOURCE_FILES", "TaskPackage", "make_package", "read_package", "package_changes",
            "install_package", "roll_back", "installed", "edited_files", "task_folder", "builtin_files",
-           "load_installed_catalogue", "InstalledPackage", "local_edits", "set_local_edits"]
+           "load_installed_catalogue", "InstalledPackage", "local_edits", "set_local_edits", "ImportPlan", "plan_import",
+           "apply_import"]
 
 PACKAGE_SUFFIX = ".jnjptask"
 RESOURCE_FILES = ("coefficients.csv", "units.csv", "power_coal_rate.csv", "plan_targets.yaml", "townships.csv")
@@ -400,3 +401,32 @@ def load_installed_catalogue(folder: Path) -> tuple[Any, str] | None:
     catalogue = FormCatalogue.load(found.folder / "forms" / "definitions",
                                    ReferenceData.load(found.folder / "resources"))
     return catalogue, label
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """A verified package about to be installed for a database: what it replaces and changes."""
+
+    package: TaskPackage
+    folder: Path
+    installed_version: int
+    changes: list[str]
+
+
+def plan_import(workspace: Any, path: Path) -> ImportPlan:
+    """Read and verify ``path`` for this database (the pinned district key; newer than installed)."""
+    folder = task_folder(workspace.path)
+    package = read_package(path, workspace.district_public_key())
+    current = installed(folder)
+    version = current.package.version if current is not None else 0
+    if package.version <= version:
+        raise SecurityError(f"{Path(path).name} 是第{package.version}版，不比已安装的第{version}版新：未安装"
+                            "（回退请用“回退任务参数”）")
+    old = current.package.files if current is not None else builtin_files()
+    return ImportPlan(package, folder, version, package_changes(old, package.files))
+
+
+def apply_import(workspace: Any, plan: ImportPlan) -> None:
+    """Install: the first package pins the district key (a different pinned key was refused already)."""
+    workspace.pin_district_public_key(plan.package.district)
+    install_package(plan.package, plan.folder)

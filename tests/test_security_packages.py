@@ -169,3 +169,34 @@ def test_an_export_names_the_package_and_local_edits(keys, township_db, tmp_path
     finally:
         ws.close()
     assert meta_rows(out)["task_package"] == "2026年任务参数 第3版（本地修改）"
+
+
+def test_the_window_shows_the_changes_installs_and_names_the_package(qtbot, keys, tmp_path, messages) -> None:
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+    from ui.task_package import import_task_package, roll_back_task_package
+
+    db = tmp_path / "w" / "jnjp.sqlite"
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    assert window.open_database(db)
+    first, second = tmp_path / "v1.jnjptask", tmp_path / "v2.jnjptask"
+    make_package(keys[0], first, version=1, title="2026年任务参数", changelog=[], files=builtin_files())
+    make_package(keys[0], second, version=2, title="2026年任务参数", changelog=["原煤系数更新"], files=_edited())
+    shown: list[str] = []
+    assert import_task_package(window, first, confirm=lambda title, text: shown.append(text) or True)
+    assert "2026年任务参数 第1版" in window.windowTitle()
+    assert not import_task_package(window, second, confirm=lambda title, text: shown.append(text) and False)
+    assert "折标系数修改：原煤（raw_coal） 0.7143 → 0.7150" in shown[-1] and "更新说明：原煤系数更新" in shown[-1]
+    assert "第1版" in window.windowTitle()  # declined: nothing installed
+    assert import_task_package(window, second, confirm=lambda title, text: True)
+    assert "第2版" in window.windowTitle()
+    assert window.workspace.catalogue.reference.coefficients["raw_coal"].kgce_per_base_unit == pytest.approx(0.7150)
+    stranger, _ = district_key(tmp_path / "stranger")
+    foreign = tmp_path / "foreign.jnjptask"
+    make_package(stranger, foreign, version=5, title="t", changelog=[], files=builtin_files())
+    assert not import_task_package(window, foreign, confirm=lambda title, text: True)
+    assert messages[-1][0] == "拒绝安装任务参数" and "另一把密钥" in messages[-1][1]
+    assert roll_back_task_package(window) and "第1版" in window.windowTitle()
+    window.close()

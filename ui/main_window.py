@@ -69,6 +69,9 @@ class MainWindow(QMainWindow):
         from ui.db_password import add_password_action  # 文件 → 设置数据库密码… (s8)
 
         self.db_password_action = add_password_action(self)
+        from ui.task_package import add_task_actions  # 文件 → 导入任务参数… (s8)
+
+        self.import_task_action = add_task_actions(self)
         self._build_centre()
         self._build_status_bar()
         self._restore_geometry()
