@@ -286,7 +286,8 @@ def validate(ws: Workspace, period: str, township: str | None, forms: list[str] 
     return EXIT_FINDINGS if total["错误"] else EXIT_OK
 
 
-def export(ws: Workspace, period: str, township: str | None, forms: list[str] | None, out: Path) -> int:
+def export(ws: Workspace, period: str, township: str | None, forms: list[str] | None, out: Path, *,
+           office_copy: bool = False) -> int:
     from export.submission import ExportBlocked, export_submission
 
     town = _township(ws, township, period)
@@ -295,14 +296,18 @@ def export(ws: Workspace, period: str, township: str | None, forms: list[str] | 
         raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
     check_output_path(out, ws.store.path)
     signer, seal_to = _export_keys(ws)
+    office_password = _office_password() if office_copy else None
     try:
-        result = export_submission(ws, town.id, period, out, form_keys=keys, signer=signer, seal_to=seal_to)
+        result = export_submission(ws, town.id, period, out, form_keys=keys, signer=signer, seal_to=seal_to,
+                                   office_password=office_password)
     except ExportBlocked as exc:
         print(f"拒绝导出：{exc}")
         return EXIT_FINDINGS
     print(f"已导出：{result.path}" + ("（已签名）" if result.signed else "（未签名：本数据库没有导入镇街密钥）"))
     if result.sealed is not None:
         print(f"密封报送文件：{result.sealed}（只有区里能打开；报送时带这个文件）")
+    if result.office_copy is not None:
+        print(f"加密的 Excel 副本：{result.office_copy}（Excel/WPS 输入密码后打开；密码请另行告知收件人）")
     print(f"镇街：{town.name}；报告期：{period_label(period)}；表式：{'、'.join(result.form_keys)}")
     print(f"校验码 SHA-256：{result.sha256}")
     return EXIT_OK
@@ -428,9 +433,10 @@ def run_sheet_export(command: str, *, db: Path, out: Path, period: str | None = 
 
 
 def run(command: str, *, db: Path, period: str, township: str | None = None, forms: list[str] | None = None,
-        out: Path | None = None, as_json: bool = False) -> int:
+        out: Path | None = None, as_json: bool = False, office_copy: bool = False) -> int:
     """``validate`` (reads only: a read-only connection) or ``export`` (marks reports 已导出: takes
-    the window's lock). Errors are printed in Chinese and mapped to exit codes (module docstring)."""
+    the window's lock; ``office_copy``: also the password-protected copy, s8). Errors are printed in
+    Chinese and mapped to exit codes (module docstring)."""
 
     def work() -> int:
         per = parse_period(period)
@@ -444,7 +450,7 @@ def run(command: str, *, db: Path, period: str, township: str | None = None, for
         with _writer_lock(db):
             ws = _open(db, write=True)
             try:
-                return export(ws, per, township, forms, out)
+                return export(ws, per, township, forms, out, office_copy=office_copy)
             finally:
                 ws.close()
 
@@ -528,6 +534,14 @@ def _open_district(db: Path, *, write: bool = False) -> Workspace:
         ws.close()
         raise CommandError(f"{db} 是镇街填报数据库，不是区级汇总库（区级汇总库由 intake 命令指定一个还不存在的文件新建）")
     return ws
+
+
+def _office_password() -> str:
+    """s8: the password of the Excel copy (``JNJP_OFFICE_PASSWORD`` or a prompt, never an argument)."""
+    from security.office import OFFICE_PASSWORD_ENV
+    from security.passphrase import read_passphrase
+
+    return read_passphrase("加密 Excel 副本的打开密码：", env=OFFICE_PASSWORD_ENV, confirm=True)
 
 
 def _export_keys(ws: Workspace) -> tuple:

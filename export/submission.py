@@ -82,18 +82,21 @@ class ExportResult:
     warning_count: int
     sealed: Path | None = None  # the sealed copy (镇街_报告期.jnjp) when one was written
     signed: bool = False
+    office_copy: Path | None = None  # the password-protected copy (X_加密.xlsx) when one was written
 
 
 # -- public entry point --------------------------------------------------------------------------
 
 def export_submission(workspace: Workspace, township_id: int, period: str, out_path: Path, *,
                       form_keys: Sequence[str] | None = None, now: _dt.datetime | None = None,
-                      signer: Signer | None = None, seal_to: DistrictPublic | None = None) -> ExportResult:
+                      signer: Signer | None = None, seal_to: DistrictPublic | None = None,
+                      office_password: str | None = None) -> ExportResult:
     """Validate, then write the submission workbook atomically and mark the reports 已导出.
 
     ``signer``: the township's unlocked key; the workbook then carries its signature
     (``security.signing``). ``seal_to``: the district's public key; the sealed copy
-    ``镇街_报告期.jnjp`` is written beside the workbook (``security.sealed``).
+    ``镇街_报告期.jnjp`` is written beside the workbook (``security.sealed``). ``office_password``:
+    also a copy Excel/WPS open with that password, ``X_加密.xlsx`` (``security.office``).
 
     Raises ExportBlocked (nothing written) while a form is unfilled, an 错误 remains or a 警告 has
     no acceptable 说明; ExportError when the file cannot be written.
@@ -110,14 +113,15 @@ def export_submission(workspace: Workspace, township_id: int, period: str, out_p
 
     workbook, sha256 = _build_workbook(reports, township, period, now, signer=signer,
                                        package=getattr(workspace, "task_package", ""))
-    sealed = _write_files(workbook, out_path, township, period, signer, seal_to)
+    sealed, office_copy = _write_files(workbook, out_path, township, period, signer, seal_to, office_password)
     try:
         for report in reports:
             workspace.mark_exported(report.data.report.id)
     except StorageError as exc:
         raise ExportError(f"文件已导出到 {out_path}，但无法在数据库中记录导出状态：{exc}") from None
     warnings = sum(r.result.count("警告") for r in reports)
-    return ExportResult(out_path, sha256, tuple(r.form.key for r in reports), warnings, sealed, signer is not None)
+    return ExportResult(out_path, sha256, tuple(r.form.key for r in reports), warnings, sealed, signer is not None,
+                        office_copy)
 
 
 # -- s8: signed and sealed copies -------------------------------------------------------------------
@@ -130,23 +134,33 @@ def sealed_name(township: Township, period: str) -> str:
 
 
 def _write_files(workbook: Workbook, out_path: Path, township: Township, period: str, signer: Signer | None,
-                 seal_to: DistrictPublic | None) -> Path | None:
-    """The workbook, and beside it its sealed copy when ``seal_to`` is given (both atomic)."""
-    if seal_to is None:
+                 seal_to: DistrictPublic | None, office_password: str | None) -> tuple[Path | None, Path | None]:
+    """The workbook, and beside it its sealed copy when ``seal_to`` is given and its
+    password-protected copy when ``office_password`` is (each atomic). Returns (sealed, office)."""
+    if seal_to is None and office_password is None:
         atomic_write(out_path, lambda fh: save_workbook(workbook, fh))
-        return None
+        return None, None
     import io
-
-    from security.sealed import seal
 
     buffer = io.BytesIO()
     save_workbook(workbook, buffer)
     data = buffer.getvalue()
-    sealed_path = out_path.with_name(sealed_name(township, period))
-    sealed = seal(data, out_path.name, seal_to, signer)
+    copies: list[tuple[Path, bytes]] = []
+    sealed_path = office_path = None
+    if seal_to is not None:
+        from security.sealed import seal
+
+        sealed_path = out_path.with_name(sealed_name(township, period))
+        copies.append((sealed_path, seal(data, out_path.name, seal_to, signer)))
+    if office_password is not None:
+        from security.office import encrypt_workbook, office_copy_name
+
+        office_path = out_path.with_name(office_copy_name(out_path.name))
+        copies.append((office_path, encrypt_workbook(data, office_password)))
     atomic_write(out_path, lambda fh: fh.write(data))
-    atomic_write(sealed_path, lambda fh: fh.write(sealed))
-    return sealed_path
+    for path, content in copies:
+        atomic_write(path, lambda fh, content=content: fh.write(content))
+    return sealed_path, office_path
 
 
 def export_template(workspace: Workspace, period: str, out_path: Path, *, township_id: int | None = None,

@@ -99,3 +99,33 @@ def test_a_township_key_is_not_imported_into_a_district_database(tmp_path, distr
     Workspace.create_district(district_db).close()
     assert main(["keys", "import", str(key), "--db", str(district_db)]) == 2
     assert "区级汇总库" in capsys.readouterr().err
+
+
+def test_export_can_add_an_excel_copy_with_an_opening_password(tmp_path, township_files, monkeypatch, capsys) -> None:
+    import io
+
+    import msoffcrypto
+    import openpyxl
+
+    from export.errors import ImportRefused
+    from export.submission_file import read_submission
+    from forms.catalogue import FormCatalogue
+
+    db = _township_db(tmp_path, township_files[TOWN])
+    monkeypatch.setenv("JNJP_OFFICE_PASSWORD", "给收件人的密码1")
+    out = tmp_path / "报送.xlsx"
+    assert main(["export", "--db", str(db), "--period", "2025", "--township", TOWN, "--out", str(out),
+                 "--office-copy"]) == 0
+    copy = tmp_path / "报送_加密.xlsx"
+    assert str(copy) in capsys.readouterr().out and copy.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"  # OLE, not a ZIP
+    with pytest.raises(ImportRefused, match="打开密码"):
+        read_submission(copy, FormCatalogue.load())
+    opened = io.BytesIO()
+    office = msoffcrypto.OfficeFile(io.BytesIO(copy.read_bytes()))
+    office.load_key(password="给收件人的密码1")
+    office.decrypt(opened)
+    plain, decrypted = openpyxl.load_workbook(out), openpyxl.load_workbook(opened)
+    assert plain.sheetnames == decrypted.sheetnames
+    first = plain.sheetnames[0]
+    assert [[c.value for c in r] for r in plain[first].iter_rows()] == \
+        [[c.value for c in r] for r in decrypted[first].iter_rows()]
