@@ -62,6 +62,14 @@ def _ed_public(data: Any, what: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
+def _verified(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
+    try:
+        key.verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
 # -- passphrase protection ------------------------------------------------------------------------
 
 def _derive(passphrase: str, salt: bytes, n: int) -> bytes:
@@ -130,11 +138,7 @@ class DistrictPublic:
         return public
 
     def verify(self, signature: bytes, message: bytes) -> bool:
-        try:
-            self.sign.verify(signature, message)
-        except InvalidSignature:
-            return False
-        return True
+        return _verified(self.sign, signature, message)
 
 
 @dataclass(frozen=True)
@@ -283,11 +287,7 @@ class Certificate:
         return bool(name) and self.township_name == name
 
     def verify(self, signature: bytes, message: bytes) -> bool:
-        try:
-            self.public.verify(signature, message)
-        except InvalidSignature:
-            return False
-        return True
+        return _verified(self.public, signature, message)
 
 
 @dataclass(frozen=True)

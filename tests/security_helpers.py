@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 
@@ -33,26 +34,15 @@ def signer_for(district: DistrictKey, folder: Path, township: str, stat_code: st
 
 
 def signed_export(source: Path, out: Path, catalogue, *, signer: Signer | None, seal_to=None,
-                  now: _dt.datetime | None = None, edits: dict | None = None, as_township: str | None = None):
-    """A township clerk's export of ``source``'s figures (imported into a fresh township database,
-    ``edits`` applied), signed with ``signer`` and sealed to ``seal_to`` when given."""
-    from export.importer import apply_import, preview_import
-    from export.submission import export_submission
-    from storage.workspace import Workspace
+                  now: _dt.datetime | None = None, edits: dict | None = None) -> SimpleNamespace:
+    """A township clerk's export of ``source``'s figures (``tests.district_helpers.reexport``),
+    signed with ``signer`` and sealed to ``seal_to`` when given: ``.path`` and ``.sealed``."""
+    from export.submission import sealed_name
+    from tests.district_helpers import reexport
 
-    ws = Workspace.open(out.with_suffix(".sqlite"), catalogue=catalogue, demo=False, user="镇街")
-    try:
-        target = ws.find_township(as_township) if as_township else None
-        preview = preview_import(ws, source, township_id=target.id if target else None,
-                                 period="2025" if target else None, accept_other=target is not None)
-        apply_import(ws, preview, backup=False)
-        town = preview.township
-        for (form, table, row, col), value in (edits or {}).items():
-            report = ws.find_report_data(town.id, form, "2025").report
-            ws.change_cells(report.id, [((table, row, col), value)])
-        return export_submission(ws, town.id, "2025", out, signer=signer, seal_to=seal_to, now=now)
-    finally:
-        ws.close()
+    reexport(source, out, catalogue, edits=edits, signer=signer, seal_to=seal_to, now=now)
+    town = SimpleNamespace(name=meta_rows(out)["township_name"])
+    return SimpleNamespace(path=out, sealed=out.with_name(sealed_name(town, "2025")) if seal_to else None)
 
 
 def meta_rows(path: Path) -> dict[str, object]:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMainWindow, QMessageBox,
 
 from storage import cipher
 
-__all__ = ["unlock_on_open", "add_password_action", "change_password"]
+__all__ = ["unlock_on_open", "add_password_action", "change_password", "file_menu_action"]
 
 
 def _ask(parent: QWidget | None, title: str, text: str) -> str | None:
@@ -93,17 +93,21 @@ def change_password(window: Any, *, remove: bool = False, ask: Any = None) -> bo
     return bool(done)
 
 
-def add_password_action(window: QMainWindow) -> QAction:
-    """文件 → 设置数据库密码… (set or change) and 取消数据库密码."""
+def file_menu_action(window: QMainWindow, text: str, name: str, slot: Any, tip: str = "") -> QAction:
+    """One more action on the window's 文件 menu (made when missing)."""
     menu = next((a.menu() for a in window.menuBar().actions() if a.text() == "文件"), None) \
         or window.menuBar().addMenu("文件")
-    action = QAction("设置数据库密码…", window)
-    action.setObjectName("dbPasswordAction")
-    action.setToolTip("数据库和备份整体加密：打开时须输入密码（忘记无法找回）")
-    action.triggered.connect(lambda: change_password(window))
-    remove = QAction("取消数据库密码…", window)
-    remove.setObjectName("dbPasswordRemoveAction")
-    remove.triggered.connect(lambda: change_password(window, remove=True))
+    action = QAction(text, window)
+    action.setObjectName(name)
+    action.setToolTip(tip)
+    action.triggered.connect(slot)
     menu.addAction(action)
-    menu.addAction(remove)
+    return action
+
+
+def add_password_action(window: QMainWindow) -> QAction:
+    """文件 → 设置数据库密码… (set or change) and 取消数据库密码…"""
+    action = file_menu_action(window, "设置数据库密码…", "dbPasswordAction", lambda: change_password(window),
+                              "数据库和备份整体加密：打开时须输入密码（忘记无法找回）")
+    file_menu_action(window, "取消数据库密码…", "dbPasswordRemoveAction", lambda: change_password(window, remove=True))
     return action

@@ -79,15 +79,9 @@ def roll_back_task_package(window: Any) -> bool:
 
 def add_task_actions(window: QMainWindow) -> QAction:
     """文件 → 导入任务参数… and 回退任务参数…"""
-    menu = next((a.menu() for a in window.menuBar().actions() if a.text() == "文件"), None) \
-        or window.menuBar().addMenu("文件")
-    action = QAction("导入任务参数…", window)
-    action.setObjectName("importTaskAction")
-    action.setToolTip("安装区里下发的任务参数（表式、审核规则、折标系数、规划目标）：先验证签名并显示变化")
-    action.triggered.connect(lambda: import_task_package(window))
-    back = QAction("回退任务参数…", window)
-    back.setObjectName("rollBackTaskAction")
-    back.triggered.connect(lambda: roll_back_task_package(window))
-    menu.addAction(action)
-    menu.addAction(back)
+    from ui.db_password import file_menu_action
+
+    action = file_menu_action(window, "导入任务参数…", "importTaskAction", lambda: import_task_package(window),
+                              "安装区里下发的任务参数（表式、审核规则、折标系数、规划目标）：先验证签名并显示变化")
+    file_menu_action(window, "回退任务参数…", "rollBackTaskAction", lambda: roll_back_task_package(window))
     return action
