@@ -49,6 +49,7 @@ class Verdict(TextEnum):
     BAD_SIGNATURE = "签名无效"  # s8: the values were changed after signing, or the key is not the district's
     WRONG_KEY = "签名密钥不属于该镇街"  # s8: signed with a key the district issued to another township
     SUPERSEDED = "已被替代"  # s8: an older signed file than the one in force (a replayed file)
+    UNSIGNED_REFUSED = "未签名（该镇街已使用签名）"  # s8: a signature stripped from a township that signs
 
 
 ACCEPTED_VERDICTS = (Verdict.ACCEPTED, Verdict.WITH_ERRORS, Verdict.UNEXPLAINED)
@@ -326,9 +327,10 @@ def _file_write(item: FileForm) -> FileWrite:
 def _signature_verdict(ws: Workspace, read: SubmissionFile, result: IntakeResult, township_id: int,
                        period: str) -> bool:
     """Judge the file's signature (``security.signing``) against the district's pinned public key;
-    False (verdict set, nothing written) for 签名无效, 签名密钥不属于该镇街 and an older signed file
-    than the one in force (已被替代). A township without a key still sends unsigned files (未签名)."""
-    from security.signing import SIGNED_BAD, SIGNED_OK, WRONG_TOWNSHIP, verify_signature
+    False (verdict set, nothing written) for 签名无效, 签名密钥不属于该镇街, an older signed file
+    than the one in force (已被替代) and an unsigned file from a township that has sent validly
+    signed ones before. A township without a key still sends unsigned files (未签名)."""
+    from security.signing import SIGNED_BAD, SIGNED_OK, UNSIGNED, WRONG_TOWNSHIP, verify_signature
 
     verdict = verify_signature(read.signature, read.township_name, read.township_stat_code,
                                ws.district_public_key())
@@ -336,6 +338,12 @@ def _signature_verdict(ws: Workspace, read: SubmissionFile, result: IntakeResult
     if verdict.status in (SIGNED_BAD, WRONG_TOWNSHIP):
         result.verdict = Verdict.BAD_SIGNATURE if verdict.status == SIGNED_BAD else Verdict.WRONG_KEY
         result.reasons.append(f"{verdict.text}；未接收其数值")
+        return False
+    if verdict.status == UNSIGNED and ws.township_sends_signed(township_id):
+        # stripping the signature must not turn a forged file into an accepted 未签名 one
+        result.verdict = Verdict.UNSIGNED_REFUSED
+        result.reasons.append("该镇街此前报送的是签名文件，这份文件没有签名（可能被去掉了签名并改动过）；"
+                              "未接收其数值，请镇街用本程序重新导出")
         return False
     if verdict.status != SIGNED_OK:
         return True

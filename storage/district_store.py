@@ -16,7 +16,8 @@ from storage.database import Store, now_text, where_given
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
            "add_register_line", "register_lines", "current_lines", "find_current_by_sha", "mark_replaced",
-           "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line"]
+           "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
+           "sends_signed"]
 
 KIND_SETTING = "database_kind"
 DISTRICT, TOWNSHIP = "district", "township"
@@ -167,3 +168,9 @@ def finish_line(store: Store, line_id: int, verdict: str, reasons: list[str]) ->
     """Set the verdict of a line written before its statuses were known (same transaction)."""
     store.conn.execute("UPDATE intake_register SET verdict = ?, reasons = ? WHERE id = ?",
                        (verdict, json.dumps(reasons, ensure_ascii=False), line_id))
+
+
+def sends_signed(store: Store, township_id: int) -> bool:
+    """s8: the district has received a validly signed file from this township (any period)."""
+    return store.conn.execute("SELECT 1 FROM intake_register WHERE township_id = ? AND signature LIKE '签名有效%'"
+                              " LIMIT 1", (township_id,)).fetchone() is not None

@@ -773,6 +773,12 @@ class Workspace:
         data = self.store.get_setting(_TOWNSHIP_KEY_SETTING)
         return parse_township_key(data) if data else None
 
+    def township_sends_signed(self, township_id: int) -> bool:
+        """A district database has received a validly signed file from this township before."""
+        from storage.district_store import sends_signed
+
+        return sends_signed(self.store, township_id)
+
     def set_township_key(self, key: Any) -> None:
         """Store an issued township key (its district pinned first: the same district only)."""
         self.pin_district_public_key(key.district)

@@ -165,3 +165,19 @@ def test_a_truncated_or_misaddressed_sealed_file_is_refused(district, keys, town
 def test_a_wrong_passphrase_opens_no_key(keys) -> None:
     with pytest.raises(SecurityError, match="口令不对"):
         load_district_key(keys[1], "不是这个口令")
+
+
+def test_a_stripped_signature_from_a_township_that_signs_is_not_received(district, keys, township_files, tmp_path,
+                                                                          catalogue) -> None:
+    signer = _signer(district, keys[0], tmp_path, TOWN)
+    genuine = signed_export(township_files[TOWN], tmp_path / "genuine.xlsx", catalogue, signer=signer).path
+    assert _one(district, genuine).verdict == Verdict.ACCEPTED
+    # the forger's file: changed with the program, checksum consistent, no signature at all
+    stripped = signed_export(township_files[TOWN], tmp_path / "stripped.xlsx", catalogue, signer=None,
+                             edits={BIOGAS: 77777}).path
+    result = _one(district, stripped)
+    assert result.verdict == Verdict.UNSIGNED_REFUSED and result.signature == "未签名"
+    data = district.find_report_data(district.find_township(TOWN).id, BIOGAS[0], "2025")
+    assert data.values[BIOGAS[1:]] != 77777
+    # another township that never signed still sends unsigned files
+    assert _one(district, township_files[OTHER]).verdict == Verdict.ACCEPTED

@@ -46,7 +46,7 @@ from ui.operations import Operation, run_with_workspace
 from version import APP_NAME
 
 _NOT_RECEIVED = frozenset({Verdict.REFUSED, Verdict.MODIFIED, Verdict.VERSION, Verdict.BAD_SIGNATURE,
-                           Verdict.WRONG_KEY})
+                           Verdict.WRONG_KEY, Verdict.UNSIGNED_REFUSED})
 
 if TYPE_CHECKING:
     from district.intake import IntakeBatch
