@@ -8,7 +8,8 @@ Exit codes (README.md lists the same):
   2  bad arguments, or a file that is not acceptable: the database is missing, empty, damaged
      (``PRAGMA quick_check``), another program's, made by a newer program version, read-only (for
      a command that writes), an import file refused, an output path that is the database, its
-     backups or the program's own files — nothing was changed;
+     backups or the program's own files; a wrong or missing passphrase or database password, a
+     key file or 任务参数 package refused (s8) — nothing was changed;
   3  could not complete (disk full, a write or read error, an unexpected problem) — nothing was
      changed (writes are transactional, files are written to a temporary name);
   4  the database is open in the program's window (or another command is writing it): the message
