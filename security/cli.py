@@ -107,7 +107,6 @@ class _nothing:  # noqa: N801 - a null context, named for what it does
 def _database_action(ws: Workspace, action: str, file: Path | None) -> int:
     import commands
     from security import keys as k
-    from security.suite import SecurityError
 
     if action == "trust":
         assert file is not None
@@ -117,16 +116,10 @@ def _database_action(ws: Workspace, action: str, file: Path | None) -> int:
         return commands.EXIT_OK
     if action == "import":
         assert file is not None
-        if ws.is_district:
-            raise SecurityError("这是区级汇总库：镇街密钥只导入镇街填报数据库")
-        issued = k.parse_township_key(k.read_key_file(file))
+        from security.key_store import import_township_key
+
+        issued = import_township_key(ws, file, read_passphrase("镇街密钥的口令："))
         cert = issued.certificate
-        found = ws.store.find_township(cert.township_stat_code) if cert.township_stat_code else None
-        found = found or ws.store.find_township(cert.township_name)
-        if found is None:
-            raise SecurityError(f"密钥签发给{cert.township_name}（{cert.township_stat_code}），本数据库中没有这个镇街")
-        issued.unlock(read_passphrase("镇街密钥的口令："))  # the township knows its passphrase: checked now
-        ws.set_township_key(issued)
         print(f"已导入{cert.township_name}的密钥（编号 {cert.key_id}，签发于 {cert.issued_at}）；"
               f"区公钥编号 {issued.district.key_id} 已认定。以后导出的报送文件将签名并另存密封文件（.jnjp）")
         return commands.EXIT_OK

@@ -66,3 +66,18 @@ def test_district_window_asks_the_key_for_sealed_files(qtbot, tmp_path, township
     assert str(result.verdict) == "已接收" and result.signature.startswith(f"签名有效（{town}")
     column = REGISTER_HEADER.index("签名")
     assert window.register_table.item(0, column).text() == result.signature
+
+
+def test_the_window_imports_the_issued_key(qtbot, demo_window, workspace, demo_township, tmp_path, monkeypatch,
+                                           messages):
+    from ui.task_package import import_key
+
+    key, _ = district_key(tmp_path / "keys")
+    _issued, path = township_key(key, tmp_path / "keys", demo_township.name, demo_township.stat_code or "")
+    monkeypatch.setattr(demo_window, "ask_passphrase", lambda title, text: "不对的口令")
+    assert not import_key(demo_window, path)
+    assert messages[-1][0] == "无法导入密钥" and workspace.township_key() is None
+    monkeypatch.setattr(demo_window, "ask_passphrase", lambda title, text: TOWN_PASS)
+    assert import_key(demo_window, path)
+    assert workspace.township_key().certificate.township_name == demo_township.name
+    assert workspace.district_public_key().key_id == key.public.key_id

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
-__all__ = ["add_task_actions", "import_task_package", "roll_back_task_package"]
+__all__ = ["add_task_actions", "import_task_package", "roll_back_task_package", "import_key"]
 
 _SHOWN_LINES = 30
 
@@ -84,4 +84,31 @@ def add_task_actions(window: QMainWindow) -> QAction:
     action = file_menu_action(window, "导入任务参数…", "importTaskAction", lambda: import_task_package(window),
                               "安装区里下发的任务参数（表式、审核规则、折标系数、规划目标）：先验证签名并显示变化")
     file_menu_action(window, "回退任务参数…", "rollBackTaskAction", lambda: roll_back_task_package(window))
+    file_menu_action(window, "导入镇街密钥…", "importKeyAction", lambda: import_key(window),
+                     "导入区里签发的镇街签名密钥（.jnjpkey）：此后导出的报送文件签名并另存密封文件")
     return action
+
+
+def import_key(window: Any, path: Path | None = None) -> bool:
+    """文件 → 导入镇街密钥…: the issued key file and its passphrase (asked hidden)."""
+    from security.key_store import import_township_key
+    from security.suite import SecurityError
+
+    if window.workspace is None:
+        return False
+    if path is None:
+        chosen, _ = QFileDialog.getOpenFileName(window, "导入镇街密钥", "", "镇街密钥 (*.jnjpkey)")
+        if not chosen:
+            return False
+        path = Path(chosen)
+    passphrase = window.ask_passphrase("镇街密钥口令", f"请输入密钥 {path.name} 的口令（区里与密钥文件分开告知）：")
+    if passphrase is None:
+        return False
+    try:
+        issued = import_township_key(window.workspace, path, passphrase)
+    except SecurityError as exc:
+        QMessageBox.warning(window, "无法导入密钥", str(exc))
+        return False
+    cert = issued.certificate
+    window.show_message(f"已导入{cert.township_name}的密钥（签发于 {cert.issued_at}）：以后导出的报送文件将签名并另存密封文件")
+    return True
