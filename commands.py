@@ -8,7 +8,8 @@ Exit codes (README.md lists the same):
   2  bad arguments, or a file that is not acceptable: the database is missing, empty, damaged
      (``PRAGMA quick_check``), another program's, made by a newer program version, read-only (for
      a command that writes), an import file refused, an output path that is the database, its
-     backups or the program's own files — nothing was changed;
+     backups or the program's own files; a wrong or missing passphrase or database password, a
+     key file or 任务参数 package refused (s8) — nothing was changed;
   3  could not complete (disk full, a write or read error, the output file open in Excel/WPS on
      Windows, an unexpected problem) — nothing was
      changed (writes are transactional, files are written to a temporary name);
@@ -75,6 +76,9 @@ def _check_exists(db: Path) -> None:
     if db.stat().st_size == 0:  # never silently made into a new database: the window offers a backup
         raise CommandError(f"数据库文件 {db} 为空（0 字节），可能是写入时U盘被拔出或断电。"
                            "请用程序窗口打开它，从自动备份恢复；数据库未改动")
+    from security.db_password import unlock_for_command
+
+    unlock_for_command(db)  # s8: a database with a password: asked (prompt or JNJP_DB_PASSWORD) before opening
 
 
 def _open(db: Path, *, write: bool = False) -> Workspace:
@@ -182,11 +186,14 @@ def _failure(exc: Exception) -> tuple[str, int]:
 
     from export.atomic import ExportWriteError, describe_os_error
     from export.errors import ExportError, ImportRefused
+    from security.suite import SecurityError
     from storage.backup import BackupError
     from storage.database import StorageError
 
     if isinstance(exc, DatabaseInUse):
         text, code = f"错误：{exc}", EXIT_IN_USE
+    elif isinstance(exc, SecurityError):  # s8: a wrong passphrase, a bad key file, a refused key or package
+        text, code = f"错误：{exc}", EXIT_FAILED
     elif isinstance(exc, ImportRefused):
         text, code = f"拒绝导入：{exc}", EXIT_FAILED
     elif isinstance(exc, (CommandError, PeriodError, FormDefinitionError, ReferenceError)):
@@ -311,7 +318,8 @@ def validate(ws: Workspace, period: str, township: str | None, forms: list[str] 
     return EXIT_FINDINGS if total["错误"] else EXIT_OK
 
 
-def export(ws: Workspace, period: str, township: str | None, forms: list[str] | None, out: Path) -> int:
+def export(ws: Workspace, period: str, township: str | None, forms: list[str] | None, out: Path, *,
+           office_copy: bool = False) -> int:
     from export.submission import ExportBlocked, export_submission
 
     town = _township(ws, township, period)
@@ -319,12 +327,19 @@ def export(ws: Workspace, period: str, township: str | None, forms: list[str] | 
     if out.suffix.lower() != ".xlsx":
         raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
     check_output_path(out, ws.store.path)
+    signer, seal_to = _export_keys(ws)
+    office_password = _office_password() if office_copy else None
     try:
-        result = export_submission(ws, town.id, period, out, form_keys=keys)
+        result = export_submission(ws, town.id, period, out, form_keys=keys, signer=signer, seal_to=seal_to,
+                                   office_password=office_password)
     except ExportBlocked as exc:
         print(f"拒绝导出：{exc}")
         return EXIT_FINDINGS
-    print(f"已导出：{result.path}")
+    print(f"已导出：{result.path}" + ("（已签名）" if result.signed else "（未签名：本数据库没有导入镇街密钥）"))
+    if result.sealed is not None:
+        print(f"密封报送文件：{result.sealed}（只有区里能打开；报送时带这个文件）")
+    if result.office_copy is not None:
+        print(f"加密的 Excel 副本：{result.office_copy}（Excel/WPS 输入密码后打开；密码请另行告知收件人）")
     print(f"镇街：{town.name}；报告期：{period_label(period)}；表式：{'、'.join(result.form_keys)}")
     print(f"校验码 SHA-256：{result.sha256}")
     return EXIT_OK
@@ -450,9 +465,10 @@ def run_sheet_export(command: str, *, db: Path, out: Path, period: str | None = 
 
 
 def run(command: str, *, db: Path, period: str, township: str | None = None, forms: list[str] | None = None,
-        out: Path | None = None, as_json: bool = False) -> int:
+        out: Path | None = None, as_json: bool = False, office_copy: bool = False) -> int:
     """``validate`` (reads only: a read-only connection) or ``export`` (marks reports 已导出: takes
-    the window's lock). Errors are printed in Chinese and mapped to exit codes (module docstring)."""
+    the window's lock; ``office_copy``: also the password-protected copy, s8). Errors are printed in
+    Chinese and mapped to exit codes (module docstring)."""
 
     def work() -> int:
         per = parse_period(period)
@@ -466,7 +482,7 @@ def run(command: str, *, db: Path, period: str, township: str | None = None, for
         with _writer_lock(db):
             ws = _open(db, write=True)
             try:
-                return export(ws, per, township, forms, out)
+                return export(ws, per, township, forms, out, office_copy=office_copy)
             finally:
                 ws.close()
 
@@ -552,8 +568,23 @@ def _open_district(db: Path, *, write: bool = False) -> Workspace:
     return ws
 
 
+def _office_password() -> str:
+    """s8: the password of the Excel copy (``JNJP_OFFICE_PASSWORD`` or a prompt, never an argument)."""
+    from security.office import OFFICE_PASSWORD_ENV
+    from security.passphrase import read_passphrase
+
+    return read_passphrase("加密 Excel 副本的打开密码：", env=OFFICE_PASSWORD_ENV, confirm=True)
+
+
+def _export_keys(ws: Workspace) -> tuple:
+    """s8: the township's signer and the district key to seal to (``security.cli.export_keys``)."""
+    from security.cli import export_keys
+
+    return export_keys(ws)
+
+
 def run_intake(*, db: Path, files: list[Path], township: str | None = None, period: str | None = None,
-               confirm_replace: bool = False, as_json: bool = False) -> int:
+               confirm_replace: bool = False, as_json: bool = False, key: Path | None = None) -> int:
     """收件: receive submission files (and folders of them) into the district database, each into
     its own township and period. A path that does not exist yet becomes a new district database.
     0 every file received (or already received); 1 some file was not received (拒收, 校验码不符,
@@ -584,7 +615,9 @@ def run_intake(*, db: Path, files: list[Path], township: str | None = None, peri
             try:
                 town = _named_township(ws, township) if township else None
                 per = parse_period(period) if period else None
-                batch = intake_files(ws, found, township=town, period=per, confirm_replace=confirm_replace)
+                district_key = _intake_key(ws, key)
+                batch = intake_files(ws, found, township=town, period=per, confirm_replace=confirm_replace,
+                                     district_key=district_key)
                 ws.store.checkpoint()
             finally:
                 ws.close()
@@ -595,7 +628,8 @@ def run_intake(*, db: Path, files: list[Path], township: str | None = None, peri
                               "backup": str(batch.backup) if batch.backup else None,
                               "files": [{"file": str(r.path), "verdict": str(r.verdict), "township": r.township,
                                          "period": r.period, "given": r.given, "sha256": r.sha256,
-                                         "reasons": r.reasons, "statuses": r.statuses, "identical": r.identical}
+                                         "reasons": r.reasons, "statuses": r.statuses, "identical": r.identical,
+                                         "signature": r.signature}
                                         for r in batch.results]}, ensure_ascii=False, indent=2))
         else:
             for r in batch.results:
@@ -605,6 +639,18 @@ def run_intake(*, db: Path, files: list[Path], township: str | None = None, peri
         return EXIT_FINDINGS if missed else EXIT_OK
 
     return guarded(work)
+
+
+def _intake_key(ws: Workspace, key: Path | None) -> object:
+    """s8: ``--key 区密钥`` unlocked (passphrase from the prompt or JNJP_PASSPHRASE) and its public
+    part pinned in the district database (the first key given; another one is refused)."""
+    if key is None:
+        return None
+    from security.cli import unlock_district_key
+
+    district = unlock_district_key(key)
+    ws.pin_district_public_key(district.public)
+    return district
 
 
 def run_completeness(*, db: Path, period: str, as_json: bool = False, deadline: str | None = None) -> int:

@@ -11,6 +11,7 @@ Only parses arguments, then starts the window or one headless command (see ``com
     python main.py flat     --db D --out F.xlsx|F.csv [--township T] [--period P]
     python main.py aggregate --db D --period P --out F.xlsx [--townships C,C] [--group 镇|街道]
     python main.py progress --db D [--json] [--out F.xlsx]
+    python main.py keys new-district|issue|import|trust|show …   (security/cli.py)
 """
 
 from __future__ import annotations
@@ -45,12 +46,27 @@ USAGE = """用法：
       区里审核：各镇街已收报表的审核结果与跨镇街规则（只读；有错误时退出码 1）
   python main.py accept   --db 区库.sqlite --township 镇街 --period 报告期 [--form 表式] [--undo]   标记为已审核
   python main.py feedback --db 区库.sqlite --township 镇街 --period 报告期 --out 反馈.xlsx   退回：写出反馈表，标记已退回
+  python main.py keys new-district --out 区密钥 [--name 单位名]        生成区密钥（另写 区密钥.pub 公钥）
+  python main.py keys issue --key 区密钥 --township 镇街 --out 镇街.jnjpkey   为镇街签发签名密钥
+  python main.py keys import 镇街.jnjpkey --db 镇街库.sqlite          镇街导入密钥（此后导出的文件签名并密封）
+  python main.py keys trust 区密钥.pub --db 数据库                    认定区公钥（区级汇总库据此验证签名）
+  python main.py keys show --db 数据库                                查看数据库中的密钥
+      口令从提示输入，或用环境变量 JNJP_PASSPHRASE（使用的密钥）/ JNJP_NEW_PASSPHRASE（新签发的密钥），不能写在命令行中；
+      intake 加 --key 区密钥 可收密封文件（.jnjp）
+  python main.py package --key 区密钥 --out 2026年任务参数.jnjptask --version 版本号 [--title 标题] [--changelog 说明]…
+      区里把（编辑过的）表式、规则、折标系数、规划目标和镇街名录签名打包成任务参数
+  python main.py task import 任务参数.jnjptask --db 数据库 [--dry-run]   验证签名、显示变化并安装（保留上一版）
+  python main.py task rollback --db 数据库 | task show --db 数据库 | task local-edits on|off --db 数据库
+  python main.py export … --office-copy   另写一份 Excel/WPS 可用密码打开的加密副本 X_加密.xlsx（密码：提示或 JNJP_OFFICE_PASSWORD）
+  python main.py db-password set|change|remove --db 数据库     数据库密码（SQLCipher 整库加密，备份同样加密）
+      密码从提示输入，或用环境变量 JNJP_DB_PASSWORD（当前密码）/ JNJP_NEW_DB_PASSWORD（新密码）；
+      设有密码的数据库，每个命令都先要密码。忘记密码无法找回，只能从区里的报送文件副本恢复
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
 
 退出码：0 成功；1 有错误/拒绝导出/有单元格被拒绝（数据库未改动）；2 参数错误或文件不可用（数据库不存在、为空、
-已损坏、不是本程序的、由较新版本创建、只读，导入文件被拒绝，输出路径不允许）；3 无法完成（如磁盘已满、目标文件正被 Excel 打开，未做改动）；
+已损坏、不是本程序的、由较新版本创建、只读，导入文件被拒绝，输出路径不允许；口令或数据库密码不对或缺少，密钥文件或任务参数被拒绝）；3 无法完成（如磁盘已满、目标文件正被 Excel 打开，未做改动）；
 4 数据库正在程序窗口中打开（import、export 需要先关闭窗口）。
 
 报告期写作 2025（年报）、2025Q3（季报）或 2025M09（月报）；
@@ -109,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--form", action="append", dest="forms")
         if name == "export":
             cmd.add_argument("--out", type=Path, required=True)
+            cmd.add_argument("--office-copy", action="store_true")  # s8: also X_加密.xlsx
         else:
             cmd.add_argument("--json", action="store_true", dest="as_json")
     imp = sub.add_parser("import")
@@ -131,7 +148,66 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--period", required=name == "template")
         cmd.add_argument("--township")
     _add_summary_commands(sub)
+    _add_key_commands(sub)
     return parser
+
+
+def _add_key_commands(sub: argparse._SubParsersAction) -> None:
+    """``keys`` (s8: security/cli.py)."""
+    keys = sub.add_parser("keys")
+    actions = keys.add_subparsers(dest="key_action", required=True, parser_class=ChineseArgumentParser)
+    new = actions.add_parser("new-district")
+    new.add_argument("--out", type=Path, required=True)
+    new.add_argument("--name")
+    issue = actions.add_parser("issue")
+    issue.add_argument("--key", type=Path, required=True)
+    issue.add_argument("--township", required=True)
+    issue.add_argument("--out", type=Path, required=True)
+    for name in ("import", "trust"):
+        cmd = actions.add_parser(name)
+        cmd.add_argument("file", type=Path)
+        cmd.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    show = actions.add_parser("show")
+    show.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    package = sub.add_parser("package")
+    package.add_argument("--key", type=Path, required=True)
+    package.add_argument("--out", type=Path, required=True)
+    package.add_argument("--version", type=int, required=True, dest="package_version")
+    package.add_argument("--title")
+    package.add_argument("--changelog", action="append")
+    task = sub.add_parser("task")
+    task_actions = task.add_subparsers(dest="task_action", required=True, parser_class=ChineseArgumentParser)
+    task_import = task_actions.add_parser("import")
+    task_import.add_argument("file", type=Path)
+    task_import.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    task_import.add_argument("--dry-run", action="store_true")
+    for name in ("rollback", "show"):
+        task_actions.add_parser(name).add_argument("--db", type=Path, required=True, dest="cmd_db")
+    password = sub.add_parser("db-password")
+    password.add_argument("action", choices=("set", "change", "remove"))
+    password.add_argument("--db", type=Path, required=True, dest="cmd_db")
+    local = task_actions.add_parser("local-edits")
+    local.add_argument("switch", choices=("on", "off"))
+    local.add_argument("--db", type=Path, required=True, dest="cmd_db")
+
+
+def _run_key_command(args: argparse.Namespace) -> int:
+    from security.cli import run_keys, run_package, run_task
+
+    if args.command == "db-password":
+        from security.db_password import run_db_password
+
+        return run_db_password(args.action, db=args.cmd_db)
+    if args.command == "package":
+        return run_package(key=args.key, out=args.out, version=args.package_version, title=args.title,
+                           changelog=args.changelog)
+    if args.command == "task":
+        return run_task(args.task_action, db=args.cmd_db, file=getattr(args, "file", None),
+                        dry_run=getattr(args, "dry_run", False), switch=getattr(args, "switch", None))
+
+    return run_keys(args.key_action, out=getattr(args, "out", None), key=getattr(args, "key", None),
+                    township=getattr(args, "township", None), db=getattr(args, "cmd_db", None),
+                    file=getattr(args, "file", None), name=getattr(args, "name", None))
 
 
 def _add_summary_commands(sub: argparse._SubParsersAction) -> None:
@@ -167,6 +243,7 @@ def _district_commands(sub: argparse._SubParsersAction) -> None:
     intake.add_argument("--period")
     intake.add_argument("--confirm-replace", action="store_true")
     intake.add_argument("--json", action="store_true", dest="as_json")
+    intake.add_argument("--key", type=Path)  # s8: the district key, to open sealed .jnjp files
     matrix = sub.add_parser("completeness")
     matrix.add_argument("--db", type=Path, required=True, dest="cmd_db")
     matrix.add_argument("--period", required=True)
@@ -205,7 +282,7 @@ def _run_district(args: argparse.Namespace) -> int | None:
 
     if args.command == "intake":
         return commands.run_intake(db=args.cmd_db, files=args.files, township=args.township, period=args.period,
-                                   confirm_replace=args.confirm_replace, as_json=args.as_json)
+                                   confirm_replace=args.confirm_replace, as_json=args.as_json, key=args.key)
     if args.command == "completeness":
         return commands.run_completeness(db=args.cmd_db, period=args.period, as_json=args.as_json,
                                          deadline=args.deadline)
@@ -305,6 +382,8 @@ def _main(argv: list[str] | None) -> int:
         return run_gui(args.db, screenshot=args.screenshot)
     if args.command in ("aggregate", "progress"):
         return _run_summary_command(args)
+    if args.command in ("keys", "package", "task", "db-password"):
+        return _run_key_command(args)
     import commands
 
     district = _run_district(args)
@@ -323,7 +402,8 @@ def _main(argv: list[str] | None) -> int:
         return commands.run_sheet_export(args.command, db=args.cmd_db, out=args.out, period=args.period,
                                          township=args.township)
     return commands.run(args.command, db=args.cmd_db, period=args.period, township=args.township,
-                        forms=args.forms, out=getattr(args, "out", None), as_json=getattr(args, "as_json", False))
+                        forms=args.forms, out=getattr(args, "out", None), as_json=getattr(args, "as_json", False),
+                        office_copy=getattr(args, "office_copy", False))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["Verdict", "IntakeResult", "IntakeBatch", "FileWrite", "NotDistrictError", "intake_files",
            "submission_files", "ACCEPTED_VERDICTS", "SUFFIXES"]
 
-SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".jnjp")  # .jnjp: a sealed submission (s8)
 _MAX_REASONS = 20
 
 
@@ -46,6 +46,10 @@ class Verdict(TextEnum):
     VERSION = "表式版本不符"
     DUPLICATE = "与已接收文件相同（重复）"
     REFUSED = "拒收"
+    BAD_SIGNATURE = "签名无效"  # s8: the values were changed after signing, or the key is not the district's
+    WRONG_KEY = "签名密钥不属于该镇街"  # s8: signed with a key the district issued to another township
+    SUPERSEDED = "已被替代"  # s8: an older signed file than the one in force (a replayed file)
+    UNSIGNED_REFUSED = "未签名（该镇街已使用签名）"  # s8: a signature stripped from a township that signs
 
 
 ACCEPTED_VERDICTS = (Verdict.ACCEPTED, Verdict.WITH_ERRORS, Verdict.UNEXPLAINED)
@@ -72,6 +76,8 @@ class IntakeResult:
     line_id: int | None = None
     township_id: int | None = None
     needs_confirmation: bool = False  # refused only because the district had marked it 已审核
+    signature: str = ""  # s8: the signature verdict as the register shows it
+    signed_at: str = ""  # s8: the signed export time of a validly signed file
 
     @property
     def applied(self) -> bool:
@@ -80,7 +86,9 @@ class IntakeResult:
     def text(self) -> str:
         where = f"{self.township} {period_label(self.period)}" if self.township and self.period else ""
         reasons = "；".join(self.reasons)
-        return f"{self.path.name}：{self.verdict}" + (f"（{where}）" if where else "") + (f" — {reasons}" if reasons else "")
+        signature = f"；{self.signature}" if self.signature and self.signature != self.verdict else ""  # s8
+        return (f"{self.path.name}：{self.verdict}" + (f"（{where}）" if where else "") + signature
+                + (f" — {reasons}" if reasons else ""))
 
 
 @dataclass
@@ -126,12 +134,14 @@ def submission_files(paths: Iterable[Path]) -> list[Path]:
 def intake_files(ws: Workspace, paths: Sequence[Path], *, township: Township | None = None,
                  period: str | None = None, confirm_replace: bool = False,
                  progress: Callable[[int, int, Path], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None, backup: bool = True) -> IntakeBatch:
+                 cancelled: Callable[[], bool] | None = None, backup: bool = True,
+                 district_key: Any = None) -> IntakeBatch:
     """Receive ``paths`` (files or folders) one by one, one transaction each.
 
     ``township``/``period``: only for files without ``_meta``. ``progress(i, n, path)`` is called
     before each file; ``cancelled()`` is asked between files. The database is backed up once
-    before the first file (``backup``)."""
+    before the first file (``backup``). ``district_key``: the unlocked ``security.keys.DistrictKey``
+    that opens sealed ``.jnjp`` files (without it they are refused, saying why)."""
     if not ws.is_district:
         raise NotDistrictError("这是镇街填报数据库，不是区级汇总库：收件须在区级汇总库中进行"
                                "（新建：文件 → 新建区级汇总库…，或 intake 命令指定一个还不存在的文件）")
@@ -148,7 +158,7 @@ def intake_files(ws: Workspace, paths: Sequence[Path], *, township: Township | N
         if progress is not None:
             progress(i, len(files), path)
         batch.results.append(receive_file(ws, path, township=township, period=period,
-                                          confirm_replace=confirm_replace))
+                                          confirm_replace=confirm_replace, district_key=district_key))
     return batch
 
 
@@ -169,7 +179,7 @@ def _data_sha256(read: SubmissionFile) -> str:
 
 
 def receive_file(ws: Workspace, path: Path, *, township: Township | None = None, period: str | None = None,
-                 confirm_replace: bool = False) -> IntakeResult:
+                 confirm_replace: bool = False, district_key: Any = None) -> IntakeResult:
     """Receive one file: read, judge, and (when acceptable) write it with its register line in ONE
     transaction. Never raises for a bad file: the verdict says why (a database failure does)."""
     path = Path(path)
@@ -177,7 +187,7 @@ def receive_file(ws: Workspace, path: Path, *, township: Township | None = None,
     read: SubmissionFile | None = None
     try:
         result.sha256 = _file_sha256(path)
-        read = read_submission(path, ws.catalogue)
+        read = _read_file(ws, path, result, district_key)  # s8: a sealed file is opened first
         target = _judge(ws, read, result, township, period, confirm_replace)
     except ImportRefused as exc:
         result.verdict, result.reasons = Verdict.REFUSED, [str(exc)]
@@ -194,7 +204,8 @@ def receive_file(ws: Workspace, path: Path, *, township: Township | None = None,
     if read is not None and not forms:
         forms = ",".join(f"{f.key}@{f.form.version}" for f in read.forms)
     fields = dict(file_name=path.name, sha256=result.sha256, township_id=town_id, period=result.period,
-                  given=result.given, program_version=read.program_version if read else "", forms=forms)
+                  given=result.given, program_version=read.program_version if read else "", forms=forms,
+                  signature=result.signature, signed_at=result.signed_at)
     if not result.applied or read is None or target is None or result.period is None:
         result.line_id = ws.add_intake_line(verdict=result.verdict, reasons=result.reasons[:_MAX_REASONS], **fields)
         return result
@@ -255,6 +266,8 @@ def _judge(ws: Workspace, read: SubmissionFile, result: IntakeResult, township: 
         result.verdict = Verdict.MODIFIED
         result.reasons.append(MODIFIED_WARNING + "；未接收其数值，请镇街重新导出后报送")
         return target
+    if not _signature_verdict(ws, read, result, target.id, file_period):  # s8
+        return target
     stale = [f"{ws.form(k).code}（文件第{v}版，本程序第{ws.form(k).version}版）" for k, v in read.form_versions.items()
              if k in {f.key for f in ws.catalogue} and v != ws.form(k).version]
     if stale:
@@ -313,3 +326,66 @@ def _file_write(item: FileForm) -> FileWrite:
                     values[(table.key, row_key, col.key)] = item.values.get((table.key, row_key, col.key))
     return FileWrite(form.key, form.version, values, dict(item.notes),
                      {k: list(v) for k, v in item.list_rows.items()})
+
+
+# -- s8: the signature verdict ------------------------------------------------------------------------
+
+def _signature_verdict(ws: Workspace, read: SubmissionFile, result: IntakeResult, township_id: int,
+                       period: str) -> bool:
+    """Judge the file's signature (``security.signing``) against the district's pinned public key;
+    False (verdict set, nothing written) for 签名无效, 签名密钥不属于该镇街, an older signed file
+    than the one in force (已被替代) and an unsigned file from a township that has sent validly
+    signed ones before. A township without a key still sends unsigned files (未签名)."""
+    from security.signing import SIGNED_BAD, SIGNED_OK, UNSIGNED, WRONG_TOWNSHIP, verify_signature
+
+    verdict = verify_signature(read.signature, read.township_name, read.township_stat_code,
+                               ws.district_public_key())
+    result.signature = verdict.text
+    if verdict.status in (SIGNED_BAD, WRONG_TOWNSHIP):
+        result.verdict = Verdict.BAD_SIGNATURE if verdict.status == SIGNED_BAD else Verdict.WRONG_KEY
+        result.reasons.append(f"{verdict.text}；未接收其数值")
+        return False
+    if verdict.status == UNSIGNED and ws.township_sends_signed(township_id):
+        # stripping the signature must not turn a forged file into an accepted 未签名 one
+        result.verdict = Verdict.UNSIGNED_REFUSED
+        result.reasons.append("该镇街此前报送的是签名文件，这份文件没有签名（可能被去掉了签名并改动过）；"
+                              "未接收其数值，请镇街用本程序重新导出")
+        return False
+    if verdict.status != SIGNED_OK:
+        return True
+    result.signed_at = verdict.signed_at
+    current = ws.current_intake(period).get(township_id)
+    if current is not None and current.signed_at and verdict.signed_at < current.signed_at:
+        result.verdict = Verdict.SUPERSEDED
+        result.reasons.append(f"文件签名时间 {verdict.signed_at} 早于已接收的 {current.file_name}"
+                              f"（{current.signed_at}），是较旧的文件，未接收其数值")
+        return False
+    return True
+
+
+def _read_file(ws: Workspace, path: Path, result: IntakeResult, district_key: Any) -> SubmissionFile:
+    """``read_submission``, after opening a sealed file (``security.sealed``) with the district key
+    into a private temporary folder. A sealed file's register SHA-256 is that of the workbook inside,
+    so the same submission carried both sealed and readable is received once (重复)."""
+    from security.sealed import is_sealed, open_sealed
+    from security.suite import SecurityError
+
+    if not is_sealed(path):
+        return read_submission(path, ws.catalogue)
+    if district_key is None:
+        raise ImportRefused(f"{path.name} 是密封报送文件（.jnjp），须用区密钥打开"
+                            "（窗口中选择区密钥文件；命令行加 --key 区密钥，口令从提示或环境变量 JNJP_PASSPHRASE 输入）")
+    import tempfile
+
+    try:
+        opened = open_sealed(path.read_bytes(), district_key)
+    except SecurityError as exc:
+        raise ImportRefused(f"{path.name}：{exc}") from None
+    result.sha256 = hashlib.sha256(opened.workbook).hexdigest()
+    result.reasons.append(f"密封文件，内含 {opened.file_name}")
+    with tempfile.TemporaryDirectory(prefix="jnjp-sealed-") as folder:
+        inner = Path(folder) / opened.file_name
+        inner.write_bytes(opened.workbook)
+        read = read_submission(inner, ws.catalogue)
+    read.path = path
+    return read

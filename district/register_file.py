@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 __all__ = ["REGISTER_HEADER", "register_rows", "export_register"]
 
 REGISTER_HEADER = ("收件时间", "文件名", "镇街", "报告期", "结论", "原因", "程序版本", "表式及版本", "文件SHA-256",
-                   "镇街和报告期由收件人指定", "收件人")
+                   "镇街和报告期由收件人指定", "收件人", "签名")  # 签名: s8's signature verdict
 
 
 def register_rows(ws: Workspace, period: str | None = None) -> list[tuple[str, ...]]:
@@ -21,7 +21,7 @@ def register_rows(ws: Workspace, period: str | None = None) -> list[tuple[str, .
     names = {t.id: t.name for t in ws.townships()}
     return [(line.received_at.replace("T", " "), line.file_name, names.get(line.township_id, "") if line.township_id
              else "", period_label(line.period) if line.period else "", line.shown_verdict, "；".join(line.reasons),
-             line.program_version, line.forms, line.sha256, "是" if line.given else "", line.who)
+             line.program_version, line.forms, line.sha256, "是" if line.given else "", line.who, line.signature)
             for line in ws.intake_lines(period)]
 
 
@@ -39,7 +39,7 @@ def export_register(ws: Workspace, out: Path, period: str | None = None) -> int:
     sheet.append(list(REGISTER_HEADER))
     for row in rows:
         sheet.append(list(row))
-    for column, width in zip("ABCDEFGHIJK", (19, 28, 12, 9, 22, 60, 10, 40, 66, 10, 10)):
+    for column, width in zip("ABCDEFGHIJKL", (19, 28, 12, 9, 22, 60, 10, 40, 66, 10, 10, 40)):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     atomic_write(Path(out), lambda fh: save_workbook(wb, fh))

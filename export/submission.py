@@ -62,6 +62,7 @@ from forms.spec import FormSpec
 from forms.validation import ValidationResult
 
 if TYPE_CHECKING:
+    from security.keys import DistrictPublic, Signer
     from storage.database import ReportData, Township
     from storage.workspace import Workspace
 
@@ -81,13 +82,23 @@ class ExportResult:
     sha256: str
     form_keys: tuple[str, ...]
     warning_count: int
+    sealed: Path | None = None  # the sealed copy (镇街_报告期.jnjp) when one was written
+    signed: bool = False
+    office_copy: Path | None = None  # the password-protected copy (X_加密.xlsx) when one was written
 
 
 # -- public entry point --------------------------------------------------------------------------
 
 def export_submission(workspace: Workspace, township_id: int, period: str, out_path: Path, *,
-                      form_keys: Sequence[str] | None = None, now: _dt.datetime | None = None) -> ExportResult:
+                      form_keys: Sequence[str] | None = None, now: _dt.datetime | None = None,
+                      signer: Signer | None = None, seal_to: DistrictPublic | None = None,
+                      office_password: str | None = None) -> ExportResult:
     """Validate, then write the submission workbook atomically and mark the reports 已导出.
+
+    ``signer``: the township's unlocked key; the workbook then carries its signature
+    (``security.signing``). ``seal_to``: the district's public key; the sealed copy
+    ``镇街_报告期.jnjp`` is written beside the workbook (``security.sealed``). ``office_password``:
+    also a copy Excel/WPS open with that password, ``X_加密.xlsx`` (``security.office``).
 
     Raises ExportBlocked (nothing written) while a form is unfilled, an 错误 remains or a 警告 has
     no acceptable 说明; ExportError when the file cannot be written.
@@ -102,15 +113,56 @@ def export_submission(workspace: Workspace, township_id: int, period: str, out_p
         raise ExportError(str(exc)) from None
     reports = reports_to_export(workspace, township_id, period, select_forms(workspace, period, form_keys))
 
-    workbook, sha256 = _build_workbook(reports, township, period, now)
-    atomic_write(out_path, lambda fh: save_workbook(workbook, fh))
+    workbook, sha256 = _build_workbook(reports, township, period, now, signer=signer,
+                                       package=getattr(workspace, "task_package", ""))
+    sealed, office_copy = _write_files(workbook, out_path, township, period, signer, seal_to, office_password)
     try:
         for report in reports:
             workspace.mark_exported(report.data.report.id)
     except StorageError as exc:
         raise ExportError(f"文件已导出到 {out_path}，但无法在数据库中记录导出状态：{exc}") from None
     warnings = sum(r.result.count("警告") for r in reports)
-    return ExportResult(out_path, sha256, tuple(r.form.key for r in reports), warnings)
+    return ExportResult(out_path, sha256, tuple(r.form.key for r in reports), warnings, sealed, signer is not None,
+                        office_copy)
+
+
+# -- s8: signed and sealed copies -------------------------------------------------------------------
+
+def sealed_name(township: Township, period: str) -> str:
+    """``镇街_报告期.jnjp``: the sealed copy's file name."""
+    from security.sealed import SEALED_SUFFIX
+
+    return f"{township.name}_{period}{SEALED_SUFFIX}"
+
+
+def _write_files(workbook: Workbook, out_path: Path, township: Township, period: str, signer: Signer | None,
+                 seal_to: DistrictPublic | None, office_password: str | None) -> tuple[Path | None, Path | None]:
+    """The workbook, and beside it its sealed copy when ``seal_to`` is given and its
+    password-protected copy when ``office_password`` is (each atomic). Returns (sealed, office)."""
+    if seal_to is None and office_password is None:
+        atomic_write(out_path, lambda fh: save_workbook(workbook, fh))
+        return None, None
+    import io
+
+    buffer = io.BytesIO()
+    save_workbook(workbook, buffer)
+    data = buffer.getvalue()
+    copies: list[tuple[Path, bytes]] = []
+    sealed_path = office_path = None
+    if seal_to is not None:
+        from security.sealed import seal
+
+        sealed_path = out_path.with_name(sealed_name(township, period))
+        copies.append((sealed_path, seal(data, out_path.name, seal_to, signer)))
+    if office_password is not None:
+        from security.office import encrypt_workbook, office_copy_name
+
+        office_path = out_path.with_name(office_copy_name(out_path.name))
+        copies.append((office_path, encrypt_workbook(data, office_password)))
+    atomic_write(out_path, lambda fh: fh.write(data))
+    for path, content in copies:
+        atomic_write(path, lambda fh, content=content: fh.write(content))
+    return sealed_path, office_path
 
 
 def export_template(workspace: Workspace, period: str, out_path: Path, *, township_id: int | None = None,
@@ -154,7 +206,8 @@ def build_workbook(reports: Sequence[tuple[FormSpec, ReportData, ValidationResul
 # -- workbook ------------------------------------------------------------------------------------------
 
 def _build_workbook(reports: list[SheetReport], township: Township, period: str,
-                    now: _dt.datetime, *, blank: bool = False) -> tuple[Workbook, str]:
+                    now: _dt.datetime, *, blank: bool = False, signer: Signer | None = None,
+                    package: str = "") -> tuple[Workbook, str]:
     """The submission workbook; ``blank`` makes the template (input cells empty, unlocked, validated).
     Save it with ``export.xlsx_writer.save_workbook``: the table bodies and the map are raw rows,
     which openpyxl's own ``Workbook.save`` does not know about."""
@@ -188,6 +241,12 @@ def _build_workbook(reports: list[SheetReport], township: Township, period: str,
     declared = {r.form.key: r.no_data for r in reports if r.no_data}
     if declared:  # e6: the forms declared 本期无数据, with the reasons (read by export.submission_file)
         rows.append((NO_DATA_META, json.dumps(declared, ensure_ascii=False)))
+    if package:  # s8: the installed 任务参数 package (with （本地修改） in local-edits mode)
+        rows.append(("task_package", package))
+    if signer is not None:  # s8: the township's signature over the checksum (security.signing)
+        from security.signing import signature_rows
+
+        rows += signature_rows(signer, sha256, now.isoformat(timespec="seconds"))
     for values in [("key", "value"), *rows]:
         meta.append([None] * len(values))
         for i, v in enumerate(values, start=1):

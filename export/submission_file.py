@@ -120,6 +120,7 @@ class SubmissionFile:
     has_macros: bool = False
     program_version: str = ""  # the exporting program's version (``_meta``), for the district's register
     no_data: dict[str, str] = field(default_factory=dict)  # e6: form key → 本期无数据 reason (``_meta``)
+    signature: Any = None  # s8: the ``_meta`` signature fields (security.signing.SignatureBlock), None: unsigned
 
     @property
     def modified(self) -> bool:
@@ -164,6 +165,7 @@ def read_submission(path: Path, catalogue: FormCatalogue) -> SubmissionFile:
     result = SubmissionFile(path, "layout", has_macros=book.check.has_macros)
     if meta:
         _identify(result, meta)
+        result.signature = _signature_block(meta)
     if CELLS_SHEET in book.grids:
         _from_cells_map(catalogue, book, meta, result)
     else:
@@ -218,6 +220,17 @@ def _no_data(raw: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     return {str(k): " ".join(str(v).split())[:200] for k, v in value.items() if isinstance(k, str)}
+
+
+def _signature_block(meta: dict[str, Any]) -> Any:
+    """s8: the signature fields of ``_meta`` as written (``security.signing``); None when unsigned."""
+    from security.signing import META_FIELDS, SignatureBlock
+
+    if not any(meta.get(key) not in (None, "") for key in META_FIELDS):
+        return None
+    suite, signature, certificate = (_exact_text(meta.get(key)) for key in META_FIELDS)
+    return SignatureBlock(suite, signature, certificate, _text(meta.get("sha256")).lower(),
+                          _exact_text(meta.get("export_time")))
 
 
 def _identity(meta: dict[str, Any]) -> FileIdentity:

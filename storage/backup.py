@@ -62,10 +62,15 @@ def backup_dir(db_path: Path) -> Path:
     return Path(db_path).parent / BACKUP_DIRNAME
 
 
-def _connect_readonly(path: Path) -> sqlite3.Connection:
-    from storage.windows_paths import sqlite_readonly_uri  # w5: no host part (mapped drive, UNC)
+def _connect(path: Path, **kwargs: object) -> sqlite3.Connection:
+    """s8: keyed when the database has a password (``storage.cipher``): backups stay encrypted."""
+    from storage.cipher import connect
 
-    return sqlite3.connect(sqlite_readonly_uri(path), uri=True, timeout=10)
+    return connect(path, **kwargs)
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    return _connect(path, readonly=True, timeout=10)
 
 
 def check_database(path: Path) -> str | None:
@@ -97,7 +102,7 @@ def _copy_checked(source: sqlite3.Connection, temp: Path) -> list[str]:
     """Copy ``source`` (closed afterwards) into ``temp`` with SQLite's online backup API, as one
     self-contained file (no -wal), and return the copy's ``quick_check`` result."""
     try:
-        target = sqlite3.connect(str(temp))
+        target = _connect(temp)
         try:
             source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")
@@ -143,7 +148,7 @@ def make_backup(db_path: Path, reason: str, *, keep: int = KEEP) -> Path:
     with _temporary(temp, lambda exc: f"无法备份数据库 {db_path}：{exc}",
                     lambda exc: f"无法写入备份文件夹 {folder}：{exc.strerror or exc}"):
         folder.mkdir(parents=True, exist_ok=True)
-        problem = _copy_checked(sqlite3.connect(str(db_path), timeout=10), temp)
+        problem = _copy_checked(_connect(db_path, timeout=10), temp)
         if problem != ["ok"]:
             raise BackupError(f"备份未通过完整性检查（{'；'.join(map(str, problem[:3]))}），原数据库可能已损坏")
         os.replace(temp, final)
@@ -271,7 +276,7 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
         if check_database(db_path) is None:
             kept = make_backup(db_path, "恢复前", keep=KEEP + 1)  # one more, so restoring never drops the oldest
             try:
-                conn = sqlite3.connect(str(db_path), timeout=10)
+                conn = _connect(db_path, timeout=10)
                 try:
                     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 finally:

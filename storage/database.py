@@ -202,7 +202,9 @@ class Store:
                                         "请复制到可写的位置，或取消文件的只读属性后再试。数据库未改动")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), isolation_level=None, timeout=10, check_same_thread=False)
+            from storage.cipher import connect  # s8: keyed when the database has a password
+
+            conn = connect(path, isolation_level=None, timeout=10, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 10000")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":  # e.g. a filesystem without shared memory: stay safe anyway

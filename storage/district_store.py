@@ -16,13 +16,14 @@ from storage.database import Store, now_text, where_given
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
            "add_register_line", "register_lines", "current_lines", "find_current_by_sha", "mark_replaced",
-           "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line"]
+           "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
+           "sends_signed"]
 
 KIND_SETTING = "database_kind"
 DISTRICT, TOWNSHIP = "district", "township"
 
 _LINE_COLUMNS = ("id, received_at, who, file_name, sha256, township_id, period, given, program_version, forms, "
-                 "verdict, reasons, data_sha256, applied, replaced_by")
+                 "verdict, reasons, data_sha256, applied, replaced_by, signature, signed_at")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class RegisterLine:
     data_sha256: str = ""
     applied: bool = False
     replaced_by: int | None = None
+    signature: str = ""  # s8: the signature verdict (签名有效（…）/ 签名无效 / 未签名 …)
+    signed_at: str = ""  # s8: the signed export time of a validly signed file
 
     @property
     def shown_verdict(self) -> str:
@@ -71,11 +74,13 @@ def set_database_kind(store: Store, kind: str) -> None:
 
 def add_register_line(store: Store, *, who: str, file_name: str, sha256: str, township_id: int | None,
                       period: str | None, given: bool, program_version: str, forms: str, verdict: str,
-                      reasons: list[str], data_sha256: str = "", applied: bool = False) -> int:
+                      reasons: list[str], data_sha256: str = "", applied: bool = False, signature: str = "",
+                      signed_at: str = "") -> int:
     cur = store.conn.execute(
-        f"INSERT INTO intake_register ({_LINE_COLUMNS.split(', ', 1)[1]}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO intake_register ({_LINE_COLUMNS.split(', ', 1)[1]})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (now_text(), who, file_name, sha256, township_id, period, int(given), program_version, forms, verdict,
-         json.dumps(reasons, ensure_ascii=False), data_sha256, int(applied), None))
+         json.dumps(reasons, ensure_ascii=False), data_sha256, int(applied), None, signature, signed_at))
     return int(cur.lastrowid)
 
 
@@ -163,3 +168,9 @@ def finish_line(store: Store, line_id: int, verdict: str, reasons: list[str]) ->
     """Set the verdict of a line written before its statuses were known (same transaction)."""
     store.conn.execute("UPDATE intake_register SET verdict = ?, reasons = ? WHERE id = ?",
                        (verdict, json.dumps(reasons, ensure_ascii=False), line_id))
+
+
+def sends_signed(store: Store, township_id: int) -> bool:
+    """s8: the district has received a validly signed file from this township (any period)."""
+    return store.conn.execute("SELECT 1 FROM intake_register WHERE township_id = ? AND signature LIKE '签名有效%'"
+                              " LIMIT 1", (township_id,)).fetchone() is not None

@@ -228,6 +228,14 @@ MIGRATIONS.append([
     )""",
 ])
 
+# 7 (s8, security): each register line's signature verdict and the signed export time (an older
+# signed file of the same township and period arriving later is only 已被替代).
+SECURITY_MIGRATION = [
+    "ALTER TABLE intake_register ADD COLUMN signature TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE intake_register ADD COLUMN signed_at TEXT NOT NULL DEFAULT ''",
+]
+MIGRATIONS.append(SECURITY_MIGRATION)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -56,10 +56,10 @@ def newer_version_message(version: int) -> str:
 
 def connect_readonly(path: Path, **kwargs: object) -> sqlite3.Connection:
     """A connection that cannot change the file (``mode=ro`` and ``query_only``); the URI has no
-    host part, so a database on a mapped drive or ``\\\\server\\share`` opens too."""
-    from storage.windows_paths import sqlite_readonly_uri
+    host part, so a database on a mapped drive or ``\\\\server\\share`` opens too (w5)."""
+    from storage.cipher import connect  # s8: keyed when the database has a password
 
-    conn = sqlite3.connect(sqlite_readonly_uri(path), uri=True, **kwargs)  # type: ignore[arg-type]
+    conn = connect(path, readonly=True, **kwargs)
     conn.execute("PRAGMA query_only = 1")
     return conn
 
@@ -67,6 +67,19 @@ def connect_readonly(path: Path, **kwargs: object) -> sqlite3.Connection:
 def _header(path: Path) -> bytes:
     with open(path, "rb") as fh:
         return fh.read(100)
+
+
+def _encrypted_with_password(path: Path) -> bool:
+    """s8: a file with a database password (``storage.cipher``): True when it was unlocked in this
+    process; PasswordRequiredError when it looks encrypted and no password was given."""
+    from storage.cipher import PasswordRequiredError, looks_encrypted, password_for
+
+    if password_for(path) is not None:
+        return True
+    if looks_encrypted(path):
+        raise PasswordRequiredError(f"数据库 {path.name} 设有数据库密码（或文件已损坏）：请输入密码后再打开"
+                                    "（命令行：提示输入或环境变量 JNJP_DB_PASSWORD）")
+    return False
 
 
 def check_openable(path: Path, *, quick_check: bool = False, allow_new: bool = True) -> bool:
@@ -94,7 +107,7 @@ def check_openable(path: Path, *, quick_check: bool = False, allow_new: bool = T
         header = _header(path)
     except OSError as exc:
         raise StorageError(f"无法读取数据库文件 {path}：{exc.strerror or exc}") from None
-    if not header.startswith(_SQLITE_MAGIC):
+    if not header.startswith(_SQLITE_MAGIC) and not _encrypted_with_password(path):
         raise DamagedDatabaseError(f"无法打开数据库 {name}：文件不是 SQLite 数据库，或文件头已损坏")
     try:
         conn = connect_readonly(path, timeout=10)

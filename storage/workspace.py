@@ -22,7 +22,7 @@ from forms.spec import FormSpec
 from forms.validation import ValidationResult, validate_report
 from forms.values import ParsedValue, parse_input
 from storage.changes import Changes, ReportState
-from storage.database import CellKey, Report, ReportData, Store, Township
+from storage.database import CellKey, Report, ReportData, StorageError, Store, Township
 from storage.report_status import STATUSES, ReportStatus, rederived_status, status_for
 from user_error import UserError
 
@@ -90,6 +90,7 @@ class Workspace:
         self._validated: dict[int, _Validated] = {}
         # This connection's writes, attributed: (total changes before, after, the report written).
         self._writes: list[tuple[int, int, Report | None]] = []
+        self.task_package = ""  # s8: the installed 任务参数 package's label ("" = built-in catalogue)
 
     @classmethod
     def open(cls, path: str | Path, *, catalogue: FormCatalogue | None = None, demo: bool = True,
@@ -99,7 +100,15 @@ class Workspace:
 
         ``readonly``/``check``/``allow_new``: see ``Store.open`` (the commands use them)."""
         store = Store.open(path, readonly=readonly, check=check, allow_new=allow_new)
-        workspace = cls(store, catalogue or FormCatalogue.load(), user)
+        label = ""
+        if catalogue is None:  # s8: the installed 任务参数 package, else the built-in catalogue
+            try:
+                catalogue, label = _task_catalogue(store)
+            except BaseException:
+                store.close()
+                raise
+        workspace = cls(store, catalogue, user)
+        workspace.task_package = label
         workspace = workspace._forms_up_to_date()  # d3: reports of an older form version upgraded
         if not store.readonly and not store.townships():
             from storage.demo import create_demo
@@ -814,10 +823,12 @@ class Workspace:
             if not check_form_versions(self.store, self.catalogue):
                 return self
             if self.store.readonly:
-                path, user = self.path, self.user
+                path, user, label = self.path, self.user, self.task_package
                 self.close()
                 Workspace.open(path, catalogue=self.catalogue, demo=False, user=user).close()
-                return Workspace.open(path, catalogue=self.catalogue, demo=False, user=user, readonly=True)
+                reopened = Workspace.open(path, catalogue=self.catalogue, demo=False, user=user, readonly=True)
+                reopened.task_package = label
+                return reopened
             from storage.backup import BackupError, make_backup
 
             try:
@@ -889,9 +900,73 @@ class Workspace:
             self.set_setting(PLACE_SETTING, wanted)
 
 
+    # -- s8: keys (security/) --------------------------------------------------------------------------
+    # The district's public key pinned in this database (a district database verifies signatures
+    # with it; a township database seals to it and checks packages with it) and a township's issued
+    # key file (its private key still under the passphrase). Settings rows, JSON, no schema change.
+    def district_public_key(self) -> Any:
+        """The pinned ``security.keys.DistrictPublic``, or None."""
+        from security.keys import DistrictPublic
+
+        data = self.store.get_setting(_DISTRICT_PUBLIC_SETTING)
+        return DistrictPublic.from_dict(data) if data else None
+
+    def pin_district_public_key(self, public: Any) -> None:
+        """Pin ``public`` (a ``DistrictPublic``); SecurityError when another key is pinned already."""
+        from security.suite import SecurityError
+
+        pinned = self.district_public_key()
+        if pinned is not None and pinned.key_id != public.key_id:
+            raise SecurityError(f"本数据库已认定区密钥 {pinned.key_id}，与 {public.key_id} 不同：拒绝更换"
+                                "（区密钥遗失需重新签发时，请由区统计局按说明处理）")
+        if pinned is None:
+            self.store.set_setting(_DISTRICT_PUBLIC_SETTING, public.to_dict())
+
+    def township_key(self) -> Any:
+        """The imported ``security.keys.TownshipKey`` (locked), or None."""
+        from security.keys import parse_township_key
+
+        data = self.store.get_setting(_TOWNSHIP_KEY_SETTING)
+        return parse_township_key(data) if data else None
+
+    def township_sends_signed(self, township_id: int) -> bool:
+        """A district database has received a validly signed file from this township before."""
+        from storage.district_store import sends_signed
+
+        return sends_signed(self.store, township_id)
+
+    def set_township_key(self, key: Any) -> None:
+        """Store an issued township key (its district pinned first: the same district only)."""
+        self.pin_district_public_key(key.district)
+        self.store.set_setting(_TOWNSHIP_KEY_SETTING, key.data)
+
+
+
 # A write attributed to no report's contents: statuses and their audit rows (p2: an export marks
 # its reports 已导出 without making their validations stale).
 _STATUS_ONLY = Report(0, 0, "", 0, "", "", "", "", None, None)
+
+
+_DISTRICT_PUBLIC_SETTING = "security.district_public_key"  # s8
+_TOWNSHIP_KEY_SETTING = "security.township_key"  # s8
+
+
+def _task_catalogue(store: Store) -> tuple[FormCatalogue, str]:
+    """s8: (catalogue, label) of the 任务参数 package installed beside the database, or the built-in
+    catalogue with label "". A package edited after installation raises TaskPackageError (a
+    StorageError: the database is not opened) unless the database is in local-edits mode."""
+    from security.packages import load_installed_catalogue, task_folder
+    from security.suite import SecurityError
+
+    try:
+        found = load_installed_catalogue(task_folder(store.path))
+    except SecurityError as exc:
+        raise TaskPackageError(str(exc)) from None
+    return found if found is not None else (FormCatalogue.load(), "")
+
+
+class TaskPackageError(StorageError):
+    """s8: the installed 任务参数 files were edited after installation."""
 
 
 @dataclass

@@ -67,7 +67,7 @@ class FakeView:
         self.calls.append(("unready", readiness))
         return self.unready_answers.pop(0) if self.unready_answers else None
 
-    def show_exported(self, path):
+    def show_exported(self, path, sealed=None):
         self.calls.append(("exported", path))
 
 

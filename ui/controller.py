@@ -78,7 +78,8 @@ class MainView(Protocol):
     def show_error(self, title: str, text: str) -> None: ...
     def ask_export_path(self, default_name: str) -> Path | None: ...
     def ask_unready_export(self, readiness: Readiness) -> tuple[str, str] | None: ...
-    def show_exported(self, path: Path) -> None: ...
+    def show_exported(self, path: Path, sealed: Path | None = None) -> None: ...
+    def ask_passphrase(self, title: str, text: str) -> str | None: ...  # s8: None when cancelled
     def run_task(self, label: str, task: Callable[[Workspace], Any], on_done: Callable[[Any], None]) -> None: ...
 
 
@@ -249,6 +250,25 @@ class Controller:
         return state
 
     # -- export ------------------------------------------------------------------------------
+    def _export_keys(self) -> tuple[Any, Any] | None:
+        """s8: (signer, district key to seal to) for an export; the township key's passphrase is
+        asked when the database holds one. None: cancelled or a wrong passphrase (said)."""
+        from security.suite import SecurityError
+
+        assert self.workspace is not None
+        try:
+            key = self.workspace.township_key()
+            seal_to = self.workspace.district_public_key()
+            if key is None:
+                return None, seal_to
+            passphrase = self.view.ask_passphrase("镇街密钥口令", "导出的报送文件将用本镇街的密钥签名。请输入密钥口令：")
+            if passphrase is None:
+                return None
+            return key.unlock(passphrase), seal_to
+        except SecurityError as exc:
+            self.view.show_error("无法签名", str(exc))
+            return None
+
     def export_name(self) -> str:
         assert self.township is not None and self.period is not None
         return f"{self.township.name}_{self.period}_节能减排统计.xlsx"
@@ -312,14 +332,20 @@ class Controller:
         if not path:
             return
         township_id, period, out = self.township.id, self.period, Path(path)
+        keys = self._export_keys()
+        if keys is None:
+            return
+        signer, seal_to = keys
 
         def task(workspace: Workspace) -> Any:
-            return export_submission(workspace, township_id, period, out)
+            return export_submission(workspace, township_id, period, out, signer=signer, seal_to=seal_to)
 
-        def done(_result: Any) -> None:
+        def done(result: Any) -> None:
             if self.period == period and self.township is not None and self.township.id == township_id:
                 self._show_forms()
-            self.view.show_message(f"已导出：{out}")
-            self.view.show_exported(out)
+            sealed = getattr(result, "sealed", None)
+            self.view.show_message(f"已导出：{out}" + ("（已签名）" if signer else "")
+                                   + (f"；密封报送文件：{sealed.name}（报送时带这个文件）" if sealed else ""))
+            self.view.show_exported(out, sealed)
 
         self.view.run_task(f"正在导出 {out.name} …", task, done)

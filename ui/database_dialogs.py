@@ -129,6 +129,11 @@ def prepare_database(parent: QWidget | None, db_path: Path) -> InstanceLock | No
     except OSError as exc:
         QMessageBox.critical(parent, "无法打开数据库", f"无法打开数据库 {db_path}：无法创建锁文件（{exc.strerror or exc}）")
         return None
+    from ui.db_password import unlock_on_open  # s8: a database with a password: asked first
+
+    if not unlock_on_open(parent, db_path):
+        lock.release()
+        return None
     try:
         damaged = file.prepare()
     except StorageError as problem:  # foreign or newer: nothing to restore, never touched

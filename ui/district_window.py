@@ -46,7 +46,8 @@ from ui.district_models import RECEIVED_STATES, STATE_COLOURS, CompletenessModel
 from ui.operations import Operation, run_with_workspace
 from version import APP_NAME
 
-_NOT_RECEIVED = frozenset({Verdict.REFUSED, Verdict.MODIFIED, Verdict.VERSION})
+_NOT_RECEIVED = frozenset({Verdict.REFUSED, Verdict.MODIFIED, Verdict.VERSION, Verdict.BAD_SIGNATURE,
+                           Verdict.WRONG_KEY, Verdict.UNSIGNED_REFUSED})
 
 if TYPE_CHECKING:
     from district.intake import IntakeBatch
@@ -76,6 +77,7 @@ class DistrictWindow(QMainWindow):
         self.findings: list[DistrictFinding] = []
         self.last_operation: Operation | None = None
         self.last_batch: IntakeBatch | None = None
+        self.district_key: Any = None  # s8: the unlocked district key, to open sealed .jnjp files
         self._filling = False
         self.setWindowTitle(f"{APP_NAME}（区级汇总库）— {workspace.path.name}")
         self.resize(QSize(1280, 760))
@@ -119,8 +121,10 @@ class DistrictWindow(QMainWindow):
                                           "把所选镇街的问题写成反馈表（Excel）退回，并标记为已退回")
         self.register_action = self._action("导出登记簿…", "registerExportAction", self.ask_export_register,
                                             "把收件登记导出为 Excel")
+        self.key_action = self._action("区密钥…", "districtKeyAction", self.ask_district_key,
+                                       "选择区密钥并输入口令：用于打开密封报送文件（.jnjp）和验证签名")
         for action in (self.intake_action, self.intake_folder_action, self.deadline_action, self.review_action,
-                       self.accept_action, self.return_action, self.register_action):
+                       self.accept_action, self.return_action, self.register_action, self.key_action):
             bar.addAction(action)
 
     def _build_tabs(self) -> None:
@@ -247,7 +251,7 @@ class DistrictWindow(QMainWindow):
             paths = [Path(chosen)] if chosen else []
         else:
             names, _ = QFileDialog.getOpenFileNames(self, "选择镇街报送的文件", "",
-                                                    "报表文件 (*.xlsx *.xlsm *.xls *.ods)")
+                                                    "报表文件 (*.jnjp *.xlsx *.xlsm *.xls *.ods)")
             paths = [Path(n) for n in names]
         if paths:
             self.receive(paths)
@@ -258,6 +262,8 @@ class DistrictWindow(QMainWindow):
         from district.intake import intake_files, submission_files
 
         files = submission_files(paths)
+        self._key_for_sealed(files)
+        district_key = self.district_key
         dialog = QProgressDialog("正在收件…", "取消", 0, max(len(files), 1), self)
         dialog.setObjectName("intakeProgress")
         dialog.setWindowTitle("收件")
@@ -275,7 +281,8 @@ class DistrictWindow(QMainWindow):
             relay.moved.emit(i, path.name)
 
         def task(ws: Workspace) -> IntakeBatch:
-            return intake_files(ws, files, confirm_replace=confirm_replace, progress=progress, cancelled=stop.is_set)
+            return intake_files(ws, files, confirm_replace=confirm_replace, progress=progress, cancelled=stop.is_set,
+                                district_key=district_key)
 
         self.last_operation = run_with_workspace(self, "正在收件…", self.workspace.path, self.workspace.catalogue, task,
                                                  self._intake_finished, user=self.workspace.user, title="收件失败",
@@ -283,6 +290,43 @@ class DistrictWindow(QMainWindow):
         self.last_operation.finished.connect(dialog.close)
         dialog.show()
         return self.last_operation
+
+    # -- s8: the district key ----------------------------------------------------------------------
+    def _key_for_sealed(self, files: Sequence[Path]) -> None:
+        """Sealed files need the district key: asked once per window (declined: they are refused,
+        each saying why)."""
+        from security.sealed import is_sealed
+
+        if self.district_key is None and any(is_sealed(f) for f in files):
+            self.ask_district_key()
+
+    def ask_district_key(self) -> bool:
+        path, _ = QFileDialog.getOpenFileName(self, "选择区密钥文件（keys new-district 生成的私钥文件）")
+        if not path:
+            return False
+        passphrase = self.ask_passphrase("区密钥口令", f"请输入区密钥 {Path(path).name} 的口令：")
+        return passphrase is not None and self.use_district_key(Path(path), passphrase)
+
+    def ask_passphrase(self, title: str, text: str) -> str | None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        value, ok = QInputDialog.getText(self, title, text, QLineEdit.EchoMode.Password)
+        return value if ok else None
+
+    def use_district_key(self, path: Path, passphrase: str) -> bool:
+        """Unlock the key and pin its public part in this district database (another key is refused)."""
+        from security.keys import load_district_key
+        from security.suite import SecurityError
+
+        try:
+            key = load_district_key(path, passphrase)
+            self.workspace.pin_district_public_key(key.public)
+        except SecurityError as exc:
+            QMessageBox.warning(self, "区密钥", str(exc))
+            return False
+        self.district_key = key
+        self.statusBar().showMessage(f"已使用区密钥（编号 {key.public.key_id}）：可收密封文件并验证签名", 15_000)
+        return True
 
     def _intake_finished(self, batch: IntakeBatch) -> None:
         self.last_batch = batch

@@ -53,10 +53,12 @@ def open_folder(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
 
 
-def show_exported(parent: Any, path: Path) -> QMessageBox:
-    """Where the exported file is, with 打开所在文件夹 (and 确定)."""
-    box = QMessageBox(QMessageBox.Icon.Information, "已导出",
-                      f"报表已导出到：\n{path}\n\n请将此文件报送区统计局。报送后如再修改，须重新导出。",
+def show_exported(parent: Any, path: Path, sealed: Path | None = None) -> QMessageBox:
+    """Where the exported file is, with 打开所在文件夹 (and 确定); with a sealed copy (s8) that is
+    the file to carry, the readable workbook stays for printing and the township's records."""
+    carry = (f"报表已导出到：\n{path}\n密封报送文件：\n{sealed}\n\n请将密封报送文件（.jnjp）报送区统计局，"
+             "Excel 文件留作打印和存档。" if sealed else f"报表已导出到：\n{path}\n\n请将此文件报送区统计局。")
+    box = QMessageBox(QMessageBox.Icon.Information, "已导出", carry + "报送后如再修改，须重新导出。",
                       QMessageBox.StandardButton.NoButton, parent)
     box.setObjectName("exportedBox")
     folder = box.addButton("打开所在文件夹", QMessageBox.ButtonRole.ActionRole)

@@ -77,6 +77,12 @@ class MainWindow(QMainWindow):
         from ui.district_menu import add_district_menu  # 文件 → 新建区级汇总库… (W2-D)
 
         self.new_district_action = add_district_menu(self)
+        from ui.db_password import add_password_action  # 文件 → 设置数据库密码… (s8)
+
+        self.db_password_action = add_password_action(self)
+        from ui.task_package import add_task_actions  # 文件 → 导入任务参数… (s8)
+
+        self.import_task_action = add_task_actions(self)
         self._build_menus()
         self._build_centre()
         self._build_status_bar()
@@ -347,7 +353,8 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self._owns_workspace = owns
         path = workspace.path
-        self.setWindowTitle(f"{APP_NAME} — {path.name}")
+        package = getattr(workspace, "task_package", "")  # s8: the 任务参数 in use (本地修改 shown)
+        self.setWindowTitle(f"{APP_NAME} — {path.name}" + (f" — 任务参数：{package}" if package else ""))
         self.db_label.setText(f"数据库：{path}")
         self.db_label.setToolTip(str(path))
         self._set_enabled(True)
@@ -525,11 +532,11 @@ class MainWindow(QMainWindow):
 
         return ask_unready_export(self, readiness)
 
-    def show_exported(self, path: Path) -> None:
-        """After the export: where the file is, with 打开所在文件夹."""
+    def show_exported(self, path: Path, sealed: Path | None = None) -> None:
+        """After the export: where the file is (and its sealed copy), with 打开所在文件夹."""
         from ui.export_flow import show_exported
 
-        self.exported_box = show_exported(self, path)
+        self.exported_box = show_exported(self, path, sealed)
 
     def ask_export_path(self, default_name: str) -> Path | None:
         folder = str(self.settings.value("last/export_dir") or Path.home())
@@ -541,6 +548,13 @@ class MainWindow(QMainWindow):
             path += ".xlsx"
         self.settings.setValue("last/export_dir", str(Path(path).parent))
         return Path(path)
+
+    def ask_passphrase(self, title: str, text: str) -> str | None:
+        """s8: a passphrase, typed hidden; None when cancelled."""
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        value, ok = QInputDialog.getText(self, title, text, QLineEdit.EchoMode.Password)
+        return value if ok else None
 
     def run_task(self, label: str, task: Callable[[Workspace], Any], on_done: Callable[[Any], None]) -> None:
         assert self.workspace is not None

@@ -1,0 +1,171 @@
+"""The database password (issue 15): SQLCipher whole-file encryption of the database and its
+backups, from the command line; a database with a password is never opened (nor changed) without
+it; after five wrong tries each try waits longer."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sqlcipher3", reason="sqlcipher3 (requirements.txt) gives the database password")
+
+from main import main  # noqa: E402
+from storage import cipher  # noqa: E402
+from storage.backup import list_backups, make_backup  # noqa: E402
+from storage.workspace import Workspace  # noqa: E402
+
+PASSWORD, OTHER = "镇街数据库密码-1", "另一个密码-2026"
+
+
+@pytest.fixture(autouse=True)
+def _forget_passwords():
+    yield
+    cipher._passwords.clear()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch) -> Path:
+    path = tmp_path / "data" / "jnjp.sqlite"
+    Workspace.open(path).close()
+    make_backup(path, "设密码前")
+    monkeypatch.delenv(cipher.PASSWORD_ENV, raising=False)
+    monkeypatch.setenv(cipher.NEW_PASSWORD_ENV, PASSWORD)
+    assert main(["db-password", "set", "--db", str(path)]) == 0
+    cipher._passwords.clear()  # as a new program start: nothing unlocked
+    monkeypatch.delenv(cipher.NEW_PASSWORD_ENV)
+    return path
+
+
+def _unreadable(path: Path) -> bool:
+    try:
+        sqlite3.connect(path).execute("SELECT count(*) FROM sqlite_master").fetchall()
+    except sqlite3.DatabaseError:
+        return True
+    return False
+
+
+def test_the_database_and_its_backups_reveal_nothing_without_the_password(db) -> None:
+    assert not db.read_bytes().startswith(b"SQLite format 3") and _unreadable(db)
+    backups = list_backups(db)
+    assert backups and all(_unreadable(b.path) for b in backups)
+    assert "演示镇".encode() not in db.read_bytes()
+
+
+def test_without_the_password_nothing_opens_and_nothing_changes(db, capsys) -> None:
+    before = db.read_bytes()
+    with pytest.raises(cipher.PasswordRequiredError, match="设有数据库密码"):
+        Workspace.open(db)
+    assert main(["validate", "--db", str(db), "--period", "2025"]) == 2
+    assert "JNJP_DB_PASSWORD" in capsys.readouterr().err
+    assert db.read_bytes() == before
+
+
+def test_a_wrong_password_is_refused_and_the_right_one_opens(db, monkeypatch, capsys) -> None:
+    before = db.read_bytes()
+    monkeypatch.setenv(cipher.PASSWORD_ENV, "不是这个密码")
+    assert main(["validate", "--db", str(db), "--period", "2025"]) == 2
+    err = capsys.readouterr().err
+    assert "数据库密码不对" in err and "区统计局" in err  # a forgotten password: said plainly
+    assert db.read_bytes() == before
+    monkeypatch.setenv(cipher.PASSWORD_ENV, PASSWORD)
+    assert main(["validate", "--db", str(db), "--period", "2025"]) in (0, 1)
+    ws = Workspace.open(db)
+    try:
+        assert any(t.is_demo for t in ws.townships())
+        ws.store.set_setting("s8.test", "保存在加密库中")
+    finally:
+        ws.close()
+    new_backup = make_backup(db, "加密后")
+    assert _unreadable(new_backup) and _unreadable(db)
+
+
+def test_change_and_remove_keep_the_data(db, monkeypatch) -> None:
+    monkeypatch.setenv(cipher.PASSWORD_ENV, PASSWORD)
+    monkeypatch.setenv(cipher.NEW_PASSWORD_ENV, OTHER)
+    assert main(["db-password", "change", "--db", str(db)]) == 0
+    cipher._passwords.clear()
+    with pytest.raises(cipher.WrongPasswordError):
+        cipher.unlock(db, PASSWORD)
+    monkeypatch.setenv(cipher.PASSWORD_ENV, OTHER)
+    assert main(["db-password", "remove", "--db", str(db)]) == 0
+    assert db.read_bytes().startswith(b"SQLite format 3")
+    assert all(not _unreadable(b.path) for b in list_backups(db))
+    ws = Workspace.open(db)
+    try:
+        assert any(t.is_demo for t in ws.townships())
+    finally:
+        ws.close()
+
+
+def test_after_five_wrong_tries_each_try_waits_longer(db, monkeypatch) -> None:
+    assert [cipher.retry_delay(n) for n in range(9)] == [0, 0, 0, 0, 0, 2, 4, 8, 16]
+    assert cipher.retry_delay(50) == 60
+    waited: list[float] = []
+    monkeypatch.setattr(cipher.time, "sleep", waited.append)
+    for failures in range(7):
+        with pytest.raises(cipher.WrongPasswordError):
+            cipher.unlock(db, f"猜测{failures}", failures=failures)
+    assert waited == [2.0, 4.0]
+
+
+def _main_window(qtbot, tmp_path: Path, name: str):
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+
+    window = MainWindow(QSettings(str(tmp_path / name), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    return window
+
+
+def test_the_window_sets_the_password_and_asks_for_it_at_the_next_start(qtbot, tmp_path, monkeypatch,
+                                                                        messages) -> None:
+    from ui import db_password
+
+    path = tmp_path / "data" / "jnjp.sqlite"
+    window = _main_window(qtbot, tmp_path, "a.ini")
+    assert window.open_database(path)
+    typed = iter([PASSWORD, PASSWORD])
+    assert db_password.change_password(window, ask=lambda *a: next(typed))
+    assert _unreadable(path) and window.workspace is not None and window.workspace.townships()
+    assert "已设置数据库密码" in window.statusBar().currentMessage()
+    window.close()
+    cipher._passwords.clear()  # the program starts again
+    asked: list[str] = []
+    answers = iter(["错的密码一", "错的密码二", PASSWORD])
+
+    def ask(_parent, title, text):
+        asked.append(text)
+        return next(answers)
+
+    monkeypatch.setattr(db_password, "_ask", ask)
+    again = _main_window(qtbot, tmp_path, "b.ini")
+    assert again.open_database(path)
+    assert len(asked) == 3 and "密码不对（已错2次）" in asked[2] and "区统计局" in asked[0]
+    assert again.workspace is not None and any(t.is_demo for t in again.workspace.townships())
+    again.close()
+
+
+def test_cancelling_the_password_opens_nothing(qtbot, db, tmp_path, monkeypatch) -> None:
+    from ui import db_password
+
+    before = db.read_bytes()
+    monkeypatch.setattr(db_password, "_ask", lambda *a: None)
+    window = _main_window(qtbot, tmp_path, "c.ini")
+    assert window.open_database(db) is False and window.workspace is None
+    assert db.read_bytes() == before
+
+
+def test_a_district_database_with_a_password_receives_files(tmp_path, township_files, monkeypatch, capsys) -> None:
+    district = tmp_path / "区库.sqlite"
+    Workspace.create_district(district).close()
+    monkeypatch.setenv(cipher.NEW_PASSWORD_ENV, PASSWORD)
+    assert main(["db-password", "set", "--db", str(district)]) == 0
+    cipher._passwords.clear()
+    monkeypatch.setenv(cipher.PASSWORD_ENV, PASSWORD)
+    town = next(iter(township_files))
+    assert main(["intake", str(township_files[town]), "--db", str(district)]) == 0
+    assert "已接收" in capsys.readouterr().out and _unreadable(district)
+    assert all(_unreadable(b.path) for b in list_backups(district))  # the 收件前 backup too
