@@ -512,9 +512,14 @@ def _check_shared_strings(data: bytes, name: str, part: str) -> None:
 
 def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck, room: int = MAX_CELLS) -> int:
     """Check one worksheet part; returns the cells of its area (rows × columns from A1), or a
-    bound of it no larger than ``room`` when a few searches prove one (``_simple_sheet``)."""
-    area = _SIMPLE_AREA if _SIMPLE_AREA <= room and len(data) > _SIMPLE_MIN_BYTES and _simple_sheet(data) else (
-        _check_sheet_size(data, sheet, name))
+    bound of it no larger than ``room`` (see ``_SIMPLE_AREA``)."""
+    if _plain_references(data):
+        if len(data) > _SIMPLE_MIN_BYTES and _SIMPLE_AREA <= room and _LONG_REF.search(data) is None:
+            area = _SIMPLE_AREA
+        else:
+            area = _measure(data, _PLAIN_REF.findall(data), sheet, name)
+    else:
+        area = _check_sheet_size(data, sheet, name)
     formulas = b"<f" in data or b":f" in data  # most files of this program have none
     errors = b't="e"' in data or b"t='e'" in data
     if formulas:
@@ -524,23 +529,27 @@ def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck, room: int
     return area
 
 
-# A large sheet written the usual way (Excel, WPS, this program: every row and cell tag carries its
-# reference as ``r="…"`` first, unprefixed) whose references all have one letter and at most four
-# digits spans at most 9,999 rows × 26 columns, whatever else it holds: four searches prove it
-# (every ``r="…"`` of the part is looked at, not only the first of each tag), where reading every
-# reference costs several times more. Anything else — a longer reference, quotes or spaces the
-# parser also accepts, a tag without its reference first — is measured exactly.
+# Most sheets are written the usual way (Excel, WPS, LibreOffice, this program): every row and cell
+# tag unprefixed with its reference first as ``r="…"``, and no reference anywhere in the part in
+# another form the parser also accepts (single quotes, spaces around "="). Four searches prove it,
+# and then every reference is a plain ``r="D12"`` (found without a word-boundary test, which costs
+# several times more: an attribute merely ending in "r" can only raise the figure). A large such
+# sheet whose references all have one letter and at most four digits spans at most 9,999 rows × 26
+# columns whatever else it holds: one more search proves that, without reading every reference.
+# Anything else is measured by ``_check_sheet_size``, allowing for rows and cells without a reference.
 _SIMPLE_AREA = 9_999 * 26
-_SIMPLE_MIN_BYTES = 64 * 1024  # smaller parts are measured exactly: as cheap, and a tighter figure
+_SIMPLE_MIN_BYTES = 64 * 1024  # smaller parts are measured: as cheap, and a tighter figure
 _PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
 _CELL_NOT_REF_FIRST = re.compile(rb'<c(?! r="[A-Za-z])[\s/>]')
 _ROW_NOT_REF_FIRST = re.compile(rb'<row(?! r="\d)[\s/>]')
-_ODD_OR_LONG_REF = re.compile(rb"r(?:=\"(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5})|='|\s+=|=\s)")
+_ODD_REF = re.compile(rb"r(?:='|\s+=|=\s)")
+_LONG_REF = re.compile(rb'r="(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5})')
+_PLAIN_REF = re.compile(rb'r="([A-Za-z]*)(\d+)"')
 
 
-def _simple_sheet(data: bytes) -> bool:
+def _plain_references(data: bytes) -> bool:
     return not (_PREFIXED_TAG.search(data) or _CELL_NOT_REF_FIRST.search(data) or _ROW_NOT_REF_FIRST.search(data)
-                or _ODD_OR_LONG_REF.search(data))
+                or _ODD_REF.search(data))
 
 
 _FAR = 10**9  # a reference beyond any limit (more digits or letters than a number is worth converting)
@@ -561,22 +570,27 @@ def _col_number(letters: bytes) -> int:
 
 
 def _check_sheet_size(data: bytes, sheet: str, name: str) -> int:
-    """Measure the area from every reference the part holds, allowing for rows and cells without one
-    (the parser numbers them on from the one before)."""
-    # rows carry digits only (r="12"), cells letters and digits (r="D12"); the distinct row numbers
-    # and column letters are few, so they are collected first and converted after
+    """Measure the area from every reference the part holds, in any form, allowing for rows and
+    cells without one (the parser numbers them on from the one before)."""
     refs = _REF.findall(data)
-    max_row = max(map(_row_number, {digits for _, digits in refs}), default=0)
-    letters = {cols for cols, _ in refs if cols}
-    max_col = max(map(_col_number, letters), default=0)
+    extra_rows = extra_cols = 0
     if _ROW_WITHOUT_REF.search(data) is not None:
         # each row without r="…" is the one after the row before it: allow one row for each
-        max_row += len(_ROW_WITHOUT_REF.findall(data))
+        extra_rows = len(_ROW_WITHOUT_REF.findall(data))
     cell_refs = sum(1 for cols, _ in refs if cols)
     if _cell_tags(data) > cell_refs and _CELL_WITHOUT_REF.search(data) is not None:
         # a cell without a reference follows the one before it: allow for the longest row
-        longest = max((len(_CELL_OPEN_ANY.findall(row)) for row in _ROW_TAG.split(data)), default=0)
-        max_col += longest
+        extra_cols = max((len(_CELL_OPEN_ANY.findall(row)) for row in _ROW_TAG.split(data)), default=0)
+    return _measure(data, refs, sheet, name, extra_rows, extra_cols)
+
+
+def _measure(data: bytes, refs: list[tuple[bytes, bytes]], sheet: str, name: str, extra_rows: int = 0,
+             extra_cols: int = 0) -> int:
+    """rows × columns spanned by ``refs`` (letters, digits) and the allowances; refused beyond the limits."""
+    # rows carry digits only (r="12"), cells letters and digits (r="D12"); the distinct row numbers
+    # and column letters are few, so they are collected first and converted after
+    max_row = max(map(_row_number, {digits for _, digits in refs}), default=0) + extra_rows
+    max_col = max(map(_col_number, {cols for cols, _ in refs if cols}), default=0) + extra_cols
     if max_row > MAX_ROWS or max_col > MAX_COLS:
         shown_rows, shown_cols = (f"{n:,}" if n < _FAR else "逾十亿" for n in (max_row, max_col))
         raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{shown_rows} 行 × {shown_cols} 列，上限 {MAX_ROWS} 行、"

@@ -353,6 +353,8 @@ class _MapReader:
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
         self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None]]] = {}
         self.shapes: dict[tuple[str, str], tuple[list[str], tuple[int, ...]]] = {}
+        self.parser = _Parser()
+        self.plain = not book.check.formulas_without_value  # no cell needs more than its value parsed
         self.duplicate = False  # a cell mapped twice: not a file this program wrote
         self.missing_tables: set[tuple[str, str]] = set()
 
@@ -467,6 +469,7 @@ class _MapReader:
         width = len(header)
         records: list[MapRecord] = []
         letters: list[str] = [""]
+        number, parse = self.parser.number, self.parser.parse
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
@@ -514,6 +517,7 @@ class _MapReader:
                 letters.append(cell_address(1, len(letters))[:-1])
             suffix = str(r)
             addresses, pending, computed = item.addresses, self.pending, item.file_computed
+            parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
             for j, key, kind, col in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
                 address = letters[c + j] + suffix
                 if col is None:
@@ -527,10 +531,25 @@ class _MapReader:
                 note = notes[j]
                 if note:
                     item.notes[cell] = note
-                if kind == "input":
-                    pending.append((item, table, row_key, col, sheet, address, values[j]))
-                else:
+                if kind != "input":
                     computed[cell] = (address, normalise(values[j]))
+                elif parse_now and col.type != "percent":
+                    # a cell with nothing but its value, parsed here (_read_cell inlined: its verdict
+                    # cannot change how it reads); a percent cell waits (a fraction is trusted only
+                    # in an unchanged file)
+                    raw = values[j]
+                    if type(raw) is float and raw.is_integer() and -_EXACT_INT < raw < _EXACT_INT:
+                        raw = int(raw)  # normalise()
+                    value = number(col, raw) if raw is not None else None
+                    if value is _SLOW:
+                        parsed = parse(col, raw)
+                        if parsed.error:
+                            item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, cell))
+                            continue
+                        value = parsed.value
+                    item.values[cell] = value
+                else:
+                    pending.append((item, table, row_key, col, sheet, address, values[j]))
         return records
 
     def shape(self, columns: str, kinds: str, where: str) -> tuple[list[str], tuple[int, ...]]:
@@ -589,27 +608,22 @@ def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], 
     if meta:
         result.check = CHECK_MODIFIED if reader.duplicate else _verdict(result, meta, entries, records)
     trusted = result.kind == "submission" and result.check == CHECK_OK
-    parser = _Parser()
-    number, parse = parser.number, parser.parse
-    plain = not book.check.formulas_without_value  # no cell needs more than its value parsed
+    waited = set()  # forms with cells parsed after the verdict
     for item, table, row_key, col, sheet, address, raw in reader.pending:
-        if not plain or item.take_comments or col.type == "percent":
-            _read_cell(book, item, table, row_key, col, sheet, address, raw, trusted=trusted, parser=parser)
-            continue
-        # _read_cell for a cell with nothing but a value: inlined (70,000 cells at 5,000 list rows)
-        if type(raw) is float and raw.is_integer() and -_EXACT_INT < raw < _EXACT_INT:
-            raw = int(raw)  # normalise()
-        elif raw == "":
-            raw = None
-        value = number(col, raw) if raw is not None else None
-        if value is _SLOW:
-            parsed = parse(col, raw)
-            if parsed.error:
-                item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error,
-                                              (table.key, row_key, col.key)))
-                continue
-            value = parsed.value
-        item.values[(table.key, row_key, col.key)] = value
+        before = len(item.rejected)
+        _read_cell(book, item, table, row_key, col, sheet, address, raw, trusted=trusted, parser=reader.parser)
+        if len(item.rejected) > before:
+            waited.add(id(item))
+    for item in result.forms:
+        if id(item) in waited and len(item.rejected) > 1:  # in the sheet's order, as if read in one pass
+            item.rejected.sort(key=lambda r: _position(r.address))
+
+
+def _position(address: str) -> tuple[int, int]:
+    try:
+        return parse_address(address)
+    except ValueError:
+        return (0, 0)
 
 
 def _sheet_for(book: Book, form: FormSpec) -> str | None:
