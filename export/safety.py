@@ -246,11 +246,19 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
             _check_shared_strings(data, name, part_name)
     percent_styles = _percent_styles(parts.get("xl/styles.xml"))
     area = 0
+    bounded: list[tuple[bytes, str]] = []  # sheets counted by their bound, measured only if it matters
     for sheet, part in _sheet_parts(parts, name).items():
         data = parts.get(part)
         if data is None:
             continue
-        area += _check_sheet(data, sheet, name, check, MAX_CELLS - area)
+        sheet_area = _check_sheet(data, sheet, name, check)
+        if sheet_area is None:
+            bounded.append((data, sheet))
+            sheet_area = _SIMPLE_AREA
+        area += sheet_area
+        if area > MAX_CELLS and bounded:  # the bounds may overstate: measure those sheets after all
+            area += sum(_measure(d, _PLAIN_REF.findall(d), s, name) - _SIMPLE_AREA for d, s in bounded)
+            bounded.clear()
         if area > MAX_CELLS:
             _refuse_area(name, area)
         if b"comments" in parts.get(_rels_of(part), b""):
@@ -510,14 +518,11 @@ def _check_shared_strings(data: bytes, name: str, part: str) -> None:
                             "文件结构自相矛盾（可能是恶意构造的文件），已拒绝导入")
 
 
-def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck, room: int = MAX_CELLS) -> int:
-    """Check one worksheet part; returns the cells of its area (rows × columns from A1), or a
-    bound of it no larger than ``room`` (see ``_SIMPLE_AREA``)."""
+def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> int | None:
+    """Check one worksheet part; returns the cells of its area (rows × columns from A1), or None
+    when it is at most ``_SIMPLE_AREA`` (the caller measures it only if that bound is too much)."""
     if _plain_references(data):
-        if len(data) > _SIMPLE_MIN_BYTES and _SIMPLE_AREA <= room and _LONG_REF.search(data) is None:
-            area = _SIMPLE_AREA
-        else:
-            area = _measure(data, _PLAIN_REF.findall(data), sheet, name)
+        area = None if _LONG_REF.search(data) is None else _measure(data, _PLAIN_REF.findall(data), sheet, name)
     else:
         area = _check_sheet_size(data, sheet, name)
     formulas = b"<f" in data or b":f" in data  # most files of this program have none
@@ -533,12 +538,12 @@ def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck, room: int
 # tag unprefixed with its reference first as ``r="…"``, and no reference anywhere in the part in
 # another form the parser also accepts (single quotes, spaces around "="). Four searches prove it,
 # and then every reference is a plain ``r="D12"`` (found without a word-boundary test, which costs
-# several times more: an attribute merely ending in "r" can only raise the figure). A large such
+# several times more: an attribute merely ending in "r" can only raise the figure). Such a
 # sheet whose references all have one letter and at most four digits spans at most 9,999 rows × 26
-# columns whatever else it holds: one more search proves that, without reading every reference.
+# columns whatever else it holds: one more search proves that, without reading every reference
+# (the sheets so bounded are measured after all when their bounds together would pass MAX_CELLS).
 # Anything else is measured by ``_check_sheet_size``, allowing for rows and cells without a reference.
 _SIMPLE_AREA = 9_999 * 26
-_SIMPLE_MIN_BYTES = 64 * 1024  # smaller parts are measured: as cheap, and a tighter figure
 _PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
 _CELL_NOT_REF_FIRST = re.compile(rb'<c(?! r="[A-Za-z])[\s/>]')
 _ROW_NOT_REF_FIRST = re.compile(rb'<row(?! r="\d)[\s/>]')

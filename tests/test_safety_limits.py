@@ -66,10 +66,8 @@ def _sheet_with(ref: str, filler_rows: int) -> bytes:
 @pytest.mark.parametrize("filler_rows", [0, 3000])
 @pytest.mark.parametrize("ref", _FAR_REFS)
 def test_a_far_reference_in_any_form_is_refused(tmp_path, ref, filler_rows):
-    sheet = _sheet_with(ref, filler_rows)
-    assert (len(sheet) > 64 * 1024) == bool(filler_rows)  # the large sheet takes the screened path
     path = tmp_path / "far.xlsx"
-    path.write_bytes(xlsx_bytes({"S": sheet}))
+    path.write_bytes(xlsx_bytes({"S": _sheet_with(ref, filler_rows)}))
     with pytest.raises(ImportRefused, match="过大"):
         check_file(path)
 
@@ -101,3 +99,18 @@ def test_a_lower_case_doctype_is_refused(tmp_path):
     path.write_bytes(xlsx_bytes({"S": sheet}))
     with pytest.raises(ImportRefused, match="DOCTYPE/ENTITY"):
         check_file(path)
+
+
+@pytest.mark.parametrize("sheets, accepted", [(12, True), (13, False)])
+def test_sheets_counted_by_their_bound_are_measured_at_the_area_limit(tmp_path, sheets, accepted):
+    """Plain sheets are first counted at 9,999 × 26 cells each; where those bounds pass the limit
+    the sheets are measured after all: 12 sheets of 9,000 × 26 (2.8 million cells) read, 13 do not."""
+    corner = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row><row r="9000"><c r="Z9000"><v>2</v></c></row>')
+    path = tmp_path / f"{sheets}.xlsx"
+    path.write_bytes(xlsx_bytes({f"S{i}": corner for i in range(sheets)}))
+    assert sheets * 9_000 * 26 <= MAX_CELLS < sheets * 9_999 * 26 or not accepted
+    if accepted:
+        assert check_file(path).kind == "xlsx"
+    else:
+        with pytest.raises(ImportRefused, match="单元格的范围"):
+            check_file(path)
