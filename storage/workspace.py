@@ -673,7 +673,9 @@ class Workspace:
         def real(cell: CellKey) -> CellKey:
             return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
 
-        store.set_values(report_id, [(real(c), v) for c, v in write.values.items()], self.user, reason)
+        from storage.district_store import replace_values
+
+        replace_values(store, report_id, [(real(c), v) for c, v in write.values.items()], self.user, reason)
         notes = {real(c): n for c, n in write.notes.items()}
         kept = store.load(report_id).notes if rename else data.notes
         for cell in {*kept, *notes}:

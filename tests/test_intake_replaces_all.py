@@ -189,3 +189,45 @@ def test_emptying_an_audited_form_needs_confirmation(tmp_path: Path, township_fi
         assert _value(ws, "永荣镇", BIOGAS) is None and ws.district_mark(town.id, "2025", "agriculture") is None
     finally:
         ws.close()
+
+
+def test_the_intake_bulk_writer_stores_what_set_values_stores(tmp_path: Path, catalogue) -> None:
+    """``replace_values`` (one query, executemany) against ``Store.set_values`` (cell by cell) on two
+    copies of one database: the same values, audit trail and first values, timestamps aside."""
+    import shutil
+    import sqlite3
+
+    from storage.district_store import replace_values
+
+    original = tmp_path / "a.sqlite"
+    ws = Workspace.open(original, catalogue=catalogue, user="测试员")
+    town = next(t for t in ws.townships() if t.is_demo)
+    data = ws.find_report_data(town.id, "energy_consumption", "2025")
+    report_id, stored = data.report.id, sorted(data.values.items())
+    ws.close()
+    (cell0, v0), (cell1, v1), (cell2, _v2) = stored[:3]
+    changes = [(cell0, v0), (cell1, None), (cell2, 1e308), (("energy", "raw_coal", "note_free"), 3),
+               (("energy", "new_row", "consumption"), 3.0), (stored[3][0], "文字"), (stored[4][0], float(7))]
+    copy = Path(shutil.copy(original, tmp_path / "b.sqlite"))
+    for path, bulk in ((original, False), (copy, True)):
+        ws = Workspace.open(path, catalogue=catalogue, demo=False, user="测试员")
+        with ws.store.atomic():
+            if bulk:
+                assert replace_values(ws.store, report_id, changes, "测试员", "收件") == 6
+            else:
+                assert ws.store.set_values(report_id, changes, "测试员", "收件") == 6
+        ws.close()
+
+    def dump(path: Path) -> dict[str, list[tuple]]:
+        conn = sqlite3.connect(path)
+        try:
+            return {"cells": conn.execute("SELECT report_id, table_key, row_key, col_key, value, typeof(value), note"
+                                          " FROM cell_values ORDER BY 1, 2, 3, 4").fetchall(),
+                    "audit": conn.execute("SELECT id, who, report_id, table_key, row_key, col_key, field, old, new,"
+                                          " typeof(new), reason FROM audit ORDER BY id").fetchall(),
+                    "first": conn.execute("SELECT * FROM first_values ORDER BY 1, 2, 3, 4").fetchall(),
+                    "updated": conn.execute("SELECT id, updated_at IS NOT NULL FROM reports ORDER BY id").fetchall()}
+        finally:
+            conn.close()
+
+    assert dump(copy) == dump(original)
