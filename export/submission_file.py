@@ -265,18 +265,15 @@ def _note_from_comment(text: str | None) -> str | None:
     return text or None
 
 
-_SLOW = object()  # ``_Parser.number``: not a plain number within its column's bounds, ask parse_input
-
-
 class _Parser:
     """``parse_input`` for one file, remembering its answer for text read again in the same column
     (a choice column's 是/否, an industry code: the same few texts on every row). ``parse_input``
-    depends only on the column and the value. A finite number within a numeric column's bound
-    (nearly every cell of a file) is taken as ``parse_input`` would take it, without its text work."""
+    depends only on the column and the value. (A finite number within a numeric column's bound —
+    nearly every cell of a file — is taken as ``parse_input`` would take it, without its text
+    work, in ``_MapReader.records_v3``: see ``_bound``.)"""
 
     def __init__(self) -> None:
         self.texts: dict[tuple[int, str], ParsedValue] = {}
-        self.bounds: dict[int, float] = {}
 
     def parse(self, col: ColumnSpec, raw: Any) -> ParsedValue:
         if type(raw) is not str:
@@ -287,24 +284,10 @@ class _Parser:
             parsed = self.texts[key] = parse_input(col, raw)
         return parsed
 
-    def number(self, col: ColumnSpec, raw: Any) -> Any:
-        """What ``parse_input(col, raw).value`` is for an int or float within the column's bound
-        (an integer column's whole float becomes int); ``_SLOW`` for anything else."""
-        kind = type(raw)
-        if kind is not int and kind is not float:  # bool is neither
-            return _SLOW
-        bound = self.bounds.get(id(col))
-        if bound is None:
-            bound = self.bounds[id(col)] = _bound(col)
-        if not -bound < raw < bound:  # NaN and the infinities fail this too
-            return _SLOW
-        if kind is float and col.type == "integer":
-            return int(raw) if raw.is_integer() else _SLOW
-        return raw
-
 
 def _bound(col: ColumnSpec) -> float:
-    """The magnitude ``parse_input`` refuses from (0: not a numeric column, never the fast path)."""
+    """The magnitude ``parse_input`` refuses a number from (0: not a numeric column, never the fast
+    path). Below it a finite int — or float, but in an integer column — is stored as it is."""
     if not col.numeric:
         return 0.0
     return col.bound if col.bound is not None else DEFAULT_BOUNDS.get(col.type, DEFAULT_BOUNDS["number"])
@@ -469,7 +452,7 @@ class _MapReader:
         width = len(header)
         records: list[MapRecord] = []
         letters: list[str] = [""]
-        number, parse = self.parser.number, self.parser.parse
+        parse = self.parser.parse
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
@@ -518,7 +501,7 @@ class _MapReader:
             suffix = str(r)
             addresses, pending, computed = item.addresses, self.pending, item.file_computed
             parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
-            for j, key, kind, col in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
+            for j, key, kind, col, bound, whole in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
                 address = letters[c + j] + suffix
                 if col is None:
                     item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
@@ -537,11 +520,15 @@ class _MapReader:
                     # a cell with nothing but its value, parsed here (_read_cell inlined: its verdict
                     # cannot change how it reads); a percent cell waits (a fraction is trusted only
                     # in an unchanged file)
-                    raw = values[j]
-                    if type(raw) is float and raw.is_integer() and -_EXACT_INT < raw < _EXACT_INT:
-                        raw = int(raw)  # normalise()
-                    value = number(col, raw) if raw is not None else None
-                    if value is _SLOW:
+                    raw = value = values[j]
+                    kind_of = type(raw)
+                    if kind_of is float and raw.is_integer() and -_EXACT_INT < raw < _EXACT_INT:
+                        raw = value = int(raw)  # normalise()
+                        kind_of = int
+                    # _Parser.number inlined: a number within a numeric column's bound is taken as it
+                    # is (bound 0: not a numeric column); an integer column's fraction goes the long way
+                    if raw is not None and not ((kind_of is int or (kind_of is float and not whole))
+                                                and -bound < raw < bound):
                         parsed = parse(col, raw)
                         if parsed.error:
                             item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, cell))
@@ -565,14 +552,16 @@ class _MapReader:
             self.shapes[(columns, kinds)] = shape
         return shape
 
-    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, ColumnSpec | None]]:
-        """(position, column key, kind, column or None when unknown) of each mapped position of a
-        record; the rows of one table share it."""
+    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool]]:
+        """(position, column key, kind, column or None when unknown, the column's bound for a plain
+        number (``_bound``), integer column) of each mapped position of a record; the rows of one
+        table share it."""
         key = (id(table), columns, kinds)
         plan = self.plans.get(key)
         if plan is None:
             by_key = {col.key: col for col in table.columns}
-            plan = [(j, k, _KIND_NAMES[kinds[j]], by_key.get(k)) for j, k in enumerate(columns.split(",")) if k]
+            plan = [(j, k, _KIND_NAMES[kinds[j]], col, _bound(col) if col else 0.0, bool(col and col.type == "integer"))
+                    for j, k in enumerate(columns.split(",")) if k for col in (by_key.get(k),)]
             if len(self.plans) < 256:  # a file of this program has one per table; a crafted one may vary each row
                 self.plans[key] = plan
         return plan
