@@ -17,7 +17,10 @@ entry further than its limit (the sizes a zip header claims are not trusted):
   sheets): the parser allocates every cell of that area, filled or not, so a 2 KB file claiming
   a far corner cell would otherwise cost gigabytes. The area is measured from the cells the file
   really holds (.xlsx references, .ods rows and columns with their repeat counts, .xls cell
-  records), never from what a header claims;
+  records), never from what a header claims. An .xlsx reference counts in every form the parser
+  reads (``r='d12'``, ``r = "D12"``, any number of letters or digits), and so do rows and cells
+  without one (numbered on from the one before); a sheet written the usual way is bounded by a
+  few searches instead of reading every reference (``_check_sheet``);
 * a declared count the parser allocates by (.xlsx shared strings ``uniqueCount``) must match the
   content;
 * .xlsm is accepted for its values only: nothing in it is ever run (the readers here cannot
