@@ -25,7 +25,7 @@ from storage.database import CellKey, Store, now_text, where_given
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
            "add_register_line", "register_lines", "REFUSED_LOG_SUFFIX", "refused_log_path", "add_refused_line",
-           "refused_lines", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
+           "refused_lines", "retire_refused_log", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
            "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line"]
 
 KIND_SETTING = "database_kind"
@@ -140,6 +140,17 @@ def add_refused_line(store: Store, *, who: str, file_name: str, sha256: str, tow
     finally:
         os.close(fd)
     return -(before.count(b"\n") + data.count(b"\n"))
+
+
+def retire_refused_log(db_path: Path) -> Path | None:
+    """A refused log left beside ``db_path`` by a database that is no longer there is not the new
+    database's: renamed aside (kept, never deleted) before a database is created at ``db_path``."""
+    log = refused_log_path(db_path)
+    if not log.exists():
+        return None
+    aside = log.with_name(f"{log.name}.{now_text().replace(':', '')}.旧")
+    os.replace(log, aside)
+    return aside
 
 
 def _log_entries(path: Path) -> list[tuple[int, dict[str, Any]]]:

@@ -583,11 +583,12 @@ class Workspace:
         """A new district database at ``path`` (which must not exist): every 镇街 of the
         catalogue, no demo township, kind ``district``."""
         from storage.database import StorageError
-        from storage.district_store import DISTRICT, set_database_kind
+        from storage.district_store import DISTRICT, retire_refused_log, set_database_kind
 
         path = Path(path)
         if path.exists():
             raise StorageError(f"文件 {path} 已存在，不能在其上新建区级汇总库")
+        retire_refused_log(path)  # p1: an earlier database's refused lines are not this one's
         ws = cls.open(path, catalogue=catalogue, demo=False, user=user)
         set_database_kind(ws.store, DISTRICT)
         return ws

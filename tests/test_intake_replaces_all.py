@@ -231,3 +231,16 @@ def test_the_intake_bulk_writer_stores_what_set_values_stores(tmp_path: Path, ca
             conn.close()
 
     assert dump(copy) == dump(original)
+
+
+def test_a_new_database_does_not_inherit_an_old_refused_log(tmp_path: Path, catalogue) -> None:
+    db = tmp_path / "区库.sqlite"
+    log = refused_log_path(db)
+    log.write_text('{"file_name": "旧库的文件.xlsx", "verdict": "拒收", "after_id": 0}\n', encoding="utf-8")
+    ws = Workspace.create_district(db, catalogue=catalogue)
+    try:
+        assert ws.intake_lines() == []
+    finally:
+        ws.close()
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith(log.name) and p != log]
+    assert len(kept) == 1 and "旧库的文件" in kept[0].read_text(encoding="utf-8")  # set aside, not deleted
