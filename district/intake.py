@@ -7,10 +7,12 @@ and period given, and its register line says they were given.
 
 Every file gets one line in the intake register, written in the same transaction as its values,
 so a file is received entirely or not at all. A later file of the same township and period
-replaces the earlier one's values (the earlier line shows 已被替代; its values stay in the import
-log and the audit trail). A refused, tampered, wrong-version or duplicate file changes no report:
-only its register line is written. A report the district marked 已审核 is replaced only when the
-clerk confirms (``confirm_replace``).
+replaces everything the earlier one brought (the earlier line shows 已被替代; its values stay in
+the import log and the audit trail): a form the later file leaves out is emptied — it shows as
+未收到 in the completeness matrix, and no sum or check uses the earlier file's figures of it.
+A refused, tampered, wrong-version or duplicate file leaves the database file byte-identical:
+its register line goes to the refused log beside it (``storage.district_store``). A report the
+district marked 已审核 is replaced (or emptied) only when the clerk confirms (``confirm_replace``).
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class IntakeResult:
     needs_confirmation: bool = False  # refused only because the district had marked it 已审核
     signature: str = ""  # s8: the signature verdict as the register shows it
     signed_at: str = ""  # s8: the signed export time of a validly signed file
+    cleared: list[str] = field(default_factory=list)  # forms the file leaves out, emptied (their data replaced)
 
     @property
     def applied(self) -> bool:
@@ -213,7 +216,7 @@ def receive_file(ws: Workspace, path: Path, *, township: Township | None = None,
     writes = [_file_write(item) for item in read.forms]
     target_id, target_period = target.id, result.period
 
-    def judge(statuses: dict[str, str], replaced: int) -> tuple[str, list[str]]:
+    def judge(statuses: dict[str, str], replaced: int, cleared: list[str]) -> tuple[str, list[str]]:
         """The line's verdict once the reports are validated (inside the file's transaction)."""
         result.verdict = Verdict.ACCEPTED
         if "有错误" in statuses.values():
@@ -222,6 +225,10 @@ def receive_file(ws: Workspace, path: Path, *, township: Township | None = None,
             result.verdict = Verdict.UNEXPLAINED
         if replaced:
             result.reasons.append(f"替代了此前收到的{replaced}份文件（其数值保留在修改记录中）")
+        if cleared:
+            result.cleared = list(cleared)
+            result.reasons.append(f"文件中没有{'、'.join(ws.form(k).code for k in cleared)}：此前收到的数据已清除"
+                                  "（保留在修改记录中），报送进度中显示为未收到")
         result.identical = [ws.township(t).name for t in ws.identical_data(target_period, data_sha, target_id)]
         if result.identical:
             result.reasons.append(f"数据与{'、'.join(result.identical)}的文件完全相同（疑似复制）")
@@ -286,7 +293,8 @@ def _judge(ws: Workspace, read: SubmissionFile, result: IntakeResult, township: 
         result.reasons.append(f"与 {duplicate.received_at} 收到的 {duplicate.file_name} 完全相同，未重复写入")
         return target
     marks = ws.district_marks(file_period)
-    audited = [k for k in (f.key for f in read.forms) if marks.get((target.id, k)) == "已审核"]
+    # the file replaces every form of the township-period (one it leaves out is emptied)
+    audited = [k for (town_id, k), mark in sorted(marks.items()) if town_id == target.id and mark == "已审核"]
     if audited and not confirm_replace:
         result.needs_confirmation = True
         names = "、".join(ws.form(k).code for k in audited)

@@ -17,7 +17,10 @@ entry further than its limit (the sizes a zip header claims are not trusted):
   sheets): the parser allocates every cell of that area, filled or not, so a 2 KB file claiming
   a far corner cell would otherwise cost gigabytes. The area is measured from the cells the file
   really holds (.xlsx references, .ods rows and columns with their repeat counts, .xls cell
-  records), never from what a header claims;
+  records), never from what a header claims. An .xlsx reference counts in every form the parser
+  reads (``r='d12'``, ``r = "D12"``, any number of letters or digits), and so do rows and cells
+  without one (numbered on from the one before); a sheet written the usual way is bounded by a
+  few searches instead of reading every reference (``_check_sheet``);
 * a declared count the parser allocates by (.xlsx shared strings ``uniqueCount``) must match the
   content;
 * .xlsm is accepted for its values only: nothing in it is ever run (the readers here cannot
@@ -72,13 +75,14 @@ _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-_REF_ROW = re.compile(rb"\br=\"[A-Z]{0,4}(\d+)\"")
-_REF_COL = re.compile(rb"\br=\"([A-Z]{1,4})\d+\"")
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b")
+# every reference the parser reads (``r="D12"``, ``r='d12'``, ``r = "D12"``: quotes, spaces and
+# lower-case letters are all XML it accepts), with as many letters and digits as the file holds
+_REF = re.compile(rb"\br\s*=\s*[\"']([A-Za-z]*)(\d+)[\"']")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
 _FORMULA_NO_VALUE = re.compile(
     rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
-_R_ATTR = re.compile(rb"\br=\"([A-Z]{1,4}\d+)\"")
+_R_ATTR = re.compile(rb"\br\s*=\s*[\"']([A-Za-z]{1,4}\d+)[\"']")
 
 
 @dataclass
@@ -171,6 +175,9 @@ def _check_ole(path: Path, suffix: str) -> FileCheck:
     return check
 
 
+_DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)  # some parsers take either case
+
+
 def _read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int]) -> bytes:
     """One XML part, unpacked no further than its limit, checked for entity declarations."""
     if info.file_size > MAX_PART_BYTES or info.file_size > budget[0]:
@@ -194,7 +201,7 @@ def _read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: li
             text = data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
             raise ImportRefused(f"文件 {name} 中的部件 {info.filename} 编码错误，已拒绝导入") from None
-    if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
+    if b"<!" in text and _DECLARATION.search(text):  # one scan for the usual part, which has no "<!" at all
         raise ImportRefused(f"文件 {name} 的 {info.filename} 含有 XML 实体声明（DOCTYPE/ENTITY），"
                             "可能是恶意构造的文件，已拒绝导入")
     return text
@@ -242,11 +249,19 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
             _check_shared_strings(data, name, part_name)
     percent_styles = _percent_styles(parts.get("xl/styles.xml"))
     area = 0
+    bounded: list[tuple[bytes, str]] = []  # sheets counted by their bound, measured only if it matters
     for sheet, part in _sheet_parts(parts, name).items():
         data = parts.get(part)
         if data is None:
             continue
-        area += _check_sheet(data, sheet, name, check)
+        sheet_area = _check_sheet(data, sheet, name, check)
+        if sheet_area is None:
+            bounded.append((data, sheet))
+            sheet_area = _SIMPLE_AREA
+        area += sheet_area
+        if area > MAX_CELLS and bounded:  # the bounds may overstate: measure those sheets after all
+            area += sum(_measure(d, _PLAIN_REF.findall(d), s, name) - _SIMPLE_AREA for d, s in bounded)
+            bounded.clear()
         if area > MAX_CELLS:
             _refuse_area(name, area)
         if b"comments" in parts.get(_rels_of(part), b""):
@@ -396,7 +411,7 @@ def _find_percent_cells(data: bytes, sheet: str, styles: set[int], check: FileCh
         if s and int(s.group(1)) in styles:
             ref = _R_ATTR.search(attrs)
             if ref:
-                cells.add(ref.group(1).decode("ascii"))
+                cells.add(ref.group(1).decode("ascii").upper())
     if cells:
         check.percent_cells[sheet] = cells
 
@@ -506,78 +521,136 @@ def _check_shared_strings(data: bytes, name: str, part: str) -> None:
                             "文件结构自相矛盾（可能是恶意构造的文件），已拒绝导入")
 
 
-def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> int:
-    """Check one worksheet part; returns the cells of its area (rows × columns from A1)."""
-    area = _check_sheet_size(data, sheet, name)
-    _find_formulas_without_value(data, sheet, check)
-    _find_error_cells(data, sheet, check)
+def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> int | None:
+    """Check one worksheet part; returns the cells of its area (rows × columns from A1), or None
+    when it is at most ``_SIMPLE_AREA`` (the caller measures it only if that bound is too much)."""
+    if _plain_references(data):
+        area = None if _LONG_REF.search(data) is None else _measure(data, _PLAIN_REF.findall(data), sheet, name)
+    else:
+        area = _check_sheet_size(data, sheet, name)
+    formulas = b"<f" in data or b":f" in data  # most files of this program have none
+    errors = b't="e"' in data or b"t='e'" in data
+    if formulas:
+        _find_formulas_without_value(data, sheet, check)
+    if errors or (formulas and (b"[" in data or b"|" in data)):
+        _find_error_cells(data, sheet, check, errors=errors, formulas=formulas)
     return area
 
 
+# Most sheets are written the usual way (Excel, WPS, LibreOffice, this program): every row and cell
+# tag unprefixed with its reference first as ``r="…"``, and no reference anywhere in the part in
+# another form the parser also accepts (single quotes, spaces around "="). Four searches prove it,
+# and then every reference is a plain ``r="D12"`` (found without a word-boundary test, which costs
+# several times more: an attribute merely ending in "r" can only raise the figure). Such a
+# sheet whose references all have one letter and at most four digits spans at most 9,999 rows × 26
+# columns whatever else it holds: one more search proves that, without reading every reference
+# (the sheets so bounded are measured after all when their bounds together would pass MAX_CELLS).
+# Anything else is measured by ``_check_sheet_size``, allowing for rows and cells without a reference.
+_SIMPLE_AREA = 9_999 * 26
+_PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
+_CELL_NOT_REF_FIRST = re.compile(rb'<c(?! r="[A-Za-z])[\s/>]')
+_ROW_NOT_REF_FIRST = re.compile(rb'<row(?! r="\d)[\s/>]')
+_ODD_REF = re.compile(rb"r(?:='|\s+=|=\s)")
+_LONG_REF = re.compile(rb'r="(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5})')
+_PLAIN_REF = re.compile(rb'r="([A-Za-z]*)(\d+)"')
+
+
+def _plain_references(data: bytes) -> bool:
+    return not (_PREFIXED_TAG.search(data) or _CELL_NOT_REF_FIRST.search(data) or _ROW_NOT_REF_FIRST.search(data)
+                or _ODD_REF.search(data))
+
+
+_FAR = 10**9  # a reference beyond any limit (more digits or letters than a number is worth converting)
+
+
+def _row_number(digits: bytes) -> int:
+    digits = digits.lstrip(b"0")
+    return int(digits) if len(digits) <= 9 else _FAR
+
+
+def _col_number(letters: bytes) -> int:
+    if len(letters) > 6:
+        return _FAR
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ch - 64)
+    return n
+
+
 def _check_sheet_size(data: bytes, sheet: str, name: str) -> int:
-    # every r="…": rows carry digits only (r="12"), cells letters and digits (r="D12"); the distinct
-    # row numbers and column letters are few, so they are collected first and converted after
-    max_row = max(map(int, set(_REF_ROW.findall(data))), default=0)
-    columns = _REF_COL.findall(data)
-    max_col = max(map(_col_number, set(columns)), default=0)
-    if max_row == 0:  # rows and cells without r="…" (allowed): count the rows instead
-        max_row = len(_ROW_TAG.findall(data))
-    if max_row > MAX_ROWS or max_col > MAX_COLS:
-        raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{max_row} 行 × {max_col} 列，上限 {MAX_ROWS} 行、"
-                            f"{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")
-    if _cell_tags(data) > len(columns) and _CELL_WITHOUT_REF.search(data) is not None:
+    """Measure the area from every reference the part holds, in any form, allowing for rows and
+    cells without one (the parser numbers them on from the one before)."""
+    refs = _REF.findall(data)
+    extra_rows = extra_cols = 0
+    if _ROW_WITHOUT_REF.search(data) is not None:
+        # each row without r="…" is the one after the row before it: allow one row for each
+        extra_rows = len(_ROW_WITHOUT_REF.findall(data))
+    cell_refs = sum(1 for cols, _ in refs if cols)
+    if _cell_tags(data) > cell_refs and _CELL_WITHOUT_REF.search(data) is not None:
         # a cell without a reference follows the one before it: allow for the longest row
-        longest = max((len(_CELL_OPEN_ANY.findall(row)) for row in _ROW_TAG.split(data)), default=0)
-        max_col = min(max_col + longest, 16_384)
+        extra_cols = max((len(_CELL_OPEN_ANY.findall(row)) for row in _ROW_TAG.split(data)), default=0)
+    return _measure(data, refs, sheet, name, extra_rows, extra_cols)
+
+
+def _measure(data: bytes, refs: list[tuple[bytes, bytes]], sheet: str, name: str, extra_rows: int = 0,
+             extra_cols: int = 0) -> int:
+    """rows × columns spanned by ``refs`` (letters, digits) and the allowances; refused beyond the limits."""
+    # rows carry digits only (r="12"), cells letters and digits (r="D12"); the distinct row numbers
+    # and column letters are few, so they are collected first and converted after
+    max_row = max(map(_row_number, {digits for _, digits in refs}), default=0) + extra_rows
+    max_col = max(map(_col_number, {cols for cols, _ in refs if cols}), default=0) + extra_cols
+    if max_row > MAX_ROWS or max_col > MAX_COLS:
+        shown_rows, shown_cols = (f"{n:,}" if n < _FAR else "逾十亿" for n in (max_row, max_col))
+        raise ImportRefused(f"文件 {name} 的工作表“{sheet}”过大（{shown_rows} 行 × {shown_cols} 列，上限 {MAX_ROWS} 行、"
+                            f"{MAX_COLS} 列），不像是一份统计报表，已拒绝导入")
     return max_row * max_col
 
 
 def _cell_tags(data: bytes) -> int:
-    """How many cell elements the part holds (a fast count; prefixed tags ``<x:c`` by regex)."""
-    if b":c " in data or b":c>" in data or b":c/" in data:
-        return len(_CELL_OPEN_ANY.findall(data))
-    return data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
+    """How many cell elements the part holds."""
+    return len(_CELL_OPEN_ANY.findall(data))
 
 
-_CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?:\s(?![^>]*\br=)[^>]*)?/?>")
+_CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?:\s(?![^>]*\br\s*=)[^>]*)?/?>")
+_ROW_WITHOUT_REF = re.compile(rb"<(?:\w+:)?row(?:\s(?![^>]*\br\s*=)[^>]*)?/?>")
 _CELL_OPEN_ANY = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
 
-_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*\bt=\"e\"[^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*\bt\s*=\s*[\"']e[\"'][^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
 _VALUE_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _EXTERNAL_REF = re.compile(r"\[\d+\]|\|")  # [1]Sheet1!A1 (another workbook), App|Topic!Item (DDE)
 _QUOTED_TEXT = re.compile(r'"[^"]*"')
 
 
-def _find_error_cells(data: bytes, sheet: str, check: FileCheck) -> None:
+def _find_error_cells(data: bytes, sheet: str, check: FileCheck, *, errors: bool = True,
+                      formulas: bool = True) -> None:
     """Cells caching a formula error (t="e": calamine reads them as empty) and formula cells that
-    take their value from another workbook or a DDE link."""
+    take their value from another workbook or a DDE link (``errors``/``formulas``: the part may
+    hold any of them)."""
     found: dict[str, CellError] = {}
-    if b't="e"' in data:
+    if errors:
         for m in _ERROR_CELL.finditer(data):
             ref, value = _R_ATTR.search(m.group(1)), _VALUE_TEXT.search(m.group(2) or b"")
             if ref:
                 code = value.group(1).decode("utf-8", "replace").strip() if value else "#错误"
-                found[ref.group(1).decode("ascii")] = CellError(code or "#错误")
-    if (b"<f" in data or b":f" in data) and (b"[" in data or b"|" in data):
+                found[ref.group(1).decode("ascii").upper()] = CellError(code or "#错误")
+    if formulas and (b"[" in data or b"|" in data):
         for m in _FORMULA_TEXT.finditer(data):
             formula = m.group(2).decode("utf-8", "replace")
             ref = _R_ATTR.search(m.group(1))
             if ref and _EXTERNAL_REF.search(_QUOTED_TEXT.sub("", formula.replace("&quot;", '"'))):
-                found[ref.group(1).decode("ascii")] = CellError(formula[:80], "external")
+                found[ref.group(1).decode("ascii").upper()] = CellError(formula[:80], "external")
     if found:
         check.cell_errors[sheet] = found
 
 
 def _find_formulas_without_value(data: bytes, sheet: str, check: FileCheck) -> None:
     missing: set[str] = set()
-    if b"<f" not in data and b":f" not in data:
-        return  # no formula at all
     for m in _FORMULA_NO_VALUE.finditer(data):
         ref = _R_ATTR.search(m.group(1))
         if ref:
-            missing.add(ref.group(1).decode("ascii"))
+            missing.add(ref.group(1).decode("ascii").upper())
     if missing:
         check.formulas_without_value[sheet] = missing
 

@@ -44,7 +44,7 @@ from export.reader import Book, cell_address, parse_address, read_workbook
 from export.safety import MAX_CELLS, MAX_COLS
 from forms.catalogue import FormCatalogue
 from forms.periods import PeriodError, parse_period
-from forms.spec import ColumnSpec, FormSpec, TableSpec
+from forms.spec import DEFAULT_BOUNDS, ColumnSpec, FormSpec, TableSpec
 from forms.values import ParsedValue, parse_input
 
 __all__ = ["SubmissionFile", "FileForm", "Rejected", "read_submission", "CHECK_OK", "CHECK_MODIFIED", "CHECK_NONE",
@@ -132,6 +132,9 @@ class SubmissionFile:
 
     def form(self, key: str) -> FileForm | None:
         return next((f for f in self.forms if f.key == key), None)
+
+
+_EXACT_INT = 2**53
 
 
 def normalise(raw: Any) -> Any:
@@ -293,7 +296,9 @@ def _note_from_comment(text: str | None) -> str | None:
 class _Parser:
     """``parse_input`` for one file, remembering its answer for text read again in the same column
     (a choice column's 是/否, an industry code: the same few texts on every row). ``parse_input``
-    depends only on the column and the value; numbers are parsed each time."""
+    depends only on the column and the value. (A finite number within a numeric column's bound —
+    nearly every cell of a file — is taken as ``parse_input`` would take it, without its text
+    work, in ``_MapReader.records_v3``: see ``_bound``.)"""
 
     def __init__(self) -> None:
         self.texts: dict[tuple[int, str], ParsedValue] = {}
@@ -306,6 +311,14 @@ class _Parser:
         if parsed is None:
             parsed = self.texts[key] = parse_input(col, raw)
         return parsed
+
+
+def _bound(col: ColumnSpec) -> float:
+    """The magnitude ``parse_input`` refuses a number from (0: not a numeric column, never the fast
+    path). Below it a finite int — or float, but in an integer column — is stored as it is."""
+    if not col.numeric:
+        return 0.0
+    return col.bound if col.bound is not None else DEFAULT_BOUNDS.get(col.type, DEFAULT_BOUNDS["number"])
 
 
 def _read_cell(book: Book, item: FileForm, table: TableSpec, row_key: str, col: ColumnSpec, sheet: str,
@@ -350,6 +363,9 @@ class _MapReader:
         self.list_seen: dict[tuple[str, str], set[str]] = {}  # (form, list table) → its row keys so far
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
         self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None]]] = {}
+        self.shapes: dict[tuple[str, str], tuple[list[str], tuple[int, ...]]] = {}
+        self.parser = _Parser()
+        self.plain = not book.check.formulas_without_value  # no cell needs more than its value parsed
         self.duplicate = False  # a cell mapped twice: not a file this program wrote
         self.missing_tables: set[tuple[str, str]] = set()
 
@@ -464,6 +480,7 @@ class _MapReader:
         width = len(header)
         records: list[MapRecord] = []
         letters: list[str] = [""]
+        parse = self.parser.parse
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
@@ -473,10 +490,11 @@ class _MapReader:
             sheet, first, form_key, table_key, row_key = str(sheet), str(first), str(form_key), str(table_key), str(row_key)
             columns, kinds = str(columns), str(kinds)
             version = self.version(version_text)
-            keys = columns.split(",")
+            shape = self.shapes.get((columns, kinds))
+            if shape is None:
+                shape = self.shape(columns, kinds, f"{sheet}!{first}")
+            keys, blocked = shape
             n = len(keys)
-            if n > MAX_COLS or len(kinds) != n:
-                raise self.refuse(f"{sheet}!{first} 的栏目与类型不符")
             positions += n
             if positions > MAX_CELLS:
                 raise self.refuse(f"映射的单元格超过 {MAX_CELLS:,} 个")
@@ -491,14 +509,12 @@ class _MapReader:
             values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
             values += [None] * (n - len(values))
             noted = row[notes_at:notes_at + n]
-            notes = [None if v in ("", None) else str(v) for v in noted] + [None] * (n - len(noted))
-            for j, letter in enumerate(kinds):
-                if letter == BLOCKED_LETTER:
-                    if keys[j]:
-                        raise self.refuse(f"{sheet}!{first} 的栏目与类型不符")
-                    values[j] = notes[j] = None  # a blocked cell ("—") is not mapped
-                elif letter not in _KIND_NAMES or not keys[j]:
-                    raise self.refuse(f"{sheet}!{first} 的栏目与类型不符")
+            if noted.count("") + noted.count(None) == len(noted):  # no 说明 on the row (nearly every row)
+                notes = [None] * n
+            else:
+                notes = [None if v in ("", None) else str(v) for v in noted] + [None] * (n - len(noted))
+            for j in blocked:
+                values[j] = notes[j] = None  # a blocked cell ("—") is not mapped
             records.append(MapRecord(sheet, first, form_key, version, table_key, row_key, columns, kinds, values, notes))
             item = self.item(form_key, version, sheet)
             if item is None:
@@ -512,7 +528,8 @@ class _MapReader:
                 letters.append(cell_address(1, len(letters))[:-1])
             suffix = str(r)
             addresses, pending, computed = item.addresses, self.pending, item.file_computed
-            for j, key, kind, col in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
+            parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
+            for j, key, kind, col, bound, whole in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
                 address = letters[c + j] + suffix
                 if col is None:
                     item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
@@ -525,20 +542,54 @@ class _MapReader:
                 note = notes[j]
                 if note:
                     item.notes[cell] = note
-                if kind == "input":
-                    pending.append((item, table, row_key, col, sheet, address, values[j]))
-                else:
+                if kind != "input":
                     computed[cell] = (address, normalise(values[j]))
+                elif parse_now and col.type != "percent":
+                    # a cell with nothing but its value, parsed here (_read_cell inlined: its verdict
+                    # cannot change how it reads); a percent cell waits (a fraction is trusted only
+                    # in an unchanged file)
+                    raw = value = values[j]
+                    kind_of = type(raw)
+                    if kind_of is float and raw.is_integer() and -_EXACT_INT < raw < _EXACT_INT:
+                        raw = value = int(raw)  # normalise()
+                        kind_of = int
+                    # _Parser.number inlined: a number within a numeric column's bound is taken as it
+                    # is (bound 0: not a numeric column); an integer column's fraction goes the long way
+                    if raw is not None and not ((kind_of is int or (kind_of is float and not whole))
+                                                and -bound < raw < bound):
+                        parsed = parse(col, raw)
+                        if parsed.error:
+                            item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, cell))
+                            continue
+                        value = parsed.value
+                    item.values[cell] = value
+                else:
+                    pending.append((item, table, row_key, col, sheet, address, values[j]))
         return records
 
-    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, ColumnSpec | None]]:
-        """(position, column key, kind, column or None when unknown) of each mapped position of a
-        record; the rows of one table share it."""
+    def shape(self, columns: str, kinds: str, where: str) -> tuple[list[str], tuple[int, ...]]:
+        """A record's column keys and its blocked positions, checked (the rows of one table share it)."""
+        keys = columns.split(",")
+        if len(keys) > MAX_COLS or len(kinds) != len(keys):
+            raise self.refuse(f"{where} 的栏目与类型不符")
+        for j, letter in enumerate(kinds):
+            if (letter == BLOCKED_LETTER) == bool(keys[j]) or (letter != BLOCKED_LETTER and letter not in _KIND_NAMES):
+                raise self.refuse(f"{where} 的栏目与类型不符")  # a blocked cell has no key, a mapped one has
+        shape = keys, tuple(j for j, letter in enumerate(kinds) if letter == BLOCKED_LETTER)
+        if len(self.shapes) < 256:  # as ``plans``: a crafted file may vary every row
+            self.shapes[(columns, kinds)] = shape
+        return shape
+
+    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool]]:
+        """(position, column key, kind, column or None when unknown, the column's bound for a plain
+        number (``_bound``), integer column) of each mapped position of a record; the rows of one
+        table share it."""
         key = (id(table), columns, kinds)
         plan = self.plans.get(key)
         if plan is None:
             by_key = {col.key: col for col in table.columns}
-            plan = [(j, k, _KIND_NAMES[kinds[j]], by_key.get(k)) for j, k in enumerate(columns.split(",")) if k]
+            plan = [(j, k, _KIND_NAMES[kinds[j]], col, _bound(col) if col else 0.0, bool(col and col.type == "integer"))
+                    for j, k in enumerate(columns.split(",")) if k for col in (by_key.get(k),)]
             if len(self.plans) < 256:  # a file of this program has one per table; a crafted one may vary each row
                 self.plans[key] = plan
         return plan
@@ -574,9 +625,22 @@ def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], 
     if meta:
         result.check = CHECK_MODIFIED if reader.duplicate else _verdict(result, meta, entries, records)
     trusted = result.kind == "submission" and result.check == CHECK_OK
-    parser = _Parser()
+    waited = set()  # forms with cells parsed after the verdict
     for item, table, row_key, col, sheet, address, raw in reader.pending:
-        _read_cell(book, item, table, row_key, col, sheet, address, raw, trusted=trusted, parser=parser)
+        before = len(item.rejected)
+        _read_cell(book, item, table, row_key, col, sheet, address, raw, trusted=trusted, parser=reader.parser)
+        if len(item.rejected) > before:
+            waited.add(id(item))
+    for item in result.forms:
+        if id(item) in waited and len(item.rejected) > 1:  # in the sheet's order, as if read in one pass
+            item.rejected.sort(key=lambda r: _position(r.address))
+
+
+def _position(address: str) -> tuple[int, int]:
+    try:
+        return parse_address(address)
+    except ValueError:
+        return (0, 0)
 
 
 def _sheet_for(book: Book, form: FormSpec) -> str | None:

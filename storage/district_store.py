@@ -4,18 +4,28 @@ on a township's reports (已审核 / 已退回) and its remarks on findings; and
 All SQL of the district lives here; callers use ``storage.workspace.Workspace`` (its
 ``# -- district (W2-D)`` section). A database is a district database when its settings say
 so (``database_kind`` = ``district``): told apart by the file itself, never by a flag.
+
+A file whose values are not written (拒收, 文件已被修改, 表式版本不符, 重复) must leave the
+database file byte-identical, yet stand in the register: its line goes to the **refused log**
+beside the database (``<db>.拒收记录.jsonl``, one JSON object per line, each appended with one
+write and flushed to disk), and ``register_lines`` merges both, in the order the files came: a
+refused line notes the register's last id when it was written (``after_id``). A line torn by a
+crash (no final newline) is skipped when read and cut off before the next line is appended.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from storage.database import Store, now_text, where_given
+from storage.database import CellKey, Store, now_text, where_given
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
-           "add_register_line", "register_lines", "current_lines", "find_current_by_sha", "mark_replaced",
+           "add_register_line", "register_lines", "REFUSED_LOG_SUFFIX", "refused_log_path", "add_refused_line",
+           "refused_lines", "retire_refused_log", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
            "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
            "sends_signed"]
 
@@ -85,10 +95,103 @@ def add_register_line(store: Store, *, who: str, file_name: str, sha256: str, to
 
 
 def register_lines(store: Store, period: str | None = None, township_id: int | None = None) -> list[RegisterLine]:
-    """Every line (of one period / township when given), newest first."""
-    sql, args = where_given(f"SELECT {_LINE_COLUMNS} FROM intake_register WHERE 1", period=period,
-                            township_id=township_id)
-    return [_line(r) for r in store.conn.execute(sql + " ORDER BY id DESC", args)]
+    """Every line (of one period / township when given), newest first: the database's and the
+    refused log's, in the order the files came. A file read without a period (unreadable, not a
+    submission) is listed under every period: it may belong to any."""
+    sql, args = where_given(f"SELECT {_LINE_COLUMNS} FROM intake_register WHERE 1", township_id=township_id)
+    if period is not None:
+        sql, args = sql + " AND (period = ? OR period IS NULL)", [*args, period]
+    written = [((line.id, 0, 0), line) for line in map(_line, store.conn.execute(sql + " ORDER BY id DESC", args))]
+    refused = [((after, 1, -line.id), line) for after, line in refused_lines(store)
+               if (period is None or line.period in (period, None))
+               and (township_id is None or line.township_id == township_id)]
+    if not refused:
+        return [line for _, line in written]
+    return [line for _, line in sorted(written + refused, key=lambda pair: pair[0], reverse=True)]
+
+
+# -- the refused log (p1) ------------------------------------------------------------------------------------
+REFUSED_LOG_SUFFIX = ".拒收记录.jsonl"
+_REFUSED_FIELDS = ("file_name", "sha256", "township_id", "period", "given", "program_version", "forms", "verdict",
+                   "reasons")
+
+
+def refused_log_path(db_path: Path) -> Path:
+    """The refused log beside the database ``db_path``."""
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + REFUSED_LOG_SUFFIX)
+
+
+def add_refused_line(store: Store, *, who: str, file_name: str, sha256: str, township_id: int | None,
+                     period: str | None, given: bool, program_version: str, forms: str, verdict: str,
+                     reasons: list[str], signature: str = "", signed_at: str = "") -> int:
+    """Append a register line for a file whose values are not written to the refused log (the
+    database is only read); returns its id in the register (negative: the log's line number).
+    ``signature``/``signed_at``: the s8 signature verdict (签名无效 … files are not written either)."""
+    after = store.conn.execute("SELECT coalesce(max(id), 0) FROM intake_register").fetchone()[0]
+    entry = dict(received_at=now_text(), who=who, file_name=file_name, sha256=sha256, township_id=township_id,
+                 period=period, given=bool(given), program_version=program_version, forms=forms, verdict=verdict,
+                 reasons=list(reasons), after_id=after, signature=signature, signed_at=signed_at)
+    data = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    path = refused_log_path(store.path)
+    before = path.read_bytes() if path.exists() else b""
+    if before and not before.endswith(b"\n"):
+        data = b"\n" + data  # a line torn by a crash: close it (it is skipped when read)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+    try:
+        written = 0
+        while written < len(data):  # one write for a line this size; the loop only for a short write
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return -(before.count(b"\n") + data.count(b"\n"))
+
+
+def retire_refused_log(db_path: Path) -> Path | None:
+    """A refused log left beside ``db_path`` by a database that is no longer there is not the new
+    database's: renamed aside (kept, never deleted) before a database is created at ``db_path``."""
+    log = refused_log_path(db_path)
+    if not log.exists():
+        return None
+    aside = log.with_name(f"{log.name}.{now_text().replace(':', '')}.旧")
+    os.replace(log, aside)
+    return aside
+
+
+def _log_entries(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, entry) of the log's complete lines; a torn or unreadable line is skipped."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        return []
+    entries = []
+    for n, text in enumerate(raw.split(b"\n")[:-1], start=1):  # after the last newline: no complete line
+        try:
+            entry = json.loads(text.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(entry, dict):
+            entries.append((n, entry))
+    return entries
+
+
+def refused_lines(store: Store) -> list[tuple[int, RegisterLine]]:
+    """(the register's last id when written, line) of every refused-log line, oldest first."""
+    out = []
+    for n, entry in _log_entries(refused_log_path(store.path)):
+        try:
+            values = [entry.get(key) for key in _REFUSED_FIELDS]
+            township = values[2] if isinstance(values[2], int) else None
+            reasons = tuple(str(r) for r in values[8] or ())
+            line = RegisterLine(-n, str(entry.get("received_at", "")), str(entry.get("who", "")), str(values[0] or ""),
+                                str(values[1] or ""), township, str(values[3]) if values[3] else None, bool(values[4]),
+                                str(values[5] or ""), str(values[6] or ""), str(values[7] or ""), reasons,
+                                signature=str(entry.get("signature") or ""), signed_at=str(entry.get("signed_at") or ""))
+            out.append((int(entry.get("after_id") or 0), line))
+        except (TypeError, ValueError):
+            continue
+    return out
 
 
 def current_lines(store: Store, period: str) -> dict[int, RegisterLine]:
@@ -174,3 +277,37 @@ def sends_signed(store: Store, township_id: int) -> bool:
     """s8: the district has received a validly signed file from this township (any period)."""
     return store.conn.execute("SELECT 1 FROM intake_register WHERE township_id = ? AND signature LIKE '签名有效%'"
                               " LIMIT 1", (township_id,)).fetchone() is not None
+
+
+def replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, Any]], who: str, reason: str) -> int:
+    """``Store.set_values`` for a whole report at once (a received file writes every input cell of
+    its forms): the stored values read in one query, the changed ones written with executemany,
+    each audited and remembered as first stored exactly as ``Store._write`` does. Returns how many
+    changed. Inside the caller's transaction."""
+    stored = {(t, r, c): v for t, r, c, v in store.conn.execute(
+        "SELECT table_key, row_key, col_key, value FROM cell_values WHERE report_id = ?", (report_id,))}
+    stamp = now_text()
+    inserts, updates, audits, firsts = [], [], [], []
+    for cell, new in changes:
+        old = stored.get(cell)
+        if old == new and type(old) is type(new):
+            continue
+        if cell in stored:
+            updates.append((new, stamp, report_id, *cell))
+        else:
+            inserts.append((report_id, *cell, new, "", stamp))
+        audits.append((stamp, who, report_id, *cell, "value", old, new, reason))
+        if new is not None:
+            firsts.append((report_id, *cell, new))
+    conn = store.conn
+    conn.executemany("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
+    conn.executemany("UPDATE cell_values SET value = ?, updated_at = ?"
+                     " WHERE report_id = ? AND table_key = ? AND row_key = ? AND col_key = ?", updates)
+    conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audits)
+    conn.executemany("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
+                     " VALUES (?, ?, ?, ?, ?)", firsts)
+    if audits:
+        conn.execute("UPDATE reports SET updated_at = ? WHERE id = ?", (stamp, report_id))
+    return len(audits)

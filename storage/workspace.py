@@ -602,11 +602,12 @@ class Workspace:
         """A new district database at ``path`` (which must not exist): every 镇街 of the
         catalogue, no demo township, kind ``district``."""
         from storage.database import StorageError
-        from storage.district_store import DISTRICT, set_database_kind
+        from storage.district_store import DISTRICT, retire_refused_log, set_database_kind
 
         path = Path(path)
         if path.exists():
             raise StorageError(f"文件 {path} 已存在，不能在其上新建区级汇总库")
+        retire_refused_log(path)  # p1: an earlier database's refused lines are not this one's
         ws = cls.open(path, catalogue=catalogue, demo=False, user=user)
         set_database_kind(ws.store, DISTRICT)
         return ws
@@ -618,11 +619,11 @@ class Workspace:
         return database_kind(self.store) == DISTRICT
 
     def add_intake_line(self, **line: Any) -> int:
-        """A register line for a file whose values are not written (refused, duplicate …)."""
-        from storage.district_store import add_register_line
+        """A register line for a file whose values are not written (refused, duplicate …): in the
+        refused log beside the database, so the database file stays byte-identical (p1)."""
+        from storage.district_store import add_refused_line
 
-        with self.store.atomic():
-            return add_register_line(self.store, who=self.user, **line)
+        return add_refused_line(self.store, who=self.user, **line)
 
     def intake_lines(self, period: str | None = None, township_id: int | None = None) -> list[RegisterLine]:
         from storage.district_store import register_lines
@@ -651,7 +652,8 @@ class Workspace:
         """Write one received file in ONE transaction: the township-period's state before it (import
         log), each form's whole input replacing the stored one (audited), the register line, earlier
         lines marked 已被替代, the district's marks on those forms cleared, the statuses re-derived.
-        ``judge(statuses, replaced)`` returns the line's (verdict, reasons) inside the transaction.
+        The forms of the township-period the file leaves out are emptied (``_clear_left_out``).
+        ``judge(statuses, replaced, cleared)`` returns the line's (verdict, reasons) inside the transaction.
         Returns (line id, form key → status, lines replaced)."""
         from storage import district_store as ds
         from storage.import_log import audit_import, record_import, snapshot
@@ -669,12 +671,13 @@ class Workspace:
                                            data_sha256=data_sha256, applied=True, township_id=township_id,
                                            period=period, **line)
             replaced = ds.mark_replaced(store, township_id, period, line_id)
-            ds.clear_marks(store, township_id, period, [w.form_key for w in writes])
+            cleared = self._clear_left_out(township_id, period, {w.form_key for w in writes}, reason)
+            ds.clear_marks(store, township_id, period, [w.form_key for w in writes] + cleared)
             from storage.no_data import replace_declarations  # e6: the file's 本期无数据 declarations
 
             replace_declarations(store, township_id, period, no_data or {}, self.user)
             statuses = self._restatus(township_id, period)
-            verdict, final_reasons = judge(statuses, replaced)
+            verdict, final_reasons = judge(statuses, replaced, cleared)
             ds.finish_line(store, line_id, verdict, final_reasons)
         return line_id, statuses, replaced
 
@@ -694,7 +697,9 @@ class Workspace:
         def real(cell: CellKey) -> CellKey:
             return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
 
-        store.set_values(report_id, [(real(c), v) for c, v in write.values.items()], self.user, reason)
+        from storage.district_store import replace_values
+
+        replace_values(store, report_id, [(real(c), v) for c, v in write.values.items()], self.user, reason)
         notes = {real(c): n for c, n in write.notes.items()}
         kept = store.load(report_id).notes if rename else data.notes
         for cell in {*kept, *notes}:
@@ -940,6 +945,29 @@ class Workspace:
         self.pin_district_public_key(key.district)
         self.store.set_setting(_TOWNSHIP_KEY_SETTING, key.data)
 
+    # -- p1: intake replaces the whole township-period ---------------------------------------------
+    def _clear_left_out(self, township_id: int, period: str, kept: set[str], reason: str) -> list[str]:
+        """A received file replaces everything the township-period held: each stored report of a
+        form the file leaves out is emptied — values and 说明 cleared, list rows removed, each
+        audited, so the earlier file's figures stay in the trail. Returns the forms emptied (in the
+        caller's transaction)."""
+        store = self.store
+        cleared = []
+        why = f"{reason}：文件中没有此表，此前收到的数据已清除"
+        for report in store.reports_for(township_id, period):
+            if report.form_key in kept:
+                continue
+            data = store.load(report.id)
+            if not (data.values or data.notes or any(data.list_rows.values())):
+                continue
+            store.set_values(report.id, [(cell, None) for cell in data.values], self.user, why)
+            for cell in data.notes:
+                store.set_note(report.id, cell, "", self.user, why)
+            for table, rows in data.list_rows.items():
+                for row in rows:
+                    store.remove_list_row(report.id, table, row, self.user)
+            cleared.append(report.form_key)
+        return cleared
 
 
 # A write attributed to no report's contents: statuses and their audit rows (p2: an export marks

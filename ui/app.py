@@ -40,12 +40,13 @@ def install_translations(app: QApplication) -> QTranslator | None:
 
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused when one exists) with name, Chinese locale, font and translations."""
-    from ui.pyside_workarounds import protect_bool_singletons
+    from ui.pyside_workarounds import protect_bool_singletons, protect_none_singleton
 
     protect_bool_singletons()  # before any signal is emitted: see ui/pyside_workarounds.py
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv if argv is not None else sys.argv[:1])
+    protect_none_singleton()  # every void Qt call drops a reference to None (it measures with a QObject)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(VERSION)

@@ -1,0 +1,45 @@
+"""The map reader takes a plain number without ``parse_input``'s text work (issue 16: import
+preview speed): every value a person can put in a cell must still read exactly as
+``parse_input`` reads it — the same stored value and type, or the same refusal."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from export.submission_file import normalise, read_submission
+from forms.values import parse_input
+from tests.district_helpers import set_cells
+
+UNITS = ("key_energy_units", "units", "r1")
+NUMBER_CELLS = [("energy_consumption", "energy", row, col) for row in ("raw_coal", "washed_coal", "other_coal")
+                for col in ("stock_begin", "purchase", "consumption")]
+EXTREMES = [1e15, 999_999_999_999_999, -1e15 + 1, 1e308, -0.0, 1e-300, 2.5, 3.0, 12_345_678_901_234_567, True,
+            "1,000", "１２３", "—", "12万", "=1+1", 0]
+
+
+@pytest.mark.parametrize("text_value", ["仙龙镇企业", 3.0, 12.5, True, "", "  是 "])
+def test_every_value_reads_as_parse_input_reads_it(tmp_path: Path, township_files, catalogue, text_value) -> None:
+    planted = dict(zip(NUMBER_CELLS, EXTREMES))
+    planted.update({(*UNITS, "name"): text_value, (*UNITS, "uscc"): 915001180000000000,
+                    (*UNITS, "key_unit"): text_value, (*UNITS, "energy_equal"): EXTREMES[len(NUMBER_CELLS) % 16],
+                    (*UNITS, "boiler"): EXTREMES[(len(NUMBER_CELLS) + 1) % 16]})
+    path = set_cells(township_files["仙龙镇"], tmp_path / "改过.xlsx", planted)
+    read = read_submission(path, catalogue)
+    rejected = {(r.form_key, *r.cell): r.reason for r in read.rejected}
+    for (form_key, table, row, col_key), value in planted.items():
+        col = catalogue.get(form_key).table(table).column(col_key)
+        # what the cell holds: a worksheet number is a double; "" is an empty cell
+        raw = normalise(float(value) if type(value) is int else value if value != "" else None)
+        expected = parse_input(col, raw)
+        key = (form_key, table, row, col_key)
+        if expected.error:
+            assert rejected.get(key) == expected.error, key
+        else:
+            got = read.form(form_key).values[(table, row, col_key)]
+            assert key not in rejected and type(got) is type(expected.value), (key, got, expected)
+            assert got == expected.value or (isinstance(got, float) and math.isnan(got))
+            if isinstance(got, float):
+                assert math.copysign(1, got) == math.copysign(1, expected.value)
