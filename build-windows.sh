@@ -232,7 +232,7 @@ tmpdb=$(mktemp -d)
 rm -f "$shot"
 status=0
 timeout 180 xvfb-run -a -s "-screen 0 1600x1000x24" \
-  wine "$OUT/jnjp/jnjp.exe" --db "$tmpdb/jnjp.sqlite" --screenshot "$shot" 2>&1 | cat | from_gbk || status=$?
+  wine "$OUT/jnjp/jnjp.exe" --demo --db "$tmpdb/jnjp.sqlite" --screenshot "$shot" 2>&1 | cat | from_gbk || status=$?
 [ "$status" -eq 0 ] && [ -s "$shot" ] || { echo "!! Windows 版窗口截图失败（退出码 $status）" >&2; exit 1; }
 say "截图 / screenshot: dist/$(basename "$shot")"
 

@@ -2,7 +2,8 @@
 
 Only parses arguments, then starts the window or one headless command (see ``commands``):
 
-    python main.py                         open the window (demo database on first run)
+    python main.py                         open the window (a new database asks who the clerk is)
+    python main.py --demo                  open the demo database (演示数据.sqlite)
     python main.py validate --db D --period P [--township T] [--json]
     python main.py export   --db D --period P --out F.xlsx [--township T]
     python main.py import   FILE --db D [--dry-run] [--township T --period P] [--forms K,K] [--replace-blank]
@@ -63,6 +64,7 @@ USAGE = """用法：
       设有密码的数据库，每个命令都先要密码。忘记密码无法找回，只能从区里的报送文件副本恢复
   python main.py --version
   python main.py [--db 数据库文件] --screenshot 窗口.png   保存窗口截图后退出（可离屏运行）
+  python main.py --demo [--db 数据库文件]                打开演示数据库（默认为数据库旁的 演示数据.sqlite；新建时填入演示镇）
   python main.py --self-test                             自检（临时文件夹中建库、审核、导出、重新导入）
 
 退出码：0 成功；1 有错误/拒绝导出/有单元格被拒绝（数据库未改动）；2 参数错误或文件不可用（数据库不存在、为空、
@@ -115,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, help="数据库文件")
     parser.add_argument("--version", action="store_true", help="显示版本")
     parser.add_argument("--screenshot", type=Path, help="打开窗口、保存截图（PNG）后退出")
+    parser.add_argument("--demo", action="store_true", help="打开演示数据库（新建时填入演示数据）")
     parser.add_argument("--self-test", action="store_true", help="自检：临时数据库中加载、审核、导出、重新导入")
     sub = parser.add_subparsers(dest="command", parser_class=ChineseArgumentParser)
     for name in ("validate", "export"):
@@ -379,7 +382,7 @@ def _main(argv: list[str] | None) -> int:
         from ui.app import run_gui
 
         sys.stdout, sys.stderr = sys.stdout._stream, sys.stderr._stream  # type: ignore[attr-defined]
-        return run_gui(args.db, screenshot=args.screenshot)
+        return run_gui(args.db, screenshot=args.screenshot, demo=args.demo)
     if args.command in ("aggregate", "progress"):
         return _run_summary_command(args)
     if args.command in ("keys", "package", "task", "db-password"):

@@ -114,3 +114,20 @@ def test_first_run_creates_an_empty_database_and_renders_window(tmp_path: Path) 
         assert ws.report_periods() == []  # nothing opened before she chose her 镇街
     finally:
         ws.close()
+
+
+def test_demo_flag_opens_the_demo_database(tmp_path: Path) -> None:
+    """`python main.py --demo`: the demo township in a database of its own (帮助 → 打开演示数据 from
+    the command line, and what the Windows build's screenshot and `validate` step use)."""
+    db = tmp_path / "演示 数据.sqlite"
+    png = tmp_path / "demo.png"
+    out = run("--demo", "--db", str(db), "--screenshot", str(png))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert png.is_file() and png.stat().st_size > 20_000
+    ws = Workspace.open(db, demo=False)
+    try:
+        assert [t.name for t in ws.townships() if t.is_demo] == ["演示镇（示例数据）"]
+    finally:
+        ws.close()
+    checked = run("validate", "--db", str(db), "--period", "2025")
+    assert checked.returncode in (0, 1) and "演示镇" in checked.stdout, checked.stdout + checked.stderr

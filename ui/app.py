@@ -169,11 +169,13 @@ def _not_opened(window: QMainWindow, message: str, opener: Callable[[Path | None
     return opener(path)
 
 
-def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
+def run_gui(db_path: Path | None = None, screenshot: Path | None = None, demo: bool = False) -> int:
     """Show the main window, open ``db_path`` (default: ``storage.location.default_db_path()``), run.
 
     With ``screenshot`` the window is rendered to that PNG once the database is open, and the
-    program exits (0 when the database opened and the file was written).
+    program exits (0 when the database opened and the file was written). With ``demo`` the demo
+    database is opened (``--demo``: ``db_path``, else 演示数据.sqlite beside the default database),
+    filled with the demo township when new — a clerk's own new database never is.
     """
     app = create_application()
     from ui.main_window import MainWindow
@@ -207,8 +209,15 @@ def run_gui(db_path: Path | None = None, screenshot: Path | None = None) -> int:
             window.resize(DEFAULT_SIZE)
         # the screenshot and the start-up probe take the database as it opens; a clerk's start
         # offers 打开其他数据库 / 退出 when it cannot be opened (see MainWindow.start)
-        opened = open_start_database(window, db_path,
-                                     opener=None if (probe or screenshot is not None) else window.start)
+        if demo:
+            from storage.location import default_db_path
+            from ui.first_start import demo_database_path
+
+            demo_path = db_path or demo_database_path(default_db_path())
+            opened = open_start_database(window, demo_path, opener=lambda p: window.open_database(p, demo=True))
+        else:
+            opened = open_start_database(window, db_path,
+                                         opener=None if (probe or screenshot is not None) else window.start)
         if probe == "ready":
             app.processEvents()
             app.quit()
