@@ -136,6 +136,9 @@ def test_list_union_keeps_every_row_once(workspace, filled, db_path) -> None:
     union = [(units.row_township[("units", k)], units.values[("units", k, "uscc")]) for k in units.list_rows["units"]]
     assert sorted(union) == sorted(stored) and len(set(union)) == len(union) == len(stored) > 22
     assert not [f for f in summary.findings("key_energy_units") if f.severity == "错误"]
+    # the 汇总 of every form validates like a township's report: the demo data gives no 错误 anywhere
+    assert {k: [f.text for f in summary.findings(k) if f.severity == "错误"] for k in summary.forms} == {
+        k: [] for k in summary.forms} and len(summary.forms) == 7
 
 
 def test_chosen_townships(workspace, filled) -> None:
