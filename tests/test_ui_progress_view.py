@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QAction, QImage
 
 from district.progress import ProgressState
 from district.progress_data import progress_report
@@ -113,6 +113,23 @@ def test_main_window_action_opens_the_view(demo_window, qtbot) -> None:
     assert dialog.isVisible() and "演示镇" in dialog.report.scope
     assert dialog.report.items and all(i.target.township_share for i in dialog.report.items)
     assert any(i.progress.state is not ProgressState.NO_DATA for i in dialog.report.items)
+
+
+def test_district_window_opens_the_summary_and_the_progress(qtbot, report, workspace) -> None:
+    """A district database opens the district window: its toolbar holds 汇总… and 规划目标进度… too."""
+    from ui.district_window import DistrictWindow
+    from ui.summary_dialog import SummaryDialog
+
+    window = DistrictWindow(workspace)
+    qtbot.addWidget(window)
+    window.findChild(QAction, "progressAction").trigger()
+    dialog = window.progress_dialog
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible() and dialog.report.district and dialog.report.scope == "全区"
+    assert [i.target.id for i in dialog.report.items] == [i.target.id for i in report.items]
+    window.findChild(QAction, "summaryAction").trigger()
+    qtbot.addWidget(window.summary_dialog)
+    assert isinstance(window.summary_dialog, SummaryDialog) and window.summary_dialog.isVisible()
 
 
 def test_township_view_shows_its_share_of_the_district_target(qtbot, workspace, tmp_path: Path) -> None:
