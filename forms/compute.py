@@ -147,9 +147,16 @@ class _TableEvaluator:
             if factor.note:
                 self.out.sources[(self.table.key, row_key, "ref_equiv")] = factor.note
             if factor.value is None:
-                raise ValueError(factor.note)
+                if not self._row_has_input(row_key):
+                    return None  # no 热力 consumed: the missing 热力 figure is nothing this report must fix
+                raise _CellFailed(factor.note or f"{row.label}等价值：没有该年的折标系数")
             return factor.value
         raise NameError(name)
+
+    def _row_has_input(self, row_key: str) -> bool:
+        table, inputs = self.table.key, self.inputs
+        return any(inputs.get((table, row_key, c.key)) not in (None, "") for c in self.table.columns
+                   if c.formula is None)
 
     def _readers(self) -> tuple[Any, Any, Any, Any]:
         """The four readers a formula evaluates with, made once per table (a 5,000-row list
@@ -200,11 +207,9 @@ class _TableEvaluator:
             self.out.errors[(self.table.key, row_key, col.key)] = failed.message
             return None
         except Exception as exc:  # noqa: BLE001 - a formula failure becomes a finding, not a crash
-            cause = self._failed_input(row_key, formula)
-            if cause is None:
-                self.out.errors[(self.table.key, row_key, col.key)] = f"无法计算（{exc}）"
-            elif self._reads_data(row_key, formula):
-                self.out.errors[(self.table.key, row_key, col.key)] = cause
+            if self._reads_data(row_key, formula):  # a row left blank stays blank
+                cause = self._failed_input(row_key, formula)
+                self.out.errors[(self.table.key, row_key, col.key)] = cause or f"无法计算（{exc}）"
             return None
         if isinstance(result, float) and not math.isfinite(result):
             # e.g. a sum of figures stored by an older version beyond any real value: a finding, never inf

@@ -57,6 +57,12 @@ def test_cells_that_read_a_missing_figure_name_the_file_and_year(catalogue) -> N
         assert result.computed.get(*cell) is None
     assert not any("unsupported" in text or "NoneType" in text for text in errors.values())
     assert ("energy", "heat", "tce_equiv") not in errors and result.computed.get("energy", "heat", "tce_equiv") is None
+    assert ("energy", "heat", "coef_equiv") not in errors  # no 热力 consumed: its missing figure blocks nothing
+    assert errors[("energy", "electricity", "coef_equiv")].startswith("电力等价值：区统计局尚未在 power_coal_rate.csv")
+    heat = validate_energy(catalogue, {HEAT: 100.0}, 2026)
+    heat_errors = {f.cell: f.text for f in heat.findings if f.severity == "错误" and f.row == "heat"}
+    assert set(heat_errors) == {("energy", "heat", c) for c in ("coef_equiv", "tce_equiv", "net_equiv")}
+    assert all("heat_coal_rate.csv 中设定 2026 年" in text for text in heat_errors.values())
     assert not [f for f in result.findings if f.rule_id == "E003"]
     assert result.computed.get("energy", "raw_coal", "tce_equiv") == pytest.approx(7.143)
 
