@@ -2,8 +2,9 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python resources/help/make_screenshots.py
 
-Writes main_window.png (the demo township's energy form) and findings.png (a wrong entry, a
-警告 and its 说明) beside 使用说明.md. Re-run after changing the window.
+Writes main_window.png (the demo township's energy form), findings.png (a wrong entry, a
+警告 and its 说明) and progress.png (the township's 规划目标进度) beside 使用说明.md. Re-run after
+changing the window.
 """
 
 from __future__ import annotations
@@ -56,9 +57,18 @@ def main() -> int:
         window.controller.audit()
         settle(app)
         window.grab().save(str(HERE / "findings.png"))
+
+        from PySide6.QtGui import QAction
+
+        window.findChild(QAction, "progressAction").trigger()
+        dialog = window.progress_dialog
+        dialog.resize(1280, 720)
+        settle(app)
+        dialog.grab().save(str(HERE / "progress.png"))
+        dialog.close()
         window.close()
         app.processEvents()
-    print(f"已生成：{HERE / 'main_window.png'}、{HERE / 'findings.png'}")
+    print(f"已生成：{HERE / 'main_window.png'}、{HERE / 'findings.png'}、{HERE / 'progress.png'}")
     return 0
 
 
