@@ -74,13 +74,19 @@ def number_text(value: float | None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value / 1e4:,.1f}万"
 
 
+def _received(target: PlanTarget, values: Mapping[int, float | None]) -> tuple[dict[int, float], Progress | None]:
+    """The years with a figure, and the Progress to return at once when there is nothing to measure."""
+    if target.measure is None:
+        return {}, Progress(target, state=ProgressState.UNMEASURED)
+    known = {y: float(v) for y, v in sorted(values.items()) if v is not None}
+    return known, (None if known else Progress(target, known))
+
+
 def plan_progress(target: PlanTarget, values: Mapping[int, float | None]) -> Progress:
     """Progress of ``target`` given the district figure of each year received (None = not received)."""
-    if target.measure is None:
-        return Progress(target, state=ProgressState.UNMEASURED)
-    known = {y: float(v) for y, v in sorted(values.items()) if v is not None}
-    if not known:
-        return Progress(target, known)
+    known, empty = _received(target, values)
+    if empty is not None:
+        return empty
     year = max(known)
     value = known[year]
     if target.base_year is not None and target.base_value is not None:
@@ -109,11 +115,9 @@ def township_progress(target: PlanTarget, values: Mapping[int, float | None]) ->
     """A township's own figures toward a district target it contributes to (a ledger's reductions,
     its PV area): each year's figure and its share of the district target, with no path, gap or
     on-track verdict, since the plan sets the target for the district only, not per township."""
-    if target.measure is None:
-        return Progress(target, state=ProgressState.UNMEASURED)
-    known = {y: float(v) for y, v in sorted(values.items()) if v is not None}
-    if not known:
-        return Progress(target, known)
+    known, empty = _received(target, values)
+    if empty is not None:
+        return empty
     year = max(known)
     share = known[year] / target.target if target.target else None
     return Progress(target, known, ProgressState.SHARE, year, known[year], None, share)
