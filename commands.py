@@ -527,6 +527,7 @@ def run_progress(*, db: Path, as_json: bool = False, out: Path | None = None) ->
     """``progress``: progress toward every quantified target of the plan (reads only); ``--json``
     prints the same as JSON, ``--out`` also writes it as a workbook. 0 done; 2 bad arguments or
     targets file; 3 could not write."""
+    from district.progress import number_text
     from district.progress_data import progress_report, write_progress_workbook
 
     def work() -> int:
@@ -549,7 +550,9 @@ def run_progress(*, db: Path, as_json: bool = False, out: Path | None = None) ->
         years = "、".join(map(str, report.years)) or "无"
         print(f"规划目标进度（{report.scope}）：已有数据的年份 {years}")
         for item in report.items:
-            print(f"· {item.target.name}（目标 {item.target.target:g}{item.target.unit}）：{item.progress.text()}")
+            target = number_text(item.target.target)
+            print(f"· {item.target.name}（{'目标' if report.district else '全区目标'} {target}{item.target.unit}）："
+                  f"{item.progress.text()}")
         if out is not None:
             print(f"已导出：{out}")
         return EXIT_OK

@@ -14,7 +14,7 @@ from enum import Enum
 
 from district.targets import PlanTarget
 
-__all__ = ["Progress", "ProgressState", "plan_progress"]
+__all__ = ["Progress", "ProgressState", "number_text", "plan_progress", "township_progress"]
 
 
 class ProgressState(str, Enum):
@@ -23,6 +23,7 @@ class ProgressState(str, Enum):
     BEHIND = "落后"
     NO_DATA = "无数据"
     UNMEASURED = "未纳入报表"
+    SHARE = "本镇街贡献"  # a township's own figure against a district target the plan does not split
 
 
 @dataclass(frozen=True)
@@ -52,29 +53,40 @@ class Progress:
         if self.state in (ProgressState.UNMEASURED, ProgressState.NO_DATA):
             return self.state.value + (f"：{self.target.unmeasured}" if self.target.unmeasured else "")
         unit = self.target.unit
+        if self.state is ProgressState.SHARE:
+            share = f"{self.done_share * 100:.1f}%" if self.done_share is not None else "—"
+            return (f"{self.year}年 本镇街 {number_text(self.value)}{unit}，占全区目标 {number_text(self.target.target)}{unit} 的"
+                    f" {share}（全区目标未分解到镇街，不判断本镇街进度）")
         gap_unit = "个百分点" if unit == "%" else unit  # a gap between two rates is in points
         parts = []
         if self.done_share is not None:
             parts.append(f"已完成 {self.done_share * 100:.1f}%")
         if self.remaining:
-            need = f"（每年需 {_number(self.per_year)}{gap_unit}）" if self.per_year else ""
-            parts.append(f"还差 {_number(self.remaining)}{gap_unit}{need}")
-        return f"{self.year}年 {_number(self.value)}{unit}，{self.state.value}：" + "，".join(parts or ["已达到目标"])
+            need = f"（每年需 {number_text(self.per_year)}{gap_unit}）" if self.per_year else ""
+            parts.append(f"还差 {number_text(self.remaining)}{gap_unit}{need}")
+        return f"{self.year}年 {number_text(self.value)}{unit}，{self.state.value}：" + "，".join(parts or ["已达到目标"])
 
 
-def _number(value: float | None) -> str:
+def number_text(value: float | None) -> str:
+    """A figure as the progress texts print it: 2,133.3 / 180.0万 (never 1.8e+06)."""
     if value is None:
         return "—"
     return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value / 1e4:,.1f}万"
 
 
+def _received(target: PlanTarget, values: Mapping[int, float | None]) -> tuple[dict[int, float], Progress | None]:
+    """The years with a figure, and the Progress to return at once when there is nothing to measure."""
+    if target.measure is None:
+        return {}, Progress(target, state=ProgressState.UNMEASURED)
+    known = {y: float(v) for y, v in sorted(values.items()) if v is not None}
+    return known, (None if known else Progress(target, known))
+
+
 def plan_progress(target: PlanTarget, values: Mapping[int, float | None]) -> Progress:
     """Progress of ``target`` given the district figure of each year received (None = not received)."""
-    if target.measure is None:
-        return Progress(target, state=ProgressState.UNMEASURED)
-    known = {y: float(v) for y, v in sorted(values.items()) if v is not None}
-    if not known:
-        return Progress(target, known)
+    known, empty = _received(target, values)
+    if empty is not None:
+        return empty
     year = max(known)
     value = known[year]
     if target.base_year is not None and target.base_value is not None:
@@ -97,3 +109,15 @@ def plan_progress(target: PlanTarget, values: Mapping[int, float | None]) -> Pro
     else:
         state = ProgressState.BEHIND
     return Progress(target, known, state, year, value, start, done_share, remaining, per_year)
+
+
+def township_progress(target: PlanTarget, values: Mapping[int, float | None]) -> Progress:
+    """A township's own figures toward a district target it contributes to (a ledger's reductions,
+    its PV area): each year's figure and its share of the district target, with no path, gap or
+    on-track verdict, since the plan sets the target for the district only, not per township."""
+    known, empty = _received(target, values)
+    if empty is not None:
+        return empty
+    year = max(known)
+    share = known[year] / target.target if target.target else None
+    return Progress(target, known, ProgressState.SHARE, year, known[year], None, share)

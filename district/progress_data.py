@@ -4,7 +4,8 @@ A district database: for each target the district value of every year 2021–202
 汇总 of that year's measuring cell over all townships), the target, the straight path,
 已完成/还差/每年需 and on track / behind (district.progress), and each township's contribution
 per year for targets where townships' figures add up (``township_share``). A township database
-shows the same for its own figures, only for those ``township_share`` targets.
+shows the same for its own figures, only for those ``township_share`` targets, and as its share
+of the district target (no path, gap or verdict: the plan does not split targets by township).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from district.progress import Progress, plan_progress
+from district.progress import Progress, plan_progress, township_progress
 from district.summary import district_summary
 from district.targets import PlanTarget, load_targets
 from forms.compute import numeric_or_none
@@ -107,7 +108,8 @@ def progress_report(workspace: Workspace, targets: list[PlanTarget] | None = Non
                 contributions[target.id][year] = [
                     (town.name, v) for town, c in zip(form_summary.members, form_summary.member_computed)
                     if (v := numeric_or_none(c.get(m.table, m.row, m.column))) is not None]
-    items = [TargetProgress(plan_progress(t, values[t.id]), contributions[t.id]) for t in targets]
+    measure = plan_progress if district else township_progress
+    items = [TargetProgress(measure(t, values[t.id]), contributions[t.id]) for t in targets]
     return ProgressReport(scope, district, years, items)
 
 

@@ -99,4 +99,4 @@ def _match_coal(ws: Any, township_id: int) -> None:
     ws.edit_many(coal_vocs.report.id, [
         (("coal", "coal_total", "value"), coal),
         (("coal", "coal_tce", "tce"), round(computed.get("energy", "raw_coal", "tce_equal"), 2)),
-        (("coal", "energy_total", "tce"), round(computed.get("energy", "total", "tce_equiv"), 2))], reason="样例")
+        (("coal", "energy_total", "tce"), round(computed.get("energy", "total", "net_equiv"), 2))], reason="样例")

@@ -54,6 +54,15 @@ class ComputedForm:
         return self.values.get((table, row, col))
 
 
+class _CellFailed(Exception):
+    """A cell read by a formula could not be computed: the formula fails with that cell's message,
+    so the user reads the root cause (e.g. a missing 等价值 figure), not Python's text about None."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class _TableEvaluator:
     """Lazily evaluates one table's computed cells with memoisation."""
 
@@ -106,8 +115,22 @@ class _TableEvaluator:
 
     def column_sum(self, col_key: str) -> Any:
         values = [self.value(k, col_key) for k in self.item_keys]
+        failed = self.failed_cell(col_key)
+        if failed is not None:  # a total that leaves out a row that could not be computed is wrong
+            raise _CellFailed(failed)
         numbers = [v for v in values if isinstance(v, (int, float))]
         return sum(numbers) if numbers else None
+
+    def failed_cell(self, col_key: str, row_keys: Sequence[str] | None = None) -> str | None:
+        """Why the first of ``row_keys`` (default: the item rows) could not compute ``col_key``, if one could not."""
+        errors = self.out.errors
+        if not errors:
+            return None
+        for row_key in self.item_keys if row_keys is None else row_keys:
+            message = errors.get((self.table.key, row_key, col_key))
+            if message is not None:
+                return message
+        return None
 
     def _constant(self, row: RowSpec | None, row_key: str, name: str) -> Any:
         if row is None or not row.energy:
@@ -124,9 +147,16 @@ class _TableEvaluator:
             if factor.note:
                 self.out.sources[(self.table.key, row_key, "ref_equiv")] = factor.note
             if factor.value is None:
-                raise ValueError(factor.note)
+                if not self._row_has_input(row_key):
+                    return None  # no 热力 consumed: the missing 热力 figure is nothing this report must fix
+                raise _CellFailed(factor.note or f"{row.label}等价值：没有该年的折标系数")
             return factor.value
         raise NameError(name)
+
+    def _row_has_input(self, row_key: str) -> bool:
+        table, inputs = self.table.key, self.inputs
+        return any(inputs.get((table, row_key, c.key)) not in (None, "") for c in self.table.columns
+                   if c.formula is None)
 
     def _readers(self) -> tuple[Any, Any, Any, Any]:
         """The four readers a formula evaluates with, made once per table (a 5,000-row list
@@ -173,8 +203,13 @@ class _TableEvaluator:
             result = formula.evaluate(lookup, cell, sum_rows, is_data)
         except ZeroDivisionError:
             return None
+        except _CellFailed as failed:
+            self.out.errors[(self.table.key, row_key, col.key)] = failed.message
+            return None
         except Exception as exc:  # noqa: BLE001 - a formula failure becomes a finding, not a crash
-            self.out.errors[(self.table.key, row_key, col.key)] = f"无法计算（{exc}）"
+            if self._reads_data(row_key, formula):  # a row left blank stays blank
+                cause = self._failed_input(row_key, formula)
+                self.out.errors[(self.table.key, row_key, col.key)] = cause or f"无法计算（{exc}）"
             return None
         if isinstance(result, float) and not math.isfinite(result):
             # e.g. a sum of figures stored by an older version beyond any real value: a finding, never inf
@@ -189,6 +224,34 @@ class _TableEvaluator:
                 if note:
                     self.out.sources[(self.table.key, row_key, col.key)] = note
         return result
+
+
+    def _failed_input(self, row_key: str, formula: Formula) -> str | None:
+        """The message of a cell this formula read that could not be computed itself (None: no such cell)."""
+        if not self.out.errors:
+            return None
+        for name in formula.names:
+            if name in self.columns:
+                message = self.failed_cell(name, (row_key,))
+                if message is not None:
+                    return message
+        for ref_row, ref_col in formula.cell_refs:
+            message = self.failed_cell(ref_col, (ref_row,))
+            if message is not None:
+                return message
+        for ref in formula.table_refs:
+            peer = self.peers.get(ref[0])
+            message = peer.failed_cell(ref[2], None if ref[1] == LIST_ROW else (ref[1],)) if peer else None
+            if message is not None:
+                return message
+        return None
+
+    def _reads_data(self, row_key: str, formula: Formula) -> bool:
+        """Whether any data cell of this row that the formula reads is filled: a blank row whose
+        factor is missing stays blank instead of repeating the factor's message."""
+        return any(self.value(row_key, n) not in (None, "") for n in formula.names
+                   if n in self.columns and (row_key, n) not in self.constants) or bool(
+            formula.cell_refs or formula.table_refs or formula.sum_columns)
 
 
 def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mapping[str, Sequence[str]],

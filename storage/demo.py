@@ -210,7 +210,7 @@ def create_demo(workspace: Workspace) -> int:
                                 ComputeContext(ref, year))
         cells = [(("coal", "coal_total", "value"), coal),
                  (("coal", "coal_tce", "tce"), round(computed.get("energy", "raw_coal", "tce_equal"), 2)),
-                 (("coal", "energy_total", "tce"), round(computed.get("energy", "total", "tce_equiv"), 2))]
+                 (("coal", "energy_total", "tce"), round(computed.get("energy", "total", "net_equiv"), 2))]
         for row, (count, capacity, retired) in BOILERS.items():
             cells += [(("boilers", row, "count"), count), (("boilers", row, "capacity"), capacity),
                       (("boilers", row, "retired"), retired if period == "2025" else 0)]

@@ -45,6 +45,28 @@ def test_a_year_without_a_figure_is_not_filled_from_another_year(catalogue) -> N
     assert len(errors) == 1 and "尚未在 power_coal_rate.csv 中设定 2026 年的全国火电发电标准煤耗" in errors[0].text
 
 
+def test_cells_that_read_a_missing_figure_name_the_file_and_year(catalogue) -> None:
+    """折标准煤(等价值), 综合能源消费量(等价值) and the 能源合计 that sums them repeat the rate file's
+    message, never Python's text about None; a blank row stays blank; no false 等价值 < 当量值 错误."""
+    result = validate_energy(catalogue, {ELECTRICITY: 1000.0, ("energy", "raw_coal", "consumption"): 10.0}, 2026)
+    errors = {f.cell: f.text for f in result.findings if f.severity == "错误"}
+    wanted = "尚未在 power_coal_rate.csv 中设定 2026 年的全国火电发电标准煤耗"
+    for cell in [("energy", "electricity", c) for c in ("tce_equiv", "net_equiv")] + [
+            ("energy", "total", c) for c in ("tce_equiv", "net_equiv")]:
+        assert wanted in errors[cell] and "unsupported" not in errors[cell] and "NoneType" not in errors[cell]
+        assert result.computed.get(*cell) is None
+    assert not any("unsupported" in text or "NoneType" in text for text in errors.values())
+    assert ("energy", "heat", "tce_equiv") not in errors and result.computed.get("energy", "heat", "tce_equiv") is None
+    assert ("energy", "heat", "coef_equiv") not in errors  # no 热力 consumed: its missing figure blocks nothing
+    assert errors[("energy", "electricity", "coef_equiv")].startswith("电力等价值：区统计局尚未在 power_coal_rate.csv")
+    heat = validate_energy(catalogue, {HEAT: 100.0}, 2026)
+    heat_errors = {f.cell: f.text for f in heat.findings if f.severity == "错误" and f.row == "heat"}
+    assert set(heat_errors) == {("energy", "heat", c) for c in ("coef_equiv", "tce_equiv", "net_equiv")}
+    assert all("heat_coal_rate.csv 中设定 2026 年" in text for text in heat_errors.values())
+    assert not [f for f in result.findings if f.rule_id == "E003"]
+    assert result.computed.get("energy", "raw_coal", "tce_equiv") == pytest.approx(7.143)
+
+
 def test_heat_has_an_equivalent_basis_of_its_own(catalogue, tmp_path) -> None:
     folder = reference_folder(tmp_path, heat_coal_rate=(
         "2025,", "2025,供热标准煤耗,40.0,2025,verified-secondary,区统计局设定（测试）"))

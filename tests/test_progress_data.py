@@ -69,6 +69,25 @@ def test_township_database_shows_its_own_share_targets(workspace, db_path: Path)
     assert cod.progress.values == pytest.approx(_list_sums(db_path, "projects", "cod", township=towns[0].name))
 
 
+def test_township_figures_are_shares_of_the_district_target_without_a_verdict(workspace, db_path: Path) -> None:
+    """The plan does not split its targets by township: a township's 85 t is 4 % of the district's
+    2133.3 t, never "落后，还差 2,048 t"; no path, no gap, no per-year need (the window and the CLI)."""
+    towns = fill_townships(workspace, 1, PERIODS)
+    report = progress_report(workspace)
+    for item in report.items:
+        p, t = item.progress, item.target
+        assert p.state is ProgressState.SHARE and p.start is None and p.path_value(2025) is None
+        assert p.remaining is None and p.per_year is None
+        assert p.done_share == pytest.approx(p.values[2025] / t.target)
+        assert "占全区目标" in p.text() and "落后" not in p.text() and "还差" not in p.text()
+    workspace.close()
+    done = run("progress", "--db", str(db_path))
+    assert done.returncode == 0 and towns[0].name in done.stdout
+    assert "占全区目标 2,133.3吨" in done.stdout and "落后" not in done.stdout and "还差" not in done.stdout
+    data = json.loads(run("progress", "--db", str(db_path), "--json").stdout)
+    assert not data["district"] and {t["state"] for t in data["targets"]} == {ProgressState.SHARE.value}
+
+
 def test_demo_database_shows_the_demo(workspace) -> None:
     report = progress_report(workspace)
     assert report.scope == "演示镇（示例数据）" and report.years == [2023, 2024, 2025]

@@ -184,15 +184,23 @@ def _energy(cat: FormCatalogue, **consumption: float) -> dict[str, ReportInput]:
 
 
 def test_coal_form_agrees_with_energy_form(cat) -> None:
+    """03 能源消费总量 is form 1's net 综合能源消费量(等价值) (205-2: minus conversion output and recovery):
+    a unit that burns coal to make the electricity it then consumes must not count that energy twice."""
     others = _energy(cat, raw_coal=1000.0, washed_coal=100.0, electricity=50.0)
+    others["energy_consumption"].values[("energy", "electricity", "conversion_output")] = 20.0
     from forms.compute import compute_form
 
     energy = compute_form(cat.get("energy_consumption"), others["energy_consumption"].values, {},
                           ComputeContext(cat.reference, 2025))
     coal_tce = sum(energy.get("energy", k, "tce_equal") for k in ("raw_coal", "washed_coal"))
-    total = energy.get("energy", "total", "tce_equiv")
+    total = energy.get("energy", "total", "net_equiv")
+    gross = energy.get("energy", "total", "tce_equiv")
+    assert gross - total > 50  # 20 万千瓦时 made on site and exported
     good = {("coal", "coal_total", "value"): 1100.0, ("coal", "coal_tce", "tce"): round(coal_tce, 2),
             ("coal", "energy_total", "tce"): round(total, 2)}
+    double_counted = dict(good)
+    double_counted[("coal", "energy_total", "tce")] = round(gross, 2)
+    assert [f[0] for f in _found(cat, "coal_vocs", "X702", double_counted, others=others)] == ["X702"]
     for rule in ("X701", "X702", "X703"):
         assert _found(cat, "coal_vocs", rule, good, others=others) == [], rule
     bad = {("coal", "coal_total", "value"): 1000.0, ("coal", "coal_tce", "tce"): round(coal_tce + 10, 2),
@@ -202,7 +210,8 @@ def test_coal_form_agrees_with_energy_form(cat) -> None:
         C + "代码01 煤炭消费量 / 本期：煤炭消费量与表1原煤、洗精煤、其他煤炭消费量之和不一致，请核对两表。", False)]
     assert _found(cat, "coal_vocs", "X702", bad, others=others) == [(
         "X702", "错误", "coal", "energy_total", "tce",
-        C + "代码03 能源消费总量(等价值) / 折标准煤：能源消费总量与表1能源合计(等价值)不一致，请核对两表。", False)]
+        C + "代码03 能源消费总量(综合能源消费量，等价值) / 折标准煤：能源消费总量与表1能源合计行的综合能源消费量(等价值)"
+        "不一致（取扣除加工转换产出和回收利用后的净量），请核对两表。", False)]
     assert _found(cat, "coal_vocs", "X703", bad, others=others) == [(
         "X703", "错误", "coal", "coal_tce", "tce",
         C + "代码02 煤炭消费量(折标准煤) / 折标准煤：煤炭消费量(折标准煤)与表1原煤、洗精煤、其他煤炭折标准煤之和不一致，请核对两表。",

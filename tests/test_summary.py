@@ -138,6 +138,16 @@ def test_list_union_keeps_every_row_once(workspace, filled, db_path) -> None:
     assert not [f for f in summary.findings("key_energy_units") if f.severity == "错误"]
 
 
+@pytest.mark.parametrize("period", ["2023", "2024", "2025"])
+def test_the_summary_of_consistent_reports_has_no_error(workspace, period) -> None:
+    """The 汇总 of 23 townships' (consistent) demo copies validates like a township's report, every form."""
+    fill_townships(workspace, 23, (period,))
+    summary = district_summary(workspace, period)
+    assert len(summary.forms) == 7 and len(summary.included) == 23
+    assert {k: [f.text for f in summary.findings(k) if f.severity == "错误"] for k in summary.forms} == {
+        k: [] for k in summary.forms}
+
+
 def test_chosen_townships(workspace, filled) -> None:
     chosen = [filled[1], filled[4]]
     summary = district_summary(workspace, "2025", townships=[chosen[0].stat_code, chosen[1].name])

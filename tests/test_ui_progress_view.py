@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtGui import QImage
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QImage
 
 from district.progress import ProgressState
 from district.progress_data import progress_report
@@ -112,6 +113,57 @@ def test_main_window_action_opens_the_view(demo_window, qtbot) -> None:
     assert dialog.isVisible() and "演示镇" in dialog.report.scope
     assert dialog.report.items and all(i.target.township_share for i in dialog.report.items)
     assert any(i.progress.state is not ProgressState.NO_DATA for i in dialog.report.items)
+
+
+def test_district_window_opens_the_summary_and_the_progress(qtbot, report, workspace) -> None:
+    """A district database opens the district window: its toolbar holds 汇总… and 规划目标进度… too."""
+    from ui.district_window import DistrictWindow
+    from ui.summary_dialog import SummaryDialog
+
+    window = DistrictWindow(workspace)
+    qtbot.addWidget(window)
+    window.findChild(QAction, "progressAction").trigger()
+    dialog = window.progress_dialog
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible() and dialog.report.district and dialog.report.scope == "全区"
+    assert [i.target.id for i in dialog.report.items] == [i.target.id for i in report.items]
+    window.findChild(QAction, "summaryAction").trigger()
+    qtbot.addWidget(window.summary_dialog)
+    assert isinstance(window.summary_dialog, SummaryDialog) and window.summary_dialog.isVisible()
+
+
+def test_township_view_shows_its_share_of_the_district_target(qtbot, workspace, tmp_path: Path) -> None:
+    """A township database: its own figures per year (not drawn against the district's path and
+    target), a bar of its figure beside the district target, a neutral colour, no verdict."""
+    from ui.progress_view import STATE_COLOURS, ProgressDialog
+
+    fill_townships(workspace, 1, ("2023", "2024", "2025"))
+    report = progress_report(workspace)
+    dialog = ProgressDialog(report)
+    qtbot.addWidget(dialog)
+    dialog.resize(1366, 768)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    view = dialog.view
+    assert "不判断本镇街进度" in view.findChild(type(view.title), "progressScope").text()
+    for target in ("cod_projects", "rooftop_pv"):
+        row = _row(report, target)
+        view.targets.setCurrentRow(row)
+        item = report.items[row]
+        assert view.targets.item(row).foreground().color() == STATE_COLOURS[ProgressState.SHARE]
+        assert "全区目标" in view.title.text() and "占全区目标" in view.text.text() and "落后" not in view.text.text()
+        series = {s.name(): s for s in view.line_chart.chart().series()}
+        assert "规划路径" not in series and not any(name.startswith("目标") for name in series)
+        values = [(p.x(), p.y()) for p in series["本镇街数值"].points()]
+        assert values == [(float(y), pytest.approx(v)) for y, v in sorted(item.progress.values.items())]
+        (axis,) = view.line_chart.chart().axes(Qt.Orientation.Vertical)
+        assert axis.min() == 0 and axis.max() < item.target.target  # the township's scale, from zero
+        view.year.setCurrentIndex(view.year.findData(2024))
+        (bars,) = view.bar_chart.chart().series()[0].barSets()
+        assert sorted(bars.at(i) for i in range(bars.count())) == pytest.approx(
+            sorted([item.progress.values[2024], item.target.target]))
+        assert "2024年本镇街占全区目标的比例" in view.bar_chart.chart().title()
+        assert dialog.grab().save(str(tmp_path / f"township_{target}.png"))  # looked at while building it
 
 
 def test_summary_dialog_writes_the_chosen_summary(demo_window, qtbot, workspace, tmp_path: Path) -> None:

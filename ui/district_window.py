@@ -126,6 +126,10 @@ class DistrictWindow(QMainWindow):
         for action in (self.intake_action, self.intake_folder_action, self.deadline_action, self.review_action,
                        self.accept_action, self.return_action, self.register_action, self.key_action):
             bar.addAction(action)
+        from ui.progress_action import add_progress_action, add_summary_action  # the district's 汇总 and 进度
+
+        bar.addSeparator()
+        bar.addActions([add_summary_action(self), add_progress_action(self)])  # type: ignore[arg-type]
 
     def _build_tabs(self) -> None:
         self.tabs = QTabWidget()

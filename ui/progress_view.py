@@ -52,6 +52,7 @@ STATE_COLOURS = {
     ProgressState.BEHIND: QColor("#c62828"),
     ProgressState.NO_DATA: QColor("#7a7a7a"),
     ProgressState.UNMEASURED: QColor("#7a7a7a"),
+    ProgressState.SHARE: QColor("#1f5fbf"),  # a township's own figure: no verdict, a neutral colour
 }
 PATH_COLOUR = QColor("#1f5fbf")
 TARGET_COLOUR = QColor("#c56a00")
@@ -105,7 +106,7 @@ class ProgressView(QWidget):
         self.year_row = QWidget()
         year_layout = QHBoxLayout(self.year_row)
         year_layout.setContentsMargins(0, 0, 0, 0)
-        year_layout.addWidget(QLabel("各镇街贡献，年份："))
+        year_layout.addWidget(QLabel("各镇街贡献，年份：" if report.district else "占全区目标的比例，年份："))
         year_layout.addWidget(self.year)
         year_layout.addStretch(1)
 
@@ -131,8 +132,10 @@ class ProgressView(QWidget):
         splitter.setSizes([270, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        scope = QLabel(f"范围：{report.scope}　已有数据的年份：{'、'.join(map(str, report.years)) or '无'}"
-                       "　（绿色：进度正常或已达到；红色：落后；灰色：无数据或尚未纳入报表）")
+        legend = ("（绿色：进度正常或已达到；红色：落后；灰色：无数据或尚未纳入报表）" if report.district else
+                  "（镇街数据库只列出可按镇街分解的目标：本镇街的数值及其占全区目标的比例；"
+                  "全区目标未分解到镇街，不判断本镇街进度；灰色：无数据）")
+        scope = QLabel(f"范围：{report.scope}　已有数据的年份：{'、'.join(map(str, report.years)) or '无'}" + legend)
         scope.setObjectName("progressScope")
         scope.setWordWrap(True)
         layout.addWidget(scope)
@@ -154,8 +157,9 @@ class ProgressView(QWidget):
         item = self.report.items[row]
         p, t = item.progress, item.target
         colour = STATE_COLOURS[p.state].name()
-        self.title.setText(f"{t.name}（目标：{'不低于' if t.direction == 'at_least' else '不高于'} "
-                           f"{_number(t.target)}{t.unit}，{t.target_year}年）")
+        whose = "目标" if self.report.district else "全区目标"
+        self.title.setText(f"{t.name}（{whose}：{'不低于' if t.direction == 'at_least' else '不高于'} "
+                           f"{_number(t.target)}{t.unit}，{t.target_year}年）" + ("" if self.report.district else "：本镇街的贡献"))
         self.text.setText(f"<span style='color:{colour}; font-weight:bold'>{p.text()}</span>"
                           f"<br><span style='color:#555'>方案：{t.plan}</span>")
         self.line_chart.setChart(self._line_chart(item))
@@ -170,7 +174,8 @@ class ProgressView(QWidget):
         chart.legend().setFont(_font(9))
         first_year = min([YEARS[0], *([p.start[0]] if p.start else [])])
         xs = (first_year - 0.3, t.target_year + 0.3)
-        ys: list[float] = [t.target]
+        district = self.report.district  # a township's figure is not drawn against the district target's scale
+        ys: list[float] = [t.target] if district else [0.0]
         values = QLineSeries()
         values.setName("实际值" if self.report.district else "本镇街数值")
         values.setPointsVisible(True)
@@ -183,8 +188,8 @@ class ProgressView(QWidget):
         target.setPen(QPen(TARGET_COLOUR, 1.5, Qt.PenStyle.DotLine))
         target.append(QPointF(xs[0], t.target))
         target.append(QPointF(xs[1], t.target))
-        series = [values, target]
-        if p.start is not None:
+        series = [values, target] if district else [values]
+        if p.start is not None and district:
             path = QLineSeries()
             path.setName("规划路径")
             path.setPen(QPen(PATH_COLOUR, 1.5, Qt.PenStyle.DashLine))
@@ -208,7 +213,7 @@ class ProgressView(QWidget):
         x_axis.setTickInterval(1)
         x_axis.setLabelFormat("%d")
         y_axis = QValueAxis()
-        low, high = min(ys), max(ys)
+        low, high = (min(ys), max(ys)) if ys else (0.0, 1.0)
         pad = (high - low) * 0.12 or abs(high) * 0.1 or 1
         y_axis.setRange(low - pad if low < 0 or low - pad > 0 else 0, high + pad)
         y_axis.applyNiceNumbers()
@@ -231,6 +236,12 @@ class ProgressView(QWidget):
         rows = item.contributions.get(year, []) if item is not None and year is not None else []
         if item is None or not item.target.township_share:
             chart.setTitle("比率类指标，不按镇街分解")
+        elif not self.report.district:
+            own = item.progress.values.get(year) if year is not None else None
+            chart.setTitle(f"{year}年本镇街占全区目标的比例（{item.target.unit}）" if own is not None
+                           else f"{year}年没有本镇街数据" if year else "没有本镇街数据")
+            if own is not None:
+                self._bars(chart, item, [("本镇街", own), ("全区目标", item.target.target)])
         elif not rows:
             chart.setTitle(f"{year}年没有镇街数据" if year else "没有镇街数据")
         else:
