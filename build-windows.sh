@@ -168,7 +168,10 @@ run_windows_tests() {
   mkdir -p "$ROOT/build"
   map_network_drive
   local status=0
-  JNJP_TEST_REMOTE_DRIVE=N: WINEQT_QPA_PLATFORM=windows timeout 1500 wine "$PYWIN/python.exe" -m pytest -q -p no:cacheprovider -rfEs \
+  # under Xvfb: Wine's windows need an X display (without one CreateWindowEx fails and a window
+  # the tests show and close never closes)
+  JNJP_TEST_REMOTE_DRIVE=N: WINEQT_QPA_PLATFORM=windows timeout 1500 xvfb-run -a -s "-screen 0 1600x1000x24" \
+    wine "$PYWIN/python.exe" -m pytest -q -p no:cacheprovider -rfEs \
     "${TEST_PATHS[@]}" 2>&1 | cat | from_gbk > "$log" || status=$?
   grep -E '^(FAILED|ERROR|SKIPPED)|(passed|failed|error)' "$log" | tail -30
   [ "$status" -eq 0 ] || { echo "!! Windows 版 Python 下的测试未通过（完整输出：build/windows-tests.log）" >&2; exit 1; }

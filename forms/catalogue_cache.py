@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from forms import spec as spec_module
+from forms.reference import REFERENCE_FILES
 from forms.spec import FormSpec
 
 __all__ = ["cache_files", "fingerprint", "read_cached", "write_cached", "encode", "decode"]
@@ -31,7 +32,7 @@ CACHE_NAME = "forms-catalogue.json"
 FORMAT = 1  # bump when the encoding itself changes
 # The code that turns files into specs: a change to any of them makes every cache stale.
 _CODE = ("spec.py", "loader.py", "formula.py", "reference.py", "catalogue.py", "catalogue_cache.py")
-_REFERENCE_FILES = ("coefficients.csv", "units.csv", "power_coal_rate.csv")
+_REFERENCE_FILES = REFERENCE_FILES  # every file ReferenceData.load reads
 _CLASSES: dict[str, type] = {name: obj for name, obj in vars(spec_module).items()
                              if isinstance(obj, type) and dataclasses.is_dataclass(obj)}
 

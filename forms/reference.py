@@ -14,7 +14,7 @@ from resources import resource_path
 from user_error import UserError
 
 __all__ = ["Coefficient", "EquivalentRate", "ReferenceData", "ReferenceError", "EquivalentFactor", "EQUIVALENT_BASES",
-           "PROVISIONAL_MARK", "FuelDensity", "LITRE"]
+           "PROVISIONAL_MARK", "FuelDensity", "LITRE", "REFERENCE_FILES"]
 
 STATUS_LABELS = {
     "verified-secondary": "已核对（二手资料）",
@@ -80,6 +80,10 @@ EQUIVALENT_BASES = {
     "heat_coal_rate": ("heat_coal_rate.csv", "kgce_per_gj", "千克标准煤/吉焦", "热力", "供热标准煤耗"),
 }
 PROVISIONAL_MARK = "（暂用）"
+# Every file ReferenceData.load reads (the catalogue cache's fingerprint and 任务参数 packages
+# list exactly these, so a new reference file cannot be forgotten by either).
+REFERENCE_FILES = ("coefficients.csv", "units.csv", *(spec[0] for spec in EQUIVALENT_BASES.values()),
+                   "fuel_densities.csv")
 
 
 @dataclass(frozen=True)

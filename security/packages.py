@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forms.reference import REFERENCE_FILES
 from security.keys import DistrictKey, DistrictPublic
 from security.suite import SUITE, SecurityError, check_suite
 
@@ -45,8 +46,7 @@ __all__ = ["PACKAGE_SUFFIX", "RESOURCE_FILES", "TaskPackage", "make_package", "r
            "apply_import"]
 
 PACKAGE_SUFFIX = ".jnjptask"
-RESOURCE_FILES = ("coefficients.csv", "units.csv", "power_coal_rate.csv", "heat_coal_rate.csv", "fuel_densities.csv",
-                  "plan_targets.yaml", "townships.csv")  # every file ReferenceData.load and the catalogue read
+RESOURCE_FILES = (*REFERENCE_FILES, "plan_targets.yaml", "townships.csv")  # what the catalogue reads
 LOCAL_EDITS_MARK = "本地修改模式.txt"  # in the task folder: the district's drafting mode is on
 _FORMAT = "jnjp-task-package"
 _MAX_PACKAGE = 64 << 20

@@ -12,6 +12,7 @@ import pytest
 from forms import catalogue_cache
 from forms.catalogue import FormCatalogue
 from forms.loader import definitions_dir
+from forms.reference import REFERENCE_FILES
 
 
 @pytest.fixture
@@ -57,22 +58,24 @@ def test_a_changed_input_makes_the_cache_stale(tmp_path: Path) -> None:
     files = sorted(folder.glob("*.yaml"))
     key = catalogue_cache.fingerprint(files, None)
     assert key == _bundled_key()
-    text = files[0].read_text(encoding="utf-8")
-    files[0].write_text(text.replace("name:", "name: ", 1), encoding="utf-8")  # one byte more
+    text = files[0].read_bytes()  # bytes: Windows' text mode would write \r\n
+    files[0].write_bytes(text.replace(b"name:", b"name: ", 1))  # one byte more
     assert catalogue_cache.fingerprint(files, None) != key
-    files[0].write_text(text, encoding="utf-8")
-    (folder / "zz_extra.yaml").write_text(text, encoding="utf-8")  # a file more
+    files[0].write_bytes(text)
+    (folder / "zz_extra.yaml").write_bytes(text)  # a file more
     assert catalogue_cache.fingerprint(sorted(folder.glob("*.yaml")), None) != key
     reference = tmp_path / "reference"
     reference.mkdir()
     from resources import resource_path
 
-    for name in ("coefficients.csv", "units.csv", "power_coal_rate.csv"):
+    for name in REFERENCE_FILES:
         shutil.copy(resource_path(name), reference / name)
     assert catalogue_cache.fingerprint(files, reference) == key
-    with open(reference / "units.csv", "a", encoding="utf-8") as fh:
-        fh.write("\n")
-    assert catalogue_cache.fingerprint(files, reference) != key
+    for name in REFERENCE_FILES:  # each reference file counts (a 等价值 rate the district sets, a density …)
+        kept = (reference / name).read_bytes()
+        (reference / name).write_bytes(kept + b"\n")
+        assert catalogue_cache.fingerprint(files, reference) != key, name
+        (reference / name).write_bytes(kept)
 
 
 def test_stale_or_damaged_cache_is_never_used(cache_dir: Path) -> None:

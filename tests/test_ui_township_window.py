@@ -234,6 +234,8 @@ def _probe(tmp_path: Path, screen: tuple[int, int], client: tuple[int, int], sca
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="the probe sizes the screen with Qt's offscreen platform, which on "
+                    "Windows loads no Chinese font (see selftest.py); measured on Linux")
 @pytest.mark.parametrize(("screen", "client", "scale", "name"), [
     ((1366, 768), CLIENT_1366, None, "window_1366x768.png"),
     ((1920, 1080), CLIENT_1920_150, "1.5", "window_1920x1080_150.png"),
