@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QDateEdit
 
+from tests.windows import UNDER_WINE, WINE_WINDOW_LIMITS
 from ui.grid_view import GridView
 
 Key = Qt.Key
@@ -148,6 +150,7 @@ def test_ctrl_page_keys_move_between_sub_tables_and_forms(qtbot, demo_window):
     assert demo_window.controller.form_key == before
 
 
+@pytest.mark.skipif(UNDER_WINE, reason=WINE_WINDOW_LIMITS)
 def test_the_selection_shows_while_shift_clicking_rows(qtbot, demo_window):
     view = demo_window.grid_view("energy")
     model = view.grid_model()
@@ -256,6 +259,7 @@ def test_typing_over_a_choice_cell_takes_the_code(qtbot, demo_window):
     assert model.value(index) == "C17 纺织业"
 
 
+@pytest.mark.skipif(UNDER_WINE, reason=WINE_WINDOW_LIMITS)
 def test_shift_clicking_row_numbers_selects_and_shows_whole_rows(qtbot, demo_window):
     demo_window.controller.select_form("key_energy_units")
     QApplication.processEvents()

@@ -19,6 +19,7 @@ from storage.workspace import CHANGED_SINCE_EXPORT, NO_DATA_STATE, Workspace
 from tests.no_data_helpers import clear_form
 from tests.screen_fit_helpers import CLIENT_1366, CLIENT_1920_150, visible_cells
 from tests.stored import stored_value
+from tests.windows import UNDER_WINE, WINE_WINDOW_LIMITS
 from ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,6 +187,7 @@ def _active(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(window.isActiveWindow)
 
 
+@pytest.mark.skipif(UNDER_WINE, reason=WINE_WINDOW_LIMITS)
 def test_focus_returns_to_the_grid(qtbot, demo_window, messages) -> None:
     window = demo_window
     _active(qtbot, window)
