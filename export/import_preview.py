@@ -341,7 +341,10 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     # file row → stored row (list tables, by position); "+n" = a row to create, only when it holds something
     rename: dict[tuple[str, str], str] = {}
     positions: dict[tuple[str, str], int] = {}  # stored or new row → its number in the list
-    holding = {(t, r) for (t, r, _c), v in item.values.items() if v is not None} | {(t, r) for t, r, _c in item.notes}
+    # the file's rows that hold something: needed only when the file has more rows than the database
+    more = any(len(keys) > len(old_rows.get(table_key, [])) for table_key, keys in item.list_rows.items())
+    holding = ({(t, r) for (t, r, _c), v in item.values.items() if v is not None} | {(t, r) for t, r, _c in item.notes}
+               if more else set())
     for table_key, keys in item.list_rows.items():
         stored = old_rows.get(table_key, [])
         added = imp.add_rows.setdefault(table_key, [])
