@@ -229,7 +229,10 @@ def map_checksum(identity: FileIdentity, records: Iterable[MapRecord], *, with_v
     lines: list[str] = []
     for record in records:
         if with_values:
-            values = [canonical_text(v) for v in record.values]
+            # canonical_text inlined for text, blank and finite floats (v - v is nan for inf and nan)
+            values = [(v and "s" + v) if (t := type(v)) is str else "" if v is None else
+                      ("n" + str(int(v)) if v.is_integer() else "n" + repr(v)) if t is float and v - v == 0.0
+                      else canonical_text(v) for v in record.values]
             notes = [n or "" for n in record.notes]
         else:
             values = notes = []

@@ -341,7 +341,10 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     # file row → stored row (list tables, by position); "+n" = a row to create, only when it holds something
     rename: dict[tuple[str, str], str] = {}
     positions: dict[tuple[str, str], int] = {}  # stored or new row → its number in the list
-    holding = {(t, r) for (t, r, _c), v in item.values.items() if v is not None} | {(t, r) for t, r, _c in item.notes}
+    # the file's rows that hold something: needed only when the file has more rows than the database
+    more = any(len(keys) > len(old_rows.get(table_key, [])) for table_key, keys in item.list_rows.items())
+    holding = ({(t, r) for (t, r, _c), v in item.values.items() if v is not None} | {(t, r) for t, r, _c in item.notes}
+               if more else set())
     for table_key, keys in item.list_rows.items():
         stored = old_rows.get(table_key, [])
         added = imp.add_rows.setdefault(table_key, [])
@@ -404,16 +407,27 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
         return CellChange(form.key, cell, item.sheet, address.get(cell, ""), old, new, what,
                           cell_label(form, cell, positions.get((cell[0], cell[1]))), shown(old), shown(new))
 
+    check_values = True
+    if not rejected_cells:
+        # the usual preview of an unchanged file: every covered value equal (equality: 3 == 3.0 as
+        # in _same; parse_input never gives a bool, SQLite never stores one), so only the 说明
+        # remain to compare, on the cells that have one on either side
+        new_values = list(map(values.get, covered))  # map and list equality: no Python loop at all
+        if new_values == list(map(old_values.get, covered)):
+            imp.unchanged = len(new_values) - new_values.count(None)
+            check_values = False
+            covered = [c for c in covered if c in old_notes or c in notes] if old_notes or notes else []
     for cell in covered:
-        if rejected_cells and cell in rejected_cells:
-            continue
-        old, new = old_values.get(cell), values.get(cell)
-        if old is new or (type(old) is type(new) and old == new) or _same(old, new):  # the first two: _same, fast
-            imp.unchanged += new is not None
-        elif new is None:
-            imp.clears.append(change(cell, old, None))  # blank in the file: kept unless 以文件为准
-        else:
-            imp.changes.append(change(cell, old, new))
+        if check_values:
+            if rejected_cells and cell in rejected_cells:
+                continue
+            old, new = old_values.get(cell), values.get(cell)
+            if old is new or (type(old) is type(new) and old == new) or _same(old, new):  # the first two: _same, fast
+                imp.unchanged += new is not None
+            elif new is None:
+                imp.clears.append(change(cell, old, None))  # blank in the file: kept unless 以文件为准
+            else:
+                imp.changes.append(change(cell, old, new))
         # a submission carries every 说明 (one missing from it is blank there); a template or layout
         # file only the 说明 someone wrote into it as a comment (no comment: nothing to say)
         if not (old_notes or notes):

@@ -480,7 +480,7 @@ class _MapReader:
         width = len(header)
         records: list[MapRecord] = []
         letters: list[str] = [""]
-        parse = self.parser.parse
+        parse, texts, exact = self.parser.parse, self.parser.texts, _EXACT_INT
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
@@ -528,8 +528,9 @@ class _MapReader:
                 letters.append(cell_address(1, len(letters))[:-1])
             suffix = str(r)
             addresses, pending, computed = item.addresses, self.pending, item.file_computed
+            read_values, read_notes = item.values, item.notes
             parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
-            for j, key, kind, col, bound, whole in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
+            for j, key, code, col, bound, whole in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
                 address = letters[c + j] + suffix
                 if col is None:
                     item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
@@ -541,30 +542,43 @@ class _MapReader:
                 addresses[cell] = address
                 note = notes[j]
                 if note:
-                    item.notes[cell] = note
-                if kind != "input":
+                    read_notes[cell] = note
+                if code is _COMPUTED:
                     computed[cell] = (address, normalise(values[j]))
-                elif parse_now and col.type != "percent":
-                    # a cell with nothing but its value, parsed here (_read_cell inlined: its verdict
-                    # cannot change how it reads); a percent cell waits (a fraction is trusted only
-                    # in an unchanged file)
-                    raw = value = values[j]
-                    kind_of = type(raw)
-                    if kind_of is float and raw.is_integer() and -_EXACT_INT < raw < _EXACT_INT:
-                        raw = value = int(raw)  # normalise()
-                        kind_of = int
-                    # _Parser.number inlined: a number within a numeric column's bound is taken as it
-                    # is (bound 0: not a numeric column); an integer column's fraction goes the long way
-                    if raw is not None and not ((kind_of is int or (kind_of is float and not whole))
-                                                and -bound < raw < bound):
-                        parsed = parse(col, raw)
-                        if parsed.error:
-                            item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, cell))
-                            continue
-                        value = parsed.value
-                    item.values[cell] = value
-                else:
+                    continue
+                if code is _PERCENT or not parse_now:
+                    # the cell waits for the verdict (a percent cell's fraction is trusted only in an
+                    # unchanged file; a cell with more than its value needs _read_cell)
                     pending.append((item, table, row_key, col, sheet, address, values[j]))
+                    continue
+                # a cell with nothing but its value, parsed here (_read_cell inlined: its verdict
+                # cannot change how it reads). _Parser.number inlined: a number within a numeric
+                # column's bound is taken as it is, an integral float as int (normalise(); bound 0:
+                # not a numeric column); an integer column's fraction and all else go the long way
+                raw = values[j]
+                kind_of = type(raw)
+                if kind_of is float:
+                    if raw.is_integer() and -exact < raw < exact:
+                        raw = int(raw)
+                        if -bound < raw < bound:
+                            read_values[cell] = raw
+                            continue
+                    elif not whole and -bound < raw < bound:
+                        read_values[cell] = raw
+                        continue
+                elif raw is None:
+                    read_values[cell] = None
+                    continue
+                elif kind_of is int and -bound < raw < bound:
+                    read_values[cell] = raw
+                    continue
+                parsed = texts.get((id(col), raw)) if kind_of is str else None  # _Parser.parse inlined
+                if parsed is None:
+                    parsed = parse(col, raw)
+                if parsed.error:
+                    item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, cell))
+                    continue
+                read_values[cell] = parsed.value
         return records
 
     def shape(self, columns: str, kinds: str, where: str) -> tuple[list[str], tuple[int, ...]]:
@@ -588,14 +602,24 @@ class _MapReader:
         plan = self.plans.get(key)
         if plan is None:
             by_key = {col.key: col for col in table.columns}
-            plan = [(j, k, _KIND_NAMES[kinds[j]], col, _bound(col) if col else 0.0, bool(col and col.type == "integer"))
-                    for j, k in enumerate(columns.split(",")) if k for col in (by_key.get(k),)]
+            plan = [(j, k, _kind_code(kinds[j], col), col, _bound(col) if col else 0.0,
+                     bool(col and col.type == "integer")) for j, k in enumerate(columns.split(",")) if k
+                    for col in (by_key.get(k),)]
             if len(self.plans) < 256:  # a file of this program has one per table; a crafted one may vary each row
                 self.plans[key] = plan
         return plan
 
 
 _KIND_NAMES = {"i": "input", "c": "computed"}
+_COMPUTED, _INPUT, _PERCENT = "computed", "input", "percent input"  # a plan's kinds (compared by identity)
+
+
+def _kind_code(letter: str, col: ColumnSpec | None) -> str:
+    """A mapped position's kind in a plan: computed, input, or input of a percent column (which
+    waits for the checksum verdict)."""
+    if _KIND_NAMES[letter] == "computed":
+        return _COMPUTED
+    return _PERCENT if col is not None and col.type == "percent" else _INPUT
 
 
 def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], result: SubmissionFile) -> None:

@@ -37,6 +37,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_VALUE = {ch: i for i, ch in enumerate(USCC_CHARS)}  # a character's value in the check sum
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,11 @@ def check_uscc(code: str) -> str | None:
     """None when ``code`` is a valid 统一社会信用代码 (GB 32100 check digit), else the reason."""
     if len(code) != 18:
         return f"统一社会信用代码须为18位，当前为{len(code)}位"
-    bad = [ch for ch in code if ch not in USCC_CHARS]
-    if bad:
-        return f"统一社会信用代码含非法字符 '{bad[0]}'"
-    total = sum(USCC_CHARS.index(ch) * w for ch, w in zip(code[:17], USCC_WEIGHTS))
+    value = _USCC_VALUE.get
+    digits = [value(ch) for ch in code]
+    if None in digits:
+        return f"统一社会信用代码含非法字符 '{code[digits.index(None)]}'"
+    total = sum(map(int.__mul__, digits[:17], USCC_WEIGHTS))
     expected = USCC_CHARS[(31 - total % 31) % 31]
     if code[17] != expected:
         return f"统一社会信用代码校验位错误（应为 {expected}）"
