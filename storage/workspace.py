@@ -977,12 +977,16 @@ _STATUS_ONLY = Report(0, 0, "", 0, "", "", "", "", None, None)
 
 _DISTRICT_PUBLIC_SETTING = "security.district_public_key"  # s8
 _TOWNSHIP_KEY_SETTING = "security.township_key"  # s8
+TASK_FOLDER_NAME = "任务参数"  # = security.packages.task_folder(db).name (a test keeps them equal)
 
 
 def _task_catalogue(store: Store) -> tuple[FormCatalogue, str]:
     """s8: (catalogue, label) of the 任务参数 package installed beside the database, or the built-in
     catalogue with label "". A package edited after installation raises TaskPackageError (a
     StorageError: the database is not opened) unless the database is in local-edits mode."""
+    if not (Path(store.path).resolve().parent / TASK_FOLDER_NAME).exists():
+        # no package installed: the signature checks (cryptography) stay off the start path
+        return FormCatalogue.load(), ""
     from security.packages import load_installed_catalogue, task_folder
     from security.suite import SecurityError
 
