@@ -236,6 +236,70 @@ SECURITY_MIGRATION = [
 ]
 MIGRATIONS.append(SECURITY_MIGRATION)
 
+# 8 (q1): a content marker per report, so an unchanged report is not validated again by the next
+# process. ``reports.revision`` takes the next number of one counter (never reused, even for a report
+# deleted and created again) whenever the report's values, 说明, list rows or first stored values
+# change (triggers: no writer can forget it) or the report itself is re-keyed; ``validation_cache``
+# holds the findings of the last full validation of a report with the marker they were computed for
+# (its revision, those of the reports its rules read, the form, reference data and program): a marker
+# that differs means "validate again", never "use".
+MIGRATIONS.append([
+    "ALTER TABLE reports ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+    "CREATE TABLE revision_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL)",
+    "INSERT INTO revision_counter (id, last) VALUES (1, 0)",
+    """CREATE TRIGGER cell_values_insert_revision AFTER INSERT ON cell_values BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id IN (NEW.report_id);
+    END""",
+    """CREATE TRIGGER cell_values_delete_revision AFTER DELETE ON cell_values BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id IN (OLD.report_id);
+    END""",
+    """CREATE TRIGGER cell_values_update_revision AFTER UPDATE ON cell_values BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id IN (OLD.report_id, NEW.report_id);
+    END""",
+    """CREATE TRIGGER list_rows_insert_revision AFTER INSERT ON list_rows BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id IN (NEW.report_id);
+    END""",
+    """CREATE TRIGGER list_rows_delete_revision AFTER DELETE ON list_rows BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id IN (OLD.report_id);
+    END""",
+    """CREATE TRIGGER list_rows_update_revision AFTER UPDATE ON list_rows BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id IN (OLD.report_id, NEW.report_id);
+    END""",
+    """CREATE TRIGGER first_values_insert_revision AFTER INSERT ON first_values BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id IN (NEW.report_id);
+    END""",
+    """CREATE TRIGGER first_values_delete_revision AFTER DELETE ON first_values BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id IN (OLD.report_id);
+    END""",
+    """CREATE TRIGGER first_values_update_revision AFTER UPDATE ON first_values BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id IN (OLD.report_id, NEW.report_id);
+    END""",
+    """CREATE TRIGGER reports_insert_revision AFTER INSERT ON reports BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id = NEW.id;
+    END""",
+    """CREATE TRIGGER reports_rekey_revision AFTER UPDATE OF township_id, form_key, form_version, period ON reports
+    BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id = NEW.id;
+    END""",
+    """CREATE TABLE validation_cache (
+        report_id INTEGER PRIMARY KEY REFERENCES reports(id) ON DELETE CASCADE,
+        marker TEXT NOT NULL,             -- what the findings were computed from (storage.validation_cache)
+        findings TEXT NOT NULL            -- JSON list of the findings, in order
+    )""",
+])
+assert len(MIGRATIONS) == 8, "the validation cache is migration 8"
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -283,7 +283,16 @@ class Workspace:
 
     def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle)."""
-        from forms.validation import ReportInput, needs_history, needs_reported, reported_columns, validate_bundle
+        from forms.compute import compute_form
+        from forms.validation import (
+            KeptResult,
+            ReportInput,
+            needs_history,
+            needs_reported,
+            reported_columns,
+            validate_bundle,
+        )
+        from storage import validation_cache
         from storage.history import earlier_inputs, first_values
 
         token = self._token()
@@ -294,17 +303,41 @@ class Workspace:
         if len(kept) == len(reports):  # nothing written since each was validated as stored
             return {k: (ReportData(r, seen.data.values, seen.data.notes, seen.data.list_rows), seen.result)
                     for k, (seen, r) in kept.items()}
+        markers = self._markers(township_id, reports)  # (read before the reports: see _markers)
+        found = validation_cache.kept_findings(self.store, markers)
         datas = {r.form_key: self.store.load(r.id) for r in reports}
-        inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
-                                 earlier_inputs(self.store, township_id, k, period) if needs_history(self.form(k))
-                                 else {},  # read only by vs-last-period / vs-history rules
-                                 first_values(self.store, d.report.id, columns=reported_columns(self.form(k)))
-                                 if needs_reported(self.form(k)) else {})
-                  for k, d in datas.items()}
-        results = validate_bundle(inputs, self.context(period), period)
-        for k, data in datas.items():  # the same as validating each alone (rules read only the forms they name)
-            self._keep(_Validated(data, results[k], token, _rows_of(data), True))
+        context = self.context(period)
+        # each report validated by an earlier session, with nothing it reads changed since: its findings
+        results: dict[str, ValidationResult] = {k: KeptResult(found[d.report.id], functools.partial(
+            compute_form, self.form(k), d.values, d.list_rows, context)) for k, d in datas.items() if d.report.id in found}
+        if len(results) < len(datas):
+            again = {k for k in datas if k not in results}
+            inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
+                                     earlier_inputs(self.store, township_id, k, period)
+                                     if k in again and needs_history(self.form(k))
+                                     else {},  # read only by vs-last-period / vs-history rules
+                                     first_values(self.store, d.report.id, columns=reported_columns(self.form(k)))
+                                     if k in again and needs_reported(self.form(k)) else {})
+                      for k, d in datas.items()}
+            fresh = validate_bundle(inputs, context, period, only=again)
+            for k in again:  # the same as validating each alone (rules read only the forms they name)
+                self._keep(_Validated(datas[k], fresh[k], token, _rows_of(datas[k]), True))
+            validation_cache.keep_findings(self.store, {datas[k].report.id: (markers[datas[k].report.id],
+                                                                               fresh[k].findings) for k in again})
+            results.update(fresh)
         return {k: (datas[k], results[k]) for k in datas}
+
+    def _markers(self, township_id: int, reports: list[Report]) -> dict[int, str]:
+        """report id → the marker of what validating it reads now (``storage.validation_cache``).
+        Read before the reports themselves: a change committed in between gives a marker that is
+        older than the data validated, which no later look-up asks for (revisions only grow)."""
+        from forms.validation import needs_history, referenced_forms
+        from storage import validation_cache
+
+        known = validation_cache.revisions(self.store, township_id)
+        mark = validation_cache.fingerprint(self.catalogue)
+        return {r.id: validation_cache.marker(r, mark, referenced_forms(self.form(r.form_key)),
+                                              needs_history(self.form(r.form_key)), known) for r in reports}
 
     def statuses(self, township_id: int, period: str) -> dict[str, str]:
         """Status of every form of the catalogue for one township and period."""
