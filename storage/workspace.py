@@ -322,8 +322,10 @@ class Workspace:
             fresh = validate_bundle(inputs, context, period, only=again)
             for k in again:  # the same as validating each alone (rules read only the forms they name)
                 self._keep(_Validated(datas[k], fresh[k], token, _rows_of(datas[k]), True))
+            start = self.store.conn.total_changes
             validation_cache.keep_findings(self.store, {datas[k].report.id: (markers[datas[k].report.id],
                                                                                fresh[k].findings) for k in again})
+            self._attributed(start, _STATUS_ONLY)  # read by no validation: the ones just kept stay valid
             results.update(fresh)
         return {k: (datas[k], results[k]) for k in datas}
 
