@@ -174,6 +174,33 @@ class Workspace:
         report = self.store.ensure_report(township_id, form_key, form.version, period)
         return self.store.load(report.id)
 
+    def open_state(self, township_id: int, form_key: str, period: str) -> ReportState:
+        """Open (creating if needed) a report to show it: as stored, validated, with its status.
+
+        A report an earlier session validated, unchanged since with everything its rules read, shows
+        the findings kept then (``storage.validation_cache``) without validating it again; its
+        computed values are computed as the view asks for them. Otherwise it is validated here and
+        (in a session that writes) its findings are kept for the next session."""
+        from forms.compute import compute_form
+        from forms.validation import KeptResult
+        from storage import validation_cache
+
+        form = self.form(form_key)
+        report = self.store.ensure_report(township_id, form_key, form.version, period)
+        markers = self._markers(township_id, [report])  # (read before the report: see _markers)
+        found = validation_cache.kept_findings(self.store, markers)
+        data = self.store.load(report.id)
+        if report.id in found and report.id not in self._validated:
+            result: ValidationResult = KeptResult(found[report.id], functools.partial(
+                compute_form, form, data.values, data.list_rows, self.context(period)))
+            return ReportState(data, result, data.report.status)
+        result = self.validate(data)
+        if report.id not in found:
+            start = self.store.conn.total_changes
+            validation_cache.keep_findings(self.store, {report.id: (markers[report.id], result.findings)})
+            self._attributed(start, _STATUS_ONLY)
+        return ReportState(data, result, data.report.status)
+
     def find_report_data(self, township_id: int, form_key: str, period: str) -> ReportData | None:
         report = self.store.find_report(township_id, form_key, period)
         return self.store.load(report.id) if report else None

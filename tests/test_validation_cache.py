@@ -158,3 +158,28 @@ def test_revisions_move_on_with_every_change_and_are_never_reused(workspace, dem
         workspace.store.conn.execute("DELETE FROM reports WHERE id = ?", (empty.report.id,))
     again = workspace.open_report(demo_township.id, FORM, "2026")
     assert revision(again.report.id) > max(old, seen[-1])
+
+
+def test_opening_an_unchanged_report_shows_the_kept_findings_and_edits_stay_quick(
+        workspace, demo_township, qtbot, monkeypatch) -> None:
+    from ui.grid_model import GridModel
+
+    data = workspace.open_report(demo_township.id, FORM, PERIOD)
+    workspace.edit(data.report.id, (TABLE, data.list_rows[TABLE][0], "energy_equal"), 12000)
+    state = _session(workspace).open_state(demo_township.id, FORM, PERIOD)  # validated, kept
+    assert not isinstance(state.result, KeptResult)
+    other = _session(workspace)
+    full, original = [], Workspace._validate_fully
+    monkeypatch.setattr(Workspace, "_validate_fully", lambda self, d: full.append(d) or original(self, d))
+    shown = other.open_state(demo_township.id, FORM, PERIOD)
+    assert isinstance(shown.result, KeptResult) and not full  # nothing validated to show it
+    assert shown.result.findings == state.result.findings and shown.result.computed == state.result.computed
+    model = GridModel(other, other.form(FORM), other.form(FORM).table(TABLE), shown)
+    qtbot.waitUntil(lambda: len(full) == 1)  # once on screen: validated for the edits to come
+    target = model.index_for_cell((TABLE, data.list_rows[TABLE][0], "raw_energy"))
+    assert model.setData(target, "999999")  # 错误 K001
+    assert len(full) == 1  # the edit re-validated only what it affects
+    after = model.state.result.findings
+    assert any(f.rule_id == "K001" for f in after)
+    assert after == _full(other, demo_township.id)[FORM]
+    other.close()

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QUndoStack
 
 from forms.spec import DESCRIPTIVE_LETTERS, ColumnSpec, FormSpec, RowSpec, TableSpec
-from forms.validation import SEVERITY_ORDER, Finding
+from forms.validation import SEVERITY_ORDER, Finding, KeptResult
 from forms.values import format_value
 from storage.changes import ReportState
 from ui import theme
@@ -87,6 +87,17 @@ class GridModel(GridEditing, QAbstractTableModel):
         # Asked (once per opened report) for the reason of an edit in a locked period; None refuses.
         self.reason_provider: Callable[[], str | None] | None = None
         self.locked_reason: str | None = None
+        if isinstance(state.result, KeptResult):  # shown from the findings an earlier session kept:
+            QTimer.singleShot(0, self._prepare_edits)  # once painted, validate so the first edit is quick
+
+    def _prepare_edits(self) -> None:
+        """Validate the shown report in the core (its result is remembered there), so that an edit
+        re-validates only what it affects instead of the whole report (the same findings either way)."""
+        if isinstance(self._state.result, KeptResult):
+            try:
+                self.workspace.validate(self._state.data)
+            except Exception:  # noqa: BLE001 - only a head start: the first edit validates in full instead
+                pass
 
     # -- state -------------------------------------------------------------------------------
     @property
