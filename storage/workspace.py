@@ -190,7 +190,8 @@ class Workspace:
         markers = self._markers(township_id, [report])  # (read before the report: see _markers)
         found = validation_cache.kept_findings(self.store, markers)
         data = self.store.load(report.id)
-        if report.id in found and report.id not in self._validated:
+        seen = self._validated.get(report.id)
+        if report.id in found and (seen is None or isinstance(seen.result, KeptResult)):
             result: ValidationResult = KeptResult(found[report.id], functools.partial(
                 compute_form, form, data.values, data.list_rows, self.context(period)))
             return ReportState(data, result, data.report.status)
@@ -219,9 +220,14 @@ class Workspace:
         """审核 one report, with the other forms it refers to and its own earlier periods.
 
         Nothing written since this report was last validated with the same contents: that result."""
+        from forms.validation import KeptResult
+
         token = self._token()
         seen = self._validated.get(data.report.id)
-        if seen is not None and self._unchanged_for(seen) and _same_contents(seen.data, data):
+        # (findings kept by an earlier session serve ``validate_period``; here a result that can
+        # re-validate an edit incrementally is wanted)
+        if (seen is not None and not isinstance(seen.result, KeptResult) and self._unchanged_for(seen)
+                and _same_contents(seen.data, data)):
             seen.data, seen.rows, seen.token = data, _rows_of(data), token  # edits now start from ``data``
             return seen.result
         result = self._validate_fully(data)
@@ -337,6 +343,8 @@ class Workspace:
         # each report validated by an earlier session, with nothing it reads changed since: its findings
         results: dict[str, ValidationResult] = {k: KeptResult(found[d.report.id], functools.partial(
             compute_form, self.form(k), d.values, d.list_rows, context)) for k, d in datas.items() if d.report.id in found}
+        for k, result in results.items():  # (for this session's next validate_period; ``validate`` skips them)
+            self._keep(_Validated(datas[k], result, token, _rows_of(datas[k]), True))
         if len(results) < len(datas):
             again = {k for k in datas if k not in results}
             inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,

@@ -64,6 +64,9 @@ class GridRow:
         return self.spec is not None and self.spec.is_total
 
 
+PREPARE_EDITS_MS = 30  # after the first paint of a report shown from kept findings (see GridModel)
+
+
 class GridModel(GridEditing, QAbstractTableModel):
     """Model of one table of one report. ``edited`` carries the core's ``Changes`` after each write."""
 
@@ -88,7 +91,9 @@ class GridModel(GridEditing, QAbstractTableModel):
         self.reason_provider: Callable[[], str | None] | None = None
         self.locked_reason: str | None = None
         if isinstance(state.result, KeptResult):  # shown from the findings an earlier session kept:
-            QTimer.singleShot(0, self._prepare_edits)  # once painted, validate so the first edit is quick
+            # once painted, validate so that the first edit is quick (a 0 ms timer would be a posted
+            # event, run before the paint)
+            QTimer.singleShot(PREPARE_EDITS_MS, self._prepare_edits)
 
     def _prepare_edits(self) -> None:
         """Validate the shown report in the core (its result is remembered there), so that an edit
