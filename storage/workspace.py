@@ -90,6 +90,7 @@ class Workspace:
         self._validated: dict[int, _Validated] = {}
         # This connection's writes, attributed: (total changes before, after, the report written).
         self._writes: list[tuple[int, int, Report | None]] = []
+        self._opened: dict[int, ReportData] = {}  # the reports as open_state last read them
         self.task_package = ""  # s8: the installed 任务参数 package's label ("" = built-in catalogue)
 
     @classmethod
@@ -120,7 +121,30 @@ class Workspace:
         return workspace
 
     def close(self) -> None:
+        try:
+            self._keep_for_next_session()
+        except Exception:  # noqa: BLE001 - only a head start for the next session: closing goes on
+            pass
         self.store.close()
+
+    def _keep_for_next_session(self) -> None:
+        """Keep the findings of the reports this session validated as stored and left unchanged since
+        (e.g. a report edited here), so the next session opens them without validating them again."""
+        from forms.validation import KeptResult
+        from storage import validation_cache
+
+        if self.store.readonly:
+            return
+        current = [seen for seen in self._validated.values() if seen.stored and seen.result.index is not None
+                   and not isinstance(seen.result, KeptResult) and self._unchanged_for(seen)]
+        wanted: dict[int, tuple[str, list[Finding]]] = {}
+        for township_id in {seen.data.report.township_id for seen in current}:
+            mine = [seen for seen in current if seen.data.report.township_id == township_id]
+            markers = self._markers(township_id, [seen.data.report for seen in mine])
+            have = validation_cache.kept_findings(self.store, markers)
+            wanted.update((seen.data.report.id, (markers[seen.data.report.id], seen.result.findings))
+                          for seen in mine if seen.data.report.id not in have)
+        validation_cache.keep_findings(self.store, wanted)
 
     # -- lookups -----------------------------------------------------------------------------
     def townships(self) -> list[Township]:
@@ -192,9 +216,11 @@ class Workspace:
         data = self.store.load(report.id)
         seen = self._validated.get(report.id)
         if report.id in found and (seen is None or isinstance(seen.result, KeptResult)):
+            self._opened[report.id] = data  # (validated once painted: see ``validate``)
             result: ValidationResult = KeptResult(found[report.id], functools.partial(
                 compute_form, form, data.values, data.list_rows, self.context(period)))
             return ReportState(data, result, data.report.status)
+        self._opened[report.id] = data  # just read: validated, it is the report as stored
         result = self.validate(data)
         if report.id not in found:
             start = self.store.conn.total_changes
@@ -231,7 +257,9 @@ class Workspace:
             seen.data, seen.rows, seen.token = data, _rows_of(data), token  # edits now start from ``data``
             return seen.result
         result = self._validate_fully(data)
-        self._keep(_Validated(data, result, token, _rows_of(data)))
+        # a report as ``open_state`` read it is known to be as stored: its edits keep it so (the
+        # incremental results inherit ``stored``), and closing keeps their findings for the next session
+        self._keep(_Validated(data, result, token, _rows_of(data), self._opened.get(data.report.id) is data))
         return result
 
     def _validate_fully(self, data: ReportData) -> ValidationResult:
@@ -1101,6 +1129,7 @@ def _login_name() -> str:
 # -- district (W2-D): the type of the register methods above
 # -- p2: only for type checkers: importing them costs every start a few ms (their dataclasses)
 if TYPE_CHECKING:
+    from forms.findings import Finding
     from storage.cell_history import PeriodValue
     from storage.district_store import RegisterLine
     from storage.form_upgrades import UpgradeSummary  # d3: form version steps

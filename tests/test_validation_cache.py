@@ -183,3 +183,35 @@ def test_opening_an_unchanged_report_shows_the_kept_findings_and_edits_stay_quic
     assert any(f.rule_id == "K001" for f in after)
     assert after == _full(other, demo_township.id)[FORM]
     other.close()
+
+
+def test_a_report_edited_in_a_session_opens_from_its_kept_findings_in_the_next(workspace, demo_township) -> None:
+    first = _session(workspace)
+    state = first.open_state(demo_township.id, FORM, PERIOD)
+    row = state.data.list_rows[TABLE][0]
+    changes = first.change_cells(state.report_id, [((TABLE, row, "raw_energy"), "999999")], base=state.data)
+    assert any(f.rule_id == "K001" for f in changes.state.result.findings)
+    first.close()  # keeps what it validated, as edited
+    second = _session(workspace)
+    shown = second.open_state(demo_township.id, FORM, PERIOD)
+    assert isinstance(shown.result, KeptResult)
+    assert shown.result.findings == second._validate_fully(second.store.load(shown.report_id)).findings
+    second.close()
+    # opened from kept findings, validated once painted, edited: kept at close as edited
+    third = _session(workspace)
+    opened = third.open_state(demo_township.id, FORM, PERIOD)
+    third.validate(opened.data)  # (what the grid does once painted)
+    changes = third.change_cells(opened.report_id, [((TABLE, row, "raw_energy"), "888888")], base=opened.data)
+    third.close()
+    fourth = _session(workspace)
+    shown = fourth.open_state(demo_township.id, FORM, PERIOD)
+    assert isinstance(shown.result, KeptResult) and shown.result.findings == changes.state.result.findings
+    # a change by another connection after a session validated: nothing stale is kept at close
+    fourth.validate(shown.data)
+    workspace.edit(shown.report_id, (TABLE, row, "raw_energy"), 5)
+    fourth.close()
+    fifth = _session(workspace)
+    again = fifth.open_state(demo_township.id, FORM, PERIOD)
+    assert not isinstance(again.result, KeptResult)
+    assert not any(f.rule_id == "K001" for f in again.result.findings)
+    fifth.close()
