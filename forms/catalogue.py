@@ -20,6 +20,9 @@ class FormCatalogue:
         # once in the district database and is reached through ``district_forms`` / ``get``.
         self.township_forms = tuple(f for f in self.forms if f.scope == "township")
         self.district_forms = tuple(f for f in self.forms if f.scope == "district")
+        # q1: the hash of the files it was loaded from (the bundled catalogue; None otherwise), a part
+        # of the marker kept validations are checked against (storage.validation_cache)
+        self.fingerprint: str | None = None
 
     @classmethod
     def load(cls, folder: Path | None = None, reference: ReferenceData | None = None) -> FormCatalogue:
@@ -43,7 +46,9 @@ class FormCatalogue:
             else:
                 kept = catalogue_cache.read_cached(key)
                 if kept is not None:
-                    return cls(kept, reference)
+                    catalogue = cls(kept, reference)
+                    catalogue.fingerprint = key
+                    return catalogue
         forms: list[FormSpec] = []
         seen: dict[str, str] = {}
         for path in files:
@@ -53,9 +58,11 @@ class FormCatalogue:
             seen[form.key] = path.name
             forms.append(form)
         check_form_refs({f.key: f for f in forms})
+        catalogue = cls(forms, reference)
         if cached:
             catalogue_cache.write_cached(key, forms)
-        return cls(forms, reference)
+            catalogue.fingerprint = key
+        return catalogue
 
     def get(self, key: str) -> FormSpec:
         try:

@@ -11,8 +11,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from resources import resource_path
 from user_error import UserError
 
@@ -32,6 +30,8 @@ class NotePolicy:
 
 
 def load_note_policy(path: Path) -> NotePolicy:
+    import yaml  # only when a 说明 is checked: PyYAML stays off the start path of a command
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -73,4 +73,6 @@ def note_problem(note: str | None, policy: NotePolicy | None = None) -> str | No
 
 def note_is_acceptable(note: str | None) -> bool:
     """A 说明 explains a 警告 only if something remains once stock phrases and punctuation are removed."""
+    if not (note or "").strip():  # (no policy needed: a blank 说明 never explains)
+        return False
     return note_problem(note) is None

@@ -6,7 +6,7 @@ periods) and ``forms.rule_messages``; their public names are re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from forms.spec import FormSpec
 
 __all__ = ["Finding", "Severity", "ValidationResult", "validate_report", "validate_bundle", "ReportInput",
            "PeriodInputs", "note_is_acceptable", "SEVERITY_ORDER", "last_year", "comparable_periods",
-           "referenced_forms", "needs_history", "needs_reported", "reported_columns"]
+           "referenced_forms", "needs_history", "needs_reported", "reported_columns", "KeptResult"]
 
 
 @dataclass
@@ -40,6 +40,24 @@ class ReportInput:
     list_rows: Mapping[str, Sequence[str]] = field(default_factory=dict)
     history: Mapping[str, PeriodInputs] = field(default_factory=dict)  # earlier period → inputs
     reported: Mapping[CellKey, Any] = field(default_factory=dict)  # each cell's first stored value
+
+
+class KeptResult(ValidationResult):
+    """A validation kept from an earlier session (``storage.validation_cache``): its findings as
+    they were; the computed values (needed to show the report) are computed on first use. It has no
+    ``index``, so an edit after it validates the report in full once."""
+
+    def __init__(self, findings: list[Finding], compute: Callable[[], ComputedForm]) -> None:
+        self.findings, self.index = findings, None
+        self._compute: Callable[[], ComputedForm] | None = compute
+        self._computed: ComputedForm | None = None
+
+    @property  # type: ignore[override]
+    def computed(self) -> ComputedForm:
+        if self._computed is None:
+            assert self._compute is not None
+            self._computed, self._compute = self._compute(), None
+        return self._computed
 
 
 def _validate(form: FormSpec, inputs: Mapping[CellKey, Any], notes: Mapping[CellKey, str],
@@ -114,11 +132,14 @@ def reported_columns(form: FormSpec) -> dict[str, set[str]]:
 
 
 def validate_bundle(reports: Mapping[str, ReportInput], context: ComputeContext,
-                    period: str) -> dict[str, ValidationResult]:
-    """审核 all reports of one township and period together (cross-form rules see each other)."""
+                    period: str, only: Collection[str] | None = None) -> dict[str, ValidationResult]:
+    """审核 all reports of one township and period together (cross-form rules see each other);
+    ``only``: just these (the others are computed for the rules that read them)."""
     computed = {k: compute_form(r.form, r.values, r.list_rows, context) for k, r in reports.items()}
     results: dict[str, ValidationResult] = {}
     for key, report in reports.items():
+        if only is not None and key not in only:
+            continue
         others = {k: (reports[k].form, c) for k, c in computed.items() if k != key}
         bundle = Bundle(period, others, _history_computed(report.form, report.history, period, context),
                          report.reported)

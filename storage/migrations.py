@@ -236,6 +236,42 @@ SECURITY_MIGRATION = [
 ]
 MIGRATIONS.append(SECURITY_MIGRATION)
 
+# 8 (q1): a content marker per report, so an unchanged report is not validated again by the next
+# process. ``reports.revision`` takes the next number of one counter (never reused, even for a report
+# deleted and created again) whenever the report's values, 说明, list rows or first stored values
+# change (triggers: no writer can forget it) or the report itself is re-keyed; ``validation_cache``
+# holds the findings of the last full validation of a report with the marker they were computed for
+# (its revision, those of the reports its rules read, the form, reference data and program): a marker
+# that differs means "validate again", never "use".
+
+
+def _revision_trigger(name: str, event: str, reports: str) -> str:
+    """A trigger that gives the reports ``reports`` names the counter's next number after ``event``."""
+    return f"""CREATE TRIGGER {name} AFTER {event} BEGIN
+        UPDATE revision_counter SET last = last + 1;
+        UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id IN ({reports});
+    END"""
+
+
+MIGRATIONS.append([
+    "ALTER TABLE reports ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+    "CREATE TABLE revision_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL)",
+    "INSERT INTO revision_counter (id, last) VALUES (1, 0)",
+    *(_revision_trigger(f"{table}_{event.lower()}_revision", f"{event} ON {table}", reports)
+      for table in ("cell_values", "list_rows", "first_values")
+      for event, reports in (("INSERT", "NEW.report_id"), ("DELETE", "OLD.report_id"),
+                             ("UPDATE", "OLD.report_id, NEW.report_id"))),
+    _revision_trigger("reports_insert_revision", "INSERT ON reports", "NEW.id"),
+    _revision_trigger("reports_rekey_revision", "UPDATE OF township_id, form_key, form_version, period ON reports",
+                      "NEW.id"),
+    """CREATE TABLE validation_cache (
+        report_id INTEGER PRIMARY KEY REFERENCES reports(id) ON DELETE CASCADE,
+        marker TEXT NOT NULL,             -- what the findings were computed from (storage.validation_cache)
+        findings TEXT NOT NULL            -- JSON list of the findings, in order
+    )""",
+])
+assert len(MIGRATIONS) == 8, "the validation cache is migration 8"
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

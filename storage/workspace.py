@@ -90,6 +90,7 @@ class Workspace:
         self._validated: dict[int, _Validated] = {}
         # This connection's writes, attributed: (total changes before, after, the report written).
         self._writes: list[tuple[int, int, Report | None]] = []
+        self._opened: dict[int, ReportData] = {}  # the reports as open_state last read them
         self.task_package = ""  # s8: the installed 任务参数 package's label ("" = built-in catalogue)
 
     @classmethod
@@ -120,7 +121,30 @@ class Workspace:
         return workspace
 
     def close(self) -> None:
+        try:
+            self._keep_for_next_session()
+        except Exception:  # noqa: BLE001 - only a head start for the next session: closing goes on
+            pass
         self.store.close()
+
+    def _keep_for_next_session(self) -> None:
+        """Keep the findings of the reports this session validated as stored and left unchanged since
+        (e.g. a report edited here), so the next session opens them without validating them again."""
+        from forms.validation import KeptResult
+        from storage import validation_cache
+
+        if self.store.readonly:
+            return
+        current = [seen for seen in self._validated.values() if seen.stored and seen.result.index is not None
+                   and not isinstance(seen.result, KeptResult) and self._unchanged_for(seen)]
+        wanted: dict[int, tuple[str, list[Finding]]] = {}
+        for township_id in {seen.data.report.township_id for seen in current}:
+            mine = [seen for seen in current if seen.data.report.township_id == township_id]
+            markers = self._markers(township_id, [seen.data.report for seen in mine])
+            have = validation_cache.kept_findings(self.store, markers)
+            wanted.update((seen.data.report.id, (markers[seen.data.report.id], seen.result.findings))
+                          for seen in mine if seen.data.report.id not in have)
+        validation_cache.keep_findings(self.store, wanted)
 
     # -- lookups -----------------------------------------------------------------------------
     def townships(self) -> list[Township]:
@@ -174,6 +198,36 @@ class Workspace:
         report = self.store.ensure_report(township_id, form_key, form.version, period)
         return self.store.load(report.id)
 
+    def open_state(self, township_id: int, form_key: str, period: str) -> ReportState:
+        """Open (creating if needed) a report to show it: as stored, validated, with its status.
+
+        A report an earlier session validated, unchanged since with everything its rules read, shows
+        the findings kept then (``storage.validation_cache``) without validating it again; its
+        computed values are computed as the view asks for them. Otherwise it is validated here and
+        (in a session that writes) its findings are kept for the next session."""
+        from forms.compute import compute_form
+        from forms.validation import KeptResult
+        from storage import validation_cache
+
+        form = self.form(form_key)
+        report = self.store.ensure_report(township_id, form_key, form.version, period)
+        markers = self._markers(township_id, [report])  # (read before the report: see _markers)
+        found = validation_cache.kept_findings(self.store, markers)
+        data = self.store.load(report.id)
+        seen = self._validated.get(report.id)
+        if report.id in found and (seen is None or isinstance(seen.result, KeptResult)):
+            self._opened[report.id] = data  # (validated once painted: see ``validate``)
+            result: ValidationResult = KeptResult(found[report.id], functools.partial(
+                compute_form, form, data.values, data.list_rows, self.context(period)))
+            return ReportState(data, result, data.report.status)
+        self._opened[report.id] = data  # just read: validated, it is the report as stored
+        result = self.validate(data)
+        if report.id not in found:
+            start = self.store.conn.total_changes
+            validation_cache.keep_findings(self.store, {report.id: (markers[report.id], result.findings)})
+            self._attributed(start, _STATUS_ONLY)
+        return ReportState(data, result, data.report.status)
+
     def find_report_data(self, township_id: int, form_key: str, period: str) -> ReportData | None:
         report = self.store.find_report(township_id, form_key, period)
         return self.store.load(report.id) if report else None
@@ -192,13 +246,20 @@ class Workspace:
         """审核 one report, with the other forms it refers to and its own earlier periods.
 
         Nothing written since this report was last validated with the same contents: that result."""
+        from forms.validation import KeptResult
+
         token = self._token()
         seen = self._validated.get(data.report.id)
-        if seen is not None and self._unchanged_for(seen) and _same_contents(seen.data, data):
+        # (findings kept by an earlier session serve ``validate_period``; here a result that can
+        # re-validate an edit incrementally is wanted)
+        if (seen is not None and not isinstance(seen.result, KeptResult) and self._unchanged_for(seen)
+                and _same_contents(seen.data, data)):
             seen.data, seen.rows, seen.token = data, _rows_of(data), token  # edits now start from ``data``
             return seen.result
         result = self._validate_fully(data)
-        self._keep(_Validated(data, result, token, _rows_of(data)))
+        # a report as ``open_state`` read it is known to be as stored: its edits keep it so (the
+        # incremental results inherit ``stored``), and closing keeps their findings for the next session
+        self._keep(_Validated(data, result, token, _rows_of(data), self._opened.get(data.report.id) is data))
         return result
 
     def _validate_fully(self, data: ReportData) -> ValidationResult:
@@ -283,7 +344,16 @@ class Workspace:
 
     def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle)."""
-        from forms.validation import ReportInput, needs_history, needs_reported, reported_columns, validate_bundle
+        from forms.compute import compute_form
+        from forms.validation import (
+            KeptResult,
+            ReportInput,
+            needs_history,
+            needs_reported,
+            reported_columns,
+            validate_bundle,
+        )
+        from storage import validation_cache
         from storage.history import earlier_inputs, first_values
 
         token = self._token()
@@ -294,17 +364,45 @@ class Workspace:
         if len(kept) == len(reports):  # nothing written since each was validated as stored
             return {k: (ReportData(r, seen.data.values, seen.data.notes, seen.data.list_rows), seen.result)
                     for k, (seen, r) in kept.items()}
+        markers = self._markers(township_id, reports)  # (read before the reports: see _markers)
+        found = validation_cache.kept_findings(self.store, markers)
         datas = {r.form_key: self.store.load(r.id) for r in reports}
-        inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
-                                 earlier_inputs(self.store, township_id, k, period) if needs_history(self.form(k))
-                                 else {},  # read only by vs-last-period / vs-history rules
-                                 first_values(self.store, d.report.id, columns=reported_columns(self.form(k)))
-                                 if needs_reported(self.form(k)) else {})
-                  for k, d in datas.items()}
-        results = validate_bundle(inputs, self.context(period), period)
-        for k, data in datas.items():  # the same as validating each alone (rules read only the forms they name)
-            self._keep(_Validated(data, results[k], token, _rows_of(data), True))
+        context = self.context(period)
+        # each report validated by an earlier session, with nothing it reads changed since: its findings
+        results: dict[str, ValidationResult] = {k: KeptResult(found[d.report.id], functools.partial(
+            compute_form, self.form(k), d.values, d.list_rows, context)) for k, d in datas.items() if d.report.id in found}
+        for k, result in results.items():  # (for this session's next validate_period; ``validate`` skips them)
+            self._keep(_Validated(datas[k], result, token, _rows_of(datas[k]), True))
+        if len(results) < len(datas):
+            again = {k for k in datas if k not in results}
+            inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
+                                     earlier_inputs(self.store, township_id, k, period)
+                                     if k in again and needs_history(self.form(k))
+                                     else {},  # read only by vs-last-period / vs-history rules
+                                     first_values(self.store, d.report.id, columns=reported_columns(self.form(k)))
+                                     if k in again and needs_reported(self.form(k)) else {})
+                      for k, d in datas.items()}
+            fresh = validate_bundle(inputs, context, period, only=again)
+            for k in again:  # the same as validating each alone (rules read only the forms they name)
+                self._keep(_Validated(datas[k], fresh[k], token, _rows_of(datas[k]), True))
+            start = self.store.conn.total_changes
+            validation_cache.keep_findings(self.store, {datas[k].report.id: (markers[datas[k].report.id],
+                                                                               fresh[k].findings) for k in again})
+            self._attributed(start, _STATUS_ONLY)  # read by no validation: the ones just kept stay valid
+            results.update(fresh)
         return {k: (datas[k], results[k]) for k in datas}
+
+    def _markers(self, township_id: int, reports: list[Report]) -> dict[int, str]:
+        """report id → the marker of what validating it reads now (``storage.validation_cache``).
+        Read before the reports themselves: a change committed in between gives a marker that is
+        older than the data validated, which no later look-up asks for (revisions only grow)."""
+        from forms.validation import needs_history, referenced_forms
+        from storage import validation_cache
+
+        known = validation_cache.revisions(self.store, township_id)
+        mark = validation_cache.fingerprint(self.catalogue)
+        return {r.id: validation_cache.marker(r, mark, referenced_forms(self.form(r.form_key)),
+                                              needs_history(self.form(r.form_key)), known) for r in reports}
 
     def statuses(self, township_id: int, period: str) -> dict[str, str]:
         """Status of every form of the catalogue for one township and period."""
@@ -977,12 +1075,16 @@ _STATUS_ONLY = Report(0, 0, "", 0, "", "", "", "", None, None)
 
 _DISTRICT_PUBLIC_SETTING = "security.district_public_key"  # s8
 _TOWNSHIP_KEY_SETTING = "security.township_key"  # s8
+TASK_FOLDER_NAME = "任务参数"  # = security.packages.task_folder(db).name (a test keeps them equal)
 
 
 def _task_catalogue(store: Store) -> tuple[FormCatalogue, str]:
     """s8: (catalogue, label) of the 任务参数 package installed beside the database, or the built-in
     catalogue with label "". A package edited after installation raises TaskPackageError (a
     StorageError: the database is not opened) unless the database is in local-edits mode."""
+    if not (Path(store.path).resolve().parent / TASK_FOLDER_NAME).exists():
+        # no package installed: the signature checks (cryptography) stay off the start path
+        return FormCatalogue.load(), ""
     from security.packages import load_installed_catalogue, task_folder
     from security.suite import SecurityError
 
@@ -1027,6 +1129,7 @@ def _login_name() -> str:
 # -- district (W2-D): the type of the register methods above
 # -- p2: only for type checkers: importing them costs every start a few ms (their dataclasses)
 if TYPE_CHECKING:
+    from forms.findings import Finding
     from storage.cell_history import PeriodValue
     from storage.district_store import RegisterLine
     from storage.form_upgrades import UpgradeSummary  # d3: form version steps

@@ -58,8 +58,11 @@ def test_migration_gives_a_reused_key_a_fresh_one_and_keeps_the_history_apart(db
     ws.close()
     conn = sqlite3.connect(str(db_path))  # back to the structure before migration 3 (and the later ones)
     for table in ("list_row_keys", "first_values", "intake_register", "district_marks", "district_remarks",
-                  "no_data"):
+                  "no_data", "validation_cache", "revision_counter"):
         conn.execute(f"DROP TABLE {table}")
+    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {trigger}")  # migration 8
+    conn.execute("ALTER TABLE reports DROP COLUMN revision")
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()

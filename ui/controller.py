@@ -165,8 +165,7 @@ class Controller:
         if old_type and old_type != self.form.period_type:  # another period type: new period list
             self.select_township(self.township.id, default_period(self.form.period_type))
             return
-        data = self.workspace.open_report(self.township.id, form_key, self.period)
-        state = ReportState(data, self.workspace.validate(data), data.report.status)
+        state = self.workspace.open_state(self.township.id, form_key, self.period)
         self.session = ReportSession(self.workspace, self.workspace.form(form_key), self.township,
                                      self.period, state)
         self.view.show_report(self.session)

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QUndoStack
 
 from forms.spec import DESCRIPTIVE_LETTERS, ColumnSpec, FormSpec, RowSpec, TableSpec
-from forms.validation import SEVERITY_ORDER, Finding
+from forms.validation import SEVERITY_ORDER, Finding, KeptResult
 from forms.values import format_value
 from storage.changes import ReportState
 from ui import theme
@@ -64,6 +64,9 @@ class GridRow:
         return self.spec is not None and self.spec.is_total
 
 
+PREPARE_EDITS_MS = 30  # after the first paint of a report shown from kept findings (see GridModel)
+
+
 class GridModel(GridEditing, QAbstractTableModel):
     """Model of one table of one report. ``edited`` carries the core's ``Changes`` after each write."""
 
@@ -87,6 +90,19 @@ class GridModel(GridEditing, QAbstractTableModel):
         # Asked (once per opened report) for the reason of an edit in a locked period; None refuses.
         self.reason_provider: Callable[[], str | None] | None = None
         self.locked_reason: str | None = None
+        if isinstance(state.result, KeptResult):  # shown from the findings an earlier session kept:
+            # once painted, validate so that the first edit is quick (a 0 ms timer would be a posted
+            # event, run before the paint)
+            QTimer.singleShot(PREPARE_EDITS_MS, self._prepare_edits)
+
+    def _prepare_edits(self) -> None:
+        """Validate the shown report in the core (its result is remembered there), so that an edit
+        re-validates only what it affects instead of the whole report (the same findings either way)."""
+        if isinstance(self._state.result, KeptResult):
+            try:
+                self.workspace.validate(self._state.data)
+            except Exception:  # noqa: BLE001 - only a head start: the first edit validates in full instead
+                pass
 
     # -- state -------------------------------------------------------------------------------
     @property
