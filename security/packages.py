@@ -45,7 +45,8 @@ __all__ = ["PACKAGE_SUFFIX", "RESOURCE_FILES", "TaskPackage", "make_package", "r
            "apply_import"]
 
 PACKAGE_SUFFIX = ".jnjptask"
-RESOURCE_FILES = ("coefficients.csv", "units.csv", "power_coal_rate.csv", "plan_targets.yaml", "townships.csv")
+RESOURCE_FILES = ("coefficients.csv", "units.csv", "power_coal_rate.csv", "heat_coal_rate.csv", "fuel_densities.csv",
+                  "plan_targets.yaml", "townships.csv")
 LOCAL_EDITS_MARK = "本地修改模式.txt"  # in the task folder: the district's drafting mode is on
 _FORMAT = "jnjp-task-package"
 _MAX_PACKAGE = 64 << 20

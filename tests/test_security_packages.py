@@ -56,7 +56,7 @@ def test_a_package_says_what_it_changes(keys, tmp_path) -> None:
     assert package.manifest == made.manifest and package.label == "2026年任务参数 第1版"
     changes = package_changes(builtin_files(), package.files)
     assert "折标系数修改：原煤（raw_coal） 0.7143 → 0.7150" in changes
-    assert any(line.startswith("表式修改：农业农村节能减排统计表（agriculture），第1版（版本号未变）") for line in changes)
+    assert any(line.startswith("表式修改：农业农村节能减排统计表（agriculture），第2版（版本号未变）") for line in changes)
     assert "  修改审核规则 A003" in changes
 
 
