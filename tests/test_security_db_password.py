@@ -169,3 +169,41 @@ def test_a_district_database_with_a_password_receives_files(tmp_path, township_f
     assert main(["intake", str(township_files[town]), "--db", str(district)]) == 0
     assert "已接收" in capsys.readouterr().out and _unreadable(district)
     assert all(_unreadable(b.path) for b in list_backups(district))  # the 收件前 backup too
+
+
+def test_first_start_offers_the_password_and_a_mistyped_one_stores_nothing(qtbot, tmp_path, monkeypatch,
+                                                                           messages) -> None:
+    """第三步（可选）of the first-start page: blank skips it; typed twice, the new database is
+    encrypted before her forms open, and the next start asks for it."""
+    from ui import db_password
+
+    path = tmp_path / "data" / "jnjp.sqlite"
+    window = _main_window(qtbot, tmp_path, "d.ini")
+    assert window.open_database(path)
+    page = window.first_start_page
+    page.choose(window.workspace.find_township("卫星湖街道").id)
+    first, again = page.password_edits
+    first.setText(PASSWORD)
+    again.setText(OTHER)
+    assert not page.finish() and "两次输入的口令不一致" in page.problem.text()
+    assert window.first_start_page is page and window.workspace.setting("own_township_id") is None
+    again.setText(PASSWORD)
+    assert page.finish()
+    assert window.first_start_page is None and _unreadable(path)
+    assert window.controller.township.name == "卫星湖街道" and "已设置数据库密码" in window.statusBar().currentMessage()
+    window.close()
+    cipher._passwords.clear()  # the program starts again: the password is asked
+    monkeypatch.setattr(db_password, "_ask", lambda *a: PASSWORD)
+    reopened = _main_window(qtbot, tmp_path, "e.ini")
+    assert reopened.open_database(path) and reopened.controller.township.name == "卫星湖街道"
+    reopened.close()
+
+
+def test_first_start_without_a_password_leaves_the_database_plain(qtbot, tmp_path, messages) -> None:
+    path = tmp_path / "data" / "jnjp.sqlite"
+    window = _main_window(qtbot, tmp_path, "f.ini")
+    assert window.open_database(path)
+    page = window.first_start_page
+    page.choose(window.workspace.find_township("卫星湖街道").id)
+    assert page.finish() and not _unreadable(path) and not cipher.looks_encrypted(path)
+    window.close()
