@@ -282,3 +282,31 @@ def test_after_a_password_change_the_passphrase_is_asked_once_more(tmp_path, tow
         assert stored_signer(ws) is None and ws.setting(DB_LOCKED_SETTING) is None  # dropped with the password
     finally:
         ws.close()
+
+
+def test_the_window_exports_signed_without_asking_when_the_database_is_unlocked(qtbot, tmp_path, catalogue,
+                                                                               monkeypatch, messages) -> None:
+    from tests.security_helpers import TOWN_PASS, district_key, meta_rows, township_key
+    from tests.windows import show_window
+    from ui.task_package import import_key
+
+    db = tmp_path / "data" / "jnjp.sqlite"
+    Workspace.open(db, catalogue=catalogue).close()
+    cipher.set_password(db, PASSWORD)
+    ws = Workspace.open(db, catalogue=catalogue, user="测试员")
+    demo = next(t for t in ws.townships() if t.is_demo)
+    window = show_window(qtbot, ws, tmp_path, demo.id)
+    key, _ = district_key(tmp_path / "keys")
+    _issued, key_file = township_key(key, tmp_path / "keys", demo.name, demo.stat_code or "")
+    monkeypatch.setattr(window, "ask_passphrase", lambda title, text: TOWN_PASS)
+    assert import_key(window, key_file)  # the passphrase once, at import
+    asked: list[str] = []
+    monkeypatch.setattr(window, "ask_passphrase", lambda title, text: asked.append(title))
+    out = tmp_path / "out" / "demo.xlsx"
+    out.parent.mkdir()
+    monkeypatch.setattr(window, "ask_export_path", lambda name: out)
+    window.export_action.trigger()
+    operation = window.last_operation
+    qtbot.waitUntil(lambda: operation.done, timeout=20000)
+    assert operation.error is None and asked == [] and meta_rows(out)["signature"]
+    ws.close()
