@@ -33,10 +33,18 @@ def unlock_district_key(path: Path) -> DistrictKey:
 
 def export_keys(ws: Workspace) -> tuple[Signer | None, object]:
     """(signer, district public key to seal to) for an export from this township database: the
-    signer when a key was imported (its passphrase asked now), the seal when a district key is
+    signer when a key was imported (from the copy under the database password, else its passphrase
+    asked now), the seal when a district key is
     pinned; (None, None) for a township without keys (its files go unsigned, as before)."""
+    from security.key_store import remember_under_db_password, stored_signer
+
     key = ws.township_key()
-    signer = key.unlock(read_passphrase("镇街密钥的口令：")) if key is not None else None
+    if key is None:
+        return None, ws.district_public_key()
+    signer = stored_signer(ws)  # kept under the database password (unlocked at open): no prompt
+    if signer is None:
+        signer = key.unlock(read_passphrase("镇街密钥的口令："))
+        remember_under_db_password(ws, signer)  # export writes (statuses): the database is open for writing
     return signer, ws.district_public_key()
 
 

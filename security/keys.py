@@ -310,7 +310,17 @@ class TownshipKey:
     district: DistrictPublic
 
     def unlock(self, passphrase: str) -> Signer:
-        secret = _unlock(self.data.get("private"), passphrase, self.data.get("certificate"))
+        return self.unlock_relocked(self.data.get("private"), passphrase)
+
+    def relock(self, signer: Signer, password: str, *, n: int = SCRYPT_N) -> dict[str, Any]:
+        """The unlocked private key locked again under another secret (the township database's
+        password, ``security.key_store``), bound to this key's certificate like the file's own."""
+        return _lock({"sign": b64(_raw_private(signer.private))}, password, self.data.get("certificate"), n)
+
+    def unlock_relocked(self, locked: Any, password: str) -> Signer:
+        """The signer from the key file's private part (``locked`` under its passphrase) or from a
+        ``relock``; SecurityError when the secret is wrong or the parts do not belong together."""
+        secret = _unlock(locked, password, self.data.get("certificate"))
         private = Ed25519PrivateKey.from_private_bytes(unb64(secret.get("sign"), "镇街私钥"))
         if _raw_public(private.public_key()) != _raw_public(self.certificate.public):
             raise SecurityError("镇街密钥文件的公钥与私钥不配对")

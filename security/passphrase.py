@@ -8,7 +8,7 @@ import sys
 
 from security.suite import SecurityError
 
-__all__ = ["PASSPHRASE_ENV", "NEW_PASSPHRASE_ENV", "read_passphrase"]
+__all__ = ["PASSPHRASE_ENV", "NEW_PASSPHRASE_ENV", "MIN_LENGTH", "read_passphrase", "check_new_passphrase"]
 
 PASSPHRASE_ENV = "JNJP_PASSPHRASE"  # the passphrase of the key being used
 NEW_PASSPHRASE_ENV = "JNJP_NEW_PASSPHRASE"  # the passphrase of a key being made (keys issue)
@@ -25,8 +25,18 @@ def read_passphrase(prompt: str, *, env: str = PASSPHRASE_ENV, confirm: bool = F
         import getpass
 
         value = getpass.getpass(prompt)
-        if confirm and getpass.getpass("再输入一次：") != value:
-            raise SecurityError("两次输入的口令不一致")
-    if confirm and len(value) < MIN_LENGTH:
-        raise SecurityError(f"口令太短：至少 {MIN_LENGTH} 个字符")
+        if confirm:
+            check_new_passphrase(value, getpass.getpass("再输入一次："))
+    if confirm:
+        check_new_passphrase(value, value)
     return value
+
+
+def check_new_passphrase(first: str, again: str) -> str:
+    """A new passphrase typed twice (the terminal's prompt and the window's dialogs share this rule):
+    SecurityError when the two differ or it is shorter than ``MIN_LENGTH``."""
+    if first != again:
+        raise SecurityError("两次输入的口令不一致")
+    if len(first) < MIN_LENGTH:
+        raise SecurityError(f"口令太短：至少 {MIN_LENGTH} 个字符")
+    return first

@@ -1081,18 +1081,25 @@ TASK_FOLDER_NAME = "任务参数"  # = security.packages.task_folder(db).name (a
 def _task_catalogue(store: Store) -> tuple[FormCatalogue, str]:
     """s8: (catalogue, label) of the 任务参数 package installed beside the database, or the built-in
     catalogue with label "". A package edited after installation raises TaskPackageError (a
-    StorageError: the database is not opened) unless the database is in local-edits mode."""
+    StorageError: the database is not opened) unless the database is in local-edits mode; so do
+    built-in files that differ from the build's manifest (q3, ``security.builtin``)."""
     if not (Path(store.path).resolve().parent / TASK_FOLDER_NAME).exists():
-        # no package installed: the signature checks (cryptography) stay off the start path
-        return FormCatalogue.load(), ""
+        from security.builtin import manifest_present
+
+        if not manifest_present():  # a source checkout, no package: cryptography stays off the start path
+            return FormCatalogue.load(), ""
+    from security.builtin import check_builtin
     from security.packages import load_installed_catalogue, task_folder
     from security.suite import SecurityError
 
     try:
         found = load_installed_catalogue(task_folder(store.path))
+        if found is not None:
+            return found
+        label = check_builtin(task_folder(store.path))  # q3: the shipped catalogue is the first package
     except SecurityError as exc:
         raise TaskPackageError(str(exc)) from None
-    return found if found is not None else (FormCatalogue.load(), "")
+    return FormCatalogue.load(), label
 
 
 class TaskPackageError(StorageError):

@@ -169,3 +169,144 @@ def test_a_district_database_with_a_password_receives_files(tmp_path, township_f
     assert main(["intake", str(township_files[town]), "--db", str(district)]) == 0
     assert "已接收" in capsys.readouterr().out and _unreadable(district)
     assert all(_unreadable(b.path) for b in list_backups(district))  # the 收件前 backup too
+
+
+def test_first_start_offers_the_password_and_a_mistyped_one_stores_nothing(qtbot, tmp_path, monkeypatch,
+                                                                           messages) -> None:
+    """第三步（可选）of the first-start page: blank skips it; typed twice, the new database is
+    encrypted before her forms open, and the next start asks for it."""
+    from ui import db_password
+
+    path = tmp_path / "data" / "jnjp.sqlite"
+    window = _main_window(qtbot, tmp_path, "d.ini")
+    assert window.open_database(path)
+    page = window.first_start_page
+    page.choose(window.workspace.find_township("卫星湖街道").id)
+    first, again = page.password_edits
+    first.setText(PASSWORD)
+    again.setText(OTHER)
+    assert not page.finish() and "两次输入的口令不一致" in page.problem.text()
+    assert window.first_start_page is page and window.workspace.setting("own_township_id") is None
+    again.setText(PASSWORD)
+    assert page.finish()
+    assert window.first_start_page is None and _unreadable(path)
+    assert window.controller.township.name == "卫星湖街道" and "已设置数据库密码" in window.statusBar().currentMessage()
+    window.close()
+    cipher._passwords.clear()  # the program starts again: the password is asked
+    monkeypatch.setattr(db_password, "_ask", lambda *a: PASSWORD)
+    reopened = _main_window(qtbot, tmp_path, "e.ini")
+    assert reopened.open_database(path) and reopened.controller.township.name == "卫星湖街道"
+    reopened.close()
+
+
+def test_first_start_without_a_password_leaves_the_database_plain(qtbot, tmp_path, messages) -> None:
+    path = tmp_path / "data" / "jnjp.sqlite"
+    window = _main_window(qtbot, tmp_path, "f.ini")
+    assert window.open_database(path)
+    page = window.first_start_page
+    page.choose(window.workspace.find_township("卫星湖街道").id)
+    assert page.finish() and not _unreadable(path) and not cipher.looks_encrypted(path)
+    window.close()
+
+
+# -- q3: the township's private key under the database password -------------------------------------
+def _keyed_township_db(tmp_path: Path, township_files, monkeypatch) -> tuple[Path, Path]:
+    """A township database with data, a database password, and the issued key imported into it."""
+    from tests.security_helpers import TOWN_PASS, district_key, township_key
+
+    town = "中山路街道"
+    db = tmp_path / "镇街.sqlite"
+    Workspace.open(db, demo=False).close()
+    assert main(["import", str(township_files[town]), "--db", str(db)]) == 0
+    cipher.set_password(db, PASSWORD)
+    ws = Workspace.open(db)
+    try:
+        key, _ = district_key(tmp_path / "keys")
+        _issued, key_file = township_key(key, tmp_path / "keys", town, ws.find_township(town).stat_code)
+        from security.key_store import import_township_key
+
+        import_township_key(ws, key_file, TOWN_PASS)
+    finally:
+        ws.close()
+    cipher._passwords.clear()  # as a new program start
+    monkeypatch.delenv("JNJP_PASSPHRASE", raising=False)
+    return db, key_file
+
+
+def test_with_a_database_password_the_export_signs_without_the_key_passphrase(tmp_path, township_files, monkeypatch,
+                                                                              capsys) -> None:
+    from security.key_store import DB_LOCKED_SETTING, stored_signer
+    from security.suite import SecurityError
+
+    db, _key_file = _keyed_township_db(tmp_path, township_files, monkeypatch)
+    assert _unreadable(db)  # neither the key nor its copy can even be read without the password
+    monkeypatch.setenv(cipher.PASSWORD_ENV, PASSWORD)
+    out = tmp_path / "out" / "报送.xlsx"
+    out.parent.mkdir()  # no JNJP_PASSPHRASE and no terminal: a passphrase prompt would fail (exit 2)
+    assert main(["export", "--db", str(db), "--period", "2025", "--township", "中山路街道", "--out", str(out)]) == 0
+    assert "（已签名）" in capsys.readouterr().out
+    ws = Workspace.open(db)
+    try:
+        stored = ws.setting(DB_LOCKED_SETTING)
+        assert stored["locked"]["kdf"] == "scrypt" and stored_signer(ws) is not None
+        with pytest.raises(SecurityError, match="口令不对"):  # the copy opens with the password only
+            ws.township_key().unlock_relocked(stored["locked"], OTHER)
+    finally:
+        ws.close()
+
+
+def test_after_a_password_change_the_passphrase_is_asked_once_more(tmp_path, township_files, monkeypatch,
+                                                                   capsys) -> None:
+    from security.key_store import DB_LOCKED_SETTING, stored_signer
+    from tests.security_helpers import TOWN_PASS
+
+    db, _key_file = _keyed_township_db(tmp_path, township_files, monkeypatch)
+    cipher.unlock(db, PASSWORD)
+    cipher.set_password(db, OTHER, old=PASSWORD)
+    ws = Workspace.open(db)
+    try:
+        assert stored_signer(ws) is None  # the copy was made under the old password
+    finally:
+        ws.close()
+    monkeypatch.setenv("JNJP_PASSPHRASE", TOWN_PASS)
+    out = tmp_path / "报送.xlsx"
+    assert main(["export", "--db", str(db), "--period", "2025", "--township", "中山路街道", "--out", str(out)]) == 0
+    ws = Workspace.open(db)
+    try:
+        assert stored_signer(ws) is not None  # made again under the new password
+    finally:
+        ws.close()
+    cipher.remove_password(db, OTHER)
+    ws = Workspace.open(db)
+    try:
+        assert stored_signer(ws) is None and ws.setting(DB_LOCKED_SETTING) is None  # dropped with the password
+    finally:
+        ws.close()
+
+
+def test_the_window_exports_signed_without_asking_when_the_database_is_unlocked(qtbot, tmp_path, catalogue,
+                                                                               monkeypatch, messages) -> None:
+    from tests.security_helpers import TOWN_PASS, district_key, meta_rows, township_key
+    from tests.windows import show_window
+    from ui.task_package import import_key
+
+    db = tmp_path / "data" / "jnjp.sqlite"
+    Workspace.open(db, catalogue=catalogue).close()
+    cipher.set_password(db, PASSWORD)
+    ws = Workspace.open(db, catalogue=catalogue, user="测试员")
+    demo = next(t for t in ws.townships() if t.is_demo)
+    window = show_window(qtbot, ws, tmp_path, demo.id)
+    key, _ = district_key(tmp_path / "keys")
+    _issued, key_file = township_key(key, tmp_path / "keys", demo.name, demo.stat_code or "")
+    monkeypatch.setattr(window, "ask_passphrase", lambda title, text: TOWN_PASS)
+    assert import_key(window, key_file)  # the passphrase once, at import
+    asked: list[str] = []
+    monkeypatch.setattr(window, "ask_passphrase", lambda title, text: asked.append(title))
+    out = tmp_path / "out" / "demo.xlsx"
+    out.parent.mkdir()
+    monkeypatch.setattr(window, "ask_export_path", lambda name: out)
+    window.export_action.trigger()
+    operation = window.last_operation
+    qtbot.waitUntil(lambda: operation.done, timeout=20000)
+    assert operation.error is None and asked == [] and meta_rows(out)["signature"]
+    ws.close()

@@ -202,3 +202,44 @@ def test_the_window_shows_the_changes_installs_and_names_the_package(qtbot, keys
     assert messages[-1][0] == "拒绝安装任务参数" and "另一把密钥" in messages[-1][1]
     assert roll_back_task_package(window) and "第1版" in window.windowTitle()
     window.close()
+
+
+def test_a_package_raising_a_form_version_upgrades_stored_reports_on_the_next_open(keys, tmp_path) -> None:
+    """Package import → the stored data follows the new form version (the form files' ``upgrades``
+    steps, storage.form_upgrades) the next time the database is opened: audited, backed up first."""
+    from security.packages import apply_import, plan_import
+    from storage.backup import list_backups
+    from tests.upgrade_helpers import audit_rows
+
+    db = tmp_path / "镇街" / "jnjp.sqlite"
+    ws = Workspace.open(db, demo=False)
+    town = next(t for t in ws.townships() if not t.is_demo).id
+    rid = ws.open_report(town, "agriculture", "2025").report.id
+    ws.change_cells(rid, [(("items", "villages", "value"), "20"), (("items", "villages_sewage", "value"), "13")])
+    ws.close()
+    files = builtin_files()
+    step = ("  - from: 2\n    to: 3\n    note: 生活污水治理村数改由区生态环境局提供\n"
+            "    drops: [items.villages_sewage.value]\norder: 50\n")
+    files[AGRI] = files[AGRI].replace(b"version: 2\n", b"version: 3\n", 1).replace(b"order: 50\n", step.encode(), 1)
+    package = tmp_path / "p.jnjptask"
+    make_package(keys[0], package, version=1, title="2027年任务参数", changelog=["农业表第3版"], files=files)
+    ws = Workspace.open(db)
+    try:
+        plan = plan_import(ws, package)
+        assert any("agriculture" in line and "第3版" in line for line in plan.changes)
+        apply_import(ws, plan)
+        assert ws.load(rid).report.form_version == 2  # installed: in effect at the next open
+    finally:
+        ws.close()
+    ws = Workspace.open(db)
+    try:
+        data = ws.load(rid)
+        assert ws.task_package and data.report.form_version == 3
+        assert ("items", "villages_sewage", "value") not in data.values and data.values[("items", "villages", "value")] == 20
+        lines = audit_rows(ws, rid)
+        dropped = [a for a in lines if a["row"] == "villages_sewage"]
+        assert dropped and dropped[0]["old"] == 13 and "区生态环境局" in dropped[0]["reason"]
+        assert [(a["old"], a["new"]) for a in lines if a["field"] == "form_version"] == [(2, 3)]
+    finally:
+        ws.close()
+    assert any(b.reason == "表式升级前" for b in list_backups(db))

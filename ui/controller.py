@@ -260,10 +260,17 @@ class Controller:
             seal_to = self.workspace.district_public_key()
             if key is None:
                 return None, seal_to
+            from security.key_store import remember_under_db_password, stored_signer
+
+            signer = stored_signer(self.workspace)  # q3: kept under the database password, no prompt
+            if signer is not None:
+                return signer, seal_to
             passphrase = self.view.ask_passphrase("镇街密钥口令", "导出的报送文件将用本镇街的密钥签名。请输入密钥口令：")
             if passphrase is None:
                 return None
-            return key.unlock(passphrase), seal_to
+            signer = key.unlock(passphrase)
+            remember_under_db_password(self.workspace, signer)
+            return signer, seal_to
         except SecurityError as exc:
             self.view.show_error("无法签名", str(exc))
             return None

@@ -83,6 +83,9 @@ class DistrictWindow(QMainWindow):
         self.resize(QSize(1280, 760))
         self._build_toolbar()
         self._build_tabs()
+        from ui.district_keys import add_key_menu
+
+        add_key_menu(self)  # q3: 区密钥 → 新建区密钥… / 签发镇街密钥… / 发布任务参数包…
         self.statusBar().showMessage(f"区级汇总库：{workspace.path}")
         self._fill_periods()
         self.refresh()

@@ -1,5 +1,7 @@
 """First start on a new database (issue 13.2): who is she? Pick the 镇街 from the catalogue, fill in
-单位信息 (单位负责人 / 统计负责人 / 填表人 / 电话), then her own empty forms open.
+单位信息 (单位负责人 / 统计负责人 / 填表人 / 电话), optionally a 数据库密码 (issue 15: typed twice,
+left blank to skip; set by the window once the page is done, ``ui.db_password``), then her own
+empty forms open.
 
 Shown inside the main window (not a modal dialog), so nothing else looks live meanwhile and the
 window can still be closed. The demo is never where a new database lands: it stays one click away
@@ -54,6 +56,7 @@ class FirstStartPage(QWidget):
         self.setObjectName("firstStartPage")
         self.workspace = workspace
         self._done = done
+        self.db_password: str | None = None  # set by ``finish``: the window encrypts the database with it
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         box = QWidget()
@@ -85,6 +88,7 @@ class FirstStartPage(QWidget):
             form2.addRow(label + "：", edit)
             self.fields[key] = edit
         layout.addWidget(step2)
+        layout.addWidget(self._password_step())
         self.problem = QLabel("")
         self.problem.setObjectName("firstStartProblem")
         self.problem.setStyleSheet("color: #b00020;")
@@ -111,6 +115,38 @@ class FirstStartPage(QWidget):
         outer.addStretch(2)
         self._update()
 
+    def _password_step(self) -> QGroupBox:
+        """第三步（可选）: the database password, typed twice; blank skips it (设置数据库密码… later)."""
+        from storage import cipher
+
+        step3 = QGroupBox("第三步（可选）：设置数据库密码（不设置请留空，以后可在“文件 → 设置数据库密码…”中设置）")
+        form3 = QFormLayout(step3)
+        self.password_edits: list[QLineEdit] = []
+        for name, label in (("firstStartPassword", "数据库密码："), ("firstStartPasswordAgain", "再输入一次：")):
+            edit = QLineEdit()
+            edit.setObjectName(name)
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setEnabled(cipher.available())
+            form3.addRow(label, edit)
+            self.password_edits.append(edit)
+        note = QLabel("设置后，数据库和备份整体加密，每次打开须输入密码。" + cipher.FORGOTTEN_TEXT)
+        note.setWordWrap(True)
+        form3.addRow(note)
+        return step3
+
+    def chosen_password(self) -> str | None:
+        """The database password typed on the page (checked: twice the same, long enough); None
+        when left blank. UserError says what is wrong."""
+        from security.passphrase import check_new_passphrase
+
+        first, again = (edit.text() for edit in self.password_edits)
+        if not first and not again:
+            return None
+        try:
+            return check_new_passphrase(first, again)
+        except UserError as exc:
+            raise UserError(f"数据库密码：{exc}") from None
+
     def _update(self) -> None:
         self.start_button.setEnabled(self.township_combo.currentData() is not None)
 
@@ -125,6 +161,7 @@ class FirstStartPage(QWidget):
             return False
         values = {key: edit.text().strip() for key, edit in self.fields.items()}
         try:
+            self.db_password = self.chosen_password()
             self.workspace.update_profile(int(township_id), **values)
         except UserError as exc:
             self.problem.setText(str(exc))

@@ -389,6 +389,11 @@ class MainWindow(QMainWindow):
         if page is not None:
             self.pages_stack.removeWidget(page)
             page.deleteLater()
+            if page.db_password is not None and self.workspace is not None:  # q3: 第三步 (optional)
+                from ui.db_password import change_password
+
+                password = page.db_password
+                change_password(self, ask=lambda *_a: password)
 
     def open_demo(self) -> bool:
         """帮助 → 打开演示数据: the demo's own database beside this one (created with the demo)."""
