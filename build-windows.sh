@@ -244,7 +244,7 @@ status=0
 validate_out=$(wine "$OUT/jnjp/jnjp-cli.exe" validate --db "$tmpdb/jnjp.sqlite" --period 2025 2>&1 | cat | from_gbk) ||
   status=$?
 rm -rf "$tmpdb"
-echo "$validate_out" | head -5
+head -5 <<<"$validate_out"  # not a pipe from echo: under pipefail, head closing early is SIGPIPE (exit 141)
 [ "$status" -le 1 ] && grep -q '演示镇' <<<"$validate_out" ||
   { echo "!! jnjp-cli.exe validate 没有输出审核结果（退出码 $status）" >&2; exit 1; }
 
