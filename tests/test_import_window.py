@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QTableView
 
 from export.importer import preview_import
 from tests.test_import_semantics import ELECTRICITY, NOW, PERIOD, fill, state
+from tests.windows import UNDER_WINE, WINE_WINDOW_LIMITS
 from ui.import_dialog import REPLACE_BLANK_TEXT, ImportPreviewDialog, start_import
 from ui.main_window import MainWindow
 
@@ -55,6 +56,7 @@ def _window(qtbot, workspace, demo_township, tmp_path) -> MainWindow:
     return window
 
 
+@pytest.mark.skipif(UNDER_WINE, reason=WINE_WINDOW_LIMITS)
 def test_ctrl_z_right_after_an_import_offers_to_undo_it(qtbot, workspace, demo_township, template, tmp_path,
                                                         monkeypatch):
     asked = []
