@@ -3,7 +3,11 @@ through ``sqlcipher3`` (AES-256 pages with a per-page HMAC-SHA512; the password 
 PBKDF2-HMAC-SHA512, 256,000 iterations), so a lost USB drive reveals nothing without it.
 
 A password entered once (``unlock``) is remembered for that file in this process only (never
-written anywhere): every connection the program opens to it — the window's, a background task's,
+written anywhere), and so is the key derived from it: the KDF runs once per file salt and process
+(``_raw_key``), every connection after that is keyed with SQLCipher's raw-key form
+(``PRAGMA key = "x'<key><salt>'"``), which skips the 256,000 iterations (r1: opening a database with
+a password used to run them three or four times). A new file (a backup, a temporary copy) gets the
+database's own salt and key, so writing it costs no KDF either. Every connection every connection the program opens to it — the window's, a background task's,
 a backup's — goes through ``connect``, which gives a sqlcipher3 connection wearing ``sqlite3``'s
 exceptions (``sqlite3.OperationalError`` …), so the storage code's error handling is unchanged.
 A file without a remembered password is opened with the standard ``sqlite3`` as before.
@@ -35,7 +39,10 @@ FORGOTTEN_TEXT = ("数据库密码无法找回：忘记密码时，本机数据�
                   "请把密码记在安全的地方。")
 _PAGE = 4096
 _MAGIC = b"SQLite format 3\x00"
+_SALT = 16  # SQLCipher 4: the file's first 16 bytes are its KDF salt
+_KDF_ITERATIONS = 256_000  # SQLCipher 4's defaults: PBKDF2-HMAC-SHA512, 256,000 iterations, a 32-byte key
 _passwords: dict[str, str] = {}
+_derived: dict[tuple[str, bytes], bytes] = {}  # (password, salt) -> the key SQLCipher would derive; memory only
 
 
 class PasswordRequiredError(StorageError):
@@ -90,7 +97,36 @@ def password_for(path: Path | str) -> str | None:
 
 
 def forget(path: Path | str) -> None:
-    _passwords.pop(_key(path), None)
+    password = _passwords.pop(_key(path), None)
+    if password is not None and password not in _passwords.values():
+        for entry in [e for e in _derived if e[0] == password]:
+            del _derived[entry]
+
+
+def _file_salt(path: Path | str) -> bytes | None:
+    """The KDF salt of an existing encrypted file (its first 16 bytes); None for a new or empty file."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SALT)
+    except OSError:
+        return None
+    return head if len(head) == _SALT and head != _MAGIC else None
+
+
+def _raw_key(path: Path | str, password: str) -> str:
+    """SQLCipher's raw-key text for ``path`` under ``password``: the derived key and the file's salt
+    (a new file takes the salt of a key already derived for this password, else a fresh one)."""
+    salt = _file_salt(path)
+    if salt is None:
+        salt = next((s for p, s in _derived if p == password), None) or os.urandom(_SALT)
+    derived = _derived.get((password, salt))
+    if derived is None:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+        derived = PBKDF2HMAC(hashes.SHA512(), 32, salt, _KDF_ITERATIONS).derive(password.encode("utf-8"))
+        _derived[(password, salt)] = derived
+    return f"\"x'{derived.hex()}{salt.hex()}'\""
 
 
 def retry_delay(failures: int) -> float:
@@ -111,6 +147,7 @@ def unlock(path: Path, password: str, *, failures: int = 0) -> None:
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except Exception as exc:  # noqa: BLE001 - sqlcipher3's DatabaseError: not a database with this key
+        _derived.pop((password, _file_salt(path) or b""), None)  # a wrong password's key is not kept
         raise WrongPasswordError(f"数据库密码不对，无法打开 {Path(path).name}。{FORGOTTEN_TEXT}") from exc
     finally:
         conn.close()
@@ -129,7 +166,7 @@ def _raw_connect(path: Path | str, password: str, *, readonly: bool = False, **k
     else:
         conn = sqlcipher3.connect(str(path), **kwargs)
     conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong password is our message, not a log line on stderr
-    conn.execute(f"PRAGMA key = {_quoted(password)}")
+    conn.execute(f"PRAGMA key = {_raw_key(path, password)}")
     return conn
 
 
@@ -318,6 +355,8 @@ def set_password(db_path: Path, new: str, *, old: str | None = None) -> list[Pat
                 raise StorageError(f"无法设置数据库密码（{exc}），数据库未改动") from None
             copy.unlink(missing_ok=True)
             dropped.append(copy)
+    if old is not None:
+        forget(db_path)  # the old password's derived keys go with it
     _passwords[_key(db_path)] = new
     return dropped
 

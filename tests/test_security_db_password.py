@@ -23,6 +23,7 @@ PASSWORD, OTHER = "镇街数据库密码-1", "另一个密码-2026"
 def _forget_passwords():
     yield
     cipher._passwords.clear()
+    cipher._derived.clear()
 
 
 @pytest.fixture
@@ -97,6 +98,41 @@ def test_change_and_remove_keep_the_data(db, monkeypatch) -> None:
         assert any(t.is_demo for t in ws.townships())
     finally:
         ws.close()
+
+
+def test_the_key_is_derived_once_per_process_and_opens_what_sqlcipher_itself_opens(db, monkeypatch) -> None:
+    """r1: the KDF runs once (unlock); opening, a background read-only connection, a backup and a
+    re-open use the derived raw key. The backup is opened through SQLCipher's own passphrase KDF,
+    so the derived key is SQLCipher's; a wrong password's key is not kept."""
+    import sqlcipher3
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+    derivations: list[bytes] = []
+    real_derive = PBKDF2HMAC.derive
+    monkeypatch.setattr(PBKDF2HMAC, "derive", lambda self, data: derivations.append(data) or real_derive(self, data))
+    cipher._derived.clear()
+    with pytest.raises(cipher.WrongPasswordError):
+        cipher.unlock(db, OTHER)
+    assert not cipher._derived and cipher.password_for(db) is None
+    cipher.unlock(db, PASSWORD)
+    for _ in range(2):
+        ws = Workspace.open(db)
+        try:
+            ws.store.set_setting("r1.kdf", "一次")
+            cipher.connect(db, readonly=True).close()
+        finally:
+            ws.close()
+    backup = make_backup(db, "派生一次")
+    assert len(derivations) == 2  # the wrong password's and the right one's, nothing more
+    assert _unreadable(backup)
+    conn = sqlcipher3.connect(str(backup))
+    try:
+        conn.execute(f"PRAGMA key = {cipher._quoted(PASSWORD)}")  # SQLCipher's own KDF on the passphrase
+        assert conn.execute("SELECT value FROM settings WHERE key = 'r1.kdf'").fetchone()[0] == '"一次"'  # JSON values
+    finally:
+        conn.close()
+    cipher.forget(db)
+    assert not cipher._derived  # nothing of the password stays once the database is forgotten
 
 
 def test_after_five_wrong_tries_each_try_waits_longer(db, monkeypatch) -> None:
