@@ -319,25 +319,40 @@ def validate(ws: Workspace, period: str, township: str | None, forms: list[str] 
 
 
 def export(ws: Workspace, period: str, township: str | None, forms: list[str] | None, out: Path, *,
-           office_copy: bool = False) -> int:
-    from export.submission import ExportBlocked, export_submission
+           office_copy: bool = False, readable: bool = False) -> int:
+    """r1: with a pinned district key only the sealed ``镇街_报告期.jnjp`` goes to ``out``'s folder
+    (or to ``out`` itself when it ends in .jnjp) and the readable workbook to 报送存档 beside the
+    database; ``readable`` carries the workbook to ``out`` (.xlsx) too, the sealed file beside it."""
+    from export.submission import ExportBlocked, export_submission, sealed_name
 
     town = _township(ws, township, period)
     keys = _form_keys(ws, period, forms)
-    if out.suffix.lower() != ".xlsx":
-        raise CommandError(f"输出文件须以 .xlsx 结尾：{out}")
-    check_output_path(out, ws.store.path)
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".jnjp") or (readable and suffix != ".xlsx"):
+        raise CommandError(f"输出文件须以 .xlsx 结尾（密封报送文件以 .jnjp 结尾；--readable 须用 .xlsx）：{out}")
+    sealing = ws.district_public_key() is not None
+    if suffix == ".jnjp" and not sealing:
+        raise CommandError("本数据库还没有区公钥（未导入区里的密钥），不能写密封报送文件；请用 --out 文件.xlsx")
+    target = out.with_name(sealed_name(town, period)) if sealing and not readable and suffix == ".xlsx" else out
+    check_output_path(target, ws.store.path)
     signer, seal_to = _export_keys(ws)
     office_password = _office_password() if office_copy else None
     try:
-        result = export_submission(ws, town.id, period, out, form_keys=keys, signer=signer, seal_to=seal_to,
+        result = export_submission(ws, town.id, period, target, form_keys=keys, signer=signer, seal_to=seal_to,
                                    office_password=office_password)
     except ExportBlocked as exc:
         print(f"拒绝导出：{exc}")
         return EXIT_FINDINGS
-    print(f"已导出：{result.path}" + ("（已签名）" if result.signed else "（未签名：本数据库没有导入镇街密钥）"))
-    if result.sealed is not None:
+    print(f"已导出：{result.carried}" + ("（已签名）" if result.signed else "（未签名：本数据库没有导入镇街密钥）"))
+    if result.archived:
+        print(f"密封报送文件：{result.sealed}（只有区里能打开；报送时只带这个文件）")
+        print(f"可读的 Excel 工作簿已存入本镇街存档：{result.path}（打印和存档用，不随U盘带出；"
+              "要带可读文件时加 --readable）")
+    elif result.sealed is not None:
         print(f"密封报送文件：{result.sealed}（只有区里能打开；报送时带这个文件）")
+        print(f"可读的 Excel 工作簿也在 {result.path}（--readable：U盘遗失时此文件可被读取）")
+    else:
+        print("注意：本数据库还没有区公钥，文件未密封（任何拿到文件的人都能读取）")
     if result.office_copy is not None:
         print(f"加密的 Excel 副本：{result.office_copy}（Excel/WPS 输入密码后打开；密码请另行告知收件人）")
     print(f"镇街：{town.name}；报告期：{period_label(period)}；表式：{'、'.join(result.form_keys)}")
@@ -465,7 +480,7 @@ def run_sheet_export(command: str, *, db: Path, out: Path, period: str | None = 
 
 
 def run(command: str, *, db: Path, period: str, township: str | None = None, forms: list[str] | None = None,
-        out: Path | None = None, as_json: bool = False, office_copy: bool = False) -> int:
+        out: Path | None = None, as_json: bool = False, office_copy: bool = False, readable: bool = False) -> int:
     """``validate`` (reads only: a read-only connection) or ``export`` (marks reports 已导出: takes
     the window's lock; ``office_copy``: also the password-protected copy, s8). Errors are printed in
     Chinese and mapped to exit codes (module docstring)."""
@@ -482,7 +497,7 @@ def run(command: str, *, db: Path, period: str, township: str | None = None, for
         with _writer_lock(db):
             ws = _open(db, write=True)
             try:
-                return export(ws, per, township, forms, out, office_copy=office_copy)
+                return export(ws, per, township, forms, out, office_copy=office_copy, readable=readable)
             finally:
                 ws.close()
 

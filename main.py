@@ -58,6 +58,9 @@ USAGE = """用法：
       区里把（编辑过的）表式、规则、折标系数、规划目标和镇街名录签名打包成任务参数
   python main.py task import 任务参数.jnjptask --db 数据库 [--dry-run]   验证签名、显示变化并安装（保留上一版）
   python main.py task rollback --db 数据库 | task show --db 数据库 | task local-edits on|off --db 数据库
+  python main.py export … [--readable]   已认定区公钥时，默认只把密封报送文件 镇街_报告期.jnjp 写到 --out 所在文件夹
+      （--out 也可直接写 文件.jnjp），可读的 Excel 工作簿存入数据库旁的 报送存档/ 文件夹；
+      --readable 同时把可读工作簿写到 --out（.xlsx），U盘遗失时可被读取
   python main.py export … --office-copy   另写一份 Excel/WPS 可用密码打开的加密副本 X_加密.xlsx（密码：提示或 JNJP_OFFICE_PASSWORD）
   python main.py db-password set|change|remove --db 数据库     数据库密码（SQLCipher 整库加密，备份同样加密）
       密码从提示输入，或用环境变量 JNJP_DB_PASSWORD（当前密码）/ JNJP_NEW_DB_PASSWORD（新密码）；
@@ -129,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "export":
             cmd.add_argument("--out", type=Path, required=True)
             cmd.add_argument("--office-copy", action="store_true")  # s8: also X_加密.xlsx
+            cmd.add_argument("--readable", action="store_true")  # r1: carry the readable workbook too
         else:
             cmd.add_argument("--json", action="store_true", dest="as_json")
     imp = sub.add_parser("import")
@@ -406,7 +410,7 @@ def _main(argv: list[str] | None) -> int:
                                          township=args.township)
     return commands.run(args.command, db=args.cmd_db, period=args.period, township=args.township,
                         forms=args.forms, out=getattr(args, "out", None), as_json=getattr(args, "as_json", False),
-                        office_copy=getattr(args, "office_copy", False))
+                        office_copy=getattr(args, "office_copy", False), readable=getattr(args, "readable", False))
 
 
 if __name__ == "__main__":

@@ -85,6 +85,12 @@ class ExportResult:
     sealed: Path | None = None  # the sealed copy (镇街_报告期.jnjp) when one was written
     signed: bool = False
     office_copy: Path | None = None  # the password-protected copy (X_加密.xlsx) when one was written
+    archived: bool = False  # r1: ``path`` is the records copy in 报送存档 beside the database (only the sealed file travels)
+
+    @property
+    def carried(self) -> Path:
+        """The file that leaves the office: the sealed one when the readable workbook was archived."""
+        return self.sealed if self.archived and self.sealed is not None else self.path
 
 
 # -- public entry point --------------------------------------------------------------------------
@@ -100,6 +106,11 @@ def export_submission(workspace: Workspace, township_id: int, period: str, out_p
     ``镇街_报告期.jnjp`` is written beside the workbook (``security.sealed``). ``office_password``:
     also a copy Excel/WPS open with that password, ``X_加密.xlsx`` (``security.office``).
 
+    r1: an ``out_path`` ending in ``.jnjp`` carries the sealed file only (the default when a district
+    key is pinned): it is written there, and the readable workbook goes to the township's records,
+    ``<database folder>/报送存档/<镇街>_<报告期>_<时间>.xlsx`` (``ExportResult.path``, ``archived``),
+    so a lost USB drive holds nothing readable. It needs ``seal_to`` (ExportError otherwise).
+
     Raises ExportBlocked (nothing written) while a form is unfilled, an 错误 remains or a 警告 has
     no acceptable 说明; ExportError when the file cannot be written.
     """
@@ -107,6 +118,10 @@ def export_submission(workspace: Workspace, township_id: int, period: str, out_p
 
     now = now or _dt.datetime.now()
     out_path = Path(out_path)
+    sealed_only = carries_sealed_only(out_path)
+    if sealed_only and seal_to is None:
+        raise ExportError("本数据库还没有区公钥（未导入区里的密钥或任务参数），不能写密封报送文件（.jnjp）；"
+                          "请导出为 Excel 工作簿（.xlsx）")
     try:
         township = workspace.township(township_id)
     except StorageError as exc:
@@ -115,15 +130,17 @@ def export_submission(workspace: Workspace, township_id: int, period: str, out_p
 
     workbook, sha256 = _build_workbook(reports, township, period, now, signer=signer,
                                        package=getattr(workspace, "task_package", ""))
-    sealed, office_copy = _write_files(workbook, out_path, township, period, signer, seal_to, office_password)
+    readable = archive_path(workspace.path, township, period, now) if sealed_only else out_path
+    sealed, office_copy = _write_files(workbook, out_path, readable, township, period, signer, seal_to,
+                                       office_password)
     try:
         for report in reports:
             workspace.mark_exported(report.data.report.id)
     except StorageError as exc:
         raise ExportError(f"文件已导出到 {out_path}，但无法在数据库中记录导出状态：{exc}") from None
     warnings = sum(r.result.count("警告") for r in reports)
-    return ExportResult(out_path, sha256, tuple(r.form.key for r in reports), warnings, sealed, signer is not None,
-                        office_copy)
+    return ExportResult(readable, sha256, tuple(r.form.key for r in reports), warnings, sealed, signer is not None,
+                        office_copy, sealed_only)
 
 
 # -- s8: signed and sealed copies -------------------------------------------------------------------
@@ -135,12 +152,44 @@ def sealed_name(township: Township, period: str) -> str:
     return f"{township.name}_{period}{SEALED_SUFFIX}"
 
 
-def _write_files(workbook: Workbook, out_path: Path, township: Township, period: str, signer: Signer | None,
-                 seal_to: DistrictPublic | None, office_password: str | None) -> tuple[Path | None, Path | None]:
-    """The workbook, and beside it its sealed copy when ``seal_to`` is given and its
-    password-protected copy when ``office_password`` is (each atomic). Returns (sealed, office)."""
+ARCHIVE_FOLDER = "报送存档"
+
+
+def carries_sealed_only(out_path: Path) -> bool:
+    """r1: a ``.jnjp`` destination carries the sealed file only (the readable one is archived)."""
+    from security.sealed import SEALED_SUFFIX
+
+    return Path(out_path).suffix.lower() == SEALED_SUFFIX
+
+
+def archive_folder(db_path: Path) -> Path:
+    """The township's records of what it sent: ``报送存档`` beside the database."""
+    return Path(db_path).parent / ARCHIVE_FOLDER
+
+
+def archive_path(db_path: Path, township: Township, period: str, now: _dt.datetime) -> Path:
+    """``报送存档/<镇街>_<报告期>_<时间>.xlsx``: one records copy per export, none overwritten."""
+    folder = archive_folder(db_path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"无法建立存档文件夹 {folder}：{exc.strerror or exc}，未导出") from None
+    stem = f"{township.name}_{period}_{now:%Y%m%d-%H%M%S}"
+    path, n = folder / f"{stem}.xlsx", 1
+    while path.exists():  # two exports within one second
+        n += 1
+        path = folder / f"{stem}_{n}.xlsx"
+    return path
+
+
+def _write_files(workbook: Workbook, out_path: Path, readable: Path, township: Township, period: str,
+                 signer: Signer | None, seal_to: DistrictPublic | None,
+                 office_password: str | None) -> tuple[Path | None, Path | None]:
+    """The readable workbook at ``readable``; its sealed copy (when ``seal_to`` is given) at
+    ``out_path`` when that is a ``.jnjp``, else beside the workbook; its password-protected copy
+    (when ``office_password`` is) beside ``out_path``. Each atomic. Returns (sealed, office)."""
     if seal_to is None and office_password is None:
-        atomic_write(out_path, lambda fh: save_workbook(workbook, fh))
+        atomic_write(readable, lambda fh: save_workbook(workbook, fh))
         return None, None
     import io
 
@@ -152,14 +201,14 @@ def _write_files(workbook: Workbook, out_path: Path, township: Township, period:
     if seal_to is not None:
         from security.sealed import seal
 
-        sealed_path = out_path.with_name(sealed_name(township, period))
-        copies.append((sealed_path, seal(data, out_path.name, seal_to, signer)))
+        sealed_path = out_path if readable != out_path else out_path.with_name(sealed_name(township, period))
+        copies.append((sealed_path, seal(data, readable.name, seal_to, signer)))
     if office_password is not None:
         from security.office import encrypt_workbook, office_copy_name
 
-        office_path = out_path.with_name(office_copy_name(out_path.name))
+        office_path = out_path.with_name(office_copy_name(out_path.with_suffix(".xlsx").name))
         copies.append((office_path, encrypt_workbook(data, office_password)))
-    atomic_write(out_path, lambda fh: fh.write(data))
+    atomic_write(readable, lambda fh: fh.write(data))
     for path, content in copies:
         atomic_write(path, lambda fh, content=content: fh.write(content))
     return sealed_path, office_path

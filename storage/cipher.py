@@ -97,8 +97,13 @@ def password_for(path: Path | str) -> str | None:
 
 
 def forget(path: Path | str) -> None:
+    """The password of ``path`` and the key derived for its salt are dropped from memory (all keys
+    of that password once no other open file uses it)."""
     password = _passwords.pop(_key(path), None)
-    if password is not None and password not in _passwords.values():
+    if password is None:
+        return
+    _derived.pop((password, _file_salt(path) or b""), None)
+    if password not in _passwords.values():
         for entry in [e for e in _derived if e[0] == password]:
             del _derived[entry]
 

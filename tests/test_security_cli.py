@@ -45,22 +45,51 @@ def test_the_whole_path_from_key_to_received_sealed_file(tmp_path, district_key_
     monkeypatch.setenv("JNJP_PASSPHRASE", TOWN_PASS)
     assert main(["keys", "import", str(township_key), "--db", str(db)]) == 0
     capsys.readouterr()
-    out = tmp_path / "out" / "报送.xlsx"
+    out = tmp_path / "U盘" / "报送.xlsx"
     out.parent.mkdir()
     assert main(["export", "--db", str(db), "--period", "2025", "--township", TOWN, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     sealed = out.parent / f"{TOWN}_2025.jnjp"
-    assert "（已签名）" in printed and str(sealed) in printed and sealed.exists()
+    # r1: by default only the sealed file goes to the USB drive; the readable one to the records folder
+    assert [p.name for p in out.parent.iterdir()] == [sealed.name]
+    archived = list((tmp_path / "报送存档").iterdir())
+    assert len(archived) == 1 and archived[0].name.startswith(f"{TOWN}_2025_") and archived[0].suffix == ".xlsx"
+    assert "（已签名）" in printed and str(sealed) in printed and str(archived[0]) in printed and "--readable" in printed
     monkeypatch.setenv("JNJP_PASSPHRASE", PASS)
     district_db = tmp_path / "区库.sqlite"
     assert main(["intake", str(sealed), "--db", str(district_db), "--key", str(district_key_file), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["files"][0]["verdict"] == "已接收"
     assert report["files"][0]["signature"].startswith(f"签名有效（{TOWN}，密钥 签发于 ")
-    # later intakes verify with the pinned public key, without the passphrase
+    # later intakes verify with the pinned public key, without the passphrase; the archived copy
+    # is the very workbook that was sealed
     monkeypatch.delenv("JNJP_PASSPHRASE")
-    assert main(["intake", str(out), "--db", str(district_db), "--json"]) == 0
+    assert main(["intake", str(archived[0]), "--db", str(district_db), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["files"][0]["verdict"] == "与已接收文件相同（重复）"
+    # --readable: the readable workbook travels too (at --out), the sealed file beside it
+    monkeypatch.setenv("JNJP_PASSPHRASE", TOWN_PASS)
+    sealed.unlink()
+    assert main(["export", "--db", str(db), "--period", "2025", "--township", TOWN, "--out", str(out),
+                 "--readable"]) == 0
+    assert "U盘遗失时此文件可被读取" in capsys.readouterr().out
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([out.name, sealed.name])
+    assert len(list((tmp_path / "报送存档").iterdir())) == 1  # carried readable: nothing more archived
+    # --out 文件.jnjp: the sealed file under that very name
+    named = tmp_path / "U盘" / "给区里.jnjp"
+    assert main(["export", "--db", str(db), "--period", "2025", "--township", TOWN, "--out", str(named)]) == 0
+    assert named.read_bytes().startswith(b"JNJP-SEALED") and len(list((tmp_path / "报送存档").iterdir())) == 2
+
+
+def test_without_a_district_key_the_export_stays_readable_and_says_so(tmp_path, township_files, capsys) -> None:
+    db = _township_db(tmp_path, township_files[TOWN])
+    capsys.readouterr()
+    out = tmp_path / "U盘" / "报送.jnjp"
+    out.parent.mkdir()
+    assert main(["export", "--db", str(db), "--period", "2025", "--township", TOWN, "--out", str(out)]) == 2
+    assert "没有区公钥" in capsys.readouterr().err and not list(out.parent.iterdir())
+    out = out.with_suffix(".xlsx")
+    assert main(["export", "--db", str(db), "--period", "2025", "--township", TOWN, "--out", str(out)]) == 0
+    assert "未密封" in capsys.readouterr().out and out.is_file() and not (tmp_path / "报送存档").exists()
 
 
 def test_a_wrong_passphrase_is_exit_2_and_writes_nothing(tmp_path, district_key_file, monkeypatch, capsys) -> None:

@@ -78,7 +78,7 @@ class MainView(Protocol):
     def show_error(self, title: str, text: str) -> None: ...
     def ask_export_path(self, default_name: str) -> Path | None: ...
     def ask_unready_export(self, readiness: Readiness) -> tuple[str, str] | None: ...
-    def show_exported(self, path: Path, sealed: Path | None = None) -> None: ...
+    def show_exported(self, path: Path, sealed: Path | None = None, archive: Path | None = None) -> None: ...
     def ask_passphrase(self, title: str, text: str) -> str | None: ...  # s8: None when cancelled
     def run_task(self, label: str, task: Callable[[Workspace], Any], on_done: Callable[[Any], None]) -> None: ...
 
@@ -279,6 +279,13 @@ class Controller:
         assert self.township is not None and self.period is not None
         return f"{self.township.name}_{self.period}_节能减排统计.xlsx"
 
+    def sealed_export_name(self) -> str:
+        """r1: ``镇街_报告期.jnjp``, offered first when a district key is pinned."""
+        from export.submission import sealed_name
+
+        assert self.township is not None and self.period is not None
+        return sealed_name(self.township, self.period)
+
     def readiness(self) -> Readiness | None:
         """What stands between the current township-period and its export (nothing written)."""
         if self.workspace is None or self.township is None or self.period is None:
@@ -334,7 +341,8 @@ class Controller:
             if first is not None:
                 self.open_form_of(first.key)
             return
-        path = self.view.ask_export_path(self.export_name())
+        path = self.view.ask_export_path(self.sealed_export_name() if self.workspace.district_public_key()
+                                         else self.export_name())
         if not path:
             return
         township_id, period, out = self.township.id, self.period, Path(path)
@@ -350,6 +358,11 @@ class Controller:
             if self.period == period and self.township is not None and self.township.id == township_id:
                 self._show_forms()
             sealed = getattr(result, "sealed", None)
+            if getattr(result, "archived", False):  # r1: only the sealed file went to the chosen place
+                self.view.show_message(f"已导出密封报送文件：{out}" + ("（已签名）" if signer else "")
+                                       + f"；可读工作簿已存档：{result.path}")
+                self.view.show_exported(out, sealed, archive=result.path)
+                return
             self.view.show_message(f"已导出：{out}" + ("（已签名）" if signer else "")
                                    + (f"；密封报送文件：{sealed.name}（报送时带这个文件）" if sealed else ""))
             self.view.show_exported(out, sealed)

@@ -537,22 +537,24 @@ class MainWindow(QMainWindow):
 
         return ask_unready_export(self, readiness)
 
-    def show_exported(self, path: Path, sealed: Path | None = None) -> None:
-        """After the export: where the file is (and its sealed copy), with 打开所在文件夹."""
+    def show_exported(self, path: Path, sealed: Path | None = None, archive: Path | None = None) -> None:
+        """After the export: where each file is (the sealed copy, the archived workbook), with 打开所在文件夹."""
         from ui.export_flow import show_exported
 
-        self.exported_box = show_exported(self, path, sealed)
+        self.exported_box = show_exported(self, path, sealed, archive)
 
     def ask_export_path(self, default_name: str) -> Path | None:
+        """r1: a ``.jnjp`` default offers 密封报送文件 first and 可读工作簿 second (ui.export_flow)."""
+        from ui.export_flow import chosen_export_path, export_filters
+
         folder = str(self.settings.value("last/export_dir") or Path.home())
-        path, _filter = QFileDialog.getSaveFileName(self, "导出报表", str(Path(folder) / default_name),
-                                                    "Excel 工作簿 (*.xlsx)")
+        path, selected = QFileDialog.getSaveFileName(self, "导出报表", str(Path(folder) / default_name),
+                                                     export_filters(default_name))
         if not path:
             return None
-        if not path.lower().endswith(".xlsx"):
-            path += ".xlsx"
-        self.settings.setValue("last/export_dir", str(Path(path).parent))
-        return Path(path)
+        chosen = chosen_export_path(path, selected)
+        self.settings.setValue("last/export_dir", str(chosen.parent))
+        return chosen
 
     def ask_passphrase(self, title: str, text: str) -> str | None:
         """s8: a passphrase, typed hidden; None when cancelled."""
