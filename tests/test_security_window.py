@@ -81,3 +81,51 @@ def test_the_window_imports_the_issued_key(qtbot, demo_window, workspace, demo_t
     assert import_key(demo_window, path)
     assert workspace.township_key().certificate.township_name == demo_township.name
     assert workspace.district_public_key().key_id == key.public.key_id
+
+
+def test_with_a_district_key_only_the_sealed_file_goes_to_the_chosen_place(qtbot, demo_window, workspace,
+                                                                           demo_township, db_path, tmp_path,
+                                                                           monkeypatch):
+    """r1: the save dialog offers 镇街_报告期.jnjp; the readable workbook goes to 报送存档 beside the
+    database, and the district key opens the sealed file into that very workbook."""
+    from security.keys import load_district_key
+    from security.sealed import open_sealed
+    from tests.security_helpers import PASS
+    from ui import export_flow
+
+    key = _with_key(workspace, demo_township, tmp_path)
+    usb = tmp_path / "U盘"
+    usb.mkdir()
+    offered: list[str] = []
+    monkeypatch.setattr(demo_window, "ask_export_path", lambda name: offered.append(name) or usb / name)
+    monkeypatch.setattr(demo_window, "ask_passphrase", lambda title, text: TOWN_PASS)
+    opened: list[Path] = []
+    monkeypatch.setattr(export_flow, "open_folder", opened.append)
+    demo_window.export_action.trigger()
+    operation = demo_window.last_operation
+    qtbot.waitUntil(lambda: operation.done, timeout=20000)
+    assert operation.error is None and offered == [f"{demo_township.name}_2025.jnjp"]
+    sealed = usb / offered[0]
+    assert list(usb.iterdir()) == [sealed]  # nothing readable on the USB drive
+    [archived] = (db_path.parent / "报送存档").iterdir()
+    assert archived.name.startswith(f"{demo_township.name}_2025_") and meta_rows(archived)["signature"]
+    box = demo_window.exported_box
+    assert str(sealed) in box.text() and str(archived) in box.text() and "不要带出" in box.text()
+    [records] = [b for b in box.buttons() if b.text() == "打开存档文件夹"]
+    records.click()
+    assert opened == [archived]
+    assert "可读工作簿已存档" in demo_window.statusBar().currentMessage()
+    district = load_district_key(tmp_path / "keys" / "区密钥", PASS)
+    assert open_sealed(sealed.read_bytes(), district).workbook == archived.read_bytes()
+    assert key.public.key_id == district.public.key_id
+
+
+def test_the_save_dialog_file_type_decides_what_is_carried() -> None:
+    from ui.export_flow import READABLE_FILTER, SEALED_FILTER, chosen_export_path, export_filters
+
+    assert export_filters("镇_2025.jnjp").split(";;") == [SEALED_FILTER, READABLE_FILTER]
+    assert export_filters("镇_2025_节能减排统计.xlsx") == "Excel 工作簿 (*.xlsx)"
+    assert chosen_export_path("/u/镇_2025.jnjp", READABLE_FILTER) == Path("/u/镇_2025.xlsx")
+    assert chosen_export_path("/u/报送", SEALED_FILTER) == Path("/u/报送.jnjp")
+    assert chosen_export_path("/u/报送.v2", "Excel 工作簿 (*.xlsx)") == Path("/u/报送.v2.xlsx")
+    assert chosen_export_path("/u/a.XLSX", SEALED_FILTER) == Path("/u/a.jnjp")
