@@ -104,8 +104,55 @@ def _steps(folder: Path, state: dict) -> list[tuple[str, Callable[[], str]]]:
             raise AssertionError("窗口截图尺寸异常")
         return f"{app.platformName()}，{image.width()}×{image.height()}，字体 {app.font().family()}"
 
-    return [("打开数据库（临时文件夹）", open_database), ("加载表式", load_forms), ("审核演示数据", validate),
+    return [("打开数据库（临时文件夹）", open_database), ("加载表式", load_forms),
+            ("内置表式与构建清单一致，改动的副本被拒绝", lambda: check_manifest(folder)), ("审核演示数据", validate),
             ("导出报表", export), ("重新导入（预演）", reimport), ("窗口（不显示在屏幕上）", window)]
+
+
+TAMPERED_FILE = "resources/coefficients.csv"  # the file the check edits in its copy: 原煤's 折标系数
+
+
+def check_manifest(folder: Path) -> str:
+    """r1 (issue 15): the shipped catalogue matches the build's manifest, and a copy of it with one
+    coefficient changed is refused with the program's own message. The copy is written into
+    ``folder`` (temporary) and read back the program's way; the real folders are never touched.
+    A source checkout has no manifest: the same check then runs against one made from its files."""
+    from security.builtin import builtin_edits, check_builtin, manifest_present, write_builtin_manifest
+    from security.packages import _files_of, builtin_files
+    from security.suite import SecurityError
+
+    frozen = bool(getattr(sys, "frozen", False))
+    if manifest_present():
+        manifest, source = None, "构建清单"
+    elif frozen:
+        raise AssertionError("构建的程序缺少内置表式清单（builtin_manifest.json）：被改动的表式将无法发现")
+    else:
+        manifest, source = write_builtin_manifest(folder / "manifest" / "builtin_manifest.json"), "临时清单（源代码运行）"
+    shipped = builtin_files()
+    edited = builtin_edits(manifest, shipped)
+    if edited:
+        raise AssertionError(f"程序自带的文件与{source}不一致：{'、'.join(edited[:5])}")
+    copy = folder / "tampered"
+    for name, data in shipped.items():
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        (copy / name).write_bytes(data)
+    target = copy / TAMPERED_FILE
+    text = target.read_text(encoding="utf-8")
+    changed = text.replace("\nraw_coal,原煤,kg,0.7143,", "\nraw_coal,原煤,kg,0.8143,", 1)
+    if changed == text:
+        raise AssertionError(f"{TAMPERED_FILE} 中找不到原煤的折标系数 0.7143，无法做改动检查")
+    target.write_text(changed, encoding="utf-8")
+    tampered = _files_of(copy / "forms" / "definitions", copy / "resources")
+    if tampered.keys() != shipped.keys():
+        raise AssertionError("副本的文件与程序自带的文件不同")
+    try:
+        check_builtin(folder / "task", manifest, tampered)
+    except SecurityError as exc:
+        if f"被修改：{TAMPERED_FILE}" not in str(exc):
+            raise AssertionError(f"改动的副本被拒绝，但理由不对：{exc}") from None
+    else:
+        raise AssertionError("改动了一个折标系数的副本没有被拒绝")
+    return f"{len(shipped)} 个文件与{source}一致；改动原煤折标系数的副本被拒绝"
 
 
 def _marks() -> tuple[str, str]:

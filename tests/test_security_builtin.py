@@ -79,3 +79,24 @@ def test_the_build_writes_the_manifest(tmp_path) -> None:
     subprocess.run([sys.executable, "-m", "security.builtin", str(out)], cwd=ROOT, check=True, capture_output=True)
     assert builtin.builtin_edits(out) == []
     assert "write_builtin_manifest" in (ROOT / "build.spec").read_text(encoding="utf-8")
+
+
+def test_the_self_test_checks_the_build_manifest_and_refuses_a_tampered_copy(tmp_path, monkeypatch) -> None:
+    """r1: the self-test's manifest step, as in a frozen build (a manifest beside the resources);
+    a shipped file that differs from the manifest fails it; the real folders stay untouched."""
+    from selftest import check_manifest
+
+    before = builtin_files()
+    manifest = builtin.write_builtin_manifest(tmp_path / "build" / "builtin_manifest.json")
+    monkeypatch.setattr(builtin, "_manifest_path", lambda: manifest)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert check_manifest(tmp_path / "t1").endswith("与构建清单一致；改动原煤折标系数的副本被拒绝")
+    assert builtin_files() == before
+    spoiled = json.loads(manifest.read_text(encoding="utf-8"))
+    spoiled["files"]["resources/units.csv"] = "0" * 64
+    manifest.write_text(json.dumps(spoiled), encoding="utf-8")
+    with pytest.raises(AssertionError, match="不一致：resources/units.csv"):
+        check_manifest(tmp_path / "t2")
+    manifest.unlink()  # a frozen build without its manifest fails rather than checks nothing
+    with pytest.raises(AssertionError, match="缺少内置表式清单"):
+        check_manifest(tmp_path / "t3")

@@ -22,8 +22,9 @@ def test_self_test_passes_without_a_screen_and_without_user_data(tmp_path: Path)
     lines = out.stdout.splitlines()
     assert lines[-1] == "自检通过"
     steps = [line for line in lines if line.startswith(("✓", "✗"))]
-    assert len(steps) == 6 and all(s.startswith("✓") for s in steps)
+    assert len(steps) == 7 and all(s.startswith("✓") for s in steps)
     assert "0 处变化，0 处拒绝" in out.stdout
+    assert "改动原煤折标系数的副本被拒绝" in out.stdout  # r1: the manifest check (against a temporary manifest here)
     assert not (ROOT / "data" / "selftest.sqlite").exists()
 
 
