@@ -181,3 +181,31 @@ def test_a_stripped_signature_from_a_township_that_signs_is_not_received(distric
     assert data.values[BIOGAS[1:]] != 77777
     # another township that never signed still sends unsigned files
     assert _one(district, township_files[OTHER]).verdict == Verdict.ACCEPTED
+
+
+def test_a_sealed_only_export_keeps_the_readable_workbook_in_the_records(workspace, demo_township, db_path, keys,
+                                                                          tmp_path) -> None:
+    """r1: a ``.jnjp`` destination gets the sealed file only; the readable workbook goes to
+    报送存档 beside the database (one per export, never overwritten) and is what the seal holds."""
+    import datetime as _dt
+
+    from export.errors import ExportError
+    from export.submission import export_submission
+    from security.sealed import open_sealed
+
+    key = keys[0]
+    usb = tmp_path / "U盘"
+    usb.mkdir()
+    now = _dt.datetime(2026, 12, 1, 9, 30, 0)
+    first = export_submission(workspace, demo_township.id, "2025", usb / "a.jnjp", seal_to=key.public, now=now)
+    second = export_submission(workspace, demo_township.id, "2025", usb / "b.jnjp", seal_to=key.public, now=now)
+    records = db_path.parent / "报送存档"
+    assert first.archived and first.carried == first.sealed == usb / "a.jnjp"
+    assert first.path == records / f"{demo_township.name}_2025_20261201-093000.xlsx"
+    assert second.path == records / f"{demo_township.name}_2025_20261201-093000_2.xlsx"
+    assert sorted(p.name for p in usb.iterdir()) == ["a.jnjp", "b.jnjp"]  # nothing readable travels
+    opened = open_sealed(first.sealed.read_bytes(), key)
+    assert opened.workbook == first.path.read_bytes() and opened.file_name == first.path.name
+    with pytest.raises(ExportError, match="没有区公钥"):
+        export_submission(workspace, demo_township.id, "2025", usb / "c.jnjp", now=now)
+    assert not (usb / "c.jnjp").exists() and len(list(records.iterdir())) == 2
