@@ -3,7 +3,8 @@ encrypted copy of the same database (SQLCipher 4 through ``sqlcipher3``: AES-256
 per-page HMAC-SHA512, PBKDF2-HMAC-SHA512 with 256,000 iterations on the password) against the
 plain file, measured in turn in the same run:
 
-  open        Workspace.open + close                     (the key derivation is paid here)
+  first open  unlock (the one key derivation) + Workspace.open + close, as at a program start
+  open again  Workspace.open + close with the key already derived (a re-open, a background task)
   one edit    Workspace.edit of one cell (stored, audited, revalidated)
   validate    Workspace.validate_period, nothing validated before
   soak        1,000 edits, undos and 说明 as in tests/test_soak.py
@@ -15,12 +16,15 @@ unlocked once in the process, every connection keyed, sqlite3's exceptions kept)
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/encryption_bench.py [sizes…]
 
 Measured here (2 shared cores, busy with other work; medians; encrypted vs plain in the same run),
-sizes demo / 1,000 / 5,000 list rows:
-  open      1,027 / 1,158 / 1,532 ms vs 2 / 2 / 7 ms: two PBKDF2 key derivations (the read-only
-            check and the connection); each background task's own connection pays one again
-  one edit  6.0 / 4.3 / 5.6 ms vs 3.9 / 8.2 / 4.1 ms (≈0.5–1.5×: within the noise of one write)
-  validate  38 / 424 / 2,723 ms vs 25 / 343 / 2,334 ms (≈1.2–1.5×)
-  soak      8.0 / 8.4 / 5.2 s vs 6.4 / 5.9 / 5.7 s for 1,000 operations (≈0.9–1.4×)
+sizes demo / 1,000 / 5,000 list rows. Since r1 the key is derived once per file and process
+(``storage.cipher._raw_key``) and every later connection uses SQLCipher's raw-key form:
+  first open  211 / 407 / 409 ms vs 2 / 4 / 4 ms: one PBKDF2 derivation (unlock), then the open
+              (before r1: 1,027 / 1,158 / 1,532 ms, two or more derivations, and one more for
+              every background task's own connection)
+  open again  2.1 / 12 / 6.5 ms vs 1.8 / 12 / 2.0 ms (≈1.1–3×, a few ms): no KDF, the derived key
+  one edit    1.6 / 8.0 / 4.0 ms vs 1.2 / 4.0 / 4.0 ms (≈1.0–2×: within the noise of one write)
+  validate    1.7 / 49 / 341 ms vs 1.4 / 34 / 250 ms (≈1.2–1.4×)
+  soak        5.3 / 5.6 / 4.4 s vs 3.8 / 4.9 / 4.6 s for 1,000 operations (≈1.0–1.4×)
 """
 
 from __future__ import annotations
