@@ -1,7 +1,8 @@
 """`python main.py --self-test` (and the frozen program with the same flag): proves a build works.
 
 Without a screen and without touching the user's data: opens a database in a temporary folder,
-loads every form, validates, exports a submission, re-imports it as a dry run (it must change
+loads every form, checks the shipped catalogue against the build's manifest and that a tampered
+copy of it is refused (``check_manifest``), validates, exports a submission, re-imports it as a dry run (it must change
 nothing and reject nothing), and renders the main window offscreen (Qt plugins and fonts are
 really bundled, and a Chinese font is found). Prints one line per step; exit code 0 only when
 every step passed.
