@@ -45,7 +45,7 @@ from export.safety import MAX_CELLS, MAX_COLS
 from forms.catalogue import FormCatalogue
 from forms.periods import PeriodError, parse_period
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, FormSpec, TableSpec
-from forms.values import ParsedValue, parse_input
+from forms.values import ParsedValue, parse_input, plain_text
 
 __all__ = ["SubmissionFile", "FileForm", "Rejected", "read_submission", "CHECK_OK", "CHECK_MODIFIED", "CHECK_NONE",
            "MODIFIED_WARNING", "PERCENT_FRACTION_REASON", "normalise"]
@@ -362,7 +362,7 @@ class _MapReader:
         self.grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
         self.list_seen: dict[tuple[str, str], set[str]] = {}  # (form, list table) → its row keys so far
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
-        self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None]]] = {}
+        self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None, float, bool, str]]] = {}
         self.shapes: dict[tuple[str, str], tuple[list[str], tuple[int, ...]]] = {}
         self.parser = _Parser()
         self.plain = not book.check.formulas_without_value  # no cell needs more than its value parsed
@@ -530,7 +530,7 @@ class _MapReader:
             addresses, pending, computed = item.addresses, self.pending, item.file_computed
             read_values, read_notes = item.values, item.notes
             parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
-            for j, key, code, col, bound, whole in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
+            for j, key, code, col, bound, whole, text_type in self.plan(table, columns, kinds):  # self.cell inlined
                 address = letters[c + j] + suffix
                 if col is None:
                     item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
@@ -572,6 +572,11 @@ class _MapReader:
                 elif kind_of is int and -bound < raw < bound:
                     read_values[cell] = raw
                     continue
+                elif kind_of is str and text_type:  # a name, a code: unique per row, never worth caching
+                    text = plain_text(text_type, raw)
+                    if text is not None:
+                        read_values[cell] = text
+                        continue
                 parsed = texts.get((id(col), raw)) if kind_of is str else None  # _Parser.parse inlined
                 if parsed is None:
                     parsed = parse(col, raw)
@@ -594,23 +599,24 @@ class _MapReader:
             self.shapes[(columns, kinds)] = shape
         return shape
 
-    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool]]:
+    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool, str]]:
         """(position, column key, kind, column or None when unknown, the column's bound for a plain
-        number (``_bound``), integer column) of each mapped position of a record; the rows of one
-        table share it."""
+        number (``_bound``), integer column, text/uscc column's type for ``plain_text`` or "") of each
+        mapped position of a record; the rows of one table share it."""
         key = (id(table), columns, kinds)
         plan = self.plans.get(key)
         if plan is None:
             by_key = {col.key: col for col in table.columns}
             plan = [(j, k, _kind_code(kinds[j], col), col, _bound(col) if col else 0.0,
-                     bool(col and col.type == "integer")) for j, k in enumerate(columns.split(",")) if k
-                    for col in (by_key.get(k),)]
+                     bool(col and col.type == "integer"), col.type if col and col.type in _PLAIN_TEXT_TYPES else "")
+                    for j, k in enumerate(columns.split(",")) if k for col in (by_key.get(k),)]
             if len(self.plans) < 256:  # a file of this program has one per table; a crafted one may vary each row
                 self.plans[key] = plan
         return plan
 
 
 _KIND_NAMES = {"i": "input", "c": "computed"}
+_PLAIN_TEXT_TYPES = ("text", "uscc")  # the column types ``plain_text`` answers for
 _COMPUTED, _INPUT, _PERCENT = "computed", "input", "percent input"  # a plan's kinds (compared by identity)
 
 
