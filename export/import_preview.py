@@ -391,15 +391,23 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     address: dict[CellKey, str] = in_db(item.addresses)
     rejected_cells = {c for c in (to_db(r.cell) for r in item.rejected if r.cell) if c is not None}
     # every input cell the file covers: grid input cells of the spec, list rows stored or created
-    covered: list[CellKey] = []
+    grid_cells: list[CellKey] = []
+    list_inputs: dict[str, set[str]] = {}  # list table → its input columns
     for table in form.tables:
         if table.kind == "grid":
-            covered += [(table.key, row.key, col.key) for row in table.rows for col in table.columns
-                        if table.is_input(row, col)]
+            grid_cells += [(table.key, row.key, col.key) for row in table.rows for col in table.columns
+                           if table.is_input(row, col)]
         else:
-            rows = [*old_rows.get(table.key, []), *imp.add_rows.get(table.key, [])]
-            inputs = [col.key for col in table.columns if table.cell_formula(None, col) is None]
-            covered += [(table.key, r, c) for r in rows for c in inputs]
+            list_inputs[table.key] = {col.key for col in table.columns if table.cell_formula(None, col) is None}
+
+    def covered_cells() -> list[CellKey]:
+        covered = list(grid_cells)
+        for table in form.tables:
+            if table.kind == "list":
+                rows = [*old_rows.get(table.key, []), *imp.add_rows.get(table.key, [])]
+                inputs = [col.key for col in table.columns if col.key in list_inputs[table.key]]
+                covered += [(table.key, r, c) for r in rows for c in inputs]
+        return covered
 
     def change(cell: CellKey, old: Any, new: Any, what: str = "value") -> CellChange:
         col = form.table(cell[0]).column(cell[2])
@@ -408,15 +416,32 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
                           cell_label(form, cell, positions.get((cell[0], cell[1]))), shown(old), shown(new))
 
     check_values = True
+    covered: list[CellKey] | None = None
     if not rejected_cells:
         # the usual preview of an unchanged file: every covered value equal (equality: 3 == 3.0 as
         # in _same; parse_input never gives a bool, SQLite never stores one), so only the 说明
-        # remain to compare, on the cells that have one on either side
-        new_values = list(map(values.get, covered))  # map and list equality: no Python loop at all
-        if new_values == list(map(old_values.get, covered)):
-            imp.unchanged = len(new_values) - new_values.count(None)
+        # remain to compare, on the cells that have one on either side. First as whole dicts (a
+        # copy keeps each key's hash, and dict equality looks up with it: no tuple is hashed
+        # again), which proves it when the file's values are all on covered cells
+        present = values.copy()
+        for cell in [cell for cell, v in values.items() if v is None]:
+            del present[cell]
+        grid_set = set(grid_cells)
+        if present == old_values and all(cell[2] in list_inputs[cell[0]] if cell[0] in list_inputs else cell in grid_set
+                                         for cell in present):
+            imp.unchanged = len(present)
             check_values = False
-            covered = [c for c in covered if c in old_notes or c in notes] if old_notes or notes else []
+        else:
+            covered = covered_cells()
+            new_values = list(map(values.get, covered))  # map and list equality: no Python loop at all
+            if new_values == list(map(old_values.get, covered)):
+                imp.unchanged = len(new_values) - new_values.count(None)
+                check_values = False
+        if not check_values:
+            covered = ([c for c in (covered or covered_cells()) if c in old_notes or c in notes]
+                       if old_notes or notes else [])
+    if covered is None:
+        covered = covered_cells()
     for cell in covered:
         if check_values:
             if rejected_cells and cell in rejected_cells:
