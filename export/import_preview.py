@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from export.errors import ImportRefused
-from export.reader import parse_address
+from export.reader import gc_paused, parse_address
 from export.submission_file import (
     CHECK_MODIFIED,
     CHECK_NONE,
@@ -250,7 +250,12 @@ def preview_import(ws: Workspace, path: Path, *, township_id: int | None = None,
     ``accept_other`` (the user chose it explicitly). Without them the file's own are used.
     ``forms``: import only these form keys; ``replace_blank``: blank cells clear stored values.
     """
-    path = Path(path)
+    with gc_paused():  # the file's cells and the stored report as Python objects: see gc_paused
+        return _preview(ws, Path(path), township_id, period, accept_other, forms, replace_blank)
+
+
+def _preview(ws: Workspace, path: Path, township_id: int | None, period: str | None, accept_other: bool,
+             forms: Collection[str] | None, replace_blank: bool) -> ImportPreview:
     read = read_submission(path, ws.catalogue)
     has_meta = read.kind != "layout"
     file_town = _find_township(ws, read) if has_meta else None

@@ -40,7 +40,7 @@ from export.file_format import (
     sheet_base_name,
 )
 from export.layout import form_layout
-from export.reader import Book, cell_address, parse_address, read_workbook
+from export.reader import Book, cell_address, gc_paused, parse_address, read_workbook
 from export.safety import MAX_CELLS, MAX_COLS
 from forms.catalogue import FormCatalogue
 from forms.periods import PeriodError, parse_period
@@ -162,7 +162,11 @@ def _text(value: Any) -> str:
 def read_submission(path: Path, catalogue: FormCatalogue) -> SubmissionFile:
     """Read ``path`` (see the module docstring). Raises ImportRefused for a file that is not a
     readable workbook of this program's forms; cells that cannot be parsed are ``Rejected``."""
-    path = Path(path)
+    with gc_paused():
+        return _read_submission(Path(path), catalogue)
+
+
+def _read_submission(path: Path, catalogue: FormCatalogue) -> SubmissionFile:
     book = read_workbook(path)
     meta = _meta(book) if META_SHEET in book.grids else {}
     result = SubmissionFile(path, "layout", has_macros=book.check.has_macros)
