@@ -121,6 +121,10 @@ def check_uscc(code: str) -> str | None:
 
 
 _USCC_FORM = re.compile(f"[{USCC_CHARS}]{{18}}")
+# The weights of the check sum are 3 ** i mod 31, and 34 ≡ 3 (mod 31): with each character written
+# as the base-34 digit of its value and the first 17 read last digit first, int(…, 34) is a number
+# congruent to the weighted sum, computed in C
+_USCC_DIGITS = str.maketrans(USCC_CHARS, "0123456789abcdefghijklmnopqrstu")
 
 
 def plain_text(col_type: str, raw: str) -> str | None:
@@ -135,7 +139,7 @@ def plain_text(col_type: str, raw: str) -> str | None:
     if col_type == "text":
         return raw
     if col_type == "uscc" and _USCC_FORM.fullmatch(raw):
-        total = sum(map(int.__mul__, map(_USCC_VALUE.__getitem__, raw[:17]), USCC_WEIGHTS))
+        total = int(raw[16::-1].translate(_USCC_DIGITS), 34)  # ≡ the weighted sum (mod 31): see _USCC_DIGITS
         return raw if raw[17] == USCC_CHARS[(31 - total % 31) % 31] else None
     return None
 

@@ -90,3 +90,19 @@ def test_names_and_codes_read_as_parse_input_reads_them(tmp_path: Path, township
             assert rejected.get(key) == expected.error, key
         else:
             assert key not in rejected and read.form(form_key).values[(table, row, col_key)] == expected.value, key
+
+
+def test_plain_text_check_digit_agrees_with_check_uscc() -> None:
+    """The fast check digit (a base-34 reading, see forms.values) says valid exactly when
+    check_uscc does: random codes (about one in 31 valid) and every code off by one character."""
+    import random
+
+    from forms.values import USCC_CHARS, check_uscc, plain_text
+
+    chooser = random.Random(16)
+    codes = ["".join(chooser.choice(USCC_CHARS) for _ in range(18)) for _ in range(20_000)]
+    good = _valid_uscc("91500118MA0000001")
+    codes += [good[:i] + ch + good[i + 1:] for i in range(18) for ch in USCC_CHARS]
+    valid = [code for code in codes if check_uscc(code) is None]
+    assert len(valid) > 500
+    assert [code for code in codes if plain_text("uscc", code) == code] == valid
