@@ -305,15 +305,22 @@ class _Parser:
     work, in ``_MapReader.records_v3``: see ``_bound``.)"""
 
     def __init__(self) -> None:
-        self.texts: dict[tuple[int, str], ParsedValue] = {}
+        self.texts: dict[int, dict[str, ParsedValue]] = {}  # id(column) → text → its answer
+
+    def column_texts(self, col: ColumnSpec) -> dict[str, ParsedValue]:
+        """The answers kept for one column (its text → ``parse_input``'s answer)."""
+        known = self.texts.get(id(col))
+        if known is None:
+            known = self.texts[id(col)] = {}
+        return known
 
     def parse(self, col: ColumnSpec, raw: Any) -> ParsedValue:
         if type(raw) is not str:
             return parse_input(col, raw)
-        key = (id(col), raw)
-        parsed = self.texts.get(key)
+        known = self.column_texts(col)
+        parsed = known.get(raw)
         if parsed is None:
-            parsed = self.texts[key] = parse_input(col, raw)
+            parsed = known[raw] = parse_input(col, raw)
         return parsed
 
 
@@ -366,7 +373,7 @@ class _MapReader:
         self.grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
         self.list_seen: dict[tuple[str, str], set[str]] = {}  # (form, list table) → its row keys so far
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
-        self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None, float, bool, str]]] = {}
+        self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None, float, bool, str, Any]]] = {}
         self.shapes: dict[tuple[str, str], tuple[list[str], tuple[int, ...]]] = {}
         self.parser = _Parser()
         self.plain = not book.check.formulas_without_value  # no cell needs more than its value parsed
@@ -484,7 +491,7 @@ class _MapReader:
         width = len(header)
         records: list[MapRecord] = []
         letters: list[str] = [""]
-        parse, texts, exact = self.parser.parse, self.parser.texts, _EXACT_INT
+        parse, exact = self.parser.parse, _EXACT_INT
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
@@ -534,7 +541,7 @@ class _MapReader:
             addresses, pending, computed = item.addresses, self.pending, item.file_computed
             read_values, read_notes = item.values, item.notes
             parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
-            for j, key, code, col, bound, whole, text_type in self.plan(table, columns, kinds):  # self.cell inlined
+            for j, key, code, col, bound, whole, text_type, col_texts in self.plan(table, columns, kinds):  # self.cell
                 address = letters[c + j] + suffix
                 if col is None:
                     item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
@@ -581,7 +588,7 @@ class _MapReader:
                     if text is not None:
                         read_values[cell] = text
                         continue
-                parsed = texts.get((id(col), raw)) if kind_of is str else None  # _Parser.parse inlined
+                parsed = col_texts.get(raw) if kind_of is str else None  # _Parser.parse inlined
                 if parsed is None:
                     parsed = parse(col, raw)
                 if parsed.error:
@@ -603,16 +610,17 @@ class _MapReader:
             self.shapes[(columns, kinds)] = shape
         return shape
 
-    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool, str]]:
+    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool, str, Any]]:
         """(position, column key, kind, column or None when unknown, the column's bound for a plain
-        number (``_bound``), integer column, text/uscc column's type for ``plain_text`` or "") of each
-        mapped position of a record; the rows of one table share it."""
+        number (``_bound``), integer column, text/uscc column's type for ``plain_text`` or "", the
+        column's kept text answers) of each mapped position of a record; the rows of one table share it."""
         key = (id(table), columns, kinds)
         plan = self.plans.get(key)
         if plan is None:
             by_key = {col.key: col for col in table.columns}
             plan = [(j, k, _kind_code(kinds[j], col), col, _bound(col) if col else 0.0,
-                     bool(col and col.type == "integer"), col.type if col and col.type in _PLAIN_TEXT_TYPES else "")
+                     bool(col and col.type == "integer"), col.type if col and col.type in _PLAIN_TEXT_TYPES else "",
+                     self.parser.column_texts(col) if col else {})
                     for j, k in enumerate(columns.split(",")) if k for col in (by_key.get(k),)]
             if len(self.plans) < 256:  # a file of this program has one per table; a crafted one may vary each row
                 self.plans[key] = plan
