@@ -431,9 +431,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
         present = values.copy()
         for cell in [cell for cell, v in values.items() if v is None]:
             del present[cell]
-        grid_set = set(grid_cells)
-        if present == old_values and all(cell[2] in list_inputs[cell[0]] if cell[0] in list_inputs else cell in grid_set
-                                         for cell in present):
+        if present == old_values and _on_covered(form, present, positions):
             imp.unchanged = len(present)
             check_values = False
         else:
@@ -443,8 +441,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
                 imp.unchanged = len(new_values) - new_values.count(None)
                 check_values = False
         if not check_values:
-            covered = ([c for c in (covered or covered_cells()) if c in old_notes or c in notes]
-                       if old_notes or notes else [])
+            covered = _noted_cells(form, old_notes, notes, grid_cells, list_inputs, positions) if old_notes or notes else []
     if covered is None:
         covered = covered_cells()
     for cell in covered:
@@ -471,6 +468,43 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     imp.changes.sort(key=_position)  # in reading order of the sheet, as the user will look for them
     imp.clears.sort(key=_position)
     return imp
+
+
+def _on_covered(form: FormSpec, present: dict[CellKey, Any], positions: dict[tuple[str, str], int]) -> bool:
+    """Whether every cell of ``present`` (the file's values in the database's row keys) is one the
+    preview compares. The reader keeps only the form's tables, grid rows and columns, and
+    ``_diff`` only stored rows or rows to create (``positions``): so it is, unless one is a
+    computed cell — looked up for those few instead of walking 70,000 cells."""
+    for table in form.tables:
+        if table.kind == "grid":
+            if any((table.key, row.key, col.key) in present for row in table.rows for col in table.columns
+                   if not table.is_input(row, col)):
+                return False
+            continue
+        computed = [col.key for col in table.columns if table.cell_formula(None, col) is not None]
+        if computed and any((table.key, row, col) in present for table_key, row in positions if table_key == table.key
+                            for col in computed):
+            return False
+    return True
+
+
+def _noted_cells(form: FormSpec, old_notes: dict[CellKey, str], notes: dict[CellKey, str], grid_cells: list[CellKey],
+                 list_inputs: dict[str, set[str]], positions: dict[tuple[str, str], int]) -> list[CellKey]:
+    """The covered cells with a 说明 on either side, in the order ``_diff`` walks the covered
+    cells (grids' cells as the spec lists them, then each list row by row), found from the few
+    notes instead of walking every cell."""
+    grid_order = {cell: i for i, cell in enumerate(grid_cells)}
+    table_order = {table.key: i for i, table in enumerate(form.tables)}
+    column_order = {(table.key, col.key): i for table in form.tables for i, col in enumerate(table.columns)}
+    found: list[tuple[tuple[int, ...], CellKey]] = []
+    for cell in old_notes.keys() | notes.keys():
+        table, row, col = cell
+        if cell in grid_order:
+            found.append(((0, grid_order[cell]), cell))
+        elif table in list_inputs and col in list_inputs[table] and (table, row) in positions:
+            found.append(((1, table_order[table], positions[(table, row)], column_order[(table, col)]), cell))
+    found.sort()
+    return [cell for _, cell in found]
 
 
 def _same(a: Any, b: Any) -> bool:
