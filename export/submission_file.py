@@ -520,10 +520,11 @@ class _MapReader:
             values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
             values += [None] * (n - len(values))
             noted = row[notes_at:notes_at + n]
-            if noted.count("") + noted.count(None) == len(noted):  # no 说明 on the row (nearly every row)
-                notes = [None] * n
-            else:
+            noted_row = noted.count("") + noted.count(None) != len(noted)  # a 说明 on the row (few rows have one)
+            if noted_row:
                 notes = [None if v in ("", None) else str(v) for v in noted] + [None] * (n - len(noted))
+            else:
+                notes = [None] * n
             for j in blocked:
                 values[j] = notes[j] = None  # a blocked cell ("—") is not mapped
             records.append(MapRecord(sheet, first, form_key, version, table_key, row_key, columns, kinds, values, notes))
@@ -547,17 +548,15 @@ class _MapReader:
                     item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
                     continue
                 cell = (table_key, row_key, key)
-                if cell in addresses:
+                if addresses.setdefault(cell, address) is not address:  # mapped before: one look-up
                     self.duplicate = True
                     continue
-                addresses[cell] = address
-                note = notes[j]
-                if note:
-                    read_notes[cell] = note
-                if code is _COMPUTED:
-                    computed[cell] = (address, normalise(values[j]))
-                    continue
-                if code is _PERCENT or not parse_now:
+                if noted_row and notes[j]:
+                    read_notes[cell] = notes[j]
+                if code is not _INPUT or not parse_now:
+                    if code is _COMPUTED:
+                        computed[cell] = (address, normalise(values[j]))
+                        continue
                     # the cell waits for the verdict (a percent cell's fraction is trusted only in an
                     # unchanged file; a cell with more than its value needs _read_cell)
                     pending.append((item, table, row_key, col, sheet, address, values[j]))
