@@ -433,7 +433,11 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
                 imp.unchanged = len(new_values) - new_values.count(None)
                 check_values = False
         if not check_values:
-            covered = _noted_cells(form, old_notes, notes, grid_cells, list_inputs, positions) if old_notes or notes else []
+            if old_notes or notes:  # every list row stored or to create, as ``covered_cells`` has them
+                rows = {(t, r): i for t in list_inputs for i, r in enumerate([*old_rows.get(t, []), *imp.add_rows.get(t, [])])}
+                covered = _noted_cells(form, old_notes, notes, grid_cells, list_inputs, rows)
+            else:
+                covered = []
     if covered is None:
         covered = covered_cells()
     for cell in covered:
@@ -505,10 +509,10 @@ def _input_cells(form: FormSpec) -> tuple[list[CellKey], list[CellKey], dict[str
 
 
 def _noted_cells(form: FormSpec, old_notes: dict[CellKey, str], notes: dict[CellKey, str], grid_cells: list[CellKey],
-                 list_inputs: dict[str, set[str]], positions: dict[tuple[str, str], int]) -> list[CellKey]:
+                 list_inputs: dict[str, set[str]], rows: dict[tuple[str, str], int]) -> list[CellKey]:
     """The covered cells with a 说明 on either side, in the order ``_diff`` walks the covered
-    cells (grids' cells as the spec lists them, then each list row by row), found from the few
-    notes instead of walking every cell."""
+    cells (grids' cells as the spec lists them, then each list row by row: ``rows``), found from
+    the few notes instead of walking every cell."""
     grid_order = {cell: i for i, cell in enumerate(grid_cells)}
     table_order = {table.key: i for i, table in enumerate(form.tables)}
     column_order = {(table.key, col.key): i for table in form.tables for i, col in enumerate(table.columns)}
@@ -517,8 +521,8 @@ def _noted_cells(form: FormSpec, old_notes: dict[CellKey, str], notes: dict[Cell
         table, row, col = cell
         if cell in grid_order:
             found.append(((0, grid_order[cell]), cell))
-        elif table in list_inputs and col in list_inputs[table] and (table, row) in positions:
-            found.append(((1, table_order[table], positions[(table, row)], column_order[(table, col)]), cell))
+        elif table in list_inputs and col in list_inputs[table] and (table, row) in rows:
+            found.append(((1, table_order[table], rows[(table, row)], column_order[(table, col)]), cell))
     found.sort()
     return [cell for _, cell in found]
 

@@ -66,3 +66,21 @@ def test_on_covered_refuses_a_computed_cell_of_a_list_or_a_grid(workspace, demo_
     inp = next((r, c) for r in grid.rows for c in grid.columns if grid.is_input(r, c))
     assert _on_covered(grid_form, {(grid.key, inp[0].key, inp[1].key): 1}, {})
     assert not _on_covered(grid_form, {(grid.key, row.key, col.key): 1}, {})
+
+
+def test_a_note_on_a_stored_row_of_a_list_the_file_has_no_row_of_is_listed(workspace, tmp_path):
+    form_key, list_key = "green_building", "pv"
+    town = next(t for t in workspace.townships() if not t.is_demo)
+    report = workspace.open_report(town.id, form_key, "2025").report
+    grid = next(t for t in workspace.form(form_key).tables if t.kind == "grid")
+    row, col = next((r, c) for r in grid.rows for c in grid.columns if grid.is_input(r, c))
+    workspace.edit(report.id, (grid.key, row.key, col.key), "12")
+    out = tmp_path / "no_rows.xlsx"
+    export_submission(workspace, town.id, "2025", out, form_keys=[form_key])  # the list has no row
+    workspace.add_list_row(report.id, list_key)
+    new_row = workspace.find_report_data(town.id, form_key, "2025").list_rows[list_key][0]
+    note_col = next(c.key for c in workspace.form(form_key).table(list_key).columns if c.formula is None)
+    workspace.set_note(report.id, (list_key, new_row, note_col), "导出后新增的项目，尚未填写")
+    item = next(f for f in preview_import(workspace, out).forms if f.form.key == form_key)
+    assert [(c.cell, c.field) for c in item.clears] == [((list_key, new_row, note_col), "note")]
+    assert item.unchanged == 1 and not item.changes
