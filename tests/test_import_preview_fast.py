@@ -50,8 +50,8 @@ def test_a_stored_value_the_preview_does_not_compare_leaves_the_count_exact(work
     assert units.unchanged == before and not units.changes and not units.clears
 
 
-def test_on_covered_refuses_a_computed_cell_of_a_list_or_a_grid(workspace, demo_township):
-    form = workspace.form(FORM)
+def test_on_covered_refuses_a_computed_cell_of_a_list_or_a_grid(catalogue):
+    form = catalogue.get(FORM)
     table = form.table(TABLE)
     inputs = [c.key for c in table.columns if c.formula is None]
     computed = [c.key for c in table.columns if c.formula is not None]
@@ -59,7 +59,7 @@ def test_on_covered_refuses_a_computed_cell_of_a_list_or_a_grid(workspace, demo_
     positions = {(TABLE, "r1"): 1}
     assert _on_covered(form, present, positions)
     assert not _on_covered(form, {**present, (TABLE, "r1", computed[0]): 2}, positions)
-    grid_form = next(f for f in workspace.catalogue if any(
+    grid_form = next(f for f in catalogue if any(
         t.kind == "grid" and any(not t.is_input(r, c) for r in t.rows for c in t.columns) for t in f.tables))
     grid = next(t for t in grid_form.tables if t.kind == "grid")
     row, col = next((r, c) for r in grid.rows for c in grid.columns if not grid.is_input(r, c))
