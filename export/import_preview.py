@@ -397,6 +397,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     rejected_cells = {c for c in (to_db(r.cell) for r in item.rejected if r.cell) if c is not None}
     # every input cell the file covers: grid input cells of the spec, list rows stored or created
     grid_cells, _others, list_inputs = _input_cells(form)
+
     def covered_cells() -> list[CellKey]:
         covered = list(grid_cells)
         for table in form.tables:
