@@ -17,11 +17,13 @@ Each line gives wall and CPU time (this process), medians of runs measured in tu
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/scale_bench.py [sizes…] [--import]
 
-(``--import``: only the import preview, reported in wall and CPU time.)
+(``--import``: only the import preview, reported in wall and CPU time; with 1,000 and 5,000 both
+measured, its growth between them as an exponent: 1.0 is linear.)
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import sys
@@ -191,6 +193,20 @@ def measure_import(ws: Any, out: Path, n: Any, runs: int) -> None:
 
     base, ours, base_cpu, cpu = paired(lambda: _cells_of(out), lambda: preview_import(ws, out), runs)
     report("import preview", n, ours, base, "raw calamine", "goal ≤ 2×", ours <= 2 * base, cpu=(cpu, base_cpu))
+    _IMPORT_CPU[n] = (cpu, base_cpu)
+
+
+_IMPORT_CPU: dict[Any, tuple[float, float]] = {}  # n → (preview, raw calamine) CPU ms, for ``_import_growth``
+
+
+def _import_growth() -> None:
+    """Linear in n? The preview's CPU time from 1,000 to 5,000 rows as an exponent (1.0: linear),
+    beside raw calamine's on the same files."""
+    if 1000 in _IMPORT_CPU and 5000 in _IMPORT_CPU:
+        (small, small_base), (large, large_base) = _IMPORT_CPU[1000], _IMPORT_CPU[5000]
+        print(f"import preview 1,000 → 5,000 rows: CPU ×{large / small:.2f}, exponent "
+              f"{math.log(large / small) / math.log(5):.2f} (raw calamine ×{large_base / small_base:.2f}, "
+              f"{math.log(large_base / small_base) / math.log(5):.2f}; 1.00 = linear)")
 
 
 def measure_import_only(n: Any, folder: Path) -> None:
@@ -213,6 +229,7 @@ def main(argv: list[str]) -> int:
                 (measure_import_only if only_import else measure)(n, Path(tmp))
             except Exception as exc:  # noqa: BLE001 - a size the program cannot handle is a result
                 report(f"FAILED: {type(exc).__name__}: {str(exc)[:60]}", n, float("nan"), float("nan"), "-")
+    _import_growth()
     return 0
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from export.errors import ImportRefused
-from export.reader import parse_address
+from export.reader import gc_paused, parse_address
 from export.submission_file import (
     CHECK_MODIFIED,
     CHECK_NONE,
@@ -250,7 +250,12 @@ def preview_import(ws: Workspace, path: Path, *, township_id: int | None = None,
     ``accept_other`` (the user chose it explicitly). Without them the file's own are used.
     ``forms``: import only these form keys; ``replace_blank``: blank cells clear stored values.
     """
-    path = Path(path)
+    with gc_paused():  # the file's cells and the stored report as Python objects: see gc_paused
+        return _preview(ws, Path(path), township_id, period, accept_other, forms, replace_blank)
+
+
+def _preview(ws: Workspace, path: Path, township_id: int | None, period: str | None, accept_other: bool,
+             forms: Collection[str] | None, replace_blank: bool) -> ImportPreview:
     read = read_submission(path, ws.catalogue)
     has_meta = read.kind != "layout"
     file_town = _find_township(ws, read) if has_meta else None
@@ -391,15 +396,16 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     address: dict[CellKey, str] = in_db(item.addresses)
     rejected_cells = {c for c in (to_db(r.cell) for r in item.rejected if r.cell) if c is not None}
     # every input cell the file covers: grid input cells of the spec, list rows stored or created
-    covered: list[CellKey] = []
-    for table in form.tables:
-        if table.kind == "grid":
-            covered += [(table.key, row.key, col.key) for row in table.rows for col in table.columns
-                        if table.is_input(row, col)]
-        else:
-            rows = [*old_rows.get(table.key, []), *imp.add_rows.get(table.key, [])]
-            inputs = [col.key for col in table.columns if table.cell_formula(None, col) is None]
-            covered += [(table.key, r, c) for r in rows for c in inputs]
+    grid_cells, _others, list_inputs = _input_cells(form)
+
+    def covered_cells() -> list[CellKey]:
+        covered = list(grid_cells)
+        for table in form.tables:
+            if table.kind == "list":
+                rows = [*old_rows.get(table.key, []), *imp.add_rows.get(table.key, [])]
+                inputs = [col.key for col in table.columns if col.key in list_inputs[table.key]]
+                covered += [(table.key, r, c) for r in rows for c in inputs]
+        return covered
 
     def change(cell: CellKey, old: Any, new: Any, what: str = "value") -> CellChange:
         col = form.table(cell[0]).column(cell[2])
@@ -408,15 +414,33 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
                           cell_label(form, cell, positions.get((cell[0], cell[1]))), shown(old), shown(new))
 
     check_values = True
+    covered: list[CellKey] | None = None
     if not rejected_cells:
         # the usual preview of an unchanged file: every covered value equal (equality: 3 == 3.0 as
         # in _same; parse_input never gives a bool, SQLite never stores one), so only the 说明
-        # remain to compare, on the cells that have one on either side
-        new_values = list(map(values.get, covered))  # map and list equality: no Python loop at all
-        if new_values == list(map(old_values.get, covered)):
-            imp.unchanged = len(new_values) - new_values.count(None)
+        # remain to compare, on the cells that have one on either side. First as whole dicts (a
+        # copy keeps each key's hash, and dict equality looks up with it: no tuple is hashed
+        # again), which proves it when the file's values are all on covered cells
+        present = values.copy()
+        for cell in [cell for cell, v in values.items() if v is None]:
+            del present[cell]
+        if present == old_values and _on_covered(form, present, positions):
+            imp.unchanged = len(present)
             check_values = False
-            covered = [c for c in covered if c in old_notes or c in notes] if old_notes or notes else []
+        else:
+            covered = covered_cells()
+            new_values = list(map(values.get, covered))  # map and list equality: no Python loop at all
+            if new_values == list(map(old_values.get, covered)):
+                imp.unchanged = len(new_values) - new_values.count(None)
+                check_values = False
+        if not check_values:
+            if old_notes or notes:  # every list row stored or to create, as ``covered_cells`` has them
+                rows = {(t, r): i for t in list_inputs for i, r in enumerate([*old_rows.get(t, []), *imp.add_rows.get(t, [])])}
+                covered = _noted_cells(form, old_notes, notes, grid_cells, list_inputs, rows)
+            else:
+                covered = []
+    if covered is None:
+        covered = covered_cells()
     for cell in covered:
         if check_values:
             if rejected_cells and cell in rejected_cells:
@@ -441,6 +465,67 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     imp.changes.sort(key=_position)  # in reading order of the sheet, as the user will look for them
     imp.clears.sort(key=_position)
     return imp
+
+
+def _on_covered(form: FormSpec, present: dict[CellKey, Any], positions: dict[tuple[str, str], int]) -> bool:
+    """Whether every cell of ``present`` (the file's values in the database's row keys) is one the
+    preview compares. The reader keeps only the form's tables, grid rows and columns, and
+    ``_diff`` only stored rows or rows to create (``positions``): so it is, unless one is a
+    computed cell — looked up for those few instead of walking 70,000 cells."""
+    _cells, grid_others, list_inputs = _input_cells(form)
+    if any(cell in present for cell in grid_others):
+        return False
+    for table in form.tables:
+        if table.kind == "list":
+            computed = [col.key for col in table.columns if col.key not in list_inputs[table.key]]
+            if computed and any((table.key, row, col) in present for table_key, row in positions
+                                if table_key == table.key for col in computed):
+                return False
+    return True
+
+
+_INPUT_CELLS: dict[int, tuple[FormSpec, list[CellKey], list[CellKey], dict[str, set[str]]]] = {}
+
+
+def _input_cells(form: FormSpec) -> tuple[list[CellKey], list[CellKey], dict[str, set[str]]]:
+    """The form's grid input cells in the spec's order, its other grid cells, and each list
+    table's input columns: worked out once per form (the entry holds the form, so its id is not
+    reused while kept)."""
+    kept = _INPUT_CELLS.get(id(form))
+    if kept is None or kept[0] is not form:
+        cells: list[CellKey] = []
+        others: list[CellKey] = []
+        list_inputs: dict[str, set[str]] = {}
+        for table in form.tables:
+            if table.kind == "grid":
+                for row in table.rows:
+                    for col in table.columns:
+                        (cells if table.is_input(row, col) else others).append((table.key, row.key, col.key))
+            else:
+                list_inputs[table.key] = {col.key for col in table.columns if table.cell_formula(None, col) is None}
+        if len(_INPUT_CELLS) > 256:  # catalogues loaded again and again (tests): keep it small
+            _INPUT_CELLS.clear()
+        kept = _INPUT_CELLS[id(form)] = (form, cells, others, list_inputs)
+    return kept[1], kept[2], kept[3]
+
+
+def _noted_cells(form: FormSpec, old_notes: dict[CellKey, str], notes: dict[CellKey, str], grid_cells: list[CellKey],
+                 list_inputs: dict[str, set[str]], rows: dict[tuple[str, str], int]) -> list[CellKey]:
+    """The covered cells with a 说明 on either side, in the order ``_diff`` walks the covered
+    cells (grids' cells as the spec lists them, then each list row by row: ``rows``), found from
+    the few notes instead of walking every cell."""
+    grid_order = {cell: i for i, cell in enumerate(grid_cells)}
+    table_order = {table.key: i for i, table in enumerate(form.tables)}
+    column_order = {(table.key, col.key): i for table in form.tables for i, col in enumerate(table.columns)}
+    found: list[tuple[tuple[int, ...], CellKey]] = []
+    for cell in old_notes.keys() | notes.keys():
+        table, row, col = cell
+        if cell in grid_order:
+            found.append(((0, grid_order[cell]), cell))
+        elif table in list_inputs and col in list_inputs[table] and (table, row) in rows:
+            found.append(((1, table_order[table], rows[(table, row)], column_order[(table, col)]), cell))
+    found.sort()
+    return [cell for _, cell in found]
 
 
 def _same(a: Any, b: Any) -> bool:

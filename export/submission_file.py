@@ -40,12 +40,12 @@ from export.file_format import (
     sheet_base_name,
 )
 from export.layout import form_layout
-from export.reader import Book, cell_address, parse_address, read_workbook
+from export.reader import Book, cell_address, gc_paused, parse_address, read_workbook
 from export.safety import MAX_CELLS, MAX_COLS
 from forms.catalogue import FormCatalogue
 from forms.periods import PeriodError, parse_period
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, FormSpec, TableSpec
-from forms.values import ParsedValue, parse_input
+from forms.values import ParsedValue, parse_input, plain_text
 
 __all__ = ["SubmissionFile", "FileForm", "Rejected", "read_submission", "CHECK_OK", "CHECK_MODIFIED", "CHECK_NONE",
            "MODIFIED_WARNING", "PERCENT_FRACTION_REASON", "normalise"]
@@ -162,7 +162,11 @@ def _text(value: Any) -> str:
 def read_submission(path: Path, catalogue: FormCatalogue) -> SubmissionFile:
     """Read ``path`` (see the module docstring). Raises ImportRefused for a file that is not a
     readable workbook of this program's forms; cells that cannot be parsed are ``Rejected``."""
-    path = Path(path)
+    with gc_paused():
+        return _read_submission(Path(path), catalogue)
+
+
+def _read_submission(path: Path, catalogue: FormCatalogue) -> SubmissionFile:
     book = read_workbook(path)
     meta = _meta(book) if META_SHEET in book.grids else {}
     result = SubmissionFile(path, "layout", has_macros=book.check.has_macros)
@@ -301,15 +305,22 @@ class _Parser:
     work, in ``_MapReader.records_v3``: see ``_bound``.)"""
 
     def __init__(self) -> None:
-        self.texts: dict[tuple[int, str], ParsedValue] = {}
+        self.texts: dict[int, dict[str, ParsedValue]] = {}  # id(column) → text → its answer
+
+    def column_texts(self, col: ColumnSpec) -> dict[str, ParsedValue]:
+        """The answers kept for one column (its text → ``parse_input``'s answer)."""
+        known = self.texts.get(id(col))
+        if known is None:
+            known = self.texts[id(col)] = {}
+        return known
 
     def parse(self, col: ColumnSpec, raw: Any) -> ParsedValue:
         if type(raw) is not str:
             return parse_input(col, raw)
-        key = (id(col), raw)
-        parsed = self.texts.get(key)
+        known = self.column_texts(col)
+        parsed = known.get(raw)
         if parsed is None:
-            parsed = self.texts[key] = parse_input(col, raw)
+            parsed = known[raw] = parse_input(col, raw)
         return parsed
 
 
@@ -362,7 +373,7 @@ class _MapReader:
         self.grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
         self.list_seen: dict[tuple[str, str], set[str]] = {}  # (form, list table) → its row keys so far
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
-        self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None]]] = {}
+        self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None, float, bool, str, Any]]] = {}
         self.shapes: dict[tuple[str, str], tuple[list[str], tuple[int, ...]]] = {}
         self.parser = _Parser()
         self.plain = not book.check.formulas_without_value  # no cell needs more than its value parsed
@@ -480,7 +491,7 @@ class _MapReader:
         width = len(header)
         records: list[MapRecord] = []
         letters: list[str] = [""]
-        parse, texts, exact = self.parser.parse, self.parser.texts, _EXACT_INT
+        parse, exact = self.parser.parse, _EXACT_INT
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
@@ -509,10 +520,11 @@ class _MapReader:
             values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
             values += [None] * (n - len(values))
             noted = row[notes_at:notes_at + n]
-            if noted.count("") + noted.count(None) == len(noted):  # no 说明 on the row (nearly every row)
-                notes = [None] * n
-            else:
+            noted_row = noted.count("") + noted.count(None) != len(noted)  # a 说明 on the row (few rows have one)
+            if noted_row:
                 notes = [None if v in ("", None) else str(v) for v in noted] + [None] * (n - len(noted))
+            else:
+                notes = [None] * n
             for j in blocked:
                 values[j] = notes[j] = None  # a blocked cell ("—") is not mapped
             records.append(MapRecord(sheet, first, form_key, version, table_key, row_key, columns, kinds, values, notes))
@@ -530,23 +542,21 @@ class _MapReader:
             addresses, pending, computed = item.addresses, self.pending, item.file_computed
             read_values, read_notes = item.values, item.notes
             parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
-            for j, key, code, col, bound, whole in self.plan(table, columns, kinds):  # self.cell, inlined: the hot loop
+            for j, key, code, col, bound, whole, text_type, col_texts in self.plan(table, columns, kinds):  # self.cell
                 address = letters[c + j] + suffix
                 if col is None:
                     item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
                     continue
                 cell = (table_key, row_key, key)
-                if cell in addresses:
+                if addresses.setdefault(cell, address) is not address:  # mapped before: one look-up
                     self.duplicate = True
                     continue
-                addresses[cell] = address
-                note = notes[j]
-                if note:
-                    read_notes[cell] = note
-                if code is _COMPUTED:
-                    computed[cell] = (address, normalise(values[j]))
-                    continue
-                if code is _PERCENT or not parse_now:
+                if noted_row and notes[j]:
+                    read_notes[cell] = notes[j]
+                if code is not _INPUT or not parse_now:
+                    if code is _COMPUTED:
+                        computed[cell] = (address, normalise(values[j]))
+                        continue
                     # the cell waits for the verdict (a percent cell's fraction is trusted only in an
                     # unchanged file; a cell with more than its value needs _read_cell)
                     pending.append((item, table, row_key, col, sheet, address, values[j]))
@@ -572,7 +582,12 @@ class _MapReader:
                 elif kind_of is int and -bound < raw < bound:
                     read_values[cell] = raw
                     continue
-                parsed = texts.get((id(col), raw)) if kind_of is str else None  # _Parser.parse inlined
+                elif kind_of is str and text_type:  # a name, a code: unique per row, never worth caching
+                    text = plain_text(text_type, raw)
+                    if text is not None:
+                        read_values[cell] = text
+                        continue
+                parsed = col_texts.get(raw) if kind_of is str else None  # _Parser.parse inlined
                 if parsed is None:
                     parsed = parse(col, raw)
                 if parsed.error:
@@ -594,23 +609,25 @@ class _MapReader:
             self.shapes[(columns, kinds)] = shape
         return shape
 
-    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool]]:
+    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool, str, Any]]:
         """(position, column key, kind, column or None when unknown, the column's bound for a plain
-        number (``_bound``), integer column) of each mapped position of a record; the rows of one
-        table share it."""
+        number (``_bound``), integer column, text/uscc column's type for ``plain_text`` or "", the
+        column's kept text answers) of each mapped position of a record; the rows of one table share it."""
         key = (id(table), columns, kinds)
         plan = self.plans.get(key)
         if plan is None:
             by_key = {col.key: col for col in table.columns}
             plan = [(j, k, _kind_code(kinds[j], col), col, _bound(col) if col else 0.0,
-                     bool(col and col.type == "integer")) for j, k in enumerate(columns.split(",")) if k
-                    for col in (by_key.get(k),)]
+                     bool(col and col.type == "integer"), col.type if col and col.type in _PLAIN_TEXT_TYPES else "",
+                     self.parser.column_texts(col) if col else {})
+                    for j, k in enumerate(columns.split(",")) if k for col in (by_key.get(k),)]
             if len(self.plans) < 256:  # a file of this program has one per table; a crafted one may vary each row
                 self.plans[key] = plan
         return plan
 
 
 _KIND_NAMES = {"i": "input", "c": "computed"}
+_PLAIN_TEXT_TYPES = ("text", "uscc")  # the column types ``plain_text`` answers for
 _COMPUTED, _INPUT, _PERCENT = "computed", "input", "percent input"  # a plan's kinds (compared by identity)
 
 

@@ -23,7 +23,7 @@ from forms.choice_values import choice_for
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec
 
 __all__ = ["ParsedValue", "CellError", "parse_input", "format_value", "check_uscc", "type_problem", "clean_text",
-           "clean_profile", "decimal_places", "MAX_TEXT_CHARS", "MAX_SIGNIFICANT_DIGITS"]
+           "clean_profile", "decimal_places", "plain_text", "MAX_TEXT_CHARS", "MAX_SIGNIFICANT_DIGITS"]
 
 MAX_TEXT_CHARS = 32_767  # what one Excel cell holds
 MAX_SIGNIFICANT_DIGITS = 15  # what Excel keeps of a number; a float holds 15 digits exactly
@@ -117,6 +117,30 @@ def check_uscc(code: str) -> str | None:
     expected = USCC_CHARS[(31 - total % 31) % 31]
     if code[17] != expected:
         return f"统一社会信用代码校验位错误（应为 {expected}）"
+    return None
+
+
+_USCC_FORM = re.compile(f"[{USCC_CHARS}]{{18}}")
+# The weights of the check sum are 3 ** i mod 31, and 34 ≡ 3 (mod 31): with each character written
+# as the base-34 digit of its value and the first 17 read last digit first, int(…, 34) is a number
+# congruent to the weighted sum, computed in C
+_USCC_DIGITS = str.maketrans(USCC_CHARS, "0123456789abcdefghijklmnopqrstu")
+
+
+def plain_text(col_type: str, raw: str) -> str | None:
+    """What ``parse_input`` stores for the text ``raw`` in a text or uscc column when the text needs
+    none of its work (no control character, no surrounding space, not too long; a 统一社会信用代码
+    in capitals with a right check digit); None when it does (then ``parse_input`` decides). The
+    import reads a name and a code on every row of a list: this answers them without the general
+    path, with the same result."""
+    # isprintable: no control character or lone surrogate (nor some rarer characters, which take the general path)
+    if not raw or not raw.isprintable() or raw[0].isspace() or raw[-1].isspace() or len(raw) > MAX_TEXT_CHARS:
+        return None
+    if col_type == "text":
+        return raw
+    if col_type == "uscc" and _USCC_FORM.fullmatch(raw):
+        total = int(raw[16::-1].translate(_USCC_DIGITS), 34)  # ≡ the weighted sum (mod 31): see _USCC_DIGITS
+        return raw if raw[17] == USCC_CHARS[(31 - total % 31) % 31] else None
     return None
 
 
