@@ -37,7 +37,7 @@ def _import_sqlite_utils():  # noqa: ANN202 - returns the module
             sys.modules.pop(name, None)
     return sqlite_utils
 
-__all__ = ["Store", "Township", "Report", "ReportData", "StorageError", "DriverError", "CellKey", "now_text"]
+__all__ = ["Store", "Township", "Report", "ReportData", "LazyReportData", "StorageError", "DriverError", "CellKey", "now_text"]
 
 CellKey = tuple[str, str, str]
 PROFILE_FIELDS = ("name", "stat_code", "unit_head", "stat_head", "filler", "phone", "note")
@@ -149,6 +149,44 @@ class ReportData:
     @property
     def has_input(self) -> bool:
         return any(v is not None for v in self.values.values())
+
+
+class LazyReportData(ReportData):
+    """r4: a report whose values, 说明 and list rows are read from the database on first use.
+
+    ``Workspace.validate_period`` returns these for reports whose findings an earlier session
+    kept: a caller that needs only the findings and the status reads nothing more (reading a
+    5,000-row report is most of a kept validation's time). ``has_input`` asks the database
+    without reading the values. Read once; later uses share that reading."""
+
+    def __init__(self, report: Report, store: Store, source: LazyReportData | None = None) -> None:
+        self.report = report
+        self._store = store
+        self._source = source  # another report object of the same contents (see ``as_of``)
+        self._data: ReportData | None = None
+
+    def as_of(self, report: Report) -> LazyReportData:
+        """The same contents (read once between them) with a newer ``Report`` row."""
+        return LazyReportData(report, self._store, self)
+
+    @property
+    def loaded(self) -> bool:
+        return (self._source.loaded if self._source is not None else self._data is not None)
+
+    def _contents(self) -> ReportData:
+        if self._source is not None:
+            return self._source._contents()
+        if self._data is None:
+            self._data = self._store.load(self.report.id)
+        return self._data
+
+    values = property(lambda self: self._contents().values)  # type: ignore[assignment]
+    notes = property(lambda self: self._contents().notes)  # type: ignore[assignment]
+    list_rows = property(lambda self: self._contents().list_rows)  # type: ignore[assignment]
+
+    @property
+    def has_input(self) -> bool:
+        return self._contents().has_input if self.loaded else self._store.has_input(self.report.id)
 
 
 class Store:

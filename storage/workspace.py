@@ -22,7 +22,7 @@ from forms.spec import FormSpec
 from forms.validation import ValidationResult, validate_report
 from forms.values import ParsedValue, parse_input
 from storage.changes import Changes, ReportState
-from storage.database import CellKey, Report, ReportData, StorageError, Store, Township
+from storage.database import CellKey, LazyReportData, Report, ReportData, StorageError, Store, Township
 from storage.report_status import STATUSES, ReportStatus, rederived_status, status_for
 from user_error import UserError
 
@@ -318,7 +318,7 @@ class Workspace:
         # ``base`` may be another object with the same contents: a dependent form re-validated after
         # an edit of the form it reads keeps the freshly loaded copy, while the window holds its own
         if (base is None or seen is None or not _same_contents(seen.data, base) or not self._unchanged_for(seen)
-                or seen.rows != _rows_of(base)):
+                or seen.rows_validated() != _rows_of(base)):
             return None
         return seen
 
@@ -344,7 +344,6 @@ class Workspace:
 
     def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle)."""
-        from forms.compute import compute_form
         from forms.validation import (
             KeptResult,
             ReportInput,
@@ -362,17 +361,19 @@ class Workspace:
         kept = {r.form_key: (seen, r) for r in reports if (seen := self._validated.get(r.id)) is not None
                 and seen.stored and self._unchanged_for(seen)}
         if len(kept) == len(reports):  # nothing written since each was validated as stored
-            return {k: (ReportData(r, seen.data.values, seen.data.notes, seen.data.list_rows), seen.result)
-                    for k, (seen, r) in kept.items()}
+            return {k: (_as_of(seen.data, r), seen.result) for k, (seen, r) in kept.items()}
         markers = self._markers(township_id, reports)  # (read before the reports: see _markers)
         found = validation_cache.kept_findings(self.store, markers)
-        datas = {r.form_key: self.store.load(r.id) for r in reports}
+        # r4: a report with kept findings is read only when something uses its contents (a form
+        # validated here that reads it, the computed values, a caller): a kept period reads none
+        datas = {r.form_key: LazyReportData(r, self.store) if r.id in found else self.store.load(r.id)
+                 for r in reports}
         context = self.context(period)
         # each report validated by an earlier session, with nothing it reads changed since: its findings
         results: dict[str, ValidationResult] = {k: KeptResult(found[d.report.id], functools.partial(
-            compute_form, self.form(k), d.values, d.list_rows, context)) for k, d in datas.items() if d.report.id in found}
+            _compute_contents, self.form(k), d, context)) for k, d in datas.items() if d.report.id in found}
         for k, result in results.items():  # (for this session's next validate_period; ``validate`` skips them)
-            self._keep(_Validated(datas[k], result, token, _rows_of(datas[k]), True))
+            self._keep(_Validated(datas[k], result, token, None, True))
         if len(results) < len(datas):
             again = {k for k in datas if k not in results}
             inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
@@ -1113,12 +1114,32 @@ class _Validated:
     data: ReportData
     result: ValidationResult
     token: tuple[int, int]
-    rows: dict[str, tuple[str, ...]]
+    # the list rows as validated; None: ``data`` is a LazyReportData, read as stored at ``token``
+    rows: dict[str, tuple[str, ...]] | None
     stored: bool = False  # ``data`` is known to be the report as stored (not only as a caller holds it)
+
+    def rows_validated(self) -> dict[str, tuple[str, ...]]:
+        if self.rows is None:
+            self.rows = _rows_of(self.data)
+        return self.rows
 
 
 def _rows_of(data: ReportData) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in data.list_rows.items()}
+
+
+def _as_of(data: ReportData, report: Report) -> ReportData:
+    """r4: ``data``'s contents with a newer ``Report`` row (a lazy one stays unread)."""
+    if isinstance(data, LazyReportData):
+        return data.as_of(report)
+    return ReportData(report, data.values, data.notes, data.list_rows)
+
+
+def _compute_contents(form: FormSpec, data: ReportData, context: ComputeContext) -> Any:
+    """r4: the computed values of ``data`` (a KeptResult's, when first asked: reads a lazy one then)."""
+    from forms.compute import compute_form
+
+    return compute_form(form, data.values, data.list_rows, context)
 
 
 def _same_contents(a: ReportData, b: ReportData) -> bool:
