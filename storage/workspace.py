@@ -82,6 +82,10 @@ def _reads(form: FormSpec, reader: Report, written: Report) -> bool:
 class Workspace:
     """One database plus the form catalogue, used by one thread."""
 
+    # r4: ``open_state(defer=True)`` validates a report of this many stored values or more off the
+    # window's thread (about 700 enterprises: below, validating takes less than ~50 ms)
+    DEFER_VALIDATION_FROM = 10_000
+
     def __init__(self, store: Store, catalogue: FormCatalogue, user: str | None = None) -> None:
         self.store = store
         self.catalogue = catalogue
@@ -91,6 +95,8 @@ class Workspace:
         # This connection's writes, attributed: (total changes before, after, the report written).
         self._writes: list[tuple[int, int, Report | None]] = []
         self._opened: dict[int, ReportData] = {}  # the reports as open_state last read them
+        # r4: reports shown before validating them: (change marks then, the data shown, its cache marker)
+        self._pending: dict[int, tuple[tuple[int, int], ReportData, str]] = {}
         self.task_package = ""  # s8: the installed 任务参数 package's label ("" = built-in catalogue)
 
     @classmethod
@@ -198,13 +204,18 @@ class Workspace:
         report = self.store.ensure_report(township_id, form_key, form.version, period)
         return self.store.load(report.id)
 
-    def open_state(self, township_id: int, form_key: str, period: str) -> ReportState:
+    def open_state(self, township_id: int, form_key: str, period: str, *, defer: bool = False) -> ReportState:
         """Open (creating if needed) a report to show it: as stored, validated, with its status.
 
         A report an earlier session validated, unchanged since with everything its rules read, shows
         the findings kept then (``storage.validation_cache``) without validating it again; its
         computed values are computed as the view asks for them. Otherwise it is validated here and
-        (in a session that writes) its findings are kept for the next session."""
+        (in a session that writes) its findings are kept for the next session.
+
+        ``defer`` (r4, the window): such a report holding at least ``DEFER_VALIDATION_FROM`` values
+        (where validating it takes a noticeable time) is not validated here; its result is a
+        ``PendingResult`` and the caller validates it elsewhere and hands the result to
+        ``adopt_validation``."""
         from forms.compute import compute_form
         from forms.validation import KeptResult
         from storage import validation_cache
@@ -221,6 +232,14 @@ class Workspace:
                 compute_form, form, data.values, data.list_rows, self.context(period)))
             return ReportState(data, result, data.report.status)
         self._opened[report.id] = data  # just read: validated, it is the report as stored
+        if defer and len(data.values) >= self.DEFER_VALIDATION_FROM and report.id not in found and not (
+                seen is not None and not isinstance(seen.result, KeptResult) and self._unchanged_for(seen)
+                and _same_contents(seen.data, data)):  # (else ``validate`` has it at once)
+            from forms.validation import PendingResult
+
+            self._pending[report.id] = (self._token(), data, markers[report.id])
+            return ReportState(data, PendingResult(functools.partial(
+                compute_form, form, data.values, data.list_rows, self.context(period))), data.report.status)
         result = self.validate(data)
         if report.id not in found:
             start = self.store.conn.total_changes
@@ -1067,6 +1086,26 @@ class Workspace:
                     store.remove_list_row(report.id, table, row, self.user)
             cleared.append(report.form_key)
         return cleared
+
+    # -- r4: open first, findings a moment later ----------------------------------------------
+    def adopt_validation(self, state: ReportState, result: ValidationResult) -> ReportState | None:
+        """The state of a report ``open_state(defer=True)`` showed, with ``result``: the report as
+        stored validated elsewhere (another connection, off the window's thread). Used only while
+        nothing was written since it was shown, here or by another connection (then it is this
+        report's validation as if made here: edits re-validate only what they affect, and its
+        findings are kept for the next session); otherwise None (validate it again)."""
+        from storage import validation_cache
+
+        pending = self._pending.get(state.report_id)
+        if pending is None or pending[1] is not state.data or self._token() != pending[0]:
+            return None
+        del self._pending[state.report_id]
+        token, data, mark = pending
+        self._keep(_Validated(data, result, token, _rows_of(data), True))
+        start = self.store.conn.total_changes
+        validation_cache.keep_findings(self.store, {data.report.id: (mark, result.findings)})
+        self._attributed(start, _STATUS_ONLY)
+        return ReportState(data, result, state.status)
 
 
 # A write attributed to no report's contents: statuses and their audit rows (p2: an export marks

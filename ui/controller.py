@@ -165,10 +165,36 @@ class Controller:
         if old_type and old_type != self.form.period_type:  # another period type: new period list
             self.select_township(self.township.id, default_period(self.form.period_type))
             return
-        state = self.workspace.open_state(self.township.id, form_key, self.period)
+        # r4: a view that can validate off its thread shows the report first, its findings a moment later
+        later = getattr(self.view, "validate_later", None)
+        state = self.workspace.open_state(self.township.id, form_key, self.period, defer=later is not None)
         self.session = ReportSession(self.workspace, self.workspace.form(form_key), self.township,
                                      self.period, state)
         self.view.show_report(self.session)
+        if state.result.pending:
+            assert later is not None
+            report_id = state.report_id
+            later(lambda workspace: workspace.validate(workspace.load(report_id)),
+                  lambda result: self._validated_later(state, result))
+
+    def _validated_later(self, state: ReportState, result: Any) -> None:
+        """r4: the findings of a report shown before it was validated: shown when it is still the
+        shown state (not edited, not left meanwhile); validated here again when anything was
+        written since it was read (the result from elsewhere is then not its validation)."""
+        if self.workspace is None or self.session is None or self.session.state is not state:
+            return
+        import sqlite3
+
+        if not isinstance(result, ValidationResult):  # (the operation failed: validate here)
+            result = None
+        try:
+            adopted = self.workspace.adopt_validation(state, result) if result is not None else None
+            if adopted is None:
+                adopted = ReportState(state.data, self.workspace.validate(state.data), state.status)
+        except sqlite3.ProgrammingError:  # the database was closed meanwhile (the window closed)
+            return
+        self.session.state = adopted
+        self.view.show_state(adopted)
 
     def _show_forms(self) -> None:
         assert self.workspace is not None and self.township is not None and self.period is not None

@@ -90,7 +90,8 @@ class GridModel(GridEditing, QAbstractTableModel):
         # Asked (once per opened report) for the reason of an edit in a locked period; None refuses.
         self.reason_provider: Callable[[], str | None] | None = None
         self.locked_reason: str | None = None
-        if isinstance(state.result, KeptResult):  # shown from the findings an earlier session kept:
+        # (a pending result, r4: the controller validates it off the window's thread)
+        if isinstance(state.result, KeptResult) and not state.result.pending:  # shown from the kept findings:
             # once painted, validate so that the first edit is quick (a 0 ms timer would be a posted
             # event, run before the paint)
             QTimer.singleShot(PREPARE_EDITS_MS, self._prepare_edits)
