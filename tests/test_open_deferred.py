@@ -83,11 +83,18 @@ def test_the_window_shows_the_report_first_and_its_findings_a_moment_later(qtbot
     window = show_window(qtbot, workspace, tmp_path)
     assert window.controller.form_key == FORM and window.controller.session.state.result.pending
     assert window.findings.summary.text().startswith("审核结果：本表 审核中…")
+    model = window.grid_view(TABLE).grid_model()
+    repainted: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(lambda a, b, _roles: repainted.append((a.row(), a.column(), b.row(), b.column())))
     with qtbot.waitSignal(window.validating.finished, timeout=20000):
         pass
     state = window.controller.session.state
     assert not state.result.pending
     assert state.result.findings == workspace._validate_fully(workspace.store.load(state.report_id)).findings
     assert "本表 错误0" in window.findings.summary.text()
-    model = window.grid_view(TABLE).grid_model()
-    assert model.state is state  # the grid shows the validated state (its cells' findings)
+    assert model.state is state  # the grid shows the validated state: its cells' findings, repainted
+    own = [f for f in state.result.findings if f.table == TABLE]
+    assert own and all(f in model.findings(model.index_for_cell(f.cell)) for f in own)
+    for f in own:
+        index = model.index_for_cell(f.cell)
+        assert any(r0 <= index.row() <= r1 and c0 <= index.column() <= c1 for r0, c0, r1, c1 in repainted)
