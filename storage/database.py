@@ -164,10 +164,11 @@ class LazyReportData(ReportData):
         self._store = store
         self._source = source  # another report object of the same contents (see ``as_of``)
         self._data: ReportData | None = None
+        self._notes: dict[CellKey, str] | None = None  # read alone (few rows) while the values are not
 
     def as_of(self, report: Report) -> LazyReportData:
         """The same contents (read once between them) with a newer ``Report`` row."""
-        return LazyReportData(report, self._store, self)
+        return LazyReportData(report, self._store, self._source or self)
 
     @property
     def loaded(self) -> bool:
@@ -181,8 +182,17 @@ class LazyReportData(ReportData):
         return self._data
 
     values = property(lambda self: self._contents().values)  # type: ignore[assignment]
-    notes = property(lambda self: self._contents().notes)  # type: ignore[assignment]
     list_rows = property(lambda self: self._contents().list_rows)  # type: ignore[assignment]
+
+    @property  # type: ignore[override]
+    def notes(self) -> dict[CellKey, str]:
+        """The 说明 (the findings panel shows them): read alone while the values are not needed."""
+        root = self._source or self
+        if root._data is not None:
+            return root._data.notes
+        if root._notes is None:
+            root._notes = root._store.notes(root.report.id)
+        return root._notes
 
     @property
     def has_input(self) -> bool:
@@ -486,14 +496,18 @@ class Store:
             values.update(((table, row, col), value) for row, col, value in execute(
                 "SELECT row_key, col_key, value FROM cell_values WHERE report_id = ? AND table_key = ?"
                 " AND value IS NOT NULL", (report_id, table)))
-        data.notes.update(((table, row, col), note) for table, row, col, note in execute(
-            "SELECT table_key, row_key, col_key, note FROM cell_values WHERE report_id = ? AND note <> ''",
-            (report_id,)))
+        data.notes.update(self.notes(report_id))
         for table, row in self.conn.execute(
                 "SELECT table_key, row_key FROM list_rows WHERE report_id = ? ORDER BY table_key, position",
                 (report_id,)):
             data.list_rows.setdefault(table, []).append(row)
         return data
+
+    def notes(self, report_id: int) -> dict[CellKey, str]:
+        """``load(report_id).notes`` without reading its values (r4)."""
+        return {(table, row, col): note for table, row, col, note in self.conn.execute(
+            "SELECT table_key, row_key, col_key, note FROM cell_values WHERE report_id = ? AND note <> ''",
+            (report_id,))}
 
     def has_input(self, report_id: int) -> bool:
         """``load(report_id).has_input`` without loading the report (one indexed look-up)."""

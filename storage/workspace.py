@@ -361,13 +361,18 @@ class Workspace:
                 return result
         return self.validate(data)
 
-    def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
-        """审核 every stored report of one township and period together (the bundle)."""
+    def validate_period(self, township_id: int, period: str, *,
+                        leave_out: str | None = None) -> dict[str, tuple[ReportData, ValidationResult]]:
+        """审核 every stored report of one township and period together (the bundle).
+
+        ``leave_out`` (r4, the findings panel): a form key not validated nor returned (the window
+        shows that report's own state); the others still read it where their rules do."""
         from forms.validation import (
             KeptResult,
             ReportInput,
             needs_history,
             needs_reported,
+            referenced_forms,
             reported_columns,
             validate_bundle,
         )
@@ -379,29 +384,31 @@ class Workspace:
         reports = [r for r in self.store.reports_for(township_id, period) if r.form_key in forms]
         kept = {r.form_key: (seen, r) for r in reports if (seen := self._validated.get(r.id)) is not None
                 and seen.stored and self._unchanged_for(seen)}
-        if len(kept) == len(reports):  # nothing written since each was validated as stored
-            return {k: (_as_of(seen.data, r), seen.result) for k, (seen, r) in kept.items()}
+        if all(r.form_key in kept or r.form_key == leave_out for r in reports):  # nothing written since
+            return {k: (_as_of(seen.data, r), seen.result) for k, (seen, r) in kept.items() if k != leave_out}
         markers = self._markers(township_id, reports)  # (read before the reports: see _markers)
         found = validation_cache.kept_findings(self.store, markers)
-        # r4: a report with kept findings is read only when something uses its contents (a form
-        # validated here that reads it, the computed values, a caller): a kept period reads none
-        datas = {r.form_key: LazyReportData(r, self.store) if r.id in found else self.store.load(r.id)
-                 for r in reports}
+        # r4: each report is read only when something uses its contents (validated here, read by a
+        # form validated here, its computed values, a caller): a kept period reads none
+        datas: dict[str, ReportData] = {r.form_key: LazyReportData(r, self.store) for r in reports}
         context = self.context(period)
         # each report validated by an earlier session, with nothing it reads changed since: its findings
         results: dict[str, ValidationResult] = {k: KeptResult(found[d.report.id], functools.partial(
-            _compute_contents, self.form(k), d, context)) for k, d in datas.items() if d.report.id in found}
+            _compute_contents, self.form(k), d, context)) for k, d in datas.items()
+            if d.report.id in found and k != leave_out}
         for k, result in results.items():  # (for this session's next validate_period; ``validate`` skips them)
             self._keep(_Validated(datas[k], result, token, None, True))
-        if len(results) < len(datas):
-            again = {k for k in datas if k not in results}
+        again = {k for k in datas if k not in results and k != leave_out}
+        if again:
+            # r4: only the reports validated and those their rules read (the others are not computed)
+            wanted = again | {ref for k in again for ref in referenced_forms(self.form(k))}
             inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
                                      earlier_inputs(self.store, township_id, k, period)
                                      if k in again and needs_history(self.form(k))
                                      else {},  # read only by vs-last-period / vs-history rules
                                      first_values(self.store, d.report.id, columns=reported_columns(self.form(k)))
                                      if k in again and needs_reported(self.form(k)) else {})
-                      for k, d in datas.items()}
+                      for k, d in datas.items() if k in wanted}
             fresh = validate_bundle(inputs, context, period, only=again)
             for k in again:  # the same as validating each alone (rules read only the forms they name)
                 self._keep(_Validated(datas[k], fresh[k], token, _rows_of(datas[k]), True))
@@ -410,7 +417,7 @@ class Workspace:
                                                                                fresh[k].findings) for k in again})
             self._attributed(start, _STATUS_ONLY)  # read by no validation: the ones just kept stay valid
             results.update(fresh)
-        return {k: (datas[k], results[k]) for k in datas}
+        return {k: (datas[k], results[k]) for k in datas if k != leave_out}
 
     def _markers(self, township_id: int, reports: list[Report]) -> dict[int, str]:
         """report id → the marker of what validating it reads now (``storage.validation_cache``).
@@ -1097,11 +1104,15 @@ class Workspace:
         from storage import validation_cache
 
         pending = self._pending.get(state.report_id)
-        if pending is None or pending[1] is not state.data or self._token() != pending[0]:
+        if pending is None or pending[1] is not state.data:
+            return None
+        token, data, mark = pending
+        seen = _Validated(data, result, token, _rows_of(data), True)
+        # (writes it does not read are allowed: statuses, findings kept, reports its rules do not read)
+        if not self._unchanged_for(seen):
             return None
         del self._pending[state.report_id]
-        token, data, mark = pending
-        self._keep(_Validated(data, result, token, _rows_of(data), True))
+        self._keep(seen)
         start = self.store.conn.total_changes
         validation_cache.keep_findings(self.store, {data.report.id: (mark, result.findings)})
         self._attributed(start, _STATUS_ONLY)

@@ -90,6 +90,7 @@ def test_the_window_shows_the_report_first_and_its_findings_a_moment_later(qtbot
         pass
     state = window.controller.session.state
     assert not state.result.pending
+    assert state.result is window.validating.result  # adopted (the panel's keeping findings is no change)
     assert state.result.findings == workspace._validate_fully(workspace.store.load(state.report_id)).findings
     assert "本表 错误0" in window.findings.summary.text()
     assert model.state is state  # the grid shows the validated state: its cells' findings, repainted

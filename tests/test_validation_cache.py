@@ -239,3 +239,36 @@ def test_a_kept_period_reads_no_report_contents_until_they_are_used(workspace, d
             assert result.computed.values == workspace._validate_fully(stored).computed.values
     finally:
         other.close()
+
+
+def test_leaving_one_form_out_validates_the_others_as_with_it(workspace, demo_township) -> None:
+    """r4 (the findings panel): the left-out form is neither validated nor returned; the others'
+    findings are those of the whole period (their rules still read it), and only their 说明 are read."""
+    from storage.database import LazyReportData
+
+    coal = "coal_vocs"  # its rules read other forms
+    whole = _session(workspace)
+    try:
+        every = {k: r.findings for k, (_d, r) in whole.validate_period(demo_township.id, PERIOD).items()}
+    finally:
+        whole.close()
+    validation_cache.forget_all(workspace.store)
+    for left in (FORM, coal):
+        other = _session(workspace)
+        try:
+            found = other.validate_period(demo_township.id, PERIOD, leave_out=left)
+            assert left not in found and set(found) == set(every) - {left}
+            assert {k: r.findings for k, (_d, r) in found.items()} == {k: f for k, f in every.items() if k != left}
+            left_report = other.store.find_report(demo_township.id, left, PERIOD)
+            assert left_report.id not in other._validated
+        finally:
+            other.close()
+    again = _session(workspace)  # all kept now but the left-out ones' own: only their 说明 read
+    try:
+        found = again.validate_period(demo_township.id, PERIOD, leave_out=FORM)
+        notes = {k: dict(d.notes) for k, (d, _r) in found.items()}
+        assert all(isinstance(d, LazyReportData) and not d.loaded for d, _r in found.values())
+        assert notes == {k: workspace.store.load(d.report.id).notes for k, (d, _r) in found.items()}
+        assert any(notes.values())
+    finally:
+        again.close()
