@@ -1106,12 +1106,12 @@ class Workspace:
         pending = self._pending.get(state.report_id)
         if pending is None or pending[1] is not state.data:
             return None
+        del self._pending[state.report_id]  # (asked once: a refused result is not asked for again)
         token, data, mark = pending
         seen = _Validated(data, result, token, _rows_of(data), True)
         # (writes it does not read are allowed: statuses, findings kept, reports its rules do not read)
         if not self._unchanged_for(seen):
             return None
-        del self._pending[state.report_id]
         self._keep(seen)
         start = self.store.conn.total_changes
         validation_cache.keep_findings(self.store, {data.report.id: (mark, result.findings)})

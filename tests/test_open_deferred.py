@@ -99,3 +99,22 @@ def test_the_window_shows_the_report_first_and_its_findings_a_moment_later(qtbot
     for f in own:
         index = model.index_for_cell(f.cell)
         assert any(r0 <= index.row() <= r1 and c0 <= index.column() <= c1 for r0, c0, r1, c1 in repainted)
+
+
+def test_the_window_validates_again_when_the_database_changed_meanwhile(qtbot, workspace, demo_township,
+                                                                        tmp_path, defer_all) -> None:
+    from tests.windows import show_window
+
+    workspace.remember_place(township_id=demo_township.id, period=PERIOD, form_key=FORM)
+    window = show_window(qtbot, workspace, tmp_path)
+    shown = window.controller.session.state
+    assert shown.result.pending
+    other = Workspace(Store.open(workspace.path), workspace.catalogue, workspace.user)  # another process writes
+    other.edit(shown.report_id, (TABLE, shown.data.list_rows[TABLE][0], "boiler"), 3)
+    other.close()
+    with qtbot.waitSignal(window.validating.finished, timeout=20000):
+        pass
+    state = window.controller.session.state
+    assert not state.result.pending and state.result is not window.validating.result  # refused: validated here
+    assert state.data is shown.data  # the report as the window shows it
+    assert state.result.findings == workspace._validate_fully(shown.data).findings
