@@ -361,12 +361,14 @@ class Workspace:
                 return result
         return self.validate(data)
 
-    def validate_period(self, township_id: int, period: str, *,
-                        leave_out: str | None = None) -> dict[str, tuple[ReportData, ValidationResult]]:
+    def validate_period(self, township_id: int, period: str, *, leave_out: str | None = None,
+                        available_only: bool = False) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle).
 
         ``leave_out`` (r4, the findings panel): a form key not validated nor returned (the window
-        shows that report's own state); the others still read it where their rules do."""
+        shows that report's own state); the others still read it where their rules do.
+        ``available_only`` (r4): validate nothing; only the reports validated already (this session,
+        or kept by an earlier one and unchanged since)."""
         from forms.validation import (
             KeptResult,
             ReportInput,
@@ -398,7 +400,7 @@ class Workspace:
             if d.report.id in found and k != leave_out}
         for k, result in results.items():  # (for this session's next validate_period; ``validate`` skips them)
             self._keep(_Validated(datas[k], result, token, None, True))
-        again = {k for k in datas if k not in results and k != leave_out}
+        again = {k for k in datas if k not in results and k != leave_out and not available_only}
         if again:
             # r4: only the reports validated and those their rules read (the others are not computed)
             wanted = again | {ref for k in again for ref in referenced_forms(self.form(k))}
@@ -417,7 +419,7 @@ class Workspace:
                                                                                fresh[k].findings) for k in again})
             self._attributed(start, _STATUS_ONLY)  # read by no validation: the ones just kept stay valid
             results.update(fresh)
-        return {k: (datas[k], results[k]) for k in datas if k != leave_out}
+        return {k: (datas[k], results[k]) for k in datas if k != leave_out and k in results}
 
     def _markers(self, township_id: int, reports: list[Report]) -> dict[int, str]:
         """report id → the marker of what validating it reads now (``storage.validation_cache``).
@@ -1101,8 +1103,6 @@ class Workspace:
         nothing was written since it was shown, here or by another connection (then it is this
         report's validation as if made here: edits re-validate only what they affect, and its
         findings are kept for the next session); otherwise None (validate it again)."""
-        from storage import validation_cache
-
         pending = self._pending.get(state.report_id)
         if pending is None or pending[1] is not state.data:
             return None
@@ -1113,10 +1113,43 @@ class Workspace:
         if not self._unchanged_for(seen):
             return None
         self._keep(seen)
-        start = self.store.conn.total_changes
-        validation_cache.keep_findings(self.store, {data.report.id: (mark, result.findings)})
-        self._attributed(start, _STATUS_ONLY)
+        self.keep_period_findings({data.report.id: (mark, result.findings)})
         return ReportState(data, result, state.status)
+
+    def period_findings_now(self, township_id: int, period: str, leave_out: str,
+                            ) -> tuple[dict[str, tuple[ReportData, ValidationResult]], bool]:
+        """The findings panel's other forms (``validate_period(leave_out=…)``) as far as known without
+        validating, and whether the rest is worth validating elsewhere (``period_findings_to_keep``):
+        at least ``DEFER_VALIDATION_FROM`` stored values; otherwise they are validated here at once."""
+        known = self.validate_period(township_id, period, leave_out=leave_out, available_only=True)
+        forms = {f.key for f in self.catalogue}
+        rest = [r.id for r in self.store.reports_for(township_id, period)
+                if r.form_key in forms and r.form_key != leave_out and r.form_key not in known]
+        if rest and self.store.value_count(rest) >= self.DEFER_VALIDATION_FROM:
+            return known, True
+        return (self.validate_period(township_id, period, leave_out=leave_out) if rest else known), False
+
+    def period_findings_to_keep(self, township_id: int, period: str,
+                                leave_out: str | None = None) -> dict[int, tuple[str, list[Finding]]]:
+        """(A read-only Workspace on the window's pool thread) the findings ``validate_period`` makes
+        for the reports with none kept, each with its marker read before the reports (as
+        ``validate_period`` keeps them): for the window's connection to keep (``keep_period_findings``)."""
+        from forms.validation import KeptResult
+
+        forms = {f.key for f in self.catalogue}
+        reports = [r for r in self.store.reports_for(township_id, period) if r.form_key in forms]
+        markers = self._markers(township_id, reports)
+        return {data.report.id: (markers[data.report.id], result.findings) for data, result
+                in self.validate_period(township_id, period, leave_out=leave_out).values()
+                if not isinstance(result, KeptResult) and data.report.id in markers}
+
+    def keep_period_findings(self, found: dict[int, tuple[str, list[Finding]]]) -> None:
+        """Keep findings validated elsewhere with their markers (used only while those still match)."""
+        from storage import validation_cache
+
+        start = self.store.conn.total_changes
+        validation_cache.keep_findings(self.store, found)
+        self._attributed(start, _STATUS_ONLY)  # read by no validation
 
 
 # A write attributed to no report's contents: statuses and their audit rows (p2: an export marks

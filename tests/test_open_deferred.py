@@ -86,11 +86,11 @@ def test_the_window_shows_the_report_first_and_its_findings_a_moment_later(qtbot
     model = window.grid_view(TABLE).grid_model()
     repainted: list[tuple[int, int, int, int]] = []
     model.dataChanged.connect(lambda a, b, _roles: repainted.append((a.row(), a.column(), b.row(), b.column())))
-    with qtbot.waitSignal(window.validating.finished, timeout=20000):
-        pass
+    current = window.validating
+    qtbot.waitUntil(lambda: not window.validations, timeout=20000)  # this report's and the other forms'
     state = window.controller.session.state
     assert not state.result.pending
-    assert state.result is window.validating.result  # adopted (the panel's keeping findings is no change)
+    assert state.result is current.result  # adopted (the panel's keeping findings is no change)
     assert state.result.findings == workspace._validate_fully(workspace.store.load(state.report_id)).findings
     assert "本表 错误0" in window.findings.summary.text()
     assert model.state is state  # the grid shows the validated state: its cells' findings, repainted
@@ -112,9 +112,34 @@ def test_the_window_validates_again_when_the_database_changed_meanwhile(qtbot, w
     other = Workspace(Store.open(workspace.path), workspace.catalogue, workspace.user)  # another process writes
     other.edit(shown.report_id, (TABLE, shown.data.list_rows[TABLE][0], "boiler"), 3)
     other.close()
-    with qtbot.waitSignal(window.validating.finished, timeout=20000):
-        pass
+    current = window.validating
+    qtbot.waitUntil(lambda: not window.validations, timeout=20000)
     state = window.controller.session.state
-    assert not state.result.pending and state.result is not window.validating.result  # refused: validated here
+    assert not state.result.pending and state.result is not current.result  # refused: validated here
     assert state.data is shown.data  # the report as the window shows it
     assert state.result.findings == workspace._validate_fully(shown.data).findings
+
+
+def test_the_findings_panel_gets_the_other_forms_a_moment_later(qtbot, workspace, demo_township, tmp_path,
+                                                                defer_all) -> None:
+    """Opening a small form first: the other forms (never validated, here counted as large) are
+    validated off the window's thread, kept, and then shown in the panel as 整期审核 has them."""
+    from forms.validation import KeptResult
+    from tests.windows import show_window
+
+    first = "energy_consumption"
+    workspace.remember_place(township_id=demo_township.id, period=PERIOD, form_key=first)
+    window = show_window(qtbot, workspace, tmp_path)
+    assert window.controller.form_key == first
+    assert [g.key for g in window.findings.model.groups()] == [first]  # the others still being validated
+    qtbot.waitUntil(lambda: not window.validations, timeout=20000)
+    shown = {g.key: list(g.findings) for g in window.findings.model.groups()}
+    other = Workspace(Store.open(workspace.path), workspace.catalogue, workspace.user)
+    try:
+        whole = {k: r.findings for k, (d, r) in other.validate_period(demo_township.id, PERIOD).items()
+                 if d.has_input}
+        assert all(isinstance(r, KeptResult) for _d, r in other.validate_period(demo_township.id, PERIOD).values())
+    finally:
+        other.close()
+    assert set(shown) == set(whole) and len(shown) >= 7
+    assert {k: f for k, f in shown.items() if k != first} == {k: f for k, f in whole.items() if k != first}

@@ -93,12 +93,15 @@ class Controller:
         self.period: str | None = None
         self.form_key: str | None = None
         self.session: ReportSession | None = None
+        # r4: township-periods whose other forms were sent to validate off the window's thread
+        self._others_done: set[tuple[int, str]] = set()
 
     # -- start -------------------------------------------------------------------------------
     def attach(self, workspace: Workspace, township_id: int | None = None, period: str | None = None,
                form_key: str | None = None) -> None:
         """Show an opened workspace, restoring the last township / period / form when they still exist."""
         self.workspace = workspace
+        self._others_done = set()
         forms = list(workspace.catalogue)
         self.form_key = form_key if form_key in {f.key for f in forms} else (forms[0].key if forms else None)
         townships = workspace.townships()
@@ -235,8 +238,19 @@ class Controller:
         current = self.session.state
         found: list[FormFindings] = []
         # r4: the other forms as 整期审核 has them: findings kept by an earlier session are shown
-        # without reading those reports; the ones validated now are kept for the next session
-        others = self.workspace.validate_period(self.township.id, self.period, leave_out=self.session.form.key)
+        # without reading those reports; the ones validated now are kept for the next session. Large
+        # ones never validated are validated off the window's thread (once per township-period: then
+        # shown; a second need is validated here)
+        place, leave_out = (self.township.id, self.period), self.session.form.key
+        later = getattr(self.view, "validate_later", None)
+        if later is not None and place not in self._others_done:
+            others, more = self.workspace.period_findings_now(*place, leave_out)
+            if more:
+                self._others_done.add(place)
+                later(lambda workspace: workspace.period_findings_to_keep(*place, leave_out),
+                      lambda found: self._others_validated(place, found))
+        else:
+            others = self.workspace.validate_period(*place, leave_out=leave_out)
         for form in self.workspace.catalogue:
             if form.key == self.session.form.key:
                 entry = FormFindings(form.key, form.code, form.name, tuple(current.result.findings),
@@ -250,6 +264,21 @@ class Controller:
                 continue
             found.append(FormFindings(form.key, form.code, form.name, tuple(result.findings), dict(data.notes)))
         return found
+
+    def _others_validated(self, place: tuple[int, str], found: Any) -> None:
+        """r4: the other forms' findings made off the window's thread: kept (used while their
+        markers match: nothing written since), then the findings panel shows them."""
+        import sqlite3
+
+        if self.workspace is None:
+            return
+        try:
+            if isinstance(found, dict) and found:
+                self.workspace.keep_period_findings(found)
+        except sqlite3.ProgrammingError:  # the database was closed meanwhile
+            return
+        if self.session is not None and self.township is not None and (self.township.id, self.period) == place:
+            self.view.show_state(self.session.state)
 
     def open_form_of(self, form_key: str) -> None:
         """Switch to the form a finding belongs to (the window then selects its cell)."""

@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self._instance_lock: Any = None  # storage.instance_lock.InstanceLock while a database is open
         self.pages: list[TablePage] = []
         self.last_operation: Operation | None = None
+        self.validating: Operation | None = None  # r4: ``validate_later``'s last and running operations
+        self.validations: list[Operation] = []
         self.first_start_page: QWidget | None = None  # shown while a new database asks who she is
         self.setWindowTitle(APP_NAME)
         self._build_toolbar()
@@ -585,7 +587,9 @@ class MainWindow(QMainWindow):
 
         operation = run_in_background(self, "审核", job, show_errors=False, progress=False)
         operation.finished.connect(lambda: on_done(operation.result if operation.error is None else None))
+        operation.finished.connect(lambda: self.validations.remove(operation))
         self.validating = operation
+        self.validations.append(operation)  # the ones running (tests wait for them)
 
     # -- slots -------------------------------------------------------------------------------
     def _township_changed(self, index: int) -> None:
