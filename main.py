@@ -89,6 +89,12 @@ class _FixedWidthFormatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width or 100)
 
 
+# r4: argparse's own messages stay English for ``error`` below to translate (Python ships no
+# catalogue for them): skip gettext's search for one, which imports ``locale`` on every start
+argparse._ = lambda message: message  # type: ignore[attr-defined]
+argparse.ngettext = lambda singular, plural, n: singular if n == 1 else plural  # type: ignore[attr-defined]
+
+
 class ChineseArgumentParser(argparse.ArgumentParser):
     """argparse with its complaints in Chinese and our own usage text."""
 

@@ -96,6 +96,8 @@ class ValidationResult:
     # What re-validating after an edit needs from this result (``forms.incremental``); None when
     # it cannot be re-validated incrementally.
     index: Any = field(default=None, repr=False, compare=False)
+    # r4: not yet validated (``forms.validation.PendingResult``: shown first, findings a moment later)
+    pending = False
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -30,11 +30,27 @@ class NotePolicy:
 
 
 def load_note_policy(path: Path) -> NotePolicy:
-    import yaml  # only when a 说明 is checked: PyYAML stays off the start path of a command
+    """The policy in ``path``; the one checked from the same bytes before (kept as JSON beside the
+    form catalogue's cache, ``_cached``) without importing PyYAML, whose import and parsing were a
+    sixth of a headless command's fixed cost."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NotePolicyError(f"无法读取说明套话文件 {path.name}：{exc}") from None
+    key = _cache_key(raw)
+    policy = _cached(key)
+    if policy is None:
+        policy = _checked(path, raw)
+        _keep(key, policy)
+    return policy
+
+
+def _checked(path: Path, raw: bytes) -> NotePolicy:
+    import yaml  # only when the file changed since it was last checked: PyYAML stays off the start path
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise NotePolicyError(f"无法读取说明套话文件 {path.name}：{exc}") from None
     if not isinstance(data, dict):
         raise NotePolicyError(f"说明套话文件 {path.name}：内容应为 min_letters、min_length、guide、phrases 四项")
@@ -48,6 +64,65 @@ def load_note_policy(path: Path) -> NotePolicy:
         raise NotePolicyError(f"说明套话文件 {path.name}：guide（告诉填报人好的说明写什么）不能为空")
     ordered = tuple(sorted({p.strip().lower() for p in phrases}, key=len, reverse=True))
     return NotePolicy(ordered, numbers[0], numbers[1], guide.strip())
+
+
+# -- r4: the checked policy kept between runs (JSON, never pickle), keyed by the file's bytes and
+# this module's code: a changed file or program is checked again; a damaged cache is ignored
+_CACHE_NAME = "note-phrases.json"
+
+
+def _cache_key(raw: bytes) -> str:
+    from forms.catalogue_cache import _code_marker, _sha256
+
+    try:
+        code = Path(__file__).read_bytes()
+    except OSError:  # a frozen build: its version, build date and executable
+        code = _code_marker()
+    return _sha256(b"note-policy 1\0" + code + b"\0" + raw).hexdigest()
+
+
+def _cached(key: str) -> NotePolicy | None:
+    import json
+
+    from forms.catalogue_cache import cache_files
+
+    for place in cache_files():
+        try:
+            data = json.loads(place.with_name(_CACHE_NAME).read_text(encoding="utf-8"))
+            if data["key"] != key:
+                continue
+            phrases, min_letters, min_length, guide = data["policy"]
+            if (isinstance(phrases, list) and all(isinstance(p, str) for p in phrases)
+                    and all(type(n) is int for n in (min_letters, min_length)) and isinstance(guide, str)):
+                return NotePolicy(tuple(phrases), min_letters, min_length, guide)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def _keep(key: str, policy: NotePolicy) -> None:
+    """Written to a temporary name and renamed; failing to write only costs speed."""
+    import json
+    import os
+
+    from forms.catalogue_cache import cache_files
+    from storage.tempnames import temp_name
+
+    text = json.dumps({"key": key, "policy": [list(policy.phrases), policy.min_letters, policy.min_length,
+                                              policy.guide]}, ensure_ascii=False)
+    for place in cache_files():
+        path = place.with_name(_CACHE_NAME)
+        temp = temp_name(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp.write_text(text, encoding="utf-8")
+            os.replace(temp, path)
+            return
+        except OSError:
+            try:
+                temp.unlink()
+            except OSError:
+                pass
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,7 +3,6 @@ history and reported. Cross-form references and earlier periods come in a ``Bund
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
@@ -28,7 +27,10 @@ def report_end(period: str) -> str | None:
             month = 3 * int(period[5:])
         else:
             month = int(period[5:])
-        return _dt.date(year, month, calendar.monthrange(year, month)[1]).isoformat()
+        if not 1 <= month <= 12:
+            return None
+        # the day before the next month's first (r4: ``calendar`` stays off the start path)
+        return (_dt.date(year + month // 12, month % 12 + 1, 1) - _dt.timedelta(days=1)).isoformat()
     except (ValueError, IndexError):
         return None
 

@@ -27,7 +27,8 @@ from forms.spec import FormSpec
 
 __all__ = ["Finding", "Severity", "ValidationResult", "validate_report", "validate_bundle", "ReportInput",
            "PeriodInputs", "note_is_acceptable", "SEVERITY_ORDER", "last_year", "comparable_periods",
-           "referenced_forms", "needs_history", "needs_reported", "reported_columns", "KeptResult"]
+           "referenced_forms", "needs_history", "needs_reported", "reported_columns", "KeptResult",
+           "PendingResult"]
 
 
 @dataclass
@@ -58,6 +59,18 @@ class KeptResult(ValidationResult):
             assert self._compute is not None
             self._computed, self._compute = self._compute(), None
         return self._computed
+
+
+class PendingResult(KeptResult):
+    """r4: a report shown before it is validated (its findings come a moment later, validated off
+    the window's thread: ``Workspace.open_state(defer=True)``, ``adopt_validation``). No findings
+    yet and no ``index``: an edit meanwhile validates the report in full; the export validates for
+    itself, so nothing is exported on a pending result."""
+
+    pending = True
+
+    def __init__(self, compute: Callable[[], ComputedForm]) -> None:
+        super().__init__([], compute)
 
 
 def _validate(form: FormSpec, inputs: Mapping[CellKey, Any], notes: Mapping[CellKey, str],

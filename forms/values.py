@@ -13,7 +13,6 @@ error (#DIV/0!, read as ``CellError``) is no number; control characters are remo
 from __future__ import annotations
 
 import datetime as _dt
-import decimal
 import math
 import re
 from dataclasses import dataclass
@@ -94,8 +93,11 @@ def decimal_places(number: float | int) -> int:
     A relative float tolerance would let a large value carry an extra decimal; the text does not."""
     if isinstance(number, int) or not math.isfinite(number):
         return 0
-    exponent = decimal.Decimal(f"{number:.15g}").normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    # r4: read off the text itself (``decimal`` stays off the start path): ``g`` writes no trailing
+    # zeros after the point, so the places are the digits after it less the exponent
+    mantissa, _, exponent = f"{number:.15g}".partition("e")
+    _whole, _, fraction = mantissa.partition(".")
+    return max(0, len(fraction) - int(exponent or 0))
 
 
 def _to_number(t: str) -> float | int:

@@ -37,7 +37,7 @@ def _import_sqlite_utils():  # noqa: ANN202 - returns the module
             sys.modules.pop(name, None)
     return sqlite_utils
 
-__all__ = ["Store", "Township", "Report", "ReportData", "StorageError", "DriverError", "CellKey", "now_text"]
+__all__ = ["Store", "Township", "Report", "ReportData", "LazyReportData", "StorageError", "DriverError", "CellKey", "now_text"]
 
 CellKey = tuple[str, str, str]
 PROFILE_FIELDS = ("name", "stat_code", "unit_head", "stat_head", "filler", "phone", "note")
@@ -149,6 +149,54 @@ class ReportData:
     @property
     def has_input(self) -> bool:
         return any(v is not None for v in self.values.values())
+
+
+class LazyReportData(ReportData):
+    """r4: a report whose values, 说明 and list rows are read from the database on first use.
+
+    ``Workspace.validate_period`` returns these for reports whose findings an earlier session
+    kept: a caller that needs only the findings and the status reads nothing more (reading a
+    5,000-row report is most of a kept validation's time). ``has_input`` asks the database
+    without reading the values. Read once; later uses share that reading."""
+
+    def __init__(self, report: Report, store: Store, source: LazyReportData | None = None) -> None:
+        self.report = report
+        self._store = store
+        self._source = source  # another report object of the same contents (see ``as_of``)
+        self._data: ReportData | None = None
+        self._notes: dict[CellKey, str] | None = None  # read alone (few rows) while the values are not
+
+    def as_of(self, report: Report) -> LazyReportData:
+        """The same contents (read once between them) with a newer ``Report`` row."""
+        return LazyReportData(report, self._store, self._source or self)
+
+    @property
+    def loaded(self) -> bool:
+        return (self._source.loaded if self._source is not None else self._data is not None)
+
+    def _contents(self) -> ReportData:
+        if self._source is not None:
+            return self._source._contents()
+        if self._data is None:
+            self._data = self._store.load(self.report.id)
+        return self._data
+
+    values = property(lambda self: self._contents().values)  # type: ignore[assignment]
+    list_rows = property(lambda self: self._contents().list_rows)  # type: ignore[assignment]
+
+    @property  # type: ignore[override]
+    def notes(self) -> dict[CellKey, str]:
+        """The 说明 (the findings panel shows them): read alone while the values are not needed."""
+        root = self._source or self
+        if root._data is not None:
+            return root._data.notes
+        if root._notes is None:
+            root._notes = root._store.notes(root.report.id)
+        return root._notes
+
+    @property
+    def has_input(self) -> bool:
+        return self._contents().has_input if self.loaded else self._store.has_input(self.report.id)
 
 
 class Store:
@@ -448,14 +496,24 @@ class Store:
             values.update(((table, row, col), value) for row, col, value in execute(
                 "SELECT row_key, col_key, value FROM cell_values WHERE report_id = ? AND table_key = ?"
                 " AND value IS NOT NULL", (report_id, table)))
-        data.notes.update(((table, row, col), note) for table, row, col, note in execute(
-            "SELECT table_key, row_key, col_key, note FROM cell_values WHERE report_id = ? AND note <> ''",
-            (report_id,)))
+        data.notes.update(self.notes(report_id))
         for table, row in self.conn.execute(
                 "SELECT table_key, row_key FROM list_rows WHERE report_id = ? ORDER BY table_key, position",
                 (report_id,)):
             data.list_rows.setdefault(table, []).append(row)
         return data
+
+    def notes(self, report_id: int) -> dict[CellKey, str]:
+        """``load(report_id).notes`` without reading its values (r4)."""
+        return {(table, row, col): note for table, row, col, note in self.conn.execute(
+            "SELECT table_key, row_key, col_key, note FROM cell_values WHERE report_id = ? AND note <> ''",
+            (report_id,))}
+
+    def value_count(self, report_ids: list[int]) -> int:
+        """How many values these reports hold (r4: whether validating them takes a noticeable time)."""
+        marks = ",".join("?" * len(report_ids))
+        return self.conn.execute(f"SELECT count(*) FROM cell_values WHERE report_id IN ({marks})"
+                                 " AND value IS NOT NULL", report_ids).fetchone()[0]
 
     def has_input(self, report_id: int) -> bool:
         """``load(report_id).has_input`` without loading the report (one indexed look-up)."""

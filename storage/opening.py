@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,6 +158,8 @@ def folder_writable(folder: Path) -> bool:
         if folder.parent == folder:
             return False
         folder = folder.parent
+    import tempfile  # (r4: only when a database is created or its folder checked)
+
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
             pass

@@ -12,13 +12,13 @@ now is the same; otherwise the report is validated again. Findings are stored as
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from forms.catalogue_cache import _sha256  # (r4: CPython's own SHA-256, not OpenSSL's: see there)
 from forms.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def marker(report: Report, fingerprint: str, reads: Iterable[str], history: bool
     if history:
         parts += sorted((period, ids) for (key, period), ids in known.items()
                         if key == report.form_key and period < report.period)
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+    return _sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
 def _encode(f: Finding) -> list[Any]:
@@ -110,7 +110,7 @@ def fingerprint(catalogue: FormCatalogue) -> str:
         return found[1]
     from forms.catalogue_cache import encode
 
-    digest = hashlib.sha256(_program_marker())
+    digest = _sha256(_program_marker())
     if catalogue.fingerprint:
         digest.update(b"\0catalogue\0" + catalogue.fingerprint.encode())
     else:

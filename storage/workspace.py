@@ -22,7 +22,7 @@ from forms.spec import FormSpec
 from forms.validation import ValidationResult, validate_report
 from forms.values import ParsedValue, parse_input
 from storage.changes import Changes, ReportState
-from storage.database import CellKey, Report, ReportData, StorageError, Store, Township
+from storage.database import CellKey, LazyReportData, Report, ReportData, StorageError, Store, Township
 from storage.report_status import STATUSES, ReportStatus, rederived_status, status_for
 from user_error import UserError
 
@@ -82,6 +82,10 @@ def _reads(form: FormSpec, reader: Report, written: Report) -> bool:
 class Workspace:
     """One database plus the form catalogue, used by one thread."""
 
+    # r4: ``open_state(defer=True)`` validates a report of this many stored values or more off the
+    # window's thread (about 700 enterprises: below, validating takes less than ~50 ms)
+    DEFER_VALIDATION_FROM = 10_000
+
     def __init__(self, store: Store, catalogue: FormCatalogue, user: str | None = None) -> None:
         self.store = store
         self.catalogue = catalogue
@@ -91,6 +95,8 @@ class Workspace:
         # This connection's writes, attributed: (total changes before, after, the report written).
         self._writes: list[tuple[int, int, Report | None]] = []
         self._opened: dict[int, ReportData] = {}  # the reports as open_state last read them
+        # r4: reports shown before validating them: (change marks then, the data shown, its cache marker)
+        self._pending: dict[int, tuple[tuple[int, int], ReportData, str]] = {}
         self.task_package = ""  # s8: the installed 任务参数 package's label ("" = built-in catalogue)
 
     @classmethod
@@ -198,13 +204,18 @@ class Workspace:
         report = self.store.ensure_report(township_id, form_key, form.version, period)
         return self.store.load(report.id)
 
-    def open_state(self, township_id: int, form_key: str, period: str) -> ReportState:
+    def open_state(self, township_id: int, form_key: str, period: str, *, defer: bool = False) -> ReportState:
         """Open (creating if needed) a report to show it: as stored, validated, with its status.
 
         A report an earlier session validated, unchanged since with everything its rules read, shows
         the findings kept then (``storage.validation_cache``) without validating it again; its
         computed values are computed as the view asks for them. Otherwise it is validated here and
-        (in a session that writes) its findings are kept for the next session."""
+        (in a session that writes) its findings are kept for the next session.
+
+        ``defer`` (r4, the window): such a report holding at least ``DEFER_VALIDATION_FROM`` values
+        (where validating it takes a noticeable time) is not validated here; its result is a
+        ``PendingResult`` and the caller validates it elsewhere and hands the result to
+        ``adopt_validation``."""
         from forms.compute import compute_form
         from forms.validation import KeptResult
         from storage import validation_cache
@@ -221,6 +232,14 @@ class Workspace:
                 compute_form, form, data.values, data.list_rows, self.context(period)))
             return ReportState(data, result, data.report.status)
         self._opened[report.id] = data  # just read: validated, it is the report as stored
+        if defer and len(data.values) >= self.DEFER_VALIDATION_FROM and report.id not in found and not (
+                seen is not None and not isinstance(seen.result, KeptResult) and self._unchanged_for(seen)
+                and _same_contents(seen.data, data)):  # (else ``validate`` has it at once)
+            from forms.validation import PendingResult
+
+            self._pending[report.id] = (self._token(), data, markers[report.id])
+            return ReportState(data, PendingResult(functools.partial(
+                compute_form, form, data.values, data.list_rows, self.context(period))), data.report.status)
         result = self.validate(data)
         if report.id not in found:
             start = self.store.conn.total_changes
@@ -318,7 +337,7 @@ class Workspace:
         # ``base`` may be another object with the same contents: a dependent form re-validated after
         # an edit of the form it reads keeps the freshly loaded copy, while the window holds its own
         if (base is None or seen is None or not _same_contents(seen.data, base) or not self._unchanged_for(seen)
-                or seen.rows != _rows_of(base)):
+                or seen.rows_validated() != _rows_of(base)):
             return None
         return seen
 
@@ -342,14 +361,20 @@ class Workspace:
                 return result
         return self.validate(data)
 
-    def validate_period(self, township_id: int, period: str) -> dict[str, tuple[ReportData, ValidationResult]]:
-        """审核 every stored report of one township and period together (the bundle)."""
-        from forms.compute import compute_form
+    def validate_period(self, township_id: int, period: str, *, leave_out: str | None = None,
+                        available_only: bool = False) -> dict[str, tuple[ReportData, ValidationResult]]:
+        """审核 every stored report of one township and period together (the bundle).
+
+        ``leave_out`` (r4, the findings panel): a form key not validated nor returned (the window
+        shows that report's own state); the others still read it where their rules do.
+        ``available_only`` (r4): validate nothing; only the reports validated already (this session,
+        or kept by an earlier one and unchanged since)."""
         from forms.validation import (
             KeptResult,
             ReportInput,
             needs_history,
             needs_reported,
+            referenced_forms,
             reported_columns,
             validate_bundle,
         )
@@ -361,27 +386,31 @@ class Workspace:
         reports = [r for r in self.store.reports_for(township_id, period) if r.form_key in forms]
         kept = {r.form_key: (seen, r) for r in reports if (seen := self._validated.get(r.id)) is not None
                 and seen.stored and self._unchanged_for(seen)}
-        if len(kept) == len(reports):  # nothing written since each was validated as stored
-            return {k: (ReportData(r, seen.data.values, seen.data.notes, seen.data.list_rows), seen.result)
-                    for k, (seen, r) in kept.items()}
+        if all(r.form_key in kept or r.form_key == leave_out for r in reports):  # nothing written since
+            return {k: (_as_of(seen.data, r), seen.result) for k, (seen, r) in kept.items() if k != leave_out}
         markers = self._markers(township_id, reports)  # (read before the reports: see _markers)
         found = validation_cache.kept_findings(self.store, markers)
-        datas = {r.form_key: self.store.load(r.id) for r in reports}
+        # r4: each report is read only when something uses its contents (validated here, read by a
+        # form validated here, its computed values, a caller): a kept period reads none
+        datas: dict[str, ReportData] = {r.form_key: LazyReportData(r, self.store) for r in reports}
         context = self.context(period)
         # each report validated by an earlier session, with nothing it reads changed since: its findings
         results: dict[str, ValidationResult] = {k: KeptResult(found[d.report.id], functools.partial(
-            compute_form, self.form(k), d.values, d.list_rows, context)) for k, d in datas.items() if d.report.id in found}
+            _compute_contents, self.form(k), d, context)) for k, d in datas.items()
+            if d.report.id in found and k != leave_out}
         for k, result in results.items():  # (for this session's next validate_period; ``validate`` skips them)
-            self._keep(_Validated(datas[k], result, token, _rows_of(datas[k]), True))
-        if len(results) < len(datas):
-            again = {k for k in datas if k not in results}
+            self._keep(_Validated(datas[k], result, token, None, True))
+        again = {k for k in datas if k not in results and k != leave_out and not available_only}
+        if again:
+            # r4: only the reports validated and those their rules read (the others are not computed)
+            wanted = again | {ref for k in again for ref in referenced_forms(self.form(k))}
             inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
                                      earlier_inputs(self.store, township_id, k, period)
                                      if k in again and needs_history(self.form(k))
                                      else {},  # read only by vs-last-period / vs-history rules
                                      first_values(self.store, d.report.id, columns=reported_columns(self.form(k)))
                                      if k in again and needs_reported(self.form(k)) else {})
-                      for k, d in datas.items()}
+                      for k, d in datas.items() if k in wanted}
             fresh = validate_bundle(inputs, context, period, only=again)
             for k in again:  # the same as validating each alone (rules read only the forms they name)
                 self._keep(_Validated(datas[k], fresh[k], token, _rows_of(datas[k]), True))
@@ -390,7 +419,7 @@ class Workspace:
                                                                                fresh[k].findings) for k in again})
             self._attributed(start, _STATUS_ONLY)  # read by no validation: the ones just kept stay valid
             results.update(fresh)
-        return {k: (datas[k], results[k]) for k in datas}
+        return {k: (datas[k], results[k]) for k in datas if k != leave_out and k in results}
 
     def _markers(self, township_id: int, reports: list[Report]) -> dict[int, str]:
         """report id → the marker of what validating it reads now (``storage.validation_cache``).
@@ -1067,6 +1096,61 @@ class Workspace:
             cleared.append(report.form_key)
         return cleared
 
+    # -- r4: open first, findings a moment later ----------------------------------------------
+    def adopt_validation(self, state: ReportState, result: ValidationResult) -> ReportState | None:
+        """The state of a report ``open_state(defer=True)`` showed, with ``result``: the report as
+        stored validated elsewhere (another connection, off the window's thread). Used only while
+        nothing was written since it was shown, here or by another connection (then it is this
+        report's validation as if made here: edits re-validate only what they affect, and its
+        findings are kept for the next session); otherwise None (validate it again)."""
+        pending = self._pending.get(state.report_id)
+        if pending is None or pending[1] is not state.data:
+            return None
+        del self._pending[state.report_id]  # (asked once: a refused result is not asked for again)
+        token, data, mark = pending
+        seen = _Validated(data, result, token, _rows_of(data), True)
+        # (writes it does not read are allowed: statuses, findings kept, reports its rules do not read)
+        if not self._unchanged_for(seen):
+            return None
+        self._keep(seen)
+        self.keep_period_findings({data.report.id: (mark, result.findings)})
+        return ReportState(data, result, state.status)
+
+    def period_findings_now(self, township_id: int, period: str, leave_out: str,
+                            ) -> tuple[dict[str, tuple[ReportData, ValidationResult]], bool]:
+        """The findings panel's other forms (``validate_period(leave_out=…)``) as far as known without
+        validating, and whether the rest is worth validating elsewhere (``period_findings_to_keep``):
+        at least ``DEFER_VALIDATION_FROM`` stored values; otherwise they are validated here at once."""
+        known = self.validate_period(township_id, period, leave_out=leave_out, available_only=True)
+        forms = {f.key for f in self.catalogue}
+        rest = [r.id for r in self.store.reports_for(township_id, period)
+                if r.form_key in forms and r.form_key != leave_out and r.form_key not in known]
+        if rest and self.store.value_count(rest) >= self.DEFER_VALIDATION_FROM:
+            return known, True
+        return (self.validate_period(township_id, period, leave_out=leave_out) if rest else known), False
+
+    def period_findings_to_keep(self, township_id: int, period: str,
+                                leave_out: str | None = None) -> dict[int, tuple[str, list[Finding]]]:
+        """(A read-only Workspace on the window's pool thread) the findings ``validate_period`` makes
+        for the reports with none kept, each with its marker read before the reports (as
+        ``validate_period`` keeps them): for the window's connection to keep (``keep_period_findings``)."""
+        from forms.validation import KeptResult
+
+        forms = {f.key for f in self.catalogue}
+        reports = [r for r in self.store.reports_for(township_id, period) if r.form_key in forms]
+        markers = self._markers(township_id, reports)
+        return {data.report.id: (markers[data.report.id], result.findings) for data, result
+                in self.validate_period(township_id, period, leave_out=leave_out).values()
+                if not isinstance(result, KeptResult) and data.report.id in markers}
+
+    def keep_period_findings(self, found: dict[int, tuple[str, list[Finding]]]) -> None:
+        """Keep findings validated elsewhere with their markers (used only while those still match)."""
+        from storage import validation_cache
+
+        start = self.store.conn.total_changes
+        validation_cache.keep_findings(self.store, found)
+        self._attributed(start, _STATUS_ONLY)  # read by no validation
+
 
 # A write attributed to no report's contents: statuses and their audit rows (p2: an export marks
 # its reports 已导出 without making their validations stale).
@@ -1113,12 +1197,32 @@ class _Validated:
     data: ReportData
     result: ValidationResult
     token: tuple[int, int]
-    rows: dict[str, tuple[str, ...]]
+    # the list rows as validated; None: ``data`` is a LazyReportData, read as stored at ``token``
+    rows: dict[str, tuple[str, ...]] | None
     stored: bool = False  # ``data`` is known to be the report as stored (not only as a caller holds it)
+
+    def rows_validated(self) -> dict[str, tuple[str, ...]]:
+        if self.rows is None:
+            self.rows = _rows_of(self.data)
+        return self.rows
 
 
 def _rows_of(data: ReportData) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in data.list_rows.items()}
+
+
+def _as_of(data: ReportData, report: Report) -> ReportData:
+    """r4: ``data``'s contents with a newer ``Report`` row (a lazy one stays unread)."""
+    if isinstance(data, LazyReportData):
+        return data.as_of(report)
+    return ReportData(report, data.values, data.notes, data.list_rows)
+
+
+def _compute_contents(form: FormSpec, data: ReportData, context: ComputeContext) -> Any:
+    """r4: the computed values of ``data`` (a KeptResult's, when first asked: reads a lazy one then)."""
+    from forms.compute import compute_form
+
+    return compute_form(form, data.values, data.list_rows, context)
 
 
 def _same_contents(a: ReportData, b: ReportData) -> bool:

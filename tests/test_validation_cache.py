@@ -215,3 +215,60 @@ def test_a_report_edited_in_a_session_opens_from_its_kept_findings_in_the_next(w
     assert not isinstance(again.result, KeptResult)
     assert not any(f.rule_id == "K001" for f in again.result.findings)
     fifth.close()
+
+
+def test_a_kept_period_reads_no_report_contents_until_they_are_used(workspace, demo_township) -> None:
+    """r4: every marker matches → the findings and each report's has-input come without reading
+    the reports' values; the contents, read when first used, are the stored ones."""
+    from storage.database import LazyReportData
+    from storage.report_status import status_for
+
+    _period(workspace, demo_township.id)  # keeps them
+    other = _session(workspace)
+    try:
+        first = other.validate_period(demo_township.id, PERIOD)
+        again = other.validate_period(demo_township.id, PERIOD)  # the same session: still nothing read
+        for found in (first, again):
+            assert found and all(isinstance(d, LazyReportData) and not d.loaded for d, _r in found.values())
+        for key, (data, result) in first.items():
+            stored = workspace.store.load(data.report.id)
+            assert data.has_input == stored.has_input and not data.loaded
+            assert status_for(data, result, True) == status_for(stored, result, True)
+            assert (data.values, data.notes, data.list_rows) == (stored.values, stored.notes, stored.list_rows)
+            assert again[key][0].loaded  # read once, shared
+            assert result.computed.values == workspace._validate_fully(stored).computed.values
+    finally:
+        other.close()
+
+
+def test_leaving_one_form_out_validates_the_others_as_with_it(workspace, demo_township) -> None:
+    """r4 (the findings panel): the left-out form is neither validated nor returned; the others'
+    findings are those of the whole period (their rules still read it), and only their 说明 are read."""
+    from storage.database import LazyReportData
+
+    coal = "coal_vocs"  # its rules read other forms
+    whole = _session(workspace)
+    try:
+        every = {k: r.findings for k, (_d, r) in whole.validate_period(demo_township.id, PERIOD).items()}
+    finally:
+        whole.close()
+    validation_cache.forget_all(workspace.store)
+    for left in (FORM, coal):
+        other = _session(workspace)
+        try:
+            found = other.validate_period(demo_township.id, PERIOD, leave_out=left)
+            assert left not in found and set(found) == set(every) - {left}
+            assert {k: r.findings for k, (_d, r) in found.items()} == {k: f for k, f in every.items() if k != left}
+            left_report = other.store.find_report(demo_township.id, left, PERIOD)
+            assert left_report.id not in other._validated
+        finally:
+            other.close()
+    again = _session(workspace)  # all kept now but the left-out ones' own: only their 说明 read
+    try:
+        found = again.validate_period(demo_township.id, PERIOD, leave_out=FORM)
+        notes = {k: dict(d.notes) for k, (d, _r) in found.items()}
+        assert all(isinstance(d, LazyReportData) and not d.loaded for d, _r in found.values())
+        assert notes == {k: workspace.store.load(d.report.id).notes for k, (d, _r) in found.items()}
+        assert any(notes.values())
+    finally:
+        again.close()

@@ -93,12 +93,15 @@ class Controller:
         self.period: str | None = None
         self.form_key: str | None = None
         self.session: ReportSession | None = None
+        # r4: township-periods whose other forms were sent to validate off the window's thread
+        self._others_done: set[tuple[int, str]] = set()
 
     # -- start -------------------------------------------------------------------------------
     def attach(self, workspace: Workspace, township_id: int | None = None, period: str | None = None,
                form_key: str | None = None) -> None:
         """Show an opened workspace, restoring the last township / period / form when they still exist."""
         self.workspace = workspace
+        self._others_done = set()
         forms = list(workspace.catalogue)
         self.form_key = form_key if form_key in {f.key for f in forms} else (forms[0].key if forms else None)
         townships = workspace.townships()
@@ -165,10 +168,36 @@ class Controller:
         if old_type and old_type != self.form.period_type:  # another period type: new period list
             self.select_township(self.township.id, default_period(self.form.period_type))
             return
-        state = self.workspace.open_state(self.township.id, form_key, self.period)
+        # r4: a view that can validate off its thread shows the report first, its findings a moment later
+        later = getattr(self.view, "validate_later", None)
+        state = self.workspace.open_state(self.township.id, form_key, self.period, defer=later is not None)
         self.session = ReportSession(self.workspace, self.workspace.form(form_key), self.township,
                                      self.period, state)
         self.view.show_report(self.session)
+        if state.result.pending:
+            assert later is not None
+            report_id = state.report_id
+            later(lambda workspace: workspace.validate(workspace.load(report_id)),
+                  lambda result: self._validated_later(state, result))
+
+    def _validated_later(self, state: ReportState, result: Any) -> None:
+        """r4: the findings of a report shown before it was validated: shown when it is still the
+        shown state (not edited, not left meanwhile); validated here again when anything was
+        written since it was read (the result from elsewhere is then not its validation)."""
+        if self.workspace is None or self.session is None or self.session.state is not state:
+            return
+        import sqlite3
+
+        if not isinstance(result, ValidationResult):  # (the operation failed: validate here)
+            result = None
+        try:
+            adopted = self.workspace.adopt_validation(state, result) if result is not None else None
+            if adopted is None:
+                adopted = ReportState(state.data, self.workspace.validate(state.data), state.status)
+        except sqlite3.ProgrammingError:  # the database was closed meanwhile (the window closed)
+            return
+        self.session.state = adopted
+        self.view.show_state(adopted)
 
     def _show_forms(self) -> None:
         assert self.workspace is not None and self.township is not None and self.period is not None
@@ -208,18 +237,48 @@ class Controller:
             return []
         current = self.session.state
         found: list[FormFindings] = []
+        # r4: the other forms as 整期审核 has them: findings kept by an earlier session are shown
+        # without reading those reports; the ones validated now are kept for the next session. Large
+        # ones never validated are validated off the window's thread (once per township-period: then
+        # shown; a second need is validated here)
+        place, leave_out = (self.township.id, self.period), self.session.form.key
+        later = getattr(self.view, "validate_later", None)
+        if later is not None and place not in self._others_done:
+            others, more = self.workspace.period_findings_now(*place, leave_out)
+            if more:
+                self._others_done.add(place)
+                later(lambda workspace: workspace.period_findings_to_keep(*place, leave_out),
+                      lambda found: self._others_validated(place, found))
+        else:
+            others = self.workspace.validate_period(*place, leave_out=leave_out)
         for form in self.workspace.catalogue:
             if form.key == self.session.form.key:
                 entry = FormFindings(form.key, form.code, form.name, tuple(current.result.findings),
                                      dict(current.data.notes), current=True)
                 found.insert(0, entry)
                 continue
-            data = self.workspace.find_report_data(self.township.id, form.key, self.period)
-            if data is None or not data.has_input:
+            if form.key not in others:
                 continue
-            result = self.workspace.validate(data)
+            data, result = others[form.key]
+            if not data.has_input:
+                continue
             found.append(FormFindings(form.key, form.code, form.name, tuple(result.findings), dict(data.notes)))
         return found
+
+    def _others_validated(self, place: tuple[int, str], found: Any) -> None:
+        """r4: the other forms' findings made off the window's thread: kept (used while their
+        markers match: nothing written since), then the findings panel shows them."""
+        import sqlite3
+
+        if self.workspace is None:
+            return
+        try:
+            if isinstance(found, dict) and found:
+                self.workspace.keep_period_findings(found)
+        except sqlite3.ProgrammingError:  # the database was closed meanwhile
+            return
+        if self.session is not None and self.township is not None and (self.township.id, self.period) == place:
+            self.view.show_state(self.session.state)
 
     def open_form_of(self, form_key: str) -> None:
         """Switch to the form a finding belongs to (the window then selects its cell)."""

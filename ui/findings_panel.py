@@ -306,6 +306,8 @@ class FindingsPanel(QWidget):
             self.summary.setText("审核结果：—")
         else:
             own = f"本表 {summary_text(state.result)}" + ("（无问题）" if not state.result.findings else "")
+            if state.result.pending:  # r4: shown before it is validated (findings a moment later)
+                own = "本表 审核中…"
             everything = self.model.findings()
             if groups is not None and len(groups) > 1:
                 counts = "  ".join(f"{s}{sum(1 for f in everything if f.severity == s)}" for s in SEVERITIES)

@@ -90,7 +90,8 @@ class GridModel(GridEditing, QAbstractTableModel):
         # Asked (once per opened report) for the reason of an edit in a locked period; None refuses.
         self.reason_provider: Callable[[], str | None] | None = None
         self.locked_reason: str | None = None
-        if isinstance(state.result, KeptResult):  # shown from the findings an earlier session kept:
+        # (a pending result, r4: the controller validates it off the window's thread)
+        if isinstance(state.result, KeptResult) and not state.result.pending:  # shown from the kept findings:
             # once painted, validate so that the first edit is quick (a 0 ms timer would be a posted
             # event, run before the paint)
             QTimer.singleShot(PREPARE_EDITS_MS, self._prepare_edits)
@@ -180,6 +181,8 @@ class GridModel(GridEditing, QAbstractTableModel):
             self.endResetModel()
             return
         changed = self._changed_since(state)
+        if changed is None:
+            changed = self._findings_arrived(state)
         if changed is None:  # not known from the core: compare every cell
             before = self._display_keys()
             self._state = state
@@ -195,6 +198,24 @@ class GridModel(GridEditing, QAbstractTableModel):
                 self.dataChanged.emit(index, index, [])
         else:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, self.columnCount() - 1))
+
+    def _findings_arrived(self, state: ReportState) -> set[tuple[int, int]] | None:
+        """r4: the findings of the report shown before it was validated (a PendingResult, the same
+        data and computed values): only the cells with findings now can look different; then
+        ``state`` is shown. None (nothing done) for any other change."""
+        if not (self._state.result.pending and state.data is self._state.data):
+            return None
+        old_state, old_worst = self._state, self._worst_of
+        self._state = state
+        self._index_findings()
+        changed = set()
+        for key in old_worst.keys() | self._worst_of.keys():
+            r, c = self._row_of.get(key[1]), self._col_of.get(key[2])
+            cell = self._cell(self.index(r, self.descriptive + c)) if r is not None and c is not None else None
+            if cell is not None and (_display_key(old_state, old_worst, cell[0], cell[1])
+                                     != _display_key(state, self._worst_of, cell[0], cell[1])):
+                changed.add((r, c))
+        return changed
 
     def _changed_since(self, state: ReportState) -> set[tuple[int, int]] | None:
         """(row, data column) of the cells that look different in ``state``, when the core says

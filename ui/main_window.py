@@ -38,7 +38,7 @@ from ui.form_header import FormHeader
 from ui.forms_list import FormsList
 from ui.grid_model import GridModel
 from ui.grid_view import GridView, TablePage, step_list
-from ui.operations import Operation, run_with_workspace
+from ui.operations import Operation, run_in_background, run_with_workspace
 from version import APP_NAME, version_text
 
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self._instance_lock: Any = None  # storage.instance_lock.InstanceLock while a database is open
         self.pages: list[TablePage] = []
         self.last_operation: Operation | None = None
+        self.validating: Operation | None = None  # r4: ``validate_later``'s last and running operations
+        self.validations: list[Operation] = []
         self.first_start_page: QWidget | None = None  # shown while a new database asks who she is
         self.setWindowTitle(APP_NAME)
         self._build_toolbar()
@@ -567,6 +569,29 @@ class MainWindow(QMainWindow):
         assert self.workspace is not None
         self.last_operation = run_with_workspace(self, label, self.workspace.path, self.workspace.catalogue,
                                                  task, on_done, user=self.workspace.user, title="导出失败")
+
+    def validate_later(self, task: Callable[[Workspace], Any], on_done: Callable[[Any], None]) -> None:
+        """r4: validate a report shown before its findings, on a pool thread with its own read-only
+        Workspace (it writes nothing, not even a checkpoint at close: a write would make its result
+        stale for this window), no progress dialog and no message: ``on_done`` gets the result, or
+        None when it failed (the controller then validates here). ``validating``: the operation."""
+        from storage.workspace import Workspace
+
+        assert self.workspace is not None
+        path, catalogue, user = self.workspace.path, self.workspace.catalogue, self.workspace.user
+
+        def job() -> Any:
+            workspace = Workspace.open(path, catalogue=catalogue, demo=False, user=user, readonly=True)
+            try:
+                return task(workspace)
+            finally:
+                workspace.close()
+
+        operation = run_in_background(self, "审核", job, show_errors=False, progress=False)
+        operation.finished.connect(lambda: on_done(operation.result if operation.error is None else None))
+        operation.finished.connect(lambda: self.validations.remove(operation))
+        self.validating = operation
+        self.validations.append(operation)  # the ones running (tests wait for them)
 
     # -- slots -------------------------------------------------------------------------------
     def _township_changed(self, index: int) -> None:
