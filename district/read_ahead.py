@@ -166,17 +166,24 @@ class ReadAhead:
         try:
             self._fill(i)
             pre = self._pending.pop(i).result()
-        except BrokenProcessPool:
-            if not self._worked:  # never read a file: the processes themselves fail, not a file
-                self._broken = True
-                self.close()
-                return None
-            pre = self._alone(i)
+        except (BrokenProcessPool, OSError) as exc:  # OSError: a process could not be started
+            if isinstance(exc, OSError) or not self._worked:  # the processes fail, not a file
+                return self._give_up()
+            try:
+                pre = self._alone(i)
+            except OSError:
+                return self._give_up()
         self._worked = True
         if pre.read is not None:
             for item in pre.read.forms:
                 item.form = self._catalogue.get(item.form)  # type: ignore[arg-type]
         return pre
+
+    def _give_up(self) -> None:
+        """No more reading ahead in this batch: the main process reads the remaining files."""
+        self._broken = True
+        self.close()
+        return None
 
     def _alone(self, i: int) -> PreRead:
         """File ``i`` after a reading process died: read again alone in a new pool (the files after

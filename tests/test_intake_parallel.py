@@ -129,3 +129,4 @@ def test_how_many_reading_processes() -> None:
     import os
 
     assert reading_processes(1000) == (min(4, os.cpu_count() - 1) if (os.cpu_count() or 1) > 1 else 0)
+
