@@ -19,6 +19,11 @@ from district.review import district_findings
 from storage.workspace import Workspace
 from tests.district_helpers import copy_as, reexport, set_cells
 from tests.hostile_files import sheet_xml, xlsx_bytes
+from tests.windows import UNDER_WINE
+
+# Under Wine the first reading process never starts reading (the batch would wait for ever); real
+# Windows is untested, so there the intake reads ahead only when asked (``reading_processes``).
+pytestmark = pytest.mark.skipif(UNDER_WINE, reason="Wine: a spawned reading process never starts reading")
 
 BIOGAS = ("agriculture", "items", "biogas", "value")
 TOWNS = ("仙龙镇", "吉安镇", "三教镇", "双石镇", "来苏镇")
@@ -124,9 +129,11 @@ def test_cancel_between_files_stops_the_reading_processes(batch_files, catalogue
 
 
 def test_how_many_reading_processes() -> None:
+    import os
+    import sys
+
     assert reading_processes(PARALLEL_FROM - 1) == 0  # a small batch: starting a process costs more
     assert reading_processes(5, 0) == 0 and reading_processes(5, 2) == 2
-    import os
-
-    assert reading_processes(1000) == (min(4, os.cpu_count() - 1) if (os.cpu_count() or 1) > 1 else 0)
+    cores = os.cpu_count() or 1
+    assert reading_processes(1000) == (0 if sys.platform == "win32" or cores < 2 else min(4, cores - 1))
 
