@@ -109,8 +109,8 @@ def read_one(path: Path, catalogue: FormCatalogue) -> PreRead:
 def reading_processes(files: int, asked: int | None = None) -> int:
     """How many reading processes a batch of ``files`` uses: ``asked`` when given (0: none),
     else one per core but the one the main process uses, from ``PARALLEL_FROM`` files on — on
-    Windows none unless asked: there it is not yet verified (under Wine the first reading process
-    never starts reading; a real Windows machine, and the frozen program, are still to be tried)."""
+    Windows none unless asked: there it is not yet verified (under Wine a reading process once never
+    started reading; a real Windows machine, and the frozen program, are still to be tried)."""
     if asked is not None:
         return max(0, asked)
     cores = os.cpu_count() or 1
