@@ -420,4 +420,8 @@ def _main(argv: list[str] | None) -> int:
 
 
 if __name__ == "__main__":
+    if getattr(sys, "frozen", False):  # r3: a district intake's reading processes start this executable (spawn)
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     sys.exit(main())

@@ -3,6 +3,9 @@
 (every sheet of every file to Python values), measured in turn in the same run; and the 24 × 7
 completeness matrix painted in the real district window against a bare QTableView of the same
 texts. Goals: 1,000 files ≤ 2.5× calamine; 23 files < 5 s; the matrix < 100 ms.
+From ``district.read_ahead.PARALLEL_FROM`` files on the intake reads ahead in other processes
+(the machine's other cores): the bench prints its wall time, the main process's CPU time and the
+CPU time of all processes (main + reading processes), each against calamine in ONE process.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/intake_bench.py [files]
 
@@ -55,8 +58,19 @@ def calamine_read(files: list[Path]) -> None:
             book.get_sheet_by_name(name).to_python()
 
 
-def intake(files: list[Path], folder: Path, count: int) -> None:
-    """A fresh district database (knowing the townships), then every file received."""
+def _children_cpu_ms() -> float:
+    """CPU time of the finished child processes (the intake's reading processes), where known."""
+    try:
+        import resource
+    except ImportError:  # Windows: not measured
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1000
+
+
+def intake(files: list[Path], folder: Path, count: int, children: list[float] | None = None) -> None:
+    """A fresh district database (knowing the townships), then every file received (from
+    ``PARALLEL_FROM`` files on, read ahead by reading processes: their CPU time goes to ``children``)."""
     from district.intake import intake_files
     from district.sample_files import add_synthetic_townships
     from storage.workspace import Workspace
@@ -66,7 +80,10 @@ def intake(files: list[Path], folder: Path, count: int) -> None:
     try:
         if count > 23:
             add_synthetic_townships(ws.store, count - 23)
+        start = _children_cpu_ms()
         batch = intake_files(ws, files, backup=False)
+        if children is not None:
+            children.append(_children_cpu_ms() - start)
         if len(batch.results) != count or not all(r.applied for r in batch.results):
             raise RuntimeError(f"收件结果不符：{batch.summary()}")
     finally:
@@ -74,19 +91,29 @@ def intake(files: list[Path], folder: Path, count: int) -> None:
 
 
 def measure_intake(count: int, runs: int) -> None:
+    """Wall time, the main process's CPU time, and the CPU time of all processes (the main one and
+    its reading processes) — each against one process reading the same files with calamine."""
+    import statistics
+
     files = township_files(count)
     work = Path(tempfile.mkdtemp(prefix="jnjp_intake_"))
+    children: list[float] = []
     try:
         base, ours, base_cpu, ours_cpu = paired_wall_cpu_ms(
-            lambda: calamine_read(files), lambda: intake(files, work / "db", count), runs, warm=count <= 23)
+            lambda: calamine_read(files), lambda: intake(files, work / "db", count, children), runs,
+            warm=count <= 23)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if count <= 23:
         report("收件 intake", count, ours, base, "python-calamine read", "< 5 s", ours < 5000)
     else:
         report("收件 intake", count, ours, base, "python-calamine read", "≤ 2.5× calamine", ours <= 2.5 * base)
-    report("收件 intake (CPU time)", count, ours_cpu, base_cpu, "python-calamine read", "≤ 2.5× calamine",
+    report("收件 intake (CPU, main process)", count, ours_cpu, base_cpu, "python-calamine read", "≤ 2.5× calamine",
            ours_cpu <= 2.5 * base_cpu)
+    if any(children):
+        total = ours_cpu + statistics.median(children[-runs:])
+        report("收件 intake (CPU, all processes)", count, total, base_cpu, "python-calamine read",
+               "≤ 2.5× calamine", total <= 2.5 * base_cpu)
 
 
 def measure_matrix(runs: int) -> None:

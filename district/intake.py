@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from district.read_ahead import READ_ERRORS, PreRead, ReadAhead, file_sha256, reading_processes, refusal
 from export.errors import ImportRefused
 from export.submission_file import MODIFIED_WARNING, FileForm, SubmissionFile, read_submission
 from forms.findings import TextEnum
@@ -138,13 +139,15 @@ def intake_files(ws: Workspace, paths: Sequence[Path], *, township: Township | N
                  period: str | None = None, confirm_replace: bool = False,
                  progress: Callable[[int, int, Path], None] | None = None,
                  cancelled: Callable[[], bool] | None = None, backup: bool = True,
-                 district_key: Any = None) -> IntakeBatch:
+                 district_key: Any = None, workers: int | None = None) -> IntakeBatch:
     """Receive ``paths`` (files or folders) one by one, one transaction each.
 
     ``township``/``period``: only for files without ``_meta``. ``progress(i, n, path)`` is called
     before each file; ``cancelled()`` is asked between files. The database is backed up once
     before the first file (``backup``). ``district_key``: the unlocked ``security.keys.DistrictKey``
-    that opens sealed ``.jnjp`` files (without it they are refused, saying why)."""
+    that opens sealed ``.jnjp`` files (without it they are refused, saying why). ``workers``: how
+    many processes read the files ahead (``district.read_ahead``; None: the other cores from
+    ``PARALLEL_FROM`` files on; 0: none) — the results are the same either way."""
     if not ws.is_district:
         raise NotDistrictError("这是镇街填报数据库，不是区级汇总库：收件须在区级汇总库中进行"
                                "（新建：文件 → 新建区级汇总库…，或 intake 命令指定一个还不存在的文件）")
@@ -154,23 +157,22 @@ def intake_files(ws: Workspace, paths: Sequence[Path], *, township: Township | N
         from storage.backup import make_backup
 
         batch.backup = make_backup(ws.store.path, "收件前")
-    for i, path in enumerate(files):
-        if cancelled is not None and cancelled():
-            batch.cancelled = True
-            break
-        if progress is not None:
-            progress(i, len(files), path)
-        batch.results.append(receive_file(ws, path, township=township, period=period,
-                                          confirm_replace=confirm_replace, district_key=district_key))
+    processes = reading_processes(len(files), workers)
+    ahead = ReadAhead(files, ws.catalogue, processes) if processes else None
+    try:
+        for i, path in enumerate(files):
+            if cancelled is not None and cancelled():
+                batch.cancelled = True
+                break
+            if progress is not None:
+                progress(i, len(files), path)
+            batch.results.append(receive_file(ws, path, township=township, period=period,
+                                              confirm_replace=confirm_replace, district_key=district_key,
+                                              pre=ahead.take(i) if ahead is not None else None))
+    finally:
+        if ahead is not None:
+            ahead.close()
     return batch
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _data_sha256(read: SubmissionFile) -> str:
@@ -182,25 +184,26 @@ def _data_sha256(read: SubmissionFile) -> str:
 
 
 def receive_file(ws: Workspace, path: Path, *, township: Township | None = None, period: str | None = None,
-                 confirm_replace: bool = False, district_key: Any = None) -> IntakeResult:
+                 confirm_replace: bool = False, district_key: Any = None,
+                 pre: PreRead | None = None) -> IntakeResult:
     """Receive one file: read, judge, and (when acceptable) write it with its register line in ONE
-    transaction. Never raises for a bad file: the verdict says why (a database failure does)."""
+    transaction. Never raises for a bad file: the verdict says why (a database failure does).
+    ``pre``: the file as already read by a reading process (``district.read_ahead``)."""
     path = Path(path)
     result = IntakeResult(path, Verdict.REFUSED)
     read: SubmissionFile | None = None
     try:
-        result.sha256 = _file_sha256(path)
-        read = _read_file(ws, path, result, district_key)  # s8: a sealed file is opened first
+        if pre is None:
+            result.sha256 = file_sha256(path)
+        else:
+            result.sha256 = pre.sha256
+            pre.raise_refusal()
+            read = pre.read
+        if read is None:
+            read = _read_file(ws, path, result, district_key)  # s8: a sealed file is opened first
         target = _judge(ws, read, result, township, period, confirm_replace)
-    except ImportRefused as exc:
-        result.verdict, result.reasons = Verdict.REFUSED, [str(exc)]
-        target = None
-    except OSError as exc:
-        result.verdict, result.reasons = Verdict.REFUSED, [f"无法读取文件：{exc.strerror or exc}"]
-        target = None
-    except (MemoryError, RecursionError, UnicodeError, ValueError, KeyError, IndexError, TypeError) as exc:
-        result.verdict = Verdict.REFUSED  # a hostile or broken file must never stop the batch
-        result.reasons = [f"文件内容格式有误，无法读取（{type(exc).__name__}）"]
+    except READ_ERRORS as exc:  # a hostile or broken file must never stop the batch
+        result.verdict, result.reasons = Verdict.REFUSED, refusal(exc)
         target = None
     town_id = result.township_id
     forms = ",".join(f"{k}@{v}" for k, v in read.form_versions.items()) if read else ""
@@ -316,22 +319,40 @@ def _file_township(ws: Workspace, read: SubmissionFile) -> Township | None:
     return None
 
 
+# form key → (the form, per table in the form's order: a grid's input cells, or a list's key and
+# input columns): made once per form, not once per file
+_INPUT_PLANS: dict[str, tuple[Any, list[tuple[str, list[Any]]]]] = {}
+
+
+def _input_plan(form: Any) -> list[tuple[str, list[Any]]]:
+    kept = _INPUT_PLANS.get(form.key)
+    if kept is None or kept[0] is not form:
+        plan: list[tuple[str, list[Any]]] = []
+        for t in form.tables:
+            if t.kind == "grid":
+                plan.append(("", [(t.key, row.key, col.key) for row in t.rows for col in t.columns
+                                  if t.is_input(row, col)]))
+            else:
+                plan.append((t.key, [c.key for c in t.columns if t.cell_formula(None, c) is None]))
+        kept = _INPUT_PLANS[form.key] = (form, plan)
+    return kept[1]
+
+
 def _file_write(item: FileForm) -> FileWrite:
     """Every input cell of the form: the file's value or None (a received report is the
     township's whole report, so a blank in it is blank in the district)."""
     form = item.form
+    got = item.values.get
     values: dict[tuple[str, str, str], Any] = {}
-    for table in form.tables:
-        if table.kind == "grid":
-            for row in table.rows:
-                for col in table.columns:
-                    if table.is_input(row, col):
-                        values[(table.key, row.key, col.key)] = item.values.get((table.key, row.key, col.key))
-        else:
-            inputs = [c for c in table.columns if table.cell_formula(None, c) is None]
-            for row_key in item.list_rows.get(table.key, []):
-                for col in inputs:
-                    values[(table.key, row_key, col.key)] = item.values.get((table.key, row_key, col.key))
+    for list_key, cells in _input_plan(form):
+        if not list_key:  # a grid: its input cells
+            for cell in cells:
+                values[cell] = got(cell)
+            continue
+        for row_key in item.list_rows.get(list_key, []):
+            for col_key in cells:
+                cell = (list_key, row_key, col_key)
+                values[cell] = got(cell)
     return FileWrite(form.key, form.version, values, dict(item.notes),
                      {k: list(v) for k, v in item.list_rows.items()})
 

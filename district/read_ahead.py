@@ -1,0 +1,216 @@
+"""Reading an intake batch's files ahead, in other processes (the machine's other cores).
+
+Reading a submission (safety scan, calamine, the cell map, the checksum) needs no database, only
+the catalogue, so while the main process judges, validates and writes file *i* in its own
+transaction, reading processes already read the files after it. The main process still takes
+the files strictly in order and does everything that reads or writes the database, so the
+register and the findings are exactly those of reading each file in turn (a test compares them).
+
+Robust by construction: a file that cannot be read comes back as its refusal (the same reasons
+the main process would give); a file that kills its reading process is read once more alone in a
+fresh pool and, when it kills that one too, is refused (拒收) while the batch goes on with a new
+pool. Processes that fail before reading any file (they cannot start here) leave the batch to
+read in the main process. Only a few files are read ahead, so cancelling between files waits for at most those.
+Processes are started with ``spawn`` everywhere (Windows' only method; under PyInstaller
+``main.py`` calls ``multiprocessing.freeze_support()``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from export.errors import ImportRefused
+
+if TYPE_CHECKING:
+    from export.submission_file import SubmissionFile
+    from forms.catalogue import FormCatalogue
+
+__all__ = ["PreRead", "ReadAhead", "read_one", "file_sha256", "refusal", "READ_ERRORS", "PARALLEL_FROM",
+           "reading_processes", "CRASHED_REASON"]
+
+# Fewer files than this: starting a reading process costs more than it saves (about 0.3 s each).
+PARALLEL_FROM = 48
+_AHEAD_PER_PROCESS = 4
+CRASHED_REASON = "读取文件时读取进程异常终止（文件可能已损坏或含有恶意内容），未接收"
+
+
+class ReadRefused(Exception):
+    """A file refused while it was read in another process: the reasons it gave there."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("；".join(reasons))
+        self.reasons = reasons
+
+
+# What a bad file may raise while being read or judged: refused, never stopping the batch.
+READ_ERRORS = (ImportRefused, OSError, MemoryError, RecursionError, UnicodeError, ValueError, KeyError, IndexError,
+               TypeError, ReadRefused)
+
+
+def refusal(exc: BaseException) -> list[str]:
+    """The register's reasons for a file refused with ``exc`` (one of ``READ_ERRORS``)."""
+    if isinstance(exc, ReadRefused):
+        return list(exc.reasons)
+    if isinstance(exc, ImportRefused):
+        return [str(exc)]
+    if isinstance(exc, OSError):
+        return [f"无法读取文件：{exc.strerror or exc}"]
+    return [f"文件内容格式有误，无法读取（{type(exc).__name__}）"]  # a hostile or broken file
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class PreRead:
+    """One file as read ahead: its SHA-256 and what ``read_submission`` made of it — or why it
+    was refused, or that it is sealed (opened by the main process, which holds the district key)."""
+
+    sha256: str = ""
+    read: SubmissionFile | None = None
+    reasons: list[str] | None = None
+    sealed: bool = False
+
+    def raise_refusal(self) -> None:
+        if self.reasons is not None:
+            raise ReadRefused(self.reasons)
+
+
+def read_one(path: Path, catalogue: FormCatalogue) -> PreRead:
+    """Hash and read one file, exactly as the main process would (refusals as reasons)."""
+    from export.submission_file import read_submission
+    from security.sealed import is_sealed
+
+    pre = PreRead()
+    try:
+        pre.sha256 = file_sha256(path)
+        if is_sealed(path):
+            pre.sealed = True
+        else:
+            pre.read = read_submission(path, catalogue)
+    except READ_ERRORS as exc:
+        pre.reasons = refusal(exc)
+    return pre
+
+
+def reading_processes(files: int, asked: int | None = None) -> int:
+    """How many reading processes a batch of ``files`` uses: ``asked`` when given (0: none),
+    else one per core but the one the main process uses, from ``PARALLEL_FROM`` files on — on
+    Windows none unless asked: there it is not yet verified (under Wine a reading process once never
+    started reading; a real Windows machine, and the frozen program, are still to be tried)."""
+    if asked is not None:
+        return max(0, asked)
+    cores = os.cpu_count() or 1
+    if sys.platform == "win32" or files < PARALLEL_FROM or cores < 2:
+        return 0
+    return min(4, cores - 1)
+
+
+# -- in the reading process ----------------------------------------------------------------------------
+_catalogue: FormCatalogue | None = None
+
+
+def _start(catalogue: FormCatalogue) -> None:
+    global _catalogue
+    _catalogue = catalogue
+
+
+def _work(path: Path) -> PreRead:
+    assert _catalogue is not None
+    pre = read_one(path, _catalogue)
+    if pre.read is not None:  # the forms travel back by key (a FormSpec is many times the file's values)
+        for item in pre.read.forms:
+            item.form = item.form.key  # type: ignore[assignment]
+    return pre
+
+
+# -- in the main process -------------------------------------------------------------------------------
+class ReadAhead:
+    """The files of a batch read ahead by ``processes`` reading processes; ``take(i)`` in order."""
+
+    def __init__(self, files: Sequence[Path], catalogue: FormCatalogue, processes: int) -> None:
+        self._files, self._catalogue, self._processes = list(files), catalogue, processes
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: dict[int, Future[PreRead]] = {}
+        self._next = 0
+        self._worked = self._broken = False
+
+    def _new_pool(self) -> None:
+        import multiprocessing
+
+        self.close()
+        self._pool = ProcessPoolExecutor(self._processes, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_start, initargs=(self._catalogue,))
+
+    def _fill(self, i: int) -> None:
+        if self._pool is None:
+            self._new_pool()
+        assert self._pool is not None
+        while self._next < len(self._files) and self._next <= i + self._processes * _AHEAD_PER_PROCESS:
+            self._pending[self._next] = self._pool.submit(_work, self._files[self._next])
+            self._next += 1
+
+    def take(self, i: int) -> PreRead | None:
+        """File ``i`` read (files are taken in order, each once); None: read it in this process
+        (reading processes cannot start here: the batch reads on without them)."""
+        if self._broken:
+            return None
+        try:
+            self._fill(i)
+            pre = self._pending.pop(i).result()
+        except (BrokenProcessPool, OSError) as exc:  # OSError: a process could not be started
+            if isinstance(exc, OSError) or not self._worked:  # the processes fail, not a file
+                return self._give_up()
+            try:
+                pre = self._alone(i)
+            except OSError:
+                return self._give_up()
+        self._worked = True
+        if pre.read is not None:
+            for item in pre.read.forms:
+                item.form = self._catalogue.get(item.form)  # type: ignore[arg-type]
+        return pre
+
+    def _give_up(self) -> None:
+        """No more reading ahead in this batch: the main process reads the remaining files."""
+        self._broken = True
+        self.close()
+        return None
+
+    def _alone(self, i: int) -> PreRead:
+        """File ``i`` after a reading process died: read again alone in a new pool (the files after
+        it are read ahead again); refused when it kills that one too."""
+        self._pending.clear()
+        self._next = i + 1
+        self._new_pool()
+        assert self._pool is not None
+        try:
+            return self._pool.submit(_work, self._files[i]).result()
+        except BrokenProcessPool:
+            self._new_pool()
+            pre = PreRead(reasons=[CRASHED_REASON])
+            try:
+                pre.sha256 = file_sha256(self._files[i])
+            except OSError:
+                pass
+            return pre
+
+    def close(self) -> None:
+        """Stop reading ahead (files not taken are dropped; a file being read is finished first)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._pending.clear()
