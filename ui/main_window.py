@@ -424,14 +424,18 @@ class MainWindow(QMainWindow):
     def start(self, path: Path | None = None) -> bool:
         """Start-up: open the database; when it cannot be opened (another copy of the program has
         it, it is damaged …) offer only 打开其他数据库 or 退出 — never an empty window that looks live."""
+        return self.open_database(path) or self.open_other_or_quit()
+
+    def open_other_or_quit(self) -> bool:
+        """The start-up database is not open: offer 打开其他数据库 / 退出 until one opens or the
+        clerk quits (the window closes). The one loop for every start-up failure (ui.app too)."""
         from ui.database_dialogs import choose_other_or_quit
 
-        while not self.open_database(path):
-            path = choose_other_or_quit(self)
-            if path is None:
-                self.close()
-                return False
-        return True
+        while (path := choose_other_or_quit(self)) is not None:
+            if self.open_database(path):
+                return True
+        self.close()
+        return False
 
     def _close_workspace(self) -> None:
         self._remember()
