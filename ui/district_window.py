@@ -86,6 +86,9 @@ class DistrictWindow(QMainWindow):
         from ui.district_keys import add_key_menu
 
         add_key_menu(self)  # q3: 区密钥 → 新建区密钥… / 签发镇街密钥… / 发布任务参数包…
+        from ui.help_dialog import add_help_menu
+
+        self.help_action, self.about_action = add_help_menu(self)  # r5: 帮助 → 使用说明 / 关于, as the township window
         self.statusBar().showMessage(f"区级汇总库：{workspace.path}")
         self._fill_periods()
         self.refresh()

@@ -39,7 +39,7 @@ from ui.forms_list import FormsList
 from ui.grid_model import GridModel
 from ui.grid_view import GridView, TablePage, step_list
 from ui.operations import Operation, run_with_workspace
-from version import APP_NAME, version_text
+from version import APP_NAME
 
 if TYPE_CHECKING:
     from storage.database import Township
@@ -135,13 +135,9 @@ class MainWindow(QMainWindow):
         self.flat_action.setObjectName("flatAction")
         self.flat_action.setToolTip("把本镇街本期全部数值导出为一张清单（.xlsx 或 .csv），供自己汇总使用")
         self.flat_action.triggered.connect(lambda: self._excel_export("export_flat_from"))
-        self.about_action = QAction(icon(QStyle.StandardPixmap.SP_MessageBoxInformation), "关于", self)
-        self.about_action.setObjectName("aboutAction")
-        self.about_action.triggered.connect(self.show_about)
-        self.help_action = QAction(icon(QStyle.StandardPixmap.SP_DialogHelpButton), "使用说明", self)
-        self.help_action.setObjectName("helpAction")
-        self.help_action.setShortcut(QKeySequence("F1"))
-        self.help_action.triggered.connect(self.show_help)
+        from ui.help_dialog import help_actions  # the district window has the same two
+
+        self.help_action, self.about_action = help_actions(self)
         bar.addAction(self.audit_action)
         bar.addAction(self.export_action)
         bar.addAction(self.import_action)
@@ -717,17 +713,6 @@ class MainWindow(QMainWindow):
         dialog = BackupListDialog(self.workspace.path, self)
         if dialog.exec() and dialog.restore_path is not None:
             restore_into_window(self, dialog.restore_path)
-
-    def show_help(self) -> None:
-        from ui.help_dialog import HelpDialog
-
-        HelpDialog(self).exec()
-
-    def show_about(self) -> None:
-        QMessageBox.about(self, f"关于 {APP_NAME}",
-                          f"<h3>{APP_NAME}</h3><p>版本 {version_text()}</p>"
-                          "<p>重庆市永川区镇街节能减排统计数据离线填报、审核与导出。</p>"
-                          "<p>数据保存在本机数据库文件中，每次修改即自动保存。</p>")
 
     # -- settings ----------------------------------------------------------------------------
     def _remember(self) -> None:
