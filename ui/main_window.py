@@ -640,13 +640,24 @@ class MainWindow(QMainWindow):
         view = page.view
         if not view.currentIndex().isValid():
             model, area = page.model, view.viewport().rect()
-            inputs = [model.index(r, c) for r in range(model.rowCount()) for c in range(model.columnCount())
-                      if model.is_input(model.index(r, c))]
-            # the first input cell in sight, so the sub-table keeps the scroll position it had (g7 point 5)
-            first = next((i for i in inputs if area.contains(view.visualRect(i).center())), None)
+            rows, columns = model.rowCount(), model.columnCount()
+
+            def inputs(rows: range, columns: range) -> Any:  # input cells, row by row (made lazily)
+                return (i for r in rows for c in columns if model.is_input(i := model.index(r, c)))
+
+            def in_sight(at: int, last: int) -> int:
+                return last if at < 0 else at
+
+            # the first input cell in sight, so the sub-table keeps the scroll position it had (g7
+            # point 5): only the rows and columns on screen are looked at, not the whole table
+            sight = inputs(range(max(view.rowAt(area.top()), 0), in_sight(view.rowAt(area.bottom()), rows - 1) + 1),
+                           range(max(view.columnAt(area.left()), 0),
+                                 in_sight(view.columnAt(area.right()), columns - 1) + 1))
+            first = next((i for i in sight if area.contains(view.visualRect(i).center())), None)
             if first is None:  # no input in sight: a cell in sight (the arrows go on from there)
                 left, top = view.columnAt(area.center().x()), view.rowAt(area.top() + 1)
-                first = model.index(top, left) if left >= 0 and top >= 0 else (inputs[0] if inputs else None)
+                first = model.index(top, left) if left >= 0 and top >= 0 else next(
+                    inputs(range(rows), range(columns)), None)
             if first is not None:
                 bars = (view.horizontalScrollBar(), view.verticalScrollBar())
                 kept = [bar.value() for bar in bars]
