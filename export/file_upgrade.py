@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from export.checksum import MappedCell, MapRecord
-from export.file_format import BLOCKED_LETTER
 from export.reader import cell_address, parse_address
 from forms.spec import FormSpec
 from forms.upgrade_steps import StepResult, apply_steps, steps_from
@@ -72,7 +71,7 @@ def _raw_cells(form_key: str, records: list[MapRecord] | None,
         except ValueError:
             continue
         for j, (key, kind) in enumerate(zip(r.columns.split(","), r.kinds)):
-            if key and kind == "i" and kind != BLOCKED_LETTER:
+            if key and kind == "i":  # an input position (not computed, not blocked)
                 value = r.values[j] if j < len(r.values) else None
                 note = r.notes[j] if j < len(r.notes) else None
                 cells.setdefault((r.table_key, r.row_key, key), (value, note or "", cell_address(row, col + j)))

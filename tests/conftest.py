@@ -13,6 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# pytest-xdist (test.sh runs the suite on every core): each worker keeps the form catalogue's
+# cache in a folder of its own, not the program's one data/cache file that all would rewrite
+# (tests load catalogues of their own, each a different cache). A run without xdist is unchanged.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER and "JNJP_CACHE_DIR" not in os.environ:
+    os.environ["JNJP_CACHE_DIR"] = str(ROOT / "data" / "cache" / f"xdist-{_WORKER}")
+
 import pytest  # noqa: E402
 
 from forms.catalogue import FormCatalogue  # noqa: E402
