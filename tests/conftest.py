@@ -82,3 +82,13 @@ def township_files(tmp_path_factory, catalogue) -> dict[str, Path]:
     from district.sample_files import make_township_files
 
     return make_township_files(tmp_path_factory.mktemp("township_files"), catalogue)
+
+
+# The few modules that take a minute each (a time-bounded soak, a list at its row limit, 30 kills
+# of a real process) start first: under pytest-xdist a long test collected last would leave the
+# other workers idle at the end. Serially the order does not matter (every test stands alone).
+_LONG_FIRST = ("test_soak.py", "test_export_max_rows.py", "test_kill.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in _LONG_FIRST)  # stable: the rest keep their order
