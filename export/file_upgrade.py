@@ -47,7 +47,7 @@ def upgrade_file_forms(result: SubmissionFile, records: list[MapRecord] | None,
                        entries: list[MappedCell] | None) -> None:
     """Apply the version steps to every form of ``result`` read from an older version that has
     steps (``records``/``entries``: the ``_cells`` map as read, raw values and file keys)."""
-    versions: dict[str, int] = {}
+    versions = dict(result.form_versions)  # a form listed without a cell (an empty list) too
     for m in records or entries or ():
         versions.setdefault(m.form_key, m.form_version)
     for item in list(result.forms):
