@@ -170,8 +170,9 @@ run_windows_tests() {
   local status=0
   # under Xvfb: Wine's windows need an X display (without one CreateWindowEx fails and a window
   # the tests show and close never closes)
+  # -n: pytest-xdist workers (each its own Windows python.exe), JNJP_WINE_TEST_WORKERS=0 runs serially
   JNJP_TEST_REMOTE_DRIVE=N: WINEQT_QPA_PLATFORM=windows timeout 1500 xvfb-run -a -s "-screen 0 1600x1000x24" \
-    wine "$PYWIN/python.exe" -m pytest -q -p no:cacheprovider -rfEs \
+    wine "$PYWIN/python.exe" -m pytest -q -p no:cacheprovider -rfEs -n "${JNJP_WINE_TEST_WORKERS:-2}" \
     "${TEST_PATHS[@]}" 2>&1 | cat | from_gbk > "$log" || status=$?
   grep -E '^(FAILED|ERROR|SKIPPED)|(passed|failed|error)' "$log" | tail -30
   [ "$status" -eq 0 ] || { echo "!! Windows 版 Python 下的测试未通过（完整输出：build/windows-tests.log）" >&2; exit 1; }

@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from storage.district_store import RegisterLine
     from storage.workspace import Workspace
 
 __all__ = ["REGISTER_HEADER", "register_rows", "export_register"]
@@ -14,15 +17,22 @@ REGISTER_HEADER = ("收件时间", "文件名", "镇街", "报告期", "结论",
                    "镇街和报告期由收件人指定", "收件人", "签名")  # 签名: s8's signature verdict
 
 
-def register_rows(ws: Workspace, period: str | None = None) -> list[tuple[str, ...]]:
-    """The register as the window and the workbook show it, newest first."""
+def register_rows(ws: Workspace, period: str | None = None,
+                  lines: Sequence[RegisterLine] | None = None) -> list[tuple[str, ...]]:
+    """The register as the window and the workbook show it, newest first. ``lines``: every
+    period's lines when the caller has just read them (``ws.intake_lines()``), so the refused log
+    is not read again; a line without a period belongs to every period, as in ``intake_lines``."""
     from forms.periods import period_label
 
     names = {t.id: t.name for t in ws.townships()}
+    if lines is None:
+        lines = ws.intake_lines(period)
+    elif period is not None:
+        lines = [line for line in lines if line.period in (period, None)]
     return [(line.received_at.replace("T", " "), line.file_name, names.get(line.township_id, "") if line.township_id
              else "", period_label(line.period) if line.period else "", line.shown_verdict, "；".join(line.reasons),
              line.program_version, line.forms, line.sha256, "是" if line.given else "", line.who, line.signature)
-            for line in ws.intake_lines(period)]
+            for line in lines]
 
 
 def export_register(ws: Workspace, out: Path, period: str | None = None) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from export.errors import ImportRefused
+from export.file_upgrade import upgrade_notices
 from export.import_preview import ImportPreview
 from forms.periods import period_label
 
@@ -57,8 +58,9 @@ def apply_import(ws: Workspace, preview: ImportPreview, *, backup: bool = True) 
         raise ImportRefused("没有选择要导入的表，数据库未改动")
     backup_path = _backup(ws, "导入前") if backup else None
     reason = f"导入 {preview.path.name}"
-    if preview.warnings:
-        reason += "（" + "；".join(preview.warnings) + "）"
+    said = preview.warnings + upgrade_notices(preview.notices)  # r5: an older form version upgraded as read
+    if said:
+        reason += "（" + "；".join(said) + "）"
     writes = []
     for item in chosen:
         changes = item.writes(preview.replace_blank)

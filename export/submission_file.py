@@ -39,6 +39,7 @@ from export.file_format import (
     NO_DATA_META,
     sheet_base_name,
 )
+from export.file_upgrade import upgrade_file_forms
 from export.layout import form_layout
 from export.reader import Book, cell_address, gc_paused, parse_address, read_workbook
 from export.safety import MAX_CELLS, MAX_COLS
@@ -675,6 +676,7 @@ def _from_cells_map(catalogue: FormCatalogue, book: Book, meta: dict[str, Any], 
     for item in result.forms:
         if id(item) in waited and len(item.rejected) > 1:  # in the sheet's order, as if read in one pass
             item.rejected.sort(key=lambda r: _position(r.address))
+    upgrade_file_forms(result, records, entries)  # r5: an older form version read into the current layout
 
 
 def _position(address: str) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from typing import Any
 from forms.compute import CellKey, compiled
 from forms.findings import FindingCollector
 from forms.reference import PROVISIONAL_MARK
+from forms.rule_messages import fmt
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, RowSpec, TableSpec
 from forms.values import MAX_TEXT_CHARS, USCC_CHARS, USCC_WEIGHTS, decimal_places, type_problem
 
@@ -72,10 +73,10 @@ def field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequ
                 out.invalid.add(key)
                 continue
             if col.numeric and low is not None and value < low:
-                out.add("错误", "范围", table, row_key, index, col, f"数值须≥{low:g}，请核对后重新填写。")
+                out.add("错误", "范围", table, row_key, index, col, f"数值须≥{fmt(low, None)}，请核对后重新填写。")
                 out.invalid.add(key)
             elif col.numeric and high is not None and value > high:
-                out.add("错误", "范围", table, row_key, index, col, f"数值须≤{high:g}，请核对后重新填写。")
+                out.add("错误", "范围", table, row_key, index, col, f"数值须≤{fmt(high, None)}，请核对后重新填写。")
                 out.invalid.add(key)
 
 

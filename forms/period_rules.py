@@ -47,7 +47,7 @@ def change_text(rule: RuleSpec, bundle: Bundle, key: CellKey, value: Any) -> str
         if abs(diff) <= rule.points + 1e-9:
             return None
         text = (f"比上年同期变动{diff:+.1f}{gap_unit(unit)}（上年 {fmt(old)}，本期 {fmt(value)}），"
-                f"超过±{rule.points:g}{gap_unit(unit)}")
+                f"超过±{fmt(rule.points, None)}{gap_unit(unit)}")
     else:
         if old == 0:
             if value == 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,8 +12,21 @@ if TYPE_CHECKING:
 __all__ = ["fmt", "gap_unit", "goal_text"]
 
 
-def fmt(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+def fmt(value: float, decimals: int | None = 2) -> str:
+    """A number as every finding text shows it: grouped digits, never an exponent (1,800,000, not
+    1.8e+06); at most ``decimals`` decimals (None: as exact as the float, for a limit such as
+    ``min``); a non-zero number never shows as 0."""
+    if not isinstance(value, float):
+        return f"{value:,}"
+    if not math.isfinite(value):
+        return str(value)
+    if value.is_integer():
+        return f"{int(value):,}"
+    if decimals is not None:
+        text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+        if text not in ("0", "-0"):
+            return text
+    return f"{Decimal(repr(value)):,f}"
 
 
 def gap_unit(unit: str) -> str:
@@ -28,7 +43,7 @@ def goal_text(rule: RuleSpec, value: float) -> str:
         if value >= target:
             return head + "，已达到全区目标。"
         progress = f"，为目标的{value / target * 100:.0f}%" if target > 0 and value > 0 else ""
-        return head + f"，距目标 {target:g}{unit} 尚差 {fmt(round(target - value, 2))}{gap}{progress}。"
+        return head + f"，距目标 {fmt(target)}{unit} 尚差 {fmt(round(target - value, 2))}{gap}{progress}。"
     if value <= target:
         return head + "，已达到全区目标。"
-    return head + f"，高于目标 {target:g}{unit} {fmt(round(value - target, 2))}{gap}。"
+    return head + f"，高于目标 {fmt(target)}{unit} {fmt(round(value - target, 2))}{gap}。"

@@ -13,6 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# pytest-xdist (test.sh runs the suite on every core): each worker keeps the form catalogue's
+# cache in a folder of its own, not the program's one data/cache file that all would rewrite
+# (tests load catalogues of their own, each a different cache). A run without xdist is unchanged.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER and "JNJP_CACHE_DIR" not in os.environ:
+    os.environ["JNJP_CACHE_DIR"] = str(ROOT / "data" / "cache" / f"xdist-{_WORKER}")
+
 import pytest  # noqa: E402
 
 from forms.catalogue import FormCatalogue  # noqa: E402
@@ -75,3 +82,13 @@ def township_files(tmp_path_factory, catalogue) -> dict[str, Path]:
     from district.sample_files import make_township_files
 
     return make_township_files(tmp_path_factory.mktemp("township_files"), catalogue)
+
+
+# The few modules that take a minute each (a time-bounded soak, a list at its row limit, 30 kills
+# of a real process) start first: under pytest-xdist a long test collected last would leave the
+# other workers idle at the end. Serially the order does not matter (every test stands alone).
+_LONG_FIRST = ("test_soak.py", "test_export_max_rows.py", "test_kill.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in _LONG_FIRST)  # stable: the rest keep their order

@@ -143,24 +143,33 @@ def test_a_file_without_meta_needs_township_and_period(district, township_files,
     assert _value(district, "朱沱镇", RAW_COAL) is not None
 
 
-def test_a_different_form_version_is_not_received(tmp_path: Path, township_files) -> None:
-    from forms.catalogue import FormCatalogue
-    from tests.catalogue_files import full_catalogue_folder
+def _agriculture_v3(folder: Path):  # noqa: ANN202
+    """The shipped catalogue with 永节统5表 raised 2 → 3 by an (empty) version step."""
+    from tests.upgrade_helpers import edited_catalogue
 
-    (tmp_path / "forms").mkdir()
-    folder = full_catalogue_folder(tmp_path / "forms")
-    path = folder / "agriculture.yaml"
-    text = path.read_text(encoding="utf-8")
-    text = text.replace("\nversion: 2\nupgrades:\n", "\nversion: 3\nupgrades:\n  - {from: 2, to: 3, note: 测试}\n", 1)
-    assert "version: 3" in text
-    path.write_text(text, encoding="utf-8")  # 2 → 3, with its (empty) version step
-    ws = Workspace.create_district(tmp_path / "区库.sqlite", catalogue=FormCatalogue.load(folder))
+    return edited_catalogue(folder, {"agriculture.yaml": [
+        ("\nversion: 2\nupgrades:\n", "\nversion: 3\nupgrades:\n  - {from: 2, to: 3, note: 测试}\n")]})
+
+
+def test_an_older_form_version_is_received_upgraded(tmp_path: Path, township_files) -> None:
+    """r5: the file's version 2 is brought to the district's version 3 by its steps, and said so."""
+    ws = Workspace.create_district(tmp_path / "区库.sqlite", catalogue=_agriculture_v3(tmp_path / "forms"))
     try:
         result = intake_files(ws, [township_files["红炉镇"]]).results[0]
-        assert result.verdict == Verdict.VERSION and "永节统5表" in result.reasons[0]
-        assert _value(ws, "红炉镇", RAW_COAL) is None
+        assert result.verdict == Verdict.ACCEPTED
+        assert any("已按第3版表式升级" in r for r in ws.intake_lines()[0].reasons)
+        assert _value(ws, "红炉镇", RAW_COAL) is not None
+        town = ws.find_township("红炉镇").id
+        assert ws.find_report_data(town, "agriculture", "2025").report.form_version == 3
     finally:
         ws.close()
+
+
+def test_a_newer_form_version_is_not_received(district, tmp_path: Path, township_files) -> None:
+    newer = reexport(township_files["红炉镇"], tmp_path / "红炉镇_2025.xlsx", _agriculture_v3(tmp_path / "forms"))
+    result = intake_files(district, [newer]).results[0]
+    assert result.verdict == Verdict.VERSION and "永节统5表" in result.reasons[0]
+    assert _value(district, "红炉镇", RAW_COAL) is None
 
 
 def test_an_audited_report_is_replaced_only_when_confirmed(district, township_files, tmp_path, catalogue) -> None:

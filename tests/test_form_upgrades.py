@@ -251,3 +251,75 @@ def test_old_database_file_copy_is_untouched_by_a_refusal(v1_db: dict, v2: FormC
     with pytest.raises(NewerFormVersionError):
         Workspace.open(copy, catalogue=v1_db["v1"], readonly=True)
     assert copy.read_bytes() == data
+
+
+# -- r5: a township FILE of an older form version, upgraded as it is read (export.file_upgrade) ----
+
+def _v1_file(v1_db: dict, folder: Path, form_keys: list[str]) -> Path:
+    """A submission file written by the version 1 catalogue (the figures of ``v1_db``)."""
+    from export.submission import export_submission
+
+    ws = Workspace.open(v1_db["path"], catalogue=v1_db["v1"], user="王芳")
+    try:
+        out = folder / "v1_submission.xlsx"
+        export_submission(ws, v1_db["tid"], "2024", out, form_keys=form_keys)
+        return out
+    finally:
+        ws.close()
+
+
+def test_an_older_file_is_imported_in_the_current_layout(v1_db: dict, v2: FormCatalogue, tmp_path: Path) -> None:
+    from export.import_apply import apply_import
+    from export.import_preview import preview_import
+
+    path = _v1_file(v1_db, tmp_path, ["trial"])
+    ws = Workspace.open(tmp_path / "v2.sqlite", catalogue=v2, user="李强")
+    try:
+        tid = next(t for t in ws.townships() if not t.is_demo).id  # the same township as v1_db's
+        preview = preview_import(ws, path, township_id=tid, period="2024")
+        said = "；".join(preview.notices)
+        assert "已按第2版表式升级" in said and "按表中各单元格的代码导入" not in said
+        (trial,) = preview.forms
+        form_notes = "；".join(trial.notices)
+        assert "已跳过" not in form_notes  # no old cell is reported as skipped: each was upgraded
+        assert "prefab.value" in form_notes and "6.5" in form_notes  # the dropped cell and its value named
+        assert "nev.value" in form_notes and "文件中没有该表" in form_notes  # agriculture is not in the file
+        apply_import(ws, preview, backup=False)
+        data = ws.find_report_data(tid, "trial", "2024")
+        assert data.report.form_version == 2
+        assert data.values[("totals", "charging", "value")] == 12
+        assert data.notes[("totals", "charging", "value")] == "含新建公交场站快充桩8个"
+        assert sorted(v for (t, _r, c), v in data.values.items() if t == "pv" and c == "roof_area") == [800, 1200.5]
+        assert not any(c[1] in ("chargers", "prefab", "nev") or c[2] == "area" for c in data.values)
+        reasons = {a["reason"] for a in ws.store.audit(data.report.id)}
+        assert any("已按第2版表式升级" in r and "v1_submission.xlsx" in r for r in reasons)
+    finally:
+        ws.close()
+
+
+def test_an_older_file_moves_into_another_form_it_holds(v1_db: dict, v2: FormCatalogue, tmp_path: Path) -> None:
+    from export.submission_file import read_submission
+
+    ws = Workspace.open(v1_db["path"], catalogue=v1_db["v1"], user="王芳")
+    try:  # the agriculture report of that year, filled except the cell the step moves into
+        rid = ws.open_report(v1_db["tid"], "agriculture", "2024").report.id
+        ws.change_cells(rid, [(("items", "straw_total", "value"), "3")])
+    finally:
+        ws.close()
+    read = read_submission(_v1_file(v1_db, tmp_path, ["trial", "agriculture"]), v2)
+    assert read.check == "一致" and read.form_versions == {"trial": 2, "agriculture": v2.get("agriculture").version}
+    agriculture = read.form("agriculture")
+    assert agriculture.values[("items", "biogas", "value")] == 345
+    assert agriculture.values[("items", "straw_total", "value")] == 3
+    assert ("totals", "nev", "value") not in read.form("trial").values
+
+
+def test_an_older_file_without_steps_for_its_version_is_read_by_code(v1_db: dict, tmp_path: Path) -> None:
+    """A form that raised its version without steps: the file is read by code as before, said so."""
+    from export.submission_file import read_submission
+
+    bare = _trial(tmp_path / "bare", [("version: 1\norder: 99", "version: 2\norder: 99")])
+    read = read_submission(_v1_file(v1_db, tmp_path, ["trial"]), bare)
+    assert any("按表中各单元格的代码导入" in n for n in read.notices)
+    assert read.form_versions["trial"] == 1
+    assert read.form("trial").values[("totals", "chargers", "value")] == 12

@@ -167,6 +167,8 @@ def test_rooftop_pv_goal(catalogue) -> None:
                              ComputeContext(catalogue.reference, 2025), period="2025")
     found = [f for f in result.findings if f.rule_id == "G602"]
     assert found and found[0].row == "pv_area" and "为目标的50%" in found[0].message
+    # r5: big numbers grouped in every finding text, never 1.8e+06 (forms.rule_messages.fmt)
+    assert "距目标 1,800,000平方米 尚差 900,000平方米" in found[0].message and "e+" not in found[0].message
 
 
 def test_every_plan_target_is_measured_with_its_goal_rule(catalogue) -> None:
@@ -179,3 +181,13 @@ def test_every_plan_target_is_measured_with_its_goal_rule(catalogue) -> None:
         goals = [r for r in catalogue.get(m.form).rules if r.kind == "goal" and r.table == m.table
                  and (r.anchor_row, r.anchor_column) == (m.row, m.column)]
         assert [g.target for g in goals] == [target.target], target.id  # the plan's number, once, on the same cell
+
+
+def test_finding_numbers_are_grouped_and_never_exponents() -> None:
+    """r5: the one number format of finding texts (goals, min/max limits, period changes)."""
+    from forms.rule_messages import fmt
+
+    assert [fmt(1.8e6), fmt(1800000), fmt(12.345), fmt(1e20)] == ["1,800,000", "1,800,000", "12.35",
+                                                                  "100,000,000,000,000,000,000"]
+    assert [fmt(0.001), fmt(-1e-5), fmt(0.125, None), fmt(1234567.125, None)] == ["0.001", "-0.00001", "0.125",
+                                                                                  "1,234,567.125"]

@@ -252,7 +252,7 @@ GOAL_CASES = [
                                 "本镇街 100吨，已达到全区目标。")),
     ("reduction_projects", "G301", project(start_date="2022-01-01", cod=1000.0), PROJECTS,
      ("totals", "cod", "total", "《主要污染物减排重点工程台账》代码01 化学需氧量 / 本镇街合计：全区目标：2025年全区化学需氧量重点工程减排量2133.3吨；"
-                                "本镇街 1,000吨，距目标 2133.3吨 尚差 1,133.3吨，为目标的47%。")),
+                                "本镇街 1,000吨，距目标 2,133.3吨 尚差 1,133.3吨，为目标的47%。")),
     # d3 (issue 12 point 11): the goal is on the share of solvent-based coatings, not on the tonnes
     ("coal_vocs", "G702", {("vocs", "paint", "value"): 140.0, ("vocs", "paint_total", "value"): 500.0,
                            ("vocs", "paint", "base"): 150.0, ("vocs", "paint_total", "base"): 500.0}, None,

@@ -209,3 +209,40 @@ def test_township_program_shows_the_feedback_without_changing_values(qtbot, wind
     dialog.go_to(target)
     assert main.controller.form_key == "green_building"
     dialog.close()
+
+
+def test_the_district_window_has_the_help_menu(window: DistrictWindow, monkeypatch) -> None:
+    """r5: 帮助 → 使用说明 (F1) / 关于, the same actions as the township window's."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.help_dialog import HelpDialog
+
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    assert [a.text() for a in menus["帮助"].actions() if not a.isSeparator()] == ["使用说明", "关于"]
+    shown: list[str] = []
+    monkeypatch.setattr(HelpDialog, "exec", lambda dialog: shown.append(dialog.windowTitle()) or 0)
+    monkeypatch.setattr(QMessageBox, "about", lambda _parent, title, text: shown.append(title + text))
+    window.help_action.trigger()
+    window.about_action.trigger()
+    assert shown[0] == "使用说明" and shown[1].startswith("关于") and "版本" in shown[1]
+    assert window.help_action.shortcut().toString() == "F1"
+
+
+def test_after_an_intake_the_refused_log_is_read_once(qtbot, window: DistrictWindow, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    """r5: the periods and the register after an intake come from one reading of the register."""
+    import storage.district_store as district_store
+
+    bad = tmp_path / "不是报表.xlsx"
+    bad.write_bytes(b"not a workbook")
+    reads: list[int] = []
+    real_read, real_finish = district_store.refused_lines, window._intake_finished
+    monkeypatch.setattr(district_store, "refused_lines", lambda store: reads.append(1) or real_read(store))
+    monkeypatch.setattr(window, "_intake_finished", lambda batch: (reads.clear(), real_finish(batch)))
+    before = window.register_table.rowCount()
+    window.receive([bad])
+    _wait(qtbot, window)
+    assert window.last_batch.count(Verdict.REFUSED) == 1
+    assert window.register_table.rowCount() == before + 1  # the refused file's line is shown
+    assert window.register_table.item(0, 1).text() == bad.name
+    assert reads == [1]

@@ -95,8 +95,11 @@ def test_paste_a_list_from_excel_grows_the_table_and_undo_clears_it(qtbot, ws, m
     model.add_row()
     page.view.setCurrentIndex(model.index(0, 0))
     QGuiApplication.clipboard().setText("甲厂\tA1\t1,000\r\n乙厂\tA2\t２００\r\n丙厂\tA3\t多\r\n")
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
     result = page.view.paste_clipboard()
     assert model.rowCount() == 3 and _names(page) == ["甲厂", "乙厂", "丙厂"]
+    assert inserted == [(1, 2)]  # r5: the two new rows come in one insertion (one layout), not one each
     assert model.value(model.index(1, 2)) == 200 and model.value(model.index(2, 2)) is None
     assert [r.where for r in result.refused] == ["第3行·综合能耗"]
     assert messages[-1][0] == "部分内容未粘贴"

@@ -156,17 +156,10 @@ def open_start_database(window: QMainWindow, db_path: Path | None,
 
 def _not_opened(window: QMainWindow, message: str, opener: Callable[[Path | None], bool] | None) -> bool:
     """The start-up database could not be opened: at a clerk's start offer only 打开其他数据库 / 退出
-    (never an empty window that looks live); for a probe or screenshot say so and stop."""
+    (``MainWindow.open_other_or_quit``; never an empty window that looks live); for a probe or
+    screenshot say so and stop."""
     window.statusBar().showMessage(message)
-    if opener is None:
-        return False
-    from ui.database_dialogs import choose_other_or_quit
-
-    path = choose_other_or_quit(window)
-    if path is None:
-        window.close()
-        return False
-    return opener(path)
+    return opener is not None and window.open_other_or_quit()  # type: ignore[attr-defined]
 
 
 def run_gui(db_path: Path | None = None, screenshot: Path | None = None, demo: bool = False) -> int:

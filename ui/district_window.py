@@ -86,9 +86,11 @@ class DistrictWindow(QMainWindow):
         from ui.district_keys import add_key_menu
 
         add_key_menu(self)  # q3: 区密钥 → 新建区密钥… / 签发镇街密钥… / 发布任务参数包…
+        from ui.help_dialog import add_help_menu
+
+        self.help_action, self.about_action = add_help_menu(self)  # r5: 帮助 → 使用说明 / 关于, as the township window
         self.statusBar().showMessage(f"区级汇总库：{workspace.path}")
-        self._fill_periods()
-        self.refresh()
+        self.refresh(self._fill_periods())
 
     # -- layout --------------------------------------------------------------------------------
     def _action(self, text: str, name: str, slot: Any, tip: str = "", shortcut: str = "") -> QAction:
@@ -196,12 +198,15 @@ class DistrictWindow(QMainWindow):
     def period(self) -> str:
         return str(self.period_combo.currentData() or "")
 
-    def _fill_periods(self) -> None:
+    def _fill_periods(self) -> list[Any]:
+        """The periods the register knows (and last year's); returns every register line read for
+        it, so ``refresh`` shows the register without reading the refused log a second time."""
         import datetime as _dt
 
         from forms.periods import period_label
 
-        periods = {line.period for line in self.workspace.intake_lines() if line.period}
+        lines = self.workspace.intake_lines()
+        periods = {line.period for line in lines if line.period}
         periods.add(str(_dt.date.today().year - 1))  # the annual report being collected
         self.period_combo.blockSignals(True)
         current = self.period
@@ -211,9 +216,11 @@ class DistrictWindow(QMainWindow):
         found = self.period_combo.findData(current) if current else -1
         self.period_combo.setCurrentIndex(max(found, 0))
         self.period_combo.blockSignals(False)
+        return lines
 
-    def refresh(self) -> None:
-        """Re-read the matrix and the register (fast: a few queries)."""
+    def refresh(self, lines: list[Any] | None = None) -> None:
+        """Re-read the matrix and the register (fast: a few queries); ``lines``: the register's
+        lines when just read (``_fill_periods``)."""
         if not self.period:
             return
         if self.tabs.currentWidget() is self.department_page:
@@ -227,7 +234,7 @@ class DistrictWindow(QMainWindow):
         self.summary_label.setText(
             f"{self.period_combo.currentText()}：已报送{len(self.matrix.reported())}个镇街 / 共{len(self.matrix.townships)}个；"
             + "，".join(f"{s}{n}" for s, n in totals.items() if n) + f"；{due}。双击单元格查看该镇街的报表和审核结果。")
-        self._fill_register()
+        self._fill_register(lines)
 
     def _show_departments(self) -> None:
         """The district's own forms of the chosen period (opened when the tab is shown)."""
@@ -235,10 +242,10 @@ class DistrictWindow(QMainWindow):
                 and self.department_page.period != self.period:
             self.department_page.show_period(self.period)
 
-    def _fill_register(self) -> None:
+    def _fill_register(self, lines: list[Any] | None = None) -> None:
         from district.register_file import register_rows
 
-        rows = register_rows(self.workspace, self.period)
+        rows = register_rows(self.workspace, self.period, lines)
         verdict_column = REGISTER_HEADER.index("结论")
         table = self.register_table
         table.setRowCount(len(rows))
@@ -337,8 +344,7 @@ class DistrictWindow(QMainWindow):
 
     def _intake_finished(self, batch: IntakeBatch) -> None:
         self.last_batch = batch
-        self._fill_periods()
-        self.refresh()
+        self.refresh(self._fill_periods())  # the register (and its refused log) read once
         self.tabs.setCurrentWidget(self.register_table)
         self.statusBar().showMessage(batch.summary(), 20_000)
         confirm = [r.path for r in batch.results if r.needs_confirmation]

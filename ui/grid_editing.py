@@ -158,8 +158,7 @@ class GridEditing:
             missing = top_left.row() + len(block) - self.rowCount()
             room = self.table.max_rows - self.rowCount()
             if min(missing, room) > 0:  # make room first (stored at once); the paste then repaints
-                for row_key in self.workspace.add_list_row(self.report_id, self.table.key, min(missing, room)).row_keys:
-                    self.append_row(row_key)
+                self.append_rows(self.workspace.add_list_row(self.report_id, self.table.key, min(missing, room)).row_keys)
         return self.paste_cells([(top_left.row() + dr, top_left.column() + dc, text)
                                  for dr, line in enumerate(block) for dc, text in enumerate(line)])
 

@@ -7,7 +7,7 @@ Qt model (shape, display, colours, tooltips, find); editing goes through ``ui.gr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -456,12 +456,15 @@ class GridModel(GridEditing, QAbstractTableModel):
             return later[0] if later else hits[0]
         return hits[0]
 
-    def append_row(self, row_key: str) -> None:
-        """Show one more (empty, just stored) row at the end of a list table."""
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
-        self._rows.append(GridRow(row_key))
+    def append_rows(self, row_keys: Sequence[str]) -> None:
+        """Show more (empty, just stored) rows at the end of a list table: one insertion, one
+        layout, however many rows (a paste of 500 lines adds them at once)."""
+        if not row_keys:
+            return
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(row_keys) - 1)
+        self._rows += [GridRow(k) for k in row_keys]
         self._layout()
-        self._state.data.list_rows.setdefault(self.table.key, []).append(row_key)
+        self._state.data.list_rows.setdefault(self.table.key, []).extend(row_keys)
         self.endInsertRows()
 
 

@@ -39,7 +39,7 @@ from ui.forms_list import FormsList
 from ui.grid_model import GridModel
 from ui.grid_view import GridView, TablePage, step_list
 from ui.operations import Operation, run_in_background, run_with_workspace
-from version import APP_NAME, version_text
+from version import APP_NAME
 
 if TYPE_CHECKING:
     from storage.database import Township
@@ -137,13 +137,9 @@ class MainWindow(QMainWindow):
         self.flat_action.setObjectName("flatAction")
         self.flat_action.setToolTip("把本镇街本期全部数值导出为一张清单（.xlsx 或 .csv），供自己汇总使用")
         self.flat_action.triggered.connect(lambda: self._excel_export("export_flat_from"))
-        self.about_action = QAction(icon(QStyle.StandardPixmap.SP_MessageBoxInformation), "关于", self)
-        self.about_action.setObjectName("aboutAction")
-        self.about_action.triggered.connect(self.show_about)
-        self.help_action = QAction(icon(QStyle.StandardPixmap.SP_DialogHelpButton), "使用说明", self)
-        self.help_action.setObjectName("helpAction")
-        self.help_action.setShortcut(QKeySequence("F1"))
-        self.help_action.triggered.connect(self.show_help)
+        from ui.help_dialog import help_actions  # the district window has the same two
+
+        self.help_action, self.about_action = help_actions(self)
         bar.addAction(self.audit_action)
         bar.addAction(self.export_action)
         bar.addAction(self.import_action)
@@ -426,14 +422,18 @@ class MainWindow(QMainWindow):
     def start(self, path: Path | None = None) -> bool:
         """Start-up: open the database; when it cannot be opened (another copy of the program has
         it, it is damaged …) offer only 打开其他数据库 or 退出 — never an empty window that looks live."""
+        return self.open_database(path) or self.open_other_or_quit()
+
+    def open_other_or_quit(self) -> bool:
+        """The start-up database is not open: offer 打开其他数据库 / 退出 until one opens or the
+        clerk quits (the window closes). The one loop for every start-up failure (ui.app too)."""
         from ui.database_dialogs import choose_other_or_quit
 
-        while not self.open_database(path):
-            path = choose_other_or_quit(self)
-            if path is None:
-                self.close()
-                return False
-        return True
+        while (path := choose_other_or_quit(self)) is not None:
+            if self.open_database(path):
+                return True
+        self.close()
+        return False
 
     def _close_workspace(self) -> None:
         self._remember()
@@ -667,13 +667,24 @@ class MainWindow(QMainWindow):
         view = page.view
         if not view.currentIndex().isValid():
             model, area = page.model, view.viewport().rect()
-            inputs = [model.index(r, c) for r in range(model.rowCount()) for c in range(model.columnCount())
-                      if model.is_input(model.index(r, c))]
-            # the first input cell in sight, so the sub-table keeps the scroll position it had (g7 point 5)
-            first = next((i for i in inputs if area.contains(view.visualRect(i).center())), None)
+            rows, columns = model.rowCount(), model.columnCount()
+
+            def inputs(rows: range, columns: range) -> Any:  # input cells, row by row (made lazily)
+                return (i for r in rows for c in columns if model.is_input(i := model.index(r, c)))
+
+            def in_sight(at: int, last: int) -> int:
+                return last if at < 0 else at
+
+            # the first input cell in sight, so the sub-table keeps the scroll position it had (g7
+            # point 5): only the rows and columns on screen are looked at, not the whole table
+            sight = inputs(range(max(view.rowAt(area.top()), 0), in_sight(view.rowAt(area.bottom()), rows - 1) + 1),
+                           range(max(view.columnAt(area.left()), 0),
+                                 in_sight(view.columnAt(area.right()), columns - 1) + 1))
+            first = next((i for i in sight if area.contains(view.visualRect(i).center())), None)
             if first is None:  # no input in sight: a cell in sight (the arrows go on from there)
                 left, top = view.columnAt(area.center().x()), view.rowAt(area.top() + 1)
-                first = model.index(top, left) if left >= 0 and top >= 0 else (inputs[0] if inputs else None)
+                first = model.index(top, left) if left >= 0 and top >= 0 else next(
+                    inputs(range(rows), range(columns)), None)
             if first is not None:
                 bars = (view.horizontalScrollBar(), view.verticalScrollBar())
                 kept = [bar.value() for bar in bars]
@@ -740,17 +751,6 @@ class MainWindow(QMainWindow):
         dialog = BackupListDialog(self.workspace.path, self)
         if dialog.exec() and dialog.restore_path is not None:
             restore_into_window(self, dialog.restore_path)
-
-    def show_help(self) -> None:
-        from ui.help_dialog import HelpDialog
-
-        HelpDialog(self).exec()
-
-    def show_about(self) -> None:
-        QMessageBox.about(self, f"关于 {APP_NAME}",
-                          f"<h3>{APP_NAME}</h3><p>版本 {version_text()}</p>"
-                          "<p>重庆市永川区镇街节能减排统计数据离线填报、审核与导出。</p>"
-                          "<p>数据保存在本机数据库文件中，每次修改即自动保存。</p>")
 
     # -- settings ----------------------------------------------------------------------------
     def _remember(self) -> None:

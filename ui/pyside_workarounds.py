@@ -11,6 +11,7 @@ only when the bug is actually present.
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
 
 __all__ = ["emit_drops_true_reference", "protect_bool_singletons", "void_call_drops_none_reference",
@@ -33,9 +34,10 @@ def emit_drops_true_reference() -> bool:
     return sys.getrefcount(True) < before - 10
 
 
+@functools.cache  # measured and done once per process, whichever module asks first
 def protect_bool_singletons() -> bool:
     """Raise True's and False's reference counts out of reach when the bug is present (CPython < 3.12).
-    Returns whether anything was done. Safe to call many times."""
+    Returns whether anything was done (the first call's answer on later calls)."""
     if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
         return False
     if sys.getrefcount(True) > _BOOST // 2 or not emit_drops_true_reference():
@@ -62,9 +64,10 @@ def void_call_drops_none_reference() -> bool:
     return sys.getrefcount(None) < before - 10
 
 
+@functools.cache  # as above: the app, the grid and printing each ask; one measurement
 def protect_none_singleton() -> bool:
     """Raise None's reference count out of reach when the bug is present (CPython < 3.12, where
-    None is not immortal). Returns whether anything was done. Safe to call many times."""
+    None is not immortal). Returns whether anything was done (the first call's answer on later calls)."""
     if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
         return False
     if sys.getrefcount(None) > _BOOST // 2 or not void_call_drops_none_reference():
