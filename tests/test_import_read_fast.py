@@ -73,9 +73,10 @@ def test_plain_text_answers_as_parse_input_or_not_at_all(catalogue, col_key: str
     assert plain_text("choice", "是") is None and plain_text("number", "1") is None
 
 
-# a control character as a worksheet holds it (openpyxl writes no raw one; calamine decodes the escape)
+# a control character as a worksheet holds it (openpyxl writes no raw one; calamine decodes the escape);
+# short test ids: pytest puts the id in PYTEST_CURRENT_TEST, and Windows caps a variable at 32,767 characters
 @pytest.mark.parametrize("name, uscc", list(zip([t.replace("\x07", "_x0007_") for t in TEXTS[:8]], USCCS))
-                         + [(TEXTS[14], USCCS[7])])
+                         + [(TEXTS[14], USCCS[7])], ids=lambda v: repr(v)[:40])
 def test_names_and_codes_read_as_parse_input_reads_them(tmp_path: Path, township_files, catalogue, name: str,
                                                          uscc: str) -> None:
     planted = {(*UNITS, "name"): name, (*UNITS, "uscc"): uscc}
