@@ -27,6 +27,7 @@ from district.read_ahead import READ_ERRORS, PreRead, ReadAhead, file_sha256, re
 from export.errors import ImportRefused
 from export.submission_file import MODIFIED_WARNING, FileForm, SubmissionFile, read_submission
 from forms.findings import TextEnum
+from forms.input_cells import form_inputs
 from forms.periods import PeriodError, parse_period, period_label
 from user_error import UserError
 
@@ -319,39 +320,22 @@ def _file_township(ws: Workspace, read: SubmissionFile) -> Township | None:
     return None
 
 
-# form key → (the form, per table in the form's order: a grid's input cells, or a list's key and
-# input columns): made once per form, not once per file
-_INPUT_PLANS: dict[str, tuple[Any, list[tuple[str, list[Any]]]]] = {}
-
-
-def _input_plan(form: Any) -> list[tuple[str, list[Any]]]:
-    kept = _INPUT_PLANS.get(form.key)
-    if kept is None or kept[0] is not form:
-        plan: list[tuple[str, list[Any]]] = []
-        for t in form.tables:
-            if t.kind == "grid":
-                plan.append(("", [(t.key, row.key, col.key) for row in t.rows for col in t.columns
-                                  if t.is_input(row, col)]))
-            else:
-                plan.append((t.key, [c.key for c in t.columns if t.cell_formula(None, c) is None]))
-        kept = _INPUT_PLANS[form.key] = (form, plan)
-    return kept[1]
-
-
 def _file_write(item: FileForm) -> FileWrite:
     """Every input cell of the form: the file's value or None (a received report is the
     township's whole report, so a blank in it is blank in the district)."""
     form = item.form
     got = item.values.get
+    inputs = form_inputs(form)
     values: dict[tuple[str, str, str], Any] = {}
-    for list_key, cells in _input_plan(form):
-        if not list_key:  # a grid: its input cells
-            for cell in cells:
+    for table in form.tables:
+        if table.kind == "grid":
+            for cell in inputs.grid[table.key]:
                 values[cell] = got(cell)
             continue
-        for row_key in item.list_rows.get(list_key, []):
-            for col_key in cells:
-                cell = (list_key, row_key, col_key)
+        columns = inputs.list_columns[table.key]
+        for row_key in item.list_rows.get(table.key, []):
+            for col_key in columns:
+                cell = (table.key, row_key, col_key)
                 values[cell] = got(cell)
     return FileWrite(form.key, form.version, values, dict(item.notes),
                      {k: list(v) for k, v in item.list_rows.items()})

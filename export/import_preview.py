@@ -33,6 +33,7 @@ from export.submission_file import (
     read_submission,
 )
 from forms.compute import compute_form
+from forms.input_cells import form_inputs
 from forms.periods import parse_period, period_label
 from forms.spec import ColumnSpec, FormSpec
 
@@ -396,15 +397,14 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     address: dict[CellKey, str] = in_db(item.addresses)
     rejected_cells = {c for c in (to_db(r.cell) for r in item.rejected if r.cell) if c is not None}
     # every input cell the file covers: grid input cells of the spec, list rows stored or created
-    grid_cells, _others, list_inputs = _input_cells(form)
+    inputs = form_inputs(form)
+    list_inputs = inputs.list_columns
 
     def covered_cells() -> list[CellKey]:
-        covered = list(grid_cells)
-        for table in form.tables:
-            if table.kind == "list":
-                rows = [*old_rows.get(table.key, []), *imp.add_rows.get(table.key, [])]
-                inputs = [col.key for col in table.columns if col.key in list_inputs[table.key]]
-                covered += [(table.key, r, c) for r in rows for c in inputs]
+        covered = list(inputs.grid_cells)
+        for table_key, columns in list_inputs.items():
+            rows = [*old_rows.get(table_key, []), *imp.add_rows.get(table_key, [])]
+            covered += [(table_key, r, c) for r in rows for c in columns]
         return covered
 
     def change(cell: CellKey, old: Any, new: Any, what: str = "value") -> CellChange:
@@ -436,7 +436,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
         if not check_values:
             if old_notes or notes:  # every list row stored or to create, as ``covered_cells`` has them
                 rows = {(t, r): i for t in list_inputs for i, r in enumerate([*old_rows.get(t, []), *imp.add_rows.get(t, [])])}
-                covered = _noted_cells(form, old_notes, notes, grid_cells, list_inputs, rows)
+                covered = _noted_cells(form, old_notes, notes, inputs.grid_cells, list_inputs, rows)
             else:
                 covered = []
     if covered is None:
@@ -472,45 +472,20 @@ def _on_covered(form: FormSpec, present: dict[CellKey, Any], positions: dict[tup
     preview compares. The reader keeps only the form's tables, grid rows and columns, and
     ``_diff`` only stored rows or rows to create (``positions``): so it is, unless one is a
     computed cell — looked up for those few instead of walking 70,000 cells."""
-    _cells, grid_others, list_inputs = _input_cells(form)
-    if any(cell in present for cell in grid_others):
+    inputs = form_inputs(form)
+    if any(cell in present for cell in inputs.grid_others):
         return False
     for table in form.tables:
         if table.kind == "list":
-            computed = [col.key for col in table.columns if col.key not in list_inputs[table.key]]
+            computed = [col.key for col in table.columns if col.key not in inputs.list_columns[table.key]]
             if computed and any((table.key, row, col) in present for table_key, row in positions
                                 if table_key == table.key for col in computed):
                 return False
     return True
 
 
-_INPUT_CELLS: dict[int, tuple[FormSpec, list[CellKey], list[CellKey], dict[str, set[str]]]] = {}
-
-
-def _input_cells(form: FormSpec) -> tuple[list[CellKey], list[CellKey], dict[str, set[str]]]:
-    """The form's grid input cells in the spec's order, its other grid cells, and each list
-    table's input columns: worked out once per form (the entry holds the form, so its id is not
-    reused while kept)."""
-    kept = _INPUT_CELLS.get(id(form))
-    if kept is None or kept[0] is not form:
-        cells: list[CellKey] = []
-        others: list[CellKey] = []
-        list_inputs: dict[str, set[str]] = {}
-        for table in form.tables:
-            if table.kind == "grid":
-                for row in table.rows:
-                    for col in table.columns:
-                        (cells if table.is_input(row, col) else others).append((table.key, row.key, col.key))
-            else:
-                list_inputs[table.key] = {col.key for col in table.columns if table.cell_formula(None, col) is None}
-        if len(_INPUT_CELLS) > 256:  # catalogues loaded again and again (tests): keep it small
-            _INPUT_CELLS.clear()
-        kept = _INPUT_CELLS[id(form)] = (form, cells, others, list_inputs)
-    return kept[1], kept[2], kept[3]
-
-
-def _noted_cells(form: FormSpec, old_notes: dict[CellKey, str], notes: dict[CellKey, str], grid_cells: list[CellKey],
-                 list_inputs: dict[str, set[str]], rows: dict[tuple[str, str], int]) -> list[CellKey]:
+def _noted_cells(form: FormSpec, old_notes: dict[CellKey, str], notes: dict[CellKey, str],
+                 grid_cells: tuple[CellKey, ...], list_inputs: dict[str, tuple[str, ...]], rows: dict[tuple[str, str], int]) -> list[CellKey]:
     """The covered cells with a 说明 on either side, in the order ``_diff`` walks the covered
     cells (grids' cells as the spec lists them, then each list row by row: ``rows``), found from
     the few notes instead of walking every cell."""
