@@ -164,9 +164,17 @@ def write_cached(key: str, forms: list[FormSpec]) -> Path | None:
         text = json.dumps({"fingerprint": key, "forms": encoded}, ensure_ascii=False)
     except (TypeError, ValueError):
         return None  # a spec holding something JSON cannot carry: no cache, only slower
+    return keep_text(text)
+
+
+def keep_text(text: str, name: str | None = None) -> Path | None:
+    """``text`` kept for the next start, atomically, in the first cache folder that can be written
+    (``name``: a file of its own beside the catalogue's); silently nowhere when none can — a cache
+    only saves time. Returns the file written."""
     from storage.tempnames import clean_leftovers, temp_name
 
-    for path in cache_files():
+    for place in cache_files():
+        path = place if name is None else place.with_name(name)
         temp = temp_name(path)  # the program's one name for half-written files: removed if left by a kill
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -103,26 +103,11 @@ def _cached(key: str) -> NotePolicy | None:
 def _keep(key: str, policy: NotePolicy) -> None:
     """Written to a temporary name and renamed; failing to write only costs speed."""
     import json
-    import os
 
-    from forms.catalogue_cache import cache_files
-    from storage.tempnames import temp_name
+    from forms.catalogue_cache import keep_text
 
-    text = json.dumps({"key": key, "policy": [list(policy.phrases), policy.min_letters, policy.min_length,
-                                              policy.guide]}, ensure_ascii=False)
-    for place in cache_files():
-        path = place.with_name(_CACHE_NAME)
-        temp = temp_name(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp.write_text(text, encoding="utf-8")
-            os.replace(temp, path)
-            return
-        except OSError:
-            try:
-                temp.unlink()
-            except OSError:
-                pass
+    keep_text(json.dumps({"key": key, "policy": [list(policy.phrases), policy.min_letters, policy.min_length,
+                                                 policy.guide]}, ensure_ascii=False), _CACHE_NAME)
 
 
 @functools.lru_cache(maxsize=1)
