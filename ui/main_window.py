@@ -38,7 +38,7 @@ from ui.form_header import FormHeader
 from ui.forms_list import FormsList
 from ui.grid_model import GridModel
 from ui.grid_view import GridView, TablePage, step_list
-from ui.operations import Operation, run_in_background, run_with_workspace
+from ui.operations import Operation, run_with_workspace
 from version import APP_NAME
 
 if TYPE_CHECKING:
@@ -575,19 +575,9 @@ class MainWindow(QMainWindow):
         Workspace (it writes nothing, not even a checkpoint at close: a write would make its result
         stale for this window), no progress dialog and no message: ``on_done`` gets the result, or
         None when it failed (the controller then validates here). ``validating``: the operation."""
-        from storage.workspace import Workspace
-
         assert self.workspace is not None
-        path, catalogue, user = self.workspace.path, self.workspace.catalogue, self.workspace.user
-
-        def job() -> Any:
-            workspace = Workspace.open(path, catalogue=catalogue, demo=False, user=user, readonly=True)
-            try:
-                return task(workspace)
-            finally:
-                workspace.close()
-
-        operation = run_in_background(self, "审核", job, show_errors=False, progress=False)
+        operation = run_with_workspace(self, "审核", self.workspace.path, self.workspace.catalogue, task,
+                                       user=self.workspace.user, show_errors=False, progress=False, readonly=True)
         operation.finished.connect(lambda: on_done(operation.result if operation.error is None else None))
         operation.finished.connect(lambda: self.validations.remove(operation))
         self.validating = operation

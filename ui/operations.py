@@ -141,13 +141,14 @@ def run_in_background(parent: QWidget | None, label: str, job: Callable[[], Any]
 def run_with_workspace(parent: QWidget | None, label: str, db_path: str | Path, catalogue: FormCatalogue,
                        task: Callable[[Workspace], Any], on_success: Callable[[Any], None] | None = None, *,
                        user: str | None = None, title: str = "操作失败", show_errors: bool = True,
-                       progress: bool = True) -> Operation:
-    """Like ``run_in_background``, but ``task`` gets its own Workspace on ``db_path`` (closed afterwards)."""
+                       progress: bool = True, readonly: bool = False) -> Operation:
+    """Like ``run_in_background``, but ``task`` gets its own Workspace on ``db_path`` (closed
+    afterwards; ``readonly``: one that writes nothing, not even a checkpoint at close)."""
 
     def job() -> Any:
         from storage.workspace import Workspace
 
-        workspace = Workspace.open(db_path, catalogue=catalogue, demo=False, user=user)
+        workspace = Workspace.open(db_path, catalogue=catalogue, demo=False, user=user, readonly=readonly)
         try:
             return task(workspace)
         finally:
