@@ -213,6 +213,7 @@ class Store:
         return _import_sqlite_utils().Database(self.conn.raw)
 
     readonly = False  # True when opened by ``Store.open(..., readonly=True)``: nothing can be written
+    closed = False  # True after ``close()``: a result arriving later (from a pool thread) is dropped
 
     @classmethod
     def open(cls, path: str | Path, *, readonly: bool = False, check: bool = False, allow_new: bool = True) -> Store:
@@ -297,6 +298,7 @@ class Store:
 
     def close(self) -> None:
         self.checkpoint()
+        self.closed = True
         try:
             self.conn.close()
         except sqlite3.Error:

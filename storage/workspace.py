@@ -167,6 +167,11 @@ class Workspace:
         """The database file (background operations open their own Workspace on it)."""
         return Path(self.store.path)
 
+    @property
+    def closed(self) -> bool:
+        """Closed (the window closed or opened another database): a later result is not applied."""
+        return self.store.closed
+
     def load(self, report_id: int) -> ReportData:
         return self.store.load(report_id)
 

@@ -188,3 +188,36 @@ def test_export_tells_what_is_not_ready_before_the_path(controller, view, worksp
     controller.export()
     assert view.asked_name is not None and view.calls[-1][0] == "task"
     assert {f.key: f.status for f in view.forms}["agriculture"] == "本期无数据"
+
+
+class LaterView(FakeView):
+    """A view that validates off its thread as the window does: the jobs wait until the test runs them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.later: list[tuple[Any, Any]] = []
+
+    def validate_later(self, task, on_done):
+        self.later.append((task, on_done))
+
+
+def test_a_result_arriving_after_the_database_closed_is_dropped(workspace, monkeypatch) -> None:
+    """The window closed (or opened another database) while a report was validated on a pool
+    thread: the result is dropped — no error, nothing shown, nothing written to the closed file."""
+    from storage.workspace import Workspace
+
+    monkeypatch.setattr(Workspace, "DEFER_VALIDATION_FROM", 0)
+    view, opened = LaterView(), LaterView()
+    for v in (view, opened):
+        Controller(v).attach(workspace)
+        assert v.state.result.pending and len(v.later) == 1
+    task, on_done = opened.later.pop()
+    on_done(task(workspace))  # still open: the findings are shown
+    assert not opened.state.result.pending
+    task, on_done = view.later.pop()
+    result = task(workspace)
+    workspace.close()
+    assert workspace.closed
+    on_done(result)
+    on_done(None)  # (a failed operation: the controller would validate here — not on a closed file)
+    assert view.state.result.pending

@@ -184,18 +184,14 @@ class Controller:
         """r4: the findings of a report shown before it was validated: shown when it is still the
         shown state (not edited, not left meanwhile); validated here again when anything was
         written since it was read (the result from elsewhere is then not its validation)."""
-        if self.workspace is None or self.session is None or self.session.state is not state:
+        if (self.workspace is None or self.workspace.closed or self.session is None
+                or self.session.state is not state):
             return
-        import sqlite3
-
         if not isinstance(result, ValidationResult):  # (the operation failed: validate here)
             result = None
-        try:
-            adopted = self.workspace.adopt_validation(state, result) if result is not None else None
-            if adopted is None:
-                adopted = ReportState(state.data, self.workspace.validate(state.data), state.status)
-        except sqlite3.ProgrammingError:  # the database was closed meanwhile (the window closed)
-            return
+        adopted = self.workspace.adopt_validation(state, result) if result is not None else None
+        if adopted is None:
+            adopted = ReportState(state.data, self.workspace.validate(state.data), state.status)
         self.session.state = adopted
         self.view.show_state(adopted)
 
@@ -268,15 +264,10 @@ class Controller:
     def _others_validated(self, place: tuple[int, str], found: Any) -> None:
         """r4: the other forms' findings made off the window's thread: kept (used while their
         markers match: nothing written since), then the findings panel shows them."""
-        import sqlite3
-
-        if self.workspace is None:
+        if self.workspace is None or self.workspace.closed:  # the window closed meanwhile
             return
-        try:
-            if isinstance(found, dict) and found:
-                self.workspace.keep_period_findings(found)
-        except sqlite3.ProgrammingError:  # the database was closed meanwhile
-            return
+        if isinstance(found, dict) and found:
+            self.workspace.keep_period_findings(found)
         if self.session is not None and self.township is not None and (self.township.id, self.period) == place:
             self.view.show_state(self.session.state)
 
