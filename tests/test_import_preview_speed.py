@@ -15,7 +15,7 @@ def test_find_contents_reads_what_load_reads(workspace, demo_township):
     added = workspace.store.add_list_row(rid, TABLE, "test")
     workspace.store.set_values(rid, [((TABLE, added, "name"), "新企业\x07"), ((TABLE, added, "energy_equal"), 1e308),
                                      ((TABLE, added, "boiler"), 2**63 - 1)], "test")
-    workspace.store.set_note(rid, (TABLE, added, "value_added"), "空值上的说明")
+    workspace.store.set_note(rid, (TABLE, added, "value_added"), "空值上的说明", "test")
     workspace.store.remove_list_row(rid, TABLE, rows[0], "test")
     for report in workspace.store.reports_for(demo_township.id, "2025"):
         stored = workspace.store.load(report.id)
