@@ -340,7 +340,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     """Compare one form of the file with the stored report (list rows matched by position)."""
     imp = FormImport(item, notices=list(item.notices))
     form = item.form
-    data = ws.store.find_contents(preview.township.id, form.key, preview.period)
+    data = ws.find_report_data(preview.township.id, form.key, preview.period)
     old_values = data.values if data else {}
     old_notes = data.notes if data else {}
     old_rows = data.list_rows if data else {}

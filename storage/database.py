@@ -15,8 +15,6 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -609,29 +607,3 @@ class Store:
             args += cell
         keys = ("at", "who", "table", "row", "col", "field", "old", "new", "reason")
         return [dict(zip(keys, r)) for r in self.conn.execute(sql + " ORDER BY id", args)]
-
-    # -- s2: the import preview's read of a stored report ----------------------------------------
-    def find_contents(self, township_id: int, form_key: str, period: str) -> ReportData | None:
-        """The report's values, 说明 and list rows, as ``load(find_report(...).id)`` gives them, for
-        a caller that only reads and compares them (the import preview, issue 16). The same dicts,
-        built in C: each table's rows fetched at once and their keys zipped (``load`` makes them in
-        a generator, a Python step per value: a third of its time at 70,000 values)."""
-        report = self.find_report(township_id, form_key, period)
-        if report is None:
-            return None
-        data = ReportData(report)
-        values, execute, report_id = data.values, self.conn.execute, report.id
-        row_of, col_of, value_of = itemgetter(0), itemgetter(1), itemgetter(2)
-        for (table,) in execute("SELECT DISTINCT table_key FROM cell_values WHERE report_id = ?", (report_id,)).fetchall():
-            rows = execute("SELECT row_key, col_key, value FROM cell_values WHERE report_id = ? AND table_key = ?"
-                           " AND value IS NOT NULL", (report_id, table)).fetchall()
-            values.update(zip(zip(repeat(table, len(rows)), map(row_of, rows), map(col_of, rows)), map(value_of, rows)))
-        data.notes.update(self.notes(report_id))
-        lists = data.list_rows
-        for table, row in execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ? ORDER BY table_key, position",
-                                  (report_id,)):
-            rows_of = lists.get(table)
-            if rows_of is None:
-                rows_of = lists[table] = []
-            rows_of.append(row)
-        return data

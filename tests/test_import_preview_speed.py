@@ -1,36 +1,20 @@
 """The import preview's cheaper steps (issue 16, s2) give exactly the answers of the steps they
-replace: the stored report read for the compare, the checksum's text, the safety scan's guards."""
+replace: the checksum's text made a block at a time, the safety scan's guards."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 
+import pytest
+
 from export.checksum import FileIdentity, MapRecord, canonical_text, map_checksum
+from export.errors import ImportRefused
+from export.reader import read_workbook
+from export.safety import check_file
+from forms.values import CellError
 
-FORM, TABLE = "key_energy_units", "units"
-
-
-def test_find_contents_reads_what_load_reads(workspace, demo_township):
-    """Values (numbers and text, one row deleted, a 说明 on a blank cell), notes and list rows: the
-    same dicts as ``load``, and None for a report that does not exist."""
-    data = workspace.find_report_data(demo_township.id, FORM, "2025")
-    rid = data.report.id
-    rows = data.list_rows[TABLE]
-    added = workspace.store.add_list_row(rid, TABLE, "test")
-    workspace.store.set_values(rid, [((TABLE, added, "name"), "新企业\x07"), ((TABLE, added, "energy_equal"), 1e308),
-                                     ((TABLE, added, "boiler"), 2**63 - 1)], "test")
-    workspace.store.set_note(rid, (TABLE, added, "value_added"), "空值上的说明", "test")
-    workspace.store.remove_list_row(rid, TABLE, rows[0], "test")
-    for report in workspace.store.reports_for(demo_township.id, "2025"):
-        stored = workspace.store.load(report.id)
-        found = workspace.store.find_contents(demo_township.id, report.form_key, "2025")
-        assert found is not None and found.report == stored.report
-        assert (found.values, found.notes, found.list_rows) == (stored.values, stored.notes, stored.list_rows)
-        assert [type(v) for v in found.values.values()] == [type(v) for v in stored.values.values()]
-    found = workspace.store.find_contents(demo_township.id, FORM, "2025")
-    assert found.values[(TABLE, added, "boiler")] == 2**63 - 1 and found.list_rows[TABLE][-1] == added
-    assert workspace.store.find_contents(demo_township.id, FORM, "1999") is None
+from .hostile_files import sheet_xml, xlsx_bytes
 
 
 def _map_text_by_the_format(identity, records, with_values: bool) -> str:
@@ -62,3 +46,20 @@ def test_map_checksum_encoded_in_blocks_is_the_text_of_the_format():
     for with_values in (True, False):
         expected = _map_text_by_the_format(identity, records, with_values)
         assert map_checksum(identity, records, with_values=with_values) == hashlib.sha256(expected.encode()).hexdigest()
+
+
+def test_the_scan_guards_still_find_a_single_quoted_error_and_a_late_declaration(tmp_path):
+    """The safety scan first looks for a "'" before searching t='e', and for a "!" before "<!":
+    a single-quoted error cell is still read as the error, and an entity declaration anywhere in a
+    large part (after 3,000 rows) is still refused."""
+    filler = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(2, 3002))
+    quoted = sheet_xml(f"<row r=\"1\"><c r='A1' t='e'><v>#N/A</v></c></row>{filler}")
+    path = tmp_path / "quoted.xlsx"
+    path.write_bytes(xlsx_bytes({"S": quoted}))
+    assert read_workbook(path).grids["S"][0][0] == CellError("#N/A")
+    late = sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c></row>{filler}').replace(
+        b"</sheetData>", b'</sheetData><!ENTITY x "y">', 1)
+    path = tmp_path / "late.xlsx"
+    path.write_bytes(xlsx_bytes({"S": late}))
+    with pytest.raises(ImportRefused, match="DOCTYPE/ENTITY"):
+        check_file(path)
