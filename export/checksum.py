@@ -224,10 +224,17 @@ def canonical_text(value: Any) -> str:
 
 def map_checksum(identity: FileIdentity, records: Iterable[MapRecord], *, with_values: bool) -> str:
     """Hex SHA-256 of the version 3 canonical text (module docstring). ValueError for a value
-    Excel cannot hold."""
+    Excel cannot hold.
+
+    The records are encoded a block at a time by ONE call of the JSON encoder (C), as a list of
+    records, and its top-level separators become the line breaks: each record's text ends with the
+    ``]]`` closing its 说明 list and itself and the next one starts with ``["`` (its form key), and
+    ``]],["`` occurs nowhere inside a record (a quote inside a string is escaped; the values list
+    ends with a string or is empty, so only one ``]`` precedes its ``,[``). The same bytes as
+    encoding record by record, without a Python call per record."""
     digest = hashlib.sha256((_line(list(MAP_CHECKSUM_FORMAT)) + _line(["file", *(str(v) for v in identity)]))
                             .encode("utf-8"))
-    lines: list[str] = []
+    block: list[list[Any]] = []
     for record in records:
         if with_values:
             # canonical_text inlined for text, blank and finite floats (v - v is nan for inf and nan)
@@ -237,12 +244,16 @@ def map_checksum(identity: FileIdentity, records: Iterable[MapRecord], *, with_v
             notes = [n or "" for n in record.notes]
         else:
             values = notes = []
-        lines.append(_ENCODE([str(record.form_key), int(record.form_version), str(record.table_key),
-                              str(record.row_key), str(record.sheet), str(record.cell), str(record.columns),
-                              str(record.kinds), values, notes]))
-        if len(lines) >= 4096:
-            digest.update(("\n".join(lines) + "\n").encode("utf-8"))
-            lines.clear()
-    if lines:
-        digest.update(("\n".join(lines) + "\n").encode("utf-8"))
+        block.append([str(record.form_key), int(record.form_version), str(record.table_key), str(record.row_key),
+                      str(record.sheet), str(record.cell), str(record.columns), str(record.kinds), values, notes])
+        if len(block) >= 4096:
+            digest.update(_lines_of(block))
+            block.clear()
+    if block:
+        digest.update(_lines_of(block))
     return digest.hexdigest()
+
+
+def _lines_of(block: list[list[Any]]) -> bytes:
+    """The records' lines, each ``_ENCODE(record) + "\n"`` (see ``map_checksum``)."""
+    return (_ENCODE(block)[1:-1].replace(']],["', ']]\n["') + "\n").encode("utf-8")

@@ -201,7 +201,8 @@ def _read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: li
             text = data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
             raise ImportRefused(f"文件 {name} 中的部件 {info.filename} 编码错误，已拒绝导入") from None
-    if b"<!" in text and _DECLARATION.search(text):  # one scan for the usual part, which has no "<!" at all
+    # the usual part has no "!" at all: one memchr instead of a search for "<!" (identical answer)
+    if b"!" in text and b"<!" in text and _DECLARATION.search(text):
         raise ImportRefused(f"文件 {name} 的 {info.filename} 含有 XML 实体声明（DOCTYPE/ENTITY），"
                             "可能是恶意构造的文件，已拒绝导入")
     return text
@@ -529,7 +530,7 @@ def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> int | 
     else:
         area = _check_sheet_size(data, sheet, name)
     formulas = _has_formula_tag(data)  # most files of this program have none
-    errors = b't="e"' in data or b"t='e'" in data
+    errors = b't="e"' in data or (b"'" in data and b"t='e'" in data)  # a sheet seldom has a "'"
     if formulas:
         _find_formulas_without_value(data, sheet, check)
     if errors or (formulas and (b"[" in data or b"|" in data)):
