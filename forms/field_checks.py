@@ -233,9 +233,13 @@ def _valid_choices(col: ColumnSpec) -> frozenset[str]:
 def unique_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequence[str],
                    out: FindingCollector) -> None:
     """``unique: true`` columns of a list: a value may appear on one row only (e.g. 信用代码)."""
+    known = out.computed.columns.get(table.key) if table.kind == "list" else None
+    known = known.of(inputs, row_keys) if known is not None else None
     for col in table.columns:
         if not col.unique:
             continue
+        if known is not None and col.key in known.raw and _all_different(known.raw[col.key]):
+            continue  # (issue 16: a 5,000-row list, told at once; a blank or a repeat: row by row)
         first: dict[Any, int] = {}
         for index, row_key in enumerate(row_keys, start=1):
             value = inputs.get((table.key, row_key, col.key))
@@ -247,6 +251,15 @@ def unique_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Seq
                         f"与第{first[norm]}行重复（同一{col.label}只能填报一行），请核对后删除或改正。")
             else:
                 first[norm] = index
+
+
+def _all_different(values: list[Any]) -> bool:
+    """Whether ``unique_checks`` finds no repeat among ``values`` (one list column): all filled
+    texts that differ once trimmed and upper-cased. (Cells that failed their field check are left
+    out there, which only removes repeats.)"""
+    if None in values or set(map(type, values)) != {str}:
+        return False
+    return len({v.strip().upper() for v in values}) == len(values)
 
 
 def reference_checks(table: TableSpec, inputs: Mapping[CellKey, Any], out: FindingCollector,

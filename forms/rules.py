@@ -174,6 +174,7 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         return
 
     targets: list[tuple[str | None, str | None]]
+    target_rows: list[str] = []
     if rule.scope == "table":
         targets = [(rule.anchor_row, rule.anchor_column)]
     elif rule.scope == "column":
@@ -181,7 +182,11 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         anchor = table.row(rule.anchor_row) if table.kind == "grid" and rule.anchor_row else None
         targets = [(rule.anchor_row, c) for c in wanted if not table.is_blocked(anchor, columns[c])]
     else:
-        targets = [(k, rule.anchor_column) for k in item_keys if not rule.rows or k in rule.rows]
+        target_rows = item_keys if not rule.rows else [k for k in item_keys if k in rule.rows]
+        if only is None and table.kind == "list" and len(target_rows) >= _COLUMNWISE_FROM:
+            targets = []  # (the rows below: evaluated column by column where that gives the same)
+        else:
+            targets = [(k, rule.anchor_column) for k in target_rows]
 
     def outcome(row_key: str | None, col_key: str | None) -> tuple[Any, str] | None:
         """The rule on one target, row by row: (result, message), or None when it does not apply."""
@@ -194,21 +199,31 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         except Exception as exc:  # noqa: BLE001 - a broken rule is reported, never a crash
             return False, f"审核规则 {rule.id} 无法执行（{exc}）"
 
-    outcomes = None
-    if only is None and rule.scope == "row" and table.kind == "list" and len(targets) >= _COLUMNWISE_FROM:
-        outcomes = _columnwise(rule, table.key, [k for k, _c in targets], columns, out, outcome, zero)
-    for n, (row_key, col_key) in enumerate(targets):
-        got = outcome(row_key, col_key) if outcomes is None else outcomes[n]
-        if got is None:
-            continue
-        result, message = got
-        if rule.kind == "goal":
-            if isinstance(result, (int, float)) and not isinstance(result, bool):
-                emit(row_key, col_key, goal_text(rule, result))
-            continue
-        if result is None or result:
-            continue
-        emit(row_key, col_key, message)
+    if rule.scope == "row" and not targets and target_rows:
+        outcomes = _columnwise(rule, table.key, target_rows, columns, out, outcome, zero)
+        if outcomes is None:  # (the rule reads more than its row)
+            targets = [(k, rule.anchor_column) for k in target_rows]
+        else:
+            for row_key, got in zip(target_rows, outcomes):
+                if got is not None:
+                    _found(rule, row_key, rule.anchor_column, got, emit)
+            return
+    for row_key, col_key in targets:
+        got = outcome(row_key, col_key)
+        if got is not None:
+            _found(rule, row_key, col_key, got, emit)
+
+
+def _found(rule: RuleSpec, row_key: str | None, col_key: str | None, got: tuple[Any, str], emit: Any) -> None:
+    """A rule's (result, message) on one target: a finding where it does not hold (a goal: its figure)."""
+    result, message = got
+    if rule.kind == "goal":
+        if isinstance(result, (int, float)) and not isinstance(result, bool):
+            emit(row_key, col_key, goal_text(rule, result))
+        return
+    if result is None or result:
+        return
+    emit(row_key, col_key, message)
 
 
 _COLUMNWISE_FROM = 32  # a row rule on a list this long is evaluated column by column (``_columnwise``)

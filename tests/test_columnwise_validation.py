@@ -71,7 +71,8 @@ def test_cell_reading_formulas_stay_row_by_row() -> None:
     assert evaluate_rows(column_program(Formula("a + 1")), {"a": []}, []) == ({}, [])
 
 
-def _inputs(table, rows: list[str], seed: int) -> dict:
+def _inputs(table, rows: list[str], seed: int, hostile: bool = True) -> dict:
+    """Plausible enterprises, with hostile values in places (``hostile``) or none at all."""
     from bench.sizes import enterprise
 
     rng = random.Random(seed)
@@ -81,7 +82,7 @@ def _inputs(table, rows: list[str], seed: int) -> dict:
         for col in table.columns:
             if col.formula is not None:
                 continue
-            value = _hostile(col.type, rng)
+            value = _hostile(col.type, rng) if hostile else None
             if value is None and rng.random() > 0.05:
                 value = good.get(col.key)
             if value is not None:
@@ -123,11 +124,14 @@ def _row_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rules_module, "_COLUMNWISE_FROM", 10**9)
 
 
-@pytest.mark.parametrize("n", [0, 1, 33, 5000])
-def test_list_by_columns_equals_the_row_loop(catalogue, monkeypatch, n: int) -> None:
+@pytest.mark.parametrize(("n", "hostile"), [(0, True), (1, True), (33, True), (40, False), (41, False),
+                                                   (5000, True)])
+def test_list_by_columns_equals_the_row_loop(catalogue, monkeypatch, n: int, hostile: bool) -> None:
     form, table = _variant(catalogue)
     rows = [f"r{i}" for i in range(1, n + 1)]
-    inputs = _inputs(table, rows, n)
+    inputs = _inputs(table, rows, n, hostile)
+    if n == 40:  # one code again, written otherwise: the unique check's repeat, found row by row
+        inputs[(TABLE, "r40", "uscc")] = " " + inputs[(TABLE, "r2", "uscc")].lower()
     context = ComputeContext(catalogue.reference, 2025)
     # first stored values: some as now, some changed (numbers as a number column stores them)
     reported = {k: (v + 1 if isinstance(v, float) and i % 3 else v) for i, (k, v) in enumerate(inputs.items())
@@ -149,6 +153,8 @@ def test_list_by_columns_equals_the_row_loop(catalogue, monkeypatch, n: int) -> 
     assert list(by_columns.errors.items()) == list(by_rows.errors.items())
     assert by_columns.sources == by_rows.sources and by_columns.list_rows == by_rows.list_rows
     assert findings == row_findings
+    if not hostile:  # (41: every code differs, told by the whole-column check)
+        assert [f.row for f in findings if f.rule_id == "唯一"] == (["r40"] if n == 40 else [])
     if n == 5000:  # the hostile values reach every path: errors, each rule, the row-by-row hand-back
         ids = {f.rule_id for f in findings}
         assert by_rows.errors and {"类型", "必填", "K001", "K007", "T001", "T002", "T004", "T007", "T008"} <= ids
