@@ -22,7 +22,8 @@ from forms.spec import RuleSpec
 from forms.validation import ReportInput, validate_bundle
 from storage.history import changed_first_values, first_values
 from storage.workspace import Workspace
-from tests.test_speed_paths import FORM, TABLE, _hostile
+from tests.list_inputs_helpers import list_inputs
+from tests.test_speed_paths import FORM, TABLE
 
 ODD = [None, 0, 0.0, -1.5, 1e308, -1e308, math.inf, -math.inf, math.nan, 7, 2.5, True, "", "abc", "是", 10**20]
 TEXTS = [
@@ -73,20 +74,7 @@ def test_cell_reading_formulas_stay_row_by_row() -> None:
 
 def _inputs(table, rows: list[str], seed: int, hostile: bool = True) -> dict:
     """Plausible enterprises, with hostile values in places (``hostile``) or none at all."""
-    from bench.sizes import enterprise
-
-    rng = random.Random(seed)
-    inputs: dict = {}
-    for i, row in enumerate(rows):
-        good = enterprise(i, 2025)
-        for col in table.columns:
-            if col.formula is not None:
-                continue
-            value = _hostile(col.type, rng) if hostile else None
-            if value is None and rng.random() > 0.05:
-                value = good.get(col.key)
-            if value is not None:
-                inputs[(TABLE, row, col.key)] = value
+    inputs = list_inputs(table, rows, random.Random(seed), hostile)
     inputs[(TABLE, "gone", "name")] = "不在清单中的行"  # a stored cell of no listed row: not computed
     return inputs
 
