@@ -4,16 +4,17 @@ unique columns of a list, and figures resting on unverified reference values."""
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from forms.compute import CellKey, compiled
+from forms.compute import CellKey, ListColumns, compiled
 from forms.findings import FindingCollector
 from forms.reference import PROVISIONAL_MARK
 from forms.rule_messages import fmt
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, RowSpec, TableSpec
-from forms.values import MAX_TEXT_CHARS, USCC_CHARS, USCC_WEIGHTS, decimal_places, type_problem
+from forms.values import _USCC_DIGITS, _USCC_FORM, MAX_TEXT_CHARS, USCC_CHARS, decimal_places, type_problem
 
 __all__ = ["field_checks", "unique_checks", "reference_checks"]
 
@@ -41,7 +42,9 @@ def field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequ
     list_plans = _cell_plans(table, None) if table.kind == "list" else None  # every list row is alike
     errors, table_key = out.computed.errors, table.key
     if list_plans is not None and only is None:  # only the rows that can add a finding (p2: speed)
-        loud = _loud_rows(table_key, list_plans, inputs, row_keys, errors)
+        known = out.computed.columns.get(table_key)  # the inputs by column, as computed (issue 16)
+        loud = _loud_rows(table_key, list_plans, inputs, row_keys, errors,
+                          known.of(inputs, row_keys) if known is not None else None)
         numbered = [(i, k) for i, k in numbered if k in loud]
     for index, row_key in numbered:
         row = rows.get(row_key)
@@ -81,17 +84,25 @@ def field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequ
 
 
 def _loud_rows(table_key: str, plans: list[tuple[ColumnSpec, bool, bool, Any, Any]], inputs: Mapping[CellKey, Any],
-               row_keys: Sequence[str], errors: Mapping[CellKey, str]) -> set[str]:
+               row_keys: Sequence[str], errors: Mapping[CellKey, str], columns: ListColumns | None = None) -> set[str]:
     """The rows of a list table where ``field_checks`` may add a finding, found column by column
-    with the common cases inlined (a 5,000-row list holds 70,000 cells): a row left out is one
-    where every cell passes the same checks the row loop makes. Conservative: a row in doubt is
-    in (the row loop then decides), so the findings are exactly the row loop's."""
+    (a 5,000-row list holds 70,000 cells): a row left out is one where every cell passes the same
+    checks the row loop makes. Conservative: a row in doubt is in (the row loop then decides), so
+    the findings are exactly the row loop's. A column whose values all pass is recognised with a
+    few whole-column operations (``_column_passes``); only the others are looked at value by value.
+    ``columns``: the same inputs by column (``compute_form`` read them already)."""
     loud = {k[1] for k in errors if k[0] == table_key} if errors else set()
     for col, is_input, required, low, high in plans:
         if not is_input:
             continue
         key = col.key
-        values = [inputs.get((table_key, row_key, key)) for row_key in row_keys]
+        values = columns.raw[key] if columns is not None and key in columns.raw else [
+            inputs.get((table_key, row_key, key)) for row_key in row_keys]
+        blank = None in values
+        if _column_passes(col, [v for v in values if v is not None] if blank else values, low, high):
+            if blank and required:
+                loud.update(row_key for row_key, value in zip(row_keys, values) if value is None)
+            continue
         if col.numeric:
             bound = col.bound if col.bound is not None else DEFAULT_BOUNDS.get(col.type, DEFAULT_BOUNDS["number"])
             whole = col.type == "integer"
@@ -138,20 +149,54 @@ def _loud_rows(table_key: str, plans: list[tuple[ColumnSpec, bool, bool, Any, An
     return loud
 
 
+def _column_passes(col: ColumnSpec, present: list[Any], low: Any, high: Any) -> bool:
+    """Whether every value of ``present`` (a list column's filled cells) certainly passes the row
+    loop's checks, told by whole-column operations (the common case: nothing to report); False
+    means "look value by value", never "invalid"."""
+    if not present or col.pattern:
+        return not present
+    kinds = set(map(type, present))
+    if col.numeric:
+        if not kinds <= {float, int} or (col.type == "integer" and float in kinds):
+            return False
+        bound = col.bound if col.bound is not None else DEFAULT_BOUNDS.get(col.type, DEFAULT_BOUNDS["number"])
+        try:
+            if not math.isfinite(sum(present)):  # an inf or nan among them (or a sum beyond a float)
+                return False
+        except OverflowError:
+            return False
+        smallest, largest = min(present), max(present)
+        if not -bound < smallest <= largest < bound:
+            return False
+        if (low is not None and smallest < low) or (high is not None and largest > high):
+            return False
+        if float in kinds and col.check_decimals and col.decimals is not None:
+            scale = 10 ** col.decimals
+            scaled = [v * scale for v in present]
+            # within 1e-6 of a whole number everywhere: within the row loop's tolerance too
+            return max(map(abs, map(operator.sub, scaled, map(round, scaled)))) <= 1e-6
+        return True
+    if kinds != {str}:
+        return False
+    if col.type == "text":
+        return max(map(len, present)) <= MAX_TEXT_CHARS
+    if col.type == "choice":
+        return set(present) <= _valid_choices(col)
+    if col.type == "uscc":
+        return all(map(_valid_uscc, present))
+    return False
+
+
 _VALID_CHOICES: dict[int, tuple[ColumnSpec, frozenset[str]]] = {}
-_USCC_VALUES = {ch: i for i, ch in enumerate(USCC_CHARS)}
 
 
 def _valid_uscc(code: str) -> bool:
-    """``check_uscc(code) is None``, faster (a 5,000-row list holds 5,000 codes)."""
-    if len(code) != 18:
+    """``check_uscc(code) is None``, faster (a 5,000-row list holds 5,000 codes): the form's 18
+    characters, and the check character computed as ``forms.values.plain_text`` does (a test
+    holds it to ``check_uscc``)."""
+    if len(code) != 18 or not _USCC_FORM.fullmatch(code):
         return False
-    values = _USCC_VALUES
-    try:
-        total = sum(values[ch] * w for ch, w in zip(code, USCC_WEIGHTS))
-        values[code[17]]
-    except KeyError:
-        return False
+    total = int(code[16::-1].translate(_USCC_DIGITS), 34)  # ≡ the weighted sum (mod 31): see forms.values
     return USCC_CHARS[(31 - total % 31) % 31] == code[17]
 
 
@@ -188,9 +233,13 @@ def _valid_choices(col: ColumnSpec) -> frozenset[str]:
 def unique_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequence[str],
                    out: FindingCollector) -> None:
     """``unique: true`` columns of a list: a value may appear on one row only (e.g. 信用代码)."""
+    known = out.computed.columns.get(table.key) if table.kind == "list" else None
+    known = known.of(inputs, row_keys) if known is not None else None
     for col in table.columns:
         if not col.unique:
             continue
+        if known is not None and col.key in known.raw and _all_different(known.raw[col.key]):
+            continue  # (issue 16: a 5,000-row list, told at once; a blank or a repeat: row by row)
         first: dict[Any, int] = {}
         for index, row_key in enumerate(row_keys, start=1):
             value = inputs.get((table.key, row_key, col.key))
@@ -202,6 +251,15 @@ def unique_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Seq
                         f"与第{first[norm]}行重复（同一{col.label}只能填报一行），请核对后删除或改正。")
             else:
                 first[norm] = index
+
+
+def _all_different(values: list[Any]) -> bool:
+    """Whether ``unique_checks`` finds no repeat among ``values`` (one list column): all filled
+    texts that differ once trimmed and upper-cased. (Cells that failed their field check are left
+    out there, which only removes repeats.)"""
+    if None in values or set(map(type, values)) != {str}:
+        return False
+    return len({v.strip().upper() for v in values}) == len(values)
 
 
 def reference_checks(table: TableSpec, inputs: Mapping[CellKey, Any], out: FindingCollector,

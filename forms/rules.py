@@ -9,10 +9,11 @@ from typing import Any
 
 from forms.compute import CellKey, ComputedForm, compiled
 from forms.findings import FindingCollector
+from forms.formula import Formula
 from forms.loader import PERIOD_NAMES
 from forms.period_rules import change_text, history_text
 from forms.rule_messages import fmt, goal_text
-from forms.spec import FormSpec, RuleSpec, TableSpec
+from forms.spec import ColumnSpec, FormSpec, RuleSpec, TableSpec
 
 __all__ = ["Bundle", "run_rule", "column_sum", "row_local", "rule_reads", "report_end", "PERIOD_NAMES"]
 
@@ -173,6 +174,7 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         return
 
     targets: list[tuple[str | None, str | None]]
+    target_rows: list[str] = []
     if rule.scope == "table":
         targets = [(rule.anchor_row, rule.anchor_column)]
     elif rule.scope == "column":
@@ -180,26 +182,107 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         anchor = table.row(rule.anchor_row) if table.kind == "grid" and rule.anchor_row else None
         targets = [(rule.anchor_row, c) for c in wanted if not table.is_blocked(anchor, columns[c])]
     else:
-        targets = [(k, rule.anchor_column) for k in item_keys if not rule.rows or k in rule.rows]
-    for row_key, col_key in targets:
+        target_rows = item_keys if not rule.rows else [k for k in item_keys if k in rule.rows]
+        if only is None and table.kind == "list" and len(target_rows) >= _COLUMNWISE_FROM:
+            targets = []  # (the rows below: evaluated column by column where that gives the same)
+        else:
+            targets = [(k, rule.anchor_column) for k in target_rows]
+
+    def outcome(row_key: str | None, col_key: str | None) -> tuple[Any, str] | None:
+        """The rule on one target, row by row: (result, message), or None when it does not apply."""
         try:
             if rule.when and not evaluate(rule.when, row_key, col_key, zero):
-                continue
-            result = evaluate(rule.expr, row_key, col_key, rule.blank_mode)
+                return None
+            return evaluate(rule.expr, row_key, col_key, rule.blank_mode), rule.message
         except _Skip:
-            continue
+            return None
         except Exception as exc:  # noqa: BLE001 - a broken rule is reported, never a crash
-            result = False
-            message = f"审核规则 {rule.id} 无法执行（{exc}）"
+            return False, f"审核规则 {rule.id} 无法执行（{exc}）"
+
+    if rule.scope == "row" and not targets and target_rows:
+        outcomes = _columnwise(rule, table.key, target_rows, columns, out, outcome, zero)
+        if outcomes is None:  # (the rule reads more than its row)
+            targets = [(k, rule.anchor_column) for k in target_rows]
         else:
-            message = rule.message
-        if rule.kind == "goal":
-            if isinstance(result, (int, float)) and not isinstance(result, bool):
-                emit(row_key, col_key, goal_text(rule, result))
-            continue
-        if result is None or result:
-            continue
-        emit(row_key, col_key, message)
+            for row_key, got in zip(target_rows, outcomes):
+                if got is not None:
+                    _found(rule, row_key, rule.anchor_column, got, emit)
+            return
+    for row_key, col_key in targets:
+        got = outcome(row_key, col_key)
+        if got is not None:
+            _found(rule, row_key, col_key, got, emit)
+
+
+def _found(rule: RuleSpec, row_key: str | None, col_key: str | None, got: tuple[Any, str], emit: Any) -> None:
+    """A rule's (result, message) on one target: a finding where it does not hold (a goal: its figure)."""
+    result, message = got
+    if rule.kind == "goal":
+        if isinstance(result, (int, float)) and not isinstance(result, bool):
+            emit(row_key, col_key, goal_text(rule, result))
+        return
+    if result is None or result:
+        return
+    emit(row_key, col_key, message)
+
+
+_COLUMNWISE_FROM = 32  # a row rule on a list this long is evaluated column by column (``_columnwise``)
+
+
+def _columnwise(rule: RuleSpec, table_key: str, row_keys: list[str], columns: Mapping[str, ColumnSpec],
+                out: FindingCollector, outcome: Any, zero: Any) -> list[tuple[Any, str] | None] | None:
+    """``outcome`` of a row rule on every row of a list, evaluated column by column (one loop per
+    operation: ``forms.column_formula``) where that gives the same: the rows where the rule reads
+    no cell that failed its field check nor a blank it ``skip``s (a blank read as 0 is 0 in the
+    column); the others, and any row whose evaluation raises, go through ``outcome`` as before.
+    None: the rule reads more than its row's columns (left to ``outcome`` entirely)."""
+    from forms.column_formula import column_program, evaluate_rows
+
+    formulas = [(compiled(rule.when), zero) if rule.when else None, (compiled(rule.expr), rule.blank_mode)]
+    programs = [column_program(f) if f is not None else None for f, _mode in filter(None, formulas)]
+    if any(p is None for p in programs) or any(not f.names <= columns.keys() for f, _m in filter(None, formulas)):
+        return None
+    read = sorted(set().union(*(f.names for f, _m in filter(None, formulas))))
+    values, invalid = out.computed.values, out.invalid
+    known = out.computed.columns.get(table_key)  # the columns as computed (issue 16)
+    if known is not None and known.row_keys != row_keys:
+        known = None
+    raw = {name: known.values[name] if known is not None else [values.get((table_key, k, name)) for k in row_keys]
+           for name in read}
+    slow: set[int] = set()
+    if invalid:  # a cell that failed its field check: the rule skips the row if it reads it
+        position = {k: i for i, k in enumerate(row_keys)}
+        slow |= {position[k[1]] for k in invalid if k[0] == table_key and k[2] in raw and k[1] in position}
+
+    def given(formula: Formula, mode: Any) -> dict[str, list[Any]]:
+        """The formula's columns as it reads them: a blank as 0, or the row left to ``outcome``."""
+        found = {}
+        for name in formula.names:
+            column = raw[name]
+            if None in column:
+                if mode(name) == "skip":
+                    slow.update(i for i, v in enumerate(column) if v is None)
+                column = [0 if v is None else v for v in column]
+            found[name] = column
+        return found
+
+    when, expr = formulas
+    when_columns = given(*when) if when is not None else None
+    expr_columns = given(*expr)
+    rows = [i for i in range(len(row_keys)) if i not in slow] if slow else list(range(len(row_keys)))
+    outcomes: list[tuple[Any, str] | None] = [None] * len(row_keys)
+    if when is not None:
+        passed, failed = evaluate_rows(programs[0], when_columns, rows)  # type: ignore[arg-type]
+        slow.update(failed)
+        rows = [i for i in rows if i in passed and passed[i]]
+    results, failed = evaluate_rows(programs[-1], expr_columns, rows)  # type: ignore[arg-type]
+    slow.update(failed)
+    message = rule.message
+    for i, result in results.items():
+        outcomes[i] = (result, message)
+    for i in slow:
+        outcomes[i] = outcome(row_keys[i], rule.anchor_column)
+    return outcomes
 
 
 def _reported(rule: RuleSpec, table: TableSpec, item_keys: Sequence[str], out: FindingCollector, bundle: Bundle,
@@ -213,7 +296,10 @@ def _reported(rule: RuleSpec, table: TableSpec, item_keys: Sequence[str], out: F
     read = [k for k in columns if k in rule.columns or (when is not None and k in when.names)]  # what is used
     reported, computed, table_key = bundle.reported.get, out.computed.values.get, table.key
     rule_columns = [k for k in rule.columns if k in columns]  # (the loader allows no other)
-    for row_key in item_keys:
+    # a row with no first stored value has nothing to report: only the others are looked at (a
+    # 5,000-row list's full validation reads the first values of the rows that changed alone)
+    having = {k[1] for k in bundle.reported if k[0] == table_key}
+    for row_key in (item_keys if len(having) * 4 > len(item_keys) else [k for k in item_keys if k in having]):
         if rule.rows and row_key not in rule.rows:
             continue
         # the changed figures first: ``when`` only decides whether they are reported (p2: most rows

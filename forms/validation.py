@@ -27,7 +27,7 @@ from forms.spec import FormSpec
 
 __all__ = ["Finding", "Severity", "ValidationResult", "validate_report", "validate_bundle", "ReportInput",
            "PeriodInputs", "note_is_acceptable", "SEVERITY_ORDER", "last_year", "comparable_periods",
-           "referenced_forms", "needs_history", "needs_reported", "reported_columns", "KeptResult",
+           "referenced_forms", "needs_history", "needs_reported", "reported_columns", "compared_columns", "KeptResult",
            "PendingResult"]
 
 
@@ -141,6 +141,16 @@ def reported_columns(form: FormSpec) -> dict[str, set[str]]:
         keys = set(form.table(rule.table).column_keys)
         names = set(rule.columns) | (compiled(rule.when).names if rule.when else set())
         found.setdefault(rule.table, set()).update(names & keys)
+    return {t: cols for t, cols in found.items() if cols}
+
+
+def compared_columns(form: FormSpec) -> dict[str, set[str]]:
+    """table → the columns the form's ``reported`` rules compare with their first stored values
+    (a part of ``reported_columns``: the others are only read by ``when``)."""
+    found: dict[str, set[str]] = {}
+    for rule in form.rules:
+        if rule.kind == "reported":
+            found.setdefault(rule.table, set()).update(set(rule.columns) & set(form.table(rule.table).column_keys))
     return {t: cols for t, cols in found.items() if cols}
 
 

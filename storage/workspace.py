@@ -287,8 +287,8 @@ class Workspace:
         return result
 
     def _validate_fully(self, data: ReportData) -> ValidationResult:
-        from forms.validation import ReportInput, needs_history, needs_reported, referenced_forms, reported_columns
-        from storage.history import earlier_inputs, first_values
+        from forms.validation import ReportInput, needs_history, needs_reported, referenced_forms
+        from storage.history import earlier_inputs
 
         form = self.form(data.report.form_key)
         report, others = data.report, {}
@@ -297,7 +297,7 @@ class Workspace:
             if other is not None:
                 others[key] = ReportInput(self.form(key), other.values, other.notes, other.list_rows)
         history = earlier_inputs(self.store, report.township_id, form.key, report.period) if needs_history(form) else {}
-        reported = first_values(self.store, report.id, columns=reported_columns(form)) if needs_reported(form) else {}
+        reported = _first_values_read(self.store, form, report.id) if needs_reported(form) else {}
         return validate_report(form, data.values, data.notes, data.list_rows, self.context(report.period),
                                period=report.period, history=history, others=others, reported=reported)
 
@@ -357,7 +357,10 @@ class Workspace:
 
             form = self.form(data.report.form_key)
             values = cells - notes
-            reported = first_values(self.store, data.report.id, values) if needs_reported(form) else None
+            # the edited rows' first values that the rule reads (a full validation read only the rows
+            # that had changed: ``_first_values_read``)
+            reported = first_values(self.store, data.report.id, _with_rows_read(form, values)) \
+                if needs_reported(form) else None
             token = self._token()
             result = revalidate(form, previous.result, data.values, data.notes, data.list_rows, values, notes,
                                 reported)
@@ -380,11 +383,10 @@ class Workspace:
             needs_history,
             needs_reported,
             referenced_forms,
-            reported_columns,
             validate_bundle,
         )
         from storage import validation_cache
-        from storage.history import earlier_inputs, first_values
+        from storage.history import earlier_inputs
 
         token = self._token()
         forms = {f.key for f in self.catalogue}
@@ -413,7 +415,7 @@ class Workspace:
                                      earlier_inputs(self.store, township_id, k, period)
                                      if k in again and needs_history(self.form(k))
                                      else {},  # read only by vs-last-period / vs-history rules
-                                     first_values(self.store, d.report.id, columns=reported_columns(self.form(k)))
+                                     _first_values_read(self.store, self.form(k), d.report.id)
                                      if k in again and needs_reported(self.form(k)) else {})
                       for k, d in datas.items() if k in wanted}
             fresh = validate_bundle(inputs, context, period, only=again)
@@ -1214,6 +1216,25 @@ class _Validated:
 
 def _rows_of(data: ReportData) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in data.list_rows.items()}
+
+
+def _first_values_read(store: Store, form: FormSpec, report_id: int) -> dict[CellKey, Any]:
+    """The first stored values a full validation of the form's ``reported`` rules needs: those of
+    the rows where a compared figure may have changed since (issue 16: not all 30,000 of a
+    5,000-row list; ``storage.history.changed_first_values``)."""
+    from forms.validation import compared_columns, reported_columns
+    from storage.history import changed_first_values
+
+    return changed_first_values(store, report_id, reported_columns(form), compared_columns(form))
+
+
+def _with_rows_read(form: FormSpec, cells: frozenset[CellKey]) -> list[CellKey]:
+    """The edited cells and every cell of their rows that the form's ``reported`` rules read."""
+    from forms.validation import reported_columns
+
+    read = reported_columns(form)
+    rows = {(t, r) for t, r, _c in cells if t in read}
+    return sorted(set(cells) | {(t, r, c) for t, r in rows for c in read[t]})
 
 
 def _as_of(data: ReportData, report: Report) -> ReportData:

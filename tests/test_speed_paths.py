@@ -33,23 +33,12 @@ def _hostile(col_type: str, rng: random.Random) -> object:
 
 
 def test_list_field_checks_at_5000_rows_equal_the_row_loop(catalogue) -> None:
-    from bench.sizes import enterprise
+    from tests.list_inputs_helpers import list_inputs
 
     form = catalogue.get(FORM)
     table = form.table(TABLE)
-    rng = random.Random(16)
     rows = [f"r{i}" for i in range(1, 5001)]
-    inputs: dict = {}
-    for i, row in enumerate(rows):
-        good = enterprise(i, 2025)
-        for col in table.columns:
-            if col.formula is not None:
-                continue
-            value = _hostile(col.type, rng)
-            if value is None and rng.random() > 0.05:
-                value = good.get(col.key)
-            if value is not None:
-                inputs[(TABLE, row, col.key)] = value
+    inputs = list_inputs(table, rows, random.Random(16))
     from dataclasses import replace
 
     from forms.compute import ComputeContext
