@@ -15,9 +15,10 @@ __all__ = ["fmt", "gap_unit", "goal_text"]
 def fmt(value: float, decimals: int | None = 2) -> str:
     """A number as every finding text shows it: grouped digits, never an exponent (1,800,000, not
     1.8e+06); at most ``decimals`` decimals (None: as exact as the float, for a limit such as
-    ``min``); a non-zero number never shows as 0."""
+    ``min``); a non-zero number never shows as 0. Anything else (a text typed into a number
+    column and stored as typed) shows as it is."""
     if not isinstance(value, float):
-        return f"{value:,}"
+        return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
     if not math.isfinite(value):
         return str(value)
     if value.is_integer():

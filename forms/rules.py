@@ -326,7 +326,7 @@ def _reported(rule: RuleSpec, table: TableSpec, item_keys: Sequence[str], out: F
             except Exception:  # noqa: BLE001 - an odd original row simply does not qualify
                 continue
         for col_key, before, now in changed:
-            shown = "（已删除）" if now is None else fmt(now)
+            shown = "（空白或不是数值）" if now is None else fmt(now)  # (text typed: its own finding says so)
             emit(row_key, col_key, f"原报数为 {fmt(before)}，现为 {shown}，"
                  + (rule.message or "修改企业直报数据须在说明中写明修改依据。"))
 

@@ -162,3 +162,22 @@ def test_township_change_to_an_enterprise_figure_needs_a_note(ws) -> None:
     # putting the reported figure back clears the finding
     ws.edit(rid, cell, "15230.5")
     assert not [f for f in ws.validate(ws.store.load(rid)).findings if f.rule_id == "K007"]
+
+
+def test_a_text_figure_before_or_after_the_change_is_quoted_not_a_crash(ws) -> None:
+    """A figure first stored as text (typed into a number column: kept as typed and flagged) and
+    then corrected, or a reported figure overwritten with text: K007 quotes the text as it is."""
+    from forms.rule_messages import fmt
+
+    assert [fmt(v) for v in ("abc", "", True, 12, 1800000.0, None)] == ["abc", "", "True", "12", "1,800,000", "None"]
+    town = next(t for t in ws.townships() if t.is_demo)
+    data = ws.find_report_data(town.id, "key_energy_units", "2025")
+    rid, first = data.report.id, data.list_rows["units"][0]
+    ws.edit(rid, ("units", first, "energy_equal"), "一万五")
+    row = ws.store.add_list_row(rid, "units", ws.user)
+    ws.edit_many(rid, [(("units", row, "name"), "新增单位"), (("units", row, "source"), "企业直报"),
+                       (("units", row, "energy_equal"), "12吨")])
+    ws.edit(rid, ("units", row, "energy_equal"), "12")
+    texts = {f.row: f.text for f in ws.validate(ws.store.load(rid)).findings if f.rule_id == "K007"}
+    assert texts[first].startswith("原报数为 15,230.5，现为 （空白或不是数值），")  # the text has its own finding
+    assert texts[row].startswith("原报数为 12吨，现为 12，")
