@@ -810,28 +810,9 @@ class Workspace:
 
     def _replace_report(self, report_id: int, write: Any, reason: str) -> None:
         """The stored report becomes the file's: values, 说明 and list rows (matched by position)."""
-        store = self.store
-        data = store.load(report_id)
-        rename: dict[tuple[str, str], str] = {}
-        for table in {*data.list_rows, *write.list_rows}:
-            stored, wanted = data.list_rows.get(table, []), write.list_rows.get(table, [])
-            for i, file_row in enumerate(wanted):
-                rename[(table, file_row)] = stored[i] if i < len(stored) else store.add_list_row(report_id, table,
-                                                                                                 self.user)
-            for extra in stored[len(wanted):]:
-                store.remove_list_row(report_id, table, extra, self.user)
+        from storage.district_store import replace_report  # s4: a few statements per form
 
-        def real(cell: CellKey) -> CellKey:
-            return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
-
-        from storage.district_store import replace_values
-
-        replace_values(store, report_id, [(real(c), v) for c, v in write.values.items()], self.user, reason)
-        notes = {real(c): n for c, n in write.notes.items()}
-        kept = store.load(report_id).notes if rename else data.notes
-        for cell in {*kept, *notes}:
-            if kept.get(cell, "") != notes.get(cell, ""):
-                store.set_note(report_id, cell, notes.get(cell, ""), self.user, reason)
+        replace_report(self.store, report_id, write.values, write.notes, write.list_rows, self.user, reason)
 
     def _restatus(self, township_id: int, period: str) -> dict[str, str]:
         """Validate the township-period together and store each report's status (as after an edit)."""

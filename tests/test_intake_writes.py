@@ -1,0 +1,137 @@
+"""s4: the intake's batched writer of one received form (``district_store.replace_report``) against
+the slow path it replaced — ``Store.add_list_row`` / ``remove_list_row`` / ``set_values`` /
+``set_note`` one call at a time — on two copies of one database: the same rows and row keys,
+values, 说明, first stored values and audit trail (timestamps aside), for a file with fewer list
+rows, with more, with changed, added, removed and blank-padded 说明, and on a report not stored yet."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage.district_store import replace_report
+from storage.workspace import Workspace
+
+FORM, TABLE = "key_energy_units", "units"
+UNIT = ("name", "uscc", "energy_equal", "value_added")
+
+
+def _slow_replace(ws: Workspace, report_id: int, values: dict, notes: dict, list_rows: dict, reason: str) -> None:
+    """The intake's writer as it was: every row, value and 说明 through the Store one by one."""
+    store, who = ws.store, ws.user
+    data = store.load(report_id)
+    rename: dict[tuple[str, str], str] = {}
+    for table in sorted({*data.list_rows, *list_rows}):
+        stored, wanted = data.list_rows.get(table, []), list_rows.get(table, [])
+        for i, file_row in enumerate(wanted):
+            rename[(table, file_row)] = stored[i] if i < len(stored) else store.add_list_row(report_id, table, who)
+        for extra in stored[len(wanted):]:
+            store.remove_list_row(report_id, table, extra, who)
+
+    def real(cell: tuple[str, str, str]) -> tuple[str, str, str]:
+        return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
+
+    store.set_values(report_id, [(real(c), v) for c, v in values.items()], who, reason)
+    wanted_notes = {real(c): n for c, n in notes.items()}
+    kept = store.load(report_id).notes
+    for cell in sorted({*kept, *wanted_notes}):
+        if kept.get(cell, "") != wanted_notes.get(cell, ""):
+            store.set_note(report_id, cell, wanted_notes.get(cell, ""), who, reason)
+
+
+def _dump(path: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            "cells": conn.execute("SELECT report_id, table_key, row_key, col_key, value, typeof(value), note"
+                                  " FROM cell_values ORDER BY 1, 2, 3, 4").fetchall(),
+            "rows": conn.execute("SELECT * FROM list_rows ORDER BY 1, 2, 4").fetchall(),
+            "keys": conn.execute("SELECT * FROM list_row_keys ORDER BY 1, 2").fetchall(),
+            "first": conn.execute("SELECT * FROM first_values ORDER BY 1, 2, 3, 4").fetchall(),
+            "audit": conn.execute("SELECT id, who, report_id, table_key, row_key, col_key, field, old, new,"
+                                  " typeof(new), reason FROM audit ORDER BY id").fetchall(),
+            "reports": conn.execute("SELECT id, status, revision > 0, updated_at IS NOT NULL FROM reports"
+                                    " ORDER BY id").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def _stored_report(path: Path, catalogue) -> int:
+    """A report of three listed units with values and 说明 (one on a cell without a value)."""
+    ws = Workspace.open(path, catalogue=catalogue, demo=False, user="镇街")
+    try:
+        town = ws.townships()[0]
+        report = ws.store.ensure_report(town.id, FORM, ws.form(FORM).version, "2025")
+        rows = [ws.store.add_list_row(report.id, TABLE, "镇街") for _ in range(3)]
+        ws.store.remove_list_row(report.id, TABLE, rows.pop(), "镇街")  # a key issued once, never again
+        rows += [ws.store.add_list_row(report.id, TABLE, "镇街") for _ in range(2)]
+        for n, row in enumerate(rows, start=1):
+            ws.store.set_values(report.id, [((TABLE, row, "name"), f"企业{n}"), ((TABLE, row, "energy_equal"), n * 1.5),
+                                            ((TABLE, row, "value_added"), n)], "镇街")
+        ws.store.set_note(report.id, (TABLE, rows[0], "energy_equal"), "新投产", "镇街")
+        ws.store.set_note(report.id, (TABLE, rows[2], "value_added"), "停产半年", "镇街")
+        ws.store.set_note(report.id, (TABLE, rows[1], "uscc"), "尚未取得代码", "镇街")
+        return report.id
+    finally:
+        ws.close()
+
+
+def _file(rows: int, notes: dict[tuple[int, str], str], blank: set[tuple[int, str]] = frozenset()) -> tuple:
+    """A file's form: ``rows`` listed units keyed as the file keys them (f1, f2 …), every input
+    cell (None where ``blank``), its 说明."""
+    keys = [f"f{n}" for n in range(1, rows + 1)]
+    values: dict[tuple[str, str, str], Any] = {}
+    for n, key in enumerate(keys, start=1):
+        for col in UNIT:
+            values[(TABLE, key, col)] = None if (n, col) in blank else {
+                "name": f"企业{n}", "uscc": None, "energy_equal": n * 2.0, "value_added": 1e308 if n == 2 else n}[col]
+    return values, {(TABLE, f"f{n}", col): text for (n, col), text in notes.items()}, {TABLE: keys}
+
+
+def _apply_both(original: Path, catalogue, report_id: int, values: dict, notes: dict, list_rows: dict) -> tuple:
+    """The slow path on ``original``, the batched writer on a copy made first: both dumps."""
+    copy = Path(shutil.copy(original, original.with_name("fast.sqlite")))
+    for path, fast in ((original, False), (copy, True)):
+        ws = Workspace.open(path, catalogue=catalogue, demo=False, user="区统计局")
+        try:
+            with ws.store.atomic():
+                if fast:
+                    replace_report(ws.store, report_id, values, notes, list_rows, ws.user, "收件 a.xlsx")
+                else:
+                    _slow_replace(ws, report_id, values, notes, list_rows, "收件 a.xlsx")
+        finally:
+            ws.close()
+    return _dump(original), _dump(copy)
+
+
+@pytest.mark.parametrize("rows, notes, blank", [
+    (2, {(1, "energy_equal"): "新投产", (2, "value_added"): "  增加了一条  "}, {(1, "name")}),  # fewer rows
+    (5, {(1, "energy_equal"): "  新投产 ", (4, "uscc"): "无代码", (5, "energy_equal"): "\t"}, set()),  # more rows
+    (3, {}, {(3, "value_added"), (2, "energy_equal")}),  # as many, every 说明 taken away
+    (0, {}, set()),  # the file lists no unit: every stored row removed
+])
+def test_batched_writer_stores_what_the_store_calls_store(tmp_path: Path, catalogue, rows, notes, blank) -> None:
+    original = tmp_path / "slow.sqlite"
+    report_id = _stored_report(original, catalogue)
+    slow, batched = _apply_both(original, catalogue, report_id, *_file(rows, notes, blank))
+    assert batched == slow
+    assert len(batched["audit"]) > 15  # the write did something to compare
+
+
+def test_batched_writer_on_a_report_not_stored_before(tmp_path: Path, catalogue) -> None:
+    original = tmp_path / "slow.sqlite"
+    ws = Workspace.open(original, catalogue=catalogue, demo=False, user="区统计局")
+    try:
+        report_id = ws.store.ensure_report(ws.townships()[1].id, FORM, ws.form(FORM).version, "2025").id
+    finally:
+        ws.close()
+    slow, batched = _apply_both(original, catalogue, report_id,
+                                *_file(3, {(2, "name"): "更名", (3, "uscc"): "x"}, {(3, "uscc")}))
+    assert batched == slow
+    assert [r[:3] for r in batched["rows"]] == [(report_id, TABLE, "r1"), (report_id, TABLE, "r2"),
+                                                (report_id, TABLE, "r3")]
