@@ -41,7 +41,24 @@ class _Skip(Exception):
 
 def _item_keys(table: TableSpec, computed: ComputedForm) -> list[str]:
     keys = computed.list_rows.get(table.key, [])
-    return list(keys) if table.kind == "list" else [k for k in keys if not table.row(k).is_total]
+    if table.kind == "list":
+        return list(keys)
+    totals = _total_rows(table)
+    return [k for k in keys if k not in totals]
+
+
+# s4: a grid's total rows, found once per table (each rule of each report looked every row up by
+# key: about 5 % of a district intake's main process). The entry holds the table: its id is not reused.
+_TOTALS: dict[int, tuple[TableSpec, frozenset[str]]] = {}
+
+
+def _total_rows(table: TableSpec) -> frozenset[str]:
+    kept = _TOTALS.get(id(table))
+    if kept is None or kept[0] is not table:
+        if len(_TOTALS) > 512:  # catalogues loaded again and again (tests): keep it small
+            _TOTALS.clear()
+        kept = _TOTALS[id(table)] = (table, frozenset(r.key for r in table.rows if r.is_total))
+    return kept[1]
 
 
 def column_sum(form: FormSpec, computed: ComputedForm, table_key: str, col_key: str, read: Any = None) -> Any:
