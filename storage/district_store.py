@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.database import CellKey, Store, now_text, where_given
+from storage.database import CellKey, Report, Store, now_text, where_given
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
            "add_register_line", "register_lines", "REFUSED_LOG_SUFFIX", "refused_log_path", "add_refused_line",
            "refused_lines", "retire_refused_log", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
            "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
-           "sends_signed", "replace_report"]
+           "sends_signed", "replace_report", "ensure_reports"]
 
 KIND_SETTING = "database_kind"
 DISTRICT, TOWNSHIP = "district", "township"
@@ -325,6 +325,22 @@ def _replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, A
 
 
 # -- s4: one received form written in a few statements ------------------------------------------------
+def ensure_reports(store: Store, township_id: int, period: str, forms: list[tuple[str, int]]) -> dict[str, Report]:
+    """form key → the township-period's report of each of ``forms`` ((key, version) pairs), those
+    not stored yet created as ``Store.ensure_report`` creates them, in the order given: one query
+    when all are there, three when some are not. Inside the caller's transaction."""
+    found = {r.form_key: r for r in store.reports_for(township_id, period)}
+    missing = [(key, version) for key, version in forms if key not in found]
+    if missing:
+        stamp = now_text()
+        store.conn.execute("INSERT OR IGNORE INTO periods (township_id, period) VALUES (?, ?)", (township_id, period))
+        store.conn.executemany(
+            "INSERT INTO reports (township_id, form_key, form_version, period, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)", [(township_id, key, version, period, stamp, stamp) for key, version in missing])
+        found = {r.form_key: r for r in store.reports_for(township_id, period)}
+    return found
+
+
 def replace_report(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
                    list_rows: dict[str, list[str]], who: str, reason: str) -> None:
     """The stored report becomes the file's form: its list rows (matched by position: rows the

@@ -790,10 +790,9 @@ class Workspace:
         with store.atomic():
             record_import(store, township_id, period, line["file_name"], [w.form_key for w in writes],
                           snapshot(store, township_id, period), self.user)
-            stored = {r.form_key: r for r in store.reports_for(township_id, period)}  # s4: one query
+            stored = ds.ensure_reports(store, township_id, period, [(w.form_key, w.form_version) for w in writes])
             for write in writes:
-                report = stored.get(write.form_key) or store.ensure_report(township_id, write.form_key,
-                                                                            write.form_version, period)
+                report = stored[write.form_key]
                 self._replace_report(report.id, write, reason)
                 audit_import(store, report.id, self.user, "intake", line["file_name"], reason)
             line_id = ds.add_register_line(store, who=self.user, verdict="已接收", reasons=reasons,

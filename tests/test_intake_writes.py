@@ -135,3 +135,41 @@ def test_batched_writer_on_a_report_not_stored_before(tmp_path: Path, catalogue)
     assert batched == slow
     assert [r[:3] for r in batched["rows"]] == [(report_id, TABLE, "r1"), (report_id, TABLE, "r2"),
                                                 (report_id, TABLE, "r3")]
+
+
+def test_reports_created_together_are_those_the_store_creates_one_by_one(tmp_path: Path, catalogue) -> None:
+    from storage.district_store import ensure_reports
+
+    original = tmp_path / "slow.sqlite"
+    ws = Workspace.open(original, catalogue=catalogue, demo=False, user="区统计局")
+    try:
+        town = ws.townships()[2].id
+        ws.store.ensure_report(town, "agriculture", ws.form("agriculture").version, "2025")  # one there already
+    finally:
+        ws.close()
+    copy = Path(shutil.copy(original, tmp_path / "fast.sqlite"))
+    forms = [(key, catalogue.get(key).version) for key in ("coal_vocs", "agriculture", FORM)]
+    made = {}
+    for path, fast in ((original, False), (copy, True)):
+        ws = Workspace.open(path, catalogue=catalogue, demo=False, user="区统计局")
+        try:
+            with ws.store.atomic():
+                made[fast] = ensure_reports(ws.store, town, "2025", forms) if fast else {
+                    key: ws.store.ensure_report(town, key, version, "2025") for key, version in forms}
+        finally:
+            ws.close()
+
+    def dump(path: Path) -> dict[str, list[tuple]]:
+        conn = sqlite3.connect(path)
+        try:
+            return {"reports": conn.execute("SELECT id, township_id, form_key, form_version, period, status, revision,"
+                                            " created_at IS NOT NULL FROM reports ORDER BY id").fetchall(),
+                    "periods": conn.execute("SELECT * FROM periods ORDER BY 1, 2").fetchall(),
+                    "counter": conn.execute("SELECT * FROM revision_counter").fetchall()}
+        finally:
+            conn.close()
+
+    assert dump(copy) == dump(original)
+    assert {k: (r.id, r.form_version) for k, r in made[True].items()} == \
+        {k: (r.id, r.form_version) for k, r in made[False].items()}
+    assert made[True]["agriculture"].id == 1 and len(dump(copy)["reports"]) == 3
