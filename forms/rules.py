@@ -4,6 +4,7 @@ history and reported. Cross-form references and earlier periods come in a ``Bund
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from forms.spec import FormSpec, RuleSpec, TableSpec
 __all__ = ["Bundle", "run_rule", "column_sum", "row_local", "rule_reads", "report_end", "PERIOD_NAMES"]
 
 
+@functools.lru_cache(maxsize=64)  # s4: asked once per rule of every report (a district intake: 80 per file)
 def report_end(period: str) -> str | None:
     """The last day of ``period`` (2025 / 2025Q3 / 2025M09) as an ISO date; None when unknown."""
     try:
