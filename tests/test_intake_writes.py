@@ -43,22 +43,25 @@ def _slow_replace(ws: Workspace, report_id: int, values: dict, notes: dict, list
             store.set_note(report_id, cell, wanted_notes.get(cell, ""), who, reason)
 
 
-def _dump(path: Path) -> dict[str, list[tuple]]:
+def _select(path: Path, queries: dict[str, str]) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
     try:
-        return {
-            "cells": conn.execute("SELECT report_id, table_key, row_key, col_key, value, typeof(value), note"
-                                  " FROM cell_values ORDER BY 1, 2, 3, 4").fetchall(),
-            "rows": conn.execute("SELECT * FROM list_rows ORDER BY 1, 2, 4").fetchall(),
-            "keys": conn.execute("SELECT * FROM list_row_keys ORDER BY 1, 2").fetchall(),
-            "first": conn.execute("SELECT * FROM first_values ORDER BY 1, 2, 3, 4").fetchall(),
-            "audit": conn.execute("SELECT id, who, report_id, table_key, row_key, col_key, field, old, new,"
-                                  " typeof(new), reason FROM audit ORDER BY id").fetchall(),
-            "reports": conn.execute("SELECT id, status, revision > 0, updated_at IS NOT NULL FROM reports"
-                                    " ORDER BY id").fetchall(),
-        }
+        return {name: conn.execute(sql).fetchall() for name, sql in queries.items()}
     finally:
         conn.close()
+
+
+def _dump(path: Path) -> dict[str, list[tuple]]:
+    return _select(path, {
+        "cells": "SELECT report_id, table_key, row_key, col_key, value, typeof(value), note FROM cell_values"
+                 " ORDER BY 1, 2, 3, 4",
+        "rows": "SELECT * FROM list_rows ORDER BY 1, 2, 4",
+        "keys": "SELECT * FROM list_row_keys ORDER BY 1, 2",
+        "first": "SELECT * FROM first_values ORDER BY 1, 2, 3, 4",
+        "audit": "SELECT id, who, report_id, table_key, row_key, col_key, field, old, new, typeof(new), reason"
+                 " FROM audit ORDER BY id",
+        "reports": "SELECT id, status, revision > 0, updated_at IS NOT NULL FROM reports ORDER BY id",
+    })
 
 
 def _stored_report(path: Path, catalogue) -> int:
@@ -160,14 +163,10 @@ def test_reports_created_together_are_those_the_store_creates_one_by_one(tmp_pat
             ws.close()
 
     def dump(path: Path) -> dict[str, list[tuple]]:
-        conn = sqlite3.connect(path)
-        try:
-            return {"reports": conn.execute("SELECT id, township_id, form_key, form_version, period, status, revision,"
-                                            " created_at IS NOT NULL FROM reports ORDER BY id").fetchall(),
-                    "periods": conn.execute("SELECT * FROM periods ORDER BY 1, 2").fetchall(),
-                    "counter": conn.execute("SELECT * FROM revision_counter").fetchall()}
-        finally:
-            conn.close()
+        return _select(path, {"reports": "SELECT id, township_id, form_key, form_version, period, status, revision,"
+                                         " created_at IS NOT NULL FROM reports ORDER BY id",
+                              "periods": "SELECT * FROM periods ORDER BY 1, 2",
+                              "counter": "SELECT * FROM revision_counter"})
 
     assert dump(copy) == dump(original)
     assert {k: (r.id, r.form_version) for k, r in made[True].items()} == \
