@@ -27,7 +27,7 @@ __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kin
            "add_register_line", "register_lines", "REFUSED_LOG_SUFFIX", "refused_log_path", "add_refused_line",
            "refused_lines", "retire_refused_log", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
            "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
-           "sends_signed", "replace_report", "ensure_reports"]
+           "sends_signed", "replace_report", "ensure_reports", "set_statuses"]
 
 KIND_SETTING = "database_kind"
 DISTRICT, TOWNSHIP = "district", "township"
@@ -325,6 +325,18 @@ def _replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, A
 
 
 # -- s4: one received form written in a few statements ------------------------------------------------
+def set_statuses(store: Store, changes: list[tuple[int, str, str]], who: str) -> None:
+    """``Store.set_status`` for several reports at once: each (report id, stored status, new status)
+    with a status different from the stored one gets it and its audit row. Inside the caller's transaction."""
+    changes = [(report_id, old, new) for report_id, old, new in changes if old != new]
+    if not changes:
+        return
+    stamp = now_text()
+    store.conn.executemany("UPDATE reports SET status = ? WHERE id = ?", [(new, rid) for rid, _old, new in changes])
+    store.conn.executemany("INSERT INTO audit (at, who, report_id, field, old, new) VALUES (?, ?, ?, 'status', ?, ?)",
+                           [(stamp, who, rid, old, new) for rid, old, new in changes])
+
+
 def ensure_reports(store: Store, township_id: int, period: str, forms: list[tuple[str, int]]) -> dict[str, Report]:
     """form key → the township-period's report of each of ``forms`` ((key, version) pairs), those
     not stored yet created as ``Store.ensure_report`` creates them, in the order given: one query

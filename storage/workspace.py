@@ -817,12 +817,16 @@ class Workspace:
 
     def _restatus(self, township_id: int, period: str) -> dict[str, str]:
         """Validate the township-period together and store each report's status (as after an edit)."""
+        from storage.district_store import set_statuses
+
         statuses: dict[str, str] = {}
+        changed: list[tuple[int, str, str]] = []
         for key, (data, result) in self.validate_period(township_id, period).items():
             status = status_for(data, result, False)
             if status != data.report.status:
-                self.store.set_status(data.report.id, status, who=self.user)
+                changed.append((data.report.id, data.report.status, status))
             statuses[key] = str(status)
+        set_statuses(self.store, changed, self.user)  # s4: as Store.set_status for each, in two statements
         return statuses
 
     def report_statuses(self, period: str) -> dict[tuple[int, str], tuple[int, str]]:

@@ -172,3 +172,33 @@ def test_reports_created_together_are_those_the_store_creates_one_by_one(tmp_pat
     assert {k: (r.id, r.form_version) for k, r in made[True].items()} == \
         {k: (r.id, r.form_version) for k, r in made[False].items()}
     assert made[True]["agriculture"].id == 1 and len(dump(copy)["reports"]) == 3
+
+
+def test_statuses_set_together_are_those_set_one_by_one(tmp_path: Path, catalogue) -> None:
+    from storage.district_store import set_statuses
+
+    original = tmp_path / "slow.sqlite"
+    ws = Workspace.open(original, catalogue=catalogue, demo=False, user="区统计局")
+    try:
+        town = ws.townships()[3].id
+        ids = [ws.store.ensure_report(town, key, ws.form(key).version, "2025").id for key in ("agriculture", FORM)]
+    finally:
+        ws.close()
+    copy = Path(shutil.copy(original, tmp_path / "fast.sqlite"))
+    changes = [(ids[0], "未填", "有错误"), (ids[1], "未填", "未填"), (ids[1], "未填", "已审核")]
+    for path, fast in ((original, False), (copy, True)):
+        ws = Workspace.open(path, catalogue=catalogue, demo=False, user="区统计局")
+        try:
+            with ws.store.atomic():
+                if fast:
+                    set_statuses(ws.store, changes, ws.user)
+                else:
+                    for report_id, old, new in changes:
+                        if old != new:
+                            ws.store.set_status(report_id, new, who=ws.user)
+        finally:
+            ws.close()
+    queries = {"reports": "SELECT id, status FROM reports ORDER BY id",
+               "audit": "SELECT id, who, report_id, field, old, new FROM audit ORDER BY id"}
+    assert _select(copy, queries) == _select(original, queries)
+    assert [r[1] for r in _select(copy, queries)["reports"]] == ["有错误", "已审核"]
