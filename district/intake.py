@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from district.read_ahead import READ_ERRORS, PreRead, ReadAhead, file_sha256, reading_processes, refusal
+from district.read_ahead import (
+    READ_ERRORS,
+    PreRead,
+    ReadAhead,
+    data_sha256,
+    file_sha256,
+    reading_processes,
+    refusal,
+)
 from export.errors import ImportRefused
 from export.submission_file import MODIFIED_WARNING, FileForm, SubmissionFile, read_submission
 from forms.findings import TextEnum
@@ -176,14 +184,6 @@ def intake_files(ws: Workspace, paths: Sequence[Path], *, township: Township | N
     return batch
 
 
-def _data_sha256(read: SubmissionFile) -> str:
-    """The values alone (no township, no period, no 说明): equal for a copied file."""
-    items = sorted((f.key, *cell, repr(v)) for f in read.forms for cell, v in f.values.items() if v is not None)
-    if not items:
-        return ""
-    return hashlib.sha256(repr(items).encode("utf-8")).hexdigest()
-
-
 def receive_file(ws: Workspace, path: Path, *, township: Township | None = None, period: str | None = None,
                  confirm_replace: bool = False, district_key: Any = None,
                  pre: PreRead | None = None) -> IntakeResult:
@@ -216,7 +216,7 @@ def receive_file(ws: Workspace, path: Path, *, township: Township | None = None,
     if not result.applied or read is None or target is None or result.period is None:
         result.line_id = ws.add_intake_line(verdict=result.verdict, reasons=result.reasons[:_MAX_REASONS], **fields)
         return result
-    data_sha = _data_sha256(read)
+    data_sha = pre.data_sha256 if pre is not None and pre.data_sha256 is not None else data_sha256(read)
     writes = [_file_write(item) for item in read.forms]
     target_id, target_period = target.id, result.period
 

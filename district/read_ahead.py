@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from export.submission_file import SubmissionFile
     from forms.catalogue import FormCatalogue
 
-__all__ = ["PreRead", "ReadAhead", "read_one", "file_sha256", "refusal", "READ_ERRORS", "PARALLEL_FROM",
+__all__ = ["PreRead", "ReadAhead", "read_one", "file_sha256", "data_sha256", "refusal", "READ_ERRORS", "PARALLEL_FROM",
            "reading_processes", "CRASHED_REASON"]
 
 # Fewer files than this: starting a reading process costs more than it saves (about 0.3 s each).
@@ -74,6 +74,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def data_sha256(read: SubmissionFile) -> str:
+    """The values alone (no township, no period, no 说明): equal for a copied file."""
+    items = sorted((f.key, *cell, repr(v)) for f in read.forms for cell, v in f.values.items() if v is not None)
+    if not items:
+        return ""
+    return hashlib.sha256(repr(items).encode("utf-8")).hexdigest()
+
+
 @dataclass
 class PreRead:
     """One file as read ahead: its SHA-256 and what ``read_submission`` made of it — or why it
@@ -83,6 +91,7 @@ class PreRead:
     read: SubmissionFile | None = None
     reasons: list[str] | None = None
     sealed: bool = False
+    data_sha256: str | None = None  # s4: ``data_sha256(read)``, worked out in the reading process
 
     def raise_refusal(self) -> None:
         if self.reasons is not None:
@@ -132,6 +141,7 @@ def _work(path: Path) -> PreRead:
     assert _catalogue is not None
     pre = read_one(path, _catalogue)
     if pre.read is not None:  # the forms travel back by key (a FormSpec is many times the file's values)
+        pre.data_sha256 = data_sha256(pre.read)  # s4: off the main process (it validates and writes)
         for item in pre.read.forms:
             item.form = item.form.key  # type: ignore[assignment]
     return pre

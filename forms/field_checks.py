@@ -19,7 +19,28 @@ from forms.values import _USCC_DIGITS, _USCC_FORM, MAX_TEXT_CHARS, USCC_CHARS, d
 __all__ = ["field_checks", "unique_checks", "reference_checks"]
 
 
+# -- s4: the cell plans of a table, worked out once per table and row ---------------------------
+# A district intake validates every file's seven forms against the same tables: building each
+# row's plan again for every file was about 2 ms of each file's validation. The entry holds the
+# table (and each row), so an id is not reused while kept; the plans depend on the spec alone.
+_PLANS: dict[int, tuple[TableSpec, dict[str | None, tuple[RowSpec | None, list[Any]]]]] = {}
+
+
 def _cell_plans(table: TableSpec, row: RowSpec | None) -> list[tuple[ColumnSpec, bool, bool, Any, Any]]:
+    """``_table_cell_plans``, kept per table and row (the callers only read it)."""
+    kept = _PLANS.get(id(table))
+    if kept is None or kept[0] is not table:
+        if len(_PLANS) > 512:  # catalogues loaded again and again (tests): keep it small
+            _PLANS.clear()
+        kept = _PLANS[id(table)] = (table, {})
+    key = None if row is None else row.key
+    found = kept[1].get(key)
+    if found is None or found[0] is not row:
+        found = kept[1][key] = (row, _table_cell_plans(table, row))
+    return found[1]
+
+
+def _table_cell_plans(table: TableSpec, row: RowSpec | None) -> list[tuple[ColumnSpec, bool, bool, Any, Any]]:
     """Per column, as it applies to ``row`` (None: a list row): the column, whether the cell is
     input, whether it is required, its minimum and maximum."""
     plans = []

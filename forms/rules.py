@@ -4,6 +4,7 @@ history and reported. Cross-form references and earlier periods come in a ``Bund
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from forms.spec import ColumnSpec, FormSpec, RuleSpec, TableSpec
 __all__ = ["Bundle", "run_rule", "column_sum", "row_local", "rule_reads", "report_end", "PERIOD_NAMES"]
 
 
+@functools.lru_cache(maxsize=64)  # s4: asked once per rule of every report (a district intake: 80 per file)
 def report_end(period: str) -> str | None:
     """The last day of ``period`` (2025 / 2025Q3 / 2025M09) as an ISO date; None when unknown."""
     try:
@@ -42,7 +44,24 @@ class _Skip(Exception):
 
 def _item_keys(table: TableSpec, computed: ComputedForm) -> list[str]:
     keys = computed.list_rows.get(table.key, [])
-    return list(keys) if table.kind == "list" else [k for k in keys if not table.row(k).is_total]
+    if table.kind == "list":
+        return list(keys)
+    totals = _total_rows(table)
+    return [k for k in keys if k not in totals]
+
+
+# s4: a grid's total rows, found once per table (each rule of each report looked every row up by
+# key: about 5 % of a district intake's main process). The entry holds the table: its id is not reused.
+_TOTALS: dict[int, tuple[TableSpec, frozenset[str]]] = {}
+
+
+def _total_rows(table: TableSpec) -> frozenset[str]:
+    kept = _TOTALS.get(id(table))
+    if kept is None or kept[0] is not table:
+        if len(_TOTALS) > 512:  # catalogues loaded again and again (tests): keep it small
+            _TOTALS.clear()
+        kept = _TOTALS[id(table)] = (table, frozenset(r.key for r in table.rows if r.is_total))
+    return kept[1]
 
 
 def column_sum(form: FormSpec, computed: ComputedForm, table_key: str, col_key: str, read: Any = None) -> Any:

@@ -797,8 +797,9 @@ class Workspace:
         with store.atomic():
             record_import(store, township_id, period, line["file_name"], [w.form_key for w in writes],
                           snapshot(store, township_id, period), self.user)
+            stored = ds.ensure_reports(store, township_id, period, [(w.form_key, w.form_version) for w in writes])
             for write in writes:
-                report = store.ensure_report(township_id, write.form_key, write.form_version, period)
+                report = stored[write.form_key]
                 self._replace_report(report.id, write, reason)
                 audit_import(store, report.id, self.user, "intake", line["file_name"], reason)
             line_id = ds.add_register_line(store, who=self.user, verdict="已接收", reasons=reasons,
@@ -817,37 +818,22 @@ class Workspace:
 
     def _replace_report(self, report_id: int, write: Any, reason: str) -> None:
         """The stored report becomes the file's: values, 说明 and list rows (matched by position)."""
-        store = self.store
-        data = store.load(report_id)
-        rename: dict[tuple[str, str], str] = {}
-        for table in {*data.list_rows, *write.list_rows}:
-            stored, wanted = data.list_rows.get(table, []), write.list_rows.get(table, [])
-            for i, file_row in enumerate(wanted):
-                rename[(table, file_row)] = stored[i] if i < len(stored) else store.add_list_row(report_id, table,
-                                                                                                 self.user)
-            for extra in stored[len(wanted):]:
-                store.remove_list_row(report_id, table, extra, self.user)
+        from storage.district_store import replace_report  # s4: a few statements per form
 
-        def real(cell: CellKey) -> CellKey:
-            return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
-
-        from storage.district_store import replace_values
-
-        replace_values(store, report_id, [(real(c), v) for c, v in write.values.items()], self.user, reason)
-        notes = {real(c): n for c, n in write.notes.items()}
-        kept = store.load(report_id).notes if rename else data.notes
-        for cell in {*kept, *notes}:
-            if kept.get(cell, "") != notes.get(cell, ""):
-                store.set_note(report_id, cell, notes.get(cell, ""), self.user, reason)
+        replace_report(self.store, report_id, write.values, write.notes, write.list_rows, self.user, reason)
 
     def _restatus(self, township_id: int, period: str) -> dict[str, str]:
         """Validate the township-period together and store each report's status (as after an edit)."""
+        from storage.district_store import set_statuses
+
         statuses: dict[str, str] = {}
+        changed: list[tuple[int, str, str]] = []
         for key, (data, result) in self.validate_period(township_id, period).items():
             status = status_for(data, result, False)
             if status != data.report.status:
-                self.store.set_status(data.report.id, status, who=self.user)
+                changed.append((data.report.id, data.report.status, status))
             statuses[key] = str(status)
+        set_statuses(self.store, changed, self.user)  # s4: as Store.set_status for each, in two statements
         return statuses
 
     def report_statuses(self, period: str) -> dict[tuple[int, str], tuple[int, str]]:
