@@ -28,7 +28,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from forms.loader import FormDefinitionError
+from forms.form_files import FormDefinitionError
 from forms.periods import PeriodError, parse_period, period_label, period_type_of
 from forms.reference import ReferenceError
 from user_error import UserError

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forms.loader import FormDefinitionError, check_form_refs, definitions_dir, load_form_file
+from forms.form_files import FormDefinitionError, definitions_dir
 from forms.reference import ReferenceData
 from forms.spec import FormSpec
 
 __all__ = ["FormCatalogue"]
+
+
+def load_form_file(path: Path, reference: ReferenceData) -> FormSpec:
+    """``forms.loader.load_form_file``, imported only when a file is read (s1: a start with the
+    checked catalogue kept imports neither the loader nor the formula parser)."""
+    from forms.loader import load_form_file as load
+
+    return load(path, reference)
 
 
 class FormCatalogue:
@@ -57,6 +65,8 @@ class FormCatalogue:
                 raise FormDefinitionError(path.name, "key", f"表代码 '{form.key}' 与 {seen[form.key]} 重复")
             seen[form.key] = path.name
             forms.append(form)
+        from forms.loader import check_form_refs
+
         check_form_refs({f.key: f for f in forms})
         catalogue = cls(forms, reference)
         if cached:

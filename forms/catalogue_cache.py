@@ -8,13 +8,16 @@ fingerprint differs, that cannot be read, or that does not decode into the same 
 ignored and rebuilt from the files: a stale cache is never used. It is written to a temporary name
 and renamed, so a crash never leaves half a cache; failing to write it only costs speed.
 
-JSON with type tags, never pickle: decoding builds only the dataclasses of ``forms.spec``, tuples,
-dicts and JSON scalars (formulas stay text and are parsed by the safe evaluator when used).
+JSON with type tags, never pickle: decoding builds only the record classes of ``forms.spec``, tuples,
+lists, dicts and JSON scalars (formulas stay text and are parsed by the safe evaluator when used).
+Format 2 (s1, issue 16) is compact for a fast start: a container is an array whose first item says
+what it is (0 tuple, 1 list, 2 + i the i-th spec class, its field values in order), a dict is a JSON
+object, anything else a scalar; the file names the spec classes and their fields, and a file whose
+classes differ from the program's, or of format 1, is ignored and rewritten.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -25,16 +28,23 @@ from typing import Any
 from forms import spec as spec_module
 from forms.reference import REFERENCE_FILES
 from forms.spec import FormSpec
+from records import build
 
 __all__ = ["cache_files", "fingerprint", "read_cached", "write_cached", "encode", "decode"]
 
 CACHE_NAME = "forms-catalogue.json"
-FORMAT = 1  # bump when the encoding itself changes
-# The code that turns files into specs: a change to any of them makes every cache stale.
-_CODE = ("spec.py", "loader.py", "formula.py", "reference.py", "catalogue.py", "catalogue_cache.py")
+FORMAT = 2  # bump when the encoding itself changes (2: compact arrays, s1)
+# The code that turns files into specs: a change to any of them makes every cache stale
+# (``../records.py`` makes the spec classes).
+_CODE = ("spec.py", "loader.py", "formula.py", "reference.py", "catalogue.py", "catalogue_cache.py", "../records.py")
 _REFERENCE_FILES = REFERENCE_FILES  # every file ReferenceData.load reads
-_CLASSES: dict[str, type] = {name: obj for name, obj in vars(spec_module).items()
-                             if isinstance(obj, type) and dataclasses.is_dataclass(obj)}
+# The spec classes, in the order of their tags (2, 3, …), with their field names.
+_ORDER: tuple[type, ...] = tuple(obj for obj in vars(spec_module).values()
+                                 if isinstance(obj, type) and "__record_names__" in vars(obj))
+_CLASSES: dict[str, type] = {cls.__name__: cls for cls in _ORDER}
+_TAGS: dict[type, int] = {cls: i + 2 for i, cls in enumerate(_ORDER)}
+_TUPLE, _LIST = 0, 1
+_HEADER = [[cls.__name__, list(cls.__record_names__)] for cls in _ORDER]  # type: ignore[attr-defined]
 
 
 def cache_files() -> Iterator[Path]:
@@ -98,41 +108,49 @@ def fingerprint(files: list[Path], reference_dir: Path | None) -> str:
 
 def encode(value: Any) -> Any:
     """A spec (or part of one) as JSON-ready data with type tags; TypeError for anything else."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        name = type(value).__name__
-        if _CLASSES.get(name) is not type(value):
-            raise TypeError(name)
-        return {"@": name, "f": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
-    if isinstance(value, tuple):
-        return {"@": "tuple", "v": [encode(v) for v in value]}
-    if isinstance(value, list):
-        return [encode(v) for v in value]
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
+    kind = type(value)
+    if kind in _TAGS:
+        return [_TAGS[kind], *(encode(getattr(value, name)) for name in kind.__record_names__)]
+    if kind is tuple:
+        return [_TUPLE, *(encode(v) for v in value)]
+    if kind is list:
+        return [_LIST, *(encode(v) for v in value)]
+    if kind is dict:
+        if not all(type(k) is str for k in value):
             raise TypeError("dict key")
-        return {"@": "dict", "v": {k: encode(v) for k, v in value.items()}}
-    if value is None or isinstance(value, (str, bool, int, float)):
+        return {k: encode(v) for k, v in value.items()}
+    if value is None or kind in (str, bool, int, float):
         return value
-    raise TypeError(type(value).__name__)
+    raise TypeError(kind.__name__)
 
 
 def decode(data: Any) -> Any:
     """The inverse of ``encode``; ValueError for anything ``encode`` cannot have written."""
-    if isinstance(data, list):
-        return [decode(v) for v in data]
-    if isinstance(data, dict):
-        tag = data.get("@")
-        if tag == "tuple":
-            return tuple(decode(v) for v in data["v"])
-        if tag == "dict":
-            return {k: decode(v) for k, v in data["v"].items()}
-        cls = _CLASSES.get(tag) if isinstance(tag, str) else None
+    kind = type(data)
+    if kind is list:
+        if not data:
+            raise ValueError("untagged array")
+        tag = data[0]
+        # (scalars, most values, are taken as they are, without a call each)
+        items = [v if type(v) not in _CONTAINERS else decode(v) for v in data[1:]]
+        if tag == _TUPLE and type(tag) is int:
+            return tuple(items)
+        if tag == _LIST and type(tag) is int:
+            return items
+        cls = _ORDER[tag - 2] if type(tag) is int and 2 <= tag < len(_ORDER) + 2 else None
         if cls is None:
             raise ValueError(f"unknown tag {tag!r}")
-        return cls(**{k: decode(v) for k, v in data["f"].items()})
-    if data is None or isinstance(data, (str, bool, int, float)):
+        if len(items) != len(cls.__record_names__):  # type: ignore[attr-defined]
+            raise ValueError(f"{cls.__name__}: {len(items)} values")
+        return build(cls, items)
+    if kind is dict:
+        return {k: v if type(v) not in _CONTAINERS else decode(v) for k, v in data.items()}
+    if data is None or kind in (str, bool, int, float):
         return data
-    raise ValueError(type(data).__name__)
+    raise ValueError(kind.__name__)
+
+
+_CONTAINERS = (list, dict)
 
 
 def read_cached(key: str) -> list[FormSpec] | None:
@@ -142,11 +160,11 @@ def read_cached(key: str) -> list[FormSpec] | None:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError):  # RecursionError: nested beyond any form
             continue
-        if not isinstance(data, dict) or data.get("fingerprint") != key:
+        if not isinstance(data, dict) or data.get("fingerprint") != key or data.get("classes") != _HEADER:
             continue
         try:
             forms = decode(data["forms"])
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
             continue
         if isinstance(forms, list) and forms and all(isinstance(f, FormSpec) for f in forms):
             return forms
@@ -161,7 +179,7 @@ def write_cached(key: str, forms: list[FormSpec]) -> Path | None:
         encoded = encode(list(forms))
         if decode(encoded) != list(forms):
             return None
-        text = json.dumps({"fingerprint": key, "forms": encoded}, ensure_ascii=False)
+        text = json.dumps({"fingerprint": key, "classes": _HEADER, "forms": encoded}, ensure_ascii=False)
     except (TypeError, ValueError):
         return None  # a spec holding something JSON cannot carry: no cache, only slower
     return keep_text(text)

@@ -9,10 +9,9 @@ from typing import Any
 
 from forms.compute import CellKey, ComputedForm, compiled
 from forms.findings import FindingCollector
-from forms.loader import PERIOD_NAMES
 from forms.period_rules import change_text, history_text
 from forms.rule_messages import fmt, goal_text
-from forms.spec import FormSpec, RuleSpec, TableSpec
+from forms.spec import PERIOD_NAMES, FormSpec, RuleSpec, TableSpec
 
 __all__ = ["Bundle", "run_rule", "column_sum", "row_local", "rule_reads", "report_end", "PERIOD_NAMES"]
 

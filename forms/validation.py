@@ -7,7 +7,6 @@ periods) and ``forms.rule_messages``; their public names are re-exported here.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from forms.compute import CellKey, ComputeContext, ComputedForm, compiled, compute_form
@@ -24,6 +23,7 @@ from forms.incremental import build_index
 from forms.period_rules import PeriodInputs, comparable_periods, last_year
 from forms.rules import Bundle
 from forms.spec import FormSpec
+from records import field, record
 
 __all__ = ["Finding", "Severity", "ValidationResult", "validate_report", "validate_bundle", "ReportInput",
            "PeriodInputs", "note_is_acceptable", "SEVERITY_ORDER", "last_year", "comparable_periods",
@@ -31,7 +31,7 @@ __all__ = ["Finding", "Severity", "ValidationResult", "validate_report", "valida
            "PendingResult"]
 
 
-@dataclass
+@record
 class ReportInput:
     """One report of a bundle (all forms of one township and period)."""
 

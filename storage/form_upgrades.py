@@ -20,11 +20,11 @@ Every audit line is written by ``UPGRADER`` ('upgrade'). No Qt here; the Workspa
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from forms.spec import FormSpec, UpgradeStep
 from forms.upgrade_steps import apply_steps, step_head
+from records import field, record
 from storage.database import CellKey, Report, StorageError, Store, now_text
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class NewerFormVersionError(StorageError):
     """The database holds reports of a form version newer than this program's."""
 
 
-@dataclass
+@record
 class UpgradeSummary:
     """What one upgrade did (all zero when nothing was stale)."""
 
@@ -53,7 +53,7 @@ class UpgradeSummary:
         return bool(self.reports)
 
 
-@dataclass
+@record
 class _Outgoing:
     """A value moving to another report, placed once every stale report has been read."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import getpass
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +20,7 @@ from forms.periods import period_year
 from forms.spec import FormSpec
 from forms.validation import ValidationResult, validate_report
 from forms.values import ParsedValue, parse_input
+from records import record
 from storage.changes import Changes, ReportState
 from storage.database import CellKey, LazyReportData, Report, ReportData, StorageError, Store, Township
 from storage.report_status import STATUSES, ReportStatus, rederived_status, status_for
@@ -36,7 +36,7 @@ class PeriodLockedError(UserError):
     """An edit in a locked (submitted) period without a reason, or an unlock without one."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EditResult:
     parsed: ParsedValue
     changed: bool
@@ -1190,7 +1190,7 @@ class TaskPackageError(StorageError):
     """s8: the installed 任务参数 files were edited after installation."""
 
 
-@dataclass
+@record
 class _Validated:
     """A report's data as validated, the result, and the database's change marks at that time."""
 
