@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -121,6 +122,32 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+class _LazyParsers(dict):
+    """The subcommands' parsers, each group made when one of its names is first used (s1: making all
+    ~25 parsers with their ~130 arguments was a few ms of every start). The names are there from
+    the start, in order, so argparse checks a command name and words "invalid choice" as before."""
+
+    def __init__(self, sub: argparse._SubParsersAction,
+                 groups: tuple[tuple[tuple[str, ...], Callable[[argparse._SubParsersAction], None]], ...]) -> None:
+        self._sub = sub
+        self._order = [name for names, _ in groups for name in names]
+        self._groups = {name: (names, build) for names, build in groups for name in names}
+        super().__init__((name, None) for name in self._order)
+
+    def __getitem__(self, name: str) -> argparse.ArgumentParser:
+        parser = dict.__getitem__(self, name)
+        if parser is None:
+            names, build = self._groups[name]
+            for made in names:  # (``add_parser`` refuses a name it already has)
+                dict.pop(self, made)
+            build(self._sub)
+            ordered = [(n, dict.__getitem__(self, n)) for n in self._order]
+            dict.clear(self)
+            dict.update(self, ordered)
+            parser = dict.__getitem__(self, name)
+        return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(prog="main.py", add_help=True)
     parser.add_argument("--db", type=Path, help="数据库文件")
@@ -129,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="打开演示数据库（新建时填入演示数据）")
     parser.add_argument("--self-test", action="store_true", help="自检：临时数据库中加载、审核、导出、重新导入")
     sub = parser.add_subparsers(dest="command", parser_class=ChineseArgumentParser)
+    sub._name_parser_map = sub.choices = _LazyParsers(sub, COMMAND_GROUPS)  # type: ignore[assignment]
+    return parser
+
+
+def _add_report_commands(sub: argparse._SubParsersAction) -> None:
+    """``validate`` and ``export``."""
     for name in ("validate", "export"):
         cmd = sub.add_parser(name)
         cmd.add_argument("--db", type=Path, required=True, dest="cmd_db")
@@ -141,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--readable", action="store_true")  # r1: carry the readable workbook too
         else:
             cmd.add_argument("--json", action="store_true", dest="as_json")
+
+
+def _add_import_commands(sub: argparse._SubParsersAction) -> None:
+    """``import`` and ``undo-import``."""
     imp = sub.add_parser("import")
     imp.add_argument("file", type=Path)
     imp.add_argument("--db", type=Path, required=True, dest="cmd_db")
@@ -153,16 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
     undo.add_argument("--db", type=Path, required=True, dest="cmd_db")
     undo.add_argument("--township")
     undo.add_argument("--period")
-    _district_commands(sub)
+
+
+def _add_sheet_commands(sub: argparse._SubParsersAction) -> None:
+    """``template`` and ``flat``."""
     for name in ("template", "flat"):
         cmd = sub.add_parser(name)
         cmd.add_argument("--db", type=Path, required=True, dest="cmd_db")
         cmd.add_argument("--out", type=Path, required=True)
         cmd.add_argument("--period", required=name == "template")
         cmd.add_argument("--township")
-    _add_summary_commands(sub)
-    _add_key_commands(sub)
-    return parser
 
 
 def _add_key_commands(sub: argparse._SubParsersAction) -> None:
@@ -288,6 +325,17 @@ def _district_commands(sub: argparse._SubParsersAction) -> None:
     feedback.add_argument("--township", required=True)
     feedback.add_argument("--period", required=True)
     feedback.add_argument("--out", type=Path, required=True)
+
+
+# Every subcommand, in the order "invalid choice" lists them, with the function that makes its group.
+COMMAND_GROUPS: tuple[tuple[tuple[str, ...], Callable[[argparse._SubParsersAction], None]], ...] = (
+    (("validate", "export"), _add_report_commands),
+    (("import", "undo-import"), _add_import_commands),
+    (("intake", "completeness", "findings", "accept", "no-data", "feedback"), _district_commands),
+    (("template", "flat"), _add_sheet_commands),
+    (("aggregate", "progress"), _add_summary_commands),
+    (("keys", "package", "task", "db-password"), _add_key_commands),
+)
 
 
 def _run_district(args: argparse.Namespace) -> int | None:

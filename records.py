@@ -100,8 +100,7 @@ def _make_init(cls: type, fields: list[Field], frozen: bool) -> Callable[..., No
     count = len(names)
     known = frozenset(names)
     required = sum(1 for f in fields if f.default is MISSING and f.default_factory is MISSING)
-    # for each number of positional arguments given: the fields after them (name, default, factory)
-    tails = [tuple((f.name, f.default, f.default_factory) for f in fields[given:]) for given in range(count + 1)]
+    entries = tuple((f.name, f.default, f.default_factory) for f in fields)
     post_init = getattr(cls, "__post_init__", None) is not None
     qualname = cls.__qualname__
     set_one = object.__setattr__ if frozen else setattr
@@ -123,7 +122,7 @@ def _make_init(cls: type, fields: list[Field], frozen: bool) -> Callable[..., No
             raise TypeError(f"{qualname}.__init__() missing {len(missing)} required positional argument"
                             f"{'s' if len(missing) > 1 else ''}: {_plural(missing)}")
         values = {}
-        for name, default, factory in tails[0]:
+        for name, default, factory in entries:
             if name in given:
                 values[name] = given[name]
             else:
@@ -137,7 +136,7 @@ def _make_init(cls: type, fields: list[Field], frozen: bool) -> Callable[..., No
             values = zip(names, args)
         elif required <= len(args) < count:
             values = dict(zip(names, args))
-            for name, default, factory in tails[len(args)]:
+            for name, default, factory in entries[len(args):]:  # the fields after those given
                 values[name] = factory() if factory is not MISSING else default
         else:
             values = bind(args, kwargs)

@@ -27,7 +27,7 @@ from typing import Any
 
 from forms import spec as spec_module
 from forms.reference import REFERENCE_FILES
-from forms.spec import FormSpec
+from forms.spec import REFERENCED_FORMS, FormSpec
 from records import build
 
 __all__ = ["cache_files", "fingerprint", "read_cached", "write_cached", "encode", "decode"]
@@ -167,8 +167,29 @@ def read_cached(key: str) -> list[FormSpec] | None:
         except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
             continue
         if isinstance(forms, list) and forms and all(isinstance(f, FormSpec) for f in forms):
+            _keep_derived(forms, data.get("derived"))
             return forms
     return None
+
+
+# What a start would otherwise parse formulas for, worked out when the cache is written: the forms
+# each form's rules read (``forms.validation.referenced_forms``, the kept validations' markers).
+def _derived(forms: list[FormSpec]) -> dict[str, Any]:
+    from forms.validation import referenced_forms
+
+    return {"referenced_forms": {f.key: sorted(referenced_forms(f)) for f in forms}}
+
+
+def _keep_derived(forms: list[FormSpec], derived: Any) -> None:
+    """Each form keeps what ``_derived`` worked out for it (where ``referenced_forms`` looks first);
+    anything unexpected is left out (then worked out when asked)."""
+    found = derived.get("referenced_forms") if isinstance(derived, dict) else None
+    if not isinstance(found, dict):
+        return
+    for form in forms:
+        keys = found.get(form.key)
+        if isinstance(keys, list) and all(type(k) is str for k in keys):
+            form.__dict__[REFERENCED_FORMS] = frozenset(keys)
 
 
 def write_cached(key: str, forms: list[FormSpec]) -> Path | None:
@@ -179,7 +200,8 @@ def write_cached(key: str, forms: list[FormSpec]) -> Path | None:
         encoded = encode(list(forms))
         if decode(encoded) != list(forms):
             return None
-        text = json.dumps({"fingerprint": key, "classes": _HEADER, "forms": encoded}, ensure_ascii=False)
+        text = json.dumps({"fingerprint": key, "classes": _HEADER, "forms": encoded, "derived": _derived(forms)},
+                          ensure_ascii=False)
     except (TypeError, ValueError):
         return None  # a spec holding something JSON cannot carry: no cache, only slower
     return keep_text(text)

@@ -282,6 +282,11 @@ class UpgradeStep:
     note: str  # why: shown in the audit trail beside every value the step moves or drops
 
 
+# (s1) The attribute where a FormSpec object keeps ``forms.validation.referenced_forms``'s answer
+# (not a field: neither compared nor shown); the catalogue cache restores it with the forms.
+REFERENCED_FORMS = "_referenced_forms"
+
+
 @record(frozen=True)
 class FormSpec:
     """A whole statistics form: the label block, its tables and its rules."""

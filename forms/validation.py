@@ -22,7 +22,7 @@ from forms.findings import (
 from forms.incremental import build_index
 from forms.period_rules import PeriodInputs, comparable_periods, last_year
 from forms.rules import Bundle
-from forms.spec import FormSpec
+from forms.spec import REFERENCED_FORMS, FormSpec
 from records import field, record
 
 __all__ = ["Finding", "Severity", "ValidationResult", "validate_report", "validate_bundle", "ReportInput",
@@ -112,14 +112,19 @@ def validate_report(form: FormSpec, inputs: Mapping[CellKey, Any], notes: Mappin
 
 
 def referenced_forms(form: FormSpec) -> set[str]:
-    """Keys of the other forms this form's rules read (form_cell / form_sum)."""
-    found: set[str] = set()
-    for rule in form.rules:
-        for text in (rule.expr, rule.when):
-            if text:
-                found |= {ref[0] for ref in compiled(text).form_refs}
-    found.discard(form.key)
-    return found
+    """Keys of the other forms this form's rules read (form_cell / form_sum): worked out once per
+    form object (its rules cannot change) and kept on it; s1: the catalogue cache keeps it too
+    (``forms.catalogue_cache``), so a start parses no formula for the kept validations' markers."""
+    kept = form.__dict__.get(REFERENCED_FORMS)
+    if kept is None:
+        found: set[str] = set()
+        for rule in form.rules:
+            for text in (rule.expr, rule.when):
+                if text:
+                    found |= {ref[0] for ref in compiled(text).form_refs}
+        found.discard(form.key)
+        kept = form.__dict__[REFERENCED_FORMS] = frozenset(found)
+    return set(kept)
 
 
 def needs_history(form: FormSpec) -> bool:

@@ -61,9 +61,9 @@ def _same(a: Any, b: Any) -> None:
     assert repr(a) == repr(b)
 
 
-def _error(make: Any) -> str:
+def _error(call: Any, cls: type) -> str:
     with pytest.raises(TypeError) as caught:
-        make()
+        call(cls)
     return str(caught.value)
 
 
@@ -99,9 +99,9 @@ def test_a_record_is_constructed_as_its_dataclass(cls: type) -> None:
     if required:
         wrong += [lambda k: k(*values[:required - 1]), lambda k: k()]
     for call in wrong:
-        message = _error(lambda: call(cls))
+        message = _error(call, cls)
         if not own_init:  # (a class's own __init__ is Python's: its messages are Python's)
-            assert message == _error(lambda: call(twin))
+            assert message == _error(call, twin)
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
