@@ -92,11 +92,21 @@ def _sha256(data: bytes) -> Any:
     return sha256(data)
 
 
+def _digest(data: bytes) -> Any:
+    """A hash object for the fingerprints of many files' bytes (s1): BLAKE2b (32 bytes), built into
+    CPython like ``_sha256`` but about four times faster than CPython's own SHA-256."""
+    try:
+        from _blake2 import blake2b  # type: ignore[import-not-found]
+    except ImportError:
+        from hashlib import blake2b
+    return blake2b(data, digest_size=32)
+
+
 def fingerprint(files: list[Path], reference_dir: Path | None) -> str:
     """The hash of every input of the catalogue: form files, reference tables, the loading code."""
     from resources import resource_path
 
-    digest = _sha256(f"format {FORMAT}\0".encode())
+    digest = _digest(f"format {FORMAT}\0".encode())
     digest.update(_code_marker())
     for path in files:
         digest.update(b"\0form\0" + path.name.encode() + b"\0" + path.read_bytes())
