@@ -40,9 +40,9 @@ class FormCatalogue:
         catalogue kept since the last start when none of their inputs changed (forms.catalogue_cache)."""
         cached = folder is None and reference is None
         folder = folder or definitions_dir()
-        reference = reference or ReferenceData.load()
         files = sorted(folder.glob("*.yaml"))
         if not files:
+            reference = reference or ReferenceData.load()  # (its errors first, as always)
             raise FormDefinitionError(str(folder), "", "文件夹中没有表式定义文件（*.yaml）")
         if cached:
             from forms import catalogue_cache
@@ -52,11 +52,12 @@ class FormCatalogue:
             except OSError:
                 cached = False
             else:
-                kept = catalogue_cache.read_cached(key)
-                if kept is not None:
-                    catalogue = cls(kept, reference)
+                kept = catalogue_cache.read_kept(key)
+                if kept is not None:  # s1: the reference tables kept with them, unless they could not be
+                    catalogue = cls(kept[0], kept[1] or ReferenceData.load())
                     catalogue.fingerprint = key
                     return catalogue
+        reference = reference or ReferenceData.load()
         forms: list[FormSpec] = []
         seen: dict[str, str] = {}
         for path in files:
@@ -70,7 +71,7 @@ class FormCatalogue:
         check_form_refs({f.key: f for f in forms})
         catalogue = cls(forms, reference)
         if cached:
-            catalogue_cache.write_cached(key, forms)
+            catalogue_cache.write_cached(key, forms, reference)
             catalogue.fingerprint = key
         return catalogue
 

@@ -25,8 +25,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from forms import reference as reference_module
 from forms import spec as spec_module
-from forms.reference import REFERENCE_FILES
+from forms.reference import REFERENCE_FILES, ReferenceData
 from forms.spec import REFERENCED_FORMS, FormSpec
 from records import build
 
@@ -38,9 +39,11 @@ FORMAT = 2  # bump when the encoding itself changes (2: compact arrays, s1)
 # (``../records.py`` makes the spec classes).
 _CODE = ("spec.py", "loader.py", "formula.py", "reference.py", "catalogue.py", "catalogue_cache.py", "../records.py")
 _REFERENCE_FILES = REFERENCE_FILES  # every file ReferenceData.load reads
-# The spec classes, in the order of their tags (2, 3, …), with their field names.
-_ORDER: tuple[type, ...] = tuple(obj for obj in vars(spec_module).values()
-                                 if isinstance(obj, type) and "__record_names__" in vars(obj))
+# The spec classes and the reference tables' (s1: kept too, so a start reads no CSV), in the order
+# of their tags (2, 3, …), with their field names.
+_ORDER: tuple[type, ...] = tuple(obj for module in (spec_module, reference_module) for obj in vars(module).values()
+                                 if isinstance(obj, type) and "__record_names__" in vars(obj)
+                                 and obj.__module__ == module.__name__)
 _CLASSES: dict[str, type] = {cls.__name__: cls for cls in _ORDER}
 _TAGS: dict[type, int] = {cls: i + 2 for i, cls in enumerate(_ORDER)}
 _TUPLE, _LIST = 0, 1
@@ -165,6 +168,13 @@ _CONTAINERS = (list, dict)
 
 def read_cached(key: str) -> list[FormSpec] | None:
     """The forms of a cache made from the same inputs, or None (missing, stale or unreadable)."""
+    kept = read_kept(key)
+    return kept[0] if kept is not None else None
+
+
+def read_kept(key: str) -> tuple[list[FormSpec], ReferenceData | None] | None:
+    """The forms and (when kept with them) the reference tables of a cache made from the same
+    inputs, or None (missing, stale or unreadable)."""
     for path in cache_files():
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -178,8 +188,36 @@ def read_cached(key: str) -> list[FormSpec] | None:
             continue
         if isinstance(forms, list) and forms and all(isinstance(f, FormSpec) for f in forms):
             _keep_derived(forms, data.get("derived"))
-            return forms
+            return forms, _decode_reference(data.get("reference"))
     return None
+
+
+def encode_reference(reference: ReferenceData) -> dict[str, Any]:
+    """The reference tables as JSON-ready data (the 等价值 tables' years, int keys, as pairs)."""
+    return {"coefficients": encode(reference.coefficients), "units": encode(reference.units),
+            "rates": {basis: [[year, encode(rate)] for year, rate in table.items()]
+                      for basis, table in reference.rates.items()},
+            "densities": encode(reference.densities)}
+
+
+def _decode_reference(data: Any) -> ReferenceData | None:
+    """The inverse of ``encode_reference``; None for anything else (the tables are then read from
+    their files)."""
+    from forms.reference import Coefficient, EquivalentRate, FuelDensity
+
+    try:
+        coefficients, units, densities = (decode(data[k]) for k in ("coefficients", "units", "densities"))
+        rates = {basis: {year: decode(rate) for year, rate in pairs} for basis, pairs in data["rates"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+        return None
+    expected = ((coefficients, Coefficient), (densities, FuelDensity),
+                *((table, EquivalentRate) for table in rates.values()))
+    if not all(type(table) is dict and all(type(v) is cls for v in table.values()) for table, cls in expected):
+        return None
+    if not all(type(y) is int for table in rates.values() for y in table) or type(units) is not dict or not all(
+            type(u) is tuple and len(u) == 2 for u in units.values()):
+        return None
+    return ReferenceData(coefficients, units, rates, densities)
 
 
 # What a start would otherwise parse formulas for, worked out when the cache is written: the forms
@@ -202,16 +240,22 @@ def _keep_derived(forms: list[FormSpec], derived: Any) -> None:
             form.__dict__[REFERENCED_FORMS] = frozenset(keys)
 
 
-def write_cached(key: str, forms: list[FormSpec]) -> Path | None:
-    """Keep ``forms`` for the next start, atomically, in the first place that can be written;
-    silently not at all when none can or the forms would not read back as the same objects.
-    Returns the file written."""
+def write_cached(key: str, forms: list[FormSpec], reference: ReferenceData | None = None) -> Path | None:
+    """Keep ``forms`` (and ``reference``, the tables they were checked with) for the next start,
+    atomically, in the first place that can be written; silently not at all when none can or the
+    forms would not read back as the same objects (the tables are then left out when they would
+    not). Returns the file written."""
     try:
         encoded = encode(list(forms))
-        if decode(encoded) != list(forms):
+        if decode(json.loads(json.dumps(encoded))) != list(forms):
             return None
-        text = json.dumps({"fingerprint": key, "classes": _HEADER, "forms": encoded, "derived": _derived(forms)},
-                          ensure_ascii=False)
+        kept: dict[str, Any] = {"fingerprint": key, "classes": _HEADER, "forms": encoded, "derived": _derived(forms)}
+        if reference is not None:
+            tables = encode_reference(reference)
+            again = _decode_reference(json.loads(json.dumps(tables)))
+            if again is not None and vars(again) == vars(reference):
+                kept["reference"] = tables
+        text = json.dumps(kept, ensure_ascii=False)
     except (TypeError, ValueError):
         return None  # a spec holding something JSON cannot carry: no cache, only slower
     return keep_text(text)

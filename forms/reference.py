@@ -6,7 +6,6 @@ say so plainly when it is unverified or missing instead of guessing.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from records import record
@@ -125,6 +124,8 @@ def _densities(path: Path) -> dict[str, FuelDensity]:
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    import csv  # (s1: only when the tables are read, not when the catalogue cache holds them)
+
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)

@@ -607,3 +607,10 @@ class Store:
             args += cell
         keys = ("at", "who", "table", "row", "col", "field", "old", "new", "reason")
         return [dict(zip(keys, r)) for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+    # -- s1: start cost of the headless commands --------------------------------------------------
+    def townships_with_input(self, period: str) -> set[int]:
+        """Ids of the townships with a report of ``period`` holding any value (``has_input``)."""
+        return {tid for (tid,) in self.conn.execute(
+            "SELECT DISTINCT township_id FROM reports AS r WHERE period = ? AND EXISTS"
+            " (SELECT 1 FROM cell_values WHERE report_id = r.id AND value IS NOT NULL)", (period,))}

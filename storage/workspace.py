@@ -1151,6 +1151,13 @@ class Workspace:
         validation_cache.keep_findings(self.store, found)
         self._attributed(start, _STATUS_ONLY)  # read by no validation
 
+    # -- s1: start cost of the headless commands --------------------------------------------------
+    def townships_with_input(self, period: str) -> list[Township]:
+        """The townships (in ``townships()`` order) with a report of ``period`` holding any value:
+        one query (a command without --township asked every township in turn)."""
+        ids = self.store.townships_with_input(period)
+        return [t for t in self.townships() if t.id in ids]
+
 
 # A write attributed to no report's contents: statuses and their audit rows (p2: an export marks
 # its reports 已导出 without making their validations stale).
