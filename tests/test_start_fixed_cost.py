@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import main
+import entry
 from forms import catalogue_cache
 from forms.catalogue import FormCatalogue
 from forms.form_files import definitions_dir
@@ -22,7 +22,7 @@ from forms.spec import REFERENCED_FORMS
 from storage.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = [name for names, _ in main.COMMAND_GROUPS for name in names]
+ORDER = [name for names, _ in entry.COMMAND_GROUPS for name in names]
 
 # One command line per subcommand and what it must parse to (the parser's old, eager answers).
 SAMPLES: list[tuple[list[str], dict[str, object]]] = [
@@ -61,28 +61,28 @@ SAMPLES: list[tuple[list[str], dict[str, object]]] = [
 ]
 
 
-def _subcommands(parser: object) -> main._LazyParsers:
+def _subcommands(parser: object) -> entry._LazyParsers:
     return next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[attr-defined]
 
 
 def test_every_subcommand_is_sampled_in_the_documented_order() -> None:
     assert [argv[0] for argv, _ in SAMPLES] == ORDER
     for name in ORDER:
-        assert f"python main.py {name}" in main.USAGE
+        assert f"python main.py {name}" in entry.USAGE
 
 
 @pytest.mark.parametrize(("argv", "expected"), SAMPLES, ids=[argv[0] for argv, _ in SAMPLES])
 def test_a_subcommand_parses_as_before_and_makes_only_its_group(argv: list[str], expected: dict[str, object]) -> None:
-    parser = main.build_parser()
+    parser = entry.build_parser()
     made = _subcommands(parser)
     assert list(made) == ORDER and all(dict.get(made, n) is None for n in ORDER)  # nothing made yet
     args = parser.parse_args(argv)
     for key, value in expected.items():
         assert getattr(args, key) == value, key
-    group = next(names for names, _ in main.COMMAND_GROUPS if argv[0] in names)
+    group = next(names for names, _ in entry.COMMAND_GROUPS if argv[0] in names)
     assert list(made) == ORDER  # the order "invalid choice" lists them in is kept
     assert [n for n in ORDER if dict.get(made, n) is not None] == list(group)
-    assert all(isinstance(made[n], main.ChineseArgumentParser) for n in ORDER)  # every group can be made
+    assert all(isinstance(made[n], entry.ChineseArgumentParser) for n in ORDER)  # every group can be made
 
 
 def test_argument_errors_are_worded_and_coded_as_before(capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,7 +92,7 @@ def test_argument_errors_are_worded_and_coded_as_before(capsys: pytest.CaptureFi
                        (["keys", "nope"], "无效的命令: 'nope'"),
                        (["export", "--db", "d", "--period", "2025", "--out", "o", "--nope"], "无法识别的参数: --nope")):
         with pytest.raises(SystemExit) as stop:
-            main.build_parser().parse_args(argv)
+            entry.build_parser().parse_args(argv)
         assert stop.value.code == 2
         err = capsys.readouterr().err
         assert err.startswith("参数错误：") and text in err and "用法：" in err
@@ -216,3 +216,13 @@ def test_townships_with_input_is_every_township_asked_in_turn(workspace: Workspa
         assert [t.id for t in workspace.townships_with_input(period)] == asked_in_turn(period)
     assert [t.id for t in workspace.townships_with_input("2025")] == [demo_township.id]  # blank, 说明, cleared: none
     assert [t.id for t in workspace.townships_with_input("2024")] == [demo_township.id, others[3].id]
+
+
+def test_the_script_only_starts_the_compiled_module() -> None:
+    """Python compiles a script at every start (and keeps bytecode only for modules): main.py
+    defines nothing itself; ``import main`` gives the same entry points as before."""
+    import main
+
+    code = compile((ROOT / "main.py").read_text(encoding="utf-8"), "main.py", "exec")
+    assert not [c for c in code.co_consts if hasattr(c, "co_code")]  # no function or class of its own
+    assert main.main is entry.main and main.build_parser is entry.build_parser and main.USAGE is entry.USAGE
