@@ -22,7 +22,7 @@ dataclass, ``ClassVar``/``InitVar`` fields, ``order``, ``slots``, keyword-only f
 
 from __future__ import annotations
 
-import reprlib
+from _thread import get_ident
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform
@@ -62,29 +62,29 @@ def field(*, default: Any = MISSING, default_factory: Callable[[], Any] | Any = 
 
 
 def _fields_of(cls: type) -> list[Field]:
-    annotations = cls.__dict__.get("__annotations__", {})
-    for base in cls.__mro__[1:]:
+    own = cls.__dict__
+    for base in cls.__mro__[1:-1]:  # (not ``object``)
         if "__dataclass_fields__" in base.__dict__ or "__record_fields__" in base.__dict__:
             raise TypeError(f"{cls.__name__}: a record cannot inherit fields")
     found: list[Field] = []
-    for name, kind in annotations.items():
-        text = kind if isinstance(kind, str) else getattr(kind, "__name__", "")
-        if text.split("[")[0].rsplit(".", 1)[-1] in ("ClassVar", "InitVar", "KW_ONLY"):
-            raise TypeError(f"{cls.__name__}.{name}: ClassVar/InitVar/KW_ONLY fields are not supported")
-        declared = cls.__dict__.get(name, MISSING)
-        spec = declared if isinstance(declared, Field) else Field(declared)
-        spec.name, spec.type = name, kind
-        if spec.default is not MISSING and type(spec.default).__hash__ is None:
-            raise ValueError(f"mutable default {type(spec.default)} for field {name} is not allowed: "
-                             "use default_factory")
-        found.append(spec)
     seen_default = False
-    for spec in found:
+    for name, kind in own.get("__annotations__", {}).items():
+        text = kind if isinstance(kind, str) else getattr(kind, "__name__", "")
+        if ("Var" in text or "KW_ONLY" in text) and text.split("[")[0].rsplit(".", 1)[-1] in (
+                "ClassVar", "InitVar", "KW_ONLY"):
+            raise TypeError(f"{cls.__name__}.{name}: ClassVar/InitVar/KW_ONLY fields are not supported")
+        declared = own.get(name, MISSING)
+        spec = declared if type(declared) is Field else Field(declared)
+        spec.name, spec.type = name, kind
         if spec.default is MISSING and spec.default_factory is MISSING:
             if seen_default:
-                raise TypeError(f"non-default argument {spec.name!r} follows default argument")
+                raise TypeError(f"non-default argument {name!r} follows default argument")
         else:
             seen_default = True
+            if spec.default is not MISSING and type(spec.default).__hash__ is None:
+                raise ValueError(f"mutable default {type(spec.default)} for field {name} is not allowed: "
+                                 "use default_factory")
+        found.append(spec)
     return found
 
 
@@ -152,13 +152,21 @@ def _make_init(cls: type, fields: list[Field], frozen: bool) -> Callable[..., No
     return __init__
 
 
-def _make_repr(fields: list[Field]) -> Callable[[Any], str]:
-    shown = tuple(f.name for f in fields if f.repr)
+_REPR_RUNNING: set[tuple[int, int]] = set()  # (object, thread) whose repr is being made
 
-    @reprlib.recursive_repr()
-    def __repr__(self: Any) -> str:
-        return f"{self.__class__.__qualname__}(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in shown) + ")"
-    return __repr__
+
+def _repr(self: Any) -> str:
+    """Every record's ``__repr__`` (the shown fields are the class's): "..." for an object met
+    again inside its own repr, as dataclass's."""
+    running = (id(self), get_ident())
+    if running in _REPR_RUNNING:
+        return "..."
+    _REPR_RUNNING.add(running)
+    try:
+        return f"{self.__class__.__qualname__}(" + ", ".join(
+            f"{n}={getattr(self, n)!r}" for n in self.__record_shown__) + ")"
+    finally:
+        _REPR_RUNNING.discard(running)
 
 
 def _key_getter(fields: list[Field]) -> Callable[[Any], tuple[Any, ...]]:
@@ -254,7 +262,8 @@ def record(cls: type[T] | None = None, /, *, frozen: bool = False) -> Any:
         cls.__record_names__ = tuple(f.name for f in fields)  # type: ignore[attr-defined]
         cls.__dataclass_fields__ = _DataclassFields(cls, fields, frozen)  # type: ignore[attr-defined]
         _set_new(cls, "__init__", _make_init(cls, fields, frozen))
-        _set_new(cls, "__repr__", _make_repr(fields))
+        cls.__record_shown__ = tuple(f.name for f in fields if f.repr)  # type: ignore[attr-defined]
+        _set_new(cls, "__repr__", _repr)
         _set_new(cls, "__eq__", _make_eq(key))
         if not explicit_hash:
             # as dataclass(eq=True) without a __hash__ of the class's own: frozen → the hash of the
