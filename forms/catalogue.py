@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forms.form_files import FormDefinitionError, definitions_dir
+from forms.form_files import FormDefinitionError, definitions_dir, yaml_files
 from forms.reference import ReferenceData
 from forms.spec import FormSpec
 
@@ -40,7 +40,7 @@ class FormCatalogue:
         catalogue kept since the last start when none of their inputs changed (forms.catalogue_cache)."""
         cached = folder is None and reference is None
         folder = folder or definitions_dir()
-        files = sorted(folder.glob("*.yaml"))
+        files = yaml_files(folder)  # (= sorted(folder.glob("*.yaml")))
         if not files:
             reference = reference or ReferenceData.load()  # (its errors first, as always)
             raise FormDefinitionError(str(folder), "", "文件夹中没有表式定义文件（*.yaml）")

@@ -27,6 +27,7 @@ from typing import Any
 
 from forms import reference as reference_module
 from forms import spec as spec_module
+from forms.form_files import forms_dir
 from forms.reference import REFERENCE_FILES, ReferenceData
 from forms.spec import REFERENCED_FORMS, FormSpec
 from records import build
@@ -61,7 +62,7 @@ def cache_files() -> Iterator[Path]:
             yield Path(chosen) / CACHE_NAME
         return
     frozen = getattr(sys, "frozen", False)  # as storage.location.program_dir, without its imports
-    program = Path(sys.executable).resolve().parent if frozen else Path(__file__).resolve().parent.parent
+    program = Path(sys.executable).resolve().parent if frozen else forms_dir().parent
     yield program / "data" / "cache" / CACHE_NAME
     try:
         from platformdirs import user_data_dir
@@ -73,7 +74,7 @@ def cache_files() -> Iterator[Path]:
 
 
 def _code_marker() -> bytes:
-    here = Path(__file__).resolve().parent
+    here = forms_dir()
     try:
         return b"".join(name.encode() + b"\0" + (here / name).read_bytes() for name in _CODE)
     except OSError:  # a frozen build without sources: its version, build date and executable (which

@@ -226,3 +226,14 @@ def test_the_script_only_starts_the_compiled_module() -> None:
     code = compile((ROOT / "main.py").read_text(encoding="utf-8"), "main.py", "exec")
     assert not [c for c in code.co_consts if hasattr(c, "co_code")]  # no function or class of its own
     assert main.main is entry.main and main.build_parser is entry.build_parser and main.USAGE is entry.USAGE
+
+
+def test_yaml_files_are_the_glob_of_them(tmp_path: Path) -> None:
+    from forms.form_files import yaml_files
+
+    for name in ("b.yaml", "a.yaml", ".hidden.yaml", "c.yml", "d.yaml.bak", "E.YAML", "表式.yaml", "x.yaml.yaml"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    (tmp_path / "folder.yaml").mkdir()  # a folder so named: glob lists it too
+    assert yaml_files(tmp_path) == sorted(tmp_path.glob("*.yaml"))
+    assert yaml_files(tmp_path / "missing") == sorted((tmp_path / "missing").glob("*.yaml")) == []
+    assert yaml_files(definitions_dir()) == sorted(definitions_dir().glob("*.yaml")) != []
