@@ -245,8 +245,9 @@ def _set_new(cls: type, name: str, value: Any) -> None:
 
 
 @dataclass_transform(field_specifiers=(field,))
-def record(cls: type[T] | None = None, /, *, frozen: bool = False) -> Any:
-    """``@record`` / ``@record(frozen=True)``: as ``@dataclass`` / ``@dataclass(frozen=True)``."""
+def record(cls: type[T] | None = None, /, *, frozen: bool = False, later: bool = False) -> Any:
+    """``@record`` / ``@record(frozen=True)``: as ``@dataclass`` / ``@dataclass(frozen=True)``.
+    ``later``: an object ``build`` made may get some fields' values only when first read."""
 
     def wrap(cls: type[T]) -> type[T]:
         fields = _fields_of(cls)
@@ -274,6 +275,10 @@ def record(cls: type[T] | None = None, /, *, frozen: bool = False) -> Any:
                 raise TypeError(f"{cls.__name__}: a frozen record cannot define __setattr__/__delattr__")
             cls.__setattr__, cls.__delattr__ = _make_frozen(cls, frozenset(f.name for f in fields))  # type: ignore[method-assign,assignment]
         _set_new(cls, "__match_args__", tuple(f.name for f in fields))
+        if later:
+            if "__getattr__" in cls.__dict__:
+                raise TypeError(f"{cls.__name__}: a record made later cannot define __getattr__")
+            cls.__getattr__ = _made_later  # type: ignore[attr-defined]
         return cls
 
     return wrap if cls is None else wrap(cls)
@@ -284,12 +289,38 @@ def record_fields(cls_or_obj: Any) -> tuple[Field, ...]:
     return cls_or_obj.__record_fields__
 
 
-def build(cls: type[T], values: Any) -> T:
+def build(cls: type[T], values: Any, later: dict[str, tuple[Callable[[Any], Any], Any]] | None = None) -> T:
     """An object of a record class from its field values in field order, without calling
-    ``__init__`` (for a decoder that has checked the values: ``forms.catalogue_cache``)."""
+    ``__init__`` (for a decoder that has checked the values: ``forms.catalogue_cache``).
+
+    ``later`` (a class made with ``record(later=True)``): field name → (make, data) for fields whose
+    value is ``make(data)``, made when first read (their place in ``values`` is ignored). ``make``
+    must be a module's function and ``data`` plain data, so the object still pickles (the district
+    intake sends the catalogue to its reading processes); ``make`` must always give an equal value
+    (two threads may both make it: the first one kept is the field's value)."""
     obj = object.__new__(cls)
-    obj.__dict__.update(zip(cls.__record_names__, values))  # type: ignore[attr-defined]
+    if later:
+        if any(hasattr(cls, name) for name in later):  # a default's class attribute: no __getattr__ then
+            raise TypeError(f"{cls.__name__}: a field with a default cannot be made later")
+        obj.__dict__.update((n, v) for n, v in zip(cls.__record_names__, values)  # type: ignore[attr-defined]
+                            if n not in later)
+        obj.__dict__[_LATER] = later
+    else:
+        obj.__dict__.update(zip(cls.__record_names__, values))  # type: ignore[attr-defined]
     return obj
+
+
+_LATER = "__later__"
+
+
+def _made_later(self: Any, name: str) -> Any:
+    """``__getattr__`` of a ``record(later=True)`` class: a field ``build`` left to be made on first
+    read is made and kept (the next reads find it as any other field)."""
+    later = self.__dict__.get(_LATER)
+    if later is not None and name in later:
+        make, data = later[name]
+        return self.__dict__.setdefault(name, make(data))
+    raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
 
 def replace(obj: T, /, **changes: Any) -> T:

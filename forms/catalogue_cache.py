@@ -184,13 +184,59 @@ def read_kept(key: str) -> tuple[list[FormSpec], ReferenceData | None] | None:
         if not isinstance(data, dict) or data.get("fingerprint") != key or data.get("classes") != _HEADER:
             continue
         try:
-            forms = decode(data["forms"])
+            forms = _decode_forms(data["forms"], data["forms_digest"])
         except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
             continue
         if isinstance(forms, list) and forms and all(isinstance(f, FormSpec) for f in forms):
             _keep_derived(forms, data.get("derived"))
             return forms, _decode_reference(data.get("reference"))
     return None
+
+
+# s1: what a form's cache entry holds as JSON text of its own, decoded only when first read (most
+# of the cache: a command with its validations kept reads none of it). The forms' text carries its
+# hash, so a damaged file is refused when read, never at a later first use.
+_LATER_FIELDS = ("tables",)  # (a field with a default cannot wait: the class attribute would be read)
+_FORM_TAG = _TAGS[FormSpec]
+_LATER_AT = tuple(FormSpec.__record_names__.index(name) + 1 for name in _LATER_FIELDS)  # type: ignore[attr-defined]
+
+
+def _encode_forms(forms: list[FormSpec]) -> tuple[str, str]:
+    """(text, its hash) of ``forms`` as ``_decode_forms`` reads them."""
+    encoded = encode(list(forms))
+    for item in encoded[1:]:
+        for at in _LATER_AT:
+            item[at] = json.dumps(item[at], ensure_ascii=False)
+    text = json.dumps(encoded, ensure_ascii=False)
+    return text, _digest(text.encode("utf-8")).hexdigest()
+
+
+def _decode_forms(text: Any, digest: Any) -> list[FormSpec]:
+    """The forms ``_encode_forms`` wrote (their tables made when first read);
+    ValueError for anything else, a text that is not the one hashed included."""
+    if type(text) is not str or type(digest) is not str or _digest(text.encode("utf-8")).hexdigest() != digest:
+        raise ValueError("forms text")
+    data = json.loads(text)
+    if type(data) is not list or not data or data[0] != _LIST or type(data[0]) is not int:
+        raise ValueError("forms list")
+    forms = []
+    names = FormSpec.__record_names__  # type: ignore[attr-defined]
+    for item in data[1:]:
+        if type(item) is not list or len(item) != len(names) + 1 or item[0] != _FORM_TAG or type(item[0]) is not int:
+            raise ValueError("form")
+        later = {}
+        for name, at in zip(_LATER_FIELDS, _LATER_AT):
+            if type(item[at]) is not str:
+                raise ValueError(name)
+            later[name] = (_decode_text, item[at])
+            item[at] = None
+        forms.append(build(FormSpec, [v if type(v) not in _CONTAINERS else decode(v) for v in item[1:]], later))
+    return forms
+
+
+def _decode_text(text: str) -> Any:
+    """A form's field kept as JSON text of its own (``_encode_forms``), decoded."""
+    return decode(json.loads(text))
 
 
 def encode_reference(reference: ReferenceData) -> dict[str, Any]:
@@ -247,10 +293,11 @@ def write_cached(key: str, forms: list[FormSpec], reference: ReferenceData | Non
     forms would not read back as the same objects (the tables are then left out when they would
     not). Returns the file written."""
     try:
-        encoded = encode(list(forms))
-        if decode(json.loads(json.dumps(encoded))) != list(forms):
+        text, digest = _encode_forms(forms)
+        if _decode_forms(json.loads(json.dumps(text)), digest) != list(forms):
             return None
-        kept: dict[str, Any] = {"fingerprint": key, "classes": _HEADER, "forms": encoded, "derived": _derived(forms)}
+        kept: dict[str, Any] = {"fingerprint": key, "classes": _HEADER, "forms_digest": digest, "forms": text,
+                                "derived": _derived(forms)}
         if reference is not None:
             tables = encode_reference(reference)
             again = _decode_reference(json.loads(json.dumps(tables)))

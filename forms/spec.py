@@ -287,7 +287,7 @@ class UpgradeStep:
 REFERENCED_FORMS = "_referenced_forms"
 
 
-@record(frozen=True)
+@record(frozen=True, later=True)  # (s1: the catalogue cache makes its tables when first read)
 class FormSpec:
     """A whole statistics form: the label block, its tables and its rules."""
 

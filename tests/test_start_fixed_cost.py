@@ -124,23 +124,36 @@ def _format_1(forms: list) -> object:
     return enc(forms)
 
 
+def _with_forms(good: dict, forms: object) -> dict:
+    """``good`` holding ``forms`` instead, with their right hash (what a damaged file cannot fake)."""
+    text = json.dumps(forms, ensure_ascii=False)
+    return {**good, "forms": text, "forms_digest": catalogue_cache._digest(text.encode("utf-8")).hexdigest()}
+
+
 def test_an_old_or_tampered_cache_is_ignored_and_rewritten(cache_dir: Path) -> None:
     loaded = FormCatalogue.load()
     path = cache_dir / catalogue_cache.CACHE_NAME
     good = json.loads(path.read_text(encoding="utf-8"))
     assert good["fingerprint"] == _key() and good["classes"][0][0] == "ColumnSpec"
-    forms = good["forms"]
+    forms = json.loads(good["forms"])
     form_tag = next(i + 2 for i, (name, _) in enumerate(good["classes"]) if name == "FormSpec")
+    first = forms[1]
     bad_bodies = [
         {"fingerprint": _key(), "forms": _format_1(list(loaded.forms))},  # format 1 under today's key
         {**good, "classes": good["classes"][:-1]},  # classes not the program's
         {**good, "classes": [[n, f[:-1]] for n, f in good["classes"]]},  # a field fewer
-        {**good, "forms": [1, [len(good["classes"]) + 2], *forms[2:]]},  # a tag no class has
-        {**good, "forms": [1, [True, *forms[1][1:]], *forms[2:]]},  # a bool is no tag
-        {**good, "forms": [1, [form_tag, *forms[1][1:-1]], *forms[2:]]},  # a value fewer
-        {**good, "forms": [1, [form_tag, *forms[1][1:], "extra"], *forms[2:]]},  # a value more
-        {**good, "forms": [1, {"@": "FormSpec"}]},
-        {**good, "forms": [1, []]},
+        {**good, "forms": good["forms"].replace("energy", "enerxy", 1)},  # a byte changed: not the text hashed
+        {**good, "forms_digest": "0" * 64},
+        {key: value for key, value in good.items() if key != "forms_digest"},
+        _with_forms(good, _format_1(list(loaded.forms))),
+        _with_forms(good, [1, [len(good["classes"]) + 2, *first[1:]], *forms[2:]]),  # a tag no class has
+        _with_forms(good, [1, [True, *first[1:]], *forms[2:]]),  # a bool is no tag
+        _with_forms(good, [1, [form_tag, *first[1:-1]], *forms[2:]]),  # a value fewer
+        _with_forms(good, [1, [form_tag, *first[1:], "extra"], *forms[2:]]),  # a value more
+        _with_forms(good, [1, [form_tag, *first[1:10], [0], *first[11:]], *forms[2:]]),  # tables not kept as text
+        _with_forms(good, [1, {"@": "FormSpec"}]),
+        _with_forms(good, [1, []]),
+        _with_forms(good, [1]),
     ]
     for body in bad_bodies:
         path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
@@ -148,6 +161,32 @@ def test_an_old_or_tampered_cache_is_ignored_and_rewritten(cache_dir: Path) -> N
         again = FormCatalogue.load()  # from the files, and the cache written again in format 2
         assert list(again.forms) == list(loaded.forms)
         assert json.loads(path.read_text(encoding="utf-8")) == good
+
+
+def test_a_cached_forms_tables_are_made_when_first_read(cache_dir: Path) -> None:
+    import pickle
+
+    loaded = FormCatalogue.load()
+    cached = FormCatalogue.load()
+    assert all("tables" not in vars(f) for f in cached.forms)  # nothing decoded yet
+    sent = pickle.loads(pickle.dumps(cached))  # as the district intake sends it to its reading processes
+    assert list(sent.forms) == list(loaded.forms) and all("tables" in vars(f) for f in sent.forms)
+    first = cached.forms[0]
+    assert first.tables == loaded.forms[0].tables and type(first.tables) is tuple
+    assert first.tables is first.tables and "tables" in vars(first)  # made once, then kept
+    assert all("tables" not in vars(f) for f in cached.forms[1:])  # only what was read
+    assert cached.forms == loaded.forms and repr(cached.forms[1]) == repr(loaded.forms[1])
+    with pytest.raises(AttributeError, match="'FormSpec' object has no attribute 'no_such_field'"):
+        cached.forms[2].no_such_field  # noqa: B018
+    import dataclasses
+
+    import records
+
+    renamed = dataclasses.replace(cached.forms[3], name="改名")  # the copy reads the tables made later
+    assert renamed.tables == loaded.forms[3].tables and renamed.name == "改名"
+    assert dataclasses.asdict(cached.forms[4]) == dataclasses.asdict(loaded.forms[4])
+    with pytest.raises(TypeError, match="a field with a default cannot be made later"):
+        records.build(type(first), [None] * len(first.__record_names__), {"upgrades": (json.loads, "[]")})
 
 
 def test_the_cache_keeps_the_reference_tables_and_referenced_forms(cache_dir: Path) -> None:
