@@ -129,22 +129,23 @@ def _make_init(cls: type, fields: list[Field], frozen: bool) -> Callable[..., No
                 values[name] = factory() if factory is not MISSING else default
         return values
 
+    # Each field set as dataclass sets it (``object.__setattr__`` when frozen), never through
+    # ``self.__dict__``: that would turn the object's compact attribute storage into a dict of its
+    # own and make every later attribute read slower (CPython 3.11).
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if kwargs:
-            values: Any = bind(args, kwargs)
-        elif len(args) == count:
-            values = zip(names, args)
-        elif required <= len(args) < count:
-            values = dict(zip(names, args))
-            for name, default, factory in entries[len(args):]:  # the fields after those given
-                values[name] = factory() if factory is not MISSING else default
-        else:
-            values = bind(args, kwargs)
-        if type(self) is cls:  # (a subclass may define properties or its own __setattr__)
-            self.__dict__.update(values)
-        else:
-            for name, value in (values.items() if isinstance(values, dict) else values):
+            for name, value in bind(args, kwargs).items():
                 set_one(self, name, value)
+        elif len(args) == count:
+            for name, value in zip(names, args):
+                set_one(self, name, value)
+        elif required <= len(args) < count:
+            for name, value in zip(names, args):
+                set_one(self, name, value)
+            for name, default, factory in entries[len(args):]:  # the fields after those given
+                set_one(self, name, factory() if factory is not MISSING else default)
+        else:
+            bind(args, kwargs)  # (raises: too many or too few arguments)
         if post_init:
             self.__post_init__()
 
@@ -299,14 +300,17 @@ def build(cls: type[T], values: Any, later: dict[str, tuple[Callable[[Any], Any]
     intake sends the catalogue to its reading processes); ``make`` must always give an equal value
     (two threads may both make it: the first one kept is the field's value)."""
     obj = object.__new__(cls)
+    put = object.__setattr__  # (as ``__init__``: never through ``obj.__dict__``)
     if later:
         if any(hasattr(cls, name) for name in later):  # a default's class attribute: no __getattr__ then
             raise TypeError(f"{cls.__name__}: a field with a default cannot be made later")
-        obj.__dict__.update((n, v) for n, v in zip(cls.__record_names__, values)  # type: ignore[attr-defined]
-                            if n not in later)
-        obj.__dict__[_LATER] = later
+        for name, value in zip(cls.__record_names__, values):  # type: ignore[attr-defined]
+            if name not in later:
+                put(obj, name, value)
+        put(obj, _LATER, later)
     else:
-        obj.__dict__.update(zip(cls.__record_names__, values))  # type: ignore[attr-defined]
+        for name, value in zip(cls.__record_names__, values):  # type: ignore[attr-defined]
+            put(obj, name, value)
     return obj
 
 
@@ -315,11 +319,17 @@ _LATER = "__later__"
 
 def _made_later(self: Any, name: str) -> Any:
     """``__getattr__`` of a ``record(later=True)`` class: a field ``build`` left to be made on first
-    read is made and kept (the next reads find it as any other field)."""
-    later = self.__dict__.get(_LATER)
+    read is made and kept (the next reads find it as any other field; two threads may both make it,
+    equal values)."""
+    try:
+        later = object.__getattribute__(self, _LATER)
+    except AttributeError:
+        later = None
     if later is not None and name in later:
         make, data = later[name]
-        return self.__dict__.setdefault(name, make(data))
+        value = make(data)
+        object.__setattr__(self, name, value)
+        return value
     raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
 

@@ -284,7 +284,7 @@ def _keep_derived(forms: list[FormSpec], derived: Any) -> None:
     for form in forms:
         keys = found.get(form.key)
         if isinstance(keys, list) and all(type(k) is str for k in keys):
-            form.__dict__[REFERENCED_FORMS] = frozenset(keys)
+            object.__setattr__(form, REFERENCED_FORMS, frozenset(keys))
 
 
 def write_cached(key: str, forms: list[FormSpec], reference: ReferenceData | None = None) -> Path | None:

@@ -115,7 +115,7 @@ def referenced_forms(form: FormSpec) -> set[str]:
     """Keys of the other forms this form's rules read (form_cell / form_sum): worked out once per
     form object (its rules cannot change) and kept on it; s1: the catalogue cache keeps it too
     (``forms.catalogue_cache``), so a start parses no formula for the kept validations' markers."""
-    kept = form.__dict__.get(REFERENCED_FORMS)
+    kept = getattr(form, REFERENCED_FORMS, None)
     if kept is None:
         found: set[str] = set()
         for rule in form.rules:
@@ -123,7 +123,8 @@ def referenced_forms(form: FormSpec) -> set[str]:
                 if text:
                     found |= {ref[0] for ref in compiled(text).form_refs}
         found.discard(form.key)
-        kept = form.__dict__[REFERENCED_FORMS] = frozenset(found)
+        kept = frozenset(found)
+        object.__setattr__(form, REFERENCED_FORMS, kept)  # (frozen: not a field, kept beside them)
     return set(kept)
 
 

@@ -70,8 +70,9 @@ class ParsedValue:
     value: Any
     error: str | None = None
 
-    def __init__(self, value: Any, error: str | None = None) -> None:  # (one per cell read: kept fastest)
-        self.__dict__.update(value=value, error=error)
+    def __init__(self, value: Any, error: str | None = None) -> None:  # (one per cell read: as dataclass's)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "error", error)
 
 
 def _number_text(text: str) -> str | None:
