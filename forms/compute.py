@@ -10,8 +10,8 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from forms.compute_context import ComputeContext  # (s1: defined apart, off a kept start's path)
 from forms.formula import Formula, parsed
-from forms.reference import ReferenceData
 from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
 from records import field, record
 
@@ -32,12 +32,6 @@ def numeric_or_none(value: Any) -> float | int | None:
     if isinstance(value, (int, float)):
         return value
     return None
-
-
-@record(frozen=True)
-class ComputeContext:
-    reference: ReferenceData
-    year: int | None = None
 
 
 @record

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from forms.compute import CellKey, ComputedForm
 from forms.note_check import note_is_acceptable
 from records import field, record
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (s1: forms.compute, the engine, stays off the path of kept findings)
+    from forms.compute import CellKey, ComputedForm
     from forms.spec import ColumnSpec, FormSpec, TableSpec
 
 __all__ = ["TextEnum", "Severity", "Finding", "ValidationResult", "FindingCollector", "note_is_acceptable",

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from forms.compute import CellKey
 from forms.rule_messages import fmt, gap_unit
 from records import field, record
 
 if TYPE_CHECKING:
+    from forms.compute import CellKey  # (s1: not imported at run time)
     from forms.rules import Bundle
     from forms.spec import RuleSpec
 
