@@ -22,7 +22,7 @@ import records
 from records import field, record
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ("forms.spec", "forms.reference", "forms.values", "forms.compute", "forms.findings", "forms.note_check",
+MODULES = ("forms.spec", "forms.reference", "forms.values", "forms.compute", "forms.compute_context", "forms.findings", "forms.note_check",
            "forms.period_rules", "forms.incremental", "forms.validation", "forms.upgrade_steps", "storage.database",
            "storage.changes", "storage.workspace", "storage.form_upgrades", "storage.opening")
 
