@@ -28,7 +28,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from forms.loader import FormDefinitionError
+from forms.form_files import FormDefinitionError
 from forms.periods import PeriodError, parse_period, period_label, period_type_of
 from forms.reference import ReferenceError
 from user_error import UserError
@@ -241,8 +241,7 @@ def _named_township(ws: Workspace, text: str) -> Township:
 def _township(ws: Workspace, text: str | None, period: str) -> Township:
     if text:
         return _named_township(ws, text)
-    with_data = [t for t in ws.townships()
-                 if any(ws.store.has_input(r.id) for r in ws.store.reports_for(t.id, period))]
+    with_data = ws.townships_with_input(period)
     if len(with_data) == 1:
         return with_data[0]
     if not with_data:

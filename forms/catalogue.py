@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forms.loader import FormDefinitionError, check_form_refs, definitions_dir, load_form_file
+from forms.form_files import FormDefinitionError, definitions_dir, yaml_files
 from forms.reference import ReferenceData
 from forms.spec import FormSpec
 
 __all__ = ["FormCatalogue"]
+
+
+def load_form_file(path: Path, reference: ReferenceData) -> FormSpec:
+    """``forms.loader.load_form_file``, imported only when a file is read (s1: a start with the
+    checked catalogue kept imports neither the loader nor the formula parser)."""
+    from forms.loader import load_form_file as load
+
+    return load(path, reference)
 
 
 class FormCatalogue:
@@ -32,9 +40,9 @@ class FormCatalogue:
         catalogue kept since the last start when none of their inputs changed (forms.catalogue_cache)."""
         cached = folder is None and reference is None
         folder = folder or definitions_dir()
-        reference = reference or ReferenceData.load()
-        files = sorted(folder.glob("*.yaml"))
+        files = yaml_files(folder)  # (= sorted(folder.glob("*.yaml")))
         if not files:
+            reference = reference or ReferenceData.load()  # (its errors first, as always)
             raise FormDefinitionError(str(folder), "", "文件夹中没有表式定义文件（*.yaml）")
         if cached:
             from forms import catalogue_cache
@@ -44,11 +52,12 @@ class FormCatalogue:
             except OSError:
                 cached = False
             else:
-                kept = catalogue_cache.read_cached(key)
-                if kept is not None:
-                    catalogue = cls(kept, reference)
+                kept = catalogue_cache.read_kept(key)
+                if kept is not None:  # s1: the reference tables kept with them, unless they could not be
+                    catalogue = cls(kept[0], kept[1] or ReferenceData.load())
                     catalogue.fingerprint = key
                     return catalogue
+        reference = reference or ReferenceData.load()
         forms: list[FormSpec] = []
         seen: dict[str, str] = {}
         for path in files:
@@ -57,10 +66,12 @@ class FormCatalogue:
                 raise FormDefinitionError(path.name, "key", f"表代码 '{form.key}' 与 {seen[form.key]} 重复")
             seen[form.key] = path.name
             forms.append(form)
+        from forms.loader import check_form_refs
+
         check_form_refs({f.key: f for f in forms})
         catalogue = cls(forms, reference)
         if cached:
-            catalogue_cache.write_cached(key, forms)
+            catalogue_cache.write_cached(key, forms, reference)
             catalogue.fingerprint = key
         return catalogue
 

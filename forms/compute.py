@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from forms.compute_context import ComputeContext  # (s1: defined apart, off a kept start's path)
 from forms.formula import Formula, parsed
-from forms.reference import ReferenceData
 from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
+from records import field, record
 
 __all__ = ["CellKey", "ComputeContext", "ComputedForm", "ListColumns", "compute_form", "find_cycle", "numeric_or_none",
            "TablePlan", "table_plan", "recompute"]
@@ -34,13 +34,7 @@ def numeric_or_none(value: Any) -> float | int | None:
     return None
 
 
-@dataclass(frozen=True)
-class ComputeContext:
-    reference: ReferenceData
-    year: int | None = None
-
-
-@dataclass
+@record
 class ComputedForm:
     """Every cell's value (inputs and computed), plus why a computed cell failed and where a
     reference factor came from."""
@@ -57,7 +51,7 @@ class ComputedForm:
         return self.values.get((table, row, col))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ListColumns:
     """One list table of one ``compute_form`` call by column: ``raw`` each input column as given
     (None: blank), ``values`` every column as ``ComputedForm.values`` holds it (None: not there),
@@ -411,7 +405,7 @@ def _cell_formulas(table: TableSpec) -> list[Formula]:
             if (text := table.cell_formula(row, col)) is not None and not table.is_blocked(row, col)]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TablePlan:
     """What a changed cell of a form can affect, known from its formulas (see ``recompute``).
 

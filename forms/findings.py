@@ -8,14 +8,14 @@ only with a real 说明 on its cell; 提示 (提示性) informs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from forms.compute import CellKey, ComputedForm
 from forms.note_check import note_is_acceptable
+from records import field, record
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (s1: forms.compute, the engine, stays off the path of kept findings)
+    from forms.compute import CellKey, ComputedForm
     from forms.spec import ColumnSpec, FormSpec, TableSpec
 
 __all__ = ["TextEnum", "Severity", "Finding", "ValidationResult", "FindingCollector", "note_is_acceptable",
@@ -39,7 +39,7 @@ class Severity(TextEnum):
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.HINT: 2}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One problem of one cell. ``text`` says what is wrong; where it is comes from the fields."""
 
@@ -89,7 +89,7 @@ def sort_findings(form: FormSpec, findings: list[Finding]) -> None:
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], order[f.table]))
 
 
-@dataclass
+@record
 class ValidationResult:
     computed: ComputedForm
     findings: list[Finding]

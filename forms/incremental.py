@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from forms.compute import CellKey, ComputeContext, ComputedForm, recompute, table_plan
@@ -22,6 +21,7 @@ from forms.field_checks import field_checks, reference_checks, unique_checks
 from forms.findings import Finding, FindingCollector, Severity, ValidationResult, note_is_acceptable, sort_findings
 from forms.rules import Bundle, row_local, rule_reads, run_rule
 from forms.spec import FormSpec
+from records import field, record, replace
 
 __all__ = ["ValidationIndex", "GroupKey", "build_index", "revalidate", "Recomputed"]
 
@@ -31,7 +31,7 @@ GroupKey = tuple[int, int, int]
 Group = dict[str | None, list[Finding]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Recomputed:
     """What a re-validation changed after ``previous``: the edited cells (values or 说明), and
     what it computed again — rows of row-local lists and whole tables. A view showing
@@ -43,7 +43,7 @@ class Recomputed:
     previous: Callable[[], ValidationResult | None]  # a weak reference: None once it is gone
 
 
-@dataclass
+@record
 class ValidationIndex:
     """What ``revalidate`` needs from the previous result (kept on ``ValidationResult.index``)."""
 

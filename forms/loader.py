@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from forms.form_files import FormDefinitionError, definitions_dir
 from forms.formula import Formula, FormulaError, parsed
 from forms.reference import ReferenceData
 from forms.spec import (
@@ -22,6 +23,7 @@ from forms.spec import (
     DEFAULT_BOUNDS,
     FORM_SCOPES,
     NUMERIC_TYPES,
+    PERIOD_NAMES,
     PERIOD_TYPES,
     RULE_KINDS,
     SEVERITIES,
@@ -36,7 +38,6 @@ from forms.spec import (
     UpgradeStep,
     is_ratio_unit,
 )
-from user_error import UserError
 
 __all__ = ["FormDefinitionError", "load_form_file", "load_form_text", "definitions_dir", "ROW_NAMES", "PERIOD_NAMES",
            "check_form_refs"]
@@ -44,28 +45,6 @@ __all__ = ["FormDefinitionError", "load_form_file", "load_form_text", "definitio
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Names a row formula may use besides column keys: reference factors of the row's energy.
 ROW_NAMES = ("ref_equal", "ref_equiv")
-# Names every rule may read besides cells (m4): the last day of the report period as an ISO date
-# ("2024-12-31" for 2024, "2025-09-30" for 2025Q3), so a date column can be held against it.
-PERIOD_NAMES = ("report_end",)
-
-
-def definitions_dir() -> Path:
-    """The bundled form definition folder."""
-    import sys
-
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "forms" / "definitions"
-    return Path(__file__).resolve().parent / "definitions"
-
-
-class FormDefinitionError(UserError, ValueError):
-    """A broken form definition: file, key path and reason."""
-
-    def __init__(self, file: str, key: str, message: str) -> None:
-        self.file, self.key, self.message = file, key, message
-        where = f"键 {key}：" if key else ""
-        super().__init__(f"表式定义文件 {file}：{where}{message}")
 
 
 class _Checker:

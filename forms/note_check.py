@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
+from records import record
 from resources import resource_path
 from user_error import UserError
 
@@ -21,7 +21,7 @@ class NotePolicyError(UserError, ValueError):
     """``note_phrases.yaml`` cannot be used: names the file and what is wrong."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NotePolicy:
     phrases: tuple[str, ...]  # longest first, lower-case
     min_letters: int

@@ -4,20 +4,20 @@ vs-history rule texts built from them."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from forms.compute import CellKey
 from forms.rule_messages import fmt, gap_unit
+from records import field, record
 
 if TYPE_CHECKING:
+    from forms.compute import CellKey  # (s1: not imported at run time)
     from forms.rules import Bundle
     from forms.spec import RuleSpec
 
 __all__ = ["PeriodInputs", "last_year", "comparable_periods", "change_text", "history_text"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PeriodInputs:
     """What is stored for one earlier period of a report: its inputs and list-row order."""
 

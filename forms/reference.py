@@ -6,10 +6,9 @@ say so plainly when it is unverified or missing instead of guessing.
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
 from pathlib import Path
 
+from records import record
 from resources import resource_path
 from user_error import UserError
 
@@ -28,7 +27,7 @@ class ReferenceError(UserError, ValueError):
     """A broken reference file: names the file, the line and what is wrong."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Coefficient:
     key: str
     name: str
@@ -51,7 +50,7 @@ class Coefficient:
                 f"{self.edition}；{status}；来源：{self.source}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EquivalentRate:
     """One year's 等价值 figure as the district set it (a row of power_coal_rate.csv or heat_coal_rate.csv).
 
@@ -86,7 +85,7 @@ REFERENCE_FILES = ("coefficients.csv", "units.csv", *(spec[0] for spec in EQUIVA
                    "fuel_densities.csv")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EquivalentFactor:
     """等价值 factor for one year; ``value`` None when the district has not set the year's figure."""
 
@@ -100,7 +99,7 @@ class EquivalentFactor:
 LITRE = "升"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FuelDensity:
     energy: str
     kg_per_litre: float
@@ -125,6 +124,8 @@ def _densities(path: Path) -> dict[str, FuelDensity]:
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    import csv  # (s1: only when the tables are read, not when the catalogue cache holds them)
+
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)

@@ -11,10 +11,9 @@ from typing import Any
 from forms.compute import CellKey, ComputedForm, compiled
 from forms.findings import FindingCollector
 from forms.formula import Formula
-from forms.loader import PERIOD_NAMES
 from forms.period_rules import change_text, history_text
 from forms.rule_messages import fmt, goal_text
-from forms.spec import ColumnSpec, FormSpec, RuleSpec, TableSpec
+from forms.spec import PERIOD_NAMES, ColumnSpec, FormSpec, RuleSpec, TableSpec
 
 __all__ = ["Bundle", "run_rule", "column_sum", "row_local", "rule_reads", "report_end", "PERIOD_NAMES"]
 

@@ -6,7 +6,7 @@ then becomes these objects. Nothing downstream has to re-check a spec.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from records import field, record, replace
 
 SEVERITIES = ("错误", "警告", "提示")
 PERIOD_TYPES = ("年报", "季报", "月报")
@@ -20,11 +20,15 @@ TABLE_KINDS = ("grid", "list")
 # recomputed from the summed inputs (never a sum or average of ratios), the rest is not carried.
 AGGREGATE_MODES = ("sum", "recompute", "none")
 
+# Names every rule may read besides cells (m4): the last day of the report period as an ISO date
+# ("2024-12-31" for 2024, "2025-09-30" for 2025Q3), so a date column can be held against it.
+PERIOD_NAMES = ("report_end",)
+
 # Column letters of Chinese statistical tables: 甲 乙 丙 for the descriptive columns.
 DESCRIPTIVE_LETTERS = ("甲", "乙", "丙")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ColumnSpec:
     """One data column. ``formula`` makes every cell of the column computed (read-only)."""
 
@@ -57,7 +61,7 @@ class ColumnSpec:
         return self.formula is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RowSpec:
     """One named row of a fixed grid (e.g. a fuel).
 
@@ -88,7 +92,7 @@ RULE_KINDS = ("check", "change", "history", "goal", "reported")
 BLANK_MODES = ("skip", "zero")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DistrictRuleSpec:
     """A rule across townships (``district_rules`` in a form file), checked by the district over
     every received report (district/review.py); a township's own 审核 never sees it."""
@@ -101,7 +105,7 @@ class DistrictRuleSpec:
     message: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleSpec:
     """A declared check (see forms/README.md for the file syntax).
 
@@ -144,7 +148,7 @@ class RuleSpec:
         return self.blank.get(ref, self.blank_default)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TableSpec:
     key: str
     title: str
@@ -241,7 +245,7 @@ FORM_SCOPES = ("township", "district")
 ANY_ROW = "*"  # in an upgrade step: every row of a list table
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CellRef:
     """A cell named by an upgrade step: ``table.row.col`` of the same form, or ``form:table.row.col``
     of another; ``row`` is ``*`` for every row of a list table."""
@@ -259,13 +263,13 @@ class CellRef:
         return (f"{self.form}:" if self.form else "") + f"{self.table}.{self.row}.{self.col}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UpgradeMove:
     source: CellRef  # in the layout of ``from`` (always the declaring form)
     target: CellRef  # in the layout of ``to``
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UpgradeStep:
     """Stored data of version ``from_version`` becomes version ``to_version`` (= from + 1): each
     move carries a cell's value and 说明 to its new place, each drop removes a cell (its value
@@ -278,7 +282,12 @@ class UpgradeStep:
     note: str  # why: shown in the audit trail beside every value the step moves or drops
 
 
-@dataclass(frozen=True)
+# (s1) The attribute where a FormSpec object keeps ``forms.validation.referenced_forms``'s answer
+# (not a field: neither compared nor shown); the catalogue cache restores it with the forms.
+REFERENCED_FORMS = "_referenced_forms"
+
+
+@record(frozen=True, later=True)  # (s1: the catalogue cache makes its tables when first read)
 class FormSpec:
     """A whole statistics form: the label block, its tables and its rules."""
 

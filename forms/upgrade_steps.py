@@ -6,17 +6,17 @@ anything else holding cells of an older layout (an older submission file) can us
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from forms.spec import ANY_ROW, CellRef, FormSpec, UpgradeStep
+from records import field, record
 
 __all__ = ["Outgoing", "StepResult", "apply_steps", "step_head", "steps_from"]
 
 Cell = tuple[str, str, str]
 
 
-@dataclass
+@record
 class Outgoing:
     """A value moving to another form's report (placed by the caller)."""
 
@@ -28,7 +28,7 @@ class Outgoing:
     step: UpgradeStep
 
 
-@dataclass
+@record
 class StepResult:
     cells: dict[Cell, list[Any]]  # cell → [value, 说明] in the current layout
     reasons: dict[Cell, str] = field(default_factory=dict)  # changed cell → why (its audit reason)

@@ -6,8 +6,7 @@ periods) and ``forms.rule_messages``; their public names are re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from forms.compute import CellKey, ComputeContext, ComputedForm, compiled, compute_form
@@ -24,6 +23,8 @@ from forms.incremental import build_index
 from forms.period_rules import PeriodInputs, comparable_periods, last_year
 from forms.rules import Bundle
 from forms.spec import FormSpec
+from forms.validation_kept import KeptResult, PendingResult, needs_history, needs_reported, referenced_forms  # (s1)
+from records import field, record
 
 __all__ = ["Finding", "Severity", "ValidationResult", "validate_report", "validate_bundle", "ReportInput",
            "PeriodInputs", "note_is_acceptable", "SEVERITY_ORDER", "last_year", "comparable_periods",
@@ -31,7 +32,7 @@ __all__ = ["Finding", "Severity", "ValidationResult", "validate_report", "valida
            "PendingResult"]
 
 
-@dataclass
+@record
 class ReportInput:
     """One report of a bundle (all forms of one township and period)."""
 
@@ -41,36 +42,6 @@ class ReportInput:
     list_rows: Mapping[str, Sequence[str]] = field(default_factory=dict)
     history: Mapping[str, PeriodInputs] = field(default_factory=dict)  # earlier period → inputs
     reported: Mapping[CellKey, Any] = field(default_factory=dict)  # each cell's first stored value
-
-
-class KeptResult(ValidationResult):
-    """A validation kept from an earlier session (``storage.validation_cache``): its findings as
-    they were; the computed values (needed to show the report) are computed on first use. It has no
-    ``index``, so an edit after it validates the report in full once."""
-
-    def __init__(self, findings: list[Finding], compute: Callable[[], ComputedForm]) -> None:
-        self.findings, self.index = findings, None
-        self._compute: Callable[[], ComputedForm] | None = compute
-        self._computed: ComputedForm | None = None
-
-    @property  # type: ignore[override]
-    def computed(self) -> ComputedForm:
-        if self._computed is None:
-            assert self._compute is not None
-            self._computed, self._compute = self._compute(), None
-        return self._computed
-
-
-class PendingResult(KeptResult):
-    """r4: a report shown before it is validated (its findings come a moment later, validated off
-    the window's thread: ``Workspace.open_state(defer=True)``, ``adopt_validation``). No findings
-    yet and no ``index``: an edit meanwhile validates the report in full; the export validates for
-    itself, so nothing is exported on a pending result."""
-
-    pending = True
-
-    def __init__(self, compute: Callable[[], ComputedForm]) -> None:
-        super().__init__([], compute)
 
 
 def _validate(form: FormSpec, inputs: Mapping[CellKey, Any], notes: Mapping[CellKey, str],
@@ -109,26 +80,6 @@ def validate_report(form: FormSpec, inputs: Mapping[CellKey, Any], notes: Mappin
              if k != form.key}
     bundle = Bundle(period, other, _history_computed(form, history or {}, period, context), reported)
     return _validate(form, inputs, notes, computed, context, bundle)
-
-
-def referenced_forms(form: FormSpec) -> set[str]:
-    """Keys of the other forms this form's rules read (form_cell / form_sum)."""
-    found: set[str] = set()
-    for rule in form.rules:
-        for text in (rule.expr, rule.when):
-            if text:
-                found |= {ref[0] for ref in compiled(text).form_refs}
-    found.discard(form.key)
-    return found
-
-
-def needs_history(form: FormSpec) -> bool:
-    return any(r.kind in ("change", "history") for r in form.rules)
-
-
-def needs_reported(form: FormSpec) -> bool:
-    """Whether the form has a rule on enterprise-reported figures (the first stored values)."""
-    return any(r.kind == "reported" for r in form.rules)
 
 
 def reported_columns(form: FormSpec) -> dict[str, set[str]]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from forms.choice_values import choice_for
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec
+from records import record
 
 __all__ = ["ParsedValue", "CellError", "parse_input", "format_value", "check_uscc", "type_problem", "clean_text",
            "clean_profile", "decimal_places", "plain_text", "MAX_TEXT_CHARS", "MAX_SIGNIFICANT_DIGITS"]
@@ -39,7 +39,7 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_VALUE = {ch: i for i, ch in enumerate(USCC_CHARS)}  # a character's value in the check sum
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CellError:
     """What a workbook cell holds when it is no value: a cached formula error (``#DIV/0!``,
     ``#N/A`` …; kind "error") or a value fetched from another file or program (kind "external":
@@ -63,12 +63,16 @@ def clean_profile(profile: dict[str, str]) -> dict[str, str]:
     return {key: clean_text(value).strip() if isinstance(value, str) else value for key, value in profile.items()}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ParsedValue:
     """``value`` is what gets stored; ``error`` (Chinese) is set when it is not a valid value."""
 
     value: Any
     error: str | None = None
+
+    def __init__(self, value: Any, error: str | None = None) -> None:  # (one per cell read: as dataclass's)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "error", error)
 
 
 def _number_text(text: str) -> str | None:

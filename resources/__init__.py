@@ -14,7 +14,18 @@ def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent
+    return _SOURCE_DIR or _source_dir()
+
+
+_SOURCE_DIR: Path | None = None
+
+
+def _source_dir() -> Path:
+    """This folder, resolved once (s1: resolving asks the file system about every parent folder,
+    and a start looks up a dozen resources)."""
+    global _SOURCE_DIR
+    _SOURCE_DIR = Path(__file__).resolve().parent
+    return _SOURCE_DIR
 
 
 def resource_path(name: str) -> Path:

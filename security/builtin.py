@@ -13,12 +13,11 @@ whose form files sit in plain folders beside the executable.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from pathlib import Path
 
-from security.suite import SecurityError
+# (s1) hashlib, json and security.suite are imported where used: a source checkout only asks
+# ``manifest_present`` at every start (hashlib alone loads OpenSSL, a few ms)
 
 __all__ = ["MANIFEST_NAME", "manifest_present", "manifest_of", "write_builtin_manifest", "builtin_edits", "check_builtin"]
 
@@ -27,6 +26,8 @@ _FORMAT = "jnjp-builtin-manifest"
 
 
 def manifest_of(files: dict[str, bytes]) -> dict[str, object]:
+    import hashlib
+
     from version import VERSION
 
     return {"format": _FORMAT, "version": 1, "program_version": VERSION,
@@ -35,6 +36,8 @@ def manifest_of(files: dict[str, bytes]) -> dict[str, object]:
 
 def write_builtin_manifest(out: Path) -> Path:
     """The manifest of the program's catalogue files as they are now, written to ``out``."""
+    import json
+
     from export.atomic import atomic_write
     from security.packages import builtin_files
 
@@ -59,6 +62,8 @@ def builtin_edits(manifest: Path | None = None, files: dict[str, bytes] | None =
     """The catalogue files that differ from the build's manifest (changed, missing or added), [] when
     none; None when there is no manifest (a source checkout). A manifest that cannot be read is an
     edit too (deleting or spoiling it must not switch the check off)."""
+    import json
+
     from security.packages import builtin_files
 
     path = Path(manifest) if manifest is not None else _manifest_path()
@@ -80,6 +85,7 @@ def check_builtin(task_folder: Path, manifest: Path | None = None, files: dict[s
     """The label of the built-in catalogue for a database whose task folder is ``task_folder``: ""
     (or "内置（本地修改）" in local-edits mode); SecurityError when its files were edited."""
     from security.packages import local_edits
+    from security.suite import SecurityError
 
     edited = builtin_edits(manifest, files)
     if not edited:

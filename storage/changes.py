@@ -7,8 +7,9 @@ or the periods changed — instead of deciding by itself what an edit may have t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from records import field, record
 
 if TYPE_CHECKING:
     from forms.validation import ValidationResult
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["Changes", "ReportState"]
 
 
-@dataclass
+@record
 class ReportState:
     """One report as stored and validated: what the grids and the findings panel show."""
 
@@ -31,7 +32,7 @@ class ReportState:
         return self.data.report.id
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Changes:
     """What one write changed. True when anything was stored."""
 

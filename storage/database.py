@@ -14,10 +14,10 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from records import field, record
 from storage.migrations import SCHEMA_VERSION, migrate
 from user_error import UserError
 
@@ -104,7 +104,7 @@ def now_text() -> str:
     return _dt.datetime.now().isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Township:
     id: int
     stat_code: str | None
@@ -123,7 +123,7 @@ class Township:
         return self.stat_code or "（统计代码待定）"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Report:
     id: int
     township_id: int
@@ -137,7 +137,7 @@ class Report:
     exported_at: str | None
 
 
-@dataclass
+@record
 class ReportData:
     """Everything stored for one report: input values, 说明 notes and list-table row order."""
 
@@ -609,3 +609,10 @@ class Store:
             args += cell
         keys = ("at", "who", "table", "row", "col", "field", "old", "new", "reason")
         return [dict(zip(keys, r)) for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+    # -- s1: start cost of the headless commands --------------------------------------------------
+    def townships_with_input(self, period: str) -> set[int]:
+        """Ids of the townships with a report of ``period`` holding any value (``has_input``)."""
+        return {tid for (tid,) in self.conn.execute(
+            "SELECT DISTINCT township_id FROM reports AS r WHERE period = ? AND EXISTS"
+            " (SELECT 1 FROM cell_values WHERE report_id = r.id AND value IS NOT NULL)", (period,))}

@@ -20,11 +20,10 @@ Every audit line is written by ``UPGRADER`` ('upgrade'). No Qt here; the Workspa
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from forms.spec import FormSpec, UpgradeStep
-from forms.upgrade_steps import apply_steps, step_head
+from records import field, record
 from storage.database import CellKey, Report, StorageError, Store, now_text
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ class NewerFormVersionError(StorageError):
     """The database holds reports of a form version newer than this program's."""
 
 
-@dataclass
+@record
 class UpgradeSummary:
     """What one upgrade did (all zero when nothing was stale)."""
 
@@ -53,7 +52,7 @@ class UpgradeSummary:
         return bool(self.reports)
 
 
-@dataclass
+@record
 class _Outgoing:
     """A value moving to another report, placed once every stale report has been read."""
 
@@ -124,6 +123,8 @@ def upgrade_reports(store: Store, catalogue: FormCatalogue, *, district_unit: in
 def _upgrade_one(store: Store, form: FormSpec, report: Report, outgoing: list[_Outgoing], summary: UpgradeSummary,
                  who: str, stamp: str) -> None:
     """Apply the steps from the report's version (forms.upgrade_steps), then write the difference, audited."""
+    from forms.upgrade_steps import apply_steps  # (s1: only when upgrading, not at every open's check)
+
     stored: dict[CellKey, list[Any]] = {}
     for table, row, col, value, note in store.conn.execute(
             "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report.id,)):
@@ -174,6 +175,8 @@ def _place(store: Store, catalogue: FormCatalogue, outgoing: list[_Outgoing], su
            district_unit: int | None, who: str, stamp: str) -> None:
     """Place the values moving to other reports: a target gets a value when every move into it
     agrees and it is blank (or holds that value); otherwise each source keeps its value in the trail."""
+    from forms.upgrade_steps import step_head
+
     groups: dict[tuple[int | None, str, str, CellKey], list[_Outgoing]] = defaultdict(list)
     for out in outgoing:
         target_form = catalogue.get(out.target_form)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
+from records import record
 from storage import migrations
 from storage.database import StorageError
 
@@ -138,7 +138,7 @@ class PathTooLongError(StorageError):
     """Windows would refuse the database's path (MAX_PATH): move it to a shallower folder."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PlaceCheck:
     """What the start-up must know about a database's place, each as a Chinese text or None:
     ``read_only`` — it cannot be written there (write-protected USB drive, CD, read-only file),

@@ -11,22 +11,40 @@ from __future__ import annotations
 import functools
 import getpass
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from forms.catalogue import FormCatalogue
-from forms.compute import ComputeContext
+from forms.compute_context import ComputeContext
+from forms.findings import ValidationResult
 from forms.periods import period_year
 from forms.spec import FormSpec
-from forms.validation import ValidationResult, validate_report
-from forms.values import ParsedValue, parse_input
+from records import record
 from storage.changes import Changes, ReportState
 from storage.database import CellKey, LazyReportData, Report, ReportData, StorageError, Store, Township
 from storage.report_status import STATUSES, ReportStatus, rederived_status, status_for
 from user_error import UserError
 
 __all__ = ["Workspace", "EditResult", "STATUSES", "ReportStatus", "status_for", "Changes", "ReportState", "PeriodLockedError"]
+
+
+# s1: the validation engine (forms.validation, forms.compute, the formula parser) and the input
+# parser are imported when first used: a command whose validations are all kept needs neither.
+def validate_report(*args: Any, **kwargs: Any) -> ValidationResult:
+    from forms.validation import validate_report as validate
+
+    return validate(*args, **kwargs)
+
+
+def _first_parse_input(column: Any, raw: Any) -> ParsedValue:
+    global parse_input  # forms.values' own function from now on: no cost per call after the first
+    from forms.values import parse_input as parse
+
+    parse_input = parse
+    return parse(column, raw)
+
+
+parse_input = _first_parse_input
 
 T = TypeVar("T")
 KEPT_VALIDATIONS = 32  # reports whose last validation is kept for the next edit or look
@@ -36,7 +54,7 @@ class PeriodLockedError(UserError):
     """An edit in a locked (submitted) period without a reason, or an unlock without one."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EditResult:
     parsed: ParsedValue
     changed: bool
@@ -136,7 +154,7 @@ class Workspace:
     def _keep_for_next_session(self) -> None:
         """Keep the findings of the reports this session validated as stored and left unchanged since
         (e.g. a report edited here), so the next session opens them without validating them again."""
-        from forms.validation import KeptResult
+        from forms.validation_kept import KeptResult
         from storage import validation_cache
 
         if self.store.readonly:
@@ -377,16 +395,8 @@ class Workspace:
         shows that report's own state); the others still read it where their rules do.
         ``available_only`` (r4): validate nothing; only the reports validated already (this session,
         or kept by an earlier one and unchanged since)."""
-        from forms.validation import (
-            KeptResult,
-            ReportInput,
-            needs_history,
-            needs_reported,
-            referenced_forms,
-            validate_bundle,
-        )
+        from forms.validation_kept import KeptResult, needs_history, needs_reported, referenced_forms
         from storage import validation_cache
-        from storage.history import earlier_inputs
 
         token = self._token()
         forms = {f.key for f in self.catalogue}
@@ -409,6 +419,9 @@ class Workspace:
             self._keep(_Validated(datas[k], result, token, None, True))
         again = {k for k in datas if k not in results and k != leave_out and not available_only}
         if again:
+            from forms.validation import ReportInput, validate_bundle  # (s1: the engine only here)
+            from storage.history import earlier_inputs
+
             # r4: only the reports validated and those their rules read (the others are not computed)
             wanted = again | {ref for k in again for ref in referenced_forms(self.form(k))}
             inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
@@ -432,7 +445,7 @@ class Workspace:
         """report id → the marker of what validating it reads now (``storage.validation_cache``).
         Read before the reports themselves: a change committed in between gives a marker that is
         older than the data validated, which no later look-up asks for (revisions only grow)."""
-        from forms.validation import needs_history, referenced_forms
+        from forms.validation_kept import needs_history, referenced_forms
         from storage import validation_cache
 
         known = validation_cache.revisions(self.store, township_id)
@@ -1144,6 +1157,13 @@ class Workspace:
         validation_cache.keep_findings(self.store, found)
         self._attributed(start, _STATUS_ONLY)  # read by no validation
 
+    # -- s1: start cost of the headless commands --------------------------------------------------
+    def townships_with_input(self, period: str) -> list[Township]:
+        """The townships (in ``townships()`` order) with a report of ``period`` holding any value:
+        one query (a command without --township asked every township in turn)."""
+        ids = self.store.townships_with_input(period)
+        return [t for t in self.townships() if t.id in ids]
+
 
 # A write attributed to no report's contents: statuses and their audit rows (p2: an export marks
 # its reports 已导出 without making their validations stale).
@@ -1183,7 +1203,7 @@ class TaskPackageError(StorageError):
     """s8: the installed 任务参数 files were edited after installation."""
 
 
-@dataclass
+@record
 class _Validated:
     """A report's data as validated, the result, and the database's change marks at that time."""
 
@@ -1253,6 +1273,7 @@ def _login_name() -> str:
 # -- p2: only for type checkers: importing them costs every start a few ms (their dataclasses)
 if TYPE_CHECKING:
     from forms.findings import Finding
+    from forms.values import ParsedValue  # (s1: imported when first used, see parse_input)
     from storage.cell_history import PeriodValue
     from storage.district_store import RegisterLine
     from storage.form_upgrades import UpgradeSummary  # d3: form version steps
