@@ -17,7 +17,7 @@ from typing import Any
 from export.errors import ImportRefused
 
 __all__ = ["FEEDBACK_FORMAT", "FEEDBACK_SHEET", "FEEDBACK_META", "FeedbackItem", "FeedbackFile", "write_feedback",
-           "read_feedback", "is_feedback_book"]
+           "read_feedback", "is_feedback_book", "feedback_from_book"]
 
 FEEDBACK_FORMAT = "jnjp-feedback"
 FEEDBACK_SHEET = "反馈"
@@ -115,6 +115,11 @@ def read_feedback(path: Path) -> FeedbackFile:
     book = read_workbook(path)
     if not is_feedback_book(book):
         raise ImportRefused(f"文件 {path.name} 不是区里的审核反馈文件")
+    return feedback_from_book(book, path)
+
+
+def feedback_from_book(book: Any, path: Path) -> FeedbackFile:
+    """The 反馈 workbook ``book`` (``is_feedback_book``) read at ``path``, as ``read_feedback`` reads it."""
     meta_rows = book.rows(FEEDBACK_META)
     meta = {str(r[0]): ("" if r[1] is None else str(r[1])) for r in meta_rows[:5] if len(r) > 1}
     keys = {}

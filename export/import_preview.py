@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from export.errors import ImportRefused
+from export.errors import FeedbackGiven, ImportRefused
 from export.reader import gc_paused, parse_address
 from export.submission_file import (
     CHECK_MODIFIED,
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from storage.database import Township
     from storage.workspace import Workspace
 
-__all__ = ["CellChange", "FormImport", "ImportPreview", "preview_import", "cell_label", "show_value", "BLANK_TEXT"]
+__all__ = ["CellChange", "FormImport", "ImportPreview", "preview_import", "open_for_import", "cell_label", "show_value", "BLANK_TEXT"]
 
 CellKey = tuple[str, str, str]
 BLANK_TEXT = "空"
@@ -253,6 +253,16 @@ def preview_import(ws: Workspace, path: Path, *, township_id: int | None = None,
     """
     with gc_paused():  # the file's cells and the stored report as Python objects: see gc_paused
         return _preview(ws, Path(path), township_id, period, accept_other, forms, replace_blank)
+
+
+def open_for_import(ws: Workspace, path: Path, **options: Any) -> ImportPreview | Any:
+    """What the township program's 导入… shows for ``path``: the preview of importing it
+    (``preview_import``, same options), or — for the district's 反馈 workbook, which is not data —
+    its problems (an ``export.feedback_file.FeedbackFile``), read from the one reading of the file."""
+    try:
+        return preview_import(ws, path, **options)
+    except FeedbackGiven as given:
+        return given.feedback
 
 
 def _preview(ws: Workspace, path: Path, township_id: int | None, period: str | None, accept_other: bool,

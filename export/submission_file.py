@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from export.checksum import FileIdentity, MappedCell, MapRecord, file_checksum, map_checksum, values_checksum
-from export.errors import ImportRefused
+from export.errors import FeedbackGiven, ImportRefused
 from export.file_format import (
     BLOCKED_LETTER,
     CELLS_HEADER,
@@ -169,6 +169,11 @@ def read_submission(path: Path, catalogue: FormCatalogue) -> SubmissionFile:
 
 def _read_submission(path: Path, catalogue: FormCatalogue) -> SubmissionFile:
     book = read_workbook(path)
+    if META_SHEET not in book.grids and CELLS_SHEET not in book.grids:
+        from export.feedback_file import feedback_from_book, is_feedback_book
+
+        if is_feedback_book(book):  # the district's 反馈 workbook: not data (its remarks, read once)
+            raise FeedbackGiven(feedback_from_book(book, path), path.name)
     meta = _meta(book) if META_SHEET in book.grids else {}
     result = SubmissionFile(path, "layout", has_macros=book.check.has_macros)
     if meta:

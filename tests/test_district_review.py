@@ -125,3 +125,39 @@ def test_district_rules_are_checked_on_load(tmp_path: Path, rule: str, problem: 
     path.write_text(head + f"district_rules:\n  - {rule}\n", encoding="utf-8")
     with pytest.raises(FormDefinitionError, match=problem):
         FormCatalogue.load(folder)
+
+
+def test_a_feedback_workbook_is_read_once_and_never_taken_as_data(district, township_files, tmp_path: Path,
+                                                                   catalogue) -> None:
+    """The 反馈 workbook is recognised by the one reading of the file: the township's 导入… gets its
+    remarks (``open_for_import``), the district's intake refuses it saying what it is, and nothing
+    is written."""
+    import pickle
+
+    from export.errors import FeedbackGiven
+    from export.import_preview import ImportPreview, open_for_import
+    from tests.district_helpers import table_dump
+
+    intake_files(district, [township_files["三教镇"]], backup=False)
+    town = district.find_township("三教镇")
+    out = tmp_path / "三教镇_反馈.xlsx"
+    items = send_back(district, town.id, "2025", out)
+    with pytest.raises(FeedbackGiven) as given:
+        read_submission(out, catalogue)
+    assert given.value.feedback == read_feedback(out) and given.value.feedback.items == items
+    assert "审核反馈文件" in str(given.value) and "导入" in str(given.value)
+    again = pickle.loads(pickle.dumps(given.value))
+    assert str(again) == str(given.value) and again.feedback == given.value.feedback
+    before = table_dump(district.path, ("cell_values", "reports", "intake_register"))
+    batch = intake_files(district, [out], backup=False)
+    assert [str(r.verdict) for r in batch.results] == ["拒收"] and "审核反馈文件" in "；".join(batch.results[0].reasons)
+    assert table_dump(district.path, ("cell_values", "reports")) == {
+        k: v for k, v in before.items() if k != "intake_register"}
+    township = Workspace.open(tmp_path / "镇街.sqlite", catalogue=catalogue, demo=False)
+    try:
+        mine = township.find_township("三教镇")
+        assert open_for_import(township, out, township_id=mine.id, period="2025") == read_feedback(out)
+        preview = open_for_import(township, township_files["三教镇"])
+        assert isinstance(preview, ImportPreview) and preview.forms
+    finally:
+        township.close()

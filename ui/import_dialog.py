@@ -179,19 +179,10 @@ def start_import(window: Any, path: Path | None = None, *, accept_other: bool = 
         window.settings.setValue("last/import_dir", str(path.parent))
     township_id, period = controller.township.id, controller.period
 
-    def task(ws: Workspace) -> Any:
-        from export.errors import ImportRefused
-        from export.importer import preview_import
+    def task(ws: Workspace) -> Any:  # a preview, or the district's 反馈 workbook's remarks (W2-D)
+        from export.import_preview import open_for_import
 
-        try:
-            return preview_import(ws, path, township_id=township_id, period=period, accept_other=accept_other)
-        except ImportRefused as refused:  # the district's 反馈 workbook is not data: show its remarks (W2-D)
-            from export.feedback_file import read_feedback
-
-            try:
-                return read_feedback(path)
-            except ImportRefused:
-                raise refused from None
+        return open_for_import(ws, path, township_id=township_id, period=period, accept_other=accept_other)
 
     def finished() -> None:
         error = operation.error
