@@ -29,22 +29,13 @@ __all__ = ["Workspace", "EditResult", "STATUSES", "ReportStatus", "status_for", 
 
 
 # s1: the validation engine (forms.validation, forms.compute, the formula parser) and the input
-# parser are imported when first used: a command whose validations are all kept needs neither.
+# parser (forms.values, imported by the edit methods) are imported when first used: a command
+# whose validations are all kept needs neither.
 def validate_report(*args: Any, **kwargs: Any) -> ValidationResult:
     from forms.validation import validate_report as validate
 
     return validate(*args, **kwargs)
 
-
-def _first_parse_input(column: Any, raw: Any) -> ParsedValue:
-    global parse_input  # forms.values' own function from now on: no cost per call after the first
-    from forms.values import parse_input as parse
-
-    parse_input = parse
-    return parse(column, raw)
-
-
-parse_input = _first_parse_input
 
 T = TypeVar("T")
 KEPT_VALIDATIONS = 32  # reports whose last validation is kept for the next edit or look
@@ -462,6 +453,8 @@ class Workspace:
     @_writes_report
     def edit(self, report_id: int, cell: CellKey, raw: Any, reason: str = "") -> EditResult:
         """Parse what the user typed and store it at once (autosave), audited."""
+        from forms.values import parse_input
+
         report = self.store.get_report(report_id)
         table = self.form(report.form_key).table(cell[0])
         parsed = parse_input(table.column(cell[2]), raw)
@@ -471,6 +464,8 @@ class Workspace:
     @_writes_report
     def edit_many(self, report_id: int, cells: list[tuple[CellKey, Any]], reason: str = "") -> list[ParsedValue]:
         """Several edits in one transaction (a paste, an import)."""
+        from forms.values import parse_input
+
         report = self.store.get_report(report_id)
         form = self.form(report.form_key)
         parsed = [parse_input(form.table(c[0]).column(c[2]), raw) for c, raw in cells]
@@ -486,6 +481,8 @@ class Workspace:
         In a locked period ``locked_reason`` is required (``PeriodLockedError`` otherwise) and goes
         into the audit. ``base`` is the report as the caller holds it: the new values are applied
         to a copy of it instead of re-reading the report (an edit stays well under a frame)."""
+        from forms.values import parse_input
+
         report = self.store.get_report(report_id)
         reason = self._reason(report, reason, locked_reason)
         form = self.form(report.form_key)
@@ -1273,7 +1270,7 @@ def _login_name() -> str:
 # -- p2: only for type checkers: importing them costs every start a few ms (their dataclasses)
 if TYPE_CHECKING:
     from forms.findings import Finding
-    from forms.values import ParsedValue  # (s1: imported when first used, see parse_input)
+    from forms.values import ParsedValue  # (s1: imported by the edit methods when first used)
     from storage.cell_history import PeriodValue
     from storage.district_store import RegisterLine
     from storage.form_upgrades import UpgradeSummary  # d3: form version steps
