@@ -233,11 +233,24 @@ echo "$selftest_out"
 say "窗口截图（Wine，Xvfb）/ windowed start under Xvfb"
 shot="$ROOT/dist/jnjp-windows-screenshot.png"
 tmpdb=$(mktemp -d)
-rm -f "$shot"
-status=0
-timeout 180 xvfb-run -a -s "-screen 0 1600x1000x24" \
-  wine "$OUT/jnjp/jnjp.exe" --demo --db "$tmpdb/jnjp.sqlite" --screenshot "$shot" 2>&1 | cat | from_gbk || status=$?
-[ "$status" -eq 0 ] && [ -s "$shot" ] || { echo "!! Windows 版窗口截图失败（退出码 $status）" >&2; exit 1; }
+# A crash prints winedbg's backtrace and ends the program instead of waiting on a crash dialog
+# nobody can click (stop 21's CI: a page fault after the screenshot, then 180 s until timeout).
+wine reg add 'HKCU\Software\Wine\WineDbg' /v ShowCrashDialog /t REG_DWORD /d 0 /f >/dev/null 2>&1
+take_screenshot() {
+  rm -f "$shot"
+  local status=0
+  timeout 180 xvfb-run -a -s "-screen 0 1600x1000x24" \
+    wine "$OUT/jnjp/jnjp.exe" --demo --db "$tmpdb/jnjp.sqlite" --screenshot "$shot" </dev/null 2>&1 | cat | from_gbk ||
+    status=$?
+  [ "$status" -eq 0 ] && [ -s "$shot" ]
+}
+if ! take_screenshot; then
+  # Once only, and said: Wine itself has faulted here (never reproduced in 8 local runs); a
+  # second failure fails the build.
+  echo "!! Windows 版窗口截图第一次失败（见上），重试一次 / first windowed start failed, trying once more" >&2
+  rm -rf "$tmpdb" && tmpdb=$(mktemp -d)
+  take_screenshot || { echo "!! Windows 版窗口截图失败（两次）" >&2; exit 1; }
+fi
 say "截图 / screenshot: dist/$(basename "$shot")"
 
 say "命令行 / jnjp-cli.exe validate on the database the window made"

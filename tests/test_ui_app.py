@@ -44,3 +44,32 @@ def test_open_database_creates_demo_only_when_asked(qtbot, tmp_path):
     assert window.controller.township.is_demo
     window.close()
     assert window.workspace is None  # the window owned it and closed it
+
+
+def test_wind_down_waits_for_background_work_and_destroys_the_windows(qapp, tmp_path):
+    """After the event loop (``run_gui``): a background operation still running is waited for and
+    its result delivered, and the window is destroyed while the QApplication exists — nothing of
+    Qt or of a pool thread is left to interpreter shutdown (a crash at exit under Wine, stop 21)."""
+    import threading
+
+    from shiboken6 import isValid
+
+    from ui.app import wind_down
+    from ui.operations import run_in_background
+
+    started, release = threading.Event(), threading.Event()
+
+    def job() -> int:
+        started.set()
+        release.wait()
+        return 42
+
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    delivered: list[int] = []
+    operation = run_in_background(window, "等待", job, delivered.append, progress=False)
+    releaser = threading.Thread(target=lambda: (started.wait(), release.set()))
+    releaser.start()
+    wind_down(window)
+    releaser.join()
+    assert operation.done and delivered == [42]  # the pool thread finished and its result arrived
+    assert not isValid(window)  # destroyed before the interpreter exits

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QThreadPool, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from ui.theme import apply_cjk_font, cjk_family
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 NO_CJK_FONT = "未找到中文字体，中文可能显示为方框：请安装微软雅黑、Noto Sans CJK 或文泉驿字体。"
 
-__all__ = ["run_gui", "create_application", "install_translations", "open_start_database"]
+__all__ = ["run_gui", "create_application", "install_translations", "open_start_database", "wind_down"]
 
 
 def install_translations(app: QApplication) -> QTranslator | None:
@@ -179,6 +179,8 @@ def run_gui(db_path: Path | None = None, screenshot: Path | None = None, demo: b
 
     def capture(opened: bool) -> None:
         assert screenshot is not None
+        QThreadPool.globalInstance().waitForDone()  # findings made off the UI thread: in the picture
+        QCoreApplication.sendPostedEvents()
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         shown = getattr(window, "district_window", None) or window  # a district database's own window
         saved = opened and shown.grab().save(str(screenshot))
@@ -218,4 +220,22 @@ def run_gui(db_path: Path | None = None, screenshot: Path | None = None, demo: b
             QTimer.singleShot(300, lambda: capture(opened))  # let the layout settle first
 
     QTimer.singleShot(0, start)
-    return app.exec()
+    code = app.exec()
+    wind_down(window)
+    return code
+
+
+def wind_down(*windows: QMainWindow) -> None:
+    """After the event loop, before the interpreter exits: background operations finish (their
+    threads run Python and SQLite) and the windows are destroyed while the QApplication still
+    exists, so nothing of Qt is torn down in whatever order interpreter shutdown picks (the
+    Windows build under Wine once crashed there after its screenshot)."""
+    QThreadPool.globalInstance().waitForDone()
+    QCoreApplication.sendPostedEvents()  # their results, delivered to windows that still exist
+    from shiboken6 import isValid
+
+    for window in windows:
+        for shown in (getattr(window, "district_window", None), window):
+            if shown is not None and isValid(shown):  # (a closed district window deleted itself)
+                shown.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
