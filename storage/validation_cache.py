@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from forms.catalogue import FormCatalogue
     from storage.database import Report, Store
 
-__all__ = ["fingerprint", "revisions", "marker", "kept_findings", "keep_findings", "forget_all"]
+__all__ = ["fingerprint", "revisions", "marker", "kept_findings", "keep_findings", "forget_all", "sources_marker"]
 
 
 def revisions(store: Store, township_id: int) -> dict[tuple[str, str], tuple[int, int]]:
@@ -120,6 +120,16 @@ def fingerprint(catalogue: FormCatalogue) -> str:
     return _FINGERPRINTS[id(catalogue)][1]
 
 
+def sources_marker(sources: Iterable[Path]) -> bytes:
+    """Each source file's name, size and modification time: what Python itself trusts to know a
+    module's cached bytecode is current (reading the 25 files' bytes cost ≈ 3 ms of every start)."""
+    marks = []
+    for path in sources:
+        stat = path.stat()
+        marks.append(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return "\n".join(marks).encode()
+
+
 @functools.lru_cache(maxsize=1)
 def _program_marker() -> bytes:
     """The code that validates (forms/*.py, the report reading here) and the 说明 policy; in a frozen
@@ -131,7 +141,7 @@ def _program_marker() -> bytes:
     try:
         if not sources[0].name.endswith(".py") or sources[0].parent.name != "forms":
             raise OSError("no sources")  # a frozen build
-        code = b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in sources)
+        code = sources_marker(sources)
     except OSError:
         from forms.catalogue_cache import _code_marker
 

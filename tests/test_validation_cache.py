@@ -272,3 +272,23 @@ def test_leaving_one_form_out_validates_the_others_as_with_it(workspace, demo_to
         assert any(notes.values())
     finally:
         again.close()
+
+
+def test_a_changed_source_file_changes_the_program_marker(tmp_path) -> None:
+    """Kept findings belong to the code that made them: an edited source file (another size or
+    modification time, as Python's own bytecode cache checks) gives another marker."""
+    import os
+
+    first, second = tmp_path / "rules.py", tmp_path / "compute.py"
+    first.write_text("A = 1\n")
+    second.write_text("B = 2\n")
+    before = validation_cache.sources_marker([first, second])
+    assert validation_cache.sources_marker([first, second]) == before
+    first.write_text("A = 12\n")  # another size
+    grown = validation_cache.sources_marker([first, second])
+    assert grown != before
+    stat = second.stat()
+    second.write_text("B = 3\n")  # the same size, written later
+    os.utime(second, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert validation_cache.sources_marker([first, second]) != grown
+    assert validation_cache._program_marker()  # the program's own sources are found
