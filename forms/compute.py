@@ -97,6 +97,8 @@ class _TableEvaluator:
         # A list table's input columns (every row alike: never blocked, no row formulas) → numeric.
         self.list_inputs: dict[str, bool] = {c.key: c.numeric for c in table.columns if c.formula is None} \
             if table.kind == "list" else {}
+        # t1: each cell's step, worked out once per table spec (``_cell_steps``)
+        self.steps = _cell_steps(table)
 
     def value(self, row_key: str, col_key: str) -> Any:
         numeric = self.list_inputs.get(col_key)
@@ -109,8 +111,24 @@ class _TableEvaluator:
             kind = type(raw)
             return raw if kind is float or kind is int else numeric_or_none(raw)
         key = (row_key, col_key)
-        if key in self.memo:
-            return self.memo[key]
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        step = self.steps.get(key if self.table.kind == "grid" else col_key) if row_key in self.rows else None
+        if step is not None:  # t1: the cell as ``_cell_steps`` worked it out (the lines below, once per spec)
+            formula = step[1]
+            if formula is None:
+                col = step[0]
+                if col is None:  # blocked
+                    result = None
+                else:
+                    raw = self.inputs.get((self.table.key, row_key, col_key))
+                    result = numeric_or_none(raw) if col.numeric else raw
+            else:
+                memo[key] = None  # guards against cycles that slipped past the loader
+                result = self._evaluate(self.rows[row_key], row_key, step[0], formula, step[2])
+            memo[key] = result
+            return result
         row = self.rows.get(row_key)
         col = self.columns[col_key]
         if row_key not in self.rows or self.table.is_blocked(row, col):
@@ -194,14 +212,17 @@ class _TableEvaluator:
         self.readers = (lookup, cell, sum_rows, is_data)
         return self.readers
 
-    def _evaluate(self, row: RowSpec | None, row_key: str, col: ColumnSpec, formula: Formula) -> Any:
+    def _evaluate(self, row: RowSpec | None, row_key: str, col: ColumnSpec, formula: Formula,
+                  column_names: Sequence[str] | None = None) -> Any:
         readers = getattr(self, "readers", None) or self._readers()
         where = self.where
-        column_names = [n for n in formula.names if n in self.columns]
+        if column_names is None:
+            column_names = [n for n in formula.names if n in self.columns]
+        value, constants = self.value, self.constants
         for name in column_names:
-            self.value(row_key, name)  # evaluated first, so whether each is a constant is known
+            value(row_key, name)  # evaluated first, so whether each is a constant is known
         if not formula.cell_refs and not formula.sum_columns and not formula.table_refs and all(
-                (row_key, n) in self.constants for n in column_names):
+                (row_key, n) in constants for n in column_names):
             self.constants.add((row_key, col.key))
         outer = where[0], where[1]  # a cell of another row evaluated inside this one's formula: restored after
         where[0], where[1] = row_key, row
@@ -265,6 +286,38 @@ class _TableEvaluator:
         return any(self.value(row_key, n) not in (None, "") for n in formula.names
                    if n in self.columns and (row_key, n) not in self.constants) or bool(
             formula.cell_refs or formula.table_refs or formula.sum_columns)
+
+
+# t1: a table's cells as ``_TableEvaluator.value`` treats them, worked out once per table spec (a
+# district intake computes every file's seven forms against the same tables). Grid: (row key,
+# column key) → step; list: column key → step (every list row is alike). A step is (None, None, ())
+# for a blocked cell, (column, None, ()) for an input and (column, formula, the formula's names that
+# are columns of the table, in ``formula.names`` order) for a computed cell. The entry holds the
+# table, so its id is not reused while kept.
+_STEPS: dict[int, tuple[TableSpec, dict[Any, tuple[Any, Any, tuple[str, ...]]]]] = {}
+
+
+def _cell_steps(table: TableSpec) -> dict[Any, tuple[Any, Any, tuple[str, ...]]]:
+    kept = _STEPS.get(id(table))
+    if kept is not None and kept[0] is table:
+        return kept[1]
+    if len(_STEPS) > 512:  # catalogues loaded again and again (tests): keep it small
+        _STEPS.clear()
+    names = {c.key for c in table.columns}
+    steps: dict[Any, tuple[Any, Any, tuple[str, ...]]] = {}
+    for row in table.rows if table.kind == "grid" else (None,):
+        for col in table.columns:
+            key = col.key if row is None else (row.key, col.key)
+            text = None if table.is_blocked(row, col) else table.cell_formula(row, col)
+            if table.is_blocked(row, col):
+                steps[key] = (None, None, ())
+            elif text is None:
+                steps[key] = (col, None, ())
+            else:
+                formula = compiled(text)
+                steps[key] = (col, formula, tuple(n for n in formula.names if n in names))
+    _STEPS[id(table)] = (table, steps)
+    return steps
 
 
 def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mapping[str, Sequence[str]],
