@@ -195,9 +195,12 @@ class _TableEvaluator:
         where = self.where = [None, None]  # row key, row spec
         columns, value, constants = self.columns, self.value, self.constants
 
+        memo = self.memo
+
         def lookup(name: str) -> Any:
             if name in columns:
-                return value(where[0], name)
+                key = (where[0], name)
+                return memo[key] if key in memo else value(where[0], name)  # (t1: mostly computed already)
             return self._constant(where[1], where[0], name)
 
         def sum_rows(*args: str) -> Any:
@@ -218,9 +221,10 @@ class _TableEvaluator:
         where = self.where
         if column_names is None:
             column_names = [n for n in formula.names if n in self.columns]
-        value, constants = self.value, self.constants
+        value, constants, memo = self.value, self.constants, self.memo
         for name in column_names:
-            value(row_key, name)  # evaluated first, so whether each is a constant is known
+            if (row_key, name) not in memo:
+                value(row_key, name)  # evaluated first, so whether each is a constant is known
         if not formula.cell_refs and not formula.sum_columns and not formula.table_refs and all(
                 (row_key, n) in constants for n in column_names):
             self.constants.add((row_key, col.key))

@@ -280,18 +280,13 @@ def sends_signed(store: Store, township_id: int) -> bool:
 
 
 def replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, Any]], who: str, reason: str,
-                   stored: dict[CellKey, Any] | None = None) -> int:
+                   stored: dict[CellKey, Any] | None = None) -> tuple[int, set[CellKey]]:
     """``Store.set_values`` for a whole report at once (a received file writes every input cell of
-    its forms): the stored values read in one query, the changed ones written with executemany,
-    each audited and remembered as first stored exactly as ``Store._write`` does. Returns how many
-    changed. Inside the caller's transaction. ``stored``: the report's cells as they are now (cell →
-    value, None for a cell holding only a 说明), when the caller has just read them."""
-    return _replace_values(store, report_id, changes, who, reason, stored)[0]
-
-
-def _replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, Any]], who: str, reason: str,
-                    stored: dict[CellKey, Any] | None) -> tuple[int, set[CellKey]]:
-    """``replace_values``, also returning the cells it inserted (rows of ``cell_values`` new)."""
+    its forms): the changed values written with executemany, each audited and remembered as first
+    stored exactly as ``Store._write`` does. Returns how many changed and the cells it inserted (rows
+    of ``cell_values`` new). Inside the caller's transaction. ``stored``: the report's cells as they
+    are now (cell → value, None for a cell holding only a 说明), as ``replace_report`` has just read
+    them; None: read here in one query."""
     if stored is None:
         stored = {(t, r, c): v for t, r, c, v in store.conn.execute(
             "SELECT table_key, row_key, col_key, value FROM cell_values WHERE report_id = ?", (report_id,))}
@@ -397,7 +392,7 @@ def replace_report(store: Store, report_id: int, values: dict[CellKey, Any], not
     def real(cell: CellKey) -> CellKey:
         return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
 
-    _changed, inserted = _replace_values(store, report_id, [(real(c), v) for c, v in values.items()], who, reason,
+    _changed, inserted = replace_values(store, report_id, [(real(c), v) for c, v in values.items()], who, reason,
                                          {c: v for c, (v, _n) in cells.items()})
     # 说明: as ``Store.set_note`` for each one that differs (stripped; a cell without a row gets one)
     wanted_notes = {real(c): n for c, n in notes.items()}
