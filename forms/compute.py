@@ -344,7 +344,10 @@ def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mappi
         value_of, list_inputs = evaluator.value, evaluator.list_inputs
         # A list's input cells are read here as ``value`` reads them (a 5,000-row list: 65,000 calls fewer)
         columns = [(c.key, list_inputs.get(c.key)) for c in table.columns]
+        alone = _rows_alone(table) if table.kind == "grid" else None
         for row_key in out.list_rows[table_key]:
+            if alone is not None and row_key in alone and _blank_row(evaluator, row_key, alone[row_key], out):
+                continue
             for col_key, numeric in columns:
                 if numeric is None:
                     value = value_of(row_key, col_key)
@@ -363,6 +366,63 @@ def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mappi
                             continue
                 values[key] = value
     return out
+
+
+# t1: a grid row whose cells are all blank and whose formulas read nothing but its own row (and the
+# reference tables) computes the same for every report of one reference and year: most rows of a
+# township's 能源消费 grid (a fuel it does not use). Worked out once, then replayed — the memo, the
+# constants, the errors and the factor sources it leaves, in the order it leaves them.
+_ALONE: dict[int, tuple[TableSpec, dict[str, tuple[CellKey, ...]]]] = {}
+_BLANK_ROWS: dict[tuple[int, str, int, int | None], tuple[Any, ...]] = {}
+
+
+def _rows_alone(table: TableSpec) -> dict[str, tuple[CellKey, ...]]:
+    """A grid's rows whose computed cells read only their own row: row key → every cell of the row."""
+    kept = _ALONE.get(id(table))
+    if kept is not None and kept[0] is table:
+        return kept[1]
+    if len(_ALONE) > 512:  # catalogues loaded again and again (tests): keep it small
+        _ALONE.clear()
+    steps = _cell_steps(table)
+    found: dict[str, tuple[CellKey, ...]] = {}
+    for row in table.rows:
+        formulas = [steps[(row.key, c.key)][1] for c in table.columns]
+        if all(f is None or not (f.cell_refs or f.sum_columns or f.table_refs or f.form_refs) for f in formulas):
+            found[row.key] = tuple((table.key, row.key, c.key) for c in table.columns)
+    _ALONE[id(table)] = (table, found)
+    return found
+
+
+def _blank_row(evaluator: _TableEvaluator, row_key: str, cells: tuple[CellKey, ...], out: ComputedForm) -> bool:
+    """Compute a row of ``_rows_alone`` as ``compute_form``'s loop does when all its cells are blank
+    (from the kept outcome after the first time); False (nothing done) when it has a value or when a
+    cell of it was computed already (another row's formula read it)."""
+    inputs, memo = evaluator.inputs, evaluator.memo
+    if any(inputs.get(cell) is not None for cell in cells) or any((row_key, c[2]) in memo for c in cells):
+        return False
+    context = evaluator.context
+    key = (id(evaluator.table), row_key, id(context.reference), context.year)
+    kept = _BLANK_ROWS.get(key)
+    if kept is None or kept[0] is not evaluator.table or kept[1] is not context.reference:
+        if len(_BLANK_ROWS) > 4096:
+            _BLANK_ROWS.clear()
+        errors, sources = len(out.errors), len(out.sources)
+        for cell in cells:
+            evaluator.value(row_key, cell[2])
+        kept = _BLANK_ROWS[key] = (
+            evaluator.table, context.reference, [(c[2], memo[(row_key, c[2])]) for c in cells if (row_key, c[2]) in memo],
+            [(row_key, c[2]) for c in cells if (row_key, c[2]) in evaluator.constants],
+            list(out.errors.items())[errors:], list(out.sources.items())[sources:])
+    else:
+        memo.update(((row_key, col), value) for col, value in kept[2])
+        evaluator.constants.update(kept[3])
+        out.errors.update(kept[4])
+        out.sources.update(kept[5])
+    values, table_key = out.values, evaluator.table.key
+    for col, value in kept[2]:
+        if value is not None:
+            values[(table_key, row_key, col)] = value
+    return True
 
 
 COLUMNWISE_FROM = 32  # a list table this long is computed column by column (``_list_by_columns``)

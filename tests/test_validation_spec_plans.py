@@ -1,11 +1,13 @@
 """t1 (issue 11, intake speed): what validation works out once per form spec instead of per cell
-and per report — each table's cell steps (``forms.compute._cell_steps``) and each rule's plan
-(``forms.rules._rule_plan``) — gives exactly the findings and computed cells of the per-cell way.
+and per report — each table's cell steps (``forms.compute._cell_steps``), each rule's plan
+(``forms.rules._rule_plan``) and the outcome of a blank grid row (``forms.compute._blank_row``) —
+gives exactly the findings and computed cells of the per-cell way.
 
 The per-cell way stays reachable: with the steps switched off ``_TableEvaluator.value`` works each
 cell out from the spec as before, and a rule plan that matches no report's rows makes ``run_rule``
 find the item rows from the report. Both are run in the same test on the same inputs: the 23
-sample townships' files as the district receives them, and the same reports with hostile values."""
+sample townships' files as the district receives them, the same reports with hostile values, and
+with every grid cell blank."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ def _both_ways(monkeypatch: pytest.MonkeyPatch, bundle: tuple) -> tuple[Any, Any
     planned = snapshot(validation.validate_bundle(*bundle))
     with monkeypatch.context() as m:
         m.setattr(compute, "_cell_steps", lambda table: {})
+        m.setattr(compute, "_rows_alone", lambda table: {})
         m.setattr(rules, "_rule_plan", _per_cell_rule_plan)
         per_cell = snapshot(validation.validate_bundle(*bundle))
     return planned, per_cell
@@ -74,6 +77,16 @@ def test_received_files_validate_the_same_both_ways(monkeypatch: pytest.MonkeyPa
         findings += sum(len(v[0]) for v in planned.values())
         assert any(v[1] for v in planned.values())  # computed cells were compared
     assert findings > 0  # (the sample files have findings: the comparison covers them)
+
+
+def test_blank_grids_validate_the_same_both_ways(monkeypatch: pytest.MonkeyPatch, received_bundles) -> None:
+    reports, context, period, only = received_bundles[0]
+    blank = {k: validation.ReportInput(r.form, {c: v for c, v in r.values.items() if r.form.table(c[0]).kind != "grid"},
+                                       r.notes, r.list_rows, r.history, r.reported) for k, r in reports.items()}
+    for _ in range(2):  # the second time from the kept outcome of each blank row
+        planned, per_cell = _both_ways(monkeypatch, (blank, context, period, only))
+        assert planned == per_cell
+        assert planned["energy_consumption"][1] and planned["energy_consumption"][3]  # factors and their sources
 
 
 def _hostile(report: Any, offset: int) -> Any:
