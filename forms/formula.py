@@ -221,15 +221,7 @@ class _Run:
 
     def name(self, name: str) -> Any:
         value = self.lookup(name)
-        if not self.is_cell_name(name):
-            return value
-        self.cells += 1  # ``note``, inlined (t1: about 50 names read per report of a district intake)
-        if value is None:
-            if self.blank is not None and self.blank(name) == "skip":
-                raise BlankSkip(name)
-            return 0
-        self.filled += 1
-        return value
+        return self.note(name, value) if self.is_cell_name(name) else value
 
 
 _Node = Callable[[_Run], Any]
