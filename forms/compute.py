@@ -97,6 +97,8 @@ class _TableEvaluator:
         # A list table's input columns (every row alike: never blocked, no row formulas) → numeric.
         self.list_inputs: dict[str, bool] = {c.key: c.numeric for c in table.columns if c.formula is None} \
             if table.kind == "list" else {}
+        # t1: each cell's step, worked out once per table spec (``_cell_steps``)
+        self.steps = _cell_steps(table)
 
     def value(self, row_key: str, col_key: str) -> Any:
         numeric = self.list_inputs.get(col_key)
@@ -109,8 +111,24 @@ class _TableEvaluator:
             kind = type(raw)
             return raw if kind is float or kind is int else numeric_or_none(raw)
         key = (row_key, col_key)
-        if key in self.memo:
-            return self.memo[key]
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        step = self.steps.get(key if self.table.kind == "grid" else col_key) if row_key in self.rows else None
+        if step is not None:  # t1: the cell as ``_cell_steps`` worked it out (the lines below, once per spec)
+            formula = step[1]
+            if formula is None:
+                col = step[0]
+                if col is None:  # blocked
+                    result = None
+                else:
+                    raw = self.inputs.get((self.table.key, row_key, col_key))
+                    result = numeric_or_none(raw) if col.numeric else raw
+            else:
+                memo[key] = None  # guards against cycles that slipped past the loader
+                result = self._evaluate(self.rows[row_key], row_key, step[0], formula, step[2])
+            memo[key] = result
+            return result
         row = self.rows.get(row_key)
         col = self.columns[col_key]
         if row_key not in self.rows or self.table.is_blocked(row, col):
@@ -177,9 +195,12 @@ class _TableEvaluator:
         where = self.where = [None, None]  # row key, row spec
         columns, value, constants = self.columns, self.value, self.constants
 
+        memo = self.memo
+
         def lookup(name: str) -> Any:
             if name in columns:
-                return value(where[0], name)
+                key = (where[0], name)
+                return memo[key] if key in memo else value(where[0], name)  # (t1: mostly computed already)
             return self._constant(where[1], where[0], name)
 
         def sum_rows(*args: str) -> Any:
@@ -194,14 +215,18 @@ class _TableEvaluator:
         self.readers = (lookup, cell, sum_rows, is_data)
         return self.readers
 
-    def _evaluate(self, row: RowSpec | None, row_key: str, col: ColumnSpec, formula: Formula) -> Any:
+    def _evaluate(self, row: RowSpec | None, row_key: str, col: ColumnSpec, formula: Formula,
+                  column_names: Sequence[str] | None = None) -> Any:
         readers = getattr(self, "readers", None) or self._readers()
         where = self.where
-        column_names = [n for n in formula.names if n in self.columns]
+        if column_names is None:
+            column_names = [n for n in formula.names if n in self.columns]
+        value, constants, memo = self.value, self.constants, self.memo
         for name in column_names:
-            self.value(row_key, name)  # evaluated first, so whether each is a constant is known
+            if (row_key, name) not in memo:
+                value(row_key, name)  # evaluated first, so whether each is a constant is known
         if not formula.cell_refs and not formula.sum_columns and not formula.table_refs and all(
-                (row_key, n) in self.constants for n in column_names):
+                (row_key, n) in constants for n in column_names):
             self.constants.add((row_key, col.key))
         outer = where[0], where[1]  # a cell of another row evaluated inside this one's formula: restored after
         where[0], where[1] = row_key, row
@@ -267,6 +292,38 @@ class _TableEvaluator:
             formula.cell_refs or formula.table_refs or formula.sum_columns)
 
 
+# t1: a table's cells as ``_TableEvaluator.value`` treats them, worked out once per table spec (a
+# district intake computes every file's seven forms against the same tables). Grid: (row key,
+# column key) → step; list: column key → step (every list row is alike). A step is (None, None, ())
+# for a blocked cell, (column, None, ()) for an input and (column, formula, the formula's names that
+# are columns of the table, in ``formula.names`` order) for a computed cell. The entry holds the
+# table, so its id is not reused while kept.
+_STEPS: dict[int, tuple[TableSpec, dict[Any, tuple[Any, Any, tuple[str, ...]]]]] = {}
+
+
+def _cell_steps(table: TableSpec) -> dict[Any, tuple[Any, Any, tuple[str, ...]]]:
+    kept = _STEPS.get(id(table))
+    if kept is not None and kept[0] is table:
+        return kept[1]
+    if len(_STEPS) > 512:  # catalogues loaded again and again (tests): keep it small
+        _STEPS.clear()
+    names = {c.key for c in table.columns}
+    steps: dict[Any, tuple[Any, Any, tuple[str, ...]]] = {}
+    for row in table.rows if table.kind == "grid" else (None,):
+        for col in table.columns:
+            key = col.key if row is None else (row.key, col.key)
+            text = None if table.is_blocked(row, col) else table.cell_formula(row, col)
+            if table.is_blocked(row, col):
+                steps[key] = (None, None, ())
+            elif text is None:
+                steps[key] = (col, None, ())
+            else:
+                formula = compiled(text)
+                steps[key] = (col, formula, tuple(n for n in formula.names if n in names))
+    _STEPS[id(table)] = (table, steps)
+    return steps
+
+
 def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mapping[str, Sequence[str]],
                  context: ComputeContext) -> ComputedForm:
     """All cell values of one report: stored inputs plus every computed cell."""
@@ -287,7 +344,10 @@ def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mappi
         value_of, list_inputs = evaluator.value, evaluator.list_inputs
         # A list's input cells are read here as ``value`` reads them (a 5,000-row list: 65,000 calls fewer)
         columns = [(c.key, list_inputs.get(c.key)) for c in table.columns]
+        alone = _rows_alone(table) if table.kind == "grid" else None
         for row_key in out.list_rows[table_key]:
+            if alone is not None and row_key in alone and _blank_row(evaluator, row_key, alone[row_key], out):
+                continue
             for col_key, numeric in columns:
                 if numeric is None:
                     value = value_of(row_key, col_key)
@@ -306,6 +366,63 @@ def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mappi
                             continue
                 values[key] = value
     return out
+
+
+# t1: a grid row whose cells are all blank and whose formulas read nothing but its own row (and the
+# reference tables) computes the same for every report of one reference and year: most rows of a
+# township's 能源消费 grid (a fuel it does not use). Worked out once, then replayed — the memo, the
+# constants, the errors and the factor sources it leaves, in the order it leaves them.
+_ALONE: dict[int, tuple[TableSpec, dict[str, tuple[CellKey, ...]]]] = {}
+_BLANK_ROWS: dict[tuple[int, str, int, int | None], tuple[Any, ...]] = {}
+
+
+def _rows_alone(table: TableSpec) -> dict[str, tuple[CellKey, ...]]:
+    """A grid's rows whose computed cells read only their own row: row key → every cell of the row."""
+    kept = _ALONE.get(id(table))
+    if kept is not None and kept[0] is table:
+        return kept[1]
+    if len(_ALONE) > 512:  # catalogues loaded again and again (tests): keep it small
+        _ALONE.clear()
+    steps = _cell_steps(table)
+    found: dict[str, tuple[CellKey, ...]] = {}
+    for row in table.rows:
+        formulas = [steps[(row.key, c.key)][1] for c in table.columns]
+        if all(f is None or not (f.cell_refs or f.sum_columns or f.table_refs or f.form_refs) for f in formulas):
+            found[row.key] = tuple((table.key, row.key, c.key) for c in table.columns)
+    _ALONE[id(table)] = (table, found)
+    return found
+
+
+def _blank_row(evaluator: _TableEvaluator, row_key: str, cells: tuple[CellKey, ...], out: ComputedForm) -> bool:
+    """Compute a row of ``_rows_alone`` as ``compute_form``'s loop does when all its cells are blank
+    (from the kept outcome after the first time); False (nothing done) when it has a value or when a
+    cell of it was computed already (another row's formula read it)."""
+    inputs, memo = evaluator.inputs, evaluator.memo
+    if any(inputs.get(cell) is not None for cell in cells) or any((row_key, c[2]) in memo for c in cells):
+        return False
+    context = evaluator.context
+    key = (id(evaluator.table), row_key, id(context.reference), context.year)
+    kept = _BLANK_ROWS.get(key)
+    if kept is None or kept[0] is not evaluator.table or kept[1] is not context.reference:
+        if len(_BLANK_ROWS) > 4096:
+            _BLANK_ROWS.clear()
+        errors, sources = len(out.errors), len(out.sources)
+        for cell in cells:
+            evaluator.value(row_key, cell[2])
+        kept = _BLANK_ROWS[key] = (
+            evaluator.table, context.reference, [(c[2], memo[(row_key, c[2])]) for c in cells if (row_key, c[2]) in memo],
+            [(row_key, c[2]) for c in cells if (row_key, c[2]) in evaluator.constants],
+            list(out.errors.items())[errors:], list(out.sources.items())[sources:])
+    else:
+        memo.update(((row_key, col), value) for col, value in kept[2])
+        evaluator.constants.update(kept[3])
+        out.errors.update(kept[4])
+        out.sources.update(kept[5])
+    values, table_key = out.values, evaluator.table.key
+    for col, value in kept[2]:
+        if value is not None:
+            values[(table_key, row_key, col)] = value
+    return True
 
 
 COLUMNWISE_FROM = 32  # a list table this long is computed column by column (``_list_by_columns``)

@@ -288,16 +288,39 @@ def reference_checks(table: TableSpec, inputs: Mapping[CellKey, Any], out: Findi
     """Say so when a figure rests on an unverified or missing reference value (on the factor cell).
 
     Only rows with reported data: a blank fuel row uses no factor."""
-    for index, row in enumerate(table.rows, start=1):
-        if not row.energy or not any(inputs.get((table.key, row.key, c.key)) is not None for c in table.columns):
+    for index, row, cells, factors in _factor_cells(table):
+        if not any(inputs.get(cell) is not None for cell in cells):
             continue
-        for col in table.columns:
-            text = table.cell_formula(row, col)
-            key = (table.key, row.key, col.key)
-            if text is None or out.computed.get(*key) is None:
+        for col, key, names in factors:
+            if out.computed.values.get(key) is None:
                 continue
-            names = compiled(text).names
             if names == {"ref_equal"} and row.energy in unverified:
                 out.add("提示", "参考", table, row.key, index, col, f"所用折标系数未经核实：{unverified[row.energy]}")
             if names == {"ref_equiv"} and PROVISIONAL_MARK in out.computed.sources.get(key, ""):
                 out.add("提示", "参考", table, row.key, index, col, out.computed.sources[key])
+
+
+# t1: a grid's rows tied to an energy, each with its cells and its cells computed by a formula that
+# reads a reference factor alone (the only ones ``reference_checks`` speaks of), once per table
+_FACTORS: dict[int, tuple[TableSpec, list[tuple[int, RowSpec, tuple[CellKey, ...], list[Any]]]]] = {}
+
+
+def _factor_cells(table: TableSpec) -> list[tuple[int, RowSpec, tuple[CellKey, ...], list[Any]]]:
+    kept = _FACTORS.get(id(table))
+    if kept is not None and kept[0] is table:
+        return kept[1]
+    if len(_FACTORS) > 512:  # catalogues loaded again and again (tests): keep it small
+        _FACTORS.clear()
+    found = []
+    for index, row in enumerate(table.rows, start=1):
+        if not row.energy:
+            continue
+        factors = []
+        for col in table.columns:
+            text = table.cell_formula(row, col)
+            names = compiled(text).names if text is not None else frozenset()
+            if names in ({"ref_equal"}, {"ref_equiv"}):
+                factors.append((col, (table.key, row.key, col.key), names))
+        found.append((index, row, tuple((table.key, row.key, c.key) for c in table.columns), factors))
+    _FACTORS[id(table)] = (table, found)
+    return found

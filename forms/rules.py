@@ -114,8 +114,9 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
     """Run one rule; ``only``: just on these rows (a ``row_local`` rule after an edit of them)."""
     computed = out.computed
     row_keys = computed.list_rows.get(table.key, [])
-    columns = {c.key: c for c in table.columns}
-    item_keys = _item_keys(table, computed)
+    plan = _rule_plan(rule, table)  # t1: what depends on the spec alone, once per rule
+    columns = plan.columns
+    item_keys = plan.item_keys if table.kind == "grid" and row_keys == plan.row_keys else _item_keys(table, computed)
     if only is not None:  # a few rows: found by the list's own (C) search, not a loop over every row
         if len(only) > 64:
             item_keys = [k for k in item_keys if k in only]
@@ -123,11 +124,13 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
             item_keys = sorted((k for k in only if k in item_keys), key=row_keys.index)
     positions: dict[str, int] = {}
 
+    table_key, values, invalid = table.key, computed.values, out.invalid
+
     def read(*args: str) -> Any:
-        key = (table.key, *args) if len(args) == 2 else tuple(args)
-        if key in out.invalid:
+        key = (table_key, *args) if len(args) == 2 else args
+        if key in invalid:
             raise _Skip
-        return computed.get(*key)
+        return values.get(key)
 
     def sum_rows(*args: str) -> Any:
         table_key = args[0] if len(args) == 2 else table.key
@@ -136,9 +139,9 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
     # The readers are made once per rule (a 5,000-row list evaluates it 5,000 times): ``where``
     # holds the row and column being checked.
     where: list[str | None] = [None, None]
-    values, invalid, scope = computed.values, out.invalid, rule.scope
+    scope = rule.scope
     period_end = report_end(bundle.period)
-    formulas = {text: compiled(text) for text in (rule.expr, rule.when) if text}
+    formulas = plan.formulas
 
     def lookup(name: str) -> Any:
         row_key, col_key = where
@@ -196,9 +199,7 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
     if rule.scope == "table":
         targets = [(rule.anchor_row, rule.anchor_column)]
     elif rule.scope == "column":
-        wanted = rule.columns or tuple(c.key for c in table.columns if c.numeric)
-        anchor = table.row(rule.anchor_row) if table.kind == "grid" and rule.anchor_row else None
-        targets = [(rule.anchor_row, c) for c in wanted if not table.is_blocked(anchor, columns[c])]
+        targets = plan.column_targets
     else:
         target_rows = item_keys if not rule.rows else [k for k in item_keys if k in rule.rows]
         if only is None and table.kind == "list" and len(target_rows) >= _COLUMNWISE_FROM:
@@ -230,6 +231,40 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         got = outcome(row_key, col_key)
         if got is not None:
             _found(rule, row_key, col_key, got, emit)
+
+
+class _RulePlan:
+    """What ``run_rule`` needs of a rule and its table that depends on the spec alone (t1: a
+    district intake runs about 80 rules on every file's forms): the table's columns by key, the
+    rule's formulas, a column rule's targets, a grid's row keys and item rows (not totals)."""
+
+    __slots__ = ("rule", "table", "columns", "formulas", "column_targets", "row_keys", "item_keys")
+
+    def __init__(self, rule: RuleSpec, table: TableSpec) -> None:
+        self.rule, self.table = rule, table
+        self.columns = {c.key: c for c in table.columns}
+        self.formulas = {text: compiled(text) for text in (rule.expr, rule.when) if text}
+        self.column_targets: list[tuple[str | None, str | None]] = []
+        if rule.scope == "column":
+            wanted = rule.columns or tuple(c.key for c in table.columns if c.numeric)
+            anchor = table.row(rule.anchor_row) if table.kind == "grid" and rule.anchor_row else None
+            self.column_targets = [(rule.anchor_row, c) for c in wanted if not table.is_blocked(anchor, self.columns[c])]
+        self.row_keys = [r.key for r in table.rows]  # a grid's rows as ``compute_form`` lists them
+        totals = _total_rows(table)
+        self.item_keys = [k for k in self.row_keys if k not in totals]
+
+
+_RULE_PLANS: dict[int, _RulePlan] = {}
+
+
+def _rule_plan(rule: RuleSpec, table: TableSpec) -> _RulePlan:
+    """The rule's ``_RulePlan``, kept while the rule and its table are the same objects."""
+    plan = _RULE_PLANS.get(id(rule))
+    if plan is None or plan.rule is not rule or plan.table is not table:
+        if len(_RULE_PLANS) > 4096:  # catalogues loaded again and again (tests): keep it small
+            _RULE_PLANS.clear()
+        plan = _RULE_PLANS[id(rule)] = _RulePlan(rule, table)
+    return plan
 
 
 def _found(rule: RuleSpec, row_key: str | None, col_key: str | None, got: tuple[Any, str], emit: Any) -> None:

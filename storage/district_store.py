@@ -280,18 +280,13 @@ def sends_signed(store: Store, township_id: int) -> bool:
 
 
 def replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, Any]], who: str, reason: str,
-                   stored: dict[CellKey, Any] | None = None) -> int:
+                   stored: dict[CellKey, Any] | None = None) -> tuple[int, set[CellKey]]:
     """``Store.set_values`` for a whole report at once (a received file writes every input cell of
-    its forms): the stored values read in one query, the changed ones written with executemany,
-    each audited and remembered as first stored exactly as ``Store._write`` does. Returns how many
-    changed. Inside the caller's transaction. ``stored``: the report's cells as they are now (cell →
-    value, None for a cell holding only a 说明), when the caller has just read them."""
-    return _replace_values(store, report_id, changes, who, reason, stored)[0]
-
-
-def _replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, Any]], who: str, reason: str,
-                    stored: dict[CellKey, Any] | None) -> tuple[int, set[CellKey]]:
-    """``replace_values``, also returning the cells it inserted (rows of ``cell_values`` new)."""
+    its forms): the changed values written with executemany, each audited and remembered as first
+    stored exactly as ``Store._write`` does. Returns how many changed and the cells it inserted (rows
+    of ``cell_values`` new). Inside the caller's transaction. ``stored``: the report's cells as they
+    are now (cell → value, None for a cell holding only a 说明), as ``replace_report`` has just read
+    them; None: read here in one query."""
     if stored is None:
         stored = {(t, r, c): v for t, r, c, v in store.conn.execute(
             "SELECT table_key, row_key, col_key, value FROM cell_values WHERE report_id = ?", (report_id,))}
@@ -361,9 +356,28 @@ def replace_report(store: Store, report_id: int, values: dict[CellKey, Any], not
     ``remove_list_row`` / ``set_values`` / ``set_note`` one by one give (a test compares them),
     in about a tenth of the statements: the report read once, each kind of row written with
     executemany. Inside the caller's transaction (the file's one)."""
+    from storage.migrations import PAUSED_REVISION
     from storage.row_keys import issue_row_keys
 
     conn = store.conn
+    # t1: the revision triggers stand aside while the report is rewritten; it takes the counter's
+    # next number once at the end when anything changed (see migration 10), its own again when not
+    revision = conn.execute("SELECT revision FROM reports WHERE id = ?", (report_id,)).fetchone()[0]
+    conn.execute("UPDATE reports SET revision = ? WHERE id = ?", (PAUSED_REVISION, report_id))
+    changed = _replace_report(store, report_id, values, notes, list_rows, who, reason, issue_row_keys)
+    if changed:
+        conn.execute("UPDATE revision_counter SET last = last + 1")
+        conn.execute("UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id = ?", (report_id,))
+    else:
+        conn.execute("UPDATE reports SET revision = ? WHERE id = ?", (revision, report_id))
+
+
+def _replace_report(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
+                    list_rows: dict[str, list[str]], who: str, reason: str, issue_row_keys: Any) -> bool:
+    """``replace_report``'s writes; whether it wrote any row of ``cell_values``, ``list_rows`` or
+    ``first_values`` (what the revision triggers count)."""
+    conn = store.conn
+    touched = False
     cells: dict[CellKey, tuple[Any, str]] = {(t, r, c): (v, n) for t, r, c, v, n in conn.execute(
         "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
     stored_rows: dict[str, list[str]] = {}
@@ -376,6 +390,7 @@ def replace_report(store: Store, report_id: int, values: dict[CellKey, Any], not
         stored, wanted = stored_rows.get(table, []), list_rows.get(table, [])
         fresh = issue_row_keys(store, report_id, table, len(wanted) - len(stored)) if len(wanted) > len(stored) else []
         if fresh:
+            touched = True
             last = conn.execute("SELECT COALESCE(MAX(position), 0) FROM list_rows WHERE report_id = ? AND table_key = ?",
                                 (report_id, table)).fetchone()[0]
             conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
@@ -386,6 +401,7 @@ def replace_report(store: Store, report_id: int, values: dict[CellKey, Any], not
             rename[(table, file_row)] = real_row
         removed = stored[len(wanted):]
         if removed:
+            touched = True
             gone = [(report_id, table, row) for row in removed]
             conn.executemany("DELETE FROM list_rows WHERE report_id = ? AND table_key = ? AND row_key = ?", gone)
             conn.executemany("DELETE FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?", gone)
@@ -397,7 +413,7 @@ def replace_report(store: Store, report_id: int, values: dict[CellKey, Any], not
     def real(cell: CellKey) -> CellKey:
         return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
 
-    _changed, inserted = _replace_values(store, report_id, [(real(c), v) for c, v in values.items()], who, reason,
+    changed, inserted = replace_values(store, report_id, [(real(c), v) for c, v in values.items()], who, reason,
                                          {c: v for c, (v, _n) in cells.items()})
     # 说明: as ``Store.set_note`` for each one that differs (stripped; a cell without a row gets one)
     wanted_notes = {real(c): n for c, n in notes.items()}
@@ -421,3 +437,4 @@ def replace_report(store: Store, report_id: int, values: dict[CellKey, Any], not
         conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audits)
         conn.execute("UPDATE reports SET updated_at = ? WHERE id = ?", (stamp, report_id))
+    return touched or changed > 0 or bool(audits)

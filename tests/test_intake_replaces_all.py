@@ -213,7 +213,7 @@ def test_the_intake_bulk_writer_stores_what_set_values_stores(tmp_path: Path, ca
         ws = Workspace.open(path, catalogue=catalogue, demo=False, user="测试员")
         with ws.store.atomic():
             if bulk:
-                assert replace_values(ws.store, report_id, changes, "测试员", "收件") == 6
+                assert replace_values(ws.store, report_id, changes, "测试员", "收件")[0] == 6
             else:
                 assert ws.store.set_values(report_id, changes, "测试员", "收件") == 6
         ws.close()
