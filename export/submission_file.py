@@ -607,11 +607,14 @@ class _MapReader:
         (position, cell, address) of its computed cells, (position, cell, address, kind, column,
         bound, integer column, text type) of its input cells) — the same in every file of these
         forms, so kept across files (``_ROW_PLANS``). None: a column listed twice in the record (it
-        is read cell by cell, which notices the second one)."""
+        is read cell by cell, which notices the second one), or a row of a long list after its
+        first ``_LIST_ROWS_KEPT`` (read cell by cell, as before)."""
         key = (id(table), table_key, row_key, first, columns, kinds)
         planned = _ROW_PLANS.get(key)
         if planned is not None and planned[0] is table:
             return planned
+        if table.kind == "list" and len(item.list_rows.get(table_key, ())) > _LIST_ROWS_KEPT:
+            return None  # a long list's later rows: planning each once would cost more than it saves
         plan = self.plan(table, columns, kinds)
         if len({entry[1] for entry in plan}) != len(plan):
             return None
@@ -631,10 +634,9 @@ class _MapReader:
             else:
                 input_cells.append((j, cell, address, code, col, bound, whole, text_type))
         planned = (table, adds, tuple(unknown), tuple(noted_cells), tuple(computed_cells), tuple(input_cells))
-        if table.kind != "list" or len(item.list_rows.get(table_key, ())) <= _LIST_ROWS_KEPT:
-            if len(_ROW_PLANS) >= _ROW_PLANS_MAX:
-                _ROW_PLANS.clear()
-            _ROW_PLANS[key] = planned
+        if len(_ROW_PLANS) >= _ROW_PLANS_MAX:
+            _ROW_PLANS.clear()
+        _ROW_PLANS[key] = planned
         return planned
 
     def cells_of(self, item: FileForm, table: TableSpec, sheet: str, table_key: str, row_key: str, r: int, c: int,
