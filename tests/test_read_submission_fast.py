@@ -255,3 +255,15 @@ def test_the_map_records_read_are_those_the_file_holds(township_files, catalogue
     expected = map_records(load_workbook(township_files["仙龙镇"]))
     assert [(r.sheet, r.cell, r.form_key, r.table_key, r.row_key, r.columns, r.kinds) for r in captured[0]] == \
         [(r.sheet, r.cell, r.form_key, r.table_key, r.row_key, r.columns, r.kinds) for r in expected]
+
+
+@pytest.mark.parametrize("data", [
+    b'<worksheet xmlns="http://x"><sheetData><row r="1"><c r="A1"/></row></sheetData></worksheet>',
+    b'<x:worksheet xmlns:x="http://x"><x:sheetData><x:row r="1"><x:c r="A1"/></x:row></x:sheetData></x:worksheet>',
+    b"a:b " * 100 + b"<x:c r='A1'/>",  # the prefixed tag after more colons than are looked at one by one
+    b"a:b " * 100,
+    b":c>", b":row", b":row/", b":f", b"<x:f>1</x:f>", b"", b":" * 200 + b"f",
+])
+def test_a_pattern_after_a_colon_is_found_as_a_search_finds_it(data: bytes) -> None:
+    for pattern in (safety._PREFIXED_TAG, safety._COLON_F):
+        assert safety._after_a_colon(data, pattern) == (pattern.search(data) is not None), (pattern, data[:40])
