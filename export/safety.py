@@ -622,7 +622,9 @@ def _check_shared_strings(data: bytes, name: str, part: str) -> None:
 def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> int | None:
     """Check one worksheet part; returns the cells of its area (rows × columns from A1), or None
     when it is at most ``_SIMPLE_AREA`` (the caller measures it only if that bound is too much)."""
-    if _plain_references(data):
+    if _ODD_OR_LONG_REF.search(data) is None:  # the usual sheet: one search instead of two
+        area = None if _plain_tags(data) else _check_sheet_size(data, sheet, name)
+    elif _plain_references(data):
         area = None if _LONG_REF.search(data) is None else _measure(data, _PLAIN_REF.findall(data), sheet, name)
     else:
         area = _check_sheet_size(data, sheet, name)
@@ -671,6 +673,8 @@ _ROW_NOT_REF_FIRST = re.compile(rb'<row(?! r="\d)[\s/>]')
 _ODD_REF = re.compile(rb"r(?:='|\s+=|=\s)")
 _LONG_REF = re.compile(rb'r="(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5})')
 _PLAIN_REF = re.compile(rb'r="([A-Za-z]*)(\d+)"')
+# either of the last two (every one of their matches starts at an "r"): absent, neither is there
+_ODD_OR_LONG_REF = re.compile(rb"r(?:='|\s+=|=\s|=\"(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5}))")
 
 
 _COLON_F = re.compile(rb":f")
@@ -691,9 +695,13 @@ def _after_a_colon(data: bytes, pattern: re.Pattern[bytes]) -> bool:
     return pattern.search(data, at) is not None
 
 
+def _plain_tags(data: bytes) -> bool:
+    """Every row and cell tag unprefixed with its reference first (the first three searches)."""
+    return not (_after_a_colon(data, _PREFIXED_TAG) or _CELL_NOT_REF_FIRST.search(data) or _ROW_NOT_REF_FIRST.search(data))
+
+
 def _plain_references(data: bytes) -> bool:
-    return not (_after_a_colon(data, _PREFIXED_TAG) or _CELL_NOT_REF_FIRST.search(data) or _ROW_NOT_REF_FIRST.search(data)
-                or _ODD_REF.search(data))
+    return _plain_tags(data) and not _ODD_REF.search(data)
 
 
 _FAR = 10**9  # a reference beyond any limit (more digits or letters than a number is worth converting)

@@ -736,7 +736,7 @@ class _MapReader:
 
 _SHAPES: dict[tuple[str, str], tuple[list[str], tuple[int, ...]]] = {}  # _MapReader.shape
 _ROW_PLANS: dict[tuple[int, str, str, str, str, str], tuple[Any, ...]] = {}  # _MapReader.row_plan
-_ROW_PLANS_MAX = 8192
+_ROW_PLANS_MAX = 4096
 _LIST_ROWS_KEPT = 256  # a list's first rows (its later rows, a few files have, are read cell by cell)
 _KIND_NAMES = {"i": "input", "c": "computed"}
 _PLAIN_TEXT_TYPES = ("text", "uscc")  # the column types ``plain_text`` answers for

@@ -267,3 +267,30 @@ def test_the_map_records_read_are_those_the_file_holds(township_files, catalogue
 def test_a_pattern_after_a_colon_is_found_as_a_search_finds_it(data: bytes) -> None:
     for pattern in (safety._PREFIXED_TAG, safety._COLON_F):
         assert safety._after_a_colon(data, pattern) == (pattern.search(data) is not None), (pattern, data[:40])
+
+
+def _area_before(data: bytes) -> Any:
+    """``_check_sheet``'s area as it was worked out before (four searches, then the long references)."""
+    if safety._plain_references(data):
+        return None if safety._LONG_REF.search(data) is None else safety._measure(
+            data, safety._PLAIN_REF.findall(data), "S", "f.xlsx")
+    return safety._check_sheet_size(data, "S", "f.xlsx")
+
+
+def _area(how, data: bytes) -> Any:
+    try:
+        return how(data)
+    except ImportRefused as exc:
+        return str(exc)
+
+
+@pytest.mark.parametrize("cells", [
+    '<c r="A1"><v>1</v></c><c r="Z9999"><v>2</v></c>', '<c r="AA1"><v>1</v></c>', '<c r="A10000"><v>1</v></c>',
+    "<c r='A1'><v>1</v></c><c r='AB70000'/>", '<c r = "A1"><v>1</v></c>', '<c r= "B2"/>', '<c r ="C3"/>',
+    '<c><v>1</v></c><c><v>2</v></c>', '<c s="1" r="A1"/>', '<x:c r="A1"/>', '<c r="SZ2"/><c r="A70000"/>',
+    '<c r="a12345"/>', '<c r="SS1"/>',
+])
+def test_a_sheets_area_is_worked_out_as_before(cells: str) -> None:
+    data = sheet_xml(f'<row r="1">{cells}</row>') + b'<pageMargins header="0.3" footer="0.3"/>'
+    assert _area(lambda d: safety._check_sheet(d, "S", "f.xlsx", safety.FileCheck(Path("f.xlsx"), "xlsx")), data) \
+        == _area(_area_before, data)
