@@ -497,7 +497,6 @@ class _MapReader:
         width = len(header)
         records: list[MapRecord] = []
         letters: list[str] = [""]
-        parse, exact = self.parser.parse, _EXACT_INT
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
@@ -542,8 +541,7 @@ class _MapReader:
             table = self.table(item, table_key, row_key, f"{sheet}!{first}")
             if table is None:
                 continue
-            addresses, pending, computed = item.addresses, self.pending, item.file_computed
-            read_values, read_notes = item.values, item.notes
+            addresses, computed, read_notes = item.addresses, item.file_computed, item.notes
             parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
             planned = self.row_plan(item, table, table_key, row_key, first, columns, kinds, r, c)
             if planned is None or not addresses.keys().isdisjoint(planned[1]):
@@ -561,43 +559,7 @@ class _MapReader:
                         read_notes[cell] = notes[j]
             for j, cell, address in computed_cells:
                 computed[cell] = (address, normalise(values[j]))
-            for j, cell, address, code, col, bound, whole, text_type in input_cells:
-                if code is not _INPUT or not parse_now:
-                    # the cell waits for the verdict (a percent cell's fraction is trusted only in an
-                    # unchanged file; a cell with more than its value needs _read_cell)
-                    pending.append((item, table, row_key, col, sheet, address, values[j]))
-                    continue
-                # a cell with nothing but its value, parsed here (_read_cell inlined: its verdict
-                # cannot change how it reads). _Parser.number inlined: a number within a numeric
-                # column's bound is taken as it is, an integral float as int (normalise(); bound 0:
-                # not a numeric column); an integer column's fraction and all else go the long way
-                raw = values[j]
-                kind_of = type(raw)
-                if kind_of is float:
-                    if raw.is_integer() and -exact < raw < exact:
-                        raw = int(raw)
-                        if -bound < raw < bound:
-                            read_values[cell] = raw
-                            continue
-                    elif not whole and -bound < raw < bound:
-                        read_values[cell] = raw
-                        continue
-                elif raw is None:
-                    read_values[cell] = None
-                    continue
-                elif kind_of is int and -bound < raw < bound:
-                    read_values[cell] = raw
-                    continue
-                elif kind_of is str and text_type:  # a name, a code: unique per row, never worth caching
-                    text = plain_text(text_type, raw)
-                    if text is not None:
-                        read_values[cell] = text
-                        continue
-                parsed = parse(col, raw)  # its kept answer for a text read before in this column
-                if parsed.error:
-                    item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, cell))
-                    continue
-                read_values[cell] = parsed.value
+            self.read_inputs(item, table, sheet, row_key, values, input_cells, parse_now)
         return records
 
     def row_plan(self, item: FileForm, table: TableSpec, table_key: str, row_key: str, first: str, columns: str,
@@ -643,14 +605,13 @@ class _MapReader:
                  n: int, columns: str, kinds: str, values: list[Any], notes: list[str | None], noted_row: bool,
                  letters: list[str]) -> None:
         """One record's cells one by one (``records_v3`` without a row plan)."""
-        parse, exact = self.parser.parse, _EXACT_INT
-        addresses, pending, computed = item.addresses, self.pending, item.file_computed
-        read_values, read_notes = item.values, item.notes
+        addresses, computed, read_notes = item.addresses, item.file_computed, item.notes
         parse_now = self.plain and not item.take_comments
+        inputs: list[tuple[Any, ...]] = []
         while len(letters) < c + n:
             letters.append(cell_address(1, len(letters))[:-1])
         suffix = str(r)
-        for j, key, code, col, bound, whole, text_type, col_texts in self.plan(table, columns, kinds):  # self.cell
+        for j, key, code, col, bound, whole, text_type, _ in self.plan(table, columns, kinds):  # self.cell
             address = letters[c + j] + suffix
             if col is None:
                 item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
@@ -661,10 +622,20 @@ class _MapReader:
                 continue
             if noted_row and notes[j]:
                 read_notes[cell] = notes[j]
+            if code is _COMPUTED:
+                computed[cell] = (address, normalise(values[j]))
+                continue
+            inputs.append((j, cell, address, code, col, bound, whole, text_type))
+        self.read_inputs(item, table, sheet, row_key, values, inputs, parse_now)
+
+    def read_inputs(self, item: FileForm, table: TableSpec, sheet: str, row_key: str, values: list[Any],
+                    input_cells: Any, parse_now: bool) -> None:
+        """A record's input cells ((position, cell, address, kind, column, bound, integer column, text
+        type) each, in the record's order): parsed now, or left for the verdict."""
+        parse, exact = self.parser.parse, _EXACT_INT
+        pending, read_values = self.pending, item.values
+        for j, cell, address, code, col, bound, whole, text_type in input_cells:
             if code is not _INPUT or not parse_now:
-                if code is _COMPUTED:
-                    computed[cell] = (address, normalise(values[j]))
-                    continue
                 # the cell waits for the verdict (a percent cell's fraction is trusted only in an
                 # unchanged file; a cell with more than its value needs _read_cell)
                 pending.append((item, table, row_key, col, sheet, address, values[j]))
@@ -695,9 +666,7 @@ class _MapReader:
                 if text is not None:
                     read_values[cell] = text
                     continue
-            parsed = col_texts.get(raw) if kind_of is str else None  # _Parser.parse inlined
-            if parsed is None:
-                parsed = parse(col, raw)
+            parsed = parse(col, raw)  # its kept answer for a text read before in this column
             if parsed.error:
                 item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, cell))
                 continue
