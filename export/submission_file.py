@@ -380,7 +380,7 @@ class _MapReader:
         self.list_seen: dict[tuple[str, str], set[str]] = {}  # (form, list table) → its row keys so far
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
         self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None, float, bool, str, Any]]] = {}
-        self.shapes: dict[tuple[str, str], tuple[list[str], tuple[int, ...]]] = {}
+        self.shapes = _SHAPES  # kept across files (a pure function of the two texts)
         self.parser = _Parser()
         self.plain = not book.check.formulas_without_value  # no cell needs more than its value parsed
         self.duplicate = False  # a cell mapped twice: not a file this program wrote
@@ -497,7 +497,6 @@ class _MapReader:
         width = len(header)
         records: list[MapRecord] = []
         letters: list[str] = [""]
-        parse, exact = self.parser.parse, _EXACT_INT
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
@@ -542,65 +541,136 @@ class _MapReader:
             table = self.table(item, table_key, row_key, f"{sheet}!{first}")
             if table is None:
                 continue
-            while len(letters) < c + n:
-                letters.append(cell_address(1, len(letters))[:-1])
-            suffix = str(r)
-            addresses, pending, computed = item.addresses, self.pending, item.file_computed
-            read_values, read_notes = item.values, item.notes
+            addresses, computed, read_notes = item.addresses, item.file_computed, item.notes
             parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
-            for j, key, code, col, bound, whole, text_type, col_texts in self.plan(table, columns, kinds):  # self.cell
-                address = letters[c + j] + suffix
-                if col is None:
-                    item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
-                    continue
-                cell = (table_key, row_key, key)
-                if addresses.setdefault(cell, address) is not address:  # mapped before: one look-up
-                    self.duplicate = True
-                    continue
-                if noted_row and notes[j]:
-                    read_notes[cell] = notes[j]
-                if code is not _INPUT or not parse_now:
-                    if code is _COMPUTED:
-                        computed[cell] = (address, normalise(values[j]))
-                        continue
-                    # the cell waits for the verdict (a percent cell's fraction is trusted only in an
-                    # unchanged file; a cell with more than its value needs _read_cell)
-                    pending.append((item, table, row_key, col, sheet, address, values[j]))
-                    continue
-                # a cell with nothing but its value, parsed here (_read_cell inlined: its verdict
-                # cannot change how it reads). _Parser.number inlined: a number within a numeric
-                # column's bound is taken as it is, an integral float as int (normalise(); bound 0:
-                # not a numeric column); an integer column's fraction and all else go the long way
-                raw = values[j]
-                kind_of = type(raw)
-                if kind_of is float:
-                    if raw.is_integer() and -exact < raw < exact:
-                        raw = int(raw)
-                        if -bound < raw < bound:
-                            read_values[cell] = raw
-                            continue
-                    elif not whole and -bound < raw < bound:
+            planned = self.row_plan(item, table, table_key, row_key, first, columns, kinds, r, c)
+            if planned is None or not addresses.keys().isdisjoint(planned[1]):
+                # a row mapped in an unusual way, or a cell mapped before: cell by cell
+                self.cells_of(item, table, sheet, table_key, row_key, r, c, n, columns, kinds, values, notes, noted_row,
+                              letters)
+                continue
+            _, adds, unknown, noted_cells, computed_cells, input_cells = planned
+            for address, key in unknown:
+                item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
+            addresses.update(adds)
+            if noted_row:
+                for j, cell in noted_cells:
+                    if notes[j]:
+                        read_notes[cell] = notes[j]
+            for j, cell, address in computed_cells:
+                computed[cell] = (address, normalise(values[j]))
+            self.read_inputs(item, table, sheet, row_key, values, input_cells, parse_now)
+        return records
+
+    def row_plan(self, item: FileForm, table: TableSpec, table_key: str, row_key: str, first: str, columns: str,
+                 kinds: str, r: int, c: int) -> tuple[Any, ...] | None:
+        """What one record of the map means whatever the file's values: (table, {cell: address} of
+        its known cells, (address, key) of its unknown columns, (position, cell) of its known cells,
+        (position, cell, address) of its computed cells, (position, cell, address, kind, column,
+        bound, integer column, text type) of its input cells) — the same in every file of these
+        forms, so kept across files (``_ROW_PLANS``). None: a column listed twice in the record (it
+        is read cell by cell, which notices the second one), or a row of a long list after its
+        first ``_LIST_ROWS_KEPT`` (read cell by cell, as before)."""
+        key = (id(table), table_key, row_key, first, columns, kinds)
+        planned = _ROW_PLANS.get(key)
+        if planned is not None and planned[0] is table:
+            return planned
+        if table.kind == "list" and len(item.list_rows.get(table_key, ())) > _LIST_ROWS_KEPT:
+            return None  # a long list's later rows: planning each once would cost more than it saves
+        plan = self.plan(table, columns, kinds)
+        if len({entry[1] for entry in plan}) != len(plan):
+            return None
+        suffix = str(r)
+        adds: dict[CellKey, str] = {}
+        unknown, noted_cells, computed_cells, input_cells = [], [], [], []
+        for j, col_key, code, col, bound, whole, text_type, _ in plan:
+            address = cell_address(1, c + j)[:-1] + suffix
+            if col is None:
+                unknown.append((address, col_key))
+                continue
+            cell = (table_key, row_key, col_key)
+            adds[cell] = address
+            noted_cells.append((j, cell))
+            if code is _COMPUTED:
+                computed_cells.append((j, cell, address))
+            else:
+                input_cells.append((j, cell, address, code, col, bound, whole, text_type))
+        planned = (table, adds, tuple(unknown), tuple(noted_cells), tuple(computed_cells), tuple(input_cells))
+        if len(_ROW_PLANS) >= _ROW_PLANS_MAX:
+            _ROW_PLANS.clear()
+        _ROW_PLANS[key] = planned
+        return planned
+
+    def cells_of(self, item: FileForm, table: TableSpec, sheet: str, table_key: str, row_key: str, r: int, c: int,
+                 n: int, columns: str, kinds: str, values: list[Any], notes: list[str | None], noted_row: bool,
+                 letters: list[str]) -> None:
+        """One record's cells one by one (``records_v3`` without a row plan)."""
+        addresses, computed, read_notes = item.addresses, item.file_computed, item.notes
+        parse_now = self.plain and not item.take_comments
+        inputs: list[tuple[Any, ...]] = []
+        while len(letters) < c + n:
+            letters.append(cell_address(1, len(letters))[:-1])
+        suffix = str(r)
+        for j, key, code, col, bound, whole, text_type, _ in self.plan(table, columns, kinds):  # self.cell
+            address = letters[c + j] + suffix
+            if col is None:
+                item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
+                continue
+            cell = (table_key, row_key, key)
+            if addresses.setdefault(cell, address) is not address:  # mapped before: one look-up
+                self.duplicate = True
+                continue
+            if noted_row and notes[j]:
+                read_notes[cell] = notes[j]
+            if code is _COMPUTED:
+                computed[cell] = (address, normalise(values[j]))
+                continue
+            inputs.append((j, cell, address, code, col, bound, whole, text_type))
+        self.read_inputs(item, table, sheet, row_key, values, inputs, parse_now)
+
+    def read_inputs(self, item: FileForm, table: TableSpec, sheet: str, row_key: str, values: list[Any],
+                    input_cells: Any, parse_now: bool) -> None:
+        """A record's input cells ((position, cell, address, kind, column, bound, integer column, text
+        type) each, in the record's order): parsed now, or left for the verdict."""
+        parse, exact = self.parser.parse, _EXACT_INT
+        pending, read_values = self.pending, item.values
+        for j, cell, address, code, col, bound, whole, text_type in input_cells:
+            if code is not _INPUT or not parse_now:
+                # the cell waits for the verdict (a percent cell's fraction is trusted only in an
+                # unchanged file; a cell with more than its value needs _read_cell)
+                pending.append((item, table, row_key, col, sheet, address, values[j]))
+                continue
+            # a cell with nothing but its value, parsed here (_read_cell inlined: its verdict
+            # cannot change how it reads). _Parser.number inlined: a number within a numeric
+            # column's bound is taken as it is, an integral float as int (normalise(); bound 0:
+            # not a numeric column); an integer column's fraction and all else go the long way
+            raw = values[j]
+            kind_of = type(raw)
+            if kind_of is float:
+                if raw.is_integer() and -exact < raw < exact:
+                    raw = int(raw)
+                    if -bound < raw < bound:
                         read_values[cell] = raw
                         continue
-                elif raw is None:
-                    read_values[cell] = None
-                    continue
-                elif kind_of is int and -bound < raw < bound:
+                elif not whole and -bound < raw < bound:
                     read_values[cell] = raw
                     continue
-                elif kind_of is str and text_type:  # a name, a code: unique per row, never worth caching
-                    text = plain_text(text_type, raw)
-                    if text is not None:
-                        read_values[cell] = text
-                        continue
-                parsed = col_texts.get(raw) if kind_of is str else None  # _Parser.parse inlined
-                if parsed is None:
-                    parsed = parse(col, raw)
-                if parsed.error:
-                    item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, cell))
+            elif raw is None:
+                read_values[cell] = None
+                continue
+            elif kind_of is int and -bound < raw < bound:
+                read_values[cell] = raw
+                continue
+            elif kind_of is str and text_type:  # a name, a code: unique per row, never worth caching
+                text = plain_text(text_type, raw)
+                if text is not None:
+                    read_values[cell] = text
                     continue
-                read_values[cell] = parsed.value
-        return records
+            parsed = parse(col, raw)  # its kept answer for a text read before in this column
+            if parsed.error:
+                item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, cell))
+                continue
+            read_values[cell] = parsed.value
 
     def shape(self, columns: str, kinds: str, where: str) -> tuple[list[str], tuple[int, ...]]:
         """A record's column keys and its blocked positions, checked (the rows of one table share it)."""
@@ -611,8 +681,9 @@ class _MapReader:
             if (letter == BLOCKED_LETTER) == bool(keys[j]) or (letter != BLOCKED_LETTER and letter not in _KIND_NAMES):
                 raise self.refuse(f"{where} 的栏目与类型不符")  # a blocked cell has no key, a mapped one has
         shape = keys, tuple(j for j, letter in enumerate(kinds) if letter == BLOCKED_LETTER)
-        if len(self.shapes) < 256:  # as ``plans``: a crafted file may vary every row
-            self.shapes[(columns, kinds)] = shape
+        if len(self.shapes) >= 1024:  # a crafted file may vary every row
+            self.shapes.clear()
+        self.shapes[(columns, kinds)] = shape
         return shape
 
     def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool, str, Any]]:
@@ -632,6 +703,10 @@ class _MapReader:
         return plan
 
 
+_SHAPES: dict[tuple[str, str], tuple[list[str], tuple[int, ...]]] = {}  # _MapReader.shape
+_ROW_PLANS: dict[tuple[int, str, str, str, str, str], tuple[Any, ...]] = {}  # _MapReader.row_plan
+_ROW_PLANS_MAX = 4096
+_LIST_ROWS_KEPT = 256  # a list's first rows (its later rows, a few files have, are read cell by cell)
 _KIND_NAMES = {"i": "input", "c": "computed"}
 _PLAIN_TEXT_TYPES = ("text", "uscc")  # the column types ``plain_text`` answers for
 _COMPUTED, _INPUT, _PERCENT = "computed", "input", "percent input"  # a plan's kinds (compared by identity)
