@@ -13,6 +13,7 @@ from typing import Any
 from forms.compute_context import ComputeContext  # (s1: defined apart, off a kept start's path)
 from forms.formula import Formula, parsed
 from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
+from forms.spec_memo import per_spec
 from records import field, record
 
 __all__ = ["CellKey", "ComputeContext", "ComputedForm", "ListColumns", "compute_form", "find_cycle", "numeric_or_none",
@@ -296,31 +297,21 @@ class _TableEvaluator:
 # district intake computes every file's seven forms against the same tables). Grid: (row key,
 # column key) → step; list: column key → step (every list row is alike). A step is (None, None, ())
 # for a blocked cell, (column, None, ()) for an input and (column, formula, the formula's names that
-# are columns of the table, in ``formula.names`` order) for a computed cell. The entry holds the
-# table, so its id is not reused while kept.
-_STEPS: dict[int, tuple[TableSpec, dict[Any, tuple[Any, Any, tuple[str, ...]]]]] = {}
-
-
+# are columns of the table, in ``formula.names`` order) for a computed cell.
+@per_spec()
 def _cell_steps(table: TableSpec) -> dict[Any, tuple[Any, Any, tuple[str, ...]]]:
-    kept = _STEPS.get(id(table))
-    if kept is not None and kept[0] is table:
-        return kept[1]
-    if len(_STEPS) > 512:  # catalogues loaded again and again (tests): keep it small
-        _STEPS.clear()
     names = {c.key for c in table.columns}
     steps: dict[Any, tuple[Any, Any, tuple[str, ...]]] = {}
     for row in table.rows if table.kind == "grid" else (None,):
         for col in table.columns:
             key = col.key if row is None else (row.key, col.key)
-            text = None if table.is_blocked(row, col) else table.cell_formula(row, col)
             if table.is_blocked(row, col):
                 steps[key] = (None, None, ())
-            elif text is None:
+            elif (text := table.cell_formula(row, col)) is None:
                 steps[key] = (col, None, ())
             else:
                 formula = compiled(text)
                 steps[key] = (col, formula, tuple(n for n in formula.names if n in names))
-    _STEPS[id(table)] = (table, steps)
     return steps
 
 
@@ -372,24 +363,18 @@ def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mappi
 # reference tables) computes the same for every report of one reference and year: most rows of a
 # township's 能源消费 grid (a fuel it does not use). Worked out once, then replayed — the memo, the
 # constants, the errors and the factor sources it leaves, in the order it leaves them.
-_ALONE: dict[int, tuple[TableSpec, dict[str, tuple[CellKey, ...]]]] = {}
 _BLANK_ROWS: dict[tuple[int, str, int, int | None], tuple[Any, ...]] = {}
 
 
+@per_spec()
 def _rows_alone(table: TableSpec) -> dict[str, tuple[CellKey, ...]]:
     """A grid's rows whose computed cells read only their own row: row key → every cell of the row."""
-    kept = _ALONE.get(id(table))
-    if kept is not None and kept[0] is table:
-        return kept[1]
-    if len(_ALONE) > 512:  # catalogues loaded again and again (tests): keep it small
-        _ALONE.clear()
     steps = _cell_steps(table)
     found: dict[str, tuple[CellKey, ...]] = {}
     for row in table.rows:
         formulas = [steps[(row.key, c.key)][1] for c in table.columns]
         if all(f is None or not (f.cell_refs or f.sum_columns or f.table_refs or f.form_refs) for f in formulas):
             found[row.key] = tuple((table.key, row.key, c.key) for c in table.columns)
-    _ALONE[id(table)] = (table, found)
     return found
 
 
@@ -534,14 +519,9 @@ class TablePlan:
     readers: dict[str, frozenset[str]]
 
 
-_PLANS: dict[int, tuple[FormSpec, TablePlan]] = {}
-
-
+@per_spec()
 def table_plan(form: FormSpec) -> TablePlan:
     """The form's ``TablePlan``, worked out once per form object."""
-    found = _PLANS.get(id(form))
-    if found is not None and found[0] is form:
-        return found[1]
     direct: dict[str, set[str]] = {t.key: set() for t in form.tables}  # table → tables it reads
     row_local = set()
     for table in form.tables:
@@ -561,9 +541,7 @@ def table_plan(form: FormSpec) -> TablePlan:
                     found_readers.add(reader)
                     todo.append(reader)
         readers[key] = frozenset(found_readers - {key})
-    plan = TablePlan(frozenset(row_local), readers)
-    _PLANS[id(form)] = (form, plan)
-    return plan
+    return TablePlan(frozenset(row_local), readers)
 
 
 def recompute(form: FormSpec, inputs: Mapping[CellKey, Any], previous: ComputedForm,

@@ -14,6 +14,7 @@ from forms.findings import FindingCollector
 from forms.reference import PROVISIONAL_MARK
 from forms.rule_messages import fmt
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, RowSpec, TableSpec
+from forms.spec_memo import per_spec
 from forms.values import _USCC_DIGITS, _USCC_FORM, MAX_TEXT_CHARS, USCC_CHARS, decimal_places, type_problem
 
 __all__ = ["field_checks", "unique_checks", "reference_checks"]
@@ -23,20 +24,18 @@ __all__ = ["field_checks", "unique_checks", "reference_checks"]
 # A district intake validates every file's seven forms against the same tables: building each
 # row's plan again for every file was about 2 ms of each file's validation. The entry holds the
 # table (and each row), so an id is not reused while kept; the plans depend on the spec alone.
-_PLANS: dict[int, tuple[TableSpec, dict[str | None, tuple[RowSpec | None, list[Any]]]]] = {}
+@per_spec()
+def _plans_by_row(table: TableSpec) -> dict[str | None, tuple[RowSpec | None, list[Any]]]:
+    return {}  # filled by ``_cell_plans`` as rows are asked for
 
 
 def _cell_plans(table: TableSpec, row: RowSpec | None) -> list[tuple[ColumnSpec, bool, bool, Any, Any]]:
     """``_table_cell_plans``, kept per table and row (the callers only read it)."""
-    kept = _PLANS.get(id(table))
-    if kept is None or kept[0] is not table:
-        if len(_PLANS) > 512:  # catalogues loaded again and again (tests): keep it small
-            _PLANS.clear()
-        kept = _PLANS[id(table)] = (table, {})
+    kept = _plans_by_row(table)
     key = None if row is None else row.key
-    found = kept[1].get(key)
+    found = kept.get(key)
     if found is None or found[0] is not row:
-        found = kept[1][key] = (row, _table_cell_plans(table, row))
+        found = kept[key] = (row, _table_cell_plans(table, row))
     return found[1]
 
 
@@ -302,15 +301,8 @@ def reference_checks(table: TableSpec, inputs: Mapping[CellKey, Any], out: Findi
 
 # t1: a grid's rows tied to an energy, each with its cells and its cells computed by a formula that
 # reads a reference factor alone (the only ones ``reference_checks`` speaks of), once per table
-_FACTORS: dict[int, tuple[TableSpec, list[tuple[int, RowSpec, tuple[CellKey, ...], list[Any]]]]] = {}
-
-
+@per_spec()
 def _factor_cells(table: TableSpec) -> list[tuple[int, RowSpec, tuple[CellKey, ...], list[Any]]]:
-    kept = _FACTORS.get(id(table))
-    if kept is not None and kept[0] is table:
-        return kept[1]
-    if len(_FACTORS) > 512:  # catalogues loaded again and again (tests): keep it small
-        _FACTORS.clear()
     found = []
     for index, row in enumerate(table.rows, start=1):
         if not row.energy:
@@ -322,5 +314,4 @@ def _factor_cells(table: TableSpec) -> list[tuple[int, RowSpec, tuple[CellKey, .
             if names in ({"ref_equal"}, {"ref_equiv"}):
                 factors.append((col, (table.key, row.key, col.key), names))
         found.append((index, row, tuple((table.key, row.key, c.key) for c in table.columns), factors))
-    _FACTORS[id(table)] = (table, found)
     return found

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from forms.compute import CellKey
 from forms.spec import FormSpec
+from forms.spec_memo import per_spec
 
 __all__ = ["FormInputs", "form_inputs"]
 
@@ -24,15 +25,9 @@ class FormInputs:
     list_columns: dict[str, tuple[str, ...]]
 
 
-_KEPT: dict[int, tuple[FormSpec, FormInputs]] = {}
-
-
+@per_spec(cap=256)
 def form_inputs(form: FormSpec) -> FormInputs:
-    """The form's input cells (kept per form: the entry holds the form, so its id is not reused
-    while kept)."""
-    kept = _KEPT.get(id(form))
-    if kept is not None and kept[0] is form:
-        return kept[1]
+    """The form's input cells (kept per form object: ``forms.spec_memo``)."""
     grid: dict[str, tuple[CellKey, ...]] = {}
     others: list[CellKey] = []
     list_columns: dict[str, tuple[str, ...]] = {}
@@ -45,8 +40,4 @@ def form_inputs(form: FormSpec) -> FormInputs:
             grid[table.key] = tuple(cells)
         else:
             list_columns[table.key] = tuple(col.key for col in table.columns if table.cell_formula(None, col) is None)
-    inputs = FormInputs(grid, tuple(c for cells in grid.values() for c in cells), frozenset(others), list_columns)
-    if len(_KEPT) > 256:  # catalogues loaded again and again (tests): keep it small
-        _KEPT.clear()
-    _KEPT[id(form)] = (form, inputs)
-    return inputs
+    return FormInputs(grid, tuple(c for cells in grid.values() for c in cells), frozenset(others), list_columns)

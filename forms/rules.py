@@ -14,6 +14,7 @@ from forms.formula import Formula
 from forms.period_rules import change_text, history_text
 from forms.rule_messages import fmt, goal_text
 from forms.spec import PERIOD_NAMES, ColumnSpec, FormSpec, RuleSpec, TableSpec
+from forms.spec_memo import per_spec
 
 __all__ = ["Bundle", "run_rule", "column_sum", "row_local", "rule_reads", "report_end", "PERIOD_NAMES"]
 
@@ -51,16 +52,9 @@ def _item_keys(table: TableSpec, computed: ComputedForm) -> list[str]:
 
 # s4: a grid's total rows, found once per table (each rule of each report looked every row up by
 # key: about 5 % of a district intake's main process). The entry holds the table: its id is not reused.
-_TOTALS: dict[int, tuple[TableSpec, frozenset[str]]] = {}
-
-
+@per_spec()
 def _total_rows(table: TableSpec) -> frozenset[str]:
-    kept = _TOTALS.get(id(table))
-    if kept is None or kept[0] is not table:
-        if len(_TOTALS) > 512:  # catalogues loaded again and again (tests): keep it small
-            _TOTALS.clear()
-        kept = _TOTALS[id(table)] = (table, frozenset(r.key for r in table.rows if r.is_total))
-    return kept[1]
+    return frozenset(r.key for r in table.rows if r.is_total)
 
 
 def column_sum(form: FormSpec, computed: ComputedForm, table_key: str, col_key: str, read: Any = None) -> Any:
