@@ -379,7 +379,7 @@ class _MapReader:
         self.grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
         self.list_seen: dict[tuple[str, str], set[str]] = {}  # (form, list table) → its row keys so far
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
-        self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None, float, bool, str, Any]]] = {}
+        self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None, float, bool, str]]] = {}
         self.shapes = _SHAPES  # kept across files (a pure function of the two texts)
         self.parser = _Parser()
         self.plain = not book.check.formulas_without_value  # no cell needs more than its value parsed
@@ -583,7 +583,7 @@ class _MapReader:
         suffix = str(r)
         adds: dict[CellKey, str] = {}
         unknown, noted_cells, computed_cells, input_cells = [], [], [], []
-        for j, col_key, code, col, bound, whole, text_type, _ in plan:
+        for j, col_key, code, col, bound, whole, text_type in plan:
             address = cell_address(1, c + j)[:-1] + suffix
             if col is None:
                 unknown.append((address, col_key))
@@ -611,7 +611,7 @@ class _MapReader:
         while len(letters) < c + n:
             letters.append(cell_address(1, len(letters))[:-1])
         suffix = str(r)
-        for j, key, code, col, bound, whole, text_type, _ in self.plan(table, columns, kinds):  # self.cell
+        for j, key, code, col, bound, whole, text_type in self.plan(table, columns, kinds):  # self.cell
             address = letters[c + j] + suffix
             if col is None:
                 item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
@@ -686,17 +686,16 @@ class _MapReader:
         self.shapes[(columns, kinds)] = shape
         return shape
 
-    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool, str, Any]]:
+    def plan(self, table: TableSpec, columns: str, kinds: str) -> list[tuple[int, str, str, Any, float, bool, str]]:
         """(position, column key, kind, column or None when unknown, the column's bound for a plain
-        number (``_bound``), integer column, text/uscc column's type for ``plain_text`` or "", the
-        column's kept text answers) of each mapped position of a record; the rows of one table share it."""
+        number (``_bound``), integer column, text/uscc column's type for ``plain_text`` or "") of each
+        mapped position of a record; the rows of one table share it."""
         key = (id(table), columns, kinds)
         plan = self.plans.get(key)
         if plan is None:
             by_key = {col.key: col for col in table.columns}
             plan = [(j, k, _kind_code(kinds[j], col), col, _bound(col) if col else 0.0,
-                     bool(col and col.type == "integer"), col.type if col and col.type in _PLAIN_TEXT_TYPES else "",
-                     self.parser.column_texts(col) if col else {})
+                     bool(col and col.type == "integer"), col.type if col and col.type in _PLAIN_TEXT_TYPES else "")
                     for j, k in enumerate(columns.split(",")) if k for col in (by_key.get(k),)]
             if len(self.plans) < 256:  # a file of this program has one per table; a crafted one may vary each row
                 self.plans[key] = plan
