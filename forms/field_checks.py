@@ -7,6 +7,8 @@ import math
 import operator
 import re
 from collections.abc import Collection, Mapping, Sequence
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any
 
 from forms.compute import CellKey, ListColumns, compiled
@@ -119,7 +121,8 @@ def _loud_rows(table_key: str, plans: list[tuple[ColumnSpec, bool, bool, Any, An
         values = columns.raw[key] if columns is not None and key in columns.raw else [
             inputs.get((table_key, row_key, key)) for row_key in row_keys]
         blank = None in values
-        if _column_passes(col, [v for v in values if v is not None] if blank else values, low, high):
+        present = list(compress(values, map(is_not, values, repeat(None)))) if blank else values  # (u1: in C)
+        if _column_passes(col, present, low, high):
             if blank and required:
                 loud.update(row_key for row_key, value in zip(row_keys, values) if value is None)
             continue
@@ -203,8 +206,21 @@ def _column_passes(col: ColumnSpec, present: list[Any], low: Any, high: Any) -> 
     if col.type == "choice":
         return set(present) <= _valid_choices(col)
     if col.type == "uscc":
-        return all(map(_valid_uscc, present))
+        return _all_valid_uscc(present)
     return False
+
+
+def _all_valid_uscc(codes: list[str]) -> bool:
+    """``all(map(_valid_uscc, codes))`` (texts), one whole-column operation per step (u1: a
+    5,000-row list's codes told without a Python call per code)."""
+    if not codes:
+        return True
+    if set(map(len, codes)) != {18} or not all(map(_USCC_FORM.fullmatch, codes)):
+        return False
+    reversed_body = map(operator.getitem, codes, repeat(slice(16, None, -1)))
+    totals = map(int, map(str.translate, reversed_body, repeat(_USCC_DIGITS)), repeat(34))
+    wanted = map(USCC_CHARS.__getitem__, map(operator.mod, map(operator.neg, totals), repeat(31)))  # (31 - t % 31) % 31
+    return all(map(operator.eq, wanted, map(operator.itemgetter(17), codes)))
 
 
 _VALID_CHOICES: dict[int, tuple[ColumnSpec, frozenset[str]]] = {}
