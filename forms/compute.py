@@ -79,6 +79,16 @@ class _CellFailed(Exception):
         self.message = message
 
 
+_FACTORS: dict[tuple[Any, ...], tuple[Any, Any, str]] = {}  # (see ``_TableEvaluator._constant``)
+
+
+def _keep_factor(key: tuple[Any, ...], reference: Any, value: Any, note: str) -> tuple[Any, Any, str]:
+    if len(_FACTORS) > 4096:
+        _FACTORS.clear()
+    kept = _FACTORS[key] = (reference, value, note)
+    return kept
+
+
 class _TableEvaluator:
     """Lazily evaluates one table's computed cells with memoisation."""
 
@@ -170,21 +180,34 @@ class _TableEvaluator:
         if row is None or not row.energy:
             raise NameError(name)
         ref = self.context.reference
+        # u1: each factor and its note worked out once per reference object, energy, unit and year
+        # (as ``_BLANK_ROWS``, the reference tables are not changed once loaded); what raises is not kept
+        key = (id(ref), name, row.energy, row.unit, self.context.year)
+        kept = _FACTORS.get(key)
+        if kept is not None and kept[0] is not ref:
+            kept = None
         if name == "ref_equal":
-            coef = ref.coefficients[row.energy]
-            density = ref.densities.get(row.energy) if row.unit == "升" else None  # d3: litres of vehicle fuel
-            self.out.sources[(self.table.key, row_key, "ref_equal")] = coef.describe() + (
-                f"；{density.describe()}" if density else "")
-            return ref.factor(row.energy, row.unit)
+            if kept is None:
+                coef = ref.coefficients[row.energy]
+                density = ref.densities.get(row.energy) if row.unit == "升" else None  # d3: litres of vehicle fuel
+                note = coef.describe() + (f"；{density.describe()}" if density else "")
+                self.out.sources[(self.table.key, row_key, "ref_equal")] = note
+                kept = _keep_factor(key, ref, ref.factor(row.energy, row.unit), note)
+            else:
+                self.out.sources[(self.table.key, row_key, "ref_equal")] = kept[2]
+            return kept[1]
         if name == "ref_equiv":
-            factor = ref.equivalent_factor(row.energy, row.unit, self.context.year)
-            if factor.note:
-                self.out.sources[(self.table.key, row_key, "ref_equiv")] = factor.note
-            if factor.value is None:
+            if kept is None:
+                factor = ref.equivalent_factor(row.energy, row.unit, self.context.year)
+                kept = _keep_factor(key, ref, factor.value, factor.note)
+            value, note = kept[1], kept[2]
+            if note:
+                self.out.sources[(self.table.key, row_key, "ref_equiv")] = note
+            if value is None:
                 if not self._row_has_input(row_key):
                     return None  # no 热力 consumed: the missing 热力 figure is nothing this report must fix
-                raise _CellFailed(factor.note or f"{row.label}等价值：没有该年的折标系数")
-            return factor.value
+                raise _CellFailed(note or f"{row.label}等价值：没有该年的折标系数")
+            return value
         raise NameError(name)
 
     def _row_has_input(self, row_key: str) -> bool:
@@ -335,12 +358,12 @@ def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mappi
             _list_by_columns(evaluator, out)
             continue
         value_of, list_inputs = evaluator.value, evaluator.list_inputs
+        if table.kind == "grid":
+            _grid_cells(evaluator, out)
+            continue
         # A list's input cells are read here as ``value`` reads them (a 5,000-row list: 65,000 calls fewer)
         columns = [(c.key, list_inputs.get(c.key)) for c in table.columns]
-        alone = _rows_alone(table) if table.kind == "grid" else None
         for row_key in out.list_rows[table_key]:
-            if alone is not None and row_key in alone and _blank_row(evaluator, row_key, alone[row_key], out):
-                continue
             for col_key, numeric in columns:
                 if numeric is None:
                     value = value_of(row_key, col_key)
@@ -359,6 +382,37 @@ def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mappi
                             continue
                 values[key] = value
     return out
+
+
+def _grid_cells(evaluator: _TableEvaluator, out: ComputedForm) -> None:
+    """``compute_form``'s loop for a grid: each cell as ``value`` gives it, into ``out.values``.
+    u1: a blocked or input cell (the most of a grid) is read here as ``value`` reads it, memo too
+    (a call fewer per cell); a computed one goes through ``value``."""
+    table, table_key, values, read = evaluator.table, evaluator.table.key, out.values, evaluator.inputs.get
+    value_of, memo, steps = evaluator.value, evaluator.memo, evaluator.steps
+    columns = [(c.key, c.numeric) for c in table.columns]
+    alone = _rows_alone(table)
+    for row_key in out.list_rows[table_key]:
+        if row_key in alone and _blank_row(evaluator, row_key, alone[row_key], out):
+            continue
+        for col_key, numeric in columns:
+            key = (row_key, col_key)
+            if key in memo:
+                value = memo[key]
+            else:
+                step = steps.get(key)  # (every row of a grid is one of its rows)
+                if step is None or step[1] is not None:
+                    value = value_of(row_key, col_key)
+                else:
+                    if step[0] is None:  # blocked
+                        value = None
+                    else:
+                        value = read((table_key, row_key, col_key))
+                        if numeric:
+                            value = numeric_or_none(value)
+                    memo[key] = value
+            if value is not None:
+                values[(table_key, row_key, col_key)] = value
 
 
 # t1: a grid row whose cells are all blank and whose formulas read nothing but its own row (and the

@@ -235,8 +235,7 @@ def _compile(node: ast.AST) -> _Node:
             raise FormulaError("公式中的文字过长")
         return lambda run: value
     if isinstance(node, ast.Name):
-        name = node.id
-        return lambda run: run.name(name)
+        return _compile_name(node.id)
     if isinstance(node, ast.BinOp):
         op, left, right = DEFAULT_OPERATORS[type(node.op)], _compile(node.left), _compile(node.right)
         return lambda run: op(left(run), right(run))
@@ -288,6 +287,22 @@ def _compile(node: ast.AST) -> _Node:
     raise FormulaError(f"公式中不允许使用 {type(node).__name__}")  # unreachable after the whitelist
 
 
+def _compile_name(name: str) -> _Node:
+    """A bare name: ``run.name(name)`` with ``run.note`` inlined (u1: a report reads hundreds of
+    names; two Python calls fewer per name read)."""
+    def read_name(run: _Run) -> Any:
+        value = run.lookup(name)
+        if run.is_cell_name(name):
+            run.cells += 1
+            if value is None:
+                if run.blank is not None and run.blank(name) == "skip":
+                    raise BlankSkip(name)
+                return 0
+            run.filled += 1
+        return value
+    return read_name
+
+
 def _compile_call(node: ast.Call) -> _Node:
     fname = node.func.id  # type: ignore[attr-defined]  # checked in Formula.__init__
     args = [_compile(a) for a in node.args]
@@ -295,7 +310,17 @@ def _compile_call(node: ast.Call) -> _Node:
         keys = tuple(a.value for a in node.args)  # type: ignore[attr-defined]  # quoted keys, checked
         ref = ".".join(keys)
         read = operator.attrgetter(fname)  # the reader slot of that name (see ``_Run``)
-        return lambda run: run.note(ref, read(run)(*keys))
+
+        def read_cell(run: _Run) -> Any:  # ``run.note(ref, read(run)(*keys))``, inlined (u1)
+            value = read(run)(*keys)
+            run.cells += 1
+            if value is None:
+                if run.blank is not None and run.blank(ref) == "skip":
+                    raise BlankSkip(ref)
+                return 0
+            run.filled += 1
+            return value
+        return read_cell
     function = _filled if fname == "filled" else PURE_FUNCTIONS[fname]
     if len(args) == 1:
         only = args[0]
