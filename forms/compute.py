@@ -79,6 +79,14 @@ class _CellFailed(Exception):
         self.message = message
 
 
+@per_spec(cap=4096)
+def _formula_facts(formula: Formula) -> tuple[bool, tuple[str, ...]]:
+    """(whether it reads its own row alone — no cell(), sum_rows() — and the reference factors it
+    names), once per formula (u1: asked at every computed cell)."""
+    return (not formula.cell_refs and not formula.sum_columns and not formula.table_refs,
+            tuple(n for n in ("ref_equal", "ref_equiv") if n in formula.names))
+
+
 _FACTORS: dict[tuple[Any, ...], tuple[Any, Any, str]] = {}  # (see ``_TableEvaluator._constant``)
 
 
@@ -251,20 +259,24 @@ class _TableEvaluator:
         for name in column_names:
             if (row_key, name) not in memo:
                 value(row_key, name)  # evaluated first, so whether each is a constant is known
-        if not formula.cell_refs and not formula.sum_columns and not formula.table_refs and all(
-                (row_key, n) in constants for n in column_names):
-            self.constants.add((row_key, col.key))
+        own_row, refs = _formula_facts(formula)
+        if own_row:
+            for name in column_names:
+                if (row_key, name) not in constants:
+                    break
+            else:
+                constants.add((row_key, col.key))
         outer = where[0], where[1]  # a cell of another row evaluated inside this one's formula: restored after
         where[0], where[1] = row_key, row
         try:
-            return self._result(row_key, col, formula, readers)
+            return self._result(row_key, col, formula, readers, refs)
         finally:
             where[0], where[1] = outer
 
-    def _result(self, row_key: str, col: ColumnSpec, formula: Formula, readers: tuple[Any, Any, Any, Any]) -> Any:
-        lookup, cell, sum_rows, is_data = readers
+    def _result(self, row_key: str, col: ColumnSpec, formula: Formula, readers: tuple[Any, Any, Any, Any],
+                refs: tuple[str, ...] = ("ref_equal", "ref_equiv")) -> Any:
         try:
-            result = formula.evaluate(lookup, cell, sum_rows, is_data)
+            result = formula.evaluate(*readers)
         except ZeroDivisionError:
             return None
         except _CellFailed as failed:
@@ -282,7 +294,7 @@ class _TableEvaluator:
         if isinstance(result, float) and col.decimals is not None:
             # Keep full precision but drop binary noise such as 0.30000000000000004.
             result = round(result, max(col.decimals + 6, 10))
-        for name in ("ref_equal", "ref_equiv"):
+        for name in refs:
             if name in formula.names:
                 note = self.out.sources.get((self.table.key, row_key, name))
                 if note:

@@ -156,10 +156,12 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
     def is_cell(name: str) -> bool:
         return name in columns if scope == "row" else scope == "column" and name not in PERIOD_NAMES
 
+    form_cell, form_sum = bundle.form_cell, bundle.form_sum  # (u1: bound once per rule)
+
     def evaluate(text: str, row_key: str | None, col_key: str | None, blank: Any) -> Any:
         where[0], where[1] = row_key, col_key
-        return formulas[text].evaluate(lookup, read, sum_rows, is_cell, form_cell=bundle.form_cell,
-                                       form_sum=bundle.form_sum, blank=blank)
+        return formulas[text].evaluate(lookup, read, sum_rows, is_cell, form_cell=form_cell, form_sum=form_sum,
+                                       blank=blank)
 
     def emit(row_key: str, col_key: str, message: str) -> None:
         if only is not None:
