@@ -21,6 +21,7 @@ from forms.field_checks import field_checks, reference_checks, unique_checks
 from forms.findings import Finding, FindingCollector, Severity, ValidationResult, note_is_acceptable, sort_findings
 from forms.rules import Bundle, row_local, rule_reads, run_rule
 from forms.spec import FormSpec
+from forms.spec_memo import per_spec
 from records import field, record, replace
 
 __all__ = ["ValidationIndex", "GroupKey", "build_index", "revalidate", "Recomputed"]
@@ -83,11 +84,18 @@ class _Groups:
             self.groups[key] = group
 
 
+@per_spec(cap=64)
+def _unverified(reference: Any) -> dict[str, str]:
+    """energy → what its unverified coefficient says, once per reference object (u1: asked for every
+    report; the reference tables are not changed once loaded, as ``forms.compute`` assumes too)."""
+    return {k: c.describe() for k, c in reference.coefficients.items() if not c.verified}
+
+
 def build_index(form: FormSpec, inputs: Mapping[CellKey, Any], computed: ComputedForm, out: FindingCollector,
                 bundle: Bundle, context: ComputeContext) -> ValidationIndex:
     """Run every check of one report into ``out`` (a full validation), grouped for ``revalidate``."""
     order = {t.key: i for i, t in enumerate(form.tables)}
-    unverified = {k: c.describe() for k, c in context.reference.coefficients.items() if not c.verified}
+    unverified = dict(_unverified(context.reference))
     groups: dict[GroupKey, Group] = {}
     runner = _Groups(out, groups)
     for table in form.tables:

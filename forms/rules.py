@@ -87,6 +87,11 @@ class Bundle:
 def row_local(rule: RuleSpec) -> bool:
     """Whether the rule's finding on a row depends on that row alone (and on what does not change
     with an edit of the report: other forms, earlier periods), so an edited row is checked alone."""
+    return _row_local(rule)
+
+
+@per_spec(cap=4096)
+def _row_local(rule: RuleSpec) -> bool:  # (u1: once per rule; asked for every rule of every report)
     if rule.kind in ("change", "history", "reported"):
         return True
     if rule.scope != "row":
