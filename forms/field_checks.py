@@ -195,7 +195,7 @@ def _column_passes(col: ColumnSpec, present: list[Any], low: Any, high: Any) -> 
             return False
         if float in kinds and col.check_decimals and col.decimals is not None:
             scale = 10 ** col.decimals
-            scaled = [v * scale for v in present]
+            scaled = list(map(operator.mul, present, repeat(scale)))  # (u1: in C)
             # within 1e-6 of a whole number everywhere: within the row loop's tolerance too
             return max(map(abs, map(operator.sub, scaled, map(round, scaled)))) <= 1e-6
         return True
