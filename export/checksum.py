@@ -255,5 +255,37 @@ def map_checksum(identity: FileIdentity, records: Iterable[MapRecord], *, with_v
 
 
 def _lines_of(block: list[list[Any]]) -> bytes:
-    """The records' lines, each ``_ENCODE(record) + "\n"`` (see ``map_checksum``)."""
+    """The records' lines, each ``_ENCODE(record) + "\n"`` (see ``map_checksum``).
+
+    Built by joining the texts as they are, which is what the JSON encoder writes for a text
+    without a ``"``, a ``\\`` or a control character (the only characters it escapes with
+    ``ensure_ascii=False``): counted in the bytes afterwards — every ``"`` one of the two around
+    each text, every control character one of the line breaks put between the records — and
+    otherwise (a line break typed in a 说明, say) the block goes through the encoder after all.
+    The same bytes, without the encoder's work per text (a third of the verdict's time)."""
+    try:
+        lines = [f'["{form_key}",{version},"{table_key}","{row_key}","{sheet}","{cell}","{columns}","{kinds}",'
+                 f'[{_JOINED(values) if values else ""}],[{_JOINED(notes) if notes else ""}]]\n'
+                 for form_key, version, table_key, row_key, sheet, cell, columns, kinds, values, notes in block]
+        texts = sum(len(record[8]) + len(record[9]) for record in block) + 7 * len(block)
+    except TypeError:  # a value or 说明 that is not text: the encoder says what it is
+        return _encoded_lines(block)
+    data = "".join(lines).encode("utf-8")
+    if data.count(b'"') == 2 * texts and len(data) - len(data.translate(None, _ESCAPED)) == len(block) \
+            and data.count(b"\n") == len(block):
+        return data
+    return _encoded_lines(block)
+
+
+def _JOINED(texts: list[str]) -> str:  # noqa: N802 - named like the constant text it makes
+    """``"a","b"``: the texts of a JSON list as they are."""
+    return '"' + '","'.join(texts) + '"'
+
+
+_ESCAPED = bytes(range(0x20)) + b"\\"  # what the encoder escapes besides '"' (UTF-8 has no such byte inside a character)
+
+
+def _encoded_lines(block: list[list[Any]]) -> bytes:
+    """``_lines_of`` by the JSON encoder (C): one call for the block, its top-level separators
+    becoming the line breaks (see ``map_checksum``)."""
     return (_ENCODE(block)[1:-1].replace(']],["', ']]\n["') + "\n").encode("utf-8")

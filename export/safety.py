@@ -622,7 +622,7 @@ def _check_shared_strings(data: bytes, name: str, part: str) -> None:
 def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> int | None:
     """Check one worksheet part; returns the cells of its area (rows × columns from A1), or None
     when it is at most ``_SIMPLE_AREA`` (the caller measures it only if that bound is too much)."""
-    if _ODD_OR_LONG_REF.search(data) is None:  # the usual sheet: one search instead of two
+    if not _odd_or_long_ref(data):  # the usual sheet: one search instead of two
         area = None if _plain_tags(data) else _check_sheet_size(data, sheet, name)
     elif _plain_references(data):
         area = None if _LONG_REF.search(data) is None else _measure(data, _PLAIN_REF.findall(data), sheet, name)
@@ -675,21 +675,41 @@ _LONG_REF = re.compile(rb'r="(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5})')
 _PLAIN_REF = re.compile(rb'r="([A-Za-z]*)(\d+)"')
 # either of the last two (every one of their matches starts at an "r"): absent, neither is there
 _ODD_OR_LONG_REF = re.compile(rb"r(?:='|\s+=|=\s|=\"(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5}))")
+# the same but for "r", white space, "=" (its matches start at an "r=", far fewer places than an "r")
+_ODD_OR_LONG_AT_R_EQ = re.compile(rb"r=(?:'|\s|\"(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5}))")
+_R_SPACE_EQ = re.compile(rb"r\s+=")
+_SPACES_BUT_BLANK = (b"\t", b"\n", b"\r", b"\x0b", b"\x0c")  # what \s matches besides " "
+
+
+def _odd_or_long_ref(data: bytes) -> bool:
+    """``_ODD_OR_LONG_REF.search(data) is not None``, with less work (issue 11): that search stops
+    at every "r" of the part, most of them letters of its text; its "r", white space, "=" form is
+    looked for only where a blank before an "=", or a white space character other than a blank, is
+    there at all (none of them is in a usual sheet; memchr for the rare ones), the rest from each "r=" on."""
+    if _ODD_OR_LONG_AT_R_EQ.search(data) is not None:
+        return True
+    if b" =" in data or any(space in data for space in _SPACES_BUT_BLANK):
+        return _R_SPACE_EQ.search(data) is not None
+    return False
 
 
 _COLON_F = re.compile(rb":f")
+_AFTER_THE_COLON = {_PREFIXED_TAG: frozenset((b"c", b"r")), _COLON_F: frozenset((b"f",))}  # what each goes on with
 _COLONS_LOOKED_AT = 64
 
 
 def _after_a_colon(data: bytes, pattern: re.Pattern[bytes]) -> bool:
     """Whether ``pattern`` (which starts with ":") occurs in ``data``: tried only where a colon is,
     which is a memchr (a usual sheet has one or two, in its namespace), instead of a search through
-    every byte; a part with many colons is searched as before (the same answer either way)."""
+    every byte — and only where the colon is followed by a character the pattern can go on with
+    (``_AFTER_THE_COLON``: a sheet's colons are mostly in its namespaces and text); a part with many
+    colons is searched as before (the same answer either way)."""
+    firsts = _AFTER_THE_COLON.get(pattern)
     at = data.find(b":")
     for _ in range(_COLONS_LOOKED_AT):
         if at < 0:
             return False
-        if pattern.match(data, at):
+        if (firsts is None or data[at + 1:at + 2] in firsts) and pattern.match(data, at):
             return True
         at = data.find(b":", at + 1)
     return pattern.search(data, at) is not None

@@ -136,6 +136,8 @@ class SubmissionFile:
 
 
 _EXACT_INT = 2**53
+_new_tuple = tuple.__new__
+_UNSEEN = object()  # a form key not met before in the map
 
 
 def normalise(raw: Any) -> Any:
@@ -414,15 +416,15 @@ class _MapReader:
             result.forms.append(item)
         return item
 
-    def table(self, item: FileForm, table_key: str, row_key: str, where: str) -> TableSpec | None:
-        """The table of a mapped row, noting the file's list row order; None (noted) when this
-        program's form has no such table or grid row."""
+    def table(self, item: FileForm, table_key: str, row_key: str, sheet: str, address: str) -> TableSpec | None:
+        """The table of a mapped row (at ``sheet!address``), noting the file's list row order; None
+        (noted) when this program's form has no such table or grid row."""
         try:
             table = item.form.table(table_key)
         except KeyError:
             if (item.key, table_key) not in self.missing_tables:  # said once, not once per row
                 self.missing_tables.add((item.key, table_key))
-                item.notices.append(f"{where} 对应的表 {table_key} 在本程序的表式中不存在，已跳过")
+                item.notices.append(f"{sheet}!{address} 对应的表 {table_key} 在本程序的表式中不存在，已跳过")
             return None
         if table.kind == "list":
             seen = self.list_seen.setdefault((item.key, table_key), set())
@@ -434,7 +436,7 @@ class _MapReader:
             if keys is None:
                 keys = self.grid_rows[id(table)] = {r.key for r in table.rows}
             if row_key not in keys:
-                item.notices.append(f"{where} 对应的行 {row_key} 在本程序的表式中不存在，已跳过")
+                item.notices.append(f"{sheet}!{address} 对应的行 {row_key} 在本程序的表式中不存在，已跳过")
                 return None
         return table
 
@@ -479,7 +481,7 @@ class _MapReader:
             if sheet != item.sheet or not is_address:
                 raise self.refuse(f"单元格 {sheet}!{address}")
             where = f"{sheet}!{address}"
-            table = self.table(item, table_key, row_key, where)
+            table = self.table(item, table_key, row_key, sheet, address)
             if table is None:
                 continue
             try:
@@ -498,6 +500,8 @@ class _MapReader:
         records: list[MapRecord] = []
         letters: list[str] = [""]
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
+        versions: dict[float, int] = {}
+        items = self.items
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
             sheet, first, form_key, table_key, row_key, columns, version_text, kinds = pick(row)
@@ -505,7 +509,11 @@ class _MapReader:
                 continue
             sheet, first, form_key, table_key, row_key = str(sheet), str(first), str(form_key), str(table_key), str(row_key)
             columns, kinds = str(columns), str(kinds)
-            version = self.version(version_text)
+            version = versions.get(version_text) if type(version_text) is float else None
+            if version is None:  # (every record of a form has the same version: worked out once)
+                version = self.version(version_text)
+                if type(version_text) is float:
+                    versions[version_text] = version
             shape = self.shapes.get((columns, kinds))
             if shape is None:
                 shape = self.shape(columns, kinds, f"{sheet}!{first}")
@@ -532,13 +540,17 @@ class _MapReader:
                 notes = [None] * n
             for j in blocked:
                 values[j] = notes[j] = None  # a blocked cell ("—") is not mapped
-            records.append(MapRecord(sheet, first, form_key, version, table_key, row_key, columns, kinds, values, notes))
-            item = self.item(form_key, version, sheet)
+            # MapRecord(...) without its Python-level __new__ (the same tuple)
+            records.append(_new_tuple(MapRecord, (sheet, first, form_key, version, table_key, row_key, columns, kinds,
+                                                  values, notes)))
+            item = items.get(form_key, _UNSEEN)
+            if item is _UNSEEN:
+                item = self.item(form_key, version, sheet)
             if item is None:
                 continue
             if sheet != item.sheet:
                 raise self.refuse(f"单元格 {sheet}!{first}")
-            table = self.table(item, table_key, row_key, f"{sheet}!{first}")
+            table = self.table(item, table_key, row_key, sheet, first)
             if table is None:
                 continue
             addresses, computed, read_notes = item.addresses, item.file_computed, item.notes
@@ -571,12 +583,12 @@ class _MapReader:
         forms, so kept across files (``_ROW_PLANS``). None: a column listed twice in the record (it
         is read cell by cell, which notices the second one), or a row of a long list after its
         first ``_LIST_ROWS_KEPT`` (read cell by cell, as before)."""
+        if table.kind == "list" and len(item.list_rows.get(table_key, ())) > _LIST_ROWS_KEPT:
+            return None  # a long list's later rows: planning each once would cost more than it saves
         key = (id(table), table_key, row_key, first, columns, kinds)
         planned = _ROW_PLANS.get(key)
         if planned is not None and planned[0] is table:
             return planned
-        if table.kind == "list" and len(item.list_rows.get(table_key, ())) > _LIST_ROWS_KEPT:
-            return None  # a long list's later rows: planning each once would cost more than it saves
         plan = self.plan(table, columns, kinds)
         if len({entry[1] for entry in plan}) != len(plan):
             return None
@@ -632,7 +644,7 @@ class _MapReader:
                     input_cells: Any, parse_now: bool) -> None:
         """A record's input cells ((position, cell, address, kind, column, bound, integer column, text
         type) each, in the record's order): parsed now, or left for the verdict."""
-        parse, exact = self.parser.parse, _EXACT_INT
+        texts, exact = self.parser.texts, _EXACT_INT
         pending, read_values = self.pending, item.values
         for j, cell, address, code, col, bound, whole, text_type in input_cells:
             if code is not _INPUT or not parse_now:
@@ -666,7 +678,15 @@ class _MapReader:
                 if text is not None:
                     read_values[cell] = text
                     continue
-            parsed = parse(col, raw)  # its kept answer for a text read before in this column
+            if kind_of is str:  # _Parser.parse inlined: its kept answer for a text read before in this column
+                known = texts.get(id(col))
+                if known is None:
+                    known = texts[id(col)] = {}
+                parsed = known.get(raw)
+                if parsed is None:
+                    parsed = known[raw] = parse_input(col, raw)
+            else:
+                parsed = parse_input(col, raw)
             if parsed.error:
                 item.rejected.append(Rejected(item.form.key, sheet, address, raw, parsed.error, cell))
                 continue
