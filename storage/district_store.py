@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kin
            "add_register_line", "register_lines", "REFUSED_LOG_SUFFIX", "refused_log_path", "add_refused_line",
            "refused_lines", "retire_refused_log", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
            "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
-           "sends_signed", "replace_report", "ensure_reports", "set_statuses"]
+           "sends_signed", "replace_report", "ensure_reports", "set_statuses", "replace_reports", "pause_revisions",
+           "resume_revisions", "stored_reports", "rewrite_report"]
 
 KIND_SETTING = "database_kind"
 DISTRICT, TOWNSHIP = "district", "township"
@@ -393,6 +395,30 @@ def resume_revisions(store: Store, before: dict[int, int], changed: list[int]) -
         numbers = {}
     conn.executemany("UPDATE reports SET revision = ? WHERE id = ?",
                      [(numbers.get(rid, revision), rid) for rid, revision in before.items()])
+
+
+def replace_reports(store: Store, forms: list[tuple[int, dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]]],
+                    who: str, reason: str, before: dict[str, Any], after: Callable[[int], None],
+                    ) -> dict[int, tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]]]:
+    """``replace_report`` for each of a received file's forms — (report id, values, 说明, list rows),
+    in order, ``after(report id)`` following each — with the same rows, audit trail and revisions
+    (u3): each report as ``before`` (``import_log.snapshot`` of the township-period, taken in this
+    transaction) read it, the revisions paused once for all. Returns report id → its values, 说明 and
+    list rows as ``Store.load`` would now read them (the reports whose contents are known)."""
+    known = stored_reports(before)
+    paused = pause_revisions(store, [report_id for report_id, *_ in forms])
+    changed: list[int] = []
+    written = {}
+    for report_id, values, notes, list_rows in forms:
+        # (not in the snapshot: created since, empty; a form given twice: its second reads what the first wrote)
+        stored = None if report_id in written else known.get(report_id, ({}, {}))
+        wrote, contents = rewrite_report(store, report_id, values, notes, list_rows, who, reason, stored)
+        if wrote:
+            changed.append(report_id)
+        written[report_id] = contents
+        after(report_id)
+    resume_revisions(store, paused, changed)
+    return {report_id: contents for report_id, contents in written.items() if contents is not None}
 
 
 StoredReport = tuple[dict[CellKey, tuple[Any, str]], dict[str, list[str]]]  # cells (value, 说明), list rows

@@ -815,17 +815,9 @@ class Workspace:
             stored = ds.ensure_reports(store, township_id, period, [(w.form_key, w.form_version) for w in writes])
             # u3: each report as the snapshot read it (not read again), the revisions paused once for all
             # the forms, and each form's contents as now stored kept for the validation below
-            known, written, changed = ds.stored_reports(before), {}, []
-            paused = ds.pause_revisions(store, [stored[w.form_key].id for w in writes])
-            for write in writes:
-                report = stored[write.form_key]
-                wrote, contents = ds.rewrite_report(store, report.id, write.values, write.notes, write.list_rows,
-                                                    self.user, reason, known.get(report.id, ({}, {})))
-                if wrote:
-                    changed.append(report.id)
-                written[report.id] = contents
-                audit_import(store, report.id, self.user, "intake", line["file_name"], reason)
-            ds.resume_revisions(store, paused, changed)
+            written = ds.replace_reports(
+                store, [(stored[w.form_key].id, w.values, w.notes, w.list_rows) for w in writes], self.user, reason,
+                before, lambda report_id: audit_import(store, report_id, self.user, "intake", line["file_name"], reason))
             line_id = ds.add_register_line(store, who=self.user, verdict="已接收", reasons=reasons,
                                            data_sha256=data_sha256, applied=True, township_id=township_id,
                                            period=period, **line)
@@ -835,7 +827,7 @@ class Workspace:
             from storage.no_data import replace_declarations  # e6: the file's 本期无数据 declarations
 
             replace_declarations(store, township_id, period, no_data or {}, self.user)
-            statuses = self._restatus(township_id, period, {rid: c for rid, c in written.items() if c is not None})
+            statuses = self._restatus(township_id, period, written)
             verdict, final_reasons = judge(statuses, replaced, cleared)
             ds.finish_line(store, line_id, verdict, final_reasons)
         return line_id, statuses, replaced
