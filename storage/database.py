@@ -506,9 +506,9 @@ class Store:
         # the few notes do not make every value row carry a note (~15 % faster at 70,000 values).
         values, execute = data.values, self.conn.execute
         for (table,) in execute(_TABLES_OF_REPORT, (report_id,)).fetchall():
-            values.update(((table, row, col), value) for row, col, value in execute(
-                "SELECT row_key, col_key, value FROM cell_values WHERE report_id = ? AND table_key = ?"
-                " AND value IS NOT NULL", (report_id, table)))
+            for row, col, value in execute("SELECT row_key, col_key, value FROM cell_values WHERE report_id = ?"
+                                           " AND table_key = ? AND value IS NOT NULL", (report_id, table)):
+                values[table, row, col] = value  # (u3: a plain loop, ~5 % less than update(generator))
         data.notes.update(self.notes(report_id))
         for table, row in self.conn.execute(
                 "SELECT table_key, row_key FROM list_rows WHERE report_id = ? ORDER BY table_key, position",
@@ -519,7 +519,8 @@ class Store:
     def notes(self, report_id: int) -> dict[CellKey, str]:
         """``load(report_id).notes`` without reading its values (r4)."""
         return {(table, row, col): note for table, row, col, note in self.conn.execute(
-            "SELECT table_key, row_key, col_key, note FROM cell_values WHERE report_id = ? AND note <> ''",
+            "SELECT table_key, row_key, col_key, note FROM cell_values INDEXED BY cell_values_noted"
+            " WHERE report_id = ? AND note <> '' ORDER BY table_key, row_key, col_key",  # (u3: migration 11)
             (report_id,))}
 
     def value_count(self, report_ids: list[int]) -> int:

@@ -18,6 +18,7 @@ import pytest
 
 import storage.district_store as ds
 from district.intake import intake_files
+from storage.database import Store
 from storage.import_log import snapshot
 from storage.workspace import Workspace
 from tests.district_helpers import reexport
@@ -244,3 +245,52 @@ def test_load_finds_every_table_of_a_report(tmp_path: Path, catalogue) -> None:
         assert loaded.notes == {("n_notes", "r1", "c"): "只有说明"}
     finally:
         ws.close()
+
+
+def test_migration_11_indexes_the_cells_with_a_note_of_an_existing_database(tmp_path: Path, catalogue,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database the program wrote at schema 10 (values, 说明 with control characters, a 说明 on a
+    cell without a value, a 说明 taken away) opens at 11 with the 说明 index; every report reads
+    the same 说明 as the whole-report query found them, in the same order, before and after."""
+    import storage.database
+    import storage.migrations
+    from storage.migrations import SCHEMA_VERSION
+
+    path = tmp_path / "v10.sqlite"
+    with monkeypatch.context() as patch:
+        patch.setattr(storage.migrations, "SCHEMA_VERSION", 10)
+        patch.setattr(storage.database, "SCHEMA_VERSION", 10)
+        store = Store.open(path)  # (the Store's writes alone: they are as at schema 10)
+        try:
+            town = store.add_township("测试镇", "500118100000")
+            report = store.ensure_report(town.id, FORM, catalogue.get(FORM).version, "2025")
+            other = store.ensure_report(town.id, "agriculture", catalogue.get("agriculture").version, "2025")
+            store.set_values(report.id, [((TABLE, f"r{n}", "name"), v) for n, v in enumerate(HOSTILE)], "镇街")
+            for n, text in enumerate(["新投产", " 控\x02制 ", "停产\n半年", "x"]):
+                store.set_note(report.id, (TABLE, f"r{n * 2}", "name"), text, "镇街")
+            store.set_note(report.id, ("zz", "r1", "c"), "无值\x01的说明\x7f", "镇街")
+            store.set_note(other.id, ("aa", "r9", "c"), "后来删去", "镇街")
+            store.set_note(other.id, ("aa", "r9", "c"), "", "镇街")
+            assert store.schema_version == 10
+        finally:
+            store.close()
+
+    def notes_by_scan(store) -> dict[int, list]:  # noqa: ANN001
+        return {rid: store.conn.execute("SELECT table_key, row_key, col_key, note FROM cell_values"
+                                        " WHERE report_id = ? AND note <> ''", (rid,)).fetchall()
+                for (rid,) in store.conn.execute("SELECT id FROM reports").fetchall()}
+
+    conn = sqlite3.connect(path)
+    before = notes_by_scan(type("S", (), {"conn": conn})())
+    conn.close()
+    store = Store.open(path)
+    try:
+        assert store.schema_version == SCHEMA_VERSION >= 11
+        assert store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'cell_values_noted'").fetchone()
+        assert notes_by_scan(store) == before and sum(map(len, before.values())) > 3
+        for rid, rows in before.items():
+            assert list(store.notes(rid).items()) == [((t, r, c), n) for t, r, c, n in rows]
+            assert store.load(rid).notes == store.notes(rid)
+        assert ("zz", "r1", "c") in store.notes(report.id) and ("aa", "r9", "c") not in store.notes(report.id)
+    finally:
+        store.close()
