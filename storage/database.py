@@ -159,11 +159,13 @@ class LazyReportData(ReportData):
     5,000-row report is most of a kept validation's time). ``has_input`` asks the database
     without reading the values. Read once; later uses share that reading."""
 
-    def __init__(self, report: Report, store: Store, source: LazyReportData | None = None) -> None:
+    def __init__(self, report: Report, store: Store, source: LazyReportData | None = None, *,
+                 contents: tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]] | None = None) -> None:
         self.report = report
         self._store = store
         self._source = source  # another report object of the same contents (see ``as_of``)
-        self._data: ReportData | None = None
+        # u3: ``contents`` (values, 说明, list rows) as ``Store.load`` would read them now: not read again
+        self._data: ReportData | None = None if contents is None else ReportData(report, *contents)
         self._notes: dict[CellKey, str] | None = None  # read alone (few rows) while the values are not
 
     def as_of(self, report: Report) -> LazyReportData:
@@ -197,6 +199,15 @@ class LazyReportData(ReportData):
     @property
     def has_input(self) -> bool:
         return self._contents().has_input if self.loaded else self._store.has_input(self.report.id)
+
+
+# u3 (issue 16): the tables a report has cells in, in key order, as ``SELECT DISTINCT table_key`` gives
+# them, but by one index seek per table (the next key above the last) instead of reading every
+# cell row: ~7 % of reading a 65,000-value report.
+_TABLES_OF_REPORT = (
+    "WITH RECURSIVE t(k) AS (SELECT min(table_key) FROM cell_values WHERE report_id = ?1"
+    " UNION ALL SELECT (SELECT min(table_key) FROM cell_values WHERE report_id = ?1 AND table_key > t.k)"
+    " FROM t WHERE t.k IS NOT NULL) SELECT k FROM t WHERE k IS NOT NULL")
 
 
 class Store:
@@ -494,10 +505,10 @@ class Store:
         # Table by table, values and 说明 apart: the key's table part is one shared string, and
         # the few notes do not make every value row carry a note (~15 % faster at 70,000 values).
         values, execute = data.values, self.conn.execute
-        for (table,) in execute("SELECT DISTINCT table_key FROM cell_values WHERE report_id = ?", (report_id,)).fetchall():
-            values.update(((table, row, col), value) for row, col, value in execute(
-                "SELECT row_key, col_key, value FROM cell_values WHERE report_id = ? AND table_key = ?"
-                " AND value IS NOT NULL", (report_id, table)))
+        for (table,) in execute(_TABLES_OF_REPORT, (report_id,)).fetchall():
+            for row, col, value in execute("SELECT row_key, col_key, value FROM cell_values WHERE report_id = ?"
+                                           " AND table_key = ? AND value IS NOT NULL", (report_id, table)):
+                values[table, row, col] = value  # (u3: a plain loop, ~5 % less than update(generator))
         data.notes.update(self.notes(report_id))
         for table, row in self.conn.execute(
                 "SELECT table_key, row_key FROM list_rows WHERE report_id = ? ORDER BY table_key, position",
@@ -508,7 +519,8 @@ class Store:
     def notes(self, report_id: int) -> dict[CellKey, str]:
         """``load(report_id).notes`` without reading its values (r4)."""
         return {(table, row, col): note for table, row, col, note in self.conn.execute(
-            "SELECT table_key, row_key, col_key, note FROM cell_values WHERE report_id = ? AND note <> ''",
+            "SELECT table_key, row_key, col_key, note FROM cell_values INDEXED BY cell_values_noted"
+            " WHERE report_id = ? AND note <> '' ORDER BY table_key, row_key, col_key",  # (u3: migration 11)
             (report_id,))}
 
     def value_count(self, report_ids: list[int]) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kin
            "add_register_line", "register_lines", "REFUSED_LOG_SUFFIX", "refused_log_path", "add_refused_line",
            "refused_lines", "retire_refused_log", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
            "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
-           "sends_signed", "replace_report", "ensure_reports", "set_statuses"]
+           "sends_signed", "replace_report", "ensure_reports", "set_statuses", "replace_reports", "pause_revisions",
+           "resume_revisions", "stored_reports", "rewrite_report"]
 
 KIND_SETTING = "database_kind"
 DISTRICT, TOWNSHIP = "district", "township"
@@ -280,23 +282,29 @@ def sends_signed(store: Store, township_id: int) -> bool:
 
 
 def replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, Any]], who: str, reason: str,
-                   stored: dict[CellKey, Any] | None = None) -> tuple[int, set[CellKey]]:
+                   stored: dict[CellKey, Any] | None = None,
+                   now: dict[CellKey, Any] | None = None) -> tuple[int, set[CellKey]]:
     """``Store.set_values`` for a whole report at once (a received file writes every input cell of
     its forms): the changed values written with executemany, each audited and remembered as first
     stored exactly as ``Store._write`` does. Returns how many changed and the cells it inserted (rows
     of ``cell_values`` new). Inside the caller's transaction. ``stored``: the report's cells as they
     are now (cell → value, None for a cell holding only a 说明), as ``replace_report`` has just read
-    them; None: read here in one query."""
+    them; None: read here in one query. ``now`` (u3): filled with every cell as it is stored after
+    (cell → value, the unchanged ones as they were read)."""
     if stored is None:
         stored = {(t, r, c): v for t, r, c, v in store.conn.execute(
             "SELECT table_key, row_key, col_key, value FROM cell_values WHERE report_id = ?", (report_id,))}
     stamp = now_text()
     inserts, updates, audits, firsts = [], [], [], []
     inserted: set[CellKey] = set()
+    if now is not None:
+        now.update(stored)
     for cell, new in changes:
         old = stored.get(cell)
         if old == new and type(old) is type(new):
             continue
+        if now is not None:
+            now[cell] = new
         if cell in stored:
             updates.append((new, stamp, report_id, *cell))
         else:
@@ -356,34 +364,108 @@ def replace_report(store: Store, report_id: int, values: dict[CellKey, Any], not
     ``remove_list_row`` / ``set_values`` / ``set_note`` one by one give (a test compares them),
     in about a tenth of the statements: the report read once, each kind of row written with
     executemany. Inside the caller's transaction (the file's one)."""
+    paused = pause_revisions(store, [report_id])
+    changed = rewrite_report(store, report_id, values, notes, list_rows, who, reason)[0]
+    resume_revisions(store, paused, [report_id] if changed else [])
+
+
+# -- u3 (issue 11): a received file's forms written with their revisions paused together --------------
+def pause_revisions(store: Store, report_ids: list[int]) -> dict[int, int]:
+    """t1: the revision triggers stand aside while these reports are rewritten (migration 10): each
+    holds PAUSED_REVISION until ``resume_revisions``. Returns report id → its revision before.
+    (u3: two statements for all the file's forms instead of two per form.)"""
     from storage.migrations import PAUSED_REVISION
+
+    ids = list(dict.fromkeys(report_ids))
+    marks = ",".join("?" * len(ids))
+    before = dict(store.conn.execute(f"SELECT id, revision FROM reports WHERE id IN ({marks})", ids).fetchall())
+    store.conn.execute(f"UPDATE reports SET revision = ? WHERE id IN ({marks})", (PAUSED_REVISION, *ids))
+    return before
+
+
+def resume_revisions(store: Store, before: dict[int, int], changed: list[int]) -> None:
+    """Each report of ``changed`` (in the order they were written) takes the counter's next number,
+    as ``replace_report`` one after another gave them; the others their revision again."""
+    conn = store.conn
+    if changed:
+        conn.execute("UPDATE revision_counter SET last = last + ?", (len(changed),))
+        last = conn.execute("SELECT last FROM revision_counter").fetchone()[0]
+        numbers = dict(zip(changed, range(last - len(changed) + 1, last + 1)))  # (a report twice: its last)
+    else:
+        numbers = {}
+    conn.executemany("UPDATE reports SET revision = ? WHERE id = ?",
+                     [(numbers.get(rid, revision), rid) for rid, revision in before.items()])
+
+
+def replace_reports(store: Store, forms: list[tuple[int, dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]]],
+                    who: str, reason: str, before: dict[str, Any], after: Callable[[int], None],
+                    ) -> dict[int, tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]]]:
+    """``replace_report`` for each of a received file's forms — (report id, values, 说明, list rows),
+    in order, ``after(report id)`` following each — with the same rows, audit trail and revisions
+    (u3): each report as ``before`` (``import_log.snapshot`` of the township-period, taken in this
+    transaction) read it, the revisions paused once for all. Returns report id → its values, 说明 and
+    list rows as ``Store.load`` would now read them (the reports whose contents are known)."""
+    known = stored_reports(before)
+    paused = pause_revisions(store, [report_id for report_id, *_ in forms])
+    changed: list[int] = []
+    written = {}
+    for report_id, values, notes, list_rows in forms:
+        # (not in the snapshot: created since, empty; a form given twice: its second reads what the first wrote)
+        stored = None if report_id in written else known.get(report_id, ({}, {}))
+        wrote, contents = rewrite_report(store, report_id, values, notes, list_rows, who, reason, stored)
+        if wrote:
+            changed.append(report_id)
+        written[report_id] = contents
+        after(report_id)
+    resume_revisions(store, paused, changed)
+    return {report_id: contents for report_id, contents in written.items() if contents is not None}
+
+
+StoredReport = tuple[dict[CellKey, tuple[Any, str]], dict[str, list[str]]]  # cells (value, 说明), list rows
+
+
+def stored_reports(snapshot: dict[str, Any]) -> dict[int, StoredReport]:
+    """report id → its cells and list rows (in position order) from ``import_log.snapshot`` of the
+    township-period, as ``rewrite_report`` would read them (u3: the intake reads each report once)."""
+    found: dict[int, StoredReport] = {}
+    for report in snapshot["reports"]:
+        rows: dict[str, list[str]] = {}
+        for table, row, _position in sorted(report["rows"], key=lambda r: (r[0], r[2])):
+            rows.setdefault(table, []).append(row)
+        found[report["id"]] = ({(t, r, c): (v, n) for t, r, c, v, n, *_ in report["cells"]}, rows)
+    return found
+
+
+def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
+                   list_rows: dict[str, list[str]], who: str, reason: str, stored: StoredReport | None = None,
+                   ) -> tuple[bool, tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]] | None]:
+    """``replace_report``'s writes, its revision paused by the caller (``pause_revisions``):
+    whether it wrote any row of ``cell_values``, ``list_rows`` or ``first_values`` (what the revision
+    triggers count), and (u3) the report's values, 说明 and list rows as ``Store.load`` would now read
+    them (same order), or None when a value written may read back otherwise (not an int, float or
+    str; NaN). ``stored``: the report's cells and list rows as they are now (``stored_reports``);
+    None: read here."""
     from storage.row_keys import issue_row_keys
 
-    conn = store.conn
-    # t1: the revision triggers stand aside while the report is rewritten; it takes the counter's
-    # next number once at the end when anything changed (see migration 10), its own again when not
-    revision = conn.execute("SELECT revision FROM reports WHERE id = ?", (report_id,)).fetchone()[0]
-    conn.execute("UPDATE reports SET revision = ? WHERE id = ?", (PAUSED_REVISION, report_id))
-    changed = _replace_report(store, report_id, values, notes, list_rows, who, reason, issue_row_keys)
-    if changed:
-        conn.execute("UPDATE revision_counter SET last = last + 1")
-        conn.execute("UPDATE reports SET revision = (SELECT last FROM revision_counter) WHERE id = ?", (report_id,))
-    else:
-        conn.execute("UPDATE reports SET revision = ? WHERE id = ?", (revision, report_id))
+    return _replace_report(store, report_id, values, notes, list_rows, who, reason, issue_row_keys, stored)
 
 
 def _replace_report(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
-                    list_rows: dict[str, list[str]], who: str, reason: str, issue_row_keys: Any) -> bool:
-    """``replace_report``'s writes; whether it wrote any row of ``cell_values``, ``list_rows`` or
-    ``first_values`` (what the revision triggers count)."""
+                    list_rows: dict[str, list[str]], who: str, reason: str, issue_row_keys: Any,
+                    before: StoredReport | None = None) -> tuple[bool, Any]:
+    """``rewrite_report``."""
     conn = store.conn
     touched = False
-    cells: dict[CellKey, tuple[Any, str]] = {(t, r, c): (v, n) for t, r, c, v, n in conn.execute(
-        "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
-    stored_rows: dict[str, list[str]] = {}
-    for table, row in conn.execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ?"
-                                   " ORDER BY table_key, position", (report_id,)):
-        stored_rows.setdefault(table, []).append(row)
+    if before is None:
+        cells: dict[CellKey, tuple[Any, str]] = {(t, r, c): (v, n) for t, r, c, v, n in conn.execute(
+            "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
+        stored_rows: dict[str, list[str]] = {}
+        for table, row in conn.execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ?"
+                                       " ORDER BY table_key, position", (report_id,)):
+            stored_rows.setdefault(table, []).append(row)
+    else:
+        cells, stored_rows = before
+    rows_now: dict[str, list[str]] = {}
     rename: dict[tuple[str, str], str] = {}
     stamp = now_text()
     for table in sorted({*stored_rows, *list_rows}):
@@ -399,6 +481,8 @@ def _replace_report(store: Store, report_id: int, values: dict[CellKey, Any], no
                              " VALUES (?, ?, ?, ?, ?, 'row', 'add')", [(stamp, who, report_id, table, key) for key in fresh])
         for file_row, real_row in zip(wanted, [*stored, *fresh]):
             rename[(table, file_row)] = real_row
+        if wanted:
+            rows_now[table] = [*stored, *fresh][:len(wanted)]
         removed = stored[len(wanted):]
         if removed:
             touched = True
@@ -413,8 +497,10 @@ def _replace_report(store: Store, report_id: int, values: dict[CellKey, Any], no
     def real(cell: CellKey) -> CellKey:
         return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
 
-    changed, inserted = replace_values(store, report_id, [(real(c), v) for c, v in values.items()], who, reason,
-                                         {c: v for c, (v, _n) in cells.items()})
+    changes = [(real(c), v) for c, v in values.items()]
+    values_now: dict[CellKey, Any] = {}
+    changed, inserted = replace_values(store, report_id, changes, who, reason,
+                                       {c: v for c, (v, _n) in cells.items()}, values_now)
     # 说明: as ``Store.set_note`` for each one that differs (stripped; a cell without a row gets one)
     wanted_notes = {real(c): n for c, n in notes.items()}
     kept = {c: n for c, (_v, n) in cells.items() if n != ""}
@@ -437,4 +523,16 @@ def _replace_report(store: Store, report_id: int, values: dict[CellKey, Any], no
         conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audits)
         conn.execute("UPDATE reports SET updated_at = ? WHERE id = ?", (stamp, report_id))
-    return touched or changed > 0 or bool(audits)
+    written = touched or changed > 0 or bool(audits)
+    if not all(_reads_back(v) for _c, v in changes):
+        return written, None
+    notes_now = {c: n for c in sorted({*kept, *wanted_notes}) if (n := (wanted_notes.get(c, "") or "").strip())}
+    return written, ({c: values_now[c] for c in sorted(values_now) if values_now[c] is not None}, notes_now,
+                     {t: rows_now[t] for t in sorted(rows_now)})
+
+
+def _reads_back(value: Any) -> bool:
+    """Whether SQLite gives ``value`` back as the same object type and value (NaN becomes NULL, a
+    bool an int, …): only then is a report's content known without reading it again."""
+    kind = type(value)
+    return value is None or kind is str or (kind is int and -2**63 <= value < 2**63) or (kind is float and value == value)

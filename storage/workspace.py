@@ -379,13 +379,15 @@ class Workspace:
         return self.validate(data)
 
     def validate_period(self, township_id: int, period: str, *, leave_out: str | None = None,
-                        available_only: bool = False) -> dict[str, tuple[ReportData, ValidationResult]]:
+                        available_only: bool = False, known: dict[int, Any] | None = None,
+                        ) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle).
 
         ``leave_out`` (r4, the findings panel): a form key not validated nor returned (the window
         shows that report's own state); the others still read it where their rules do.
         ``available_only`` (r4): validate nothing; only the reports validated already (this session,
-        or kept by an earlier one and unchanged since)."""
+        or kept by an earlier one and unchanged since). ``known`` (u3, the intake): report id → its
+        (values, 说明, list rows) exactly as ``Store.load`` would read them now (not read again)."""
         from forms.validation_kept import KeptResult, needs_history, needs_reported, referenced_forms
         from storage import validation_cache
 
@@ -400,7 +402,9 @@ class Workspace:
         found = validation_cache.kept_findings(self.store, markers)
         # r4: each report is read only when something uses its contents (validated here, read by a
         # form validated here, its computed values, a caller): a kept period reads none
-        datas: dict[str, ReportData] = {r.form_key: LazyReportData(r, self.store) for r in reports}
+        known = known or {}
+        datas: dict[str, ReportData] = {r.form_key: LazyReportData(r, self.store, contents=known.get(r.id))
+                                        for r in reports}
         context = self.context(period)
         # each report validated by an earlier session, with nothing it reads changed since: its findings
         results: dict[str, ValidationResult] = {k: KeptResult(found[d.report.id], functools.partial(
@@ -805,13 +809,15 @@ class Workspace:
         store = self.store
         reason = f"收件 {line['file_name']}"
         with store.atomic():
+            before = snapshot(store, township_id, period)
             record_import(store, township_id, period, line["file_name"], [w.form_key for w in writes],
-                          snapshot(store, township_id, period), self.user)
+                          before, self.user)
             stored = ds.ensure_reports(store, township_id, period, [(w.form_key, w.form_version) for w in writes])
-            for write in writes:
-                report = stored[write.form_key]
-                self._replace_report(report.id, write, reason)
-                audit_import(store, report.id, self.user, "intake", line["file_name"], reason)
+            # u3: each report as the snapshot read it (not read again), the revisions paused once for all
+            # the forms, and each form's contents as now stored kept for the validation below
+            written = ds.replace_reports(
+                store, [(stored[w.form_key].id, w.values, w.notes, w.list_rows) for w in writes], self.user, reason,
+                before, lambda report_id: audit_import(store, report_id, self.user, "intake", line["file_name"], reason))
             line_id = ds.add_register_line(store, who=self.user, verdict="已接收", reasons=reasons,
                                            data_sha256=data_sha256, applied=True, township_id=township_id,
                                            period=period, **line)
@@ -821,24 +827,19 @@ class Workspace:
             from storage.no_data import replace_declarations  # e6: the file's 本期无数据 declarations
 
             replace_declarations(store, township_id, period, no_data or {}, self.user)
-            statuses = self._restatus(township_id, period)
+            statuses = self._restatus(township_id, period, written)
             verdict, final_reasons = judge(statuses, replaced, cleared)
             ds.finish_line(store, line_id, verdict, final_reasons)
         return line_id, statuses, replaced
 
-    def _replace_report(self, report_id: int, write: Any, reason: str) -> None:
-        """The stored report becomes the file's: values, 说明 and list rows (matched by position)."""
-        from storage.district_store import replace_report  # s4: a few statements per form
-
-        replace_report(self.store, report_id, write.values, write.notes, write.list_rows, self.user, reason)
-
-    def _restatus(self, township_id: int, period: str) -> dict[str, str]:
-        """Validate the township-period together and store each report's status (as after an edit)."""
+    def _restatus(self, township_id: int, period: str, known: dict[int, Any] | None = None) -> dict[str, str]:
+        """Validate the township-period together and store each report's status (as after an edit).
+        ``known``: report id → (values, 说明, list rows) as just written (``validate_period``)."""
         from storage.district_store import set_statuses
 
         statuses: dict[str, str] = {}
         changed: list[tuple[int, str, str]] = []
-        for key, (data, result) in self.validate_period(township_id, period).items():
+        for key, (data, result) in self.validate_period(township_id, period, known=known).items():
             status = status_for(data, result, False)
             if status != data.report.status:
                 changed.append((data.report.id, data.report.status, status))
