@@ -437,23 +437,16 @@ def stored_reports(snapshot: dict[str, Any]) -> dict[int, StoredReport]:
 
 
 def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
-                   list_rows: dict[str, list[str]], who: str, reason: str, stored: StoredReport | None = None,
+                   list_rows: dict[str, list[str]], who: str, reason: str, before: StoredReport | None = None,
                    ) -> tuple[bool, tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]] | None]:
     """``replace_report``'s writes, its revision paused by the caller (``pause_revisions``):
     whether it wrote any row of ``cell_values``, ``list_rows`` or ``first_values`` (what the revision
     triggers count), and (u3) the report's values, 说明 and list rows as ``Store.load`` would now read
     them (same order), or None when a value written may read back otherwise (not an int, float or
-    str; NaN). ``stored``: the report's cells and list rows as they are now (``stored_reports``);
+    str; NaN). ``before``: the report's cells and list rows as they are now (``stored_reports``);
     None: read here."""
     from storage.row_keys import issue_row_keys
 
-    return _replace_report(store, report_id, values, notes, list_rows, who, reason, issue_row_keys, stored)
-
-
-def _replace_report(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
-                    list_rows: dict[str, list[str]], who: str, reason: str, issue_row_keys: Any,
-                    before: StoredReport | None = None) -> tuple[bool, Any]:
-    """``rewrite_report``."""
     conn = store.conn
     touched = False
     if before is None:
