@@ -673,17 +673,16 @@ _ROW_NOT_REF_FIRST = re.compile(rb'<row(?! r="\d)[\s/>]')
 _ODD_REF = re.compile(rb"r(?:='|\s+=|=\s)")
 _LONG_REF = re.compile(rb'r="(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5})')
 _PLAIN_REF = re.compile(rb'r="([A-Za-z]*)(\d+)"')
-# either of the last two (every one of their matches starts at an "r"): absent, neither is there
-_ODD_OR_LONG_REF = re.compile(rb"r(?:='|\s+=|=\s|=\"(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5}))")
-# the same but for "r", white space, "=" (its matches start at an "r=", far fewer places than an "r")
+# ``_ODD_REF`` or ``_LONG_REF`` but for "r", white space, "=" (its matches start at an "r=", far
+# fewer places than an "r")
 _ODD_OR_LONG_AT_R_EQ = re.compile(rb"r=(?:'|\s|\"(?:[A-Za-z]{2,}\d|[A-Za-z]?\d{5}))")
 _R_SPACE_EQ = re.compile(rb"r\s+=")
 _SPACES_BUT_BLANK = (b"\t", b"\n", b"\r", b"\x0b", b"\x0c")  # what \s matches besides " "
 
 
 def _odd_or_long_ref(data: bytes) -> bool:
-    """``_ODD_OR_LONG_REF.search(data) is not None``, with less work (issue 11): that search stops
-    at every "r" of the part, most of them letters of its text; its "r", white space, "=" form is
+    """Whether ``_ODD_REF`` or ``_LONG_REF`` occurs in ``data``, with less work (issue 11): a search
+    for them stops at every "r" of the part, most of them letters of its text; the "r", white space, "=" form is
     looked for only where a blank before an "=", or a white space character other than a blank, is
     there at all (none of them is in a usual sheet; memchr for the rare ones), the rest from each "r=" on."""
     if _ODD_OR_LONG_AT_R_EQ.search(data) is not None:
