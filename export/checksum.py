@@ -265,7 +265,7 @@ def _lines_of(block: list[list[Any]]) -> bytes:
     The same bytes, without the encoder's work per text (a third of the verdict's time)."""
     try:
         lines = [f'["{form_key}",{version},"{table_key}","{row_key}","{sheet}","{cell}","{columns}","{kinds}",'
-                 f'[{_JOINED(values) if values else ""}],[{_JOINED(notes) if notes else ""}]]\n'
+                 f'[{_json_texts(values) if values else ""}],[{_json_texts(notes) if notes else ""}]]\n'
                  for form_key, version, table_key, row_key, sheet, cell, columns, kinds, values, notes in block]
         texts = sum(len(record[8]) + len(record[9]) for record in block) + 7 * len(block)
     except TypeError:  # a value or 说明 that is not text: the encoder says what it is
@@ -277,7 +277,7 @@ def _lines_of(block: list[list[Any]]) -> bytes:
     return _encoded_lines(block)
 
 
-def _JOINED(texts: list[str]) -> str:  # noqa: N802 - named like the constant text it makes
+def _json_texts(texts: list[str]) -> str:
     """``"a","b"``: the texts of a JSON list as they are."""
     return '"' + '","'.join(texts) + '"'
 

@@ -480,14 +480,13 @@ class _MapReader:
                 continue
             if sheet != item.sheet or not is_address:
                 raise self.refuse(f"单元格 {sheet}!{address}")
-            where = f"{sheet}!{address}"
             table = self.table(item, table_key, row_key, sheet, address)
             if table is None:
                 continue
             try:
                 col = table.column(col_key)
             except KeyError:
-                item.notices.append(f"{where} 对应的栏目 {table_key}/{col_key} 在本程序的表式中不存在，已跳过")
+                item.notices.append(f"{sheet}!{address} 对应的栏目 {table_key}/{col_key} 在本程序的表式中不存在，已跳过")
                 continue
             self.cell(item, table, row_key, col, address, kind, raw, note)
         return entries

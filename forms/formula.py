@@ -308,7 +308,6 @@ def _compile_call(node: ast.Call) -> _Node:
         keys = tuple(a.value for a in node.args)  # type: ignore[attr-defined]  # quoted keys, checked
         ref = ".".join(keys)
         read = operator.attrgetter(fname)  # the reader slot of that name (see ``_Run``)
-
         return lambda run: run.note(ref, read(run)(*keys))
     function = _filled if fname == "filled" else PURE_FUNCTIONS[fname]
     if len(args) == 1:
