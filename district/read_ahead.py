@@ -132,9 +132,14 @@ def reading_processes(files: int, asked: int | None = None) -> int:
 _catalogue: FormCatalogue | None = None
 
 
-def _start(catalogue: FormCatalogue) -> None:
+def _start(catalogue_file: str) -> None:
+    """Take the batch's catalogue from the file ``ReadAhead`` wrote it to (never through the start-up pipe:
+    see ``ReadAhead._catalogue_file``)."""
+    import pickle
+
     global _catalogue
-    _catalogue = catalogue
+    with open(catalogue_file, "rb") as fh:
+        _catalogue = pickle.load(fh)
 
 
 def _work(path: Path) -> PreRead:
@@ -157,13 +162,32 @@ class ReadAhead:
         self._pending: dict[int, Future[PreRead]] = {}
         self._next = 0
         self._worked = self._broken = False
+        self._catalogue_path: str | None = None
+
+    def _catalogue_file(self) -> str:
+        """The catalogue, pickled into a private temporary file that the reading processes load.
+
+        Not passed as the pool's ``initargs``: ``spawn`` writes those (≈ 90 KB) into a pipe whose read
+        end the parent itself still holds, so a process that dies before reading them all (killed,
+        or failing to start) would block the main process in ``submit`` for ever (CPython 3.11). A
+        file's path keeps the start-up data a few KB, which the pipe takes at once; a process that
+        dies at start then breaks the pool, and the batch reads on in the main process."""
+        if self._catalogue_path is None:
+            import pickle
+            import tempfile
+
+            handle, path = tempfile.mkstemp(prefix="jnjp-catalogue-", suffix=".pickle")
+            with os.fdopen(handle, "wb") as fh:
+                pickle.dump(self._catalogue, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self._catalogue_path = path
+        return self._catalogue_path
 
     def _new_pool(self) -> None:
         import multiprocessing
 
-        self.close()
+        self._close_pool()
         self._pool = ProcessPoolExecutor(self._processes, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_start, initargs=(self._catalogue,))
+                                         initializer=_start, initargs=(self._catalogue_file(),))
 
     def _fill(self, i: int) -> None:
         if self._pool is None:
@@ -197,7 +221,7 @@ class ReadAhead:
     def _give_up(self) -> None:
         """No more reading ahead in this batch: the main process reads the remaining files."""
         self._broken = True
-        self.close()
+        self._close_pool()
         return None
 
     def _alone(self, i: int) -> PreRead:
@@ -218,9 +242,18 @@ class ReadAhead:
                 pass
             return pre
 
-    def close(self) -> None:
-        """Stop reading ahead (files not taken are dropped; a file being read is finished first)."""
+    def _close_pool(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         self._pending.clear()
+
+    def close(self) -> None:
+        """Stop reading ahead (files not taken are dropped; a file being read is finished first)."""
+        self._close_pool()
+        if self._catalogue_path is not None:
+            try:
+                os.unlink(self._catalogue_path)
+            except OSError:  # already gone, or (Windows) still open somewhere: only a temporary file
+                pass
+            self._catalogue_path = None

@@ -138,3 +138,59 @@ def test_how_many_reading_processes() -> None:
     cores = os.cpu_count() or 1
     assert reading_processes(1000) == (0 if sys.platform == "win32" or cores < 2 else min(4, cores - 1))
 
+
+
+# A module that starts reading processes without the ``if __name__ == "__main__"`` guard: each reading
+# process runs it again while starting, is refused by multiprocessing, and dies before it has read its
+# start-up data — the way a process killed at start (antivirus, out of memory) dies.
+_NO_GUARD = """
+import json, sys
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from district.read_ahead import ReadAhead
+from forms.catalogue import FormCatalogue
+files = [Path(p) for p in sys.argv[1:]]
+ahead = ReadAhead(files, FormCatalogue.load(), 1)
+try:
+    taken = [ahead.take(i) for i in range(len(files))]
+finally:
+    ahead.close()
+print(json.dumps([pre is None for pre in taken]))
+"""
+
+
+def test_a_reading_process_that_dies_at_start_does_not_hang_the_batch(batch_files, tmp_path: Path) -> None:
+    """The main process used to block for ever in ``submit``: ``spawn`` wrote the pickled catalogue
+    (≈ 90 KB) into a pipe that no process read any more. Now the batch reads on in the main process."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "no_guard.py"
+    script.write_text(_NO_GUARD.format(root=str(Path(__file__).resolve().parents[1])), encoding="utf-8")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, str(script), *map(str, batch_files[:4])], capture_output=True,
+                          text=True, timeout=300, env=env, cwd=tmp_path)  # the timeout only catches a hang
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [True] * 4  # each file then read in the main process
+    assert "bootstrapping phase" in done.stderr  # the reading process really died at start
+
+
+def test_the_catalogue_file_for_the_reading_processes_is_removed(batch_files, catalogue, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    import tempfile
+
+    private = tmp_path / "temp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    ws = Workspace.create_district(tmp_path / "区库.sqlite", catalogue=catalogue, user="区统计局")
+    try:
+        seen: list[list[str]] = []
+        batch = intake_files(ws, batch_files, backup=False, workers=1,
+                             progress=lambda i, n, p: seen.append([f.name for f in private.iterdir()]))
+    finally:
+        ws.close()
+    assert len(batch.results) == len(batch_files)
+    assert any(any(n.startswith("jnjp-catalogue-") for n in names) for names in seen)  # it was there
+    assert not [f.name for f in private.iterdir() if f.name.startswith("jnjp-catalogue-")]
