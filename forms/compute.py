@@ -13,7 +13,7 @@ from operator import is_not
 from typing import Any
 
 from forms.compute_context import ComputeContext  # (s1: defined apart, off a kept start's path)
-from forms.formula import Formula, parsed
+from forms.formula import Formula, evaluation_state, parsed
 from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
 from forms.spec_memo import per_spec
 from records import field, record
@@ -120,6 +120,8 @@ class _TableEvaluator:
             if table.kind == "list" else {}
         # t1: each cell's step, worked out once per table spec (``_cell_steps``)
         self.steps = _cell_steps(table)
+        self.readers: tuple[Any, Any, Any, Any] | None = None  # (made when a formula first needs them)
+        self.run: Any = None
 
     def value(self, row_key: str, col_key: str) -> Any:
         numeric = self.list_inputs.get(col_key)
@@ -147,7 +149,7 @@ class _TableEvaluator:
                     result = numeric_or_none(raw) if col.numeric else raw
             else:
                 memo[key] = None  # guards against cycles that slipped past the loader
-                result = self._evaluate(self.rows[row_key], row_key, step[0], formula, step[2])
+                result = self._evaluate(self.rows[row_key], row_key, step[0], formula, step[2], step[3])
             memo[key] = result
             return result
         row = self.rows.get(row_key)
@@ -225,7 +227,9 @@ class _TableEvaluator:
 
     def _readers(self) -> tuple[Any, Any, Any, Any]:
         """The four readers a formula evaluates with, made once per table (a 5,000-row list
-        evaluates a column formula 5,000 times): ``self.where`` holds the row being computed."""
+        evaluates a column formula 5,000 times): ``self.where`` holds the row being computed;
+        ``self.run`` the one evaluation state every formula of the table evaluates in (v1: see
+        ``Formula.evaluate_in``)."""
         where = self.where = [None, None]  # row key, row spec
         columns, value, constants = self.columns, self.value, self.constants
 
@@ -247,11 +251,13 @@ class _TableEvaluator:
             return name in columns and (where[0], name) not in constants
 
         self.readers = (lookup, cell, sum_rows, is_data)
+        self.run = evaluation_state(lookup, cell, sum_rows, is_data)
         return self.readers
 
     def _evaluate(self, row: RowSpec | None, row_key: str, col: ColumnSpec, formula: Formula,
-                  column_names: Sequence[str] | None = None) -> Any:
-        readers = getattr(self, "readers", None) or self._readers()
+                  column_names: Sequence[str] | None = None, facts: tuple[bool, tuple[str, ...]] | None = None) -> Any:
+        if self.readers is None:
+            self._readers()
         where = self.where
         if column_names is None:
             column_names = [n for n in formula.names if n in self.columns]
@@ -259,7 +265,7 @@ class _TableEvaluator:
         for name in column_names:
             if (row_key, name) not in memo:
                 value(row_key, name)  # evaluated first, so whether each is a constant is known
-        own_row, refs = _formula_facts(formula)
+        own_row, refs = facts if facts is not None else _formula_facts(formula)  # (v1: in the cell's step)
         if own_row:
             for name in column_names:
                 if (row_key, name) not in constants:
@@ -269,14 +275,14 @@ class _TableEvaluator:
         outer = where[0], where[1]  # a cell of another row evaluated inside this one's formula: restored after
         where[0], where[1] = row_key, row
         try:
-            return self._result(row_key, col, formula, readers, refs)
+            return self._result(row_key, col, formula, refs)
         finally:
             where[0], where[1] = outer
 
-    def _result(self, row_key: str, col: ColumnSpec, formula: Formula, readers: tuple[Any, Any, Any, Any],
+    def _result(self, row_key: str, col: ColumnSpec, formula: Formula,
                 refs: tuple[str, ...] = ("ref_equal", "ref_equiv")) -> Any:
         try:
-            result = formula.evaluate(*readers)
+            result = formula.evaluate_in(self.run)  # (v1: ``formula.evaluate(*self.readers)`` without a new state)
         except ZeroDivisionError:
             return None
         except _CellFailed as failed:
@@ -332,23 +338,24 @@ class _TableEvaluator:
 
 # t1: a table's cells as ``_TableEvaluator.value`` treats them, worked out once per table spec (a
 # district intake computes every file's seven forms against the same tables). Grid: (row key,
-# column key) → step; list: column key → step (every list row is alike). A step is (None, None, ())
-# for a blocked cell, (column, None, ()) for an input and (column, formula, the formula's names that
-# are columns of the table, in ``formula.names`` order) for a computed cell.
+# column key) → step; list: column key → step (every list row is alike). A step is (None, None, (),
+# None) for a blocked cell, (column, None, (), None) for an input and (column, formula, the formula's
+# names that are columns of the table, in ``formula.names`` order, ``_formula_facts(formula)``) for
+# a computed cell.
 @per_spec()
-def _cell_steps(table: TableSpec) -> dict[Any, tuple[Any, Any, tuple[str, ...]]]:
+def _cell_steps(table: TableSpec) -> dict[Any, tuple[Any, Any, tuple[str, ...], Any]]:
     names = {c.key for c in table.columns}
-    steps: dict[Any, tuple[Any, Any, tuple[str, ...]]] = {}
+    steps: dict[Any, tuple[Any, Any, tuple[str, ...], Any]] = {}
     for row in table.rows if table.kind == "grid" else (None,):
         for col in table.columns:
             key = col.key if row is None else (row.key, col.key)
             if table.is_blocked(row, col):
-                steps[key] = (None, None, ())
+                steps[key] = (None, None, (), None)
             elif (text := table.cell_formula(row, col)) is None:
-                steps[key] = (col, None, ())
+                steps[key] = (col, None, (), None)
             else:
                 formula = compiled(text)
-                steps[key] = (col, formula, tuple(n for n in formula.names if n in names))
+                steps[key] = (col, formula, tuple(n for n in formula.names if n in names), _formula_facts(formula))
     return steps
 
 

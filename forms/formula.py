@@ -32,7 +32,7 @@ from typing import Any
 
 from simpleeval import DEFAULT_OPERATORS, MAX_STRING_LENGTH
 
-__all__ = ["Formula", "FormulaError", "BLANK_FUNCTIONS", "BlankSkip", "parsed"]
+__all__ = ["Formula", "FormulaError", "BLANK_FUNCTIONS", "BlankSkip", "parsed", "evaluation_state"]
 
 
 class FormulaError(ValueError):
@@ -172,6 +172,23 @@ class Formula:
             return None
         return result
 
+    def evaluate_in(self, run: _Run) -> Any:
+        """``evaluate`` with the readers of ``run`` (``evaluation_state``), which the caller keeps
+        for all its evaluations (v1: no new state per evaluation; a grid cell's formula is
+        evaluated this way). An evaluation started by a read of this one (a cell of another row)
+        leaves this one's counts as they were."""
+        outer = run.cells, run.filled
+        run.cells = run.filled = 0
+        try:
+            result = self._run(run)
+            if run.blank is None and run.cells and not run.filled:
+                return None
+            return result
+        except BlankSkip:
+            return None
+        finally:
+            run.cells, run.filled = outer
+
     def __repr__(self) -> str:
         return f"Formula({self.text!r})"
 
@@ -181,6 +198,14 @@ def parsed(text: str) -> Formula:
     """Each formula text parsed and compiled once per process (the loader checks the same text in
     several places; a FormulaError is not cached, so it is raised each time)."""
     return Formula(text)
+
+
+def evaluation_state(lookup: Callable[[str], Any], cell: Callable[..., Any], sum_rows: Callable[..., Any],
+                     is_cell_name: Callable[[str], bool], *, form_cell: Callable[..., Any] | None = None,
+                     form_sum: Callable[..., Any] | None = None, blank: Callable[[str], str] | None = None) -> _Run:
+    """The state ``Formula.evaluate_in`` evaluates in: ``evaluate``'s readers, made once by a caller
+    that evaluates many formulas with the same readers."""
+    return _Run(lookup, cell, sum_rows, is_cell_name, form_cell, form_sum, blank)
 
 
 def _missing(*_args: Any) -> Any:
