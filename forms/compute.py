@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping, Sequence
 from itertools import chain, compress, cycle, repeat
-from operator import is_not
+from operator import is_not, itemgetter
 from typing import Any
 
 from forms.compute_context import ComputeContext  # (s1: defined apart, off a kept start's path)
@@ -407,31 +407,44 @@ def _grid_cells(evaluator: _TableEvaluator, out: ComputedForm) -> None:
     """``compute_form``'s loop for a grid: each cell as ``value`` gives it, into ``out.values``.
     u1: a blocked or input cell (the most of a grid) is read here as ``value`` reads it, memo too
     (a call fewer per cell); a computed one goes through ``value``."""
-    table, table_key, values, read = evaluator.table, evaluator.table.key, out.values, evaluator.inputs.get
-    value_of, memo, steps = evaluator.value, evaluator.memo, evaluator.steps
-    columns = [(c.key, c.numeric) for c in table.columns]
+    table, values, read = evaluator.table, out.values, evaluator.inputs.get
+    value_of, memo = evaluator.value, evaluator.memo
+    kept_steps, plans = _grid_plans(table)
+    if kept_steps is not evaluator.steps:  # (the steps were replaced: tests of the per-cell way)
+        plans = _make_grid_plans(table, evaluator.steps)
     alone = _rows_alone(table)
-    for row_key in out.list_rows[table_key]:
+    for row_key in out.list_rows[table.key]:
         if row_key in alone and _blank_row(evaluator, row_key, alone[row_key], out):
             continue
-        for col_key, numeric in columns:
-            key = (row_key, col_key)
+        for key, cell, step, numeric in plans[row_key]:  # (v1: the keys made once per table spec)
             if key in memo:
                 value = memo[key]
+            elif step is None or step[1] is not None:
+                value = value_of(row_key, key[1])
             else:
-                step = steps.get(key)  # (every row of a grid is one of its rows)
-                if step is None or step[1] is not None:
-                    value = value_of(row_key, col_key)
+                if step[0] is None:  # blocked
+                    value = None
                 else:
-                    if step[0] is None:  # blocked
-                        value = None
-                    else:
-                        value = read((table_key, row_key, col_key))
-                        if numeric:
-                            value = numeric_or_none(value)
-                    memo[key] = value
+                    value = read(cell)
+                    if numeric:
+                        value = numeric_or_none(value)
+                memo[key] = value
             if value is not None:
-                values[(table_key, row_key, col_key)] = value
+                values[cell] = value
+
+
+@per_spec()
+def _grid_plans(table: TableSpec) -> tuple[Any, dict[str, list[tuple[tuple[str, str], CellKey, Any, bool]]]]:
+    """(the table's ``_cell_steps``, ``_make_grid_plans`` of them), once per table spec."""
+    steps = _cell_steps(table)
+    return steps, _make_grid_plans(table, steps)
+
+
+def _make_grid_plans(table: TableSpec, steps: Mapping[Any, Any]) -> dict[str, list[tuple[tuple[str, str], CellKey, Any, bool]]]:
+    """A grid's row key → per column, in order: (the memo's key, the cell's key, its step or None,
+    whether the column is numeric) — what ``_grid_cells`` made for each cell of every report."""
+    return {row.key: [((row.key, c.key), (table.key, row.key, c.key), steps.get((row.key, c.key)), c.numeric)
+                      for c in table.columns] for row in table.rows}
 
 
 # t1: a grid row whose cells are all blank and whose formulas read nothing but its own row (and the
@@ -458,7 +471,9 @@ def _blank_row(evaluator: _TableEvaluator, row_key: str, cells: tuple[CellKey, .
     (from the kept outcome after the first time); False (nothing done) when it has a value or when a
     cell of it was computed already (another row's formula read it)."""
     inputs, memo = evaluator.inputs, evaluator.memo
-    if any(inputs.get(cell) is not None for cell in cells) or any((row_key, c[2]) in memo for c in cells):
+    # (v1: the cells looked up by ``map``, not a generator step per cell)
+    if any(map(is_not, map(inputs.get, cells), repeat(None))) or any(
+            map(memo.__contains__, zip(repeat(row_key), map(itemgetter(2), cells)))):
         return False
     context = evaluator.context
     key = (id(evaluator.table), row_key, id(context.reference), context.year)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from forms.note_check import note_is_acceptable
+from forms.note_check import note_is_acceptable, note_policy
 from forms.spec_memo import per_spec
 from records import field, record
 
@@ -128,7 +128,7 @@ class FindingCollector:
     def add(self, severity: str, rule_id: str, table: TableSpec, row_key: str, row_index: int,
             col: ColumnSpec, text: str) -> None:
         severity = _SEVERITIES.get(severity) or Severity(severity)  # (v1: a look-up; an unknown one raises as before)
-        explained = severity == Severity.WARNING and note_is_acceptable(self.notes.get((table.key, row_key, col.key)))
+        explained = severity == Severity.WARNING and _explains(self.notes.get((table.key, row_key, col.key)))
         if table.kind == "grid":
             code, label = _grid_rows(table)[row_key]  # (v1: KeyError for a row not in the grid, as ``table.row``)
         else:
@@ -144,6 +144,21 @@ class FindingCollector:
 
 
 _SEVERITIES: dict[str, Severity] = {s.value: s for s in Severity}
+_EXPLAINS: dict[str, tuple[Any, bool]] = {}  # 说明 → (the note policy, whether it explains a 警告)
+
+
+def _explains(note: str | None) -> bool:
+    """``note_is_acceptable(note)``, kept per text while the note policy is the same object (v1: a
+    township sends the same 说明 again with each corrected file; telling it walks every stock phrase)."""
+    if not note:
+        return False
+    policy = note_policy()
+    found = _EXPLAINS.get(note)
+    if found is None or found[0] is not policy:
+        if len(_EXPLAINS) > 4096:
+            _EXPLAINS.clear()
+        found = _EXPLAINS[note] = (policy, note_is_acceptable(note))
+    return found[1]
 
 
 @per_spec()
