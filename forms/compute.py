@@ -13,7 +13,7 @@ from operator import is_not, itemgetter
 from typing import Any
 
 from forms.compute_context import ComputeContext  # (s1: defined apart, off a kept start's path)
-from forms.formula import Formula, evaluation_state, parsed
+from forms.formula import Formula, evaluation_state, note_read, parsed
 from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
 from forms.spec_memo import per_spec
 from records import field, record
@@ -250,8 +250,21 @@ class _TableEvaluator:
         def is_data(name: str) -> bool:
             return name in columns and (where[0], name) not in constants
 
+        def read(name: str, run: Any) -> Any:  # (v1: ``lookup``, then ``is_data`` and the count, in one call)
+            if name in columns:
+                key = (where[0], name)
+                found = memo[key] if key in memo else value(where[0], name)
+                if key in constants:
+                    return found
+                if found is None:
+                    return note_read(run, name)
+                run.cells += 1
+                run.filled += 1
+                return found
+            return self._constant(where[1], where[0], name)
+
         self.readers = (lookup, cell, sum_rows, is_data)
-        self.run = evaluation_state(lookup, cell, sum_rows, is_data)
+        self.run = evaluation_state(lookup, cell, sum_rows, is_data, read=read)
         return self.readers
 
     def _evaluate(self, row: RowSpec | None, row_key: str, col: ColumnSpec, formula: Formula,

@@ -32,7 +32,7 @@ from typing import Any
 
 from simpleeval import DEFAULT_OPERATORS, MAX_STRING_LENGTH
 
-__all__ = ["Formula", "FormulaError", "BLANK_FUNCTIONS", "BlankSkip", "parsed", "evaluation_state"]
+__all__ = ["Formula", "FormulaError", "BLANK_FUNCTIONS", "BlankSkip", "parsed", "evaluation_state", "note_read"]
 
 
 class FormulaError(ValueError):
@@ -202,10 +202,20 @@ def parsed(text: str) -> Formula:
 
 def evaluation_state(lookup: Callable[[str], Any], cell: Callable[..., Any], sum_rows: Callable[..., Any],
                      is_cell_name: Callable[[str], bool], *, form_cell: Callable[..., Any] | None = None,
-                     form_sum: Callable[..., Any] | None = None, blank: Callable[[str], str] | None = None) -> _Run:
+                     form_sum: Callable[..., Any] | None = None, blank: Callable[[str], str] | None = None,
+                     read: Callable[[str, Any], Any] | None = None) -> _Run:
     """The state ``Formula.evaluate_in`` evaluates in: ``evaluate``'s readers, made once by a caller
-    that evaluates many formulas with the same readers."""
-    return _Run(lookup, cell, sum_rows, is_cell_name, form_cell, form_sum, blank)
+    that evaluates many formulas with the same readers. ``read(name, state)``: a bare name read in
+    one call — it must give what ``lookup`` and ``is_cell_name`` give and count the read as
+    ``note_read`` does (a caller's own readers, told the same by its tests)."""
+    run = _Run(lookup, cell, sum_rows, is_cell_name, form_cell, form_sum, blank)
+    run.read = read
+    return run
+
+
+def note_read(run: _Run, name: str) -> Any:
+    """A blank cell read by ``name``: counted, and 0 or a ``BlankSkip`` (as ``_Run.note``)."""
+    return run.note(name, None)
 
 
 def _missing(*_args: Any) -> Any:
@@ -221,7 +231,8 @@ class _Run:
 
     # the cell-reading functions are slots named as the functions (``_compile_call`` reads them by
     # name): no dict of them per evaluation (a 5,000-row list evaluates a rule 5,000 times)
-    __slots__ = ("lookup", "cell", "sum_rows", "form_cell", "form_sum", "is_cell_name", "blank", "cells", "filled")
+    __slots__ = ("lookup", "cell", "sum_rows", "form_cell", "form_sum", "is_cell_name", "blank", "cells", "filled",
+                 "read")
 
     def __init__(self, lookup: Callable[[str], Any], cell: Callable[..., Any], sum_rows: Callable[..., Any],
                  is_cell_name: Callable[[str], bool], form_cell: Callable[..., Any] | None,
@@ -233,6 +244,9 @@ class _Run:
         self.blank = blank
         self.cells = 0
         self.filled = 0
+        # v1: ``read(name, run)`` — what ``name`` does (``lookup``, ``is_cell_name``, ``note``) in
+        # one call of the caller's, for callers that read many names (see ``evaluation_state``)
+        self.read: Callable[[str, _Run], Any] | None = None
 
     def note(self, ref: str, value: Any) -> Any:
         """A cell was read: count it; a blank one is 0, or stops a rule that declared ``skip``."""
@@ -316,6 +330,9 @@ def _compile_name(name: str) -> _Node:
     """A bare name: ``run.name(name)`` with ``run.note`` inlined for a filled cell (u1: a report
     reads hundreds of names; two Python calls fewer per name read)."""
     def read_name(run: _Run) -> Any:
+        read = run.read
+        if read is not None:  # (v1: the caller's reader does it all in one call)
+            return read(name, run)
         value = run.lookup(name)
         if run.is_cell_name(name):
             if value is None:  # a blank: counted, and 0 or a skip, by ``note``

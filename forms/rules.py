@@ -11,7 +11,7 @@ from typing import Any
 
 from forms.compute import CellKey, ComputedForm, compiled
 from forms.findings import FindingCollector
-from forms.formula import Formula, evaluation_state
+from forms.formula import Formula, evaluation_state, note_read
 from forms.period_rules import change_text, history_text
 from forms.rule_messages import fmt, goal_text
 from forms.spec import PERIOD_NAMES, ColumnSpec, FormSpec, RuleSpec, TableSpec
@@ -182,14 +182,23 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
             return period_end
         raise NameError(name)
 
-    def row_lookup(name: str) -> Any:  # (v1: ``lookup`` of a row rule, its one branch first)
+    def row_read(name: str, run: Any) -> Any:
+        """A bare name of a row rule read as ``lookup``, ``is_cell`` and the count read it (v1: one call)."""
         row_key = where[0]
         if row_key is not None and name in columns:
             key = (table_key, row_key, name)
             if key in invalid:
                 raise _Skip
-            return values.get(key)
-        return lookup(name)
+            found = values.get(key)
+        else:
+            found = lookup(name)
+            if name not in columns:
+                return found
+        if found is None:
+            return note_read(run, name)
+        run.cells += 1
+        run.filled += 1
+        return found
 
     def is_cell(name: str) -> bool:
         return name in columns if scope == "row" else scope == "column" and name not in PERIOD_NAMES
@@ -231,11 +240,11 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         _reported(rule, table, item_keys, out, bundle, emit, zero)
         return
 
-    reader = row_lookup if scope == "row" else lookup
-    when_run = evaluation_state(reader, read, sum_rows, is_cell, form_cell=form_cell, form_sum=form_sum,
-                                blank=zero) if rule.when else None
-    expr_run = evaluation_state(reader, read, sum_rows, is_cell, form_cell=form_cell, form_sum=form_sum,
-                                blank=rule.blank_mode)
+    fused = row_read if scope == "row" else None
+    when_run = evaluation_state(lookup, read, sum_rows, is_cell, form_cell=form_cell, form_sum=form_sum,
+                                blank=zero, read=fused) if rule.when else None
+    expr_run = evaluation_state(lookup, read, sum_rows, is_cell, form_cell=form_cell, form_sum=form_sum,
+                                blank=rule.blank_mode, read=fused)
 
     targets: list[tuple[str | None, str | None]]
     target_rows: list[str] = []
