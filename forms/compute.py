@@ -306,13 +306,14 @@ class _TableEvaluator:
                 cause = self._failed_input(row_key, formula)
                 self.out.errors[(self.table.key, row_key, col.key)] = cause or f"无法计算（{exc}）"
             return None
-        if isinstance(result, float) and not math.isfinite(result):
-            # e.g. a sum of figures stored by an older version beyond any real value: a finding, never inf
-            self.out.errors[(self.table.key, row_key, col.key)] = "计算结果超出数值范围，请核对参与计算的数值"
-            return None
-        if isinstance(result, float) and col.decimals is not None:
-            # Keep full precision but drop binary noise such as 0.30000000000000004.
-            result = round(result, max(col.decimals + 6, 10))
+        if isinstance(result, float):
+            if not math.isfinite(result):
+                # e.g. a sum of figures stored by an older version beyond any real value: a finding, never inf
+                self.out.errors[(self.table.key, row_key, col.key)] = "计算结果超出数值范围，请核对参与计算的数值"
+                return None
+            if col.decimals is not None:
+                # Keep full precision but drop binary noise such as 0.30000000000000004.
+                result = round(result, max(col.decimals + 6, 10))
         for name in refs:
             if name in formula.names:
                 note = self.out.sources.get((self.table.key, row_key, name))
@@ -439,8 +440,8 @@ def _grid_cells(evaluator: _TableEvaluator, out: ComputedForm) -> None:
                     value = None
                 else:
                     value = read(cell)
-                    if numeric:
-                        value = numeric_or_none(value)
+                    if numeric and value is not None and type(value) is not float and type(value) is not int:
+                        value = numeric_or_none(value)  # (v1: a blank or a plain number is as read: no call)
                 memo[key] = value
             if value is not None:
                 values[cell] = value

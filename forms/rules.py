@@ -208,10 +208,6 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
 
     form_cell, form_sum = bundle.form_cell, bundle.form_sum  # (u1: bound once per rule)
 
-    def evaluate(text: str, row_key: str | None, col_key: str | None, run: Any) -> Any:
-        where[0], where[1] = row_key, col_key
-        return formulas[text].evaluate_in(run)  # (v1: ``evaluate`` with these readers, in a state kept per rule)
-
     def emit(row_key: str, col_key: str, message: str) -> None:
         if only is not None:
             index = row_keys.index(row_key) + 1 if row_key in row_keys else 0
@@ -259,12 +255,19 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         else:
             targets = [(k, rule.anchor_column) for k in target_rows]
 
+    when = formulas[rule.when] if rule.when else None
+    expr = formulas.get(rule.expr)  # (None: no formula — a KeyError below, a finding as before)
+
     def outcome(row_key: str | None, col_key: str | None) -> tuple[Any, str] | None:
         """The rule on one target, row by row: (result, message), or None when it does not apply."""
+        # (v1: ``evaluate`` inlined: ``where`` set once for both formulas, as it held for both)
+        where[0], where[1] = row_key, col_key
         try:
-            if rule.when and not evaluate(rule.when, row_key, col_key, when_run):
+            if when is not None and not when.evaluate_in(when_run):
                 return None
-            return evaluate(rule.expr, row_key, col_key, expr_run), rule.message
+            if expr is None:
+                raise KeyError(rule.expr)
+            return expr.evaluate_in(expr_run), rule.message
         except _Skip:
             return None
         except Exception as exc:  # noqa: BLE001 - a broken rule is reported, never a crash
@@ -282,9 +285,11 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
                 if got is not None and (goal or not (got[0] is None or got[0])):
                     _found(rule, row_key, rule.anchor_column, got, emit)
             return
+    goal = rule.kind == "goal"
     for row_key, col_key in targets:
         got = outcome(row_key, col_key)
-        if got is not None:
+        # (v1: a check that holds passed over here, as ``_found`` passes it over: no call)
+        if got is not None and (goal or not (got[0] is None or got[0])):
             _found(rule, row_key, col_key, got, emit)
 
 
