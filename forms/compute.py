@@ -168,7 +168,10 @@ class _TableEvaluator:
         return result
 
     def column_sum(self, col_key: str) -> Any:
-        values = [self.value(k, col_key) for k in self.item_keys]
+        # (v1: a cell in the memo taken from it, as ``value`` would return it — a list's input
+        # columns are never in the memo — without a call per row)
+        memo, value = self.memo, self.value
+        values = [memo[key] if (key := (k, col_key)) in memo else value(k, col_key) for k in self.item_keys]
         failed = self.failed_cell(col_key)
         if failed is not None:  # a total that leaves out a row that could not be computed is wrong
             raise _CellFailed(failed)
@@ -498,19 +501,21 @@ def _blank_row(evaluator: _TableEvaluator, row_key: str, cells: tuple[CellKey, .
         errors, sources = len(out.errors), len(out.sources)
         for cell in cells:
             evaluator.value(row_key, cell[2])
+        done = [(c[2], memo[(row_key, c[2])]) for c in cells if (row_key, c[2]) in memo]
+        table_key = evaluator.table.key
+        # (v1: also the memo's and ``out.values``' items as they are replayed, made once)
         kept = _BLANK_ROWS[key] = (
-            evaluator.table, context.reference, [(c[2], memo[(row_key, c[2])]) for c in cells if (row_key, c[2]) in memo],
+            evaluator.table, context.reference, done,
             [(row_key, c[2]) for c in cells if (row_key, c[2]) in evaluator.constants],
-            list(out.errors.items())[errors:], list(out.sources.items())[sources:])
+            list(out.errors.items())[errors:], list(out.sources.items())[sources:],
+            [((row_key, col), value) for col, value in done],
+            [((table_key, row_key, col), value) for col, value in done if value is not None])
     else:
-        memo.update(((row_key, col), value) for col, value in kept[2])
+        memo.update(kept[6])
         evaluator.constants.update(kept[3])
         out.errors.update(kept[4])
         out.sources.update(kept[5])
-    values, table_key = out.values, evaluator.table.key
-    for col, value in kept[2]:
-        if value is not None:
-            values[(table_key, row_key, col)] = value
+    out.values.update(kept[7])
     return True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import count
 from typing import Any
@@ -237,10 +238,11 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         return
 
     fused = row_read if scope == "row" else None
+    # (v1: what a blank means told by a dict's look-up, not a call of ours: ``zero`` and ``rule.blank_mode``)
     when_run = evaluation_state(lookup, read, sum_rows, is_cell, form_cell=form_cell, form_sum=form_sum,
-                                blank=zero, read=fused) if rule.when else None
+                                blank=_ZERO, read=fused) if rule.when else None
     expr_run = evaluation_state(lookup, read, sum_rows, is_cell, form_cell=form_cell, form_sum=form_sum,
-                                blank=rule.blank_mode, read=fused)
+                                blank=plan.blank_of, read=fused)
 
     targets: list[tuple[str | None, str | None]]
     target_rows: list[str] = []
@@ -298,7 +300,8 @@ class _RulePlan:
     district intake runs about 80 rules on every file's forms): the table's columns by key, the
     rule's formulas, a column rule's targets, a grid's row keys and item rows (not totals)."""
 
-    __slots__ = ("rule", "table", "columns", "formulas", "column_targets", "row_keys", "item_keys", "positions")
+    __slots__ = ("rule", "table", "columns", "formulas", "column_targets", "row_keys", "item_keys", "positions",
+                 "blank_of")
 
     def __init__(self, rule: RuleSpec, table: TableSpec) -> None:
         self.rule, self.table = rule, table
@@ -313,9 +316,12 @@ class _RulePlan:
         totals = _total_rows(table)
         self.item_keys = [k for k in self.row_keys if k not in totals]
         self.positions = dict(zip(self.row_keys, count(1)))  # (a later repeat wins, as in ``emit``)
+        # ``rule.blank_mode`` as a look-up (a name not declared gets ``blank_default`` on its first read)
+        self.blank_of = defaultdict(functools.partial(str, rule.blank_default), rule.blank).__getitem__
 
 
 _RULE_PLANS: dict[int, _RulePlan] = {}
+_ZERO = defaultdict(functools.partial(str, "zero")).__getitem__  # ``when``'s blanks: every name reads "zero"
 
 
 def _rule_plan(rule: RuleSpec, table: TableSpec) -> _RulePlan:

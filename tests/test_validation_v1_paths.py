@@ -7,7 +7,9 @@ Replaced paths, reachable by monkeypatching (the references are kept here):
   (``Formula.evaluate_in``, ``read``) → ``Formula.evaluate`` with a new state and the separate
   ``lookup`` / ``is_cell_name`` readers, as before;
 - a rule's ``sum_rows`` read by ``map`` with one test of failed cells (``rules._checked_sum``) →
-  ``column_sum`` through the rule's reader, cell by cell;
+  ``column_sum`` through the rule's reader, cell by cell; what a blank means told by a look-up
+  (``_RulePlan.blank_of``, ``_ZERO``) → ``rule.blank_mode`` / "zero" asked by a call;
+- a computed total's rows taken from the memo (``_TableEvaluator.column_sum``) → each through ``value``;
 - ``build_index`` planned once per form → the loop of closures run by ``_Groups.run``;
 - a grid row's 代码/label, a severity and whether a 说明 explains, kept (``findings``) → worked
   out at each finding; a grid's row plans in one look-up (``field_checks._row_plans``) → made again.
@@ -22,6 +24,7 @@ from typing import Any
 
 import pytest
 
+import forms.compute as compute
 import forms.field_checks as field_checks
 import forms.findings as findings
 import forms.incremental as incremental
@@ -69,6 +72,23 @@ def _build_index_as_before(form: Any, inputs: Any, computed: Any, out: Any, bund
     return incremental.ValidationIndex(groups, out.invalid, bundle, context, unverified)
 
 
+def _column_sum_by_value(self: Any, col_key: str) -> Any:
+    """``_TableEvaluator.column_sum`` as before: every item row through ``value``."""
+    values = [self.value(k, col_key) for k in self.item_keys]
+    failed = self.failed_cell(col_key)
+    if failed is not None:
+        raise compute._CellFailed(failed)
+    numbers = [v for v in values if isinstance(v, (int, float))]
+    return sum(numbers) if numbers else None
+
+
+def _plan_as_before(rule: Any, table: Any) -> Any:
+    """A rule's plan made at each run, what a blank means asked of the rule (``blank_mode``)."""
+    plan = rules._RulePlan(rule, table)
+    plan.blank_of = rule.blank_mode
+    return plan
+
+
 def _rows_walked(table: Any) -> dict[str, tuple[str, str]]:
     return {key: (table.row(key).code, table.row(key).label) for key in {r.key for r in table.rows}}
 
@@ -76,6 +96,9 @@ def _rows_walked(table: Any) -> dict[str, tuple[str, str]]:
 def _replaced_paths(m: pytest.MonkeyPatch) -> None:
     m.setattr(Formula, "evaluate_in", _evaluate_as_before)
     m.setattr(rules, "_checked_sum", _sum_cell_by_cell)
+    m.setattr(rules, "_rule_plan", _plan_as_before)
+    m.setattr(rules, "_ZERO", lambda _ref: "zero")
+    m.setattr(compute._TableEvaluator, "column_sum", _column_sum_by_value)
     m.setattr(validation, "build_index", _build_index_as_before)
     m.setattr(findings, "_SEVERITIES", {})
     m.setattr(findings, "_grid_rows", _rows_walked)
