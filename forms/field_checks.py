@@ -48,6 +48,14 @@ def _row_plans(table: TableSpec) -> dict[str, list[tuple[ColumnSpec, bool, bool,
     return {row.key: _cell_plans(table, row) for row in {r.key: r for r in table.rows}.values()}
 
 
+@per_spec()
+def _row_cells(table: TableSpec) -> dict[str, tuple[tuple[CellKey, ...], tuple[CellKey, ...], bool]]:
+    """A grid's row key → (every cell of the row, its input cells, whether an input cell of it is
+    required), by the row's ``_row_plans``, once per table."""
+    return {key: (tuple((table.key, key, p[0].key) for p in plans), tuple((table.key, key, p[0].key) for p in plans if p[1]),
+                  any(p[2] for p in plans if p[1])) for key, plans in _row_plans(table).items()}
+
+
 def _table_cell_plans(table: TableSpec, row: RowSpec | None) -> list[tuple[ColumnSpec, bool, bool, Any, Any]]:
     """Per column, as it applies to ``row`` (None: a list row): the column, whether the cell is
     input, whether it is required, its minimum and maximum."""
@@ -75,7 +83,12 @@ def field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequ
         loud = _loud_rows(table_key, list_plans, inputs, row_keys, errors,
                           known.of(inputs, row_keys) if known is not None else None)
         numbered = [(i, k) for i, k in numbered if k in loud]
+    row_cells = _row_cells(table) if by_row is not None else None
     for index, row_key in numbered:
+        if row_cells is not None and (cells := row_cells.get(row_key)) is not None and not cells[2] and not any(
+                map(is_not, map(inputs.get, cells[1]), repeat(None))) and not (
+                errors and any(map(errors.__contains__, cells[0]))):
+            continue  # (v1: every input cell blank, none required, no computing error: the loop finds nothing)
         plans = list_plans or (by_row.get(row_key) if by_row is not None else None) or _cell_plans(table, None)
         for col, is_input, required, low, high in plans:
             key = (table_key, row_key, col.key)

@@ -12,7 +12,8 @@ Replaced paths, reachable by monkeypatching (the references are kept here):
 - a computed total's rows taken from the memo (``_TableEvaluator.column_sum``) → each through ``value``;
 - ``build_index`` planned once per form → the loop of closures run by ``_Groups.run``;
 - a grid row's 代码/label, a severity and whether a 说明 explains, kept (``findings``) → worked
-  out at each finding; a grid's row plans in one look-up (``field_checks._row_plans``) → made again.
+  out at each finding; a grid's row plans in one look-up (``field_checks._row_plans``) → made again;
+  a grid row with every input blank and nothing to report passed over (``_row_cells``) → checked.
 
 Compared on the 23 sample townships' bundles as the district receives them (twice: the second time
 from what the first kept), with hostile grid values (1e308, -1e308, -0.0, 20-digit numbers, text in
@@ -103,6 +104,7 @@ def _replaced_paths(m: pytest.MonkeyPatch) -> None:
     m.setattr(findings, "_SEVERITIES", {})
     m.setattr(findings, "_grid_rows", _rows_walked)
     m.setattr(findings, "_explains", note_is_acceptable)
+    m.setattr(field_checks, "_row_cells", lambda table: {})
     m.setattr(field_checks, "_row_plans", lambda table: {r.key: field_checks._table_cell_plans(table, r)
                                                          for r in {r.key: r for r in table.rows}.values()})
 
