@@ -425,7 +425,7 @@ def _grid_cells(evaluator: _TableEvaluator, out: ComputedForm) -> None:
     u1: a blocked or input cell (the most of a grid) is read here as ``value`` reads it, memo too
     (a call fewer per cell); a computed one goes through ``value``."""
     table, values, read = evaluator.table, out.values, evaluator.inputs.get
-    value_of, memo = evaluator.value, evaluator.memo
+    value_of, memo, evaluate, rows = evaluator.value, evaluator.memo, evaluator._evaluate, evaluator.rows
     kept_steps, plans = _grid_plans(table)
     if kept_steps is not evaluator.steps:  # (the steps were replaced: tests of the per-cell way)
         plans = _make_grid_plans(table, evaluator.steps)
@@ -436,8 +436,12 @@ def _grid_cells(evaluator: _TableEvaluator, out: ComputedForm) -> None:
         for key, cell, step, numeric in plans[row_key]:  # (v1: the keys made once per table spec)
             if key in memo:
                 value = memo[key]
-            elif step is None or step[1] is not None:
+            elif step is None:
                 value = value_of(row_key, key[1])
+            elif step[1] is not None:  # (v1: ``value``'s computed-cell branch, without the call)
+                memo[key] = None  # guards against cycles that slipped past the loader
+                value = evaluate(rows[row_key], row_key, step[0], step[1], step[2], step[3])
+                memo[key] = value
             else:
                 if step[0] is None:  # blocked
                     value = None
