@@ -290,39 +290,35 @@ class _TableEvaluator:
                 constants.add((row_key, col.key))
         outer = where[0], where[1]  # a cell of another row evaluated inside this one's formula: restored after
         where[0], where[1] = row_key, row
-        try:
-            return self._result(row_key, col, formula, refs)
+        try:  # (v1: what ``_result`` did, in this call)
+            try:
+                result = formula.evaluate_in(self.run)  # (v1: ``formula.evaluate(*self.readers)`` without a new state)
+            except ZeroDivisionError:
+                return None
+            except _CellFailed as failed:
+                self.out.errors[(self.table.key, row_key, col.key)] = failed.message
+                return None
+            except Exception as exc:  # noqa: BLE001 - a formula failure becomes a finding, not a crash
+                if self._reads_data(row_key, formula):  # a row left blank stays blank
+                    cause = self._failed_input(row_key, formula)
+                    self.out.errors[(self.table.key, row_key, col.key)] = cause or f"无法计算（{exc}）"
+                return None
+            if isinstance(result, float):
+                if not math.isfinite(result):
+                    # e.g. a sum of figures stored by an older version beyond any real value: a finding, never inf
+                    self.out.errors[(self.table.key, row_key, col.key)] = "计算结果超出数值范围，请核对参与计算的数值"
+                    return None
+                if col.decimals is not None:
+                    # Keep full precision but drop binary noise such as 0.30000000000000004.
+                    result = round(result, max(col.decimals + 6, 10))
+            for name in refs:
+                if name in formula.names:
+                    note = self.out.sources.get((self.table.key, row_key, name))
+                    if note:
+                        self.out.sources[(self.table.key, row_key, col.key)] = note
+            return result
         finally:
             where[0], where[1] = outer
-
-    def _result(self, row_key: str, col: ColumnSpec, formula: Formula,
-                refs: tuple[str, ...] = ("ref_equal", "ref_equiv")) -> Any:
-        try:
-            result = formula.evaluate_in(self.run)  # (v1: ``formula.evaluate(*self.readers)`` without a new state)
-        except ZeroDivisionError:
-            return None
-        except _CellFailed as failed:
-            self.out.errors[(self.table.key, row_key, col.key)] = failed.message
-            return None
-        except Exception as exc:  # noqa: BLE001 - a formula failure becomes a finding, not a crash
-            if self._reads_data(row_key, formula):  # a row left blank stays blank
-                cause = self._failed_input(row_key, formula)
-                self.out.errors[(self.table.key, row_key, col.key)] = cause or f"无法计算（{exc}）"
-            return None
-        if isinstance(result, float):
-            if not math.isfinite(result):
-                # e.g. a sum of figures stored by an older version beyond any real value: a finding, never inf
-                self.out.errors[(self.table.key, row_key, col.key)] = "计算结果超出数值范围，请核对参与计算的数值"
-                return None
-            if col.decimals is not None:
-                # Keep full precision but drop binary noise such as 0.30000000000000004.
-                result = round(result, max(col.decimals + 6, 10))
-        for name in refs:
-            if name in formula.names:
-                note = self.out.sources.get((self.table.key, row_key, name))
-                if note:
-                    self.out.sources[(self.table.key, row_key, col.key)] = note
-        return result
 
 
     def _failed_input(self, row_key: str, formula: Formula) -> str | None:

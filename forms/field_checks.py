@@ -324,7 +324,7 @@ def reference_checks(table: TableSpec, inputs: Mapping[CellKey, Any], out: Findi
 
     Only rows with reported data: a blank fuel row uses no factor."""
     for index, row, cells, factors in _factor_cells(table):
-        if not any(inputs.get(cell) is not None for cell in cells):
+        if not any(map(is_not, map(inputs.get, cells), repeat(None))):  # (v1: by map, not a generator)
             continue
         for col, key, names in factors:
             if out.computed.values.get(key) is None:
