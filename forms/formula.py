@@ -200,17 +200,6 @@ def parsed(text: str) -> Formula:
     return Formula(text)
 
 
-def evaluation_state(lookup: Callable[[str], Any], cell: Callable[..., Any], sum_rows: Callable[..., Any],
-                     is_cell_name: Callable[[str], bool], *, form_cell: Callable[..., Any] | None = None,
-                     form_sum: Callable[..., Any] | None = None, blank: Callable[[str], str] | None = None,
-                     read: Callable[[str, Any], Any] | None = None) -> _Run:
-    """The state ``Formula.evaluate_in`` evaluates in: ``evaluate``'s readers, made once by a caller
-    that evaluates many formulas with the same readers. ``read(name, state)``: a bare name read in
-    one call — it must give what ``lookup`` and ``is_cell_name`` give and count the read as
-    ``note_read`` does (a caller's own readers, told the same by its tests)."""
-    run = _Run(lookup, cell, sum_rows, is_cell_name, form_cell, form_sum, blank)
-    run.read = read
-    return run
 
 
 def note_read(run: _Run, name: str) -> Any:
@@ -238,8 +227,9 @@ class _Run:
                  "read")
 
     def __init__(self, lookup: Callable[[str], Any], cell: Callable[..., Any], sum_rows: Callable[..., Any],
-                 is_cell_name: Callable[[str], bool], form_cell: Callable[..., Any] | None,
-                 form_sum: Callable[..., Any] | None, blank: Callable[[str], str] | None) -> None:
+                 is_cell_name: Callable[[str], bool], form_cell: Callable[..., Any] | None = None,
+                 form_sum: Callable[..., Any] | None = None, blank: Callable[[str], str] | None = None,
+                 read: Callable[[str, _Run], Any] | None = None) -> None:
         self.lookup = lookup
         self.cell, self.sum_rows = cell, sum_rows
         self.form_cell, self.form_sum = form_cell or _missing, form_sum or _missing
@@ -249,7 +239,7 @@ class _Run:
         self.filled = 0
         # v1: ``read(name, run)`` — what ``name`` does (``lookup``, ``is_cell_name``, ``note``) in
         # one call of the caller's, for callers that read many names (see ``evaluation_state``)
-        self.read: Callable[[str, _Run], Any] | None = None
+        self.read = read
 
     def note(self, ref: str, value: Any) -> Any:
         """A cell was read: count it; a blank one is 0, or stops a rule that declared ``skip``."""
@@ -267,6 +257,13 @@ class _Run:
 
 
 _Node = Callable[[_Run], Any]
+
+# The state ``Formula.evaluate_in`` evaluates in: ``evaluate``'s readers (form_cell, form_sum, blank
+# and read by keyword), made once by a caller that evaluates many formulas with the same readers.
+# ``read(name, state)``: a bare name read in one call — it must give what ``lookup`` and
+# ``is_cell_name`` give and count the read as ``note_read`` does (a caller's own readers, told the
+# same by its tests). (v1: the class itself, no call of ours in between)
+evaluation_state = _Run
 
 
 def _compile(node: ast.AST) -> _Node:
