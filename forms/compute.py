@@ -97,6 +97,19 @@ def _keep_factor(key: tuple[Any, ...], reference: Any, value: Any, note: str) ->
     return kept
 
 
+@per_spec()
+def _evaluator_facts(table: TableSpec) -> tuple[dict[str, RowSpec | None] | None, list[str] | None,
+                                                dict[str, ColumnSpec], dict[str, bool]]:
+    """What a ``_TableEvaluator`` of the table holds that depends on its spec alone: a grid's rows by
+    key and its item rows (not totals; None for a list: its rows are the report's), the columns by
+    key, and a list table's input columns (every row alike: never blocked, no row formulas) →
+    whether each is numeric."""
+    rows: dict[str, RowSpec | None] | None = {r.key: r for r in table.rows} if table.kind == "grid" else None
+    items = [k for k, r in rows.items() if r is None or not r.is_total] if rows is not None else None
+    list_inputs = {c.key: c.numeric for c in table.columns if c.formula is None} if table.kind == "list" else {}
+    return rows, items, {c.key: c for c in table.columns}, list_inputs
+
+
 class _TableEvaluator:
     """Lazily evaluates one table's computed cells with memoisation."""
 
@@ -107,17 +120,14 @@ class _TableEvaluator:
         self.row_keys = list(row_keys)
         self.context = context
         self.out = out
-        self.rows: dict[str, RowSpec | None] = (
-            {r.key: r for r in table.rows} if table.kind == "grid" else {k: None for k in row_keys})
-        self.item_keys = [k for k, r in self.rows.items() if r is None or not r.is_total]
-        self.columns = {c.key: c for c in table.columns}
+        # (v1: what depends on the table spec alone made once per spec; never changed, so shared)
+        rows, items, self.columns, self.list_inputs = _evaluator_facts(table)
+        self.rows: dict[str, RowSpec | None] = rows if rows is not None else {k: None for k in row_keys}
+        self.item_keys: list[str] = items if items is not None else list(self.rows)
         self.memo: dict[tuple[str, str], Any] = {}
         self.peers: dict[str, _TableEvaluator] = {table.key: self}  # the form's other tables
         # Computed cells that read no data at all (e.g. a reference coefficient).
         self.constants: set[tuple[str, str]] = set()
-        # A list table's input columns (every row alike: never blocked, no row formulas) → numeric.
-        self.list_inputs: dict[str, bool] = {c.key: c.numeric for c in table.columns if c.formula is None} \
-            if table.kind == "list" else {}
         # t1: each cell's step, worked out once per table spec (``_cell_steps``)
         self.steps = _cell_steps(table)
         self.readers: tuple[Any, Any, Any, Any] | None = None  # (made when a formula first needs them)

@@ -10,6 +10,7 @@ Replaced paths, reachable by monkeypatching (the references are kept here):
   ``column_sum`` through the rule's reader, cell by cell; what a blank means told by a look-up
   (``_RulePlan.blank_of``, ``_ZERO``) → ``rule.blank_mode`` / "zero" asked by a call;
 - a computed total's rows taken from the memo (``_TableEvaluator.column_sum``) → each through ``value``;
+  a table evaluator's rows, columns and input columns kept per table (``_evaluator_facts``) → made again;
 - ``build_index`` planned once per form → the loop of closures run by ``_Groups.run``;
 - a grid row's 代码/label, a severity and whether a 说明 explains, kept (``findings``) → worked
   out at each finding; a grid's row plans in one look-up (``field_checks._row_plans``) → made again;
@@ -100,6 +101,7 @@ def _replaced_paths(m: pytest.MonkeyPatch) -> None:
     m.setattr(rules, "_rule_plan", _plan_as_before)
     m.setattr(rules, "_ZERO", lambda _ref: "zero")
     m.setattr(compute._TableEvaluator, "column_sum", _column_sum_by_value)
+    m.setattr(compute, "_evaluator_facts", compute._evaluator_facts.__wrapped__)  # made for each table again
     m.setattr(validation, "build_index", _build_index_as_before)
     m.setattr(findings, "_SEVERITIES", {})
     m.setattr(findings, "_grid_rows", _rows_walked)
