@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping, Sequence
 from itertools import chain, compress, cycle, repeat
-from operator import is_not
+from operator import is_not, itemgetter
 from typing import Any
 
 from forms.compute_context import ComputeContext  # (s1: defined apart, off a kept start's path)
-from forms.formula import Formula, parsed
+from forms.formula import Formula, evaluation_state, note_read, parsed
 from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
 from forms.spec_memo import per_spec
 from records import field, record
@@ -97,6 +97,19 @@ def _keep_factor(key: tuple[Any, ...], reference: Any, value: Any, note: str) ->
     return kept
 
 
+@per_spec()
+def _evaluator_facts(table: TableSpec) -> tuple[dict[str, RowSpec | None] | None, list[str] | None,
+                                                dict[str, ColumnSpec], dict[str, bool]]:
+    """What a ``_TableEvaluator`` of the table holds that depends on its spec alone: a grid's rows by
+    key and its item rows (not totals; None for a list: its rows are the report's), the columns by
+    key, and a list table's input columns (every row alike: never blocked, no row formulas) →
+    whether each is numeric."""
+    rows: dict[str, RowSpec | None] | None = {r.key: r for r in table.rows} if table.kind == "grid" else None
+    items = [k for k, r in rows.items() if r is None or not r.is_total] if rows is not None else None
+    list_inputs = {c.key: c.numeric for c in table.columns if c.formula is None} if table.kind == "list" else {}
+    return rows, items, {c.key: c for c in table.columns}, list_inputs
+
+
 class _TableEvaluator:
     """Lazily evaluates one table's computed cells with memoisation."""
 
@@ -107,19 +120,18 @@ class _TableEvaluator:
         self.row_keys = list(row_keys)
         self.context = context
         self.out = out
-        self.rows: dict[str, RowSpec | None] = (
-            {r.key: r for r in table.rows} if table.kind == "grid" else {k: None for k in row_keys})
-        self.item_keys = [k for k, r in self.rows.items() if r is None or not r.is_total]
-        self.columns = {c.key: c for c in table.columns}
+        # (v1: what depends on the table spec alone made once per spec; never changed, so shared)
+        rows, items, self.columns, self.list_inputs = _evaluator_facts(table)
+        self.rows: dict[str, RowSpec | None] = rows if rows is not None else {k: None for k in row_keys}
+        self.item_keys: list[str] = items if items is not None else list(self.rows)
         self.memo: dict[tuple[str, str], Any] = {}
         self.peers: dict[str, _TableEvaluator] = {table.key: self}  # the form's other tables
         # Computed cells that read no data at all (e.g. a reference coefficient).
         self.constants: set[tuple[str, str]] = set()
-        # A list table's input columns (every row alike: never blocked, no row formulas) → numeric.
-        self.list_inputs: dict[str, bool] = {c.key: c.numeric for c in table.columns if c.formula is None} \
-            if table.kind == "list" else {}
         # t1: each cell's step, worked out once per table spec (``_cell_steps``)
         self.steps = _cell_steps(table)
+        self.readers: tuple[Any, Any, Any, Any] | None = None  # (made when a formula first needs them)
+        self.run: Any = None
 
     def value(self, row_key: str, col_key: str) -> Any:
         numeric = self.list_inputs.get(col_key)
@@ -147,7 +159,7 @@ class _TableEvaluator:
                     result = numeric_or_none(raw) if col.numeric else raw
             else:
                 memo[key] = None  # guards against cycles that slipped past the loader
-                result = self._evaluate(self.rows[row_key], row_key, step[0], formula, step[2])
+                result = self._evaluate(self.rows[row_key], row_key, step[0], formula, step[2], step[3])
             memo[key] = result
             return result
         row = self.rows.get(row_key)
@@ -166,7 +178,10 @@ class _TableEvaluator:
         return result
 
     def column_sum(self, col_key: str) -> Any:
-        values = [self.value(k, col_key) for k in self.item_keys]
+        # (v1: a cell in the memo taken from it, as ``value`` would return it — a list's input
+        # columns are never in the memo — without a call per row)
+        memo, value = self.memo, self.value
+        values = [memo[key] if (key := (k, col_key)) in memo else value(k, col_key) for k in self.item_keys]
         failed = self.failed_cell(col_key)
         if failed is not None:  # a total that leaves out a row that could not be computed is wrong
             raise _CellFailed(failed)
@@ -225,7 +240,9 @@ class _TableEvaluator:
 
     def _readers(self) -> tuple[Any, Any, Any, Any]:
         """The four readers a formula evaluates with, made once per table (a 5,000-row list
-        evaluates a column formula 5,000 times): ``self.where`` holds the row being computed."""
+        evaluates a column formula 5,000 times): ``self.where`` holds the row being computed;
+        ``self.run`` the one evaluation state every formula of the table evaluates in (v1: see
+        ``Formula.evaluate_in``)."""
         where = self.where = [None, None]  # row key, row spec
         columns, value, constants = self.columns, self.value, self.constants
 
@@ -246,12 +263,27 @@ class _TableEvaluator:
         def is_data(name: str) -> bool:
             return name in columns and (where[0], name) not in constants
 
+        def read(name: str, run: Any) -> Any:  # (v1: ``lookup``, then ``is_data`` and the count, in one call)
+            if name in columns:
+                key = (where[0], name)
+                found = memo[key] if key in memo else value(where[0], name)
+                if key in constants:
+                    return found
+                if found is None:
+                    return note_read(run, name)
+                run.cells += 1
+                run.filled += 1
+                return found
+            return self._constant(where[1], where[0], name)
+
         self.readers = (lookup, cell, sum_rows, is_data)
+        self.run = evaluation_state(lookup, cell, sum_rows, is_data, read=read)
         return self.readers
 
     def _evaluate(self, row: RowSpec | None, row_key: str, col: ColumnSpec, formula: Formula,
-                  column_names: Sequence[str] | None = None) -> Any:
-        readers = getattr(self, "readers", None) or self._readers()
+                  column_names: Sequence[str] | None = None, facts: tuple[bool, tuple[str, ...]] | None = None) -> Any:
+        if self.readers is None:
+            self._readers()
         where = self.where
         if column_names is None:
             column_names = [n for n in formula.names if n in self.columns]
@@ -259,7 +291,7 @@ class _TableEvaluator:
         for name in column_names:
             if (row_key, name) not in memo:
                 value(row_key, name)  # evaluated first, so whether each is a constant is known
-        own_row, refs = _formula_facts(formula)
+        own_row, refs = facts if facts is not None else _formula_facts(formula)  # (v1: in the cell's step)
         if own_row:
             for name in column_names:
                 if (row_key, name) not in constants:
@@ -268,38 +300,35 @@ class _TableEvaluator:
                 constants.add((row_key, col.key))
         outer = where[0], where[1]  # a cell of another row evaluated inside this one's formula: restored after
         where[0], where[1] = row_key, row
-        try:
-            return self._result(row_key, col, formula, readers, refs)
+        try:  # (v1: what ``_result`` did, in this call)
+            try:
+                result = formula.evaluate_in(self.run)  # (v1: ``formula.evaluate(*self.readers)`` without a new state)
+            except ZeroDivisionError:
+                return None
+            except _CellFailed as failed:
+                self.out.errors[(self.table.key, row_key, col.key)] = failed.message
+                return None
+            except Exception as exc:  # noqa: BLE001 - a formula failure becomes a finding, not a crash
+                if self._reads_data(row_key, formula):  # a row left blank stays blank
+                    cause = self._failed_input(row_key, formula)
+                    self.out.errors[(self.table.key, row_key, col.key)] = cause or f"无法计算（{exc}）"
+                return None
+            if isinstance(result, float):
+                if not math.isfinite(result):
+                    # e.g. a sum of figures stored by an older version beyond any real value: a finding, never inf
+                    self.out.errors[(self.table.key, row_key, col.key)] = "计算结果超出数值范围，请核对参与计算的数值"
+                    return None
+                if col.decimals is not None:
+                    # Keep full precision but drop binary noise such as 0.30000000000000004.
+                    result = round(result, max(col.decimals + 6, 10))
+            for name in refs:
+                if name in formula.names:
+                    note = self.out.sources.get((self.table.key, row_key, name))
+                    if note:
+                        self.out.sources[(self.table.key, row_key, col.key)] = note
+            return result
         finally:
             where[0], where[1] = outer
-
-    def _result(self, row_key: str, col: ColumnSpec, formula: Formula, readers: tuple[Any, Any, Any, Any],
-                refs: tuple[str, ...] = ("ref_equal", "ref_equiv")) -> Any:
-        try:
-            result = formula.evaluate(*readers)
-        except ZeroDivisionError:
-            return None
-        except _CellFailed as failed:
-            self.out.errors[(self.table.key, row_key, col.key)] = failed.message
-            return None
-        except Exception as exc:  # noqa: BLE001 - a formula failure becomes a finding, not a crash
-            if self._reads_data(row_key, formula):  # a row left blank stays blank
-                cause = self._failed_input(row_key, formula)
-                self.out.errors[(self.table.key, row_key, col.key)] = cause or f"无法计算（{exc}）"
-            return None
-        if isinstance(result, float) and not math.isfinite(result):
-            # e.g. a sum of figures stored by an older version beyond any real value: a finding, never inf
-            self.out.errors[(self.table.key, row_key, col.key)] = "计算结果超出数值范围，请核对参与计算的数值"
-            return None
-        if isinstance(result, float) and col.decimals is not None:
-            # Keep full precision but drop binary noise such as 0.30000000000000004.
-            result = round(result, max(col.decimals + 6, 10))
-        for name in refs:
-            if name in formula.names:
-                note = self.out.sources.get((self.table.key, row_key, name))
-                if note:
-                    self.out.sources[(self.table.key, row_key, col.key)] = note
-        return result
 
 
     def _failed_input(self, row_key: str, formula: Formula) -> str | None:
@@ -332,23 +361,24 @@ class _TableEvaluator:
 
 # t1: a table's cells as ``_TableEvaluator.value`` treats them, worked out once per table spec (a
 # district intake computes every file's seven forms against the same tables). Grid: (row key,
-# column key) → step; list: column key → step (every list row is alike). A step is (None, None, ())
-# for a blocked cell, (column, None, ()) for an input and (column, formula, the formula's names that
-# are columns of the table, in ``formula.names`` order) for a computed cell.
+# column key) → step; list: column key → step (every list row is alike). A step is (None, None, (),
+# None) for a blocked cell, (column, None, (), None) for an input and (column, formula, the formula's
+# names that are columns of the table, in ``formula.names`` order, ``_formula_facts(formula)``) for
+# a computed cell.
 @per_spec()
-def _cell_steps(table: TableSpec) -> dict[Any, tuple[Any, Any, tuple[str, ...]]]:
+def _cell_steps(table: TableSpec) -> dict[Any, tuple[Any, Any, tuple[str, ...], Any]]:
     names = {c.key for c in table.columns}
-    steps: dict[Any, tuple[Any, Any, tuple[str, ...]]] = {}
+    steps: dict[Any, tuple[Any, Any, tuple[str, ...], Any]] = {}
     for row in table.rows if table.kind == "grid" else (None,):
         for col in table.columns:
             key = col.key if row is None else (row.key, col.key)
             if table.is_blocked(row, col):
-                steps[key] = (None, None, ())
+                steps[key] = (None, None, (), None)
             elif (text := table.cell_formula(row, col)) is None:
-                steps[key] = (col, None, ())
+                steps[key] = (col, None, (), None)
             else:
                 formula = compiled(text)
-                steps[key] = (col, formula, tuple(n for n in formula.names if n in names))
+                steps[key] = (col, formula, tuple(n for n in formula.names if n in names), _formula_facts(formula))
     return steps
 
 
@@ -400,31 +430,48 @@ def _grid_cells(evaluator: _TableEvaluator, out: ComputedForm) -> None:
     """``compute_form``'s loop for a grid: each cell as ``value`` gives it, into ``out.values``.
     u1: a blocked or input cell (the most of a grid) is read here as ``value`` reads it, memo too
     (a call fewer per cell); a computed one goes through ``value``."""
-    table, table_key, values, read = evaluator.table, evaluator.table.key, out.values, evaluator.inputs.get
-    value_of, memo, steps = evaluator.value, evaluator.memo, evaluator.steps
-    columns = [(c.key, c.numeric) for c in table.columns]
+    table, values, read = evaluator.table, out.values, evaluator.inputs.get
+    value_of, memo, evaluate, rows = evaluator.value, evaluator.memo, evaluator._evaluate, evaluator.rows
+    kept_steps, plans = _grid_plans(table)
+    if kept_steps is not evaluator.steps:  # (the steps were replaced: tests of the per-cell way)
+        plans = _make_grid_plans(table, evaluator.steps)
     alone = _rows_alone(table)
-    for row_key in out.list_rows[table_key]:
+    for row_key in out.list_rows[table.key]:
         if row_key in alone and _blank_row(evaluator, row_key, alone[row_key], out):
             continue
-        for col_key, numeric in columns:
-            key = (row_key, col_key)
+        for key, cell, step, numeric in plans[row_key]:  # (v1: the keys made once per table spec)
             if key in memo:
                 value = memo[key]
+            elif step is None:
+                value = value_of(row_key, key[1])
+            elif step[1] is not None:  # (v1: ``value``'s computed-cell branch, without the call)
+                memo[key] = None  # guards against cycles that slipped past the loader
+                value = evaluate(rows[row_key], row_key, step[0], step[1], step[2], step[3])
+                memo[key] = value
             else:
-                step = steps.get(key)  # (every row of a grid is one of its rows)
-                if step is None or step[1] is not None:
-                    value = value_of(row_key, col_key)
+                if step[0] is None:  # blocked
+                    value = None
                 else:
-                    if step[0] is None:  # blocked
-                        value = None
-                    else:
-                        value = read((table_key, row_key, col_key))
-                        if numeric:
-                            value = numeric_or_none(value)
-                    memo[key] = value
+                    value = read(cell)
+                    if numeric and value is not None and type(value) is not float and type(value) is not int:
+                        value = numeric_or_none(value)  # (v1: a blank or a plain number is as read: no call)
+                memo[key] = value
             if value is not None:
-                values[(table_key, row_key, col_key)] = value
+                values[cell] = value
+
+
+@per_spec()
+def _grid_plans(table: TableSpec) -> tuple[Any, dict[str, list[tuple[tuple[str, str], CellKey, Any, bool]]]]:
+    """(the table's ``_cell_steps``, ``_make_grid_plans`` of them), once per table spec."""
+    steps = _cell_steps(table)
+    return steps, _make_grid_plans(table, steps)
+
+
+def _make_grid_plans(table: TableSpec, steps: Mapping[Any, Any]) -> dict[str, list[tuple[tuple[str, str], CellKey, Any, bool]]]:
+    """A grid's row key → per column, in order: (the memo's key, the cell's key, its step or None,
+    whether the column is numeric) — what ``_grid_cells`` made for each cell of every report."""
+    return {row.key: [((row.key, c.key), (table.key, row.key, c.key), steps.get((row.key, c.key)), c.numeric)
+                      for c in table.columns] for row in table.rows}
 
 
 # t1: a grid row whose cells are all blank and whose formulas read nothing but its own row (and the
@@ -451,7 +498,9 @@ def _blank_row(evaluator: _TableEvaluator, row_key: str, cells: tuple[CellKey, .
     (from the kept outcome after the first time); False (nothing done) when it has a value or when a
     cell of it was computed already (another row's formula read it)."""
     inputs, memo = evaluator.inputs, evaluator.memo
-    if any(inputs.get(cell) is not None for cell in cells) or any((row_key, c[2]) in memo for c in cells):
+    # (v1: the cells looked up by ``map``, not a generator step per cell)
+    if any(map(is_not, map(inputs.get, cells), repeat(None))) or any(
+            map(memo.__contains__, zip(repeat(row_key), map(itemgetter(2), cells)))):
         return False
     context = evaluator.context
     key = (id(evaluator.table), row_key, id(context.reference), context.year)
@@ -462,19 +511,21 @@ def _blank_row(evaluator: _TableEvaluator, row_key: str, cells: tuple[CellKey, .
         errors, sources = len(out.errors), len(out.sources)
         for cell in cells:
             evaluator.value(row_key, cell[2])
+        done = [(c[2], memo[(row_key, c[2])]) for c in cells if (row_key, c[2]) in memo]
+        table_key = evaluator.table.key
+        # (v1: also the memo's and ``out.values``' items as they are replayed, made once)
         kept = _BLANK_ROWS[key] = (
-            evaluator.table, context.reference, [(c[2], memo[(row_key, c[2])]) for c in cells if (row_key, c[2]) in memo],
+            evaluator.table, context.reference, done,
             [(row_key, c[2]) for c in cells if (row_key, c[2]) in evaluator.constants],
-            list(out.errors.items())[errors:], list(out.sources.items())[sources:])
+            list(out.errors.items())[errors:], list(out.sources.items())[sources:],
+            [((row_key, col), value) for col, value in done],
+            [((table_key, row_key, col), value) for col, value in done if value is not None])
     else:
-        memo.update(((row_key, col), value) for col, value in kept[2])
+        memo.update(kept[6])
         evaluator.constants.update(kept[3])
         out.errors.update(kept[4])
         out.sources.update(kept[5])
-    values, table_key = out.values, evaluator.table.key
-    for col, value in kept[2]:
-        if value is not None:
-            values[(table_key, row_key, col)] = value
+    out.values.update(kept[7])
     return True
 
 

@@ -41,6 +41,21 @@ def _cell_plans(table: TableSpec, row: RowSpec | None) -> list[tuple[ColumnSpec,
     return found[1]
 
 
+@per_spec()
+def _row_plans(table: TableSpec) -> dict[str, list[tuple[ColumnSpec, bool, bool, Any, Any]]]:
+    """A grid's row key → ``_cell_plans`` of its row (the last row of a key, as a dict of the rows
+    by key gives it), once per table."""
+    return {row.key: _cell_plans(table, row) for row in {r.key: r for r in table.rows}.values()}
+
+
+@per_spec()
+def _row_cells(table: TableSpec) -> dict[str, tuple[tuple[CellKey, ...], tuple[CellKey, ...], bool]]:
+    """A grid's row key → (every cell of the row, its input cells, whether an input cell of it is
+    required), by the row's ``_row_plans``, once per table."""
+    return {key: (tuple((table.key, key, p[0].key) for p in plans), tuple((table.key, key, p[0].key) for p in plans if p[1]),
+                  any(p[2] for p in plans if p[1])) for key, plans in _row_plans(table).items()}
+
+
 def _table_cell_plans(table: TableSpec, row: RowSpec | None) -> list[tuple[ColumnSpec, bool, bool, Any, Any]]:
     """Per column, as it applies to ``row`` (None: a list row): the column, whether the cell is
     input, whether it is required, its minimum and maximum."""
@@ -58,19 +73,24 @@ def _table_cell_plans(table: TableSpec, row: RowSpec | None) -> list[tuple[Colum
 def field_checks(table: TableSpec, inputs: Mapping[CellKey, Any], row_keys: Sequence[str],
                  out: FindingCollector, only: Collection[str] | None = None) -> None:
     """Each cell against its column; ``only``: just these rows (after an edit of them)."""
-    rows = {r.key: r for r in table.rows}
     numbered = enumerate(row_keys, start=1) if only is None else sorted(
         (row_keys.index(k) + 1, k) for k in only if k in row_keys)
     list_plans = _cell_plans(table, None) if table.kind == "list" else None  # every list row is alike
+    by_row = _row_plans(table) if list_plans is None else None  # (v1: a grid's row plans in one look-up)
     errors, table_key = out.computed.errors, table.key
     if list_plans is not None and only is None:  # only the rows that can add a finding (p2: speed)
         known = out.computed.columns.get(table_key)  # the inputs by column, as computed (issue 16)
         loud = _loud_rows(table_key, list_plans, inputs, row_keys, errors,
                           known.of(inputs, row_keys) if known is not None else None)
         numbered = [(i, k) for i, k in numbered if k in loud]
+    row_cells = _row_cells(table) if by_row is not None else None
     for index, row_key in numbered:
-        row = rows.get(row_key)
-        for col, is_input, required, low, high in list_plans or _cell_plans(table, row):
+        if row_cells is not None and (cells := row_cells.get(row_key)) is not None and not cells[2] and not any(
+                map(is_not, map(inputs.get, cells[1]), repeat(None))) and not (
+                errors and any(map(errors.__contains__, cells[0]))):
+            continue  # (v1: every input cell blank, none required, no computing error: the loop finds nothing)
+        plans = list_plans or (by_row.get(row_key) if by_row is not None else None) or _cell_plans(table, None)
+        for col, is_input, required, low, high in plans:
             key = (table_key, row_key, col.key)
             if errors and key in errors:
                 out.add("错误", "计算", table, row_key, index, col, errors[key])
@@ -304,7 +324,7 @@ def reference_checks(table: TableSpec, inputs: Mapping[CellKey, Any], out: Findi
 
     Only rows with reported data: a blank fuel row uses no factor."""
     for index, row, cells, factors in _factor_cells(table):
-        if not any(inputs.get(cell) is not None for cell in cells):
+        if not any(map(is_not, map(inputs.get, cells), repeat(None))):  # (v1: by map, not a generator)
             continue
         for col, key, names in factors:
             if out.computed.values.get(key) is None:

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from forms.note_check import note_is_acceptable
+from forms.note_check import note_is_acceptable, note_policy
+from forms.spec_memo import per_spec
 from records import field, record
 
 if TYPE_CHECKING:  # (s1: forms.compute, the engine, stays off the path of kept findings)
@@ -126,14 +127,45 @@ class FindingCollector:
 
     def add(self, severity: str, rule_id: str, table: TableSpec, row_key: str, row_index: int,
             col: ColumnSpec, text: str) -> None:
-        severity = Severity(severity)
-        explained = severity == Severity.WARNING and note_is_acceptable(self.notes.get((table.key, row_key, col.key)))
-        code = table.row(row_key).code if table.kind == "grid" else ""
+        severity = _SEVERITIES.get(severity) or Severity(severity)  # (v1: a look-up; an unknown one raises as before)
+        explained = severity == Severity.WARNING and _explains(self.notes.get((table.key, row_key, col.key)))
+        if table.kind == "grid":
+            code, label = _grid_rows(table)[row_key]  # (v1: KeyError for a row not in the grid, as ``table.row``)
+        else:
+            code, label = "", self._row_label(table, row_key)
         self.findings.append(Finding(severity, rule_id, self.form.key, table.key, row_key, col.key, text, explained,
-                                     self.form.name, row_index, self._row_label(table, row_key), col.label, code))
+                                     self.form.name, row_index, label, col.label, code))
 
     def _row_label(self, table: TableSpec, row_key: str) -> str:
         if table.kind == "grid":
             return table.row(row_key).label
         first_text = next((c for c in table.columns if c.type == "text"), None)
         return str(self.computed.get(table.key, row_key, first_text.key) or "") if first_text else ""
+
+
+_SEVERITIES: dict[str, Severity] = {s.value: s for s in Severity}
+_EXPLAINS: dict[str, tuple[Any, bool]] = {}  # 说明 → (the note policy, whether it explains a 警告)
+
+
+def _explains(note: str | None) -> bool:
+    """``note_is_acceptable(note)``, kept per text while the note policy is the same object (v1: a
+    township sends the same 说明 again with each corrected file; telling it walks every stock phrase)."""
+    if not note:
+        return False
+    policy = note_policy()
+    found = _EXPLAINS.get(note)
+    if found is None or found[0] is not policy:
+        if len(_EXPLAINS) > 4096:
+            _EXPLAINS.clear()
+        found = _EXPLAINS[note] = (policy, note_is_acceptable(note))
+    return found[1]
+
+
+@per_spec()
+def _grid_rows(table: TableSpec) -> dict[str, tuple[str, str]]:
+    """A grid's row key → (its 代码, its label), once per table (v1: each finding looked its row up
+    twice by a walk over the rows). The first row of a key wins, as ``TableSpec.row``."""
+    found: dict[str, tuple[str, str]] = {}
+    for row in table.rows:
+        found.setdefault(row.key, (row.code, row.label))
+    return found

@@ -32,7 +32,7 @@ from typing import Any
 
 from simpleeval import DEFAULT_OPERATORS, MAX_STRING_LENGTH
 
-__all__ = ["Formula", "FormulaError", "BLANK_FUNCTIONS", "BlankSkip", "parsed"]
+__all__ = ["Formula", "FormulaError", "BLANK_FUNCTIONS", "BlankSkip", "parsed", "evaluation_state", "note_read"]
 
 
 class FormulaError(ValueError):
@@ -172,6 +172,23 @@ class Formula:
             return None
         return result
 
+    def evaluate_in(self, run: _Run) -> Any:
+        """``evaluate`` with the readers of ``run`` (``evaluation_state``), which the caller keeps
+        for all its evaluations (v1: no new state per evaluation; a grid cell's formula is
+        evaluated this way). An evaluation started by a read of this one (a cell of another row)
+        leaves this one's counts as they were."""
+        outer = run.cells, run.filled
+        run.cells = run.filled = 0
+        try:
+            result = self._run(run)
+            if run.blank is None and run.cells and not run.filled:
+                return None
+            return result
+        except BlankSkip:
+            return None
+        finally:
+            run.cells, run.filled = outer
+
     def __repr__(self) -> str:
         return f"Formula({self.text!r})"
 
@@ -181,6 +198,16 @@ def parsed(text: str) -> Formula:
     """Each formula text parsed and compiled once per process (the loader checks the same text in
     several places; a FormulaError is not cached, so it is raised each time)."""
     return Formula(text)
+
+
+
+
+def note_read(run: _Run, name: str) -> Any:
+    """A blank cell read by ``name``: counted, and 0 or a ``BlankSkip`` (as ``_Run.note``, inlined)."""
+    run.cells += 1
+    if run.blank is not None and run.blank(name) == "skip":
+        raise BlankSkip(name)
+    return 0
 
 
 def _missing(*_args: Any) -> Any:
@@ -196,11 +223,13 @@ class _Run:
 
     # the cell-reading functions are slots named as the functions (``_compile_call`` reads them by
     # name): no dict of them per evaluation (a 5,000-row list evaluates a rule 5,000 times)
-    __slots__ = ("lookup", "cell", "sum_rows", "form_cell", "form_sum", "is_cell_name", "blank", "cells", "filled")
+    __slots__ = ("lookup", "cell", "sum_rows", "form_cell", "form_sum", "is_cell_name", "blank", "cells", "filled",
+                 "read")
 
     def __init__(self, lookup: Callable[[str], Any], cell: Callable[..., Any], sum_rows: Callable[..., Any],
-                 is_cell_name: Callable[[str], bool], form_cell: Callable[..., Any] | None,
-                 form_sum: Callable[..., Any] | None, blank: Callable[[str], str] | None) -> None:
+                 is_cell_name: Callable[[str], bool], form_cell: Callable[..., Any] | None = None,
+                 form_sum: Callable[..., Any] | None = None, blank: Callable[[str], str] | None = None,
+                 read: Callable[[str, _Run], Any] | None = None) -> None:
         self.lookup = lookup
         self.cell, self.sum_rows = cell, sum_rows
         self.form_cell, self.form_sum = form_cell or _missing, form_sum or _missing
@@ -208,6 +237,9 @@ class _Run:
         self.blank = blank
         self.cells = 0
         self.filled = 0
+        # v1: ``read(name, run)`` — what ``name`` does (``lookup``, ``is_cell_name``, ``note``) in
+        # one call of the caller's, for callers that read many names (see ``evaluation_state``)
+        self.read = read
 
     def note(self, ref: str, value: Any) -> Any:
         """A cell was read: count it; a blank one is 0, or stops a rule that declared ``skip``."""
@@ -225,6 +257,13 @@ class _Run:
 
 
 _Node = Callable[[_Run], Any]
+
+# The state ``Formula.evaluate_in`` evaluates in: ``evaluate``'s readers (form_cell, form_sum, blank
+# and read by keyword), made once by a caller that evaluates many formulas with the same readers.
+# ``read(name, state)``: a bare name read in one call — it must give what ``lookup`` and
+# ``is_cell_name`` give and count the read as ``note_read`` does (a caller's own readers, told the
+# same by its tests). (v1: the class itself, no call of ours in between)
+evaluation_state = _Run
 
 
 def _compile(node: ast.AST) -> _Node:
@@ -291,6 +330,9 @@ def _compile_name(name: str) -> _Node:
     """A bare name: ``run.name(name)`` with ``run.note`` inlined for a filled cell (u1: a report
     reads hundreds of names; two Python calls fewer per name read)."""
     def read_name(run: _Run) -> Any:
+        read = run.read
+        if read is not None:  # (v1: the caller's reader does it all in one call)
+            return read(name, run)
         value = run.lookup(name)
         if run.is_cell_name(name):
             if value is None:  # a blank: counted, and 0 or a skip, by ``note``
@@ -308,7 +350,17 @@ def _compile_call(node: ast.Call) -> _Node:
         keys = tuple(a.value for a in node.args)  # type: ignore[attr-defined]  # quoted keys, checked
         ref = ".".join(keys)
         read = operator.attrgetter(fname)  # the reader slot of that name (see ``_Run``)
-        return lambda run: run.note(ref, read(run)(*keys))
+
+        def read_cell(run: _Run) -> Any:  # ``run.note(ref, read(run)(*keys))``, inlined (v1: a call fewer)
+            value = read(run)(*keys)
+            run.cells += 1
+            if value is None:
+                if run.blank is not None and run.blank(ref) == "skip":
+                    raise BlankSkip(ref)
+                return 0
+            run.filled += 1
+            return value
+        return read_cell
     function = _filled if fname == "filled" else PURE_FUNCTIONS[fname]
     if len(args) == 1:
         only = args[0]

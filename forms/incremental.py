@@ -94,21 +94,39 @@ def _unverified(reference: Any) -> dict[str, str]:
 def build_index(form: FormSpec, inputs: Mapping[CellKey, Any], computed: ComputedForm, out: FindingCollector,
                 bundle: Bundle, context: ComputeContext) -> ValidationIndex:
     """Run every check of one report into ``out`` (a full validation), grouped for ``revalidate``."""
-    order = {t.key: i for i, t in enumerate(form.tables)}
+    tables, rules = _index_plan(form)
     unverified = dict(_unverified(context.reference))
     groups: dict[GroupKey, Group] = {}
-    runner = _Groups(out, groups)
-    for table in form.tables:
+    findings = out.findings
+    # v1: each check called and grouped here (what ``_Groups.run`` does, without a closure per check)
+    for i, table, unique in tables:
         row_keys = computed.list_rows[table.key]
-        i = order[table.key]
-        runner.run((i, 0, 0), True, lambda t=table, r=row_keys: field_checks(t, inputs, r, out))
-        runner.run((i, 1, 0), False, lambda t=table, r=row_keys: unique_checks(t, inputs, r, out))
+        start = len(findings)
+        field_checks(table, inputs, row_keys, out)
+        groups[(i, 0, 0)] = _group(findings[start:], True) if len(findings) > start else {}
+        start = len(findings)
+        if unique:  # (a table without a unique column has no unique check to make)
+            unique_checks(table, inputs, row_keys, out)
+        groups[(i, 1, 0)] = _group(findings[start:], False) if len(findings) > start else {}
         if table.kind == "grid":
-            runner.run((i, 2, 0), False, lambda t=table: reference_checks(t, inputs, out, unverified))
-    for n, rule in enumerate(form.rules):
-        runner.run((order[rule.table], 3, n), row_local(rule),
-                   lambda r=rule: run_rule(r, form, form.table(r.table), out, bundle))
+            start = len(findings)
+            reference_checks(table, inputs, out, unverified)
+            groups[(i, 2, 0)] = _group(findings[start:], False) if len(findings) > start else {}
+    for key, rule, table in rules:
+        start = len(findings)
+        run_rule(rule, form, table, out, bundle)
+        groups[key] = _group(findings[start:], row_local(rule)) if len(findings) > start else {}
     return ValidationIndex(groups, out.invalid, bundle, context, unverified)
+
+
+@per_spec()
+def _index_plan(form: FormSpec) -> tuple[list[tuple[int, Any, bool]], list[tuple[GroupKey, Any, Any]]]:
+    """What ``build_index`` runs, once per form: each table (its position, itself, whether a
+    column of it is unique) and each rule (its group key, itself, its table)."""
+    order = {t.key: i for i, t in enumerate(form.tables)}
+    tables = [(order[t.key], t, any(c.unique for c in t.columns)) for t in form.tables]
+    rules = [((order[r.table], 3, n), r, form.table(r.table)) for n, r in enumerate(form.rules)]
+    return tables, rules
 
 
 def _ordered(form: FormSpec, groups: Mapping[GroupKey, Group], list_rows: Mapping[str, Sequence[str]],

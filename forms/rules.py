@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from collections.abc import Collection, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import count
 from typing import Any
 
 from forms.compute import CellKey, ComputedForm, compiled
 from forms.findings import FindingCollector
-from forms.formula import Formula
+from forms.formula import Formula, evaluation_state, note_read
 from forms.period_rules import change_text, history_text
 from forms.rule_messages import fmt, goal_text
 from forms.spec import PERIOD_NAMES, ColumnSpec, FormSpec, RuleSpec, TableSpec
@@ -61,10 +62,30 @@ def _total_rows(table: TableSpec) -> frozenset[str]:
 def column_sum(form: FormSpec, computed: ComputedForm, table_key: str, col_key: str, read: Any = None) -> Any:
     """Sum of a column over the item rows (not totals) of a table; None when none is a number."""
     table = form.table(table_key)
-    get = read or (lambda r, c: computed.get(table_key, r, c))
-    numbers = [v for k in _item_keys(table, computed) if isinstance(v := get(k, col_key), (int, float))
+    if read is None:  # (v1: the cells looked up by ``map``, not a call per row)
+        return _sum_of(map(computed.values.get, [(table_key, k, col_key) for k in _item_keys(table, computed)]))
+    numbers = [v for k in _item_keys(table, computed) if isinstance(v := read(k, col_key), (int, float))
                and not isinstance(v, bool)]
     return sum(numbers) if numbers else None
+
+
+def _sum_of(values: Iterable[Any]) -> Any:
+    """The sum of the numbers among ``values`` (not booleans), in order; None when there is none."""
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return sum(numbers) if numbers else None
+
+
+def _checked_sum(form: FormSpec, computed: ComputedForm, table_key: str, col_key: str,
+                 invalid: Collection[CellKey], item_keys: Sequence[str] | None = None) -> Any:
+    """``column_sum`` as a rule reads it: a cell that failed its field check stops the rule
+    (``_Skip``), as reading it cell by cell does at the first such cell. ``item_keys``: the table's
+    item rows when known already."""
+    if item_keys is None:
+        item_keys = _item_keys(form.table(table_key), computed)
+    keys = [(table_key, k, col_key) for k in item_keys]
+    if invalid and not invalid.isdisjoint(keys):  # type: ignore[attr-defined]  # (a set)
+        raise _Skip
+    return _sum_of(map(computed.values.get, keys))
 
 
 class Bundle:
@@ -116,13 +137,16 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
     row_keys = computed.list_rows.get(table.key, [])
     plan = _rule_plan(rule, table)  # t1: what depends on the spec alone, once per rule
     columns = plan.columns
-    item_keys = plan.item_keys if table.kind == "grid" and row_keys == plan.row_keys else _item_keys(table, computed)
+    known_rows = table.kind == "grid" and row_keys == plan.row_keys
+    item_keys = plan.item_keys if known_rows else _item_keys(table, computed)
+    own_items = item_keys  # (the table's item rows, before ``only``: what sum_rows adds up)
     if only is not None:  # a few rows: found by the list's own (C) search, not a loop over every row
         if len(only) > 64:
             item_keys = [k for k in item_keys if k in only]
         else:
             item_keys = sorted((k for k in only if k in item_keys), key=row_keys.index)
-    positions: dict[str, int] = {}
+    # row key → position (v1: a grid's as its plan holds them; never changed: ``emit`` fills only an empty one)
+    positions: dict[str, int] = plan.positions if known_rows else {}
 
     table_key, values, invalid = table.key, computed.values, out.invalid
 
@@ -133,8 +157,9 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         return values.get(key)
 
     def sum_rows(*args: str) -> Any:
-        table_key = args[0] if len(args) == 2 else table.key
-        return column_sum(form, computed, table_key, args[-1], lambda r, c: read(table_key, r, c))
+        if len(args) == 2 and args[0] != table_key:
+            return _checked_sum(form, computed, args[0], args[1], invalid)
+        return _checked_sum(form, computed, table_key, args[-1], invalid, own_items)
 
     # The readers are made once per rule (a 5,000-row list evaluates it 5,000 times): ``where``
     # holds the row and column being checked.
@@ -146,7 +171,7 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
     def lookup(name: str) -> Any:
         row_key, col_key = where
         if scope == "row" and row_key is not None and name in columns:
-            key = (table.key, row_key, name)
+            key = (table_key, row_key, name)
             if key in invalid:
                 raise _Skip
             return values.get(key)
@@ -158,15 +183,31 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
             return period_end
         raise NameError(name)
 
+    def row_read(name: str, run: Any) -> Any:
+        """A bare name of a row rule read as ``lookup``, ``is_cell`` and the count read it (v1: one call)."""
+        row_key = where[0]
+        if row_key is not None and name in columns:
+            key = (table_key, row_key, name)
+            if key in invalid:
+                raise _Skip
+            found = values.get(key)
+        else:
+            found = lookup(name)
+            if name not in columns:
+                return found
+        if found is None:
+            return note_read(run, name)
+        run.cells += 1
+        run.filled += 1
+        return found
+
     def is_cell(name: str) -> bool:
         return name in columns if scope == "row" else scope == "column" and name not in PERIOD_NAMES
 
-    form_cell, form_sum = bundle.form_cell, bundle.form_sum  # (u1: bound once per rule)
+    if scope == "row":
+        is_cell = columns.__contains__  # noqa: F811 - (v1: the same answer without a call of ours)
 
-    def evaluate(text: str, row_key: str | None, col_key: str | None, blank: Any) -> Any:
-        where[0], where[1] = row_key, col_key
-        return formulas[text].evaluate(lookup, read, sum_rows, is_cell, form_cell=form_cell, form_sum=form_sum,
-                                       blank=blank)
+    form_cell, form_sum = bundle.form_cell, bundle.form_sum  # (u1: bound once per rule)
 
     def emit(row_key: str, col_key: str, message: str) -> None:
         if only is not None:
@@ -196,6 +237,13 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         _reported(rule, table, item_keys, out, bundle, emit, zero)
         return
 
+    fused = row_read if scope == "row" else None
+    # (v1: what a blank means told by a dict's look-up, not a call of ours: ``zero`` and ``rule.blank_mode``)
+    when_run = evaluation_state(lookup, read, sum_rows, is_cell, form_cell=form_cell, form_sum=form_sum,
+                                blank=_ZERO, read=fused) if rule.when else None
+    expr_run = evaluation_state(lookup, read, sum_rows, is_cell, form_cell=form_cell, form_sum=form_sum,
+                                blank=plan.blank_of, read=fused)
+
     targets: list[tuple[str | None, str | None]]
     target_rows: list[str] = []
     if rule.scope == "table":
@@ -209,12 +257,19 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
         else:
             targets = [(k, rule.anchor_column) for k in target_rows]
 
+    when = formulas[rule.when] if rule.when else None
+    expr = formulas.get(rule.expr)  # (None: no formula — a KeyError below, a finding as before)
+
     def outcome(row_key: str | None, col_key: str | None) -> tuple[Any, str] | None:
         """The rule on one target, row by row: (result, message), or None when it does not apply."""
+        # (v1: ``evaluate`` inlined: ``where`` set once for both formulas, as it held for both)
+        where[0], where[1] = row_key, col_key
         try:
-            if rule.when and not evaluate(rule.when, row_key, col_key, zero):
+            if when is not None and not when.evaluate_in(when_run):
                 return None
-            return evaluate(rule.expr, row_key, col_key, rule.blank_mode), rule.message
+            if expr is None:
+                raise KeyError(rule.expr)
+            return expr.evaluate_in(expr_run), rule.message
         except _Skip:
             return None
         except Exception as exc:  # noqa: BLE001 - a broken rule is reported, never a crash
@@ -232,9 +287,11 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
                 if got is not None and (goal or not (got[0] is None or got[0])):
                     _found(rule, row_key, rule.anchor_column, got, emit)
             return
+    goal = rule.kind == "goal"
     for row_key, col_key in targets:
         got = outcome(row_key, col_key)
-        if got is not None:
+        # (v1: a check that holds passed over here, as ``_found`` passes it over: no call)
+        if got is not None and (goal or not (got[0] is None or got[0])):
             _found(rule, row_key, col_key, got, emit)
 
 
@@ -243,7 +300,8 @@ class _RulePlan:
     district intake runs about 80 rules on every file's forms): the table's columns by key, the
     rule's formulas, a column rule's targets, a grid's row keys and item rows (not totals)."""
 
-    __slots__ = ("rule", "table", "columns", "formulas", "column_targets", "row_keys", "item_keys")
+    __slots__ = ("rule", "table", "columns", "formulas", "column_targets", "row_keys", "item_keys", "positions",
+                 "blank_of")
 
     def __init__(self, rule: RuleSpec, table: TableSpec) -> None:
         self.rule, self.table = rule, table
@@ -257,9 +315,13 @@ class _RulePlan:
         self.row_keys = [r.key for r in table.rows]  # a grid's rows as ``compute_form`` lists them
         totals = _total_rows(table)
         self.item_keys = [k for k in self.row_keys if k not in totals]
+        self.positions = dict(zip(self.row_keys, count(1)))  # (a later repeat wins, as in ``emit``)
+        # ``rule.blank_mode`` as a look-up (a name not declared gets ``blank_default`` on its first read)
+        self.blank_of = defaultdict(functools.partial(str, rule.blank_default), rule.blank).__getitem__
 
 
 _RULE_PLANS: dict[int, _RulePlan] = {}
+_ZERO = defaultdict(functools.partial(str, "zero")).__getitem__  # ``when``'s blanks: every name reads "zero"
 
 
 def _rule_plan(rule: RuleSpec, table: TableSpec) -> _RulePlan:
