@@ -804,7 +804,7 @@ class Workspace:
         ``judge(statuses, replaced, cleared)`` returns the line's (verdict, reasons) inside the transaction.
         Returns (line id, form key → status, lines replaced)."""
         from storage import district_store as ds
-        from storage.import_log import audit_import, record_import, snapshot
+        from storage.import_log import record_import, snapshot
 
         store = self.store
         reason = f"收件 {line['file_name']}"
@@ -817,7 +817,7 @@ class Workspace:
             # the forms, and each form's contents as now stored kept for the validation below
             written = ds.replace_reports(
                 store, [(stored[w.form_key].id, w.values, w.notes, w.list_rows) for w in writes], self.user, reason,
-                before, lambda report_id: audit_import(store, report_id, self.user, "intake", line["file_name"], reason))
+                before, ds.FormAudit(store, self.user, "intake", line["file_name"], reason))
             line_id = ds.add_register_line(store, who=self.user, verdict="已接收", reasons=reasons,
                                            data_sha256=data_sha256, applied=True, township_id=township_id,
                                            period=period, **line)
