@@ -144,7 +144,16 @@ def _work(path: Path) -> PreRead:
         pre.data_sha256 = data_sha256(pre.read)  # s4: off the main process (it validates and writes)
         for item in pre.read.forms:
             item.form = item.form.key  # type: ignore[assignment]
+        _travelling(pre.read)  # u4 (v2): only what the main process uses
     return pre
+
+
+def _travelling(read: SubmissionFile) -> None:
+    """Leave out of a file read ahead what the main process never uses (u4): each form's cell
+    addresses and the file's own computed cells serve the import preview and the messages made while
+    reading (its refusals travel as text), and are half of what would be pickled back."""
+    for item in read.forms:
+        item.addresses, item.file_computed = {}, {}
 
 
 # -- in the main process -------------------------------------------------------------------------------
