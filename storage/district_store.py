@@ -338,6 +338,7 @@ class _RowWrites:
         self.firsts: list[list[Any]] = []
         self.audits: list[list[Any]] = []
         self.updated: dict[int, str] = {}  # report id → its updated_at
+        self.fresh: list[int] = []  # reports that stored no cell: their first values are all their values
 
     def audit(self, at: str, who: str, report_id: int, table: str, row: str, col: str, what: str, old: Any,
               new: Any, reason: str) -> None:
@@ -355,6 +356,9 @@ class _RowWrites:
         changed = 0
         if now is not None:
             now.update({c: v for c, (v, _n) in cells.items()})
+        if not cells and report_id not in self.fresh:
+            self.fresh.append(report_id)
+            firsts = []  # (read from what is written: the same rows, none bound again)
         for cell, new in changes:
             got = cells.get(cell)
             old = None if got is None else got[0]
@@ -387,10 +391,15 @@ class _RowWrites:
         """Write what was gathered (inside the caller's transaction, the revisions paused)."""
         for kind, rows in ((_CELLS, list(self.cells.values())), (_FIRSTS, self.firsts), (_AUDITS, self.audits)):
             _insert_rows(store, kind, rows)
+        if self.fresh:  # every value of a report that stored none is a first value (as written: NaN is NULL)
+            store.conn.execute("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
+                               " SELECT report_id, table_key, row_key, col_key, value FROM cell_values"
+                               f" WHERE report_id IN ({','.join('?' * len(self.fresh))}) AND value IS NOT NULL",
+                               self.fresh)
         if self.updated:
             store.conn.executemany("UPDATE reports SET updated_at = ? WHERE id = ?",
                                    [(stamp, rid) for rid, stamp in self.updated.items()])
-        self.cells, self.firsts, self.audits, self.updated = {}, [], [], {}
+        self.cells, self.firsts, self.audits, self.updated, self.fresh = {}, [], [], {}, []
 
 
 # -- s4: one received form written in a few statements ------------------------------------------------
