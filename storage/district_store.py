@@ -389,16 +389,24 @@ class _RowWrites:
 
     def flush(self, store: Store) -> None:
         """Write what was gathered (inside the caller's transaction, the revisions paused)."""
-        for kind, rows in ((_CELLS, list(self.cells.values())), (_FIRSTS, self.firsts), (_AUDITS, self.audits)):
-            _insert_rows(store, kind, rows)
-        if self.fresh:  # every value of a report that stored none is a first value (as written: NaN is NULL)
-            store.conn.execute("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
-                               " SELECT report_id, table_key, row_key, col_key, value FROM cell_values"
-                               f" WHERE report_id IN ({','.join('?' * len(self.fresh))}) AND value IS NOT NULL",
-                               self.fresh)
+        conn, fresh = store.conn, self.fresh
+        marks = ",".join("?" * len(fresh))
+        last = conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0] if fresh else 0
+        _insert_rows(store, _AUDITS, self.audits)
+        if fresh:  # a report that stored no cell: each 'value' audit row is one cell inserted (cell, value, at)
+            conn.execute("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
+                         " SELECT report_id, table_key, row_key, col_key, new, '', at FROM audit"
+                         f" WHERE id > ? AND field = 'value' AND report_id IN ({marks}) ORDER BY id", [last, *fresh])
+        # (the others; a 说明 on a cell just read from the audit rows updates it, as Store.set_note would)
+        _insert_rows(store, _CELLS, [row for row in self.cells.values() if row[5] != "" or row[0] not in fresh])
+        _insert_rows(store, _FIRSTS, self.firsts)
+        if fresh:  # and each of its values is a first value (as written: NaN is NULL)
+            conn.execute("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
+                         " SELECT report_id, table_key, row_key, col_key, value FROM cell_values"
+                         f" WHERE report_id IN ({marks}) AND value IS NOT NULL", fresh)
         if self.updated:
-            store.conn.executemany("UPDATE reports SET updated_at = ? WHERE id = ?",
-                                   [(stamp, rid) for rid, stamp in self.updated.items()])
+            conn.executemany("UPDATE reports SET updated_at = ? WHERE id = ?",
+                             [(stamp, rid) for rid, stamp in self.updated.items()])
         self.cells, self.firsts, self.audits, self.updated, self.fresh = {}, [], [], {}, []
 
 
