@@ -396,7 +396,7 @@ class _RowWrites:
         if fresh:  # a report that stored no cell: each 'value' audit row is one cell inserted (cell, value, at)
             conn.execute("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
                          " SELECT report_id, table_key, row_key, col_key, new, '', at FROM audit"
-                         f" WHERE id > ? AND field = 'value' AND report_id IN ({marks}) ORDER BY id", [last, *fresh])
+                         f" WHERE id > ? AND field = 'value' AND +report_id IN ({marks}) ORDER BY id", [last, *fresh])
         # (the others; a 说明 on a cell just read from the audit rows updates it, as Store.set_note would)
         _insert_rows(store, _CELLS, [row for row in self.cells.values() if row[5] != "" or row[0] not in fresh])
         _insert_rows(store, _FIRSTS, self.firsts)
