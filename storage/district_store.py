@@ -15,7 +15,6 @@ crash (no final newline) is skipped when read and cut off before the next line i
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.database import CellKey, Report, Store, now_text, where_given
+from storage.database import CellKey, Report, Store, insert_rows, now_text, where_given
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
            "add_register_line", "register_lines", "REFUSED_LOG_SUFFIX", "refused_log_path", "add_refused_line",
@@ -235,8 +234,9 @@ def set_mark(store: Store, township_id: int, period: str, form_key: str, mark: s
 
 
 def clear_marks(store: Store, township_id: int, period: str, form_keys: list[str]) -> None:
-    store.conn.executemany("DELETE FROM district_marks WHERE township_id = ? AND period = ? AND form_key = ?",
-                           [(township_id, period, k) for k in form_keys])
+    if form_keys:
+        store.conn.execute("DELETE FROM district_marks WHERE township_id = ? AND period = ?"
+                           f" AND form_key IN ({','.join('?' * len(form_keys))})", (township_id, period, *form_keys))
 
 
 def marks(store: Store, period: str) -> dict[tuple[int, str], str]:
@@ -303,29 +303,11 @@ StoredCells = dict[CellKey, tuple[Any, str]]  # a report's stored cells: cell �
 # SQLite stores a NaN double as NULL (as it stores None), and Python's sqlite3 binds a float at once
 # while None goes through its adapter look-up first (≈3,000 instructions each): a NULL is bound as this.
 _NULL = float("nan")
-_CHUNKS = (64, 16, 4, 1)  # rows per multi-row statement: at most four SQL texts per kind (all cached)
 _CELLS = ("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at) VALUES {}"
           " ON CONFLICT (report_id, table_key, row_key, col_key)"
-          " DO UPDATE SET value = excluded.value, note = excluded.note, updated_at = excluded.updated_at", 7)
-_FIRSTS = ("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value) VALUES {}", 5)
-_AUDITS = ("INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
-           " VALUES {}", 10)
-
-
-@functools.lru_cache(maxsize=32)
-def _rows_sql(kind: tuple[str, int], rows: int) -> str:
-    one = "(" + ", ".join("?" * kind[1]) + ")"
-    return kind[0].format(", ".join([one] * rows))
-
-
-def _insert_rows(store: Store, kind: tuple[str, int], rows: list[list[Any]]) -> None:
-    """``rows`` written in order by a few multi-row statements: one statement's fixed cost (and, on a
-    table with triggers, its statement journal) for up to 64 rows instead of one for each."""
-    done, total = 0, len(rows)
-    for size in _CHUNKS:
-        while total - done >= size:
-            store.conn.execute(_rows_sql(kind, size), [v for row in rows[done:done + size] for v in row])
-            done += size
+          " DO UPDATE SET value = excluded.value, note = excluded.note, updated_at = excluded.updated_at")
+_FIRSTS = "INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value) VALUES {}"
+_AUDITS = "INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason) VALUES {}"
 
 
 class _RowWrites:
@@ -392,14 +374,14 @@ class _RowWrites:
         conn, fresh = store.conn, self.fresh
         marks = ",".join("?" * len(fresh))
         last = conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0] if fresh else 0
-        _insert_rows(store, _AUDITS, self.audits)
+        insert_rows(store, _AUDITS, 10, self.audits)
         if fresh:  # a report that stored no cell: each 'value' audit row is one cell inserted (cell, value, at)
             conn.execute("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
                          " SELECT report_id, table_key, row_key, col_key, new, '', at FROM audit"
                          f" WHERE id > ? AND field = 'value' AND +report_id IN ({marks}) ORDER BY id", [last, *fresh])
         # (the others; a 说明 on a cell just read from the audit rows updates it, as Store.set_note would)
-        _insert_rows(store, _CELLS, [row for row in self.cells.values() if row[5] != "" or row[0] not in fresh])
-        _insert_rows(store, _FIRSTS, self.firsts)
+        insert_rows(store, _CELLS, 7, [row for row in self.cells.values() if row[5] != "" or row[0] not in fresh])
+        insert_rows(store, _FIRSTS, 5, self.firsts)
         if fresh:  # and each of its values is a first value (as written: NaN is NULL)
             conn.execute("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
                          " SELECT report_id, table_key, row_key, col_key, value FROM cell_values"
@@ -419,8 +401,8 @@ def set_statuses(store: Store, changes: list[tuple[int, str, str]], who: str) ->
         return
     stamp = now_text()
     store.conn.executemany("UPDATE reports SET status = ? WHERE id = ?", [(new, rid) for rid, _old, new in changes])
-    store.conn.executemany("INSERT INTO audit (at, who, report_id, field, old, new) VALUES (?, ?, ?, 'status', ?, ?)",
-                           [(stamp, who, rid, old, new) for rid, old, new in changes])
+    insert_rows(store, "INSERT INTO audit (at, who, report_id, field, old, new) VALUES {}", 6,
+                [(stamp, who, rid, "status", old, new) for rid, old, new in changes])
 
 
 def ensure_reports(store: Store, township_id: int, period: str, forms: list[tuple[str, int]]) -> dict[str, Report]:
@@ -432,9 +414,8 @@ def ensure_reports(store: Store, township_id: int, period: str, forms: list[tupl
     if missing:
         stamp = now_text()
         store.conn.execute("INSERT OR IGNORE INTO periods (township_id, period) VALUES (?, ?)", (township_id, period))
-        store.conn.executemany(
-            "INSERT INTO reports (township_id, form_key, form_version, period, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)", [(township_id, key, version, period, stamp, stamp) for key, version in missing])
+        insert_rows(store, "INSERT INTO reports (township_id, form_key, form_version, period, created_at, updated_at)"
+                    " VALUES {}", 6, [(township_id, key, version, period, stamp, stamp) for key, version in missing])
         found = {r.form_key: r for r in store.reports_for(township_id, period)}
     return found
 
