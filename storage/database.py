@@ -101,7 +101,7 @@ def where_given(sql: str, **conditions: Any) -> tuple[str, list[Any]]:
     return sql, args
 
 
-_ROW_CHUNKS = (64, 16, 4, 1)  # rows per multi-row statement: at most four SQL texts per kind (all cached)
+_ROW_CHUNKS = (64, 32, 16, 8, 4, 2, 1)  # rows per multi-row statement: at most seven SQL texts per kind
 
 
 @functools.lru_cache(maxsize=64)

@@ -401,8 +401,8 @@ def set_statuses(store: Store, changes: list[tuple[int, str, str]], who: str) ->
         return
     stamp = now_text()
     store.conn.executemany("UPDATE reports SET status = ? WHERE id = ?", [(new, rid) for rid, _old, new in changes])
-    insert_rows(store, "INSERT INTO audit (at, who, report_id, field, old, new) VALUES {}", 6,
-                [(stamp, who, rid, "status", old, new) for rid, old, new in changes])
+    store.conn.executemany("INSERT INTO audit (at, who, report_id, field, old, new) VALUES (?, ?, ?, 'status', ?, ?)",
+                           [(stamp, who, rid, old, new) for rid, old, new in changes])
 
 
 def ensure_reports(store: Store, township_id: int, period: str, forms: list[tuple[str, int]]) -> dict[str, Report]:
@@ -414,8 +414,9 @@ def ensure_reports(store: Store, township_id: int, period: str, forms: list[tupl
     if missing:
         stamp = now_text()
         store.conn.execute("INSERT OR IGNORE INTO periods (township_id, period) VALUES (?, ?)", (township_id, period))
-        insert_rows(store, "INSERT INTO reports (township_id, form_key, form_version, period, created_at, updated_at)"
-                    " VALUES {}", 6, [(township_id, key, version, period, stamp, stamp) for key, version in missing])
+        store.conn.executemany(
+            "INSERT INTO reports (township_id, form_key, form_version, period, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)", [(township_id, key, version, period, stamp, stamp) for key, version in missing])
         found = {r.form_key: r for r in store.reports_for(township_id, period)}
     return found
 

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from forms.catalogue_cache import _digest, _sha256  # (r4: CPython's own SHA-256, not OpenSSL's: see there)
 from forms.findings import Finding, Severity
-from storage.database import insert_rows
 
 if TYPE_CHECKING:
     from forms.catalogue import FormCatalogue
@@ -92,7 +91,8 @@ def keep_findings(store: Store, results: Mapping[int, tuple[str, list[Finding]]]
             for rid, (mark, findings) in results.items()]
     try:
         with store.atomic():
-            insert_rows(store, "INSERT OR REPLACE INTO validation_cache (report_id, marker, findings) VALUES {}", 3, rows)
+            store.conn.executemany(
+                "INSERT OR REPLACE INTO validation_cache (report_id, marker, findings) VALUES (?, ?, ?)", rows)
     except Exception:  # noqa: BLE001 - see above (e.g. the database is busy)
         pass
 
