@@ -822,7 +822,8 @@ class Workspace:
                                            data_sha256=data_sha256, applied=True, township_id=township_id,
                                            period=period, **line)
             replaced = ds.mark_replaced(store, township_id, period, line_id)
-            cleared = self._clear_left_out(township_id, period, {w.form_key for w in writes}, reason)
+            cleared = self._clear_left_out(township_id, period, {w.form_key for w in writes}, reason,
+                                           list(stored.values()))
             ds.clear_marks(store, township_id, period, [w.form_key for w in writes] + cleared)
             from storage.no_data import replace_declarations  # e6: the file's 本期无数据 declarations
 
@@ -1077,15 +1078,17 @@ class Workspace:
         self.store.set_setting(_TOWNSHIP_KEY_SETTING, key.data)
 
     # -- p1: intake replaces the whole township-period ---------------------------------------------
-    def _clear_left_out(self, township_id: int, period: str, kept: set[str], reason: str) -> list[str]:
+    def _clear_left_out(self, township_id: int, period: str, kept: set[str], reason: str,
+                        reports: list[Report] | None = None) -> list[str]:
         """A received file replaces everything the township-period held: each stored report of a
         form the file leaves out is emptied — values and 说明 cleared, list rows removed, each
         audited, so the earlier file's figures stay in the trail. Returns the forms emptied (in the
-        caller's transaction)."""
+        caller's transaction). ``reports``: the township-period's reports (ids and forms), as read
+        in this transaction (None: read here)."""
         store = self.store
         cleared = []
         why = f"{reason}：文件中没有此表，此前收到的数据已清除"
-        for report in store.reports_for(township_id, period):
+        for report in store.reports_for(township_id, period) if reports is None else reports:
             if report.form_key in kept:
                 continue
             data = store.load(report.id)
