@@ -117,7 +117,7 @@ def insert_rows(store: Store, head: str, width: int, rows: Sequence[Sequence[Any
     done, total = 0, len(rows)
     for size in _ROW_CHUNKS:
         while total - done >= size:
-            store.conn.execute(_rows_sql(head, width, size), [v for row in rows[done:done + size] for v in row])
+            store.conn.execute(_rows_sql(head, width, size), list(itertools.chain.from_iterable(rows[done:done + size])))
             done += size
 
 

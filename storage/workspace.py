@@ -398,7 +398,8 @@ class Workspace:
                 and seen.stored and self._unchanged_for(seen)}
         if all(r.form_key in kept or r.form_key == leave_out for r in reports):  # nothing written since
             return {k: (_as_of(seen.data, r), seen.result) for k, (seen, r) in kept.items() if k != leave_out}
-        markers = self._markers(township_id, reports)  # (read before the reports: see _markers)
+        revisions = validation_cache.revisions(self.store, township_id)
+        markers = self._markers(township_id, reports, revisions)  # (read before the reports: see _markers)
         found = validation_cache.kept_findings(self.store, markers)
         # r4: each report is read only when something uses its contents (validated here, read by a
         # form validated here, its computed values, a caller): a kept period reads none
@@ -419,9 +420,10 @@ class Workspace:
 
             # r4: only the reports validated and those their rules read (the others are not computed)
             wanted = again | {ref for k in again for ref in referenced_forms(self.form(k))}
+            earlier = {key for key, p in revisions if p < period}  # (u4: forms with no earlier report read nothing)
             inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
                                      earlier_inputs(self.store, township_id, k, period)
-                                     if k in again and needs_history(self.form(k))
+                                     if k in again and k in earlier and needs_history(self.form(k))
                                      else {},  # read only by vs-last-period / vs-history rules
                                      _first_values_read(self.store, self.form(k), d.report.id)
                                      if k in again and needs_reported(self.form(k)) else {})
@@ -436,14 +438,17 @@ class Workspace:
             results.update(fresh)
         return {k: (datas[k], results[k]) for k in datas if k != leave_out and k in results}
 
-    def _markers(self, township_id: int, reports: list[Report]) -> dict[int, str]:
+    def _markers(self, township_id: int, reports: list[Report],
+                 known: dict[tuple[str, str], tuple[int, int]] | None = None) -> dict[int, str]:
         """report id → the marker of what validating it reads now (``storage.validation_cache``).
         Read before the reports themselves: a change committed in between gives a marker that is
-        older than the data validated, which no later look-up asks for (revisions only grow)."""
+        older than the data validated, which no later look-up asks for (revisions only grow).
+        ``known``: ``validation_cache.revisions`` of the township just read (None: read here)."""
         from forms.validation_kept import needs_history, referenced_forms
         from storage import validation_cache
 
-        known = validation_cache.revisions(self.store, township_id)
+        if known is None:
+            known = validation_cache.revisions(self.store, township_id)
         mark = validation_cache.fingerprint(self.catalogue)
         return {r.id: validation_cache.marker(r, mark, referenced_forms(self.form(r.form_key)),
                                               needs_history(self.form(r.form_key)), known) for r in reports}
