@@ -30,7 +30,7 @@ __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kin
            "refused_lines", "retire_refused_log", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
            "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
            "sends_signed", "replace_report", "ensure_reports", "set_statuses", "replace_reports", "pause_revisions",
-           "resume_revisions", "stored_reports", "rewrite_report", "FormAudit"]
+           "resume_revisions", "stored_reports", "rewrite_report", "FormAudit", "rewrite_rows", "read_stored_report"]
 
 KIND_SETTING = "database_kind"
 DISTRICT, TOWNSHIP = "district", "township"
@@ -530,31 +530,28 @@ def stored_reports(snapshot: dict[str, Any]) -> dict[int, StoredReport]:
     return found
 
 
-def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
-                   list_rows: dict[str, list[str]], who: str, reason: str, before: StoredReport | None = None,
-                   writes: _RowWrites | None = None,
-                   ) -> tuple[bool, tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]] | None]:
-    """``replace_report``'s writes, its revision paused by the caller (``pause_revisions``):
-    whether it wrote any row of ``cell_values``, ``list_rows`` or ``first_values`` (what the revision
-    triggers count), and (u3) the report's values, 说明 and list rows as ``Store.load`` would now read
-    them (same order), or None when a value written may read back otherwise (not an int, float or
-    str; NaN). ``before``: the report's cells and list rows as they are now (``stored_reports``);
-    None: read here. ``writes`` (u4): where its value, 说明 and audit rows are gathered, written
-    by the caller's ``writes.flush`` (None: written here)."""
+def read_stored_report(store: Store, report_id: int) -> StoredReport:
+    """The report's cells and list rows (in position order) as they are stored now."""
+    cells = {(t, r, c): (v, n) for t, r, c, v, n in store.conn.execute(
+        "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
+    rows: dict[str, list[str]] = {}
+    for table, row in store.conn.execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ?"
+                                         " ORDER BY table_key, position", (report_id,)):
+        rows.setdefault(table, []).append(row)
+    return cells, rows
+
+
+def rewrite_rows(store: Store, report_id: int, cells: StoredCells, stored_rows: dict[str, list[str]],
+                 list_rows: dict[str, list[str]], who: str, audit: Callable[..., None],
+                 ) -> tuple[bool, dict[tuple[str, str], str], dict[str, list[str]], StoredCells]:
+    """The report's list rows made the file's (matched by position: rows the file adds get fresh
+    keys, rows it lacks are removed with their cells), each audited by ``audit`` (``_RowWrites.audit``'s
+    arguments). Returns whether a row was written, (table, file row) → stored row where they differ,
+    each table's rows now, and the report's cells left."""
     from storage.row_keys import issue_row_keys
 
     conn = store.conn
-    batch = _RowWrites() if writes is None else writes
     touched = False
-    if before is None:
-        cells: dict[CellKey, tuple[Any, str]] = {(t, r, c): (v, n) for t, r, c, v, n in conn.execute(
-            "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
-        stored_rows: dict[str, list[str]] = {}
-        for table, row in conn.execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ?"
-                                       " ORDER BY table_key, position", (report_id,)):
-            stored_rows.setdefault(table, []).append(row)
-    else:
-        cells, stored_rows = before
     rows_now: dict[str, list[str]] = {}
     rename: dict[tuple[str, str], str] = {}
     stamp = now_text()
@@ -568,7 +565,7 @@ def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], not
             conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
                              [(report_id, table, key, last + n) for n, key in enumerate(fresh, start=1)])
             for key in fresh:
-                batch.audit(stamp, who, report_id, table, key, "", "row", None, "add", "")
+                audit(stamp, who, report_id, table, key, "", "row", None, "add", "")
         for file_row, real_row in zip(wanted, [*stored, *fresh]):
             if file_row != real_row:
                 rename[(table, file_row)] = real_row
@@ -581,9 +578,26 @@ def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], not
             conn.executemany("DELETE FROM list_rows WHERE report_id = ? AND table_key = ? AND row_key = ?", gone)
             conn.executemany("DELETE FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?", gone)
             for row in removed:
-                batch.audit(stamp, who, report_id, table, row, "", "row", "remove", None, "")
+                audit(stamp, who, report_id, table, row, "", "row", "remove", None, "")
             dropped = set(removed)
             cells = {c: v for c, v in cells.items() if c[0] != table or c[1] not in dropped}
+    return touched, rename, rows_now, cells
+
+
+def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
+                   list_rows: dict[str, list[str]], who: str, reason: str, before: StoredReport | None = None,
+                   writes: _RowWrites | None = None,
+                   ) -> tuple[bool, tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]] | None]:
+    """``replace_report``'s writes, its revision paused by the caller (``pause_revisions``):
+    whether it wrote any row of ``cell_values``, ``list_rows`` or ``first_values`` (what the revision
+    triggers count), and (u3) the report's values, 说明 and list rows as ``Store.load`` would now read
+    them (same order), or None when a value written may read back otherwise (not an int, float or
+    str; NaN). ``before``: the report's cells and list rows as they are now (``stored_reports``);
+    None: read here. ``writes`` (u4): where its value, 说明 and audit rows are gathered, written
+    by the caller's ``writes.flush`` (None: written here)."""
+    batch = _RowWrites() if writes is None else writes
+    cells, stored_rows = read_stored_report(store, report_id) if before is None else before
+    touched, rename, rows_now, cells = rewrite_rows(store, report_id, cells, stored_rows, list_rows, who, batch.audit)
 
     def real(cell: CellKey) -> CellKey:
         return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])

@@ -1,6 +1,7 @@
 """The intake's writer of a received file's forms as it was before u4 (issue 11), kept as the
 reference the u4 writer is compared with: each form's value, 说明, first-value and audit rows written
-by its own executemany statements (NULL bound as None), its audit row (``after``) right after it."""
+by its own executemany statements (NULL bound as None), its audit row (``after``) right after it.
+(Its list rows are written by ``district_store.rewrite_rows``, which u4 left as it was.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 
 from storage import district_store as ds
 from storage.database import CellKey, Store, now_text
-from storage.row_keys import issue_row_keys
 
 
 def replace_values_before_u4(store: Store, report_id: int, changes: list[tuple[CellKey, Any]], who: str, reason: str,
@@ -44,52 +44,21 @@ def replace_values_before_u4(store: Store, report_id: int, changes: list[tuple[C
     return len(audits), inserted
 
 
-def _rows_before_u4(store: Store, report_id: int, cells: dict, stored_rows: dict[str, list[str]],
-                    list_rows: dict[str, list[str]], who: str) -> tuple[bool, dict, dict, dict]:
-    """The list rows as written before u4: (touched, file row → real row, rows now, cells left)."""
-    conn, touched, rows_now, rename = store.conn, False, {}, {}
-    stamp = now_text()
-    for table in sorted({*stored_rows, *list_rows}):
-        stored, wanted = stored_rows.get(table, []), list_rows.get(table, [])
-        fresh = issue_row_keys(store, report_id, table, len(wanted) - len(stored)) if len(wanted) > len(stored) else []
-        if fresh:
-            touched = True
-            last = conn.execute("SELECT COALESCE(MAX(position), 0) FROM list_rows WHERE report_id = ? AND table_key = ?",
-                                (report_id, table)).fetchone()[0]
-            conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
-                             [(report_id, table, key, last + n) for n, key in enumerate(fresh, start=1)])
-            conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, field, new)"
-                             " VALUES (?, ?, ?, ?, ?, 'row', 'add')", [(stamp, who, report_id, table, key) for key in fresh])
-        for file_row, real_row in zip(wanted, [*stored, *fresh]):
-            rename[(table, file_row)] = real_row
-        if wanted:
-            rows_now[table] = [*stored, *fresh][:len(wanted)]
-        removed = stored[len(wanted):]
-        if removed:
-            touched = True
-            gone = [(report_id, table, row) for row in removed]
-            conn.executemany("DELETE FROM list_rows WHERE report_id = ? AND table_key = ? AND row_key = ?", gone)
-            conn.executemany("DELETE FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?", gone)
-            conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, field, old)"
-                             " VALUES (?, ?, ?, ?, ?, 'row', 'remove')", [(stamp, who, *g) for g in gone])
-            cells = {c: v for c, v in cells.items() if c[0] != table or c[1] not in set(removed)}
-    return touched, rename, rows_now, cells
+def _audit_now(store: Store):  # noqa: ANN202
+    """Each list row's audit row written at once, as before u4 (the list rows' writes are u4's own)."""
+    def audit(*row: Any) -> None:
+        store.conn.execute("INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+    return audit
 
 
 def rewrite_report_before_u4(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
                              list_rows: dict[str, list[str]], who: str, reason: str,
                              before: ds.StoredReport | None) -> tuple[bool, Any]:
     conn = store.conn
-    if before is None:
-        cells = {(t, r, c): (v, n) for t, r, c, v, n in conn.execute(
-            "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
-        stored_rows: dict[str, list[str]] = {}
-        for table, row in conn.execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ?"
-                                       " ORDER BY table_key, position", (report_id,)):
-            stored_rows.setdefault(table, []).append(row)
-    else:
-        cells, stored_rows = before
-    touched, rename, rows_now, cells = _rows_before_u4(store, report_id, cells, stored_rows, list_rows, who)
+    cells, stored_rows = ds.read_stored_report(store, report_id) if before is None else before
+    touched, rename, rows_now, cells = ds.rewrite_rows(store, report_id, cells, stored_rows, list_rows, who,
+                                                       _audit_now(store))
 
     def real(cell: CellKey) -> CellKey:
         return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
