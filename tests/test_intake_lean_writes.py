@@ -181,3 +181,31 @@ def test_now_text_is_the_time_now_and_moves_on_each_second(monkeypatch: pytest.M
                                     ["控\x01", 7, float("nan")], [_dt.date(2026, 1, 1)]])
 def test_the_kinds_check_answers_as_each_value_asked_alone(values: list[Any]) -> None:
     assert ds._all_read_back(values) == all(map(ds._reads_back, values))
+
+
+def test_forms_without_an_earlier_report_read_no_history_and_lose_none(tmp_path: Path, catalogue,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``validate_period`` skips the earlier inputs of a form with no report of an earlier period:
+    each one skipped reads nothing when asked (so the findings are those of asking), and those with
+    earlier years are still read (the demo holds 2023–2025)."""
+    import storage.history as history
+    from forms.validation_kept import needs_history
+    from storage import validation_cache
+
+    ws = Workspace.open(tmp_path / "years.sqlite", catalogue=catalogue, user="测试员")
+    try:
+        town = next(t for t in ws.townships() if t.is_demo)
+        real, asked = history.earlier_inputs, []
+        monkeypatch.setattr(history, "earlier_inputs", lambda store, t, k, p: asked.append((k, p)) or real(store, t, k, p))
+        for period in ("2023", "2024", "2025"):
+            validation_cache.forget_all(ws.store)
+            ws._validated.clear()
+            ws.validate_period(town.id, period)
+        history_forms = {(r.form_key, r.period) for p in ("2023", "2024", "2025")
+                         for r in ws.store.reports_for(town.id, p) if needs_history(ws.form(r.form_key))}
+        skipped = history_forms - set(asked)
+        assert skipped and all(p == "2023" for _k, p in skipped)
+        assert all(real(ws.store, town.id, k, p) == {} for k, p in skipped)
+        assert any(real(ws.store, town.id, k, p) for k, p in asked)
+    finally:
+        ws.close()
