@@ -127,10 +127,11 @@ def test_hostile_values_and_notes_through_the_batched_writer_and_the_one_before(
     assert any(row[5] == "null" for row in dumps[0]["cells"]) and len(dumps[0]["audit"]) > 300
 
 
-def test_a_file_read_ahead_travels_lean_and_writes_the_same(township_files, catalogue) -> None:
+def test_a_file_read_ahead_travels_lean_and_writes_the_same(township_files, catalogue,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Every sample file: what travels has no cell addresses, computed cells nor blanks, and gives the
     same writes (every input cell, in order), 说明, list rows and data hash as the whole reading."""
-    read_ahead._start(catalogue)
+    monkeypatch.setattr(read_ahead, "_catalogue", catalogue)  # (as a reading process holds it)
     for path in township_files.values():
         whole, lean = read_ahead.read_one(path, catalogue), read_ahead._work(path)
         assert whole.read is not None and lean.read is not None and lean.sha256 == whole.sha256
