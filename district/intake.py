@@ -329,8 +329,8 @@ def _file_write(item: FileForm) -> FileWrite:
     values: dict[tuple[str, str, str], Any] = {}
     for table in form.tables:
         if table.kind == "grid":
-            for cell in inputs.grid[table.key]:
-                values[cell] = got(cell)
+            cells = inputs.grid[table.key]
+            values.update(zip(cells, map(got, cells)))  # (u4: in order, without a Python step per cell)
             continue
         columns = inputs.list_columns[table.key]
         for row_key in item.list_rows.get(table.key, []):

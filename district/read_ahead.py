@@ -149,7 +149,19 @@ def _work(path: Path) -> PreRead:
         pre.data_sha256 = data_sha256(pre.read)  # s4: off the main process (it validates and writes)
         for item in pre.read.forms:
             item.form = item.form.key  # type: ignore[assignment]
+        _travelling(pre.read)  # u4 (v2): only what the main process uses
     return pre
+
+
+def _travelling(read: SubmissionFile) -> None:
+    """Leave out of a file read ahead what the main process never uses (u4): each form's cell
+    addresses and the file's own computed cells serve the import preview and the messages made while
+    reading (its refusals travel as text), and a blank cell is blank whether it is there as None or
+    not there (``district.intake._file_write`` writes every input cell; ``data_sha256`` skips None):
+    together two thirds of what would be pickled back."""
+    for item in read.forms:
+        item.addresses, item.file_computed = {}, {}
+        item.values = {cell: value for cell, value in item.values.items() if value is not None}
 
 
 # -- in the main process -------------------------------------------------------------------------------

@@ -16,20 +16,21 @@ crash (no final newline) is skipped when read and cut off before the next line i
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.database import CellKey, Report, Store, now_text, where_given
+from storage.database import CellKey, Report, Store, insert_rows, now_text, where_given
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
            "add_register_line", "register_lines", "REFUSED_LOG_SUFFIX", "refused_log_path", "add_refused_line",
            "refused_lines", "retire_refused_log", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
            "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
            "sends_signed", "replace_report", "ensure_reports", "set_statuses", "replace_reports", "pause_revisions",
-           "resume_revisions", "stored_reports", "rewrite_report"]
+           "resume_revisions", "stored_reports", "rewrite_report", "FormAudit", "rewrite_rows", "read_stored_report"]
 
 KIND_SETTING = "database_kind"
 DISTRICT, TOWNSHIP = "district", "township"
@@ -233,8 +234,9 @@ def set_mark(store: Store, township_id: int, period: str, form_key: str, mark: s
 
 
 def clear_marks(store: Store, township_id: int, period: str, form_keys: list[str]) -> None:
-    store.conn.executemany("DELETE FROM district_marks WHERE township_id = ? AND period = ? AND form_key = ?",
-                           [(township_id, period, k) for k in form_keys])
+    if form_keys:
+        store.conn.execute("DELETE FROM district_marks WHERE township_id = ? AND period = ?"
+                           f" AND form_key IN ({','.join('?' * len(form_keys))})", (township_id, period, *form_keys))
 
 
 def marks(store: Store, period: str) -> dict[tuple[int, str], str]:
@@ -281,50 +283,113 @@ def sends_signed(store: Store, township_id: int) -> bool:
                               " LIMIT 1", (township_id,)).fetchone() is not None
 
 
-def replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, Any]], who: str, reason: str,
-                   stored: dict[CellKey, Any] | None = None,
-                   now: dict[CellKey, Any] | None = None) -> tuple[int, set[CellKey]]:
+def replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, Any]], who: str,
+                   reason: str) -> tuple[int, set[CellKey]]:
     """``Store.set_values`` for a whole report at once (a received file writes every input cell of
-    its forms): the changed values written with executemany, each audited and remembered as first
-    stored exactly as ``Store._write`` does. Returns how many changed and the cells it inserted (rows
-    of ``cell_values`` new). Inside the caller's transaction. ``stored``: the report's cells as they
-    are now (cell → value, None for a cell holding only a 说明), as ``replace_report`` has just read
-    them; None: read here in one query. ``now`` (u3): filled with every cell as it is stored after
-    (cell → value, the unchanged ones as they were read)."""
-    if stored is None:
-        stored = {(t, r, c): v for t, r, c, v in store.conn.execute(
-            "SELECT table_key, row_key, col_key, value FROM cell_values WHERE report_id = ?", (report_id,))}
-    stamp = now_text()
-    inserts, updates, audits, firsts = [], [], [], []
-    inserted: set[CellKey] = set()
-    if now is not None:
-        now.update(stored)
-    for cell, new in changes:
-        old = stored.get(cell)
-        if old == new and type(old) is type(new):
-            continue
+    its forms): the report read in one query, the changed values written in a few statements
+    (``_RowWrites``), each audited and remembered as first stored exactly as ``Store._write`` does.
+    Returns how many changed and the cells it inserted (rows of ``cell_values`` new). Inside the
+    caller's transaction."""
+    cells = {(t, r, c): (v, n) for t, r, c, v, n in store.conn.execute(
+        "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
+    writes = _RowWrites()
+    changed, inserted = writes.values(report_id, changes, cells, who, reason, None)
+    writes.flush(store)
+    return changed, inserted
+
+
+StoredCells = dict[CellKey, tuple[Any, str]]  # a report's stored cells: cell → (value, 说明)
+
+# SQLite stores a NaN double as NULL (as it stores None), and Python's sqlite3 binds a float at once
+# while None goes through its adapter look-up first (≈3,000 instructions each): a NULL is bound as this.
+_NULL = float("nan")
+_CELLS = ("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at) VALUES {}"
+          " ON CONFLICT (report_id, table_key, row_key, col_key)"
+          " DO UPDATE SET value = excluded.value, note = excluded.note, updated_at = excluded.updated_at")
+_FIRSTS = "INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value) VALUES {}"
+_AUDITS = "INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason) VALUES {}"
+
+
+class _RowWrites:
+    """The rows a received file's forms write into ``cell_values``, ``first_values`` and ``audit``,
+    gathered form by form and written together at the end (``flush``): the same rows, in the same
+    order (the audit's ids), as writing each form's at once gave (u4, issue 11: ≈ 430 rows a file)."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, str, str, str], list[Any]] = {}  # the row as written: [report, t, r, c, value, note, at]
+        self.firsts: list[list[Any]] = []
+        self.audits: list[list[Any]] = []
+        self.updated: dict[int, str] = {}  # report id → its updated_at
+        self.fresh: list[int] = []  # reports that stored no cell: their first values are all their values
+
+    def audit(self, at: str, who: str, report_id: int, table: str, row: str, col: str, what: str, old: Any,
+              new: Any, reason: str) -> None:
+        self.audits.append([at, who, report_id, table, row, col, what, _NULL if old is None else old,
+                            _NULL if new is None else new, reason])
+
+    def values(self, report_id: int, changes: list[tuple[CellKey, Any]], cells: StoredCells, who: str, reason: str,
+               now: dict[CellKey, Any] | None) -> tuple[int, set[CellKey]]:
+        """The value writes of ``Store.set_values`` (``cells``: the report's stored cells); returns
+        how many changed and the cells inserted (as ``replace_values``). ``now``: filled with every
+        cell's value as stored after (the unchanged ones as they were read)."""
+        stamp = now_text()
+        rows, firsts, audits = self.cells, self.firsts, self.audits
+        inserted: set[CellKey] = set()
+        changed = 0
         if now is not None:
-            now[cell] = new
-        if cell in stored:
-            updates.append((new, stamp, report_id, *cell))
+            now.update({c: v for c, (v, _n) in cells.items()})
+        if not cells and report_id not in self.fresh:
+            self.fresh.append(report_id)
+            firsts = []  # (read from what is written: the same rows, none bound again)
+        for cell, new in changes:
+            got = cells.get(cell)
+            old = None if got is None else got[0]
+            if old == new and type(old) is type(new):
+                continue
+            if now is not None:
+                now[cell] = new
+            if got is None:
+                inserted.add(cell)
+            bound = _NULL if new is None else new
+            rows[(report_id, *cell)] = [report_id, *cell, bound, "" if got is None else got[1], stamp]
+            audits.append([stamp, who, report_id, *cell, "value", _NULL if old is None else old, bound, reason])
+            if new is not None:
+                firsts.append([report_id, *cell, new])
+            changed += 1
+        if changed:
+            self.updated[report_id] = stamp
+        return changed, inserted
+
+    def note(self, report_id: int, cell: CellKey, note: str, stamp: str, cells: StoredCells) -> None:
+        """A 说明 written as ``Store.set_note`` writes it (its cell's row: as just written, or as stored)."""
+        row = self.cells.get((report_id, *cell))
+        if row is None:
+            value = cells.get(cell, (None, ""))[0]
+            self.cells[(report_id, *cell)] = [report_id, *cell, _NULL if value is None else value, note, stamp]
         else:
-            inserts.append((report_id, *cell, new, "", stamp))
-            inserted.add(cell)
-        audits.append((stamp, who, report_id, *cell, "value", old, new, reason))
-        if new is not None:
-            firsts.append((report_id, *cell, new))
-    conn = store.conn
-    conn.executemany("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
-    conn.executemany("UPDATE cell_values SET value = ?, updated_at = ?"
-                     " WHERE report_id = ? AND table_key = ? AND row_key = ? AND col_key = ?", updates)
-    conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audits)
-    conn.executemany("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
-                     " VALUES (?, ?, ?, ?, ?)", firsts)
-    if audits:
-        conn.execute("UPDATE reports SET updated_at = ? WHERE id = ?", (stamp, report_id))
-    return len(audits), inserted
+            row[5], row[6] = note, stamp
+
+    def flush(self, store: Store) -> None:
+        """Write what was gathered (inside the caller's transaction, the revisions paused)."""
+        conn, fresh = store.conn, self.fresh
+        marks = ",".join("?" * len(fresh))
+        last = conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0] if fresh else 0
+        insert_rows(store, _AUDITS, 10, self.audits)
+        if fresh:  # a report that stored no cell: each 'value' audit row is one cell inserted (cell, value, at)
+            conn.execute("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
+                         " SELECT report_id, table_key, row_key, col_key, new, '', at FROM audit"
+                         f" WHERE id > ? AND field = 'value' AND +report_id IN ({marks}) ORDER BY id", [last, *fresh])
+        # (the others; a 说明 on a cell just read from the audit rows updates it, as Store.set_note would)
+        insert_rows(store, _CELLS, 7, [row for row in self.cells.values() if row[5] != "" or row[0] not in fresh])
+        insert_rows(store, _FIRSTS, 5, self.firsts)
+        if fresh:  # and each of its values is a first value (as written: NaN is NULL)
+            conn.execute("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
+                         " SELECT report_id, table_key, row_key, col_key, value FROM cell_values"
+                         f" WHERE report_id IN ({marks}) AND value IS NOT NULL", fresh)
+        if self.updated:
+            conn.executemany("UPDATE reports SET updated_at = ? WHERE id = ?",
+                             [(stamp, rid) for rid, stamp in self.updated.items()])
+        self.cells, self.firsts, self.audits, self.updated, self.fresh = {}, [], [], {}, []
 
 
 # -- s4: one received form written in a few statements ------------------------------------------------
@@ -397,26 +462,55 @@ def resume_revisions(store: Store, before: dict[int, int], changed: list[int]) -
                      [(numbers.get(rid, revision), rid) for rid, revision in before.items()])
 
 
+@dataclass(frozen=True)
+class FormAudit:
+    """The audit row each received form gets after its writes (``import_log.audit_import``'s) as data,
+    so that ``replace_reports`` writes it with the forms' other audit rows (u4); called, it is written at once."""
+
+    store: Store
+    who: str
+    field: str
+    new: str
+    reason: str
+
+    def __call__(self, report_id: int) -> None:
+        from storage.import_log import audit_import
+
+        audit_import(self.store, report_id, self.who, self.field, self.new, self.reason)
+
+
 def replace_reports(store: Store, forms: list[tuple[int, dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]]],
                     who: str, reason: str, before: dict[str, Any], after: Callable[[int], None],
                     ) -> dict[int, tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]]]:
     """``replace_report`` for each of a received file's forms — (report id, values, 说明, list rows),
-    in order, ``after(report id)`` following each — with the same rows, audit trail and revisions
-    (u3): each report as ``before`` (``import_log.snapshot`` of the township-period, taken in this
-    transaction) read it, the revisions paused once for all. Returns report id → its values, 说明 and
-    list rows as ``Store.load`` would now read them (the reports whose contents are known)."""
+    in order, ``after(report id)`` following each (a ``FormAudit``: its row gathered with the others)
+    — with the same rows, audit trail and revisions (u3): each
+    report as ``before`` (``import_log.snapshot`` of the township-period, taken in this transaction)
+    read it, the revisions paused once for all, (u4) the value, 说明 and audit rows of all the forms
+    written together at the end. Returns report id → its values, 说明 and list rows as
+    ``Store.load`` would now read them (the reports whose contents are known)."""
     known = stored_reports(before)
     paused = pause_revisions(store, [report_id for report_id, *_ in forms])
     changed: list[int] = []
     written = {}
+    writes = _RowWrites()
     for report_id, values, notes, list_rows in forms:
         # (not in the snapshot: created since, empty; a form given twice: its second reads what the first wrote)
-        stored = None if report_id in written else known.get(report_id, ({}, {}))
-        wrote, contents = rewrite_report(store, report_id, values, notes, list_rows, who, reason, stored)
+        if report_id in written:
+            writes.flush(store)
+            stored = None
+        else:
+            stored = known.get(report_id, ({}, {}))
+        wrote, contents = rewrite_report(store, report_id, values, notes, list_rows, who, reason, stored, writes)
         if wrote:
             changed.append(report_id)
         written[report_id] = contents
-        after(report_id)
+        if isinstance(after, FormAudit):
+            writes.audit(now_text(), after.who, report_id, "", "", "", after.field, None, after.new, after.reason)
+        else:  # (anything else runs after the rows gathered so far are written)
+            writes.flush(store)
+            after(report_id)
+    writes.flush(store)
     resume_revisions(store, paused, changed)
     return {report_id: contents for report_id, contents in written.items() if contents is not None}
 
@@ -436,28 +530,28 @@ def stored_reports(snapshot: dict[str, Any]) -> dict[int, StoredReport]:
     return found
 
 
-def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
-                   list_rows: dict[str, list[str]], who: str, reason: str, before: StoredReport | None = None,
-                   ) -> tuple[bool, tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]] | None]:
-    """``replace_report``'s writes, its revision paused by the caller (``pause_revisions``):
-    whether it wrote any row of ``cell_values``, ``list_rows`` or ``first_values`` (what the revision
-    triggers count), and (u3) the report's values, 说明 and list rows as ``Store.load`` would now read
-    them (same order), or None when a value written may read back otherwise (not an int, float or
-    str; NaN). ``before``: the report's cells and list rows as they are now (``stored_reports``);
-    None: read here."""
+def read_stored_report(store: Store, report_id: int) -> StoredReport:
+    """The report's cells and list rows (in position order) as they are stored now."""
+    cells = {(t, r, c): (v, n) for t, r, c, v, n in store.conn.execute(
+        "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
+    rows: dict[str, list[str]] = {}
+    for table, row in store.conn.execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ?"
+                                         " ORDER BY table_key, position", (report_id,)):
+        rows.setdefault(table, []).append(row)
+    return cells, rows
+
+
+def rewrite_rows(store: Store, report_id: int, cells: StoredCells, stored_rows: dict[str, list[str]],
+                 list_rows: dict[str, list[str]], who: str, audit: Callable[..., None],
+                 ) -> tuple[bool, dict[tuple[str, str], str], dict[str, list[str]], StoredCells]:
+    """The report's list rows made the file's (matched by position: rows the file adds get fresh
+    keys, rows it lacks are removed with their cells), each audited by ``audit`` (``_RowWrites.audit``'s
+    arguments). Returns whether a row was written, (table, file row) → stored row where they differ,
+    each table's rows now, and the report's cells left."""
     from storage.row_keys import issue_row_keys
 
     conn = store.conn
     touched = False
-    if before is None:
-        cells: dict[CellKey, tuple[Any, str]] = {(t, r, c): (v, n) for t, r, c, v, n in conn.execute(
-            "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
-        stored_rows: dict[str, list[str]] = {}
-        for table, row in conn.execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ?"
-                                       " ORDER BY table_key, position", (report_id,)):
-            stored_rows.setdefault(table, []).append(row)
-    else:
-        cells, stored_rows = before
     rows_now: dict[str, list[str]] = {}
     rename: dict[tuple[str, str], str] = {}
     stamp = now_text()
@@ -470,10 +564,11 @@ def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], not
                                 (report_id, table)).fetchone()[0]
             conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
                              [(report_id, table, key, last + n) for n, key in enumerate(fresh, start=1)])
-            conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, field, new)"
-                             " VALUES (?, ?, ?, ?, ?, 'row', 'add')", [(stamp, who, report_id, table, key) for key in fresh])
+            for key in fresh:
+                audit(stamp, who, report_id, table, key, "", "row", None, "add", "")
         for file_row, real_row in zip(wanted, [*stored, *fresh]):
-            rename[(table, file_row)] = real_row
+            if file_row != real_row:
+                rename[(table, file_row)] = real_row
         if wanted:
             rows_now[table] = [*stored, *fresh][:len(wanted)]
         removed = stored[len(wanted):]
@@ -482,42 +577,52 @@ def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], not
             gone = [(report_id, table, row) for row in removed]
             conn.executemany("DELETE FROM list_rows WHERE report_id = ? AND table_key = ? AND row_key = ?", gone)
             conn.executemany("DELETE FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?", gone)
-            conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, field, old)"
-                             " VALUES (?, ?, ?, ?, ?, 'row', 'remove')", [(stamp, who, *g) for g in gone])
+            for row in removed:
+                audit(stamp, who, report_id, table, row, "", "row", "remove", None, "")
             dropped = set(removed)
             cells = {c: v for c, v in cells.items() if c[0] != table or c[1] not in dropped}
+    return touched, rename, rows_now, cells
+
+
+def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], notes: dict[CellKey, str],
+                   list_rows: dict[str, list[str]], who: str, reason: str, before: StoredReport | None = None,
+                   writes: _RowWrites | None = None,
+                   ) -> tuple[bool, tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]] | None]:
+    """``replace_report``'s writes, its revision paused by the caller (``pause_revisions``):
+    whether it wrote any row of ``cell_values``, ``list_rows`` or ``first_values`` (what the revision
+    triggers count), and (u3) the report's values, 说明 and list rows as ``Store.load`` would now read
+    them (same order), or None when a value written may read back otherwise (not an int, float or
+    str; NaN). ``before``: the report's cells and list rows as they are now (``stored_reports``);
+    None: read here. ``writes`` (u4): where its value, 说明 and audit rows are gathered, written
+    by the caller's ``writes.flush`` (None: written here)."""
+    batch = _RowWrites() if writes is None else writes
+    cells, stored_rows = read_stored_report(store, report_id) if before is None else before
+    touched, rename, rows_now, cells = rewrite_rows(store, report_id, cells, stored_rows, list_rows, who, batch.audit)
 
     def real(cell: CellKey) -> CellKey:
         return (cell[0], rename.get((cell[0], cell[1]), cell[1]), cell[2])
 
-    changes = [(real(c), v) for c, v in values.items()]
+    changes = [(real(c), v) for c, v in values.items()] if rename else list(values.items())
     values_now: dict[CellKey, Any] = {}
-    changed, inserted = replace_values(store, report_id, changes, who, reason,
-                                       {c: v for c, (v, _n) in cells.items()}, values_now)
+    changed = batch.values(report_id, changes, cells, who, reason, values_now)[0]
     # 说明: as ``Store.set_note`` for each one that differs (stripped; a cell without a row gets one)
-    wanted_notes = {real(c): n for c, n in notes.items()}
+    wanted_notes = {real(c): n for c, n in notes.items()} if rename else notes
     kept = {c: n for c, (_v, n) in cells.items() if n != ""}
     stamp = now_text()
-    inserts, updates, audits = [], [], []
+    noted = False
     for cell in sorted({*kept, *wanted_notes}):
         old, new = kept.get(cell, ""), (wanted_notes.get(cell, "") or "").strip()
         if old == new:
             continue
-        if cell in cells or cell in inserted:
-            updates.append((new, stamp, report_id, *cell))
-        else:
-            inserts.append((report_id, *cell, None, new, stamp))
-        audits.append((stamp, who, report_id, *cell, "note", old, new, reason))
-    if audits:
-        conn.executemany("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
-        conn.executemany("UPDATE cell_values SET note = ?, updated_at = ?"
-                         " WHERE report_id = ? AND table_key = ? AND row_key = ? AND col_key = ?", updates)
-        conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audits)
-        conn.execute("UPDATE reports SET updated_at = ? WHERE id = ?", (stamp, report_id))
-    written = touched or changed > 0 or bool(audits)
-    if not all(_reads_back(v) for _c, v in changes):
+        batch.note(report_id, cell, new, stamp, cells)
+        batch.audit(stamp, who, report_id, *cell, "note", old, new, reason)
+        noted = True
+    if noted:
+        batch.updated[report_id] = stamp
+    if writes is None:
+        batch.flush(store)
+    written = touched or changed > 0 or noted
+    if not _all_read_back(values.values()):
         return written, None
     notes_now = {c: n for c in sorted({*kept, *wanted_notes}) if (n := (wanted_notes.get(c, "") or "").strip())}
     return written, ({c: values_now[c] for c in sorted(values_now) if values_now[c] is not None}, notes_now,
@@ -529,3 +634,20 @@ def _reads_back(value: Any) -> bool:
     bool an int, …): only then is a report's content known without reading it again."""
     kind = type(value)
     return value is None or kind is str or (kind is int and -2**63 <= value < 2**63) or (kind is float and value == value)
+
+
+_PLAIN = frozenset({type(None), str, int, float})
+
+
+def _all_read_back(values: Iterable[Any]) -> bool:
+    """``_reads_back`` of every value, by kinds first (u4: a file's few hundred values, mostly None,
+    str and float, checked without a Python call per value)."""
+    values = list(values)
+    kinds = set(map(type, values))
+    if not kinds <= _PLAIN:
+        return False
+    if int in kinds:
+        ints = [v for v in values if type(v) is int]
+        if min(ints) < -2**63 or max(ints) >= 2**63:
+            return False
+    return float not in kinds or not any(map(math.isnan, [v for v in values if type(v) is float]))

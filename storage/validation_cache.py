@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 __all__ = ["fingerprint", "revisions", "marker", "kept_findings", "keep_findings", "forget_all", "sources_marker"]
 
 
+# ``json.dumps(value, ensure_ascii=False)`` without making its encoder at every call (u4: two a report validated)
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def revisions(store: Store, township_id: int) -> dict[tuple[str, str], tuple[int, int]]:
     """(form key, period) → (report id, revision) of every report of the township (one query)."""
     return {(form_key, period): (rid, revision) for rid, form_key, period, revision in store.conn.execute(
@@ -44,7 +48,7 @@ def marker(report: Report, fingerprint: str, reads: Iterable[str], history: bool
     if history:
         parts += sorted((period, ids) for (key, period), ids in known.items()
                         if key == report.form_key and period < report.period)
-    return _sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+    return _sha256(_json_text(parts).encode()).hexdigest()
 
 
 def _encode(f: Finding) -> list[Any]:
@@ -83,7 +87,7 @@ def keep_findings(store: Store, results: Mapping[int, tuple[str, list[Finding]]]
     Failing to keep them only costs a validation later, so errors are swallowed."""
     if store.readonly or not results:
         return
-    rows = [(rid, mark, json.dumps([_encode(f) for f in findings], ensure_ascii=False))
+    rows = [(rid, mark, _json_text([_encode(f) for f in findings]))
             for rid, (mark, findings) in results.items()]
     try:
         with store.atomic():

@@ -398,7 +398,8 @@ class Workspace:
                 and seen.stored and self._unchanged_for(seen)}
         if all(r.form_key in kept or r.form_key == leave_out for r in reports):  # nothing written since
             return {k: (_as_of(seen.data, r), seen.result) for k, (seen, r) in kept.items() if k != leave_out}
-        markers = self._markers(township_id, reports)  # (read before the reports: see _markers)
+        revisions = validation_cache.revisions(self.store, township_id)
+        markers = self._markers(township_id, reports, revisions)  # (read before the reports: see _markers)
         found = validation_cache.kept_findings(self.store, markers)
         # r4: each report is read only when something uses its contents (validated here, read by a
         # form validated here, its computed values, a caller): a kept period reads none
@@ -419,9 +420,10 @@ class Workspace:
 
             # r4: only the reports validated and those their rules read (the others are not computed)
             wanted = again | {ref for k in again for ref in referenced_forms(self.form(k))}
+            earlier = {key for key, p in revisions if p < period}  # (u4: forms with no earlier report read nothing)
             inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
                                      earlier_inputs(self.store, township_id, k, period)
-                                     if k in again and needs_history(self.form(k))
+                                     if k in again and k in earlier and needs_history(self.form(k))
                                      else {},  # read only by vs-last-period / vs-history rules
                                      _first_values_read(self.store, self.form(k), d.report.id)
                                      if k in again and needs_reported(self.form(k)) else {})
@@ -436,14 +438,17 @@ class Workspace:
             results.update(fresh)
         return {k: (datas[k], results[k]) for k in datas if k != leave_out and k in results}
 
-    def _markers(self, township_id: int, reports: list[Report]) -> dict[int, str]:
+    def _markers(self, township_id: int, reports: list[Report],
+                 known: dict[tuple[str, str], tuple[int, int]] | None = None) -> dict[int, str]:
         """report id → the marker of what validating it reads now (``storage.validation_cache``).
         Read before the reports themselves: a change committed in between gives a marker that is
-        older than the data validated, which no later look-up asks for (revisions only grow)."""
+        older than the data validated, which no later look-up asks for (revisions only grow).
+        ``known``: ``validation_cache.revisions`` of the township just read (None: read here)."""
         from forms.validation_kept import needs_history, referenced_forms
         from storage import validation_cache
 
-        known = validation_cache.revisions(self.store, township_id)
+        if known is None:
+            known = validation_cache.revisions(self.store, township_id)
         mark = validation_cache.fingerprint(self.catalogue)
         return {r.id: validation_cache.marker(r, mark, referenced_forms(self.form(r.form_key)),
                                               needs_history(self.form(r.form_key)), known) for r in reports}
@@ -804,7 +809,7 @@ class Workspace:
         ``judge(statuses, replaced, cleared)`` returns the line's (verdict, reasons) inside the transaction.
         Returns (line id, form key → status, lines replaced)."""
         from storage import district_store as ds
-        from storage.import_log import audit_import, record_import, snapshot
+        from storage.import_log import record_import, snapshot
 
         store = self.store
         reason = f"收件 {line['file_name']}"
@@ -817,12 +822,13 @@ class Workspace:
             # the forms, and each form's contents as now stored kept for the validation below
             written = ds.replace_reports(
                 store, [(stored[w.form_key].id, w.values, w.notes, w.list_rows) for w in writes], self.user, reason,
-                before, lambda report_id: audit_import(store, report_id, self.user, "intake", line["file_name"], reason))
+                before, ds.FormAudit(store, self.user, "intake", line["file_name"], reason))
             line_id = ds.add_register_line(store, who=self.user, verdict="已接收", reasons=reasons,
                                            data_sha256=data_sha256, applied=True, township_id=township_id,
                                            period=period, **line)
             replaced = ds.mark_replaced(store, township_id, period, line_id)
-            cleared = self._clear_left_out(township_id, period, {w.form_key for w in writes}, reason)
+            cleared = self._clear_left_out(township_id, period, {w.form_key for w in writes}, reason,
+                                           list(stored.values()))
             ds.clear_marks(store, township_id, period, [w.form_key for w in writes] + cleared)
             from storage.no_data import replace_declarations  # e6: the file's 本期无数据 declarations
 
@@ -1077,15 +1083,17 @@ class Workspace:
         self.store.set_setting(_TOWNSHIP_KEY_SETTING, key.data)
 
     # -- p1: intake replaces the whole township-period ---------------------------------------------
-    def _clear_left_out(self, township_id: int, period: str, kept: set[str], reason: str) -> list[str]:
+    def _clear_left_out(self, township_id: int, period: str, kept: set[str], reason: str,
+                        reports: list[Report] | None = None) -> list[str]:
         """A received file replaces everything the township-period held: each stored report of a
         form the file leaves out is emptied — values and 说明 cleared, list rows removed, each
         audited, so the earlier file's figures stay in the trail. Returns the forms emptied (in the
-        caller's transaction)."""
+        caller's transaction). ``reports``: the township-period's reports (ids and forms), as read
+        in this transaction (None: read here)."""
         store = self.store
         cleared = []
         why = f"{reason}：文件中没有此表，此前收到的数据已清除"
-        for report in store.reports_for(township_id, period):
+        for report in store.reports_for(township_id, period) if reports is None else reports:
             if report.form_key in kept:
                 continue
             data = store.load(report.id)
