@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from export.errors import ImportRefused
-from export.safety import MAX_CELLS, MAX_COLS, MAX_ROWS, FileCheck, check_file, sheet_comments
+from export.safety import MAX_CELLS, MAX_COLS, MAX_ROWS, FileCheck, check_file, keep_recent, recent, sheet_comments
 from forms.values import CellError
 
 __all__ = ["Book", "read_workbook", "cell_address", "parse_address", "gc_paused"]
@@ -153,9 +153,8 @@ def read_workbook(path: Path) -> Book:
                 book.hidden.add(meta.name)
             try:
                 key = keys.get(meta.name)
-                kept = _GRIDS.get(key) if key is not None else None
+                kept = recent(_GRIDS, key) if key is not None else None
                 if kept is not None:
-                    _GRIDS[key] = _GRIDS.pop(key)  # the most recently used last
                     height, width, rows = kept
                 else:
                     sheet = workbook.get_sheet_by_name(meta.name)
@@ -172,9 +171,7 @@ def read_workbook(path: Path) -> Book:
                 else:
                     grid = sheet.to_python(skip_empty_area=False)
                     if key is not None and height * width <= _GRID_CELLS_KEPT:
-                        if len(_GRIDS) >= _GRIDS_MAX:
-                            del _GRIDS[next(iter(_GRIDS))]
-                        _GRIDS[key] = (height, width, [row[:] for row in grid])
+                        keep_recent(_GRIDS, key, (height, width, [row[:] for row in grid]), _GRIDS_MAX)
                 book.grids[meta.name] = _with_errors(grid, check.cell_errors.get(meta.name, {}))
             except ImportRefused:
                 raise

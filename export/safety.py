@@ -52,6 +52,7 @@ import zlib
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from export.errors import ImportRefused
 from forms.values import CellError
@@ -219,9 +220,8 @@ def _unpacked(blob: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
     if len(packed) != info.compress_size:
         return None
     key = (info.compress_type, info.CRC, packed)
-    known = _INFLATED.get(key)
+    known = recent(_INFLATED, key)
     if known is not None:  # these very bytes unpacked and checked before (in an earlier file)
-        _INFLATED[key] = _INFLATED.pop(key)  # the most recently used last
         return known if len(known) <= limit else None
     if info.compress_type == zipfile.ZIP_STORED:
         data = packed
@@ -236,7 +236,7 @@ def _unpacked(blob: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
     if len(data) > limit or zlib.crc32(data) != info.CRC:
         return None
     if len(data) <= _INFLATED_PART_MAX:
-        _keep(_INFLATED, key, data, _INFLATED_MAX)
+        keep_recent(_INFLATED, key, data, _INFLATED_MAX)
     return data
 
 
@@ -250,11 +250,23 @@ _INFLATED_MAX = 128
 _INFLATED_PART_MAX = 256 * 1024  # (so at most 32 MB kept)
 
 
-def _keep(cache: dict, key: object, value: object, most: int) -> None:  # type: ignore[type-arg]
-    """``cache[key] = value``, the least recently used entry dropped when ``cache`` holds ``most``."""
+def keep_recent(cache: dict[Any, Any], key: Any, value: Any, most: int) -> None:
+    """``cache[key] = value``, the least recently used entry dropped when ``cache`` holds ``most``
+    (safe when another thread uses the cache meanwhile: at worst an entry too many is dropped)."""
     if len(cache) >= most:
-        del cache[next(iter(cache))]
+        try:
+            cache.pop(next(iter(cache)), None)
+        except (RuntimeError, StopIteration):  # changed meanwhile by another thread
+            cache.clear()
     cache[key] = value
+
+
+def recent(cache: dict[Any, Any], key: Any) -> Any:
+    """``cache.get(key)``, made the most recently used (``keep_recent``)."""
+    value = cache.pop(key, None)
+    if value is not None:
+        cache[key] = value
+    return value
 
 
 def _read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int],
@@ -746,9 +758,8 @@ _SHEET_ANSWERS_MAX = 64
 def _check_sheet_kept(data: bytes, sheet: str, name: str, check: FileCheck) -> int | None:
     """``_check_sheet``, its answer for the same bytes taken from ``_SHEET_ANSWERS`` (a part that
     is the same in every file: the ``_cells`` map of one layout, a sheet of instructions)."""
-    known = _SHEET_ANSWERS.get(data)
+    known = recent(_SHEET_ANSWERS, data)
     if known is not None:
-        _SHEET_ANSWERS[data] = _SHEET_ANSWERS.pop(data)
         area, missing, errors = known
         if missing:
             check.formulas_without_value[sheet] = set(missing)
@@ -756,7 +767,7 @@ def _check_sheet_kept(data: bytes, sheet: str, name: str, check: FileCheck) -> i
             check.cell_errors[sheet] = dict(errors)
         return area
     area = _check_sheet(data, sheet, name, check)
-    _keep(_SHEET_ANSWERS, data, (area, frozenset(check.formulas_without_value.get(sheet, ())),
+    keep_recent(_SHEET_ANSWERS, data, (area, frozenset(check.formulas_without_value.get(sheet, ())),
                                  tuple(check.cell_errors.get(sheet, {}).items())), _SHEET_ANSWERS_MAX)
     return area
 
