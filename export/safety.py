@@ -247,7 +247,7 @@ def _unpacked(blob: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
 # the local header is still checked, the limit and everything after unpacking still apply.
 _INFLATED: dict[tuple[int, int, bytes], bytes] = {}
 _INFLATED_MAX = 128
-_INFLATED_PART_MAX = 256 * 1024  # (so at most 32 MB kept)
+_INFLATED_PART_MAX = 128 * 1024  # (so at most 16 MB kept, and their packed bytes)
 
 
 def keep_recent(cache: dict[Any, Any], key: Any, value: Any, most: int) -> None:
@@ -401,11 +401,16 @@ def _note_grid_keys(check: FileCheck, parts: dict[str, bytes], infos: list[zipfi
         seen.add(folded)
     sheets = set(sheet_parts.values())
     context = tuple((part, data) for part, data in parts.items() if part not in sheets and not part.startswith("docProps/"))
+    if sum(len(data) for _, data in context) > _GRID_KEY_BYTES:
+        return  # (a key holds its bytes while kept: a large workbook is read as before)
     check.sheet_order = list(order)
     for sheet, target in targets:
         data = parts.get(target)
-        if data is not None and sheet_parts.get(sheet) == target:
+        if data is not None and sheet_parts.get(sheet) == target and len(data) <= _GRID_KEY_BYTES:
             check.grid_keys[sheet] = (sheet, target, data, context)
+
+
+_GRID_KEY_BYTES = 1024 * 1024
 
 
 _PLAIN_TARGET = re.compile(r"(?:/xl/)?worksheets/[A-Za-z0-9_]+\.xml")  # (fullmatch)
@@ -767,6 +772,8 @@ def _check_sheet_kept(data: bytes, sheet: str, name: str, check: FileCheck) -> i
             check.cell_errors[sheet] = dict(errors)
         return area
     area = _check_sheet(data, sheet, name, check)
+    if len(data) > _INFLATED_PART_MAX:
+        return area  # (the key is the part: a large one is not kept)
     keep_recent(_SHEET_ANSWERS, data, (area, frozenset(check.formulas_without_value.get(sheet, ())),
                                  tuple(check.cell_errors.get(sheet, {}).items())), _SHEET_ANSWERS_MAX)
     return area
