@@ -22,6 +22,7 @@ import pytest
 
 import export.reader as reader
 import export.safety as safety
+from tests.hostile_files import sheet_xml, xlsx_bytes
 from tests.test_hostile_files import CRAFTED
 from tests.test_read_submission_fast import outcome, variants  # noqa: F401 - variants: the altered files' fixture
 
@@ -225,3 +226,27 @@ def test_crafted_hostile_files_read_as_with_nothing_kept(name, township_files, c
     (read,) = _same_both_ways([path], catalogue, prime=township_files["仙龙镇"])
     if CRAFTED[name][1]:
         assert read[0] == "refused" and CRAFTED[name][1] in read[2]
+
+
+def test_the_least_recently_used_entry_goes_first_and_large_parts_are_not_kept(tmp_path, monkeypatch) -> None:
+    cache: dict = {}
+    for key in "abc":
+        safety.keep_recent(cache, key, key.upper(), 3)
+    assert safety.recent(cache, "a") == "A" and safety.recent(cache, "x") is None
+    safety.keep_recent(cache, "d", "D", 3)  # "b" is the least recently used now
+    assert list(cache) == ["c", "a", "d"]
+    # a workbook of a small sheet and a large one (over 128 KB unpacked), read twice
+    _empty_caches(monkeypatch)
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="inlineStr"><is><t>{"文" * 20}</t></is></c></row>'
+                   for r in range(1, 1601))
+    path = tmp_path / "大小两表.xlsx"
+    path.write_bytes(xlsx_bytes({"小": sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>'), "大": sheet_xml(rows)}))
+    first = reader.read_workbook(path)
+    again = reader.read_workbook(path)
+    assert again.grids == first.grids and len(first.grids["大"]) == 1600 and first.grids["大"][-1][0] == 1600.0
+    kept = set(safety._SHEET_ANSWERS)
+    assert any(b"<v>1</v></c></row></sheetData>" in data for data in kept)
+    assert not any(len(data) > safety._INFLATED_PART_MAX for data in kept)
+    assert all(len(data) <= safety._INFLATED_PART_MAX for data in safety._INFLATED.values())
+    assert [key[0] for key in reader._GRIDS] == ["小", "大"]  # 1,600 × 2 cells: within the grids kept
+    assert again.grids["小"] is not first.grids["小"] and again.grids["小"][0] is not first.grids["小"][0]
