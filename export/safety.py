@@ -389,6 +389,10 @@ def _note_grid_keys(check: FileCheck, parts: dict[str, bytes], infos: list[zipfi
                     sheet_parts: dict[str, str]) -> None:
     """``check.grid_keys``/``sheet_order`` of a plain workbook (``_plain_workbook``): per worksheet
     (name, part, its bytes, every other part but the other worksheets and docProps)."""
+    sheets = set(sheet_parts.values())
+    context = tuple((part, data) for part, data in parts.items() if part not in sheets and not part.startswith("docProps/"))
+    if sum(len(data) for _, data in context) > _GRID_KEY_BYTES:
+        return  # (a key holds its bytes while kept: a large workbook is read as before)
     plain = _plain_workbook(parts)
     if plain is None:
         return
@@ -399,10 +403,6 @@ def _note_grid_keys(check: FileCheck, parts: dict[str, bytes], infos: list[zipfi
         if "\\" in folded or folded in seen:
             return
         seen.add(folded)
-    sheets = set(sheet_parts.values())
-    context = tuple((part, data) for part, data in parts.items() if part not in sheets and not part.startswith("docProps/"))
-    if sum(len(data) for _, data in context) > _GRID_KEY_BYTES:
-        return  # (a key holds its bytes while kept: a large workbook is read as before)
     check.sheet_order = list(order)
     for sheet, target in targets:
         data = parts.get(target)
@@ -429,7 +429,7 @@ def _plain_workbook(parts: dict[str, bytes]) -> tuple[tuple[str, ...], tuple[tup
         return None
     key = (b"plain", package, workbook_xml, rels_xml)
     if key not in _PLAIN:
-        if len(_PLAIN) >= _PARSED_MAX:
+        if len(_PLAIN) >= 16:  # (an intake's files have one or two)
             _PLAIN.clear()
         _PLAIN[key] = _parse_plain_workbook(package, workbook_xml, rels_xml)
     return _PLAIN[key]
