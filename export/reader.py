@@ -152,10 +152,12 @@ def read_workbook(path: Path) -> Book:
             if meta.visible != pc.SheetVisibleEnum.Visible:
                 book.hidden.add(meta.name)
             try:
-                key = keys.get(meta.name)
+                key, made_of = keys.get(meta.name, (None, None))
                 kept = recent(_GRIDS, key) if key is not None else None
+                if kept is not None and kept[0] != made_of:
+                    kept = None  # other bytes of the same CRC-32 and sizes: read as they are
                 if kept is not None:
-                    height, width, rows = kept
+                    _, height, width, rows = kept
                 else:
                     sheet = workbook.get_sheet_by_name(meta.name)
                     height, width = sheet.height, sheet.width
@@ -171,7 +173,7 @@ def read_workbook(path: Path) -> Book:
                 else:
                     grid = sheet.to_python(skip_empty_area=False)
                     if key is not None and height * width <= _GRID_CELLS_KEPT:
-                        keep_recent(_GRIDS, key, (height, width, [row[:] for row in grid]), _GRIDS_MAX)
+                        keep_recent(_GRIDS, key, (made_of, height, width, [row[:] for row in grid]), _GRIDS_MAX)
                 book.grids[meta.name] = _with_errors(grid, check.cell_errors.get(meta.name, {}))
             except ImportRefused:
                 raise
@@ -185,11 +187,11 @@ def read_workbook(path: Path) -> Book:
     return book
 
 
-# issue 11: the grids calamine made of worksheets, by what they were made of (``FileCheck.grid_keys``:
-# the sheet's part and every part it may depend on, byte for byte). The same bytes make the same
+# issue 11: the grids calamine made of worksheets, with what they were made of (``FileCheck.grid_keys``:
+# the sheet's part and every part it may depend on, byte for byte; found by their CRC-32 and sizes). The same bytes make the same
 # grid, so a sheet that is the same in every file of an intake (the ``_cells`` map of one layout,
 # a sheet of instructions) is parsed once. Only grids read without an error are kept.
-_GRIDS: dict[tuple[object, ...], tuple[int, int, list[list[Any]]]] = {}
+_GRIDS: dict[tuple[object, ...], tuple[tuple[object, ...], int, int, list[list[Any]]]] = {}
 _GRIDS_MAX = 32
 _GRID_CELLS_KEPT = 20_000
 

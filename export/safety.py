@@ -110,7 +110,7 @@ class FileCheck:
     # parts (shared strings, styles, the 1904 flag): sheet name → those bytes, for the reader to take
     # the grid it read from the same bytes before (``export.reader``); only for a workbook whose
     # parts the parser finds exactly where this check does (``_plain_workbook``), else empty
-    grid_keys: dict[str, tuple[object, ...]] = field(default_factory=dict)
+    grid_keys: dict[str, tuple[tuple[object, ...], tuple[object, ...]]] = field(default_factory=dict)
     sheet_order: list[str] = field(default_factory=list)  # every sheet's name, as the parser must list them
 
 
@@ -219,10 +219,10 @@ def _unpacked(blob: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
     packed = blob[start:start + info.compress_size]
     if len(packed) != info.compress_size:
         return None
-    key = (info.compress_type, info.CRC, packed)
+    key = (info.compress_type, info.CRC, info.compress_size, info.file_size)
     known = recent(_INFLATED, key)
-    if known is not None:  # these very bytes unpacked and checked before (in an earlier file)
-        return known if len(known) <= limit else None
+    if known is not None and known[0] == packed:  # these very bytes unpacked and checked before
+        return known[1] if len(known[1]) <= limit else None
     if info.compress_type == zipfile.ZIP_STORED:
         data = packed
     else:
@@ -236,16 +236,18 @@ def _unpacked(blob: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
     if len(data) > limit or zlib.crc32(data) != info.CRC:
         return None
     if len(data) <= _INFLATED_PART_MAX:
-        keep_recent(_INFLATED, key, data, _INFLATED_MAX)
+        keep_recent(_INFLATED, key, (packed, data), _INFLATED_MAX)
     return data
 
 
-# Parts unpacked before, by (method, CRC-32, packed bytes) (issue 11): the parts a program writes the
+# Parts unpacked before, (packed bytes, unpacked bytes) by (method, CRC-32, sizes) (issue 11) — found
+# by what the directory says, taken only when the packed bytes are equal (no hash of every part's
+# bytes, which costs as much as comparing them): the parts a program writes the
 # same in every file (theme, styles, the workbook's lists; the ``_cells`` map of files with the same
 # layout) are the same bytes in every file of an intake. The same packed bytes unpack to the same
 # bytes (deflate decodes one way only) whose CRC-32 was right, so the part is not unpacked again;
 # the local header is still checked, the limit and everything after unpacking still apply.
-_INFLATED: dict[tuple[int, int, bytes], bytes] = {}
+_INFLATED: dict[tuple[int, int, int, int], tuple[bytes, bytes]] = {}
 _INFLATED_MAX = 128
 _INFLATED_PART_MAX = 128 * 1024  # (so at most 16 MB kept, and their packed bytes)
 
@@ -365,7 +367,7 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
         data = parts.get(part)
         if data is None:
             continue
-        sheet_area = _check_sheet_kept(data, sheet, name, check)
+        sheet_area = _check_sheet_kept(data, names[part].CRC, sheet, name, check)
         if sheet_area is None:
             bounded.append((data, sheet))
             sheet_area = _SIMPLE_AREA
@@ -381,17 +383,18 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
                 check.comment_parts[sheet] = found
         if percent_styles:
             _find_percent_cells(data, sheet, percent_styles, check)
-    _note_grid_keys(check, parts, infos, sheet_parts)
+    _note_grid_keys(check, parts, infos, names, sheet_parts)
     return check
 
 
 def _note_grid_keys(check: FileCheck, parts: dict[str, bytes], infos: list[zipfile.ZipInfo],
-                    sheet_parts: dict[str, str]) -> None:
+                    names: dict[str, zipfile.ZipInfo], sheet_parts: dict[str, str]) -> None:
     """``check.grid_keys``/``sheet_order`` of a plain workbook (``_plain_workbook``): per worksheet
-    (name, part, its bytes, every other part but the other worksheets and docProps)."""
+    its key — (name, part, CRC-32 and size of its bytes and of every other part but the other
+    worksheets and docProps) — and those bytes (the grid is taken when they are equal)."""
     sheets = set(sheet_parts.values())
-    context = tuple((part, data) for part, data in parts.items() if part not in sheets and not part.startswith("docProps/"))
-    if sum(len(data) for _, data in context) > _GRID_KEY_BYTES:
+    others = [part for part in parts if part not in sheets and not part.startswith("docProps/")]
+    if sum(len(parts[part]) for part in others) > _GRID_KEY_BYTES:
         return  # (a key holds its bytes while kept: a large workbook is read as before)
     plain = _plain_workbook(parts)
     if plain is None:
@@ -404,10 +407,12 @@ def _note_grid_keys(check: FileCheck, parts: dict[str, bytes], infos: list[zipfi
             return
         seen.add(folded)
     check.sheet_order = list(order)
+    context = tuple((part, names[part].CRC, len(parts[part])) for part in others)
+    context_bytes = tuple(parts[part] for part in others)
     for sheet, target in targets:
         data = parts.get(target)
         if data is not None and sheet_parts.get(sheet) == target and len(data) <= _GRID_KEY_BYTES:
-            check.grid_keys[sheet] = (sheet, target, data, context)
+            check.grid_keys[sheet] = ((sheet, target, names[target].CRC, len(data), context), (data, context_bytes))
 
 
 _GRID_KEY_BYTES = 1024 * 1024
@@ -754,18 +759,19 @@ def _check_shared_strings(data: bytes, name: str, part: str) -> None:
                             "文件结构自相矛盾（可能是恶意构造的文件），已拒绝导入")
 
 
-# What ``_check_sheet`` answered for a worksheet part, by its bytes (the answer depends on nothing
-# else): (area, formula cells without a value, error cells). Refusals are never kept.
-_SHEET_ANSWERS: dict[bytes, tuple[int | None, frozenset[str], tuple[tuple[str, CellError], ...]]] = {}
+# What ``_check_sheet`` answered for a worksheet part — (area, formula cells without a value, error
+# cells), which depend on nothing but its bytes — with those bytes, by their CRC-32 and size (taken
+# when the bytes are equal). Refusals are never kept.
+_SHEET_ANSWERS: dict[tuple[int, int], tuple[bytes, int | None, frozenset[str], tuple[tuple[str, CellError], ...]]] = {}
 _SHEET_ANSWERS_MAX = 64
 
 
-def _check_sheet_kept(data: bytes, sheet: str, name: str, check: FileCheck) -> int | None:
+def _check_sheet_kept(data: bytes, crc: int, sheet: str, name: str, check: FileCheck) -> int | None:
     """``_check_sheet``, its answer for the same bytes taken from ``_SHEET_ANSWERS`` (a part that
     is the same in every file: the ``_cells`` map of one layout, a sheet of instructions)."""
-    known = recent(_SHEET_ANSWERS, data)
-    if known is not None:
-        area, missing, errors = known
+    known = recent(_SHEET_ANSWERS, (crc, len(data)))
+    if known is not None and known[0] == data:
+        _, area, missing, errors = known
         if missing:
             check.formulas_without_value[sheet] = set(missing)
         if errors:
@@ -774,8 +780,8 @@ def _check_sheet_kept(data: bytes, sheet: str, name: str, check: FileCheck) -> i
     area = _check_sheet(data, sheet, name, check)
     if len(data) > _INFLATED_PART_MAX:
         return area  # (the key is the part: a large one is not kept)
-    keep_recent(_SHEET_ANSWERS, data, (area, frozenset(check.formulas_without_value.get(sheet, ())),
-                                 tuple(check.cell_errors.get(sheet, {}).items())), _SHEET_ANSWERS_MAX)
+    keep_recent(_SHEET_ANSWERS, (crc, len(data)), (data, area, frozenset(check.formulas_without_value.get(sheet, ())),
+                                                   tuple(check.cell_errors.get(sheet, {}).items())), _SHEET_ANSWERS_MAX)
     return area
 
 

@@ -98,7 +98,7 @@ def test_a_second_township_file_takes_the_map_and_the_shared_parts_from_the_firs
     assert same == {"_cells"} and {args[1] for args in scanned} == set(parts) - same
     looked = [args[1][0] for args in looked_up if args[0] is reader._GRIDS]
     assert looked == list(parts)  # every sheet looked up by its bytes, the map's grid found
-    assert reader._GRIDS and all(key[0] != "_cells" or len(kept[2]) > 1 for key, kept in reader._GRIDS.items())
+    assert reader._GRIDS and all(key[0] != "_cells" or len(kept[3]) > 1 for key, kept in reader._GRIDS.items())
 
 
 def _rewrite(source: Path, out: Path, edit: Callable[[list[list]], None]) -> Path:
@@ -216,7 +216,7 @@ def test_what_is_kept_is_the_bytes_the_parser_reads(crafted_from_a_sample) -> No
     assert "_cells" in safety.check_file(by_name["map_target_relative.xlsx"]).grid_keys
     # another styles part: another key for the same map bytes
     styled = safety.check_file(by_name["styles_changed.xlsx"]).grid_keys["_cells"]
-    assert styled[2] == plain.grid_keys["_cells"][2] and styled != plain.grid_keys["_cells"]
+    assert styled[1][0] == plain.grid_keys["_cells"][1][0] and styled[0] != plain.grid_keys["_cells"][0]
 
 
 @pytest.mark.parametrize("name", sorted(n for n, (_, refusal) in CRAFTED.items() if refusal or n.endswith(".xlsx")))
@@ -244,9 +244,30 @@ def test_the_least_recently_used_entry_goes_first_and_large_parts_are_not_kept(t
     first = reader.read_workbook(path)
     again = reader.read_workbook(path)
     assert again.grids == first.grids and len(first.grids["大"]) == 1600 and first.grids["大"][-1][0] == 1600.0
-    kept = set(safety._SHEET_ANSWERS)
+    kept = [answer[0] for answer in safety._SHEET_ANSWERS.values()]
     assert any(b"<v>1</v></c></row></sheetData>" in data for data in kept)
     assert not any(len(data) > safety._INFLATED_PART_MAX for data in kept)
-    assert all(len(data) <= safety._INFLATED_PART_MAX for data in safety._INFLATED.values())
+    assert all(len(data) <= safety._INFLATED_PART_MAX for _, data in safety._INFLATED.values())
     assert [key[0] for key in reader._GRIDS] == ["小", "大"]  # 1,600 × 2 cells: within the grids kept
     assert again.grids["小"] is not first.grids["小"] and again.grids["小"][0] is not first.grids["小"][0]
+
+
+def test_an_entry_found_by_its_crc_and_sizes_but_of_other_bytes_is_not_taken(township_files, catalogue,
+                                                                            monkeypatch) -> None:
+    """What a CRC-32 shared by other bytes would find (forced: every entry's bytes replaced, its
+    answer made wrong): each file reads from its own bytes, as with nothing kept."""
+    _empty_caches(monkeypatch)
+    paths = [township_files["仙龙镇"], township_files["吉安镇"]]
+    outcome(paths[0], catalogue)
+    for key, (packed, data) in list(safety._INFLATED.items()):
+        safety._INFLATED[key] = (packed + b" ", b"<!DOCTYPE x>" + data)
+    for key, answer in list(safety._SHEET_ANSWERS.items()):
+        safety._SHEET_ANSWERS[key] = (answer[0] + b" ", None, frozenset({"A1"}), answer[3])
+    for key, (made_of, height, width, rows) in list(reader._GRIDS.items()):
+        reader._GRIDS[key] = ((made_of[0] + b" ", made_of[1]), height, width, [["改过"] * len(r) for r in rows])
+    with _counted(reader, "recent") as looked_up:
+        read = [outcome(p, catalogue) for p in paths]
+    with nothing_kept():
+        assert read == [outcome(p, catalogue) for p in paths]
+    assert read[0][7] == read[1][7] == "一致"
+    assert sum(1 for args in looked_up if args[0] is reader._GRIDS and args[1][0] == "_cells") == 2
