@@ -8,6 +8,7 @@ No Qt; used by tests/ and bench/ only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +33,16 @@ def add_synthetic_townships(store: Any, count: int) -> None:
                 store.add_township(f"模拟镇{n:05d}", stat_code=f"500118{900000 + n}", kind="镇")
 
 
-def make_township_files(folder: Path, catalogue: FormCatalogue, count: int = 23) -> dict[str, Path]:
+def make_township_files(folder: Path, catalogue: FormCatalogue, count: int = 23, *,
+                        extra_rows: Callable[[int], int] | None = None) -> dict[str, Path]:
     """Export ``count`` townships' 2025 submissions into ``folder``; township name → file.
 
     Each township's energy figures are the demo's scaled by its own factor (1.00, 1.03, …, 1.66, then
     the same steps plus 0.0001 per round) and its
-    enterprises carry their own 统一社会信用代码, so no two files hold the same data."""
+    enterprises carry their own 统一社会信用代码, so no two files hold the same data.
+    ``extra_rows(n)``: how many rows the n-th township's lists have beyond the demo's (copies of its
+    rows with their own codes): real townships list different numbers of enterprises, so their files'
+    layouts (and hidden maps) differ — benchmarks use it so that nothing is the same in every file."""
     from export.submission import export_submission
     from storage.workspace import Workspace
 
@@ -55,7 +60,7 @@ def make_township_files(folder: Path, catalogue: FormCatalogue, count: int = 23)
         for number, town in enumerate(towns):
             factor = 1 + 0.03 * (number % 23) + 0.0001 * (number // 23)  # own figures, all plausible
             for key, data in sources.items():
-                _copy_report(ws, town.id, key, data, factor, number)
+                _copy_report(ws, town.id, key, data, factor, number, extra_rows(number) if extra_rows else 0)
             _match_coal(ws, town.id)
             out = folder / f"{town.name}_{SAMPLE_PERIOD}.xlsx"
             export_submission(ws, town.id, SAMPLE_PERIOD, out)
@@ -67,7 +72,8 @@ def make_township_files(folder: Path, catalogue: FormCatalogue, count: int = 23)
     return files
 
 
-def _copy_report(ws: Any, township_id: int, form_key: str, data: Any, factor: float, number: int) -> None:
+def _copy_report(ws: Any, township_id: int, form_key: str, data: Any, factor: float, number: int,
+                 extra: int = 0) -> None:
     report = ws.open_report(township_id, form_key, SAMPLE_PERIOD).report
     rename: dict[tuple[str, str], str] = {}
     for table, rows in data.list_rows.items():
@@ -80,9 +86,18 @@ def _copy_report(ws: Any, township_id: int, form_key: str, data: Any, factor: fl
         if col == "uscc":
             value = _uscc_for(number, list(data.list_rows[table]).index(row))
         cells.append(((table, rename.get((table, row), row), col), value))
+    copies: list[tuple[str, str, str]] = []  # the extra rows: copies of the demo's, codes of their own
+    for table, rows in data.list_rows.items():
+        for k in range(extra if rows else 0):
+            copies.append((table, rows[k % len(rows)], ws.store.add_list_row(report.id, table, ws.user)))
+            for (t, row, col), value in data.values.items():
+                if t == table and row == copies[-1][1]:
+                    cells.append(((table, copies[-1][2], col), _uscc_for(number, len(rows) + k) if col == "uscc" else value))
     ws.edit_many(report.id, cells, reason="样例")
     for (table, row, col), note in data.notes.items():
         ws.set_note(report.id, (table, rename.get((table, row), row), col), note)
+        for copy in (new_row for t, source, new_row in copies if (t, source) == (table, row)):
+            ws.set_note(report.id, (table, copy, col), note)
 
 
 def _match_coal(ws: Any, township_id: int) -> None:

@@ -32,7 +32,7 @@ from export.errors import ImportRefused
 from export.safety import MAX_CELLS, MAX_COLS, MAX_ROWS, FileCheck, check_file, keep_recent, recent, sheet_comments
 from forms.values import CellError
 
-__all__ = ["Book", "read_workbook", "cell_address", "parse_address", "gc_paused"]
+__all__ = ["Book", "read_workbook", "cell_address", "parse_address", "gc_paused", "forget_kept_parts"]
 
 
 @contextmanager
@@ -194,6 +194,17 @@ def read_workbook(path: Path) -> Book:
 _GRIDS: dict[tuple[object, ...], tuple[tuple[object, ...], int, int, list[list[Any]]]] = {}
 _GRIDS_MAX = 32
 _GRID_CELLS_KEPT = 20_000
+
+
+def forget_kept_parts() -> None:
+    """Drop every part, sheet answer and grid kept from files read before (``_GRIDS`` here,
+    ``safety``'s kept parts): the next file is read as if it were the first. For benchmarks that must
+    measure a file read once, as a clerk reads it, not the same bytes again."""
+    from export import safety
+
+    _GRIDS.clear()
+    safety._INFLATED.clear()
+    safety._SHEET_ANSWERS.clear()
 
 
 def _with_errors(grid: list[list[Any]], errors: dict[str, CellError]) -> list[list[Any]]:
