@@ -271,3 +271,16 @@ def test_an_entry_found_by_its_crc_and_sizes_but_of_other_bytes_is_not_taken(tow
         assert read == [outcome(p, catalogue) for p in paths]
     assert read[0][7] == read[1][7] == "一致"
     assert sum(1 for args in looked_up if args[0] is reader._GRIDS and args[1][0] == "_cells") == 2
+
+
+def test_forget_kept_parts_reads_the_next_file_as_the_first(township_files, catalogue) -> None:
+    """``reader.forget_kept_parts`` (the import preview's benchmark reads its file cold) empties every
+    kept part, answer and grid; the file then reads the same."""
+    path = township_files["仙龙镇"]
+    with pytest.MonkeyPatch.context() as mp:
+        _empty_caches(mp)  # (this test's own caches, whatever other tests kept)
+        first = outcome(path, catalogue)
+        assert safety._INFLATED and safety._SHEET_ANSWERS and reader._GRIDS
+        reader.forget_kept_parts()
+        assert not safety._INFLATED and not safety._SHEET_ANSWERS and not reader._GRIDS
+        assert outcome(path, catalogue) == first
