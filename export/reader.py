@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from export.errors import ImportRefused
-from export.safety import MAX_CELLS, MAX_COLS, MAX_ROWS, FileCheck, check_file, keep_recent, recent, sheet_comments
+from export.safety import MAX_CELLS, MAX_COLS, MAX_ROWS, FileCheck, check_file, sheet_comments
 from forms.values import CellError
 
-__all__ = ["Book", "read_workbook", "cell_address", "parse_address", "gc_paused", "forget_kept_parts"]
+__all__ = ["Book", "read_workbook", "cell_address", "parse_address", "gc_paused"]
 
 
 @contextmanager
@@ -141,40 +141,23 @@ def read_workbook(path: Path) -> Book:
     try:
         book = Book(path, check, [], set())
         area = 0
-        metas = workbook.sheets_metadata
-        # grids read before from the same bytes (``FileCheck.grid_keys``), when the parser lists the
-        # sheets the safety check found, in its order (then each name is the same sheet element)
-        keys = check.grid_keys if check.grid_keys and [m.name for m in metas] == check.sheet_order else {}
-        for meta in metas:
+        for meta in workbook.sheets_metadata:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue  # chart sheets, macro sheets: nothing to read
             book.sheet_names.append(meta.name)
             if meta.visible != pc.SheetVisibleEnum.Visible:
                 book.hidden.add(meta.name)
             try:
-                key, made_of = keys.get(meta.name, (None, None))
-                kept = recent(_GRIDS, key) if key is not None else None
-                if kept is not None and kept[0] != made_of:
-                    kept = None  # other bytes of the same CRC-32 and sizes: read as they are
-                if kept is not None:
-                    _, height, width, rows = kept
-                else:
-                    sheet = workbook.get_sheet_by_name(meta.name)
-                    height, width = sheet.height, sheet.width
-                if height > MAX_ROWS or width > MAX_COLS:
-                    raise ImportRefused(f"文件 {name} 的工作表“{meta.name}”过大（{height} 行 × {width} 列），"
+                sheet = workbook.get_sheet_by_name(meta.name)
+                if sheet.height > MAX_ROWS or sheet.width > MAX_COLS:
+                    raise ImportRefused(f"文件 {name} 的工作表“{meta.name}”过大（{sheet.height} 行 × {sheet.width} 列），"
                                         "不像是一份统计报表，已拒绝导入")
-                area += height * width  # the safety check measured it; this is the parser's word
+                area += sheet.height * sheet.width  # the safety check measured it; this is the parser's word
                 if area > MAX_CELLS:
                     raise ImportRefused(f"文件 {name} 的工作表共占 {area:,} 个单元格的范围（上限 {MAX_CELLS:,}），"
                                         "不像是一份统计报表，已拒绝导入")
-                if kept is not None:
-                    grid = [row[:] for row in rows]  # each book its own rows (values are immutable)
-                else:
-                    grid = sheet.to_python(skip_empty_area=False)
-                    if key is not None and height * width <= _GRID_CELLS_KEPT:
-                        keep_recent(_GRIDS, key, (made_of, height, width, [row[:] for row in grid]), _GRIDS_MAX)
-                book.grids[meta.name] = _with_errors(grid, check.cell_errors.get(meta.name, {}))
+                book.grids[meta.name] = _with_errors(sheet.to_python(skip_empty_area=False),
+                                                     check.cell_errors.get(meta.name, {}))
             except ImportRefused:
                 raise
             except pc.PasswordError:
@@ -185,26 +168,6 @@ def read_workbook(path: Path) -> Book:
     finally:
         workbook.close()
     return book
-
-
-# issue 11: the grids calamine made of worksheets, with what they were made of (``FileCheck.grid_keys``:
-# the sheet's part and every part it may depend on, byte for byte; found by their CRC-32 and sizes). The same bytes make the same
-# grid, so a sheet that is the same in every file of an intake (the ``_cells`` map of one layout,
-# a sheet of instructions) is parsed once. Only grids read without an error are kept.
-_GRIDS: dict[tuple[object, ...], tuple[tuple[object, ...], int, int, list[list[Any]]]] = {}
-_GRIDS_MAX = 32
-_GRID_CELLS_KEPT = 20_000
-
-
-def forget_kept_parts() -> None:
-    """Drop every part, sheet answer and grid kept from files read before (``_GRIDS`` here,
-    ``safety``'s kept parts): the next file is read as if it were the first. For benchmarks that must
-    measure a file read once, as a clerk reads it, not the same bytes again."""
-    from export import safety
-
-    _GRIDS.clear()
-    safety._INFLATED.clear()
-    safety._SHEET_ANSWERS.clear()
 
 
 def _with_errors(grid: list[list[Any]], errors: dict[str, CellError]) -> list[list[Any]]:

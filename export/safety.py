@@ -52,7 +52,6 @@ import zlib
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from typing import Any
 
 from export.errors import ImportRefused
 from forms.values import CellError
@@ -106,12 +105,6 @@ class FileCheck:
     # sheet name → address → what the reader must return there instead of calamine's value: a
     # formula error (calamine reads it as empty) or a value taken from an external link / DDE
     cell_errors: dict[str, dict[str, CellError]] = field(default_factory=dict)
-    # issue 11: what the parser makes of a worksheet depends only on its part and the workbook's other
-    # parts (shared strings, styles, the 1904 flag): sheet name → those bytes, for the reader to take
-    # the grid it read from the same bytes before (``export.reader``); only for a workbook whose
-    # parts the parser finds exactly where this check does (``_plain_workbook``), else empty
-    grid_keys: dict[str, tuple[tuple[object, ...], tuple[object, ...]]] = field(default_factory=dict)
-    sheet_order: list[str] = field(default_factory=list)  # every sheet's name, as the parser must list them
 
 
 def _col_number(letters: bytes) -> int:
@@ -219,10 +212,6 @@ def _unpacked(blob: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
     packed = blob[start:start + info.compress_size]
     if len(packed) != info.compress_size:
         return None
-    key = (info.compress_type, info.CRC, info.compress_size, info.file_size)
-    known = recent(_INFLATED, key)
-    if known is not None and known[0] == packed:  # these very bytes unpacked and checked before
-        return known[1] if len(known[1]) <= limit else None
     if info.compress_type == zipfile.ZIP_STORED:
         data = packed
     else:
@@ -235,40 +224,7 @@ def _unpacked(blob: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
             return None
     if len(data) > limit or zlib.crc32(data) != info.CRC:
         return None
-    if len(data) <= _INFLATED_PART_MAX:
-        keep_recent(_INFLATED, key, (packed, data), _INFLATED_MAX)
     return data
-
-
-# Parts unpacked before, (packed bytes, unpacked bytes) by (method, CRC-32, sizes) (issue 11) — found
-# by what the directory says, taken only when the packed bytes are equal (no hash of every part's
-# bytes, which costs as much as comparing them): the parts a program writes the
-# same in every file (theme, styles, the workbook's lists; the ``_cells`` map of files with the same
-# layout) are the same bytes in every file of an intake. The same packed bytes unpack to the same
-# bytes (deflate decodes one way only) whose CRC-32 was right, so the part is not unpacked again;
-# the local header is still checked, the limit and everything after unpacking still apply.
-_INFLATED: dict[tuple[int, int, int, int], tuple[bytes, bytes]] = {}
-_INFLATED_MAX = 128
-_INFLATED_PART_MAX = 128 * 1024  # (so at most 16 MB kept, and their packed bytes)
-
-
-def keep_recent(cache: dict[Any, Any], key: Any, value: Any, most: int) -> None:
-    """``cache[key] = value``, the least recently used entry dropped when ``cache`` holds ``most``
-    (safe when another thread uses the cache meanwhile: at worst an entry too many is dropped)."""
-    if len(cache) >= most:
-        try:
-            cache.pop(next(iter(cache)), None)
-        except (RuntimeError, StopIteration):  # changed meanwhile by another thread
-            cache.clear()
-    cache[key] = value
-
-
-def recent(cache: dict[Any, Any], key: Any) -> Any:
-    """``cache.get(key)``, made the most recently used (``keep_recent``)."""
-    value = cache.pop(key, None)
-    if value is not None:
-        cache[key] = value
-    return value
 
 
 def _read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: list[int],
@@ -362,12 +318,11 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
     percent_styles = _percent_styles(parts.get("xl/styles.xml"))
     area = 0
     bounded: list[tuple[bytes, str]] = []  # sheets counted by their bound, measured only if it matters
-    sheet_parts = _sheet_parts(parts, name)
-    for sheet, part in sheet_parts.items():
+    for sheet, part in _sheet_parts(parts, name).items():
         data = parts.get(part)
         if data is None:
             continue
-        sheet_area = _check_sheet_kept(data, names[part].CRC, sheet, name, check)
+        sheet_area = _check_sheet(data, sheet, name, check)
         if sheet_area is None:
             bounded.append((data, sheet))
             sheet_area = _SIMPLE_AREA
@@ -383,102 +338,7 @@ def _check_zip(path: Path, suffix: str) -> FileCheck:
                 check.comment_parts[sheet] = found
         if percent_styles:
             _find_percent_cells(data, sheet, percent_styles, check)
-    _note_grid_keys(check, parts, infos, names, sheet_parts)
     return check
-
-
-def _note_grid_keys(check: FileCheck, parts: dict[str, bytes], infos: list[zipfile.ZipInfo],
-                    names: dict[str, zipfile.ZipInfo], sheet_parts: dict[str, str]) -> None:
-    """``check.grid_keys``/``sheet_order`` of a plain workbook (``_plain_workbook``): per worksheet
-    its key — (name, part, CRC-32 and size of its bytes and of every other part but the other
-    worksheets and docProps) — and those bytes (the grid is taken when they are equal)."""
-    sheets = set(sheet_parts.values())
-    others = [part for part in parts if part not in sheets and not part.startswith("docProps/")]
-    if sum(len(parts[part]) for part in others) > _GRID_KEY_BYTES:
-        return  # (a key holds its bytes while kept: a large workbook is read as before)
-    plain = _plain_workbook(parts)
-    if plain is None:
-        return
-    order, targets = plain
-    seen = set()
-    for info in infos:  # the parser may find a part by another case or with "\\": only one part per name
-        folded = info.orig_filename.lower()
-        if "\\" in folded or folded in seen:
-            return
-        seen.add(folded)
-    check.sheet_order = list(order)
-    context = tuple((part, names[part].CRC, len(parts[part])) for part in others)
-    context_bytes = tuple(parts[part] for part in others)
-    for sheet, target in targets:
-        data = parts.get(target)
-        if data is not None and sheet_parts.get(sheet) == target and len(data) <= _GRID_KEY_BYTES:
-            check.grid_keys[sheet] = ((sheet, target, names[target].CRC, len(data), context), (data, context_bytes))
-
-
-_GRID_KEY_BYTES = 1024 * 1024
-
-
-_PLAIN_TARGET = re.compile(r"(?:/xl/)?worksheets/[A-Za-z0-9_]+\.xml")  # (fullmatch)
-
-
-def _plain_workbook(parts: dict[str, bytes]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]] | None:
-    """(every sheet's name in order, (name, part) of each worksheet with a plain target) when the
-    parser reads this workbook from xl/workbook.xml and finds each sheet's part where
-    ``_sheet_parts`` does — the package names xl/workbook.xml its document (and nothing else), every
-    sheet element is SpreadsheetML's with one relationship id, the names and ids are unique and the
-    worksheet targets are plain (``worksheets/sheet1.xml``, ``/xl/worksheets/sheet1.xml``) — else
-    None. Kept by the three parts' bytes (``_PARSED``)."""
-    package, workbook_xml, rels_xml = parts.get("_rels/.rels"), parts.get("xl/workbook.xml"), parts.get(
-        "xl/_rels/workbook.xml.rels")
-    if package is None or workbook_xml is None or rels_xml is None:
-        return None
-    key = (b"plain", package, workbook_xml, rels_xml)
-    if key not in _PLAIN:
-        if len(_PLAIN) >= 16:  # (an intake's files have one or two)
-            _PLAIN.clear()
-        _PLAIN[key] = _parse_plain_workbook(package, workbook_xml, rels_xml)
-    return _PLAIN[key]
-
-
-_PLAIN: dict[tuple[bytes, ...], tuple[tuple[str, ...], tuple[tuple[str, str], ...]] | None] = {}
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _parse_plain_workbook(package: bytes, workbook_xml: bytes, rels_xml: bytes
-                          ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]] | None:
-    from defusedxml import ElementTree
-    from defusedxml.common import DefusedXmlException
-
-    try:
-        roots = [ElementTree.fromstring(data) for data in (package, workbook_xml, rels_xml)]
-    except (ElementTree.ParseError, DefusedXmlException):
-        return None
-    documents = [rel.get("Target") for rel in roots[0].iter() if _local(rel.tag) == "Relationship"
-                 and (rel.get("Type") or "").endswith("/relationships/officeDocument")]
-    if documents not in (["xl/workbook.xml"], ["/xl/workbook.xml"]):
-        return None
-    rels = [rel for rel in roots[2].iter() if _local(rel.tag) == "Relationship"]
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
-    if len(targets) != len(rels):
-        return None
-    names: list[str] = []
-    plain: list[tuple[str, str]] = []
-    for element in roots[1].iter():
-        if _local(element.tag) != "sheet":
-            continue
-        ids = [k for k in element.keys() if _local(k) == "id"]  # the parser takes any "…:id"
-        if element.tag != f"{{{_MAIN_NS}}}sheet" or ids != [f"{{{_REL_NS}}}id"]:
-            return None
-        names.append(element.get("name", ""))
-        target = targets.get(element.get(ids[0]))
-        if target is not None and _PLAIN_TARGET.fullmatch(target):
-            plain.append((names[-1], "xl/" + target.removeprefix("/xl/")))
-    if len(set(names)) != len(names):
-        return None
-    return tuple(names), tuple(plain)
 
 
 _PERCENT_BUILTIN = {9, 10}
@@ -757,32 +617,6 @@ def _check_shared_strings(data: bytes, name: str, part: str) -> None:
     if declared > actual + _SST_SLACK:
         raise ImportRefused(f"文件 {name} 的 {part} 声称有 {declared:,} 个字符串，实际只有 {actual:,} 个："
                             "文件结构自相矛盾（可能是恶意构造的文件），已拒绝导入")
-
-
-# What ``_check_sheet`` answered for a worksheet part — (area, formula cells without a value, error
-# cells), which depend on nothing but its bytes — with those bytes, by their CRC-32 and size (taken
-# when the bytes are equal). Refusals are never kept.
-_SHEET_ANSWERS: dict[tuple[int, int], tuple[bytes, int | None, frozenset[str], tuple[tuple[str, CellError], ...]]] = {}
-_SHEET_ANSWERS_MAX = 64
-
-
-def _check_sheet_kept(data: bytes, crc: int, sheet: str, name: str, check: FileCheck) -> int | None:
-    """``_check_sheet``, its answer for the same bytes taken from ``_SHEET_ANSWERS`` (a part that
-    is the same in every file: the ``_cells`` map of one layout, a sheet of instructions)."""
-    known = recent(_SHEET_ANSWERS, (crc, len(data)))
-    if known is not None and known[0] == data:
-        _, area, missing, errors = known
-        if missing:
-            check.formulas_without_value[sheet] = set(missing)
-        if errors:
-            check.cell_errors[sheet] = dict(errors)
-        return area
-    area = _check_sheet(data, sheet, name, check)
-    if len(data) > _INFLATED_PART_MAX:
-        return area  # (the key is the part: a large one is not kept)
-    keep_recent(_SHEET_ANSWERS, (crc, len(data)), (data, area, frozenset(check.formulas_without_value.get(sheet, ())),
-                                                   tuple(check.cell_errors.get(sheet, {}).items())), _SHEET_ANSWERS_MAX)
-    return area
 
 
 def _check_sheet(data: bytes, sheet: str, name: str, check: FileCheck) -> int | None:
