@@ -86,13 +86,14 @@ def _copy_report(ws: Any, township_id: int, form_key: str, data: Any, factor: fl
         if col == "uscc":
             value = _uscc_for(number, list(data.list_rows[table]).index(row))
         cells.append(((table, rename.get((table, row), row), col), value))
-    copies: list[tuple[str, str, str]] = []  # the extra rows: copies of the demo's, codes of their own
+    copies: list[tuple[str, str, str]] = []  # the extra rows (table, demo row, new row): codes of their own
     for table, rows in data.list_rows.items():
         for k in range(extra if rows else 0):
-            copies.append((table, rows[k % len(rows)], ws.store.add_list_row(report.id, table, ws.user)))
+            source, new_row = rows[k % len(rows)], ws.store.add_list_row(report.id, table, ws.user)
+            copies.append((table, source, new_row))
             for (t, row, col), value in data.values.items():
-                if t == table and row == copies[-1][1]:
-                    cells.append(((table, copies[-1][2], col), _uscc_for(number, len(rows) + k) if col == "uscc" else value))
+                if (t, row) == (table, source):
+                    cells.append(((table, new_row, col), _uscc_for(number, len(rows) + k) if col == "uscc" else value))
     ws.edit_many(report.id, cells, reason="样例")
     for (table, row, col), note in data.notes.items():
         ws.set_note(report.id, (table, rename.get((table, row), row), col), note)

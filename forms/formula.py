@@ -203,7 +203,8 @@ def parsed(text: str) -> Formula:
 
 
 def note_read(run: _Run, name: str) -> Any:
-    """A blank cell read by ``name``: counted, and 0 or a ``BlankSkip`` (as ``_Run.note``, inlined)."""
+    """A blank cell read by ``name``: counted, and 0 or a ``BlankSkip`` (``_Run.note``'s blank case; the
+    hot readers call it directly after counting a filled cell themselves)."""
     run.cells += 1
     if run.blank is not None and run.blank(name) == "skip":
         raise BlankSkip(name)
@@ -243,11 +244,9 @@ class _Run:
 
     def note(self, ref: str, value: Any) -> Any:
         """A cell was read: count it; a blank one is 0, or stops a rule that declared ``skip``."""
-        self.cells += 1
         if value is None:
-            if self.blank is not None and self.blank(ref) == "skip":
-                raise BlankSkip(ref)
-            return 0
+            return note_read(self, ref)
+        self.cells += 1
         self.filled += 1
         return value
 
@@ -353,11 +352,9 @@ def _compile_call(node: ast.Call) -> _Node:
 
         def read_cell(run: _Run) -> Any:  # ``run.note(ref, read(run)(*keys))``, inlined (v1: a call fewer)
             value = read(run)(*keys)
-            run.cells += 1
             if value is None:
-                if run.blank is not None and run.blank(ref) == "skip":
-                    raise BlankSkip(ref)
-                return 0
+                return note_read(run, ref)
+            run.cells += 1
             run.filled += 1
             return value
         return read_cell
