@@ -380,7 +380,9 @@ class _MapReader:
         self.catalogue, self.book, self.result = catalogue, book, result
         self.items: dict[str, FileForm | None] = {}
         self.grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
-        self.list_seen: dict[tuple[str, str], set[str]] = {}  # (form, list table) → its row keys so far
+        self.rows_seen: dict[tuple[str, str], set[str]] = {}  # (form, table) → its row keys so far
+        # the row ``table`` was last asked for is met for the first time: no cell of it is mapped yet
+        self.new_row = True
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
         self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None, float, bool, str]]] = {}
         self.shaped: dict[tuple[int, str, str, int], tuple[Any, ...] | None] = {}  # _MapReader.later_row
@@ -428,18 +430,22 @@ class _MapReader:
                 self.missing_tables.add((item.key, table_key))
                 item.notices.append(f"{sheet}!{address} 对应的表 {table_key} 在本程序的表式中不存在，已跳过")
             return None
-        if table.kind == "list":
-            seen = self.list_seen.setdefault((item.key, table_key), set())
-            if row_key not in seen:
-                seen.add(row_key)
-                item.list_rows.setdefault(table_key, []).append(row_key)
-        else:
+        is_list = table.kind == "list"
+        if not is_list:
             keys = self.grid_rows.get(id(table))
             if keys is None:
                 keys = self.grid_rows[id(table)] = {r.key for r in table.rows}
             if row_key not in keys:
                 item.notices.append(f"{sheet}!{address} 对应的行 {row_key} 在本程序的表式中不存在，已跳过")
                 return None
+        seen = self.rows_seen.get((item.key, table_key))
+        if seen is None:
+            seen = self.rows_seen[(item.key, table_key)] = set()
+        self.new_row = row_key not in seen
+        if self.new_row:
+            seen.add(row_key)
+            if is_list:
+                item.list_rows.setdefault(table_key, []).append(row_key)
         return table
 
     def cell(self, item: FileForm, table: TableSpec, row_key: str, col: ColumnSpec, address: str, kind: str,
@@ -557,8 +563,9 @@ class _MapReader:
             addresses, computed, read_notes = item.addresses, item.file_computed, item.notes
             parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
             planned = self.row_plan(item, table, table_key, row_key, first, columns, kinds, r, c)
-            if planned is None or not addresses.keys().isdisjoint(planned[1]):
-                # a row mapped in an unusual way, or a cell mapped before: cell by cell
+            if planned is None or (not self.new_row and not addresses.keys().isdisjoint(planned[1])):
+                # a row mapped in an unusual way, or a cell mapped before: cell by cell (a row met for
+                # the first time has no cell mapped before: its cells are its table's, row's and columns')
                 self.cells_of(item, table, sheet, table_key, row_key, r, c, n, columns, kinds, values, notes, noted_row,
                               letters)
                 continue
@@ -571,7 +578,10 @@ class _MapReader:
                     if notes[j]:
                         read_notes[cell] = notes[j]
             for j, cell, address in computed_cells:
-                computed[cell] = (address, normalise(values[j]))
+                value = values[j]  # normalise() inlined: "" is None already; an integral float within 2**53 → int
+                if type(value) is float and value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
+                    value = int(value)
+                computed[cell] = (address, value)
             self.read_inputs(item, table, sheet, row_key, values, input_cells, parse_now)
         return records
 
@@ -585,7 +595,8 @@ class _MapReader:
         is read cell by cell, which notices the second one), or a row of a long list after its
         first ``_LIST_ROWS_KEPT`` (read cell by cell, as before)."""
         if table.kind == "list" and len(item.list_rows.get(table_key, ())) > _LIST_ROWS_KEPT:
-            return self.later_row(table, table_key, row_key, columns, kinds, r, c)  # not kept: made per row
+            # not kept: made per row; a row met before (a crafted map) is read cell by cell
+            return self.later_row(table, table_key, row_key, columns, kinds, r, c) if self.new_row else None
         key = (id(table), table_key, row_key, first, columns, kinds)
         planned = _ROW_PLANS.get(key)
         if planned is not None and planned[0] is table:
@@ -632,7 +643,8 @@ class _MapReader:
         suffix = str(r)
         addresses = list(map(add, letters, repeat(suffix)))
         cells = list(zip(repeat(table_key), repeat(row_key), keys))
-        return (table, dict(zip(cells, addresses)), tuple((letter + suffix, k) for letter, k in unknown),
+        # (cell, address) pairs, taken once by ``records_v3``'s dict update (the row is new: nothing to compare)
+        return (table, zip(cells, addresses), tuple((letter + suffix, k) for letter, k in unknown),
                 zip(noted_js, cells), zip(computed_js, pick_computed(cells), pick_computed(addresses)),
                 zip(input_js, pick_inputs(cells), pick_inputs(addresses), *input_specs))
 
