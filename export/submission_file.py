@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import add, itemgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -385,7 +384,6 @@ class _MapReader:
         self.new_row = True
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
         self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None, float, bool, str]]] = {}
-        self.shaped: dict[tuple[int, str, str, int], tuple[Any, ...] | None] = {}  # _MapReader.later_row
         self.shapes = _SHAPES  # kept across files (a pure function of the two texts)
         self.parser = _Parser()
         self.plain = not book.check.formulas_without_value  # no cell needs more than its value parsed
@@ -595,8 +593,7 @@ class _MapReader:
         is read cell by cell, which notices the second one), or a row of a long list after its
         first ``_LIST_ROWS_KEPT`` (read cell by cell, as before)."""
         if table.kind == "list" and len(item.list_rows.get(table_key, ())) > _LIST_ROWS_KEPT:
-            # not kept: made per row; a row met before (a crafted map) is read cell by cell
-            return self.later_row(table, table_key, row_key, columns, kinds, r, c) if self.new_row else None
+            return None  # a long list's later rows: planning each once would cost more than it saves
         key = (id(table), table_key, row_key, first, columns, kinds)
         planned = _ROW_PLANS.get(key)
         if planned is not None and planned[0] is table:
@@ -624,56 +621,6 @@ class _MapReader:
             _ROW_PLANS.clear()
         _ROW_PLANS[key] = planned
         return planned
-
-    def later_row(self, table: TableSpec, table_key: str, row_key: str, columns: str, kinds: str, r: int,
-                  c: int) -> tuple[Any, ...] | None:
-        """``row_plan``'s answer for a row of a long list after its first ``_LIST_ROWS_KEPT`` (issue 16: a
-        5,000-row list), made from what every row of the same columns at the same place shares
-        (``row_shape``, once per file) by C-level zips and picks instead of a Python step per cell.
-        Its cells, addresses and per-cell tuples are those ``row_plan`` makes, in the same order."""
-        key = (id(table), columns, kinds, c)
-        shaped = self.shaped.get(key, _UNSEEN)
-        if shaped is _UNSEEN:
-            shaped = self.row_shape(table, columns, kinds, c)
-            if len(self.shaped) < 256:  # a file of this program has one per list; a crafted one may vary each row
-                self.shaped[key] = shaped
-        if shaped is None:
-            return None
-        letters, keys, unknown, noted_js, computed_js, pick_computed, input_js, pick_inputs, input_specs = shaped
-        suffix = str(r)
-        addresses = list(map(add, letters, repeat(suffix)))
-        cells = list(zip(repeat(table_key), repeat(row_key), keys))
-        # (cell, address) pairs, taken once by ``records_v3``'s dict update (the row is new: nothing to compare)
-        return (table, zip(cells, addresses), tuple((letter + suffix, k) for letter, k in unknown),
-                zip(noted_js, cells), zip(computed_js, pick_computed(cells), pick_computed(addresses)),
-                zip(input_js, pick_inputs(cells), pick_inputs(addresses), *input_specs))
-
-    def row_shape(self, table: TableSpec, columns: str, kinds: str, c: int) -> tuple[Any, ...] | None:
-        """What the rows of ``later_row`` share: the known positions' column letters and keys, the
-        unknown ones' (letter, key), and the positions and picks of the noted, computed and input
-        cells with the input cells' (kind, column, bound, integer column, text type) per field.
-        None: a column listed twice (read cell by cell, as ``row_plan`` does)."""
-        plan = self.plan(table, columns, kinds)
-        if len({entry[1] for entry in plan}) != len(plan):
-            return None
-        letters, keys, unknown, noted_js, computed, inputs = [], [], [], [], [], []
-        for j, col_key, code, col, bound, whole, text_type in plan:
-            letter = cell_address(1, c + j)[:-1]
-            if col is None:
-                unknown.append((letter, col_key))
-                continue
-            at = len(keys)
-            letters.append(letter)
-            keys.append(col_key)
-            noted_js.append(j)
-            if code is _COMPUTED:
-                computed.append((j, at))
-            else:
-                inputs.append((j, at, code, col, bound, whole, text_type))
-        input_specs = tuple(zip(*(entry[2:] for entry in inputs))) or ((),) * 5
-        return (tuple(letters), tuple(keys), tuple(unknown), tuple(noted_js), tuple(j for j, _ in computed),
-                _picker([at for _, at in computed]), tuple(entry[0] for entry in inputs),
-                _picker([entry[1] for entry in inputs]), input_specs)
 
     def cells_of(self, item: FileForm, table: TableSpec, sheet: str, table_key: str, row_key: str, r: int, c: int,
                  n: int, columns: str, kinds: str, values: list[Any], notes: list[str | None], noted_row: bool,
@@ -782,17 +729,6 @@ class _MapReader:
             if len(self.plans) < 256:  # a file of this program has one per table; a crafted one may vary each row
                 self.plans[key] = plan
         return plan
-
-
-def _picker(positions: list[int]) -> Any:
-    """A function giving the items of a sequence at ``positions`` as a tuple (``itemgetter``, which
-    gives a lone item bare and refuses none)."""
-    if len(positions) > 1:
-        return itemgetter(*positions)
-    if positions:
-        only = positions[0]
-        return lambda seq: (seq[only],)
-    return lambda seq: ()
 
 
 _SHAPES: dict[tuple[str, str], tuple[list[str], tuple[int, ...]]] = {}  # _MapReader.shape

@@ -1,8 +1,7 @@
 """w1 (issues 11 and 16): a submission is read with less work per row and per value — a row met for
-the first time is not looked for among the cells mapped before, a long list's later rows take
-their plan from the shape every such row shares (C-level zips) instead of being read cell by
-cell, a computed cell's number is normalised inline, and the reading process hashes the values
-per form — and every file reads, and hashes, exactly as before.
+the first time is not looked for among the cells mapped before (none of them can be there), a
+computed cell's number is normalised inline, and the reading process hashes the values per form
+— and every file reads, and hashes, exactly as before.
 
 "Before" is kept in ``tests.read_rows_helpers`` (``rows_as_before``, ``data_sha256_before``); each
 file is read both ways in the same run and the outcomes compared whole
@@ -50,15 +49,10 @@ def test_sample_altered_older_and_layout_files_read_as_before(variants, catalogu
     assert outcomes["重复行.xlsx"][7] == "已被修改"  # a record repeated: looked up, found, cell by cell
 
 
-def test_every_row_of_a_short_list_read_from_its_shape_reads_as_before(variants, catalogue, monkeypatch) -> None:  # noqa: F811
-    monkeypatch.setattr(submission_file, "_LIST_ROWS_KEPT", 1)  # every list row after the first: from its shape
+def test_a_short_lists_rows_read_cell_by_cell_read_as_before(variants, catalogue, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.setattr(submission_file, "_LIST_ROWS_KEPT", 1)  # every list row after the first: cell by cell
     monkeypatch.setattr(submission_file, "_ROW_PLANS", {})
-    shaped = submission_file._MapReader.row_shape
-    calls = []
-    monkeypatch.setattr(submission_file._MapReader, "row_shape",
-                        lambda self, *args: calls.append(args) or shaped(self, *args))
     _same_both_ways(variants, catalogue)
-    assert calls  # the shape path was taken
 
 
 def test_a_5000_row_list_reads_as_before_with_its_types(long_lists, catalogue) -> None:
