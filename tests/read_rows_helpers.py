@@ -24,7 +24,8 @@ def data_sha256_before(read: Any) -> str:
 @contextlib.contextmanager
 def rows_as_before() -> Iterator[None]:
     """The cell map read as before this round: every record's cells looked up among those mapped
-    before (no row counts as met for the first time)."""
+    before (no row counts as met for the first time), so a long list's later rows are read cell
+    by cell (``cells_of``, then ``read_inputs``), not in one pass."""
     table = submission_file._MapReader.table
 
     def never_new(self, *args: Any) -> Any:

@@ -1,7 +1,9 @@
 """w1 (issues 11 and 16): a submission is read with less work per row and per value — a row met for
 the first time is not looked for among the cells mapped before (none of them can be there), a
-computed cell's number is normalised inline, and the reading process hashes the values per form
-— and every file reads, and hashes, exactly as before.
+long list's later rows are read in one pass from the shape their columns share (instead of cell
+by cell, then their input cells), a computed cell's number is normalised inline, the checksum's
+records are made with less work, and the reading process hashes the values per form — and every
+file reads, and hashes, exactly as before.
 
 "Before" is kept in ``tests.read_rows_helpers`` (``rows_as_before``, ``data_sha256_before``); each
 file is read both ways in the same run and the outcomes compared whole
@@ -49,10 +51,16 @@ def test_sample_altered_older_and_layout_files_read_as_before(variants, catalogu
     assert outcomes["重复行.xlsx"][7] == "已被修改"  # a record repeated: looked up, found, cell by cell
 
 
-def test_a_short_lists_rows_read_cell_by_cell_read_as_before(variants, catalogue, monkeypatch) -> None:  # noqa: F811
-    monkeypatch.setattr(submission_file, "_LIST_ROWS_KEPT", 1)  # every list row after the first: cell by cell
+def test_every_later_row_of_a_short_list_read_in_one_pass_reads_as_before(variants, catalogue,  # noqa: F811
+                                                                              monkeypatch) -> None:
+    monkeypatch.setattr(submission_file, "_LIST_ROWS_KEPT", 1)  # every list row after the first: a later row
     monkeypatch.setattr(submission_file, "_ROW_PLANS", {})
+    shaped = submission_file._MapReader.row_shape
+    shapes: list = []
+    monkeypatch.setattr(submission_file._MapReader, "row_shape",
+                        lambda self, *args: shapes.append(args) or shaped(self, *args))
     _same_both_ways(variants, catalogue)
+    assert shapes  # the one-pass reading was taken (and "before", cell by cell, too: rows_as_before)
 
 
 def test_a_5000_row_list_reads_as_before_with_its_types(long_lists, catalogue) -> None:
