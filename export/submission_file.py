@@ -600,7 +600,8 @@ class _MapReader:
         bound, integer column, text type) of its input cells) — the same in every file of these
         forms, so kept across files (``_ROW_PLANS``). None: a column listed twice in the record (it
         is read cell by cell, which notices the second one), or a row of a long list after its
-        first ``_LIST_ROWS_KEPT`` (read cell by cell, as before)."""
+        first ``_LIST_ROWS_KEPT`` met before (read cell by cell, as before); such a row met for the
+        first time gives (table, None, its unknown and known cells of ``row_shape``), read in one pass."""
         if table.kind == "list" and len(item.list_rows.get(table_key, ())) > _LIST_ROWS_KEPT:
             # a long list's later rows: planning each once would cost more than it saves; a new one is
             # read in one pass from its columns' shape (``later_cells``), one met before cell by cell
