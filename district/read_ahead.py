@@ -24,8 +24,10 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from export.errors import ImportRefused
 
@@ -76,7 +78,25 @@ def file_sha256(path: Path) -> str:
 
 def data_sha256(read: SubmissionFile) -> str:
     """The values alone (no township, no period, no 说明): equal for a copied file."""
-    items = sorted((f.key, *cell, repr(v)) for f in read.forms for cell, v in f.values.items() if v is not None)
+    return _values_sha256([(f.key, {cell: v for cell, v in f.values.items() if v is not None}) for f in read.forms])
+
+
+def _values_sha256(forms: list[tuple[str, dict[tuple[str, str, str], Any]]]) -> str:
+    """``data_sha256`` of (form key, its values without a blank) pairs: the SHA-256 of the text of
+    the sorted list of (form, table, row, column, ``repr(value)``) tuples. Each form's cells sorted
+    on their own and the forms in their keys' order (the same list when no key is repeated, as in
+    every file read: the form is the tuples' first field), the tuples made by ``zip`` and the
+    reprs by ``map`` — C, not a Python step per value (issue 11: the reading process)."""
+    keys = [key for key, _ in forms]
+    if len(set(keys)) != len(keys):  # never in a file read (one entry per form); the definition itself
+        items = sorted((key, *cell, repr(v)) for key, values in forms for cell, v in values.items())
+    else:
+        items = []
+        for key, values in sorted(forms, key=itemgetter(0)):
+            if values:
+                cells = sorted(values)
+                tables, rows, columns = zip(*cells)
+                items += zip(repeat(key), tables, rows, columns, map(repr, map(values.__getitem__, cells)))
     if not items:
         return ""
     return hashlib.sha256(repr(items).encode("utf-8")).hexdigest()
@@ -146,10 +166,11 @@ def _work(path: Path) -> PreRead:
     assert _catalogue is not None
     pre = read_one(path, _catalogue)
     if pre.read is not None:  # the forms travel back by key (a FormSpec is many times the file's values)
-        pre.data_sha256 = data_sha256(pre.read)  # s4: off the main process (it validates and writes)
         for item in pre.read.forms:
             item.form = item.form.key  # type: ignore[assignment]
         _travelling(pre.read)  # u4 (v2): only what the main process uses
+        # s4: off the main process (it validates and writes); the values left travelling are the non-blank ones
+        pre.data_sha256 = _values_sha256([(item.form, item.values) for item in pre.read.forms])  # type: ignore[misc]
     return pre
 
 

@@ -235,17 +235,19 @@ def map_checksum(identity: FileIdentity, records: Iterable[MapRecord], *, with_v
     digest = hashlib.sha256((_line(list(MAP_CHECKSUM_FORMAT)) + _line(["file", *(str(v) for v in identity)]))
                             .encode("utf-8"))
     block: list[list[Any]] = []
-    for record in records:
+    for sheet, cell, form_key, form_version, table_key, row_key, columns, kinds, record_values, record_notes in records:
         if with_values:
-            # canonical_text inlined for text, blank and finite floats (v - v is nan for inf and nan)
-            values = [(v and "s" + v) if (t := type(v)) is str else "" if v is None else
-                      ("n" + str(int(v)) if v.is_integer() else "n" + repr(v)) if t is float and v - v == 0.0
-                      else canonical_text(v) for v in record.values]
-            notes = [n or "" for n in record.notes]
+            # canonical_text inlined for blank, text and finite floats (v - v is nan for inf and nan;
+            # "%d" of an integral float is the digits of its int, as str(int(v)); "{:.0f}" writes -0.0 as "-0")
+            values = ["" if v is None else (v and "s" + v) if (t := type(v)) is str else
+                      ("n%d" % v if v.is_integer() else f"n{v!r}") if t is float and v - v == 0.0  # noqa: UP031
+                      else canonical_text(v) for v in record_values]
+            # (most records have no 说明: all blank, said without a step per position)
+            notes = [n or "" for n in record_notes] if any(record_notes) else [""] * len(record_notes)
         else:
             values = notes = []
-        block.append([str(record.form_key), int(record.form_version), str(record.table_key), str(record.row_key),
-                      str(record.sheet), str(record.cell), str(record.columns), str(record.kinds), values, notes])
+        block.append([str(form_key), int(form_version), str(table_key), str(row_key), str(sheet), str(cell),
+                      str(columns), str(kinds), values, notes])
         if len(block) >= 4096:
             digest.update(_lines_of(block))
             block.clear()
@@ -271,8 +273,9 @@ def _lines_of(block: list[list[Any]]) -> bytes:
     except TypeError:  # a value or 说明 that is not text: the encoder says what it is
         return _encoded_lines(block)
     data = "".join(lines).encode("utf-8")
-    if data.count(b'"') == 2 * texts and len(data) - len(data.translate(None, _ESCAPED)) == len(block) \
-            and data.count(b"\n") == len(block):
+    # one pass: the quotes number at least 2 per text and the escaped bytes at least the line breaks,
+    # so both together being exactly that many means each is (and no other line break is there)
+    if len(data) - len(data.translate(None, _QUOTE_OR_ESCAPED)) == 2 * texts + len(block):
         return data
     return _encoded_lines(block)
 
@@ -283,6 +286,7 @@ def _json_texts(texts: list[str]) -> str:
 
 
 _ESCAPED = bytes(range(0x20)) + b"\\"  # what the encoder escapes besides '"' (UTF-8 has no such byte inside a character)
+_QUOTE_OR_ESCAPED = _ESCAPED + b'"'
 
 
 def _encoded_lines(block: list[list[Any]]) -> bytes:

@@ -379,7 +379,10 @@ class _MapReader:
         self.catalogue, self.book, self.result = catalogue, book, result
         self.items: dict[str, FileForm | None] = {}
         self.grid_rows: dict[int, set[str]] = {}  # id(table) → its row keys
-        self.list_seen: dict[tuple[str, str], set[str]] = {}  # (form, list table) → its row keys so far
+        self.rows_seen: dict[tuple[str, str], set[str]] = {}  # (form, table) → its row keys so far
+        self.shaped: dict[tuple[int, str, str, int], tuple[Any, ...] | None] = {}  # _MapReader.row_shape
+        # the row ``table`` was last asked for is met for the first time: no cell of it is mapped yet
+        self.new_row = True
         self.pending: list[tuple[FileForm, TableSpec, str, ColumnSpec, str, str, Any]] = []
         self.plans: dict[tuple[int, str, str], list[tuple[int, str, str, ColumnSpec | None, float, bool, str]]] = {}
         self.shapes = _SHAPES  # kept across files (a pure function of the two texts)
@@ -426,18 +429,22 @@ class _MapReader:
                 self.missing_tables.add((item.key, table_key))
                 item.notices.append(f"{sheet}!{address} 对应的表 {table_key} 在本程序的表式中不存在，已跳过")
             return None
-        if table.kind == "list":
-            seen = self.list_seen.setdefault((item.key, table_key), set())
-            if row_key not in seen:
-                seen.add(row_key)
-                item.list_rows.setdefault(table_key, []).append(row_key)
-        else:
+        is_list = table.kind == "list"
+        if not is_list:
             keys = self.grid_rows.get(id(table))
             if keys is None:
                 keys = self.grid_rows[id(table)] = {r.key for r in table.rows}
             if row_key not in keys:
                 item.notices.append(f"{sheet}!{address} 对应的行 {row_key} 在本程序的表式中不存在，已跳过")
                 return None
+        seen = self.rows_seen.get((item.key, table_key))
+        if seen is None:
+            seen = self.rows_seen[(item.key, table_key)] = set()
+        self.new_row = row_key not in seen
+        if self.new_row:
+            seen.add(row_key)
+            if is_list:
+                item.list_rows.setdefault(table_key, []).append(row_key)
         return table
 
     def cell(self, item: FileForm, table: TableSpec, row_key: str, col: ColumnSpec, address: str, kind: str,
@@ -555,10 +562,19 @@ class _MapReader:
             addresses, computed, read_notes = item.addresses, item.file_computed, item.notes
             parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
             planned = self.row_plan(item, table, table_key, row_key, first, columns, kinds, r, c)
-            if planned is None or not addresses.keys().isdisjoint(planned[1]):
-                # a row mapped in an unusual way, or a cell mapped before: cell by cell
+            if planned is None or (not self.new_row and not addresses.keys().isdisjoint(planned[1])):
+                # a row mapped in an unusual way, or a cell mapped before: cell by cell (a row met for
+                # the first time has no cell mapped before: its cells are its table's, row's and columns')
                 self.cells_of(item, table, sheet, table_key, row_key, r, c, n, columns, kinds, values, notes, noted_row,
                               letters)
+                continue
+            if planned[1] is None:  # a long list's later row met for the first time: in one pass
+                _, _, unknown, known = planned
+                suffix = str(r)
+                for letter, key in unknown:
+                    item.notices.append(f"{sheet}!{letter}{suffix} 对应的栏目 {table_key}/{key} 在本程序的表式中不存在，已跳过")
+                self.read_inputs(item, table, sheet, row_key, values, known, parse_now,
+                                 (table_key, suffix, notes if noted_row else None))
                 continue
             _, adds, unknown, noted_cells, computed_cells, input_cells = planned
             for address, key in unknown:
@@ -569,7 +585,10 @@ class _MapReader:
                     if notes[j]:
                         read_notes[cell] = notes[j]
             for j, cell, address in computed_cells:
-                computed[cell] = (address, normalise(values[j]))
+                value = values[j]  # normalise() inlined: "" is None already; an integral float within 2**53 → int
+                if type(value) is float and value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
+                    value = int(value)
+                computed[cell] = (address, value)
             self.read_inputs(item, table, sheet, row_key, values, input_cells, parse_now)
         return records
 
@@ -581,9 +600,20 @@ class _MapReader:
         bound, integer column, text type) of its input cells) — the same in every file of these
         forms, so kept across files (``_ROW_PLANS``). None: a column listed twice in the record (it
         is read cell by cell, which notices the second one), or a row of a long list after its
-        first ``_LIST_ROWS_KEPT`` (read cell by cell, as before)."""
+        first ``_LIST_ROWS_KEPT`` met before (read cell by cell, as before); such a row met for the
+        first time gives (table, None, its unknown and known cells of ``row_shape``), read in one pass."""
         if table.kind == "list" and len(item.list_rows.get(table_key, ())) > _LIST_ROWS_KEPT:
-            return None  # a long list's later rows: planning each once would cost more than it saves
+            # a long list's later rows: planning each once would cost more than it saves; a new one is
+            # read in one pass from its columns' shape (``later_cells``), one met before cell by cell
+            if not self.new_row:
+                return None
+            key = (id(table), columns, kinds, c)
+            shape = self.shaped.get(key, _UNSEEN)
+            if shape is _UNSEEN:
+                shape = self.row_shape(table, columns, kinds, c)
+                if len(self.shaped) < 256:
+                    self.shaped[key] = shape
+            return None if shape is None else (table, None, *shape)
         key = (id(table), table_key, row_key, first, columns, kinds)
         planned = _ROW_PLANS.get(key)
         if planned is not None and planned[0] is table:
@@ -611,6 +641,23 @@ class _MapReader:
             _ROW_PLANS.clear()
         _ROW_PLANS[key] = planned
         return planned
+
+    def row_shape(self, table: TableSpec, columns: str, kinds: str, c: int) -> tuple[Any, ...] | None:
+        """What every row of a long list mapped with these columns from column ``c`` shares: its
+        unknown positions' (letter, key) and its known ones' (position, key, letter, kind, column,
+        bound, integer column, text type) — ``read_inputs``'s cells to build. None: a column
+        listed twice (read cell by cell)."""
+        plan = self.plan(table, columns, kinds)
+        if len({entry[1] for entry in plan}) != len(plan):
+            return None
+        unknown, known = [], []
+        for j, col_key, code, col, bound, whole, text_type in plan:
+            letter = cell_address(1, c + j)[:-1]
+            if col is None:
+                unknown.append((letter, col_key))
+            else:
+                known.append((j, col_key, letter, code, col, bound, whole, text_type))
+        return tuple(unknown), tuple(known)
 
     def cells_of(self, item: FileForm, table: TableSpec, sheet: str, table_key: str, row_key: str, r: int, c: int,
                  n: int, columns: str, kinds: str, values: list[Any], notes: list[str | None], noted_row: bool,
@@ -640,12 +687,33 @@ class _MapReader:
         self.read_inputs(item, table, sheet, row_key, values, inputs, parse_now)
 
     def read_inputs(self, item: FileForm, table: TableSpec, sheet: str, row_key: str, values: list[Any],
-                    input_cells: Any, parse_now: bool) -> None:
+                    input_cells: Any, parse_now: bool, build: tuple[str, str, list[str | None] | None] | None = None
+                    ) -> None:
         """A record's input cells ((position, cell, address, kind, column, bound, integer column, text
-        type) each, in the record's order): parsed now, or left for the verdict."""
+        type) each, in the record's order): parsed now, or left for the verdict.
+
+        ``build`` (table key, row number, the row's 说明 or None): a long list's later row met for the
+        first time (issue 16), whose ``input_cells`` are ``row_shape``'s known cells — with the column
+        key for the cell and the column letter for the address — computed ones too: each cell is
+        made, mapped and its 说明 and computed value taken here, in the one pass over the row."""
         texts, exact = self.parser.texts, _EXACT_INT
         pending, read_values = self.pending, item.values
+        if build is not None:
+            table_key, suffix, notes = build
+            addresses, computed, read_notes = item.addresses, item.file_computed, item.notes
         for j, cell, address, code, col, bound, whole, text_type in input_cells:
+            if build is not None:  # (cells_of and read_inputs in one; no cell of the row is mapped yet)
+                cell = (table_key, row_key, cell)
+                address += suffix
+                addresses[cell] = address
+                if notes is not None and notes[j]:
+                    read_notes[cell] = notes[j]
+                if code is _COMPUTED:
+                    raw = values[j]  # normalise() inlined, as in records_v3
+                    if type(raw) is float and raw.is_integer() and -exact < raw < exact:
+                        raw = int(raw)
+                    computed[cell] = (address, raw)
+                    continue
             if code is not _INPUT or not parse_now:
                 # the cell waits for the verdict (a percent cell's fraction is trusted only in an
                 # unchanged file; a cell with more than its value needs _read_cell)
