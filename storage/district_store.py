@@ -589,8 +589,8 @@ def rewrite_rows(store: Store, report_id: int, cells: StoredCells, stored_rows: 
             touched = True
             last = conn.execute("SELECT COALESCE(MAX(position), 0) FROM list_rows WHERE report_id = ? AND table_key = ?",
                                 (report_id, table)).fetchone()[0]
-            conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
-                             [(report_id, table, key, last + n) for n, key in enumerate(fresh, start=1)])
+            insert_runs(store, "INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES {}", 4,
+                        [((report_id, table), [(key, last + n) for n, key in enumerate(fresh, start=1)])])  # (v4)
             for key in fresh:
                 audit(stamp, who, report_id, table, key, "", "row", None, "add", "")
         for file_row, real_row in zip(wanted, [*stored, *fresh]):
