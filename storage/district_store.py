@@ -584,11 +584,14 @@ def rewrite_rows(store: Store, report_id: int, cells: StoredCells, stored_rows: 
     stamp = now_text()
     for table in sorted({*stored_rows, *list_rows}):
         stored, wanted = stored_rows.get(table, []), list_rows.get(table, [])
-        fresh = issue_row_keys(store, report_id, table, len(wanted) - len(stored)) if len(wanted) > len(stored) else []
+        # (v4: a table without a row now — ``stored_rows`` are the report's rows as stored — has no key
+        # nor position to look for)
+        fresh = issue_row_keys(store, report_id, table, len(wanted) - len(stored), rowless=not stored) \
+            if len(wanted) > len(stored) else []
         if fresh:
             touched = True
             last = conn.execute("SELECT COALESCE(MAX(position), 0) FROM list_rows WHERE report_id = ? AND table_key = ?",
-                                (report_id, table)).fetchone()[0]
+                                (report_id, table)).fetchone()[0] if stored else 0
             insert_runs(store, "INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES {}", 4,
                         [((report_id, table), [(key, last + n) for n, key in enumerate(fresh, start=1)])])  # (v4)
             for key in fresh:
