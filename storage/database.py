@@ -124,9 +124,9 @@ def insert_rows(store: Store, head: str, width: int, rows: Sequence[Sequence[Any
 @functools.lru_cache(maxsize=64)
 def _runs_sql(head: str, shared: int, width: int, rows: int) -> str:
     own = width - shared
-    front = ", ".join(f"?{n}" for n in range(1, shared + 1))
+    front = [f"?{n}" for n in range(1, shared + 1)]
     return head.format(", ".join(
-        "(" + ", ".join([front, *(f"?{shared + own * row + n}" for n in range(1, own + 1))]) + ")" for row in range(rows)))
+        "(" + ", ".join([*front, *(f"?{shared + own * row + n}" for n in range(1, own + 1))]) + ")" for row in range(rows)))
 
 
 def insert_runs(store: Store, head: str, width: int, runs: Iterable[tuple[Sequence[Any], Sequence[Sequence[Any]]]],

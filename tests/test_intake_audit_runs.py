@@ -28,16 +28,21 @@ def _runs(sizes: list[int], shared: list[tuple[Any, ...]]) -> list[tuple[tuple[A
 
 
 @pytest.mark.parametrize("sizes", [[], [0], [1], [2, 1, 3], [63, 64, 65], [200], [1, 127, 1, 135, 7]])
-def test_runs_give_the_rows_and_ids_of_one_statement_a_row(tmp_path: Path, sizes: list[int]) -> None:
+@pytest.mark.parametrize("nothing_shared", [False, True])
+def test_runs_give_the_rows_and_ids_of_one_statement_a_row(tmp_path: Path, sizes: list[int],
+                                                           nothing_shared: bool) -> None:
     shared = [("2026-12-02T06:00:00", "区统计局", 7), ("2026-12-02T06:00:01", "控\x01制", -2**63), ("", "", 0)]
     store = Store.open(tmp_path / "runs.sqlite")
     try:
         for table in ("t", "u"):
             store.conn.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, at, who, n, a, b)")
         runs = _runs(sizes, shared)
+        if nothing_shared:  # (every value a row's own)
+            runs = [((), [[*front, *row] for row in rows]) for front, rows in runs]
         insert_runs(store, _HEAD, 5, runs)
         store.conn.executemany("INSERT INTO u (at, who, n, a, b) VALUES (?, ?, ?, ?, ?)",
-                               [(*front, a, None if b != b else b) for front, rows in runs for a, b in rows])
+                               [(*whole[:4], None if whole[4] != whole[4] else whole[4])  # (NaN: NULL)
+                                for whole in ([*front, *row] for front, rows in runs for row in rows)])
         got, want = ({*store.conn.execute(f"SELECT id, at, who, n, a, b, typeof(b) FROM {table} ORDER BY id")}
                      for table in ("t", "u"))
         assert got == want and len(got) == sum(sizes)
