@@ -121,6 +121,30 @@ def insert_rows(store: Store, head: str, width: int, rows: Sequence[Sequence[Any
             done += size
 
 
+@functools.lru_cache(maxsize=64)
+def _runs_sql(head: str, shared: int, width: int, rows: int) -> str:
+    own = width - shared
+    front = [f"?{n}" for n in range(1, shared + 1)]
+    return head.format(", ".join(
+        "(" + ", ".join([*front, *(f"?{shared + own * row + n}" for n in range(1, own + 1))]) + ")" for row in range(rows)))
+
+
+def insert_runs(store: Store, head: str, width: int, runs: Iterable[tuple[Sequence[Any], Sequence[Sequence[Any]]]],
+                ) -> None:
+    """``insert_rows`` for rows that share their first values (an audit trail's time, who, report,
+    kind and reason): each run — (the values its rows share, each row's own values) — binds the
+    shared ones once per statement (numbered parameters), so a row binds only its own: the same
+    rows in the same order (ids) as ``insert_rows`` of the whole rows. ``width``: values in a whole
+    row. (Binding is ≈ 700 instructions a text value: most of a received file's audit rows' cost, v4.)"""
+    for front, rows in runs:
+        shared, front, done, total = len(front), list(front), 0, len(rows)
+        for size in _ROW_CHUNKS:
+            while total - done >= size:
+                store.conn.execute(_runs_sql(head, shared, width, size),
+                                   front + list(itertools.chain.from_iterable(rows[done:done + size])))
+                done += size
+
+
 _NOW_TEXT: list[Any] = [None, ""]  # (second since the epoch, its local time as text): the last one made
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.database import CellKey, Report, Store, insert_rows, now_text, where_given
+from storage.database import CellKey, Report, Store, insert_rows, insert_runs, now_text, where_given
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
            "add_register_line", "register_lines", "REFUSED_LOG_SUFFIX", "refused_log_path", "add_refused_line",
@@ -307,7 +307,8 @@ _CELLS = ("INSERT INTO cell_values (report_id, table_key, row_key, col_key, valu
           " ON CONFLICT (report_id, table_key, row_key, col_key)"
           " DO UPDATE SET value = excluded.value, note = excluded.note, updated_at = excluded.updated_at")
 _FIRSTS = "INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value) VALUES {}"
-_AUDITS = "INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason) VALUES {}"
+# (the columns a received file's audit rows share come first: ``insert_runs`` binds them once a run)
+_AUDITS = "INSERT INTO audit (at, who, report_id, field, reason, table_key, row_key, col_key, old, new) VALUES {}"
 
 
 class _RowWrites:
@@ -318,14 +319,23 @@ class _RowWrites:
     def __init__(self) -> None:
         self.cells: dict[tuple[int, str, str, str], list[Any]] = {}  # the row as written: [report, t, r, c, value, note, at]
         self.firsts: list[list[Any]] = []
-        self.audits: list[list[Any]] = []
+        # the audit rows in runs: (what the run's rows share: at, who, report, field, reason), each row's
+        # own (table, row, column, old, new) — ``insert_runs`` binds the shared values once a run (v4)
+        self.audits: list[tuple[tuple[Any, ...], list[list[Any]]]] = []
         self.updated: dict[int, str] = {}  # report id → its updated_at
         self.fresh: list[int] = []  # reports that stored no cell: their first values are all their values
+        self.fresh_values: dict[int, dict[CellKey, Any]] = {}  # each one's values written (as ``values`` gave them)
 
     def audit(self, at: str, who: str, report_id: int, table: str, row: str, col: str, what: str, old: Any,
               new: Any, reason: str) -> None:
-        self.audits.append([at, who, report_id, table, row, col, what, _NULL if old is None else old,
-                            _NULL if new is None else new, reason])
+        self._run((at, who, report_id, what, reason)).append(
+            [table, row, col, _NULL if old is None else old, _NULL if new is None else new])
+
+    def _run(self, shared: tuple[Any, ...]) -> list[list[Any]]:
+        """The rows of the last audit run when it shares ``shared``, else of a new run."""
+        if not self.audits or self.audits[-1][0] != shared:
+            self.audits.append((shared, []))
+        return self.audits[-1][1]
 
     def values(self, report_id: int, changes: list[tuple[CellKey, Any]], cells: StoredCells, who: str, reason: str,
                now: dict[CellKey, Any] | None) -> tuple[int, set[CellKey]]:
@@ -333,14 +343,14 @@ class _RowWrites:
         how many changed and the cells inserted (as ``replace_values``). ``now``: filled with every
         cell's value as stored after (the unchanged ones as they were read)."""
         stamp = now_text()
-        rows, firsts, audits = self.cells, self.firsts, self.audits
+        rows, firsts = self.cells, self.firsts
         inserted: set[CellKey] = set()
         changed = 0
         if now is not None:
             now.update({c: v for c, (v, _n) in cells.items()})
         if not cells and report_id not in self.fresh:
-            self.fresh.append(report_id)
-            firsts = []  # (read from what is written: the same rows, none bound again)
+            return self._fresh_values(report_id, changes, who, reason, now, stamp)
+        audits = self._run((stamp, who, report_id, "value", reason))
         for cell, new in changes:
             got = cells.get(cell)
             old = None if got is None else got[0]
@@ -352,7 +362,7 @@ class _RowWrites:
                 inserted.add(cell)
             bound = _NULL if new is None else new
             rows[(report_id, *cell)] = [report_id, *cell, bound, "" if got is None else got[1], stamp]
-            audits.append([stamp, who, report_id, *cell, "value", _NULL if old is None else old, bound, reason])
+            audits.append([*cell, _NULL if old is None else old, bound])
             if new is not None:
                 firsts.append([report_id, *cell, new])
             changed += 1
@@ -360,11 +370,28 @@ class _RowWrites:
             self.updated[report_id] = stamp
         return changed, inserted
 
+    def _fresh_values(self, report_id: int, changes: list[tuple[CellKey, Any]], who: str, reason: str,
+                      now: dict[CellKey, Any] | None, stamp: str) -> tuple[int, set[CellKey]]:
+        """``values`` for a report that stores no cell (v4): every value but a blank is written, each
+        cell inserted; its rows are read back from its audit rows at ``flush``, and so are its
+        first values (none bound again), so only the audit rows are made here, without a row of
+        ``cells`` for each (a 说明 on one finds its value in ``fresh_values``)."""
+        self.fresh.append(report_id)
+        written = [(cell, new) for cell, new in changes if new is not None]  # (a blank over nothing: unchanged)
+        self._run((stamp, who, report_id, "value", reason)).extend([[t, r, c, _NULL, new] for (t, r, c), new in written])
+        values = self.fresh_values[report_id] = dict(written)
+        if now is not None:
+            now.update(values)
+        if written:
+            self.updated[report_id] = stamp
+        return len(written), set(values)
+
     def note(self, report_id: int, cell: CellKey, note: str, stamp: str, cells: StoredCells) -> None:
         """A 说明 written as ``Store.set_note`` writes it (its cell's row: as just written, or as stored)."""
         row = self.cells.get((report_id, *cell))
         if row is None:
-            value = cells.get(cell, (None, ""))[0]
+            fresh = self.fresh_values.get(report_id)
+            value = cells.get(cell, (None, ""))[0] if fresh is None else fresh.get(cell)
             self.cells[(report_id, *cell)] = [report_id, *cell, _NULL if value is None else value, note, stamp]
         else:
             row[5], row[6] = note, stamp
@@ -374,7 +401,7 @@ class _RowWrites:
         conn, fresh = store.conn, self.fresh
         marks = ",".join("?" * len(fresh))
         last = conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0] if fresh else 0
-        insert_rows(store, _AUDITS, 10, self.audits)
+        insert_runs(store, _AUDITS, 10, self.audits)
         if fresh:  # a report that stored no cell: each 'value' audit row is one cell inserted (cell, value, at)
             conn.execute("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
                          " SELECT report_id, table_key, row_key, col_key, new, '', at FROM audit"
@@ -389,7 +416,7 @@ class _RowWrites:
         if self.updated:
             conn.executemany("UPDATE reports SET updated_at = ? WHERE id = ?",
                              [(stamp, rid) for rid, stamp in self.updated.items()])
-        self.cells, self.firsts, self.audits, self.updated, self.fresh = {}, [], [], {}, []
+        self.cells, self.firsts, self.audits, self.updated, self.fresh, self.fresh_values = {}, [], [], {}, [], {}
 
 
 # -- s4: one received form written in a few statements ------------------------------------------------
@@ -557,13 +584,16 @@ def rewrite_rows(store: Store, report_id: int, cells: StoredCells, stored_rows: 
     stamp = now_text()
     for table in sorted({*stored_rows, *list_rows}):
         stored, wanted = stored_rows.get(table, []), list_rows.get(table, [])
-        fresh = issue_row_keys(store, report_id, table, len(wanted) - len(stored)) if len(wanted) > len(stored) else []
+        # (v4: a table without a row now — ``stored_rows`` are the report's rows as stored — has no key
+        # nor position to look for)
+        fresh = issue_row_keys(store, report_id, table, len(wanted) - len(stored), rowless=not stored) \
+            if len(wanted) > len(stored) else []
         if fresh:
             touched = True
             last = conn.execute("SELECT COALESCE(MAX(position), 0) FROM list_rows WHERE report_id = ? AND table_key = ?",
-                                (report_id, table)).fetchone()[0]
-            conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
-                             [(report_id, table, key, last + n) for n, key in enumerate(fresh, start=1)])
+                                (report_id, table)).fetchone()[0] if stored else 0
+            insert_runs(store, "INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES {}", 4,
+                        [((report_id, table), [(key, last + n) for n, key in enumerate(fresh, start=1)])])  # (v4)
             for key in fresh:
                 audit(stamp, who, report_id, table, key, "", "row", None, "add", "")
         for file_row, real_row in zip(wanted, [*stored, *fresh]):

@@ -13,10 +13,11 @@ from storage.database import Store
 __all__ = ["issue_row_keys"]
 
 
-def issue_row_keys(store: Store, report_id: int, table_key: str, count: int = 1) -> list[str]:
+def issue_row_keys(store: Store, report_id: int, table_key: str, count: int = 1, *, rowless: bool = False) -> list[str]:
     """``count`` fresh keys for new rows of one list table; call inside the transaction that adds
-    the rows. Also above any key present (rows restored by 撤销导入 keep their old keys)."""
-    present = store.conn.execute(
+    the rows. Also above any key present (rows restored by 撤销导入 keep their old keys).
+    ``rowless``: the caller knows the table has no row in the report now (v4: not looked for)."""
+    present = 0 if rowless else store.conn.execute(
         "SELECT COALESCE(MAX(CAST(substr(row_key, 2) AS INTEGER)), 0) FROM list_rows"
         " WHERE report_id = ? AND table_key = ? AND row_key GLOB 'r[0-9]*'", (report_id, table_key)).fetchone()[0]
     issued = store.conn.execute("SELECT last FROM list_row_keys WHERE report_id = ? AND table_key = ?",
