@@ -22,8 +22,8 @@ import export.submission_file as submission_file
 from bench.sizes import FORM, TABLE
 from export.submission_file import FileForm, SubmissionFile, read_submission
 from tests.hostile_files import sheet_xml, xlsx_bytes
-from tests.read_less_work_helpers import late_row_tampered, long_list_file
 from tests.read_rows_helpers import data_sha256_before, rows_as_before
+from tests.test_read_less_work import long_lists  # noqa: F401 - the 5,000-row files' fixture (plain, tampered)
 from tests.test_read_submission_fast import outcome, variants  # noqa: F401 - variants: the altered files' fixture
 
 
@@ -34,15 +34,6 @@ def _same_both_ways(paths: list[Path], catalogue) -> list:
     for path, n, o in zip(paths, new, old):
         assert n == o, path.name
     return new
-
-
-@pytest.fixture(scope="module")
-def long_lists(township_files, tmp_path_factory) -> dict[str, Path]:
-    """The enterprise list at its 5,000 rows: as written, and tampered in its later rows."""
-    folder = tmp_path_factory.mktemp("long_lists_w1")
-    source = township_files["仙龙镇"]
-    return {"plain": long_list_file(source, folder / "五千行.xlsx"),
-            "tampered": long_list_file(source, folder / "五千行_改过.xlsx", edit=late_row_tampered)}
 
 
 def test_sample_altered_older_and_layout_files_read_as_before(variants, catalogue) -> None:  # noqa: F811
@@ -63,7 +54,7 @@ def test_every_later_row_of_a_short_list_read_in_one_pass_reads_as_before(varian
     assert shapes  # the one-pass reading was taken (and "before", cell by cell, too: rows_as_before)
 
 
-def test_a_5000_row_list_reads_as_before_with_its_types(long_lists, catalogue) -> None:
+def test_a_5000_row_list_reads_as_before_with_its_types(long_lists, catalogue) -> None:  # noqa: F811
     (read,) = _same_both_ways([long_lists["plain"]], catalogue)
     assert read[7] == "一致"
     (form,) = [f for f in read[13] if f[0] == FORM]
@@ -75,7 +66,7 @@ def test_a_5000_row_list_reads_as_before_with_its_types(long_lists, catalogue) -
     assert len(computed) >= 5000 and not any(type(v) is float and v.is_integer() for v in computed)
 
 
-def test_a_5000_row_list_tampered_in_its_later_rows_reads_as_before(long_lists, catalogue) -> None:
+def test_a_5000_row_list_tampered_in_its_later_rows_reads_as_before(long_lists, catalogue) -> None:  # noqa: F811
     (read,) = _same_both_ways([long_lists["tampered"]], catalogue)
     assert read[7] == "已被修改"
     notices = [n for f in read[13] for n in f[8]]
@@ -93,7 +84,7 @@ def test_hostile_sheets_are_read_or_refused_as_before(cells, catalogue, tmp_path
     assert read[0] in ("refused", "layout")
 
 
-def test_the_values_hash_is_the_one_it_was(township_files, long_lists, catalogue, monkeypatch) -> None:
+def test_the_values_hash_is_the_one_it_was(township_files, long_lists, catalogue, monkeypatch) -> None:  # noqa: F811
     """``data_sha256`` (stored in the register, compared with older lines) is byte for byte the old
     one for every sample file and the 5,000-row list — and the reading process's, worked out after
     the values are left travelling, too — and so is what travels back."""
