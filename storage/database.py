@@ -114,15 +114,13 @@ def insert_rows(store: Store, head: str, width: int, rows: Sequence[Sequence[Any
     """``rows`` (each ``width`` values) written in order by a few multi-row statements — ``head`` is
     the INSERT with ``{}`` where its VALUES list goes: one statement's fixed cost (and, on a table
     with triggers, its statement journal) for up to 64 rows instead of one for each (u4, issue 11)."""
-    done, total = 0, len(rows)
-    for size in _ROW_CHUNKS:
-        while total - done >= size:
-            store.conn.execute(_rows_sql(head, width, size), list(itertools.chain.from_iterable(rows[done:done + size])))
-            done += size
+    insert_runs(store, head, width, [((), rows)])
 
 
 @functools.lru_cache(maxsize=64)
 def _runs_sql(head: str, shared: int, width: int, rows: int) -> str:
+    if not shared:  # (``insert_rows``: plain parameters)
+        return _rows_sql(head, width, rows)
     own = width - shared
     front = [f"?{n}" for n in range(1, shared + 1)]
     return head.format(", ".join(
