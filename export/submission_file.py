@@ -585,10 +585,7 @@ class _MapReader:
                     if notes[j]:
                         read_notes[cell] = notes[j]
             for j, cell, address in computed_cells:
-                value = values[j]  # normalise() inlined: "" is None already; an integral float within 2**53 → int
-                if type(value) is float and value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
-                    value = int(value)
-                computed[cell] = (address, value)
+                computed[cell] = (address, normalise(values[j]))
             self.read_inputs(item, table, sheet, row_key, values, input_cells, parse_now)
         return records
 
@@ -709,10 +706,7 @@ class _MapReader:
                 if notes is not None and notes[j]:
                     read_notes[cell] = notes[j]
                 if code is _COMPUTED:
-                    raw = values[j]  # normalise() inlined, as in records_v3
-                    if type(raw) is float and raw.is_integer() and -exact < raw < exact:
-                        raw = int(raw)
-                    computed[cell] = (address, raw)
+                    computed[cell] = (address, normalise(values[j]))
                     continue
             if code is not _INPUT or not parse_now:
                 # the cell waits for the verdict (a percent cell's fraction is trusted only in an
