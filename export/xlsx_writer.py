@@ -247,8 +247,13 @@ class _Writer(ExcelWriter):
         self.manifest.append(ws)
 
 
-def save_workbook(workbook: Workbook, fh: BinaryIO | str) -> None:
-    """``workbook.save(fh)``, faster (see the module docstring); not for write-only workbooks."""
+def save_workbook(workbook: Any, fh: BinaryIO | str) -> None:
+    """``workbook.save(fh)``, faster (see the module docstring); not for write-only workbooks.
+    A workbook written without openpyxl (``export.book_part.Book``: the submission) writes itself."""
+    write_xlsx = getattr(workbook, "write_xlsx", None)
+    if write_xlsx is not None:
+        write_xlsx(fh)
+        return
     if workbook.write_only:
         workbook.save(fh)
         return
