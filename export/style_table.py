@@ -9,7 +9,7 @@ every unstyled cell) is 宋体 10 pt, so column widths count digits of the font 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 
@@ -19,14 +19,12 @@ FONT_NAME = "宋体"
 _FIRST_CUSTOM_FORMAT = 164  # number formats below are Excel's built-in ones
 
 
-@dataclass(frozen=True)
-class Font:
+class Font(NamedTuple):  # (tuples: hashed in C, and a style's key is hashed for every cell)
     size: float
     bold: bool = False
 
 
-@dataclass(frozen=True)
-class Align:
+class Align(NamedTuple):
     horizontal: str
     vertical: str = "center"
     wrap: bool = False
