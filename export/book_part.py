@@ -135,7 +135,7 @@ class Book:
             ("rId2", _CORE, "docProps/core.xml"),
             ("rId3", "extended-properties", "docProps/app.xml")]))
         archive.writestr("docProps/app.xml", f'{_HEAD}<Properties xmlns="http://schemas.openxmlformats.org/'
-                         'officeDocument/2006/extended-properties"><Application>Microsoft Excel</Application></Properties>')
+                         'officeDocument/2006/extended-properties"><Application>Microsoft Excel Compatible</Application></Properties>')
         archive.writestr("docProps/core.xml", self._core_xml(now))
         archive.writestr("xl/workbook.xml", self._workbook_xml())
         n = len(self.sheets)
