@@ -21,7 +21,7 @@ from openpyxl.writer.theme import theme_xml
 
 from export.sheet_part import Sheet
 from export.style_table import StyleTable
-from export.xlsx_writer import _NOT_XML, _text
+from export.xlsx_writer import NOT_XML, xml_attr, xml_text
 
 __all__ = ["Book"]
 
@@ -72,14 +72,14 @@ class Book:
                 titles.append(f"{name}!$A:${get_column_letter(page.title_cols)}")
             if titles:
                 names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
-                             f'{_text(",".join(titles))}</definedName>')
+                             f'{xml_text(",".join(titles))}</definedName>')
             last_col, last_row = page.area
             names.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{i}">'
-                         f"{_text(name)}!$A$1:${get_column_letter(last_col)}${last_row}</definedName>")
+                         f"{xml_text(name)}!$A$1:${get_column_letter(last_col)}${last_row}</definedName>")
         return f"<definedNames>{''.join(names)}</definedNames>" if names else ""
 
     def _workbook_xml(self) -> str:
-        sheets = "".join(f'<sheet name="{_text(s.title)}" sheetId="{i}" state="{s.state}" r:id="rId{i}"/>'
+        sheets = "".join(f'<sheet name="{xml_attr(s.title)}" sheetId="{i}" state="{s.state}" r:id="rId{i}"/>'
                          for i, s in enumerate(self.sheets, start=1))
         protection = '<workbookProtection lockStructure="1"/>' if self.lock_structure else ""
         return (f'{_HEAD}<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{_REL}">'
@@ -88,7 +88,7 @@ class Book:
 
     def _core_xml(self, now: _dt.datetime) -> str:
         def text(value: str) -> str:
-            return _text(_NOT_XML.sub("", value))
+            return xml_text(NOT_XML.sub("", value))
 
         created = f'<dcterms:created xsi:type="dcterms:W3CDTF">{self.created:%Y-%m-%dT%H:%M:%SZ}</dcterms:created>' \
             if self.created is not None else ""

@@ -1,6 +1,7 @@
 """One form written onto one worksheet in the printed layout of Chinese statistical reports
 (label block, header and letter rows, table bodies, notes and the signature footer), recording
-where every value went (``Written``: the map and the style caches the workbook needs).
+where every value went (``Written``: the map). The sheet is plain data (``export.sheet_part``):
+cells as finished XML in the workbook's shared style table, no openpyxl objects.
 
 Built only from the form specs (no hand-drawn template), so a new or changed form exports
 without touching this code. Layout of a form sheet (named by its 表号)::

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from export.cell_values import QUOTED, clean_cell_text
 from export.style_table import DEFAULT_FONT, Align, Font, StyleTable
-from export.xlsx_writer import _attr, _text, empty_cell, number_cell, text_cell
+from export.xlsx_writer import empty_cell, number_cell, text_cell, xml_attr, xml_text
 
 __all__ = ["Sheet", "PageSetup", "Validation", "PROTECTION"]
 
@@ -64,11 +64,11 @@ class Validation:
 
     def xml(self) -> str:
         operator = f' operator="{self.operator}"' if self.operator else ""
-        formulas = f"<formula1>{_text(self.formula1)}</formula1>"
+        formulas = f"<formula1>{xml_text(self.formula1)}</formula1>"
         if self.formula2 is not None:
-            formulas += f"<formula2>{_text(self.formula2)}</formula2>"
+            formulas += f"<formula2>{xml_text(self.formula2)}</formula2>"
         return (f'<dataValidation type="{self.kind}"{operator} allowBlank="1" showErrorMessage="1" '
-                f'errorTitle="{_attr(self.error_title)}" error="{_attr(self.error)}" sqref="{" ".join(self.refs)}">'
+                f'errorTitle="{xml_attr(self.error_title)}" error="{xml_attr(self.error)}" sqref="{" ".join(self.refs)}">'
                 f"{formulas}</dataValidation>")
 
 
@@ -170,7 +170,7 @@ class Sheet:
                f'<pageMargins left="{_num(m["left"])}" right="{_num(m["right"])}" top="{_num(m["top"])}" '
                f'bottom="{_num(m["bottom"])}" header="{_num(m["header"])}" footer="{_num(m["footer"])}"/>',
                f'<pageSetup paperSize="9" scale="{page.scale}" orientation="{"landscape" if page.landscape else "portrait"}"/>']
-        header, footer = _text(page.header), _text(page.footer)
+        header, footer = xml_text(page.header), xml_text(page.footer)
         out.append(f"<headerFooter><oddHeader>{header}</oddHeader><oddFooter>{footer}</oddFooter>"
                    f"<evenHeader>{header}</evenHeader><evenFooter>{footer}</evenFooter>"
                    f"<firstHeader>{header}</firstHeader><firstFooter>{footer}</firstFooter></headerFooter>")
@@ -211,9 +211,9 @@ class Sheet:
     def comments_xml(self) -> str:
         """The comments part: one author list, then each comment (plain text)."""
         authors = list(dict.fromkeys(author for *_rest, author in self.comments))
-        listed = "".join(f"<author>{_text(a)}</author>" for a in authors)
+        listed = "".join(f"<author>{xml_text(a)}</author>" for a in authors)
         notes = "".join(f'<comment ref="{get_column_letter(c)}{r}" authorId="{authors.index(a)}">'
-                        f'<text><t xml:space="preserve">{_text(t)}</t></text></comment>'
+                        f'<text><t xml:space="preserve">{xml_text(t)}</t></text></comment>'
                         for r, c, t, a in self.comments)
         return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 '<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

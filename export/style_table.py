@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 
+from export.xlsx_writer import xml_attr
+
 __all__ = ["FONT_NAME", "Font", "Align", "StyleTable"]
 
 FONT_NAME = "宋体"
@@ -33,10 +35,6 @@ class Align(NamedTuple):
 
 DEFAULT_FONT = Font(10)
 _Key = tuple[Font, "Align | None", bool, "str | None", bool, bool]
-
-
-def _attr(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _number(value: float) -> str:
@@ -98,7 +96,7 @@ class StyleTable:
 
     def xml(self) -> str:
         """``xl/styles.xml``."""
-        formats = "".join(f'<numFmt numFmtId="{i}" formatCode="{_attr(code)}"/>' for code, i in self._formats.items())
+        formats = "".join(f'<numFmt numFmtId="{i}" formatCode="{xml_attr(code)}"/>' for code, i in self._formats.items())
         fonts = "".join(f'<font>{"<b/>" if f.bold else ""}<sz val="{_number(f.size)}"/>'
                         f'<name val="{FONT_NAME}"/></font>' for f in self._fonts)
         xfs = "".join(self._xf(key) for key in self._ids)
