@@ -1,6 +1,7 @@
 """One form written onto one worksheet in the printed layout of Chinese statistical reports
 (label block, header and letter rows, table bodies, notes and the signature footer), recording
-where every value went (``Written``: the map and the style caches the workbook needs).
+where every value went (``Written``: the map). The sheet is plain data (``export.sheet_part``):
+cells as finished XML in the workbook's shared style table, no openpyxl objects.
 
 Built only from the form specs (no hand-drawn template), so a new or changed form exports
 without touching this code. Layout of a form sheet (named by its 表号)::
@@ -20,18 +21,11 @@ without touching this code. Layout of a form sheet (named by its 表号)::
 from __future__ import annotations
 
 import datetime as _dt
-from copy import copy
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.merge import MergedCellRange
-from openpyxl.worksheet.worksheet import Worksheet
 
 from export.checksum import MapRecord
 from export.file_format import (
@@ -40,6 +34,7 @@ from export.file_format import (
 )
 from export.layout import HEADING_ROWS, FormLayout, form_layout
 from export.print_layout import (
+    MARGINS_IN,
     PENDING_APPROVAL,
     TITLE_ROW_PT,
     PagePlan,
@@ -51,12 +46,12 @@ from export.print_layout import (
     sheet_plan,
     text_height,
 )
+from export.sheet_part import PageSetup, Sheet, Validation
+from export.style_table import Align, Font
 from export.xlsx_writer import (
     column_letters,
     empty_cell,
     number_cell,
-    raw_rows,
-    style_id,
     text_cell,
 )
 from forms.periods import period_label
@@ -67,30 +62,27 @@ if TYPE_CHECKING:
     from storage.database import ReportData, Township
 
 
-from export.cell_values import QUOTED, as_written, clean_cell_text, number_format, put
+from export.cell_values import QUOTED, as_written, clean_cell_text, number_format
 
 BLOCKED_TEXT = "—"
 NO_DATA_MARK = "本期无数据"  # e6: the mark of a form declared empty (storage/no_data.py)
-__all__ = ["BLOCKED_TEXT", "PENDING_APPROVAL", "FormSheet", "SheetReport", "Written", "print_setup", "use_print_font", "apply_style",
-           "merge_row", "table_heads", "footer_text", "NO_DATA_MARK"]
+__all__ = ["BLOCKED_TEXT", "PENDING_APPROVAL", "FormSheet", "SheetReport", "Written", "print_setup",
+           "table_heads", "footer_text", "NO_DATA_MARK"]
 
-FONT_NAME = "宋体"
-TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
-BOLD = Font(name=FONT_NAME, size=10, bold=True)
-PLAIN = Font(name=FONT_NAME, size=10)
-THIN = Side(style="thin")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center")
-LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
-RIGHT = Alignment(horizontal="right", vertical="center")
-UNLOCKED = Protection(locked=False)
+TITLE_FONT = Font(16, bold=True)
+BOLD = Font(10, bold=True)
+PLAIN = Font(10)
+CENTER = Align("center", wrap=True)
+LEFT = Align("left")
+LEFT_WRAP = Align("left", wrap=True)
+RIGHT = Align("right")
 
 
 @cache
-def label_alignment(indent: int) -> Alignment:
-    """Row labels indented by level; one object per level so the style cache can key on it."""
-    return Alignment(horizontal="left", vertical="center", indent=indent)
+def label_alignment(indent: int) -> Align:
+    """Row labels indented by level."""
+    return Align("left", indent=indent)
+
 
 @dataclass
 class SheetReport:
@@ -102,12 +94,10 @@ class SheetReport:
 
 @dataclass
 class Written:
-    """Everything recorded while writing the form sheets, for the checksum and the map."""
+    """Where every value went while writing the form sheets, for the checksum and the map."""
 
     records: list[MapRecord] = field(default_factory=list)  # the _cells map, with the values written
     places: dict[str, tuple[str, FormLayout]] = field(default_factory=dict)  # form key → (sheet, layout)
-    styles: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # style combination → openpyxl StyleArray
-    style_ids: dict[tuple[Any, ...], int] = field(default_factory=dict)  # … → the workbook's style index
 
     def address(self, form_key: str, table: str, row: str, col: str) -> str:
         """"Sheet!D12" of a mapped cell; "" when the file does not hold it."""
@@ -116,52 +106,19 @@ class Written:
         return f"{sheet}!{get_column_letter(at[1])}{at[0]}" if at else ""
 
 
-def use_print_font(workbook: Workbook) -> None:
-    """Make 宋体 10 pt the workbook's default font (before any cell is styled): column widths are
-    counted in digits of the default font, so the widths ``export.print_layout`` plans with mean
-    about the same on paper in Excel, WPS and LibreOffice, and blank cells match the table text."""
-    from openpyxl.styles import DEFAULT_FONT
-    from openpyxl.utils.indexed_list import IndexedList
-
-    if list(workbook._fonts) == [DEFAULT_FONT]:
-        workbook._fonts = IndexedList([PLAIN])
-        workbook._named_styles["Normal"].font = PLAIN
-
-
-def print_setup(ws: Worksheet, plan: PagePlan, header_left: str, header_right: str) -> None:
+def print_setup(sheet: Sheet, plan: PagePlan, header_left: str, header_right: str) -> None:
     """The sheet's page setup from its print plan (``export.print_layout``): A4, the plan's
     orientation and scale (never fitted below 90 %), its breaks down (tables and the 说明 start a
     page rather than be cut), the repeated descriptive columns and (one range per sheet) header
     rows, 第 N 页 共 M 页 and who / when on every page. Pages across are left to the printing
     program (it knows its own font widths); the repeated columns go on each of them."""
-    from openpyxl.worksheet.pagebreak import Break
-
-    from export.print_layout import MARGINS_IN
-
-    setup = ws.page_setup
-    setup.paperSize = ws.PAPERSIZE_A4
-    setup.orientation = "landscape" if plan.landscape else "portrait"
-    setup.scale = round(plan.scale * 100)
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
-    for side, inches in MARGINS_IN.items():
-        setattr(ws.page_margins, side, inches)
-    ws.print_options.horizontalCentered = True
-    for row in plan.row_breaks:
-        ws.row_breaks.append(Break(id=row))
-    if plan.title_rows:
-        ws.print_title_rows = f"{plan.title_rows[0]}:{plan.title_rows[1]}"
-    if len(plan.bands) > 1:
-        ws.print_title_cols = f"A:{get_column_letter(plan.repeat_columns)}"
     # header text: no control character (the XML could not hold it), "&" doubled (Excel's codes start with it)
     header_left, header_right = (clean_cell_text(t).replace("&", "&&") for t in (header_left, header_right))
-    for page_header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
-        page_header.left.text, page_header.left.size = header_left, 10
-        page_header.right.text, page_header.right.size = header_right, 10
-    for page_footer in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
-        page_footer.center.text, page_footer.center.size = "第 &P 页 共 &N 页", 10
-    last_col = len(plan.widths) - 1
-    ws.print_area = f"A1:{get_column_letter(last_col)}{max(plan.pages[-1].last, 1)}"
-    ws.protection.sheet = True
+    sheet.page = PageSetup(plan.landscape, round(plan.scale * 100), dict(MARGINS_IN), plan.row_breaks,
+                           plan.title_rows, plan.repeat_columns if len(plan.bands) > 1 else None,
+                           (len(plan.widths) - 1, max(plan.pages[-1].last, 1)),
+                           f"&L&10 {header_left}&R&10 {header_right}", "&C&10 第 &P 页 共 &N 页")
+    sheet.protected = True
 
 
 def table_heads(table: TableSpec) -> tuple[list[str], list[str]]:
@@ -183,25 +140,6 @@ def footer_text(township: Township, now: _dt.datetime) -> str:
             f"填表人：{t.filler or blank}　联系电话：{t.phone or blank}　报出日期：{date}")
 
 
-def apply_style(cache: dict[tuple[Any, ...], Any], cell: Cell, font: Font, alignment: Alignment,
-                 border: Border | None = BORDER, number_format: str | None = None, locked: bool = True) -> None:
-    """Apply a style combination; repeats copy the first cell's style ids (openpyxl hashes every
-    style object on each assignment, which made styling most of the export's time)."""
-    key = (id(font), id(alignment), id(border), number_format, locked)
-    cached = cache.get(key)
-    if cached is not None:
-        cell._style = copy(cached)
-        return
-    cell.font, cell.alignment = font, alignment
-    if border is not None:
-        cell.border = border
-    if number_format is not None:
-        cell.number_format = number_format
-    if not locked:
-        cell.protection = UNLOCKED
-    cache[key] = copy(cell._style)
-
-
 @dataclass(frozen=True)
 class _RowPlan:
     """One body row's value cells as the export writes them: per position (column letter, column
@@ -214,44 +152,31 @@ class _RowPlan:
     no_notes: tuple[None, ...]
 
 
-def merge_row(ws: Worksheet, row: int, first: int, last: int) -> None:
-    """Merge ``row``'s columns first…last. Only the range is recorded: openpyxl's ``merge_cells``
-    also creates a placeholder cell for every covered cell and copies borders onto them, which
-    cost a fifth of the export and wrote empty cells that Excel does not need (our merged cells
-    have no borders)."""
-    ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(first)}{row}:{get_column_letter(last)}{row}"))
-
-
 class FormSheet:
     """Writes one form onto one worksheet, recording where every value went."""
 
-    def __init__(self, ws: Worksheet, report: SheetReport, township: Township, period: str,
+    def __init__(self, sheet: Sheet, report: SheetReport, township: Township, period: str,
                  now: _dt.datetime, written: Written, *, blank: bool = False) -> None:
         self.blank = blank
-        self.validations: dict[str, DataValidation] = {}
-        self.ws, self.report, self.township, self.period, self.now = ws, report, township, period, now
+        self.validations: dict[str, Validation] = {}
+        self.sheet, self.report, self.township, self.period, self.now = sheet, report, township, period, now
+        self.styles = sheet.styles
         self.form = report.form
         self.written = written
         self.ncols = max(max(self._table_width(t) for t in self.form.tables), 2)
         self.layout = form_layout(self.form, report.result.computed.list_rows)
-        written.places[self.form.key] = (ws.title, self.layout)
-        self.raw = raw_rows(ws)
+        written.places[self.form.key] = (sheet.title, self.layout)
         self.letters = column_letters(self.ncols)
-        self.plans: dict[tuple[str, int], _RowPlan] = {}  # list table → how its rows are written
+        self.plans: dict[tuple[str, Font], _RowPlan] = {}  # list table → how its rows are written
         self.row = 1
 
     @staticmethod
     def _table_width(table: TableSpec) -> int:
         return (len(DESCRIPTIVE_LETTERS) if table.kind == "grid" else 1) + len(table.columns)
 
-    def _merged(self, row: int, first: int, last: int, value: Any, font: Font = PLAIN,
-                alignment: Alignment = LEFT) -> Cell:
-        cell = self.ws.cell(row, first)
-        put(cell, value)
-        apply_style(self.written.styles, cell, font, alignment, None)
-        if last > first:
-            merge_row(self.ws, row, first, last)
-        return cell
+    def _merged(self, row: int, first: int, last: int, value: str, font: Font = PLAIN, alignment: Align = LEFT) -> None:
+        self.sheet.put(row, first, value, font, alignment, border=False)
+        self.sheet.merge(row, first, last)
 
     def write(self) -> None:
         self._column_widths()
@@ -262,27 +187,21 @@ class FormSheet:
             assert header == place.header_row and self.row == place.last_row + 1, "layout drifted"
         self._notes_and_footer()
         self.plan = sheet_plan(self.form, self.layout, self.widths, self.heights, self.row - 1)
-        print_setup(self.ws, self.plan, f"填报单位：{self.township.name}", f"报告期：{period_label(self.period)}")
-        for validation in self.validations.values():
-            self.ws.add_data_validation(validation)
+        print_setup(self.sheet, self.plan, f"填报单位：{self.township.name}", f"报告期：{period_label(self.period)}")
+        self.sheet.validations.extend(self.validations.values())
 
     # layout pieces ---------------------------------------------------------------------------------
     def _column_widths(self) -> None:
         """Widths from ``export.print_layout`` (the printed plan uses the same)."""
         self.widths = column_widths(self.form)[:self.ncols + 1]
-        self.heights: dict[int, float] = {}
+        self.heights = self.sheet.heights
         self.print_last = first_page_width(self.widths, repeat_columns(self.form))  # text blocks stay on page 1 across
-        for c in range(1, self.ncols + 1):
-            self.ws.column_dimensions[get_column_letter(c)].width = self.widths[c]
-
-    def _height(self, row: int, points: float) -> None:
-        self.heights[row] = points
-        self.ws.row_dimensions[row].height = points
+        self.sheet.widths.update(enumerate(self.widths[1:], start=1))
 
     def _heading(self) -> None:
         form, last = self.form, self.print_last
         self._merged(1, 1, last, form.name, TITLE_FONT, CENTER)
-        self._height(1, TITLE_ROW_PT)
+        self.heights[1] = TITLE_ROW_PT
         right = max(1, last // 2 - 1) if last >= 6 else max(1, last // 2)
         split = last - right + 1  # first column of the label block
         for i, text in enumerate(label_block(form)):
@@ -293,21 +212,18 @@ class FormSheet:
         self.row = HEADING_ROWS + 1
 
     def _table(self, table: TableSpec, titled: bool) -> int:
-        ws = self.ws
         if titled and table.title:
             self._merged(self.row, 1, self.print_last, table.title, BOLD)
             self.row += 1
         header_row = self.row
         heads, letters = table_heads(table)
         for i, (head, letter) in enumerate(zip(heads, letters), start=1):
-            for r, text, font in ((header_row, head, BOLD), (header_row + 1, letter, PLAIN)):
-                cell = ws.cell(r, i)
-                put(cell, text)
-                self._style(cell, font, CENTER)
-        self._height(header_row, header_height(heads, self.widths))
+            self.sheet.put(header_row, i, head, BOLD, CENTER)
+            self.sheet.put(header_row + 1, i, letter, PLAIN, CENTER)
+        self.heights[header_row] = header_height(heads, self.widths)
         self.row = header_row + 2
-        if self.ws.freeze_panes is None:  # (a coordinate, not ws.cell: the body rows are raw rows)
-            self.ws.freeze_panes = f"{get_column_letter(len(letters) - len(table.columns) + 1)}{self.row}"
+        if self.sheet.freeze is None:
+            self.sheet.freeze = (self.row, len(letters) - len(table.columns) + 1)
         if table.kind == "grid":
             for spec in table.rows:
                 self._grid_row(table, spec)
@@ -316,25 +232,13 @@ class FormSheet:
                 self._list_row(table, row_key, n)
         return header_row
 
-    def _style(self, cell: Cell, font: Font, alignment: Alignment, border: Border | None = BORDER,
-               number_format: str | None = None, locked: bool = True) -> None:
-        apply_style(self.written.styles, cell, font, alignment, border, number_format, locked)
+    def _style_id(self, font: Font, alignment: Align, border: bool = True, number_format: str | None = None,
+                  locked: bool = True, quote: bool = False) -> int:
+        """The workbook style index of a style combination."""
+        return self.styles.id(font, alignment, border, number_format, locked, quote)
 
-    def _style_id(self, font: Font, alignment: Alignment, border: Border | None = BORDER,
-                  number_format: str | None = None, locked: bool = True, quote: bool = False) -> int:
-        """The workbook style index of a style combination (for raw cells), made once."""
-        key = (id(font), id(alignment), id(border), number_format, locked, quote)
-        sid = self.written.style_ids.get(key)
-        if sid is None:
-            cell = Cell(self.ws)
-            apply_style(self.written.styles, cell, font, alignment, border, number_format, locked)
-            if quote:
-                cell.quotePrefix = True
-            sid = self.written.style_ids[key] = style_id(self.ws.parent, cell._style)
-        return sid
-
-    def _text_xml(self, ref: str, value: Any, font: Font, alignment: Alignment, locked: bool = True) -> str:
-        """A descriptive or text cell as ``put`` + ``apply_style`` would write it."""
+    def _text_xml(self, ref: str, value: Any, font: Font, alignment: Align, locked: bool = True) -> str:
+        """A descriptive or text cell as ``Sheet.put`` would write it."""
         if value is None:
             return empty_cell(ref, self._style_id(font, alignment, locked=locked))
         text = clean_cell_text(value)
@@ -342,7 +246,7 @@ class FormSheet:
 
     def _plan(self, table: TableSpec, spec: RowSpec | None, font: Font, first: int) -> _RowPlan:
         """How one body row's value cells are written; a list table's rows all share one plan."""
-        key = (table.key, id(font))
+        key = (table.key, font)
         if spec is None and key in self.plans:
             return self.plans[key]
         cells: list[tuple[Any, ...]] = []
@@ -387,7 +291,7 @@ class FormSheet:
 
     def _body(self, table: TableSpec, spec: RowSpec | None, row_key: str, first: int, font: Font,
               cells: list[str]) -> None:
-        """The value cells of one body row (after ``cells``, its descriptive cells) as a raw row,
+        """The value cells of one body row (after ``cells``, its descriptive cells) as one row of XML,
         and its record in the map. The hot loop of a big export: numbers are written inline
         (``number_cell``'s text), everything else through the writer's functions."""
         row_text, blank, table_key = str(self.row), self.blank, table.key
@@ -421,16 +325,16 @@ class FormSheet:
             if notes:
                 raw_note = notes.get((table_key, row_key, col_key))
                 if raw_note and (note := clean_cell_text(raw_note)):
-                    self.raw.comment(ref, f"说明：{note}", "说明", 240, 90)
+                    self.sheet.comment(int(row_text), first + j, f"说明：{note}", "说明")
                     if row_notes is plan.no_notes:
                         row_notes = list(plan.no_notes)
                     row_notes[j] = note  # type: ignore[index]
-        self.raw.add(self.row, cells, 1, first + len(values) - 1)
-        self.written.records.append(MapRecord(self.ws.title, self.letters[first] + row_text, self.form.key,
+        self.sheet.add_row(self.row, cells)
+        self.written.records.append(MapRecord(self.sheet.title, self.letters[first] + row_text, self.form.key,
                                               self.form.version, table_key, row_key, plan.columns, plan.kinds,
                                               values, row_notes))
 
-    def _validation(self, col: ColumnSpec) -> DataValidation | None:
+    def _validation(self, col: ColumnSpec) -> Validation | None:
         """One data validation per column kind: numeric ranges and choice lists for Excel users."""
         key = f"{col.type}|{col.min}|{col.max}|{'|'.join(col.choices)}"
         if key in self.validations:
@@ -440,16 +344,13 @@ class FormSheet:
             high = col.max if col.max is not None else 1e15
             kind = "whole" if col.type == "integer" else "decimal"
             rng = f"（{low:g} ～ {high:g}）" if col.min is not None or col.max is not None else ""
-            validation = DataValidation(type=kind, operator="between", formula1=f"{low:g}", formula2=f"{high:g}",
-                                        allow_blank=True)
-            validation.error = f"请填写{'整数' if kind == 'whole' else '数值'}{rng}，不要带“万”“千”等单位"
+            validation = Validation(kind, f"{low:g}", f"{high:g}", "between",
+                                    f"请填写{'整数' if kind == 'whole' else '数值'}{rng}，不要带“万”“千”等单位", "填写有误")
         elif col.type == "choice" and col.choices and len(",".join(col.choices)) <= 250:
-            validation = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True)
-            validation.error = f"请从下拉列表中选择：{'、'.join(col.choices)}"
+            validation = Validation("list", '"' + ",".join(col.choices) + '"', None, None,
+                                    f"请从下拉列表中选择：{'、'.join(col.choices)}", "填写有误")
         else:
             return None
-        validation.errorTitle = "填写有误"
-        validation.showErrorMessage = True
         self.validations[key] = validation
         return validation
 
@@ -462,7 +363,7 @@ class FormSheet:
             self.row += 1
             for note in self.form.notes:
                 self._merged(self.row, 1, last, note, PLAIN, LEFT_WRAP)
-                self._height(self.row, text_height(note, total_width))
+                self.heights[self.row] = text_height(note, total_width)
                 self.row += 1
             self.row += 1
         if self.report.no_data:  # e6: a form declared empty says so above the footer
@@ -470,7 +371,7 @@ class FormSheet:
             self.row += 2
         footer = footer_text(self.township, self.now)
         self._merged(self.row, 1, last, footer, PLAIN, LEFT_WRAP)
-        self._height(self.row, text_height(footer, total_width))
+        self.heights[self.row] = text_height(footer, total_width)
         self.row += 1
 
 

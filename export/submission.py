@@ -11,9 +11,9 @@ the kinds by position and the 说明 by position; format 3, see ``export.file_fo
 district's import read the file without guessing. ``sha256`` in ``_meta`` is
 ``export.checksum.map_checksum`` over the file's identity (kind, township, period, forms), the
 whole cell map and every value (read from the mapped cell) and 说明 exactly as written;
-``cell_count`` is how many cells it covers (those with a value or a 说明). The table bodies and
-the map are written as finished row XML (``export.xlsx_writer.raw_rows``), not as openpyxl cells:
-at 5,000 list rows those were most of the export's time. Empty text reads back as an empty cell (None). Numbers are
+``cell_count`` is how many cells it covers (those with a value or a 说明). The workbook is written
+as finished XML (``export.book_part``), not through openpyxl's cells, styles and ranges: those
+were most of the export's time, at 5,000 list rows and at the demo size alike. Empty text reads back as an empty cell (None). Numbers are
 stored as openpyxl writes them (16 significant digits), so the checksum is taken after that
 rounding. Nothing here imports Qt.
 """
@@ -27,11 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.workbook.protection import WorkbookProtection
-
 from export.atomic import atomic_write
-from export.cell_values import as_written, put
+from export.book_part import Book
+from export.cell_values import as_written
 from export.checksum import FileIdentity, MapRecord, map_checksum
 from export.errors import ExportError
 from export.export_gate import ExportBlocked, reports_to_export, select_forms
@@ -47,21 +45,17 @@ from export.file_format import (
     TEMPLATE_FORMAT,
     unique_sheet_name,
 )
-from export.form_sheet import BLOCKED_TEXT, FormSheet, SheetReport, Written, use_print_font
+from export.form_sheet import BLOCKED_TEXT, FormSheet, SheetReport, Written
 from export.notes_sheet import notes_sheet
-from export.xlsx_writer import (
-    RawRows,
-    column_letters,
-    number_cell,
-    raw_rows,
-    save_workbook,
-    text_cell,
-)
+from export.sheet_part import Sheet
+from export.xlsx_writer import column_letters, number_cell, text_cell
 from forms.periods import period_label
 from forms.spec import FormSpec
 from forms.validation import ValidationResult
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
+
     from security.keys import DistrictPublic, Signer
     from storage.database import ReportData, Township
     from storage.workspace import Workspace
@@ -182,19 +176,19 @@ def archive_path(db_path: Path, township: Township, period: str, now: _dt.dateti
     return path
 
 
-def _write_files(workbook: Workbook, out_path: Path, readable: Path, township: Township, period: str,
+def _write_files(workbook: Book, out_path: Path, readable: Path, township: Township, period: str,
                  signer: Signer | None, seal_to: DistrictPublic | None,
                  office_password: str | None) -> tuple[Path | None, Path | None]:
     """The readable workbook at ``readable``; its sealed copy (when ``seal_to`` is given) at
     ``out_path`` when that is a ``.jnjp``, else beside the workbook; its password-protected copy
     (when ``office_password`` is) beside ``out_path``. Each atomic. Returns (sealed, office)."""
     if seal_to is None and office_password is None:
-        atomic_write(readable, lambda fh: save_workbook(workbook, fh))
+        atomic_write(readable, workbook.write_xlsx)
         return None, None
     import io
 
     buffer = io.BytesIO()
-    save_workbook(workbook, buffer)
+    workbook.write_xlsx(buffer)
     data = buffer.getvalue()
     copies: list[tuple[Path, bytes]] = []
     sealed_path = office_path = None
@@ -240,36 +234,32 @@ def export_template(workspace: Workspace, period: str, out_path: Path, *, townsh
         result = validate_report(form, {}, {}, rows, workspace.context(period))
         reports.append(SheetReport(form, data, result))
     workbook, _sha = _build_workbook(reports, township, period, now, blank=True)
-    atomic_write(out_path, lambda fh: save_workbook(workbook, fh))
+    atomic_write(out_path, workbook.write_xlsx)
     return out_path
 
 
 def build_workbook(reports: Sequence[tuple[FormSpec, ReportData, ValidationResult]], township: Township,
                    period: str, *, now: _dt.datetime | None = None) -> Workbook:
     """The submission layout for reports made elsewhere (the district 汇总, district/summary_export.py):
-    nothing is validated or marked here; the caller adds its own sheets and saves the workbook."""
+    nothing is validated or marked here; the caller adds its own sheets (openpyxl) and saves the workbook."""
     workbook, _sha = _build_workbook([SheetReport(*r) for r in reports], township, period, now or _dt.datetime.now())
-    return workbook
+    return workbook.to_openpyxl()
 
 
 # -- workbook ------------------------------------------------------------------------------------------
 
 def _build_workbook(reports: list[SheetReport], township: Township, period: str,
                     now: _dt.datetime, *, blank: bool = False, signer: Signer | None = None,
-                    package: str = "") -> tuple[Workbook, str]:
-    """The submission workbook; ``blank`` makes the template (input cells empty, unlocked, validated).
-    Save it with ``export.xlsx_writer.save_workbook``: the table bodies and the map are raw rows,
-    which openpyxl's own ``Workbook.save`` does not know about."""
+                    package: str = "") -> tuple[Book, str]:
+    """The submission workbook; ``blank`` makes the template (input cells empty, unlocked, validated)."""
     from version import APP_NAME, VERSION, build_date
 
-    wb = Workbook()
-    use_print_font(wb)  # g7: widths in 宋体 digits (export.print_layout)
-    wb.remove(wb.active)
+    book = Book()
     used_names: set[str] = set(RESERVED_SHEETS)
     written = Written()
     for report in reports:
-        ws = wb.create_sheet(_sheet_name(report.form, used_names))
-        FormSheet(ws, report, township, period, now, written, blank=blank).write()
+        sheet = book.add_sheet(_sheet_name(report.form, used_names))
+        FormSheet(sheet, report, township, period, now, written, blank=blank).write()
 
     identity = FileIdentity(TEMPLATE_FORMAT if blank else FORMAT, as_written(township.name) or "",
                             as_written(township.stat_code or "") or "", as_written(township.mca_code or "") or "",
@@ -278,9 +268,9 @@ def _build_workbook(reports: list[SheetReport], township: Township, period: str,
     sha256 = map_checksum(identity, written.records, with_values=not blank)
     cell_count = sum(1 for record in written.records for value, note in zip(record.values, record.notes)
                      if value is not None or note)
-    notes_sheet(wb.create_sheet(NOTES_SHEET), reports, township, period, written)
+    notes_sheet(book.add_sheet(NOTES_SHEET), reports, township, period)
 
-    meta = wb.create_sheet(META_SHEET)
+    meta = book.add_sheet(META_SHEET, "hidden")
     rows: list[tuple[str, Any]] = [
         ("format", identity.format), ("format_version", FORMAT_VERSION), ("township_name", identity.township_name),
         ("township_stat_code", identity.township_stat_code), ("township_mca_code", identity.township_mca_code),
@@ -296,43 +286,38 @@ def _build_workbook(reports: list[SheetReport], township: Township, period: str,
         from security.signing import signature_rows
 
         rows += signature_rows(signer, sha256, now.isoformat(timespec="seconds"))
-    for values in [("key", "value"), *rows]:
-        meta.append([None] * len(values))
+    for r, values in enumerate([("key", "value"), *rows], start=1):
         for i, v in enumerate(values, start=1):
-            put(meta.cell(meta.max_row, i), v)
-    meta.column_dimensions["A"].width = 22
-    meta.column_dimensions["B"].width = 70
+            meta.put(r, i, v, border=False)
+    meta.widths.update({1: 22, 2: 70})
 
-    cells = wb.create_sheet(CELLS_SHEET)
-    _cells_sheet(raw_rows(cells), written.records)
-    for sheet in (meta, cells):
-        sheet.sheet_state = "hidden"
-        sheet.protection.sheet = True
+    cells = book.add_sheet(CELLS_SHEET, "hidden")
+    _cells_sheet(cells, written.records)
+    meta.protected = cells.protected = True
 
-    wb.active = 0
-    wb.security = WorkbookProtection(lockStructure=True)  # hidden sheets stay hidden
-    wb.properties.creator = f"{APP_NAME} {VERSION}"
-    wb.properties.title = f"{township.name} {period_label(period)} 节能减排统计报表"
-    wb.properties.created = now.replace(microsecond=0)
-    return wb, sha256
+    book.lock_structure = True  # hidden sheets stay hidden
+    book.creator = f"{APP_NAME} {VERSION}"
+    book.title = f"{township.name} {period_label(period)} 节能减排统计报表"
+    book.created = now.replace(microsecond=0)
+    return book, sha256
 
 
-def _cells_sheet(out: RawRows, records: list[MapRecord]) -> None:
+def _cells_sheet(out: Sheet, records: list[MapRecord]) -> None:
     """The hidden map: the header, then one row per record (format 3, ``export.file_format``)."""
     notes_at = len(CELLS_HEADER)  # the column (1-based) of the first position's 说明: the "notes" column
     letters = column_letters(notes_at + max((len(r.notes) for r in records), default=1))
-    out.add(1, [text_cell(f"{letters[i]}1", 0, head) for i, head in enumerate(CELLS_HEADER, start=1)], 1, notes_at)
-    last = notes_at
+    out.add_row(1, [text_cell(f"{letters[i]}1", 0, head) for i, head in enumerate(CELLS_HEADER, start=1)])
     for r, rec in enumerate(records, start=2):
         cells = [text_cell(f"A{r}", 0, rec.sheet), text_cell(f"B{r}", 0, rec.cell), text_cell(f"C{r}", 0, rec.form_key),
                  text_cell(f"D{r}", 0, rec.table_key), text_cell(f"E{r}", 0, rec.row_key),
                  text_cell(f"F{r}", 0, rec.columns), number_cell(f"G{r}", 0, rec.form_version),
                  text_cell(f"H{r}", 0, rec.kinds)]
+        last = len(cells)
         for j, note in enumerate(rec.notes):
             if note:
                 cells.append(text_cell(f"{letters[notes_at + j]}{r}", 0, note))
-                last = max(last, notes_at + j)
-        out.add(r, cells, 1, last)
+                last = notes_at + j
+        out.add_row(r, cells, last)
 
 
 def _sheet_name(form: FormSpec, used: set[str]) -> str:

@@ -1,8 +1,11 @@
-"""Saving an openpyxl workbook faster, with exactly the cell XML openpyxl would write.
+"""Saving an openpyxl workbook faster, with exactly the cell XML openpyxl would write, and the
+cell XML and text escaping that the submission's own writer (``export.book_part``) shares.
 
 openpyxl (3.1.5, without lxml) serialises every cell by building an ElementTree element and
 walking it through et_xmlfile's namespace-aware serialiser: for the 3,700 cells of a
-township-year that was two thirds of the export's time. ``save_workbook`` writes the
+township-year that was two thirds of the time. The workbooks still built with openpyxl (the flat
+list, the 汇总, feedback and register files) are saved here; the submission is written without
+openpyxl's object model at all (``export.book_part``). ``save_workbook`` writes the
 ``<sheetData>`` part of each worksheet as text instead — numbers as ``<v>`` with openpyxl's own
 ``safe_string`` (``%.16g``), text as inline strings escaped the same way — and leaves everything
 else (sheet properties, merges, validations, protection, print setup, comments, styles,
@@ -11,7 +14,7 @@ boolean, date, rich text, hyperlink) is handed to openpyxl's own cell writer, an
 sheet when the XML writer is not the one this was built for (lxml installed). Worksheets are
 written to memory instead of a temporary file each.
 
-A large sheet's bulk (the body of a 5,000-row list) need not become openpyxl cells at all:
+A large sheet's bulk (a 5,000-row flat list) need not become openpyxl cells at all:
 ``raw_rows(ws)`` takes whole rows as finished ``<row>`` XML (built with ``number_cell`` /
 ``text_cell`` / ``style_id``, the same text the writer gives openpyxl's cells), which
 ``save_workbook`` writes in row order among the sheet's own cells. A row is either raw or
@@ -42,17 +45,17 @@ from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import fromstring
 
-__all__ = ["save_workbook", "RawRows", "raw_rows", "number_cell", "text_cell", "empty_cell", "style_id", "column_letters"]
+__all__ = ["save_workbook", "xml_text", "xml_attr", "NOT_XML", "RawRows", "raw_rows", "number_cell", "text_cell", "empty_cell", "style_id", "column_letters"]
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _PROPERTY_TEXTS = ("title", "subject", "creator", "keywords", "description", "lastModifiedBy", "category")
 
 
-def _text(value: str) -> str:
+def xml_text(value: str) -> str:
     """Element text as ElementTree escapes it, without the characters XML cannot hold (control
     characters: openpyxl's own writer would produce a file Excel refuses to open)."""
-    if _NOT_XML.search(value):
-        value = _NOT_XML.sub("", value)
+    if NOT_XML.search(value):
+        value = NOT_XML.sub("", value)
     if "&" in value:
         value = value.replace("&", "&amp;")
     if "<" in value:
@@ -62,8 +65,8 @@ def _text(value: str) -> str:
     return value
 
 
-def _attr(value: str) -> str:
-    value = _text(value)
+def xml_attr(value: str) -> str:
+    value = xml_text(value)
     if '"' in value:
         value = value.replace('"', "&quot;")
     if "\n" in value:
@@ -99,7 +102,7 @@ def text_cell(ref: str, style: int, value: str) -> str:
         return f'<c r="{ref}"{s} t="inlineStr" />'
     stripped = value.strip()
     space = ' xml:space="preserve"' if stripped and stripped != value else ""
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>'
 
 
 class RawRows:
@@ -197,7 +200,7 @@ class _SheetWriter(WorksheetWriter):
             if isinstance(row, str):
                 out.append(row)
                 continue
-            attrs = "".join(f' {k}="{_attr(v)}"' for k, v in dims.get(row_idx, {}))
+            attrs = "".join(f' {k}="{xml_attr(v)}"' for k, v in dims.get(row_idx, {}))
             out.append(f'<row r="{row_idx}"{attrs}>')
             for cell in row:
                 if cell._comment is not None:
@@ -224,7 +227,7 @@ class _SheetWriter(WorksheetWriter):
                 else:
                     stripped = value.strip()
                     space = ' xml:space="preserve"' if stripped and stripped != value else ""
-                    out.append(f'<c r="{cell.coordinate}"{s} t="inlineStr"><is><t{space}>{_text(value)}</t></is></c>')
+                    out.append(f'<c r="{cell.coordinate}"{s} t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>')
             out.append("</row>")
             if len(out) > 4096:
                 raw("".join(out))
@@ -247,16 +250,21 @@ class _Writer(ExcelWriter):
         self.manifest.append(ws)
 
 
-def save_workbook(workbook: Workbook, fh: BinaryIO | str) -> None:
-    """``workbook.save(fh)``, faster (see the module docstring); not for write-only workbooks."""
+def save_workbook(workbook: Any, fh: BinaryIO | str) -> None:
+    """``workbook.save(fh)``, faster (see the module docstring); not for write-only workbooks.
+    A workbook written without openpyxl (``export.book_part.Book``: the submission) writes itself."""
+    write_xlsx = getattr(workbook, "write_xlsx", None)
+    if write_xlsx is not None:
+        write_xlsx(fh)
+        return
     if workbook.write_only:
         workbook.save(fh)
         return
     properties = workbook.properties
     for name in _PROPERTY_TEXTS:  # docProps/core.xml: e.g. the title holds the township's name
         text = getattr(properties, name, None)
-        if isinstance(text, str) and _NOT_XML.search(text):
-            setattr(properties, name, _NOT_XML.sub("", text))
+        if isinstance(text, str) and NOT_XML.search(text):
+            setattr(properties, name, NOT_XML.sub("", text))
     archive = ZipFile(fh, "w", ZIP_DEFLATED, allowZip64=True)
     workbook.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
     try:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from openpyxl import Workbook
-
+from export.book_part import Book
 from export.export_gate import reports_to_export, select_forms
 from export.form_sheet import FormSheet, Written
 from export.print_layout import (
@@ -102,14 +101,18 @@ def test_workbook_and_program_print_the_same_plan(workspace, demo_township):
     """The exported sheet's page setup and the printed pages come from one plan."""
     period = "2025"
     reports = reports_to_export(workspace, demo_township.id, period, select_forms(workspace, period, None))
-    book = Workbook()
+    book = Book()
+    sheets = []
     for report in reports:
-        sheet = FormSheet(book.create_sheet(report.form.code), report, demo_township, period, NOW, Written())
+        sheet = FormSheet(book.add_sheet(report.form.code), report, demo_township, period, NOW, Written())
         sheet.write()
+        sheets.append(sheet)
+    saved = book.to_openpyxl()  # the page setup as the file holds it
+    for report, sheet in zip(reports, sheets, strict=True):
         printed = printed_sheet(report, demo_township, period, NOW)
         assert printed.plan == sheet.plan, report.form.code
         assert printed.widths == sheet.widths
-        ws = sheet.ws
+        ws = saved[report.form.code]
         assert ws.page_setup.orientation == ("landscape" if sheet.plan.landscape else "portrait")
         assert [b.id for b in ws.row_breaks.brk] == list(sheet.plan.row_breaks)
         assert ws.page_setup.scale >= 90 and not ws.sheet_properties.pageSetUpPr.fitToPage
@@ -134,10 +137,11 @@ def test_page_header_holds_any_township_name(workspace, demo_township):
 
     reports = reports_to_export(workspace, demo_township.id, "2025", select_forms(workspace, "2025", ["agriculture"]))
     town = replace(demo_township, name="甲&乙\x1b镇")
-    sheet = FormSheet(Workbook().create_sheet("x"), reports[0], town, "2025", NOW, Written())
-    sheet.write()
-    assert sheet.ws.oddHeader.left.text == "填报单位：甲&&乙镇"
-    assert sheet.ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+    book = Book()
+    FormSheet(book.add_sheet("x"), reports[0], town, "2025", NOW, Written()).write()
+    ws = book.to_openpyxl()["x"]
+    assert ws.oddHeader.left.text == "填报单位：甲&&乙镇"
+    assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
     printed = printed_sheet(reports[0], town, "2025", NOW)
     assert printed.header_left == "填报单位：甲&乙镇"
     assert all("\x1b" not in c.text for cells in printed.rows.values() for c in cells)
