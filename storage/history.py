@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from forms.period_rules import PeriodInputs, comparable_periods
+from storage import cell_packs
 
 if TYPE_CHECKING:
     from storage.database import CellKey, Store
@@ -30,10 +31,8 @@ def earlier_inputs(store: Store, township_id: int, form_key: str, period: str) -
     marks = ",".join("?" * len(ids))
     values: dict[str, dict] = {p: {} for p in ids.values()}
     rows: dict[str, dict[str, list[str]]] = {p: {} for p in ids.values()}
-    for rid, table, row, col, value in store.conn.execute(
-            f"SELECT report_id, table_key, row_key, col_key, value FROM cell_values"
-            f" WHERE report_id IN ({marks}) AND value IS NOT NULL", tuple(ids)):
-        values[ids[rid]][(table, row, col)] = value
+    for rid, found_values in cell_packs.read_values_of(store.conn, ids).items():
+        values[ids[rid]] = found_values
     for rid, table, row in store.conn.execute(
             f"SELECT report_id, table_key, row_key FROM list_rows WHERE report_id IN ({marks})"
             " ORDER BY report_id, table_key, position", tuple(ids)):
@@ -80,13 +79,17 @@ def changed_first_values(store: Store, report_id: int, columns: Mapping[str, Col
         checked = [c for c in compared.get(table, ()) if c in cols]
         if not checked:
             continue  # the rule compares nothing here: nothing to report
-        marks, checked_marks = ",".join("?" * len(cols)), ",".join("?" * len(checked))
-        found.update(((table, r, c), v) for r, c, v in store.conn.execute(
-            f"SELECT row_key, col_key, value FROM first_values WHERE report_id = ? AND table_key = ?"
-            f" AND col_key IN ({marks}) AND row_key IN ("
-            f"SELECT f.row_key FROM first_values f LEFT JOIN cell_values v ON v.report_id = f.report_id"
-            f" AND v.table_key = f.table_key AND v.row_key = f.row_key AND v.col_key = f.col_key"
-            f" WHERE f.report_id = ? AND f.table_key = ? AND f.col_key IN ({checked_marks}) AND (v.value IS NULL"
-            f" OR v.value IS NOT f.value OR typeof(v.value) NOT IN ('integer', 'real')))",
-            (report_id, table, *cols, report_id, table, *checked)))
+        now = cell_packs.read_columns(store.conn, report_id, table, checked)
+        marks = ",".join("?" * len(cols))
+        firsts = store.conn.execute(f"SELECT row_key, col_key, value FROM first_values WHERE report_id = ?"
+                                    f" AND table_key = ? AND col_key IN ({marks})", (report_id, table, *cols)).fetchall()
+        doubt = set()
+        checked_set = set(checked)
+        current = {col: dict(zip(*now[(table, col)])) for col in checked if (table, col) in now}
+        for row, col, first in firsts:
+            if col in checked_set and row not in doubt:
+                value = current.get(col, {}).get(row)
+                if value is None or type(value) not in (int, float) or value != first or type(first) is str:
+                    doubt.add(row)
+        found.update(((table, r, c), v) for r, c, v in firsts if r in doubt)
     return found

@@ -28,6 +28,7 @@ from storage.import_log import snapshot
 from storage.workspace import Workspace
 from tests.district_helpers import reexport
 from tests.intake_lean_helpers import replace_reports_before_u4
+from tests.stored import dump_cells
 from tests.test_intake_known_contents import HOSTILE, _everything, _untimed
 
 DECLARED = "agriculture"
@@ -84,10 +85,11 @@ def _stamps(path: Path) -> list[tuple]:
     """Which rows carry which of the file's stamps: every cell's updated_at is one of its audit rows' times."""
     conn = sqlite3.connect(path)
     try:
+        dump_cells(conn)
         return conn.execute(
             "SELECT count(*), sum(EXISTS (SELECT 1 FROM audit a WHERE a.report_id = c.report_id AND a.table_key ="
             " c.table_key AND a.row_key = c.row_key AND a.col_key = c.col_key AND a.at = c.updated_at))"
-            " FROM cell_values c").fetchall()
+            " FROM stored_cells c").fetchall()
     finally:
         conn.close()
 
