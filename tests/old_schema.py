@@ -4,6 +4,7 @@ migrations only, and cells written as the program before migration 12 wrote them
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -42,3 +43,16 @@ def put_old_cells(conn: sqlite3.Connection, report_id: int, cells: list[tuple[tu
                      " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      [(report_id, *cell, value, note, at) for cell, value, note in cells])
     conn.execute("COMMIT")
+
+
+def unpack_values(conn: sqlite3.Connection) -> None:
+    """A database put back to the structure before migration 12 by hand: each pack's values into
+    ``cell_values`` again (one row per cell, the pack's time), ``cell_columns`` dropped."""
+    rows = [(rid, table, row, col, value, at)
+            for rid, table, col, keys, vals, at in conn.execute(
+                "SELECT report_id, table_key, col_key, row_keys, vals, updated_at FROM cell_columns").fetchall()
+            for row, value in zip(json.loads(keys), json.loads(vals))]
+    conn.executemany("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, '', ?) ON CONFLICT (report_id, table_key, row_key, col_key)"
+                     " DO UPDATE SET value = excluded.value", rows)
+    conn.execute("DROP TABLE cell_columns")

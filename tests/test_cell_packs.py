@@ -217,3 +217,26 @@ def test_undo_import_puts_packs_and_notes_back(tmp_path: Path, old_snapshot: boo
         assert after == before
     finally:
         store.close()
+
+
+def test_rows_whose_value_may_differ_from_the_first_stored_one(tmp_path: Path) -> None:
+    """``changed_first_values`` reads the current values from the packs: a row is in doubt exactly
+    when a compared value is gone, not a number, or differs beyond rounding — never left out when
+    the ``reported`` rule could find a change (15-digit reading of the first values aside)."""
+    from storage.history import changed_first_values, first_values
+
+    store, rid = _report(tmp_path)
+    try:
+        firsts = {"r1": 0.1 + 0.2, "r2": 1e308, "r3": math.inf, "r4": "文本", "r5": 2**63 - 1, "r6": 12.5,
+                  "r7": 7, "r8": 1 / 3, "r9": 5e-324, "r10": -0.0, "r11": 100.0, "r12": 4.0}
+        store.set_values(rid, [(("units", r, "a"), v) for r, v in firsts.items()]
+                         + [(("units", r, "b"), "附") for r in firsts], "镇街")
+        store.set_values(rid, [(("units", "r6", "a"), 12.5 * (1 + 1e-6)), (("units", "r7", "a"), None),
+                               (("units", "r11", "a"), "100"), (("units", "r12", "a"), 4)], "镇街")
+        found = changed_first_values(store, rid, {"units": ["a", "b"]}, {"units": ["a"]})
+        doubt = {"r3", "r4", "r6", "r7", "r11"}  # inf and text first; changed; gone; text now (4 and 4.0: the same)
+        assert {k[1] for k in found} == doubt
+        every = first_values(store, rid, columns={"units": ["a", "b"]})
+        assert found == {k: v for k, v in every.items() if k[1] in doubt}
+    finally:
+        store.close()
