@@ -556,15 +556,7 @@ class Store:
 
     def notes(self, report_id: int) -> dict[CellKey, str]:
         """``load(report_id).notes`` without reading its values (r4)."""
-        query = ("SELECT table_key, row_key, col_key, note FROM cell_values {} WHERE report_id = ? AND note <> ''"
-                 " ORDER BY table_key, row_key, col_key")
-        try:  # the planner would take the primary key and read every cell (u3: migration 11's index)
-            rows = self.conn.execute(query.format("INDEXED BY cell_values_noted"), (report_id,)).fetchall()
-        except DriverError as exc:  # a file whose index was dropped by hand: the same rows, slower
-            if "no such index" not in str(exc):
-                raise
-            rows = self.conn.execute(query.format(""), (report_id,)).fetchall()
-        return {(table, row, col): note for table, row, col, note in rows}
+        return cell_packs.read_notes(self.conn, report_id)
 
     def value_count(self, report_ids: list[int]) -> int:
         """How many values these reports hold (r4: whether validating them takes a noticeable time)."""
@@ -577,12 +569,7 @@ class Store:
     # -- edits (each one transaction, each audited) --------------------------------------------
     def _current(self, report_id: int, cell: CellKey) -> tuple[Any, str] | None:
         """The cell's (value, 说明) as stored; None when it holds neither."""
-        value = cell_packs.value_of(self.conn, report_id, cell)
-        noted = self.conn.execute("SELECT note FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?"
-                                  " AND col_key = ?", (report_id, *cell)).fetchone()
-        if value is None and noted is None:
-            return None
-        return value, noted[0] if noted else ""
+        return cell_packs.cell_of(self.conn, report_id, cell)
 
     def _write(self, report_id: int, cell: CellKey, field: str, new: Any, who: str, stamp: str,
                reason: str = "") -> bool:

@@ -51,9 +51,7 @@ def snapshot(store: Store, township_id: int, period: str) -> dict[str, Any]:
                                   " WHERE township_id = ? AND period = ? ORDER BY id", (township_id, period)):
         report = dict(zip(_REPORT_FIELDS, row))
         report["packs"] = cell_packs.read_packs(store.conn, report["id"])
-        report["notes"] = [list(r) for r in store.conn.execute(
-            "SELECT table_key, row_key, col_key, note, updated_at FROM cell_values WHERE report_id = ? AND note <> ''",
-            (report["id"],))]
+        report["notes"] = cell_packs.read_note_rows(store.conn, report["id"])
         report["rows"] = [list(r) for r in store.conn.execute(
             "SELECT table_key, row_key, position FROM list_rows WHERE report_id = ?", (report["id"],))]
         reports.append(report)

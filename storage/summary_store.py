@@ -29,10 +29,8 @@ def period_reports(store: Store, period: str, form_keys: Sequence[str] | None = 
     for report_id, values in cell_packs.read_values_of(store.conn, by_id).items():
         by_id[report_id].values.update(values)
     if notes:
-        for report_id, table, row, col, note in store.conn.execute(
-                "SELECT report_id, table_key, row_key, col_key, note FROM cell_values"
-                f" WHERE report_id IN ({scope}) AND note <> ''", params):
-            by_id[report_id].notes[(table, row, col)] = note
+        for report_id, found in cell_packs.read_notes_of(store.conn, by_id).items():
+            by_id[report_id].notes.update(found)
     for report_id, table, row in store.conn.execute(
             f"SELECT report_id, table_key, row_key FROM list_rows WHERE report_id IN ({scope})"
             " ORDER BY report_id, table_key, position", params):
