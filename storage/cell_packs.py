@@ -15,6 +15,7 @@ double as NULL; a bool as 0/1, as SQLite stored it; bytes (a BLOB) as ``{"$bytes
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -49,26 +50,28 @@ NOTE_UPSERT = ("INSERT INTO cell_values (report_id, table_key, row_key, col_key,
                " DO UPDATE SET value = NULL, note = excluded.note, updated_at = excluded.updated_at")
 
 
-def chunk_of(row_key: str) -> int:
-    """The chunk a row's values are packed in: ``r<N>`` → N >> 8, any other key → 0."""
+@functools.lru_cache(maxsize=1 << 16)
+def _place(row_key: str) -> tuple[int, tuple[int, int, str]]:
+    """(chunk, order within the pack) of a row key — kept: the same keys come again and again."""
     digits = row_key[1:]
     if row_key[:1] == "r" and digits.isascii() and digits.isdigit():
-        return int(digits) >> CHUNK_BITS
-    return 0
+        return int(digits) >> CHUNK_BITS, (0, int(digits), row_key)
+    return 0, (1, 0, row_key)
+
+
+def chunk_of(row_key: str) -> int:
+    """The chunk a row's values are packed in: ``r<N>`` → N >> 8, any other key → 0."""
+    return _place(row_key)[0]
 
 
 def row_order(row_key: str) -> tuple[int, int, str]:
     """Rows within a pack: list rows by number, then any other key as text."""
-    digits = row_key[1:]
-    if row_key[:1] == "r" and digits.isascii() and digits.isdigit():
-        return (0, int(digits), row_key)
-    return (1, 0, row_key)
+    return _place(row_key)[1]
 
 
-def load_order(cell: tuple[str, str, str]) -> tuple[str, str, int, tuple[int, int, str]]:
+def load_order(cell: tuple[str, str, str]) -> tuple[str, str, tuple[int, tuple[int, int, str]]]:
     """Where a cell comes in ``read_values``: by table, column, chunk, then row."""
-    table, row, col = cell
-    return (table, col, chunk_of(row), row_order(row))
+    return (cell[0], cell[2], _place(cell[1]))
 
 
 def _kept(value: Any) -> Any:
@@ -245,7 +248,7 @@ def _grouped(changes: Iterable[tuple[tuple[str, str, str], Any]]) -> dict[_Key, 
     for (table, row, col), value in changes:
         if type(table) is not str or type(row) is not str or type(col) is not str:  # (as the NOT NULL key columns did)
             raise sqlite3.IntegrityError(f"NOT NULL constraint failed: a cell key {(table, row, col)!r}")
-        key = (table, col, chunk_of(row))
+        key = (table, col, _place(row)[0])
         group = groups.get(key)
         if group is None:
             group = groups[key] = {}
