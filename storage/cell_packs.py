@@ -15,6 +15,7 @@ double as NULL; a bool as 0/1, as SQLite stored it; bytes (a BLOB) as ``{"$bytes
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
 import json
 import sqlite3
@@ -23,7 +24,7 @@ from itertools import repeat
 from typing import Any
 
 __all__ = ["CHUNK_BITS", "chunk_of", "row_order", "load_order", "read_values", "read_values_of", "read_columns", "read_cells",
-           "read_packs", "read_notes", "read_notes_of", "read_note_rows", "cell_of", "write_values", "write_packs", "remove_rows", "delete_report", "value_count",
+           "read_packs", "read_notes", "read_notes_of", "read_note_rows", "cell_of", "pack_key", "read_pack", "value_in", "note_of", "write_values", "write_packs", "remove_rows", "delete_report", "value_count",
            "has_values", "value_of", "write_notes", "NOTE_UPSERT", "encode"]
 
 CHUNK_BITS = 8
@@ -200,34 +201,24 @@ def has_values(conn: Any, report_id: int) -> bool:
 
 def value_of(conn: Any, report_id: int, cell: tuple[str, str, str]) -> Any:
     """One cell's stored value (None: none)."""
-    table, row, col = cell
-    if type(row) is not str:
-        return None
-    got = conn.execute("SELECT row_keys, vals FROM cell_columns WHERE report_id = ? AND table_key = ? AND col_key = ?"
-                       " AND chunk = ?", (report_id, table, col, chunk_of(row))).fetchone()
-    if got is None:
-        return None
-    rows = _loads(got[0])
-    try:
-        return _loads(got[1])[rows.index(row)]
-    except ValueError:
-        return None
+    return value_in(read_pack(conn, report_id, cell), cell[1])
 
 
 # -- writing -------------------------------------------------------------------------------------------
 _Key = tuple[str, str, int]  # table, column, chunk
 
 
-def _put(conn: Any, report_id: int, packs: dict[_Key, dict[str, Any]], existing: set[_Key], stamp: str) -> None:
-    """Each pack (row → value, None for no value) written as it now is: updated, inserted or deleted."""
+def _put(conn: Any, report_id: int, packs: dict[_Key, tuple[list[str], list[Any], str | None]], existing: set[_Key],
+         stamp: str) -> None:
+    """Each pack (its rows in order, their values, its rows' text when unchanged) written as it now is:
+    updated, inserted or deleted (no row left)."""
     updates, inserts, deletes = [], [], []
-    for key, cells in packs.items():
-        rows = sorted((r for r, v in cells.items() if v is not None), key=row_order)
+    for key, (rows, vals, rows_text) in packs.items():
         if not rows:
             if key in existing:
                 deletes.append((report_id, *key))
             continue
-        texts = (_encode(rows), _encode([cells[r] for r in rows]), stamp)
+        texts = (rows_text or _encode(rows), _encode(vals), stamp)
         if key in existing:
             updates.append((*texts, report_id, *key))
         else:
@@ -241,6 +232,72 @@ def _put(conn: Any, report_id: int, packs: dict[_Key, dict[str, Any]], existing:
     if inserts:
         conn.executemany("INSERT INTO cell_columns (report_id, table_key, col_key, chunk, row_keys, vals, updated_at)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
+
+
+def _sorted(cells: dict[str, Any]) -> tuple[list[str], list[Any], None]:
+    rows = sorted((r for r, v in cells.items() if v is not None), key=row_order)
+    return rows, [cells[r] for r in rows], None
+
+
+def _merged(stored: tuple[str, str], cells: dict[str, Any]) -> tuple[list[str], list[Any], str | None]:
+    """A stored pack (its two texts) with ``cells`` (row → value, None: none) written into it. A few
+    cells (an edit) go in place — the rows' text kept when no row comes or goes; many are merged."""
+    rows, vals = _loads(stored[0]), _loads(stored[1])
+    if len(cells) > 8:
+        merged = dict(zip(rows, vals))
+        merged.update(cells)
+        return _sorted(merged)
+    same_rows = True
+    for row, value in cells.items():
+        try:
+            at = rows.index(row)
+        except ValueError:
+            at = -1
+        if at >= 0:
+            if value is None:
+                del rows[at], vals[at]
+                same_rows = False
+            else:
+                vals[at] = value
+        elif value is not None:
+            at = bisect.bisect(rows, row_order(row), key=row_order)
+            rows.insert(at, row)
+            vals.insert(at, value)
+            same_rows = False
+    return rows, vals, stored[0] if same_rows else None
+
+
+def pack_key(cell: tuple[str, str, str]) -> _Key | None:
+    """The pack a cell's value is in (None: not a cell key)."""
+    table, row, col = cell
+    return (table, col, _place(row)[0]) if type(row) is str else None
+
+
+def read_pack(conn: Any, report_id: int, cell: tuple[str, str, str]) -> tuple[str, str] | None:
+    """The stored texts (row keys, values) of the pack the cell's value is in; None: none."""
+    key = pack_key(cell)
+    if key is None:
+        return None
+    return conn.execute("SELECT row_keys, vals FROM cell_columns WHERE report_id = ? AND table_key = ? AND col_key = ?"
+                        " AND chunk = ?", (report_id, *key)).fetchone()
+
+
+def value_in(pack: tuple[str, str] | None, row: str) -> Any:
+    """The row's value in a pack as ``read_pack`` gave it (None: none)."""
+    if pack is None:
+        return None
+    rows = _loads(pack[0])
+    try:
+        return _loads(pack[1])[rows.index(row)]
+    except ValueError:
+        return None
+
+
+def note_of(conn: Any, report_id: int, cell: tuple[str, str, str]) -> str:
+    """One cell's 说明 ('' when none)."""
+    noted = conn.execute("SELECT note FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?"
+                         " AND col_key = ?", (report_id, *cell)).fetchone()
+    return noted[0] if noted else ""
 
 
 def _grouped(changes: Iterable[tuple[tuple[str, str, str], Any]]) -> dict[_Key, dict[str, Any]]:
@@ -257,31 +314,31 @@ def _grouped(changes: Iterable[tuple[tuple[str, str, str], Any]]) -> dict[_Key, 
 
 
 def write_values(conn: Any, report_id: int, changes: Iterable[tuple[tuple[str, str, str], Any]], stamp: str, *,
-                 fresh: bool = False) -> None:
+                 fresh: bool = False, stored: dict[_Key, tuple[str, str] | None] | None = None) -> None:
     """Each cell of ``changes`` holds its value (None or NaN: none) — the packs they fall in read,
-    changed and written back, stamped ``stamp``. ``fresh``: the report holds no value yet (nothing read)."""
+    changed and written back, stamped ``stamp``. ``fresh``: the report holds no value yet (nothing
+    read); ``stored``: packs already read (``read_pack``; None: there is none), not read again."""
     groups = _grouped(changes)
     if not groups:
         return
-    existing: set[_Key] = set()
+    found: dict[_Key, tuple[str, str]] = {}
     if not fresh:
-        if len(groups) <= 32:  # (a few look-ups by key; more: the report's packs read in one query)
-            stored = []
-            for key in groups:
+        known = stored or {}
+        found.update((key, pack) for key, pack in known.items() if pack is not None and key in groups)
+        missing = [key for key in groups if key not in known]
+        if len(missing) <= 32:  # (a few look-ups by key; more: the report's packs read in one query)
+            for key in missing:
                 got = conn.execute("SELECT row_keys, vals FROM cell_columns WHERE report_id = ? AND table_key = ?"
                                    " AND col_key = ? AND chunk = ?", (report_id, *key)).fetchone()
                 if got is not None:
-                    stored.append((key, *got))
-        else:
-            stored = [((t, c, k), rows, vals) for t, c, k, rows, vals in conn.execute(
+                    found[key] = got
+        elif missing:
+            wanted = set(missing)
+            found.update(((t, c, k), (rows, vals)) for t, c, k, rows, vals in conn.execute(
                 "SELECT table_key, col_key, chunk, row_keys, vals FROM cell_columns WHERE report_id = ?", (report_id,))
-                if (t, c, k) in groups]
-        for key, rows, vals in stored:
-            existing.add(key)
-            cells = dict(zip(_loads(rows), _loads(vals)))
-            cells.update(groups[key])
-            groups[key] = cells
-    _put(conn, report_id, groups, existing, stamp)
+                if (t, c, k) in wanted)
+    packs = {key: _sorted(cells) if key not in found else _merged(found[key], cells) for key, cells in groups.items()}
+    _put(conn, report_id, packs, set(found), stamp)
 
 
 def write_packs(conn: Any, report_id: int, packs: Iterable[list[Any]]) -> None:
@@ -297,12 +354,13 @@ def remove_rows(conn: Any, report_id: int, table: str, rows: Iterable[str], stam
     for row in rows:
         by_chunk.setdefault(chunk_of(row), set()).add(row)
     for chunk, gone in by_chunk.items():
-        packs: dict[_Key, dict[str, Any]] = {}
+        packs: dict[_Key, tuple[list[str], list[Any], str | None]] = {}
         for col, keys, vals in conn.execute("SELECT col_key, row_keys, vals FROM cell_columns WHERE report_id = ?"
                                             " AND table_key = ? AND chunk = ?", (report_id, table, chunk)).fetchall():
             keys = _loads(keys)
             if not gone.isdisjoint(keys):
-                packs[(table, col, chunk)] = {r: v for r, v in zip(keys, _loads(vals)) if r not in gone}
+                kept = [(r, v) for r, v in zip(keys, _loads(vals)) if r not in gone]
+                packs[(table, col, chunk)] = ([r for r, _v in kept], [v for _r, v in kept], None)
         _put(conn, report_id, packs, set(packs), stamp)
     conn.executemany("DELETE FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?",
                      [(report_id, table, row) for gone in by_chunk.values() for row in gone])

@@ -573,15 +573,19 @@ class Store:
 
     def _write(self, report_id: int, cell: CellKey, field: str, new: Any, who: str, stamp: str,
                reason: str = "") -> bool:
-        current = self._current(report_id, cell)
-        old_value, old_note = current if current else (None, "")
-        old = old_value if field == "value" else old_note
-        if field == "note":
+        # (w2: a value's old one from its pack, read once and handed to the write; a 说明's from its row)
+        if field == "value":
+            pack = cell_packs.read_pack(self.conn, report_id, cell)
+            old = cell_packs.value_in(pack, cell[1])
+        else:
+            old = cell_packs.note_of(self.conn, report_id, cell)
             new = (new or "").strip()
         if old == new and type(old) is type(new):
             return False
         if field == "value":
-            cell_packs.write_values(self.conn, report_id, [(cell, new)], stamp)
+            key = cell_packs.pack_key(cell)
+            cell_packs.write_values(self.conn, report_id, [(cell, new)], stamp,
+                                    stored=None if key is None else {key: pack})
         else:
             cell_packs.write_notes(self.conn, report_id, [(cell, new, stamp)])
         self.conn.execute(
