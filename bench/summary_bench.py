@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import sys
@@ -30,13 +31,17 @@ from bench.common import paired_ms, report  # noqa: E402
 
 
 def _plain_read(path: Path, period: str) -> Any:
-    """The baseline: every real township's stored values of the period, one plain query."""
+    """The baseline: every real township's stored values of the period, one plain query (w2: the
+    values are packed per column since migration 12 — each pack's two JSON arrays read by ``json``)."""
+    loads = json.loads
+
     def read() -> list:
         with sqlite3.connect(str(path)) as conn:
-            return conn.execute(
-                "SELECT r.township_id, r.form_key, v.table_key, v.row_key, v.col_key, v.value FROM cell_values v"
+            return [(town, form, table, row, col, value) for town, form, table, col, rows, vals in conn.execute(
+                "SELECT r.township_id, r.form_key, v.table_key, v.col_key, v.row_keys, v.vals FROM cell_columns v"
                 " JOIN reports r ON r.id = v.report_id JOIN townships t ON t.id = r.township_id"
-                " WHERE r.period = ? AND t.is_demo = 0", (period,)).fetchall()
+                " WHERE r.period = ? AND t.is_demo = 0", (period,))
+                for row, value in zip(loads(rows), loads(vals))]
     return read
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from records import field, record
+from storage import cell_packs
 from storage.migrations import SCHEMA_VERSION, migrate
 from user_error import UserError
 
@@ -250,15 +251,6 @@ class LazyReportData(ReportData):
     @property
     def has_input(self) -> bool:
         return self._contents().has_input if self.loaded else self._store.has_input(self.report.id)
-
-
-# u3 (issue 16): the tables a report has cells in, in key order, as ``SELECT DISTINCT table_key`` gives
-# them, but by one index seek per table (the next key above the last) instead of reading every
-# cell row: ~7 % of reading a 65,000-value report.
-_TABLES_OF_REPORT = (
-    "WITH RECURSIVE t(k) AS (SELECT min(table_key) FROM cell_values WHERE report_id = ?1"
-    " UNION ALL SELECT (SELECT min(table_key) FROM cell_values WHERE report_id = ?1 AND table_key > t.k)"
-    " FROM t WHERE t.k IS NOT NULL) SELECT k FROM t WHERE k IS NOT NULL")
 
 
 class Store:
@@ -553,13 +545,8 @@ class Store:
 
     def load(self, report_id: int) -> ReportData:
         data = ReportData(self.get_report(report_id))
-        # Table by table, values and 说明 apart: the key's table part is one shared string, and
-        # the few notes do not make every value row carry a note (~15 % faster at 70,000 values).
-        values, execute = data.values, self.conn.execute
-        for (table,) in execute(_TABLES_OF_REPORT, (report_id,)).fetchall():
-            for row, col, value in execute("SELECT row_key, col_key, value FROM cell_values WHERE report_id = ?"
-                                           " AND table_key = ? AND value IS NOT NULL", (report_id, table)):
-                values[table, row, col] = value  # (u3: a plain loop, ~5 % less than update(generator))
+        # w2: the values read column by column (``storage.cell_packs``), the 说明 apart (few rows)
+        data.values.update(cell_packs.read_values(self.conn, report_id))
         data.notes.update(self.notes(report_id))
         for table, row in self.conn.execute(
                 "SELECT table_key, row_key FROM list_rows WHERE report_id = ? ORDER BY table_key, position",
@@ -569,52 +556,38 @@ class Store:
 
     def notes(self, report_id: int) -> dict[CellKey, str]:
         """``load(report_id).notes`` without reading its values (r4)."""
-        query = ("SELECT table_key, row_key, col_key, note FROM cell_values {} WHERE report_id = ? AND note <> ''"
-                 " ORDER BY table_key, row_key, col_key")
-        try:  # the planner would take the primary key and read every cell (u3: migration 11's index)
-            rows = self.conn.execute(query.format("INDEXED BY cell_values_noted"), (report_id,)).fetchall()
-        except DriverError as exc:  # a file whose index was dropped by hand: the same rows, slower
-            if "no such index" not in str(exc):
-                raise
-            rows = self.conn.execute(query.format(""), (report_id,)).fetchall()
-        return {(table, row, col): note for table, row, col, note in rows}
+        return cell_packs.read_notes(self.conn, report_id)
 
     def value_count(self, report_ids: list[int]) -> int:
         """How many values these reports hold (r4: whether validating them takes a noticeable time)."""
-        marks = ",".join("?" * len(report_ids))
-        return self.conn.execute(f"SELECT count(*) FROM cell_values WHERE report_id IN ({marks})"
-                                 " AND value IS NOT NULL", report_ids).fetchone()[0]
+        return cell_packs.value_count(self.conn, report_ids)
 
     def has_input(self, report_id: int) -> bool:
         """``load(report_id).has_input`` without loading the report (one indexed look-up)."""
-        return self.conn.execute("SELECT EXISTS (SELECT 1 FROM cell_values WHERE report_id = ? AND value IS NOT NULL)",
-                                 (report_id,)).fetchone()[0] == 1
+        return cell_packs.has_values(self.conn, report_id)
 
     # -- edits (each one transaction, each audited) --------------------------------------------
     def _current(self, report_id: int, cell: CellKey) -> tuple[Any, str] | None:
-        return self.conn.execute(
-            "SELECT value, note FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ? AND col_key = ?",
-            (report_id, *cell)).fetchone()
+        """The cell's (value, 说明) as stored; None when it holds neither."""
+        return cell_packs.cell_of(self.conn, report_id, cell)
 
     def _write(self, report_id: int, cell: CellKey, field: str, new: Any, who: str, stamp: str,
                reason: str = "") -> bool:
-        current = self._current(report_id, cell)
-        old_value, old_note = current if current else (None, "")
-        old = old_value if field == "value" else old_note
-        if field == "note":
+        # (w2: a value's old one from its pack, read once and handed to the write; a 说明's from its row)
+        if field == "value":
+            pack = cell_packs.read_pack(self.conn, report_id, cell)
+            old = cell_packs.value_in(pack, cell[1])
+        else:
+            old = cell_packs.note_of(self.conn, report_id, cell)
             new = (new or "").strip()
         if old == new and type(old) is type(new):
             return False
-        if current is None:
-            self.conn.execute(
-                "INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (report_id, *cell, new if field == "value" else None, new if field == "note" else "", stamp))
+        if field == "value":
+            key = cell_packs.pack_key(cell)
+            cell_packs.write_values(self.conn, report_id, [(cell, new)], stamp,
+                                    stored=None if key is None else {key: pack})
         else:
-            self.conn.execute(
-                f"UPDATE cell_values SET {field} = ?, updated_at = ?"
-                " WHERE report_id = ? AND table_key = ? AND row_key = ? AND col_key = ?",
-                (new, stamp, report_id, *cell))
+            cell_packs.write_notes(self.conn, report_id, [(cell, new, stamp)])
         self.conn.execute(
             "INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (stamp, who, report_id, *cell, field, old, new, reason))
@@ -664,8 +637,7 @@ class Store:
         with self.atomic():
             self.conn.execute("DELETE FROM list_rows WHERE report_id = ? AND table_key = ? AND row_key = ?",
                               (report_id, table_key, row_key))
-            self.conn.execute("DELETE FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?",
-                              (report_id, table_key, row_key))
+            cell_packs.remove_rows(self.conn, report_id, table_key, [row_key], now_text())
             self.conn.execute("INSERT INTO audit (at, who, report_id, table_key, row_key, field, old)"
                               " VALUES (?, ?, ?, ?, ?, 'row', 'remove')", (now_text(), who, report_id, table_key, row_key))
 
@@ -683,4 +655,4 @@ class Store:
         """Ids of the townships with a report of ``period`` holding any value (``has_input``)."""
         return {tid for (tid,) in self.conn.execute(
             "SELECT DISTINCT township_id FROM reports AS r WHERE period = ? AND EXISTS"
-            " (SELECT 1 FROM cell_values WHERE report_id = r.id AND value IS NOT NULL)", (period,))}
+            " (SELECT 1 FROM cell_columns WHERE report_id = r.id)", (period,))}

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storage import cell_packs
 from storage.database import CellKey, Report, Store, insert_rows, insert_runs, now_text, where_given
+from storage.import_log import snapshot_cells
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
            "add_register_line", "register_lines", "REFUSED_LOG_SUFFIX", "refused_log_path", "add_refused_line",
@@ -288,10 +290,9 @@ def replace_values(store: Store, report_id: int, changes: list[tuple[CellKey, An
     """``Store.set_values`` for a whole report at once (a received file writes every input cell of
     its forms): the report read in one query, the changed values written in a few statements
     (``_RowWrites``), each audited and remembered as first stored exactly as ``Store._write`` does.
-    Returns how many changed and the cells it inserted (rows of ``cell_values`` new). Inside the
+    Returns how many changed and the cells it inserted (cells that held neither a value nor a 说明). Inside the
     caller's transaction."""
-    cells = {(t, r, c): (v, n) for t, r, c, v, n in store.conn.execute(
-        "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
+    cells = cell_packs.read_cells(store.conn, report_id)
     writes = _RowWrites()
     changed, inserted = writes.values(report_id, changes, cells, who, reason, None)
     writes.flush(store)
@@ -303,21 +304,21 @@ StoredCells = dict[CellKey, tuple[Any, str]]  # a report's stored cells: cell �
 # SQLite stores a NaN double as NULL (as it stores None), and Python's sqlite3 binds a float at once
 # while None goes through its adapter look-up first (≈3,000 instructions each): a NULL is bound as this.
 _NULL = float("nan")
-_CELLS = ("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at) VALUES {}"
-          " ON CONFLICT (report_id, table_key, row_key, col_key)"
-          " DO UPDATE SET value = excluded.value, note = excluded.note, updated_at = excluded.updated_at")
 _FIRSTS = "INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value) VALUES {}"
 # (the columns a received file's audit rows share come first: ``insert_runs`` binds them once a run)
 _AUDITS = "INSERT INTO audit (at, who, report_id, field, reason, table_key, row_key, col_key, old, new) VALUES {}"
 
 
 class _RowWrites:
-    """The rows a received file's forms write into ``cell_values``, ``first_values`` and ``audit``,
-    gathered form by form and written together at the end (``flush``): the same rows, in the same
-    order (the audit's ids), as writing each form's at once gave (u4, issue 11: ≈ 430 rows a file)."""
+    """The values, 说明, first values and audit rows a received file's forms write, gathered form by
+    form and written together at the end (``flush``): the same rows, in the same order (the audit's
+    ids), as writing each form's at once gave (u4, issue 11: ≈ 430 rows a file). w2: the values go
+    into their column's pack (``storage.cell_packs``), one write a pack."""
 
     def __init__(self) -> None:
-        self.cells: dict[tuple[int, str, str, str], list[Any]] = {}  # the row as written: [report, t, r, c, value, note, at]
+        self.cells: dict[int, dict[CellKey, Any]] = {}  # report id → its values changed (None: removed)
+        self.notes: dict[tuple[int, str, str, str], list[Any]] = {}  # (report, t, r, c) → [(t, r, c), 说明, at]
+        self.stamps: dict[int, str] = {}  # report id → the stamp of its packs written
         self.firsts: list[list[Any]] = []
         # the audit rows in runs: (what the run's rows share: at, who, report, field, reason), each row's
         # own (table, row, column, old, new) — ``insert_runs`` binds the shared values once a run (v4)
@@ -343,7 +344,7 @@ class _RowWrites:
         how many changed and the cells inserted (as ``replace_values``). ``now``: filled with every
         cell's value as stored after (the unchanged ones as they were read)."""
         stamp = now_text()
-        rows, firsts = self.cells, self.firsts
+        firsts = self.firsts
         inserted: set[CellKey] = set()
         changed = 0
         if now is not None:
@@ -351,6 +352,7 @@ class _RowWrites:
         if not cells and report_id not in self.fresh:
             return self._fresh_values(report_id, changes, who, reason, now, stamp)
         audits = self._run((stamp, who, report_id, "value", reason))
+        written = self.cells.setdefault(report_id, {})
         for cell, new in changes:
             got = cells.get(cell)
             old = None if got is None else got[0]
@@ -360,22 +362,19 @@ class _RowWrites:
                 now[cell] = new
             if got is None:
                 inserted.add(cell)
-            bound = _NULL if new is None else new
-            rows[(report_id, *cell)] = [report_id, *cell, bound, "" if got is None else got[1], stamp]
-            audits.append([*cell, _NULL if old is None else old, bound])
+            written[cell] = new
+            audits.append([*cell, _NULL if old is None else old, _NULL if new is None else new])
             if new is not None:
                 firsts.append([report_id, *cell, new])
             changed += 1
         if changed:
-            self.updated[report_id] = stamp
+            self.updated[report_id] = self.stamps[report_id] = stamp
         return changed, inserted
 
     def _fresh_values(self, report_id: int, changes: list[tuple[CellKey, Any]], who: str, reason: str,
                       now: dict[CellKey, Any] | None, stamp: str) -> tuple[int, set[CellKey]]:
         """``values`` for a report that stores no cell (v4): every value but a blank is written, each
-        cell inserted; its rows are read back from its audit rows at ``flush``, and so are its
-        first values (none bound again), so only the audit rows are made here, without a row of
-        ``cells`` for each (a 说明 on one finds its value in ``fresh_values``)."""
+        cell inserted, its packs made without reading any, and each value is a first value."""
         self.fresh.append(report_id)
         written = [(cell, new) for cell, new in changes if new is not None]  # (a blank over nothing: unchanged)
         self._run((stamp, who, report_id, "value", reason)).extend([[t, r, c, _NULL, new] for (t, r, c), new in written])
@@ -383,40 +382,36 @@ class _RowWrites:
         if now is not None:
             now.update(values)
         if written:
-            self.updated[report_id] = stamp
+            self.updated[report_id] = self.stamps[report_id] = stamp
         return len(written), set(values)
 
     def note(self, report_id: int, cell: CellKey, note: str, stamp: str, cells: StoredCells) -> None:
-        """A 说明 written as ``Store.set_note`` writes it (its cell's row: as just written, or as stored)."""
-        row = self.cells.get((report_id, *cell))
-        if row is None:
-            fresh = self.fresh_values.get(report_id)
-            value = cells.get(cell, (None, ""))[0] if fresh is None else fresh.get(cell)
-            self.cells[(report_id, *cell)] = [report_id, *cell, _NULL if value is None else value, note, stamp]
-        else:
-            row[5], row[6] = note, stamp
+        """A 说明 written as ``Store.set_note`` writes it ('' removes it)."""
+        self.notes[(report_id, *cell)] = [cell, note, stamp]
 
     def flush(self, store: Store) -> None:
         """Write what was gathered (inside the caller's transaction, the revisions paused)."""
-        conn, fresh = store.conn, self.fresh
-        marks = ",".join("?" * len(fresh))
-        last = conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0] if fresh else 0
+        conn = store.conn
         insert_runs(store, _AUDITS, 10, self.audits)
-        if fresh:  # a report that stored no cell: each 'value' audit row is one cell inserted (cell, value, at)
-            conn.execute("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
-                         " SELECT report_id, table_key, row_key, col_key, new, '', at FROM audit"
-                         f" WHERE id > ? AND field = 'value' AND +report_id IN ({marks}) ORDER BY id", [last, *fresh])
-        # (the others; a 说明 on a cell just read from the audit rows updates it, as Store.set_note would)
-        insert_rows(store, _CELLS, 7, [row for row in self.cells.values() if row[5] != "" or row[0] not in fresh])
-        insert_rows(store, _FIRSTS, 5, self.firsts)
-        if fresh:  # and each of its values is a first value (as written: NaN is NULL)
-            conn.execute("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
-                         " SELECT report_id, table_key, row_key, col_key, value FROM cell_values"
-                         f" WHERE report_id IN ({marks}) AND value IS NOT NULL", fresh)
+        for report_id in self.fresh:
+            cell_packs.write_values(conn, report_id, self.fresh_values[report_id].items(), self.stamps.get(report_id, ""),
+                                    fresh=True)
+        for report_id, cells in self.cells.items():
+            if cells:
+                cell_packs.write_values(conn, report_id, cells.items(), self.stamps[report_id])
+        by_report: dict[int, list[list[Any]]] = {}
+        for (report_id, *_cell), written in self.notes.items():
+            by_report.setdefault(report_id, []).append(written)
+        for report_id, notes in by_report.items():
+            cell_packs.write_notes(conn, report_id, notes)
+        firsts = self.firsts + [[rid, *cell, value] for rid in self.fresh
+                                for cell, value in self.fresh_values[rid].items() if value == value]
+        insert_rows(store, _FIRSTS, 5, firsts)
         if self.updated:
             conn.executemany("UPDATE reports SET updated_at = ? WHERE id = ?",
                              [(stamp, rid) for rid, stamp in self.updated.items()])
-        self.cells, self.firsts, self.audits, self.updated, self.fresh, self.fresh_values = {}, [], [], {}, [], {}
+        self.cells, self.notes, self.stamps, self.firsts, self.audits, self.updated = {}, {}, {}, [], [], {}
+        self.fresh, self.fresh_values = [], {}
 
 
 # -- s4: one received form written in a few statements ------------------------------------------------
@@ -553,14 +548,13 @@ def stored_reports(snapshot: dict[str, Any]) -> dict[int, StoredReport]:
         rows: dict[str, list[str]] = {}
         for table, row, _position in sorted(report["rows"], key=lambda r: (r[0], r[2])):
             rows.setdefault(table, []).append(row)
-        found[report["id"]] = ({(t, r, c): (v, n) for t, r, c, v, n, *_ in report["cells"]}, rows)
+        found[report["id"]] = (snapshot_cells(report), rows)
     return found
 
 
 def read_stored_report(store: Store, report_id: int) -> StoredReport:
     """The report's cells and list rows (in position order) as they are stored now."""
-    cells = {(t, r, c): (v, n) for t, r, c, v, n in store.conn.execute(
-        "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report_id,))}
+    cells = cell_packs.read_cells(store.conn, report_id)
     rows: dict[str, list[str]] = {}
     for table, row in store.conn.execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ?"
                                          " ORDER BY table_key, position", (report_id,)):
@@ -606,7 +600,7 @@ def rewrite_rows(store: Store, report_id: int, cells: StoredCells, stored_rows: 
             touched = True
             gone = [(report_id, table, row) for row in removed]
             conn.executemany("DELETE FROM list_rows WHERE report_id = ? AND table_key = ? AND row_key = ?", gone)
-            conn.executemany("DELETE FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?", gone)
+            cell_packs.remove_rows(conn, report_id, table, removed, stamp)
             for row in removed:
                 audit(stamp, who, report_id, table, row, "", "row", "remove", None, "")
             dropped = set(removed)
@@ -619,7 +613,7 @@ def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], not
                    writes: _RowWrites | None = None,
                    ) -> tuple[bool, tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]] | None]:
     """``replace_report``'s writes, its revision paused by the caller (``pause_revisions``):
-    whether it wrote any row of ``cell_values``, ``list_rows`` or ``first_values`` (what the revision
+    whether it wrote any value, 说明, row of ``list_rows`` or ``first_values`` (what the revision
     triggers count), and (u3) the report's values, 说明 and list rows as ``Store.load`` would now read
     them (same order), or None when a value written may read back otherwise (not an int, float or
     str; NaN). ``before``: the report's cells and list rows as they are now (``stored_reports``);
@@ -655,7 +649,8 @@ def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], not
     if not _all_read_back(values.values()):
         return written, None
     notes_now = {c: n for c in sorted({*kept, *wanted_notes}) if (n := (wanted_notes.get(c, "") or "").strip())}
-    return written, ({c: values_now[c] for c in sorted(values_now) if values_now[c] is not None}, notes_now,
+    return written, ({c: values_now[c] for c in sorted(values_now, key=cell_packs.load_order)
+                      if values_now[c] is not None}, notes_now,
                      {t: rows_now[t] for t in sorted(rows_now)})
 
 

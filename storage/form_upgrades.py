@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from forms.spec import FormSpec, UpgradeStep
 from records import field, record
+from storage import cell_packs
 from storage.database import CellKey, Report, StorageError, Store, now_text
 
 if TYPE_CHECKING:
@@ -126,10 +127,8 @@ def _upgrade_one(store: Store, form: FormSpec, report: Report, outgoing: list[_O
     from forms.upgrade_steps import apply_steps  # (s1: only when upgrading, not at every open's check)
 
     stored: dict[CellKey, list[Any]] = {}
-    for table, row, col, value, note in store.conn.execute(
-            "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?", (report.id,)):
-        if value is not None or note:
-            stored[(table, row, col)] = [value, note or ""]
+    for cell, (value, note) in cell_packs.read_cells(store.conn, report.id).items():
+        stored[cell] = [value, note or ""]
     result = apply_steps(form, report.form_version, stored)
     summary.moved += result.moved
     summary.dropped += result.dropped

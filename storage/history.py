@@ -6,10 +6,12 @@ these values and never touches the database itself.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from forms.period_rules import PeriodInputs, comparable_periods
+from storage import cell_packs
 
 if TYPE_CHECKING:
     from storage.database import CellKey, Store
@@ -30,10 +32,8 @@ def earlier_inputs(store: Store, township_id: int, form_key: str, period: str) -
     marks = ",".join("?" * len(ids))
     values: dict[str, dict] = {p: {} for p in ids.values()}
     rows: dict[str, dict[str, list[str]]] = {p: {} for p in ids.values()}
-    for rid, table, row, col, value in store.conn.execute(
-            f"SELECT report_id, table_key, row_key, col_key, value FROM cell_values"
-            f" WHERE report_id IN ({marks}) AND value IS NOT NULL", tuple(ids)):
-        values[ids[rid]][(table, row, col)] = value
+    for rid, found_values in cell_packs.read_values_of(store.conn, ids).items():
+        values[ids[rid]] = found_values
     for rid, table, row in store.conn.execute(
             f"SELECT report_id, table_key, row_key FROM list_rows WHERE report_id IN ({marks})"
             " ORDER BY report_id, table_key, position", tuple(ids)):
@@ -67,6 +67,27 @@ def first_values(store: Store, report_id: int, cells: Iterable[CellKey] | None =
     return found
 
 
+_NUMBERS = {int, float}
+# Each compared column's first values (numbers only: text, a BLOB or ±inf is NULL) as two JSON arrays.
+# SQLite prints a REAL with 15 significant digits: a first value read so differs from the stored one by
+# less than 1e-15 of it, far inside the ``reported`` rule's tolerance (``forms.rules._same``: 1e-9).
+_FIRSTS_BY_COLUMN = (
+    "SELECT col_key, json_group_array(row_key), json_group_array(CASE WHEN typeof(value) IN ('integer', 'real')"
+    " AND abs(value) <= 1.7976931348623157e308 THEN value END) FROM first_values WHERE report_id = ?"
+    " AND table_key = ? AND col_key IN ({}) GROUP BY col_key")
+
+
+def _in_doubt(first: object, value: object) -> bool:
+    """Whether a row may differ from its first stored value: the first value is not a (finite)
+    number, the value is gone or not a number, or the two differ by more than 1e-12 of the larger
+    (a difference the rule's 1e-9 tolerance could still report; 15-digit reading error aside)."""
+    if first is None or value is None or type(value) not in _NUMBERS:
+        return True
+    if value == first:
+        return False
+    return not abs(value - first) <= 1e-12 * max(1.0, abs(value), abs(first))  # type: ignore[operator]
+
+
 def changed_first_values(store: Store, report_id: int, columns: Mapping[str, Collection[str]],
                          compared: Mapping[str, Collection[str]]) -> dict[CellKey, object]:
     """``first_values(columns=columns)`` of only the rows where a ``compared`` column's value now
@@ -80,13 +101,24 @@ def changed_first_values(store: Store, report_id: int, columns: Mapping[str, Col
         checked = [c for c in compared.get(table, ()) if c in cols]
         if not checked:
             continue  # the rule compares nothing here: nothing to report
-        marks, checked_marks = ",".join("?" * len(cols)), ",".join("?" * len(checked))
-        found.update(((table, r, c), v) for r, c, v in store.conn.execute(
-            f"SELECT row_key, col_key, value FROM first_values WHERE report_id = ? AND table_key = ?"
-            f" AND col_key IN ({marks}) AND row_key IN ("
-            f"SELECT f.row_key FROM first_values f LEFT JOIN cell_values v ON v.report_id = f.report_id"
-            f" AND v.table_key = f.table_key AND v.row_key = f.row_key AND v.col_key = f.col_key"
-            f" WHERE f.report_id = ? AND f.table_key = ? AND f.col_key IN ({checked_marks}) AND (v.value IS NULL"
-            f" OR v.value IS NOT f.value OR typeof(v.value) NOT IN ('integer', 'real')))",
-            (report_id, table, *cols, report_id, table, *checked)))
+        now = cell_packs.read_columns(store.conn, report_id, table, checked)
+        doubt: set[str] = set()
+        # w2: the current values are in the packs, so the first values of the compared columns are
+        # read in one pass, each column's as two JSON arrays, and compared here (``_in_doubt``)
+        for col, keys, firsts in store.conn.execute(_FIRSTS_BY_COLUMN.format(",".join("?" * len(checked))),
+                                                    (report_id, table, *checked)):
+            keys, firsts = json.loads(keys), json.loads(firsts)
+            current = dict(zip(*now.get((table, col), ((), ()))))
+            values = list(map(current.get, keys))
+            if values == firsts and set(map(type, values)) <= _NUMBERS:
+                continue  # (the usual case, compared in C: every first value still stored, every value a number)
+            doubt.update(row for row, first, value in zip(keys, firsts, values) if _in_doubt(first, value))
+        doubt_rows = sorted(doubt)
+        marks = ",".join("?" * len(cols))
+        for start in range(0, len(doubt_rows), 500):
+            some = doubt_rows[start:start + 500]
+            found.update(((table, r, c), v) for r, c, v in store.conn.execute(
+                f"SELECT row_key, col_key, value FROM first_values WHERE report_id = ? AND table_key = ?"
+                f" AND col_key IN ({marks}) AND row_key IN ({','.join('?' * len(some))})",
+                (report_id, table, *cols, *some)))
     return found

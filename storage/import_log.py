@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from storage import cell_packs
 from storage.database import StorageError, Store, now_text, where_given
 
 __all__ = ["ImportRecord", "ImportWrite", "snapshot", "record_import", "last_import", "restore", "audit_import"]
@@ -49,9 +50,8 @@ def snapshot(store: Store, township_id: int, period: str) -> dict[str, Any]:
     for row in store.conn.execute(f"SELECT {', '.join(_REPORT_FIELDS)} FROM reports"
                                   " WHERE township_id = ? AND period = ? ORDER BY id", (township_id, period)):
         report = dict(zip(_REPORT_FIELDS, row))
-        report["cells"] = [list(r) for r in store.conn.execute(
-            "SELECT table_key, row_key, col_key, value, note, updated_at FROM cell_values WHERE report_id = ?",
-            (report["id"],))]
+        report["packs"] = cell_packs.read_packs(store.conn, report["id"])
+        report["notes"] = cell_packs.read_note_rows(store.conn, report["id"])
         report["rows"] = [list(r) for r in store.conn.execute(
             "SELECT table_key, row_key, position FROM list_rows WHERE report_id = ?", (report["id"],))]
         reports.append(report)
@@ -106,7 +106,7 @@ def restore(store: Store, record: ImportRecord, who: str) -> list[int]:
             old = before.get(key)
             rid = now.get(key)
             if rid is not None:
-                store.conn.execute("DELETE FROM cell_values WHERE report_id = ?", (rid,))
+                cell_packs.delete_report(store.conn, rid)
                 store.conn.execute("DELETE FROM list_rows WHERE report_id = ?", (rid,))
                 if old is None:  # the import created this report
                     audit_import(store, rid, who, "undo-import", record.file, reason)
@@ -119,9 +119,7 @@ def restore(store: Store, record: ImportRecord, who: str) -> list[int]:
                                    f" VALUES (?, ?, {', '.join('?' * len(_REPORT_FIELDS))})",
                                    (record.township_id, record.period, *(old[f] for f in _REPORT_FIELDS)))
                 rid = old["id"]
-            store.conn.executemany(
-                "INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", [(rid, *cell) for cell in old["cells"]])
+            _restore_cells(store, rid, old)
             store.conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
                                    [(rid, *row) for row in old["rows"]])
             _restore_report_fields(store, rid, old, who, ("form_version", "updated_at"))
@@ -137,6 +135,36 @@ def restore(store: Store, record: ImportRecord, who: str) -> list[int]:
                                (record.township_id, record.period, record.township_id, record.period))
         store.conn.execute("UPDATE imports SET undone_at = ? WHERE id = ?", (now_text(), record.id))
     return restored
+
+
+def snapshot_cells(report: dict[str, Any]) -> dict[tuple[str, str, str], tuple[Any, str]]:
+    """A snapshot's report's cells → (value, 说明), as ``cell_packs.read_cells`` read them; a snapshot
+    written before migration 12 lists its cells (table, row, column, value, 说明, updated_at)."""
+    if "packs" not in report:
+        return {(t, r, c): (v, n) for t, r, c, v, n, *_ in report["cells"] if v is not None or n}
+    cells: dict[tuple[str, str, str], tuple[Any, str]] = {}
+    for table, col, _chunk, rows, vals, _at in report["packs"]:
+        cells.update(((table, row, col), (value, "")) for row, value in zip(rows, vals))
+    for table, row, col, note, _at in report["notes"]:
+        cells[(table, row, col)] = (cells.get((table, row, col), (None, ""))[0], note)
+    return cells
+
+
+def _restore_cells(store: Store, report_id: int, old: dict[str, Any]) -> None:
+    """The report's values and 说明 as the snapshot ``old`` kept them (the report holds none now)."""
+    if "packs" in old:
+        cell_packs.write_packs(store.conn, report_id, old["packs"])
+        cell_packs.write_notes(store.conn, report_id, [((t, r, c), n, at) for t, r, c, n, at in old["notes"]])
+        return
+    # a snapshot taken before migration 12: one list of cells, each with its value, 说明 and time;
+    # each pack takes the latest time of its cells
+    by_stamp: dict[str, list[tuple[tuple[str, str, str], Any]]] = {}
+    for t, r, c, value, _note, at in sorted(old["cells"], key=lambda cell: cell[5]):
+        if value is not None:
+            by_stamp.setdefault(at, []).append(((t, r, c), value))
+    for at, changes in by_stamp.items():
+        cell_packs.write_values(store.conn, report_id, changes, at)
+    cell_packs.write_notes(store.conn, report_id, [((t, r, c), n, at) for t, r, c, _v, n, at in old["cells"] if n])
 
 
 def _restore_report_fields(store: Store, report_id: int, old: dict[str, Any], who: str, extra: tuple[str, ...]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from storage import cell_packs
 from storage.database import Report, ReportData, Store
 
 __all__ = ["period_reports", "report_periods"]
@@ -25,21 +26,11 @@ def period_reports(store: Store, period: str, form_keys: Sequence[str] | None = 
     if not by_id:
         return {}
     scope = f"SELECT id FROM reports WHERE period = ?{wanted}"
+    for report_id, values in cell_packs.read_values_of(store.conn, by_id).items():
+        by_id[report_id].values.update(values)
     if notes:
-        for report_id, table, row, col, value, note in store.conn.execute(
-                "SELECT report_id, table_key, row_key, col_key, value, note FROM cell_values"
-                f" WHERE report_id IN ({scope})", params):
-            data = by_id[report_id]
-            if value is not None:
-                data.values[(table, row, col)] = value
-            if note:
-                data.notes[(table, row, col)] = note
-    else:
-        values = {i: d.values for i, d in by_id.items()}
-        for report_id, table, row, col, value in store.conn.execute(
-                "SELECT report_id, table_key, row_key, col_key, value FROM cell_values"
-                f" WHERE report_id IN ({scope}) AND value IS NOT NULL", params):
-            values[report_id][(table, row, col)] = value
+        for report_id, found in cell_packs.read_notes_of(store.conn, by_id).items():
+            by_id[report_id].notes.update(found)
     for report_id, table, row in store.conn.execute(
             f"SELECT report_id, table_key, row_key FROM list_rows WHERE report_id IN ({scope})"
             " ORDER BY report_id, table_key, position", params):

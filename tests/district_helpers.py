@@ -11,7 +11,7 @@ import openpyxl
 
 from tests.cell_map import cell_map
 
-DATA_TABLES = ("townships", "periods", "reports", "cell_values", "list_rows", "audit", "imports", "district_marks")
+DATA_TABLES = ("townships", "periods", "reports", "cell_values", "cell_columns", "list_rows", "audit", "imports", "district_marks")
 
 
 def table_dump(db: Path, tables: tuple[str, ...] = DATA_TABLES) -> dict[str, list[tuple]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage import cell_packs
 from storage import district_store as ds
 from storage.database import CellKey, Store, now_text
 
@@ -31,10 +32,8 @@ def replace_values_before_u4(store: Store, report_id: int, changes: list[tuple[C
         if new is not None:
             firsts.append((report_id, *cell, new))
     conn = store.conn
-    conn.executemany("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
-    conn.executemany("UPDATE cell_values SET value = ?, updated_at = ?"
-                     " WHERE report_id = ? AND table_key = ? AND row_key = ? AND col_key = ?", updates)
+    cell_packs.write_values(conn, report_id, [((t, r, c), v) for _rid, t, r, c, v, _n, _at in inserts]
+                            + [((t, r, c), v) for v, _at, _rid, t, r, c in updates], stamp)
     conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audits)
     conn.executemany("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
@@ -81,10 +80,8 @@ def rewrite_report_before_u4(store: Store, report_id: int, values: dict[CellKey,
             inserts.append((report_id, *cell, None, new, stamp))
         audits.append((stamp, who, report_id, *cell, "note", old, new, reason))
     if audits:
-        conn.executemany("INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, note, updated_at)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
-        conn.executemany("UPDATE cell_values SET note = ?, updated_at = ?"
-                         " WHERE report_id = ? AND table_key = ? AND row_key = ? AND col_key = ?", updates)
+        cell_packs.write_notes(conn, report_id, [((t, r, c), n, at) for _rid, t, r, c, _v, n, at in inserts]
+                               + [((t, r, c), n, at) for n, at, _rid, t, r, c in updates])
         conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, col_key, field, old, new, reason)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audits)
         conn.execute("UPDATE reports SET updated_at = ? WHERE id = ?", (stamp, report_id))
@@ -92,7 +89,8 @@ def rewrite_report_before_u4(store: Store, report_id: int, values: dict[CellKey,
     if not all(ds._reads_back(v) for _c, v in changes):
         return written, None
     notes_now = {c: n for c in sorted({*kept, *wanted_notes}) if (n := (wanted_notes.get(c, "") or "").strip())}
-    return written, ({c: values_now[c] for c in sorted(values_now) if values_now[c] is not None}, notes_now,
+    return written, ({c: values_now[c] for c in sorted(values_now, key=cell_packs.load_order)
+                      if values_now[c] is not None}, notes_now,
                      {t: rows_now[t] for t in sorted(rows_now)})
 
 

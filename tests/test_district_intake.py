@@ -91,10 +91,10 @@ def test_a_later_file_replaces_the_earlier_one(district, township_files, tmp_pat
 def test_the_same_file_twice_is_a_duplicate_and_changes_nothing(district, township_files) -> None:
     path = township_files["来苏镇"]
     intake_files(district, [path])
-    before = table_dump(district.path, ("reports", "cell_values", "audit"))
+    before = table_dump(district.path, ("reports", "cell_values", "cell_columns", "audit"))
     again = intake_files(district, [path]).results[0]
     assert again.verdict == Verdict.DUPLICATE
-    assert table_dump(district.path, ("reports", "cell_values", "audit")) == before
+    assert table_dump(district.path, ("reports", "cell_values", "cell_columns", "audit")) == before
 
 
 def test_a_tampered_file_is_flagged_and_not_written(district, township_files, tmp_path: Path) -> None:

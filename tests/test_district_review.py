@@ -148,10 +148,10 @@ def test_a_feedback_workbook_is_read_once_and_never_taken_as_data(district, town
     assert "审核反馈文件" in str(given.value) and "导入" in str(given.value)
     again = pickle.loads(pickle.dumps(given.value))
     assert str(again) == str(given.value) and again.feedback == given.value.feedback
-    before = table_dump(district.path, ("cell_values", "reports", "intake_register"))
+    before = table_dump(district.path, ("cell_values", "cell_columns", "reports", "intake_register"))
     batch = intake_files(district, [out], backup=False)
     assert [str(r.verdict) for r in batch.results] == ["拒收"] and "审核反馈文件" in "；".join(batch.results[0].reasons)
-    assert table_dump(district.path, ("cell_values", "reports")) == {
+    assert table_dump(district.path, ("cell_values", "cell_columns", "reports")) == {
         k: v for k, v in before.items() if k != "intake_register"}
     township = Workspace.open(tmp_path / "镇街.sqlite", catalogue=catalogue, demo=False)
     try:

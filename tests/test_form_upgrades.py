@@ -15,6 +15,7 @@ from storage import form_upgrades
 from storage.backup import list_backups
 from storage.form_upgrades import NewerFormVersionError
 from storage.workspace import Workspace
+from tests.stored import dump_cells
 from tests.upgrade_helpers import TRIAL_V1, audit_rows, edited_catalogue
 
 STEP = """version: 2
@@ -73,7 +74,7 @@ def _cells(path: Path, report_id: int) -> dict:
     conn = sqlite3.connect(path)
     try:
         return {(t, r, c): (v, n) for t, r, c, v, n in conn.execute(
-            "SELECT table_key, row_key, col_key, value, note FROM cell_values WHERE report_id = ?"
+            f"SELECT table_key, row_key, col_key, value, note FROM {dump_cells(conn)} WHERE report_id = ?"
             " AND (value IS NOT NULL OR note != '')", (report_id,))}
     finally:
         conn.close()

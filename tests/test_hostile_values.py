@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec
 from forms.values import MAX_TEXT_CHARS, CellError, format_value, parse_input
+from storage import cell_packs
 
 from . import test_ui_entry as entry
 from .test_ui_entry import _editor, _enter, _idx, _stored, _view
@@ -48,10 +49,9 @@ def test_a_database_holding_inf_and_1e308_opens_and_reports_them(qtbot, window, 
     view = _view(window)
     model = view.grid_model()
     conn = sqlite3.connect(str(db_path))
-    with conn:
+    with conn:  # (written as the program writes values: into the column's pack)
         for row, value in (("r1", math.inf), ("r2", 1e308), ("r4", -math.inf)):
-            conn.execute("UPDATE cell_values SET value = ? WHERE report_id = ? AND table_key = 't' AND row_key = ? "
-                         "AND col_key = 'a'", (value, model.report_id, row))
+            cell_packs.write_values(conn, model.report_id, [(("t", row, "a"), value)], "2025-01-01T00:00:00")
             assert conn.total_changes
     conn.close()
     window.controller.select_form(window.controller.form_key, force=True)

@@ -9,6 +9,7 @@ from export.import_preview import _on_covered
 from export.importer import preview_import
 from export.reader import parse_address
 from export.submission import export_submission
+from storage import cell_packs
 
 FORM, TABLE = "key_energy_units", "units"
 
@@ -43,9 +44,8 @@ def test_a_stored_value_the_preview_does_not_compare_leaves_the_count_exact(work
     before = _stored_inputs(workspace, demo_township.id, FORM)
     computed = next(c.key for c in workspace.form(FORM).table(TABLE).columns if c.formula)
     with workspace.store.atomic():  # as an old database may hold: a value on a now computed column
-        workspace.store.conn.execute(
-            "INSERT INTO cell_values (report_id, table_key, row_key, col_key, value, updated_at)"
-            " VALUES (?, ?, ?, ?, 1.5, '2025-01-01 00:00:00')", (data.report.id, TABLE, data.list_rows[TABLE][0], computed))
+        cell_packs.write_values(workspace.store.conn, data.report.id, [((TABLE, data.list_rows[TABLE][0], computed), 1.5)],
+                                "2025-01-01 00:00:00")
     units = next(f for f in preview_import(workspace, out).forms if f.form.key == FORM)
     assert units.unchanged == before and not units.changes and not units.clears
 

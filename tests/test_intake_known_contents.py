@@ -22,6 +22,8 @@ from storage.database import Store
 from storage.import_log import snapshot
 from storage.workspace import Workspace
 from tests.district_helpers import reexport
+from tests.old_schema import add_report, database_at, put_old_cells
+from tests.stored import dump_cells
 from tests.test_intake_writes import FORM, TABLE, _dump, _stored_report
 
 HOSTILE: list[Any] = [1e308, -0.0, 2**63 - 1, -2**63, "12345678901234567890", "控\x01制\x1f字\x7f符", "a\x00b", 0.1 + 0.2]
@@ -161,8 +163,9 @@ def _old_path(monkeypatch: pytest.MonkeyPatch) -> None:
 def _everything(path: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
     try:
+        dump_cells(conn)
         return {name: conn.execute(sql).fetchall() for name, sql in {
-            "cells": "SELECT report_id, table_key, row_key, col_key, value, typeof(value), note FROM cell_values"
+            "cells": "SELECT report_id, table_key, row_key, col_key, value, typeof(value), note FROM stored_cells"
                      " ORDER BY 1, 2, 3, 4",
             "rows": "SELECT * FROM list_rows ORDER BY 1, 2, 4",
             "first": "SELECT * FROM first_values ORDER BY 1, 2, 3, 4",
@@ -210,29 +213,31 @@ def test_the_intake_stores_and_finds_what_it_did_before(tmp_path: Path, township
 
 def _untimed(before: dict[str, Any]) -> dict[str, Any]:
     return {"period": before["period"], "reports": [
-        {**{k: v for k, v in report.items() if not k.endswith("_at")}, "cells": [c[:5] for c in report["cells"]]}
+        {**{k: v for k, v in report.items() if not k.endswith("_at")}, "packs": [p[:5] for p in report["packs"]],
+         "notes": [n[:4] for n in report["notes"]]}
         for report in before["reports"]]}
 
 
 def _load_before_u3(store, report_id: int) -> tuple:
     """``Store.load``'s values as read before u3 (``SELECT DISTINCT table_key`` over every cell)."""
     values: dict = {}
-    for (table,) in store.conn.execute("SELECT DISTINCT table_key FROM cell_values WHERE report_id = ?",
+    cells = dump_cells(store.conn)  # (w2: the cells as ``cell_values`` held them before migration 12)
+    for (table,) in store.conn.execute(f"SELECT DISTINCT table_key FROM {cells} WHERE report_id = ?",
                                        (report_id,)).fetchall():
         values.update(((table, row, col), value) for row, col, value in store.conn.execute(
-            "SELECT row_key, col_key, value FROM cell_values WHERE report_id = ? AND table_key = ?"
+            f"SELECT row_key, col_key, value FROM {cells} WHERE report_id = ? AND table_key = ?"
             " AND value IS NOT NULL", (report_id, table)))
-    return list(values.items())
+    return values
 
 
 def test_load_finds_every_table_of_a_report(tmp_path: Path, catalogue) -> None:
     """Several tables, one holding only 说明 (no value), values of every kind: the same values in
-    the same order as the DISTINCT reading gave; a report without cells reads empty."""
+    the DISTINCT reading gave (w2: the order is the packs', table by table); a report without cells reads empty."""
     ws = Workspace.open(tmp_path / "t.sqlite", catalogue=catalogue, user="镇街")
     try:
         town = next(t for t in ws.townships() if t.is_demo)
         for report in ws.store.reports_for(town.id, "2025"):
-            assert list(ws.store.load(report.id).values.items()) == _load_before_u3(ws.store, report.id)
+            assert ws.store.load(report.id).values == _load_before_u3(ws.store, report.id)
         report = ws.store.ensure_report(town.id, FORM, ws.form(FORM).version, "2031")
         assert not ws.store.load(report.id).values
         cells = [(("zz_last", "r1", "c"), HOSTILE[n % len(HOSTILE)]) for n in range(3)]
@@ -240,7 +245,7 @@ def test_load_finds_every_table_of_a_report(tmp_path: Path, catalogue) -> None:
         ws.store.set_values(report.id, cells + [(("m_blank", "r1", "c"), None)], "镇街")
         ws.store.set_note(report.id, ("n_notes", "r1", "c"), "只有说明", "镇街")
         loaded = ws.store.load(report.id)
-        assert list(loaded.values.items()) == _load_before_u3(ws.store, report.id)
+        assert loaded.values == _load_before_u3(ws.store, report.id)
         assert [k[0] for k in loaded.values] == ["a_first"] * len(HOSTILE) + ["zz_last"]
         assert loaded.notes == {("n_notes", "r1", "c"): "只有说明"}
     finally:
@@ -252,28 +257,17 @@ def test_migration_11_indexes_the_cells_with_a_note_of_an_existing_database(tmp_
     """A database the program wrote at schema 10 (values, 说明 with control characters, a 说明 on a
     cell without a value, a 说明 taken away) opens at 11 with the 说明 index; every report reads
     the same 说明 as the whole-report query found them, in the same order, before and after."""
-    import storage.database
-    import storage.migrations
     from storage.migrations import SCHEMA_VERSION
 
     path = tmp_path / "v10.sqlite"
-    with monkeypatch.context() as patch:
-        patch.setattr(storage.migrations, "SCHEMA_VERSION", 10)
-        patch.setattr(storage.database, "SCHEMA_VERSION", 10)
-        store = Store.open(path)  # (the Store's writes alone: they are as at schema 10)
-        try:
-            town = store.add_township("测试镇", "500118100000")
-            report = store.ensure_report(town.id, FORM, catalogue.get(FORM).version, "2025")
-            other = store.ensure_report(town.id, "agriculture", catalogue.get("agriculture").version, "2025")
-            store.set_values(report.id, [((TABLE, f"r{n}", "name"), v) for n, v in enumerate(HOSTILE)], "镇街")
-            for n, text in enumerate(["新投产", " 控\x02制 ", "停产\n半年", "x"]):
-                store.set_note(report.id, (TABLE, f"r{n * 2}", "name"), text, "镇街")
-            store.set_note(report.id, ("zz", "r1", "c"), "无值\x01的说明\x7f", "镇街")
-            store.set_note(other.id, ("aa", "r9", "c"), "后来删去", "镇街")
-            store.set_note(other.id, ("aa", "r9", "c"), "", "镇街")
-            assert store.schema_version == 10
-        finally:
-            store.close()
+    conn = database_at(path, 10)  # (w2: cells written as the program at schema 10 wrote them)
+    report, other = add_report(conn, "测试镇", FORM, "2025"), add_report(conn, "测试镇", "agriculture", "2025")
+    notes = {(TABLE, f"r{n * 2}", "name"): text for n, text in enumerate(["新投产", "控\x02制", "停产\n半年", "x"])}
+    put_old_cells(conn, report, [((TABLE, f"r{n}", "name"), v, notes.get((TABLE, f"r{n}", "name"), ""))
+                                 for n, v in enumerate(HOSTILE)])
+    put_old_cells(conn, report, [(("zz", "r1", "c"), None, "无值\x01的说明\x7f")])
+    put_old_cells(conn, other, [(("aa", "r9", "c"), None, "")])  # a 说明 taken away
+    conn.close()
 
     def notes_by_scan(store) -> dict[int, list]:  # noqa: ANN001
         return {rid: store.conn.execute("SELECT table_key, row_key, col_key, note FROM cell_values"
@@ -291,10 +285,10 @@ def test_migration_11_indexes_the_cells_with_a_note_of_an_existing_database(tmp_
         for rid, rows in before.items():
             assert list(store.notes(rid).items()) == [((t, r, c), n) for t, r, c, n in rows]
             assert store.load(rid).notes == store.notes(rid)
-        assert ("zz", "r1", "c") in store.notes(report.id) and ("aa", "r9", "c") not in store.notes(report.id)
+        assert ("zz", "r1", "c") in store.notes(report) and ("aa", "r9", "c") not in store.notes(other)
         kept = {rid: store.notes(rid) for rid in before}
         store.conn.execute("DROP INDEX cell_values_noted")  # taken away by hand: the same notes, read slower
         assert {rid: store.notes(rid) for rid in before} == kept
-        assert store.load(report.id).notes == kept[report.id]
+        assert store.load(report).notes == kept[report]
     finally:
         store.close()

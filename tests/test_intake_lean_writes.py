@@ -81,13 +81,16 @@ def test_the_intake_stores_what_it_stored_before_u4(tmp_path: Path, township_fil
 
 
 def _stamps(path: Path) -> list[tuple]:
-    """Which rows carry which of the file's stamps: every cell's updated_at is one of its audit rows' times."""
+    """Which rows carry which of the file's stamps: every 说明's updated_at is one of its audit rows'
+    times, every pack's (w2: a column's values, written together) one of its table's audit times."""
     conn = sqlite3.connect(path)
     try:
         return conn.execute(
             "SELECT count(*), sum(EXISTS (SELECT 1 FROM audit a WHERE a.report_id = c.report_id AND a.table_key ="
             " c.table_key AND a.row_key = c.row_key AND a.col_key = c.col_key AND a.at = c.updated_at))"
-            " FROM cell_values c").fetchall()
+            " FROM cell_values c").fetchall() + conn.execute(
+            "SELECT count(*), sum(EXISTS (SELECT 1 FROM audit a WHERE a.report_id = p.report_id AND a.table_key ="
+            " p.table_key AND a.at = p.updated_at)) FROM cell_columns p").fetchall()
     finally:
         conn.close()
 

@@ -19,6 +19,7 @@ from district.review import district_findings
 from storage.workspace import Workspace
 from tests.district_helpers import copy_as, reexport, set_cells
 from tests.hostile_files import sheet_xml, xlsx_bytes
+from tests.stored import dump_cells
 from tests.windows import UNDER_WINE
 
 # Under Wine a reading process once never started reading (the first run in a freshly copied Wine
@@ -62,9 +63,10 @@ def _receive(db: Path, files: list[Path], catalogue, **options):
         ws.close()
     conn = sqlite3.connect(db)
     try:
+        dump_cells(conn)
         stored = {
             "values": conn.execute("SELECT r.township_id, r.form_key, v.table_key, v.row_key, v.col_key, v.value,"
-                                   " v.note FROM cell_values v JOIN reports r ON r.id = v.report_id ORDER BY 1, 2, 3,"
+                                   " v.note FROM stored_cells v JOIN reports r ON r.id = v.report_id ORDER BY 1, 2, 3,"
                                    " 4, 5").fetchall(),
             "statuses": conn.execute("SELECT township_id, form_key, period, status FROM reports ORDER BY 1, 2, 3")
             .fetchall(),

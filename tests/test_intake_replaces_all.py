@@ -19,6 +19,7 @@ from storage.district_store import refused_log_path
 from storage.workspace import Workspace
 from tests.district_helpers import copy_as, reexport
 from tests.hostile_files import sheet_xml, xlsx_bytes, zip_bytes
+from tests.stored import dump_cells
 
 BIOGAS = ("agriculture", "items", "biogas", "value")
 LEFT_OUT = ("agriculture", "key_energy_units")
@@ -221,8 +222,9 @@ def test_the_intake_bulk_writer_stores_what_set_values_stores(tmp_path: Path, ca
     def dump(path: Path) -> dict[str, list[tuple]]:
         conn = sqlite3.connect(path)
         try:
+            dump_cells(conn)
             return {"cells": conn.execute("SELECT report_id, table_key, row_key, col_key, value, typeof(value), note"
-                                          " FROM cell_values ORDER BY 1, 2, 3, 4").fetchall(),
+                                          " FROM stored_cells ORDER BY 1, 2, 3, 4").fetchall(),
                     "audit": conn.execute("SELECT id, who, report_id, table_key, row_key, col_key, field, old, new,"
                                           " typeof(new), reason FROM audit ORDER BY id").fetchall(),
                     "first": conn.execute("SELECT * FROM first_values ORDER BY 1, 2, 3, 4").fetchall(),

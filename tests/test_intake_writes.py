@@ -15,6 +15,7 @@ import pytest
 
 from storage.district_store import replace_report
 from storage.workspace import Workspace
+from tests.stored import dump_cells
 
 FORM, TABLE = "key_energy_units", "units"
 UNIT = ("name", "uscc", "energy_equal", "value_added")
@@ -46,6 +47,7 @@ def _slow_replace(ws: Workspace, report_id: int, values: dict, notes: dict, list
 def _select(path: Path, queries: dict[str, str]) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
     try:
+        dump_cells(conn)
         return {name: conn.execute(sql).fetchall() for name, sql in queries.items()}
     finally:
         conn.close()
@@ -53,7 +55,7 @@ def _select(path: Path, queries: dict[str, str]) -> dict[str, list[tuple]]:
 
 def _dump(path: Path) -> dict[str, list[tuple]]:
     return _select(path, {
-        "cells": "SELECT report_id, table_key, row_key, col_key, value, typeof(value), note FROM cell_values"
+        "cells": "SELECT report_id, table_key, row_key, col_key, value, typeof(value), note FROM stored_cells"
                  " ORDER BY 1, 2, 3, 4",
         "rows": "SELECT * FROM list_rows ORDER BY 1, 2, 4",
         "keys": "SELECT * FROM list_row_keys ORDER BY 1, 2",

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.stored import dump_cells
+
 DRIVER = Path(__file__).with_name("edit_driver.py")
 ROUNDS = 30
 TIME_BUDGET_S = 60
@@ -67,8 +69,9 @@ def _check(db: Path, committed: list[tuple[int, str]]) -> None:
         last: dict[str, int] = {}
         for n, row in committed:
             last[row] = n
+        dump_cells(conn)
         for row, n in last.items():
-            (value,) = conn.execute("SELECT value FROM cell_values WHERE table_key = 'energy' AND row_key = ?"
+            (value,) = conn.execute("SELECT value FROM stored_cells WHERE table_key = 'energy' AND row_key = ?"
                                     " AND col_key = 'consumption' AND report_id = (SELECT id FROM reports"
                                     " WHERE period = '2025' AND form_key = 'energy_consumption'"
                                     " AND township_id = (SELECT id FROM townships WHERE is_demo = 1))",

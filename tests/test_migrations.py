@@ -17,6 +17,7 @@ from storage.database import Store
 from storage.migrations import SCHEMA_VERSION
 from storage.opening import APPLICATION_ID
 from storage.workspace import Workspace
+from tests.stored import dump_cells
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 VERSIONS = sorted(int(p.stem.split("_v")[1]) for p in FIXTURES.glob("schema_v*.sqlite"))
@@ -41,7 +42,7 @@ def test_old_database_migrates_and_keeps_values(version: int, tmp_path: Path, ca
     assert store.schema_version == SCHEMA_VERSION
     assert store.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID  # adopted
     cells = store.conn.execute(
-        "SELECT r.period, v.table_key, v.row_key, v.col_key, v.value, v.note FROM cell_values v"
+        f"SELECT r.period, v.table_key, v.row_key, v.col_key, v.value, v.note FROM {dump_cells(store.conn)} v"
         " JOIN reports r ON r.id = v.report_id ORDER BY 1, 2, 3, 4").fetchall()
     assert [list(c) for c in cells] == expected["cells"]
     assert store.conn.execute("SELECT COUNT(*) FROM townships").fetchone()[0] == expected["townships"]

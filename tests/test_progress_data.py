@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from district.progress import ProgressState, plan_progress
 from district.progress_data import YEARS, progress_report, write_progress_workbook
+from tests.stored import dump_cells
 from tests.summary_helpers import fill_townships
 from tests.test_cli import run
 
@@ -30,7 +31,7 @@ def _list_sums(db_path: Path, table: str, column: str, *, township: str | None =
     """year → Σ of a list column over the real townships' rows (or one township's), own SQL."""
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute(
-            "SELECT r.period, v.value FROM cell_values v JOIN list_rows l ON l.report_id = v.report_id"
+            f"SELECT r.period, v.value FROM {dump_cells(conn)} v JOIN list_rows l ON l.report_id = v.report_id"
             " AND l.table_key = v.table_key AND l.row_key = v.row_key JOIN reports r ON r.id = v.report_id"
             " JOIN townships t ON t.id = r.township_id WHERE t.is_demo = 0 AND v.table_key = ? AND v.col_key = ?"
             " AND (? IS NULL OR t.name = ?)", (table, column, township, township)).fetchall()

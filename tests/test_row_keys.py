@@ -7,6 +7,7 @@ import sqlite3
 
 from storage.database import now_text
 from storage.workspace import Workspace
+from tests.old_schema import unpack_values
 
 FORM, TABLE, PERIOD = "key_energy_units", "units", "2025"
 
@@ -57,6 +58,7 @@ def test_migration_gives_a_reused_key_a_fresh_one_and_keeps_the_history_apart(db
     new_values = {k[2]: v for k, v in ws.load(rid).values.items() if k[1] == "r2"}
     ws.close()
     conn = sqlite3.connect(str(db_path))  # back to the structure before migration 3 (and the later ones)
+    unpack_values(conn)  # (migration 12's packs)
     for table in ("list_row_keys", "first_values", "intake_register", "district_marks", "district_remarks",
                   "no_data", "validation_cache", "revision_counter"):
         conn.execute(f"DROP TABLE {table}")

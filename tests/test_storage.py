@@ -13,6 +13,7 @@ from storage.location import default_db_path
 from storage.migrations import SCHEMA_VERSION
 from storage.profile import ProfileError
 from storage.workspace import PeriodLockedError, Workspace
+from tests.stored import dump_cells
 from user_error import UserError
 
 CELL = ("energy", "coke", "consumption")
@@ -23,7 +24,7 @@ def read_cell(db_path: Path, report_id: int, cell=CELL):
     conn = sqlite3.connect(db_path)
     try:
         return conn.execute(
-            "SELECT value, note FROM cell_values WHERE report_id=? AND table_key=? AND row_key=? AND col_key=?",
+            f"SELECT value, note FROM {dump_cells(conn)} WHERE report_id=? AND table_key=? AND row_key=? AND col_key=?",
             (report_id, *cell)).fetchone()
     finally:
         conn.close()

@@ -11,6 +11,7 @@ import pytest
 
 from district.summary import SUM_RULE, SummaryError, district_summary
 from forms.compute import compute_form
+from tests.stored import dump_cells
 from tests.summary_helpers import fill_townships
 
 SKIPPED = 5  # the sixth township of the catalogue sends nothing
@@ -33,7 +34,7 @@ def _independent_sums(db_path, period: str) -> dict[tuple[str, str, str, str], f
     """(form, table, row, col) → Σ of the numbers the real townships stored (own SQL, own file handle)."""
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute(
-            "SELECT r.form_key, v.table_key, v.row_key, v.col_key, v.value FROM cell_values v"
+            f"SELECT r.form_key, v.table_key, v.row_key, v.col_key, v.value FROM {dump_cells(conn)} v"
             " JOIN reports r ON r.id = v.report_id JOIN townships t ON t.id = r.township_id"
             " WHERE r.period = ? AND t.is_demo = 0 AND typeof(v.value) IN ('integer', 'real')", (period,))
         sums: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
@@ -129,7 +130,7 @@ def test_list_union_keeps_every_row_once(workspace, filled, db_path) -> None:
     with sqlite3.connect(db_path) as conn:
         stored = conn.execute(
             "SELECT t.name, v.value FROM list_rows l JOIN reports r ON r.id = l.report_id"
-            " JOIN townships t ON t.id = r.township_id JOIN cell_values v ON v.report_id = l.report_id"
+            f" JOIN townships t ON t.id = r.township_id JOIN {dump_cells(conn)} v ON v.report_id = l.report_id"
             " AND v.table_key = l.table_key AND v.row_key = l.row_key AND v.col_key = 'uscc'"
             " WHERE r.period = '2025' AND t.is_demo = 0 AND l.table_key = 'units'").fetchall()
     units = summary.forms["key_energy_units"].aggregate

@@ -191,7 +191,7 @@ def test_township_program_shows_the_feedback_without_changing_values(qtbot, wind
     # the township's own database holds its report (imported from the file it sent)
     apply_import(workspace, preview_import(workspace, township_files["三教镇"]), backup=False)
     mine = workspace.find_township("三教镇")
-    before = table_dump(workspace.path, ("cell_values", "reports", "audit"))
+    before = table_dump(workspace.path, ("cell_values", "cell_columns", "reports", "audit"))
     main = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(main)
     main.show()
@@ -204,7 +204,7 @@ def test_township_program_shows_the_feedback_without_changing_values(qtbot, wind
     assert dialog.table.rowCount() == len(items)
     remarks = [dialog.table.item(r, 8).text() for r in range(len(items))]
     assert remarks == [i.remark for i in items]
-    assert table_dump(workspace.path, ("cell_values", "reports", "audit")) == before  # nothing imported
+    assert table_dump(workspace.path, ("cell_values", "cell_columns", "reports", "audit")) == before  # nothing imported
     target = next(r for r, i in enumerate(items) if i.form_key == "green_building")
     dialog.go_to(target)
     assert main.controller.form_key == "green_building"
