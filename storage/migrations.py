@@ -317,18 +317,23 @@ assert len(MIGRATIONS) == 11, "the 说明 index is migration 11"
 # 70,000 rows. Its revision triggers are migration 10's. The values are moved by Python's ``json``
 # (SQLite's JSON prints a REAL with 15 digits: lossy), in the order ``cell_packs.row_order`` gives.
 def _pack_values(conn: sqlite3.Connection) -> None:
+    """One report at a time: a district database's millions of cells never all in memory at once."""
     from storage.cell_packs import chunk_of, encode, row_order
 
-    packs: dict[tuple[int, str, str, int], list[tuple[str, object, str]]] = {}
-    for report_id, table, row, col, value, at in conn.execute(
-            "SELECT report_id, table_key, row_key, col_key, value, updated_at FROM cell_values WHERE value IS NOT NULL"):
-        packs.setdefault((report_id, table, col, chunk_of(row)), []).append((row, value, at))
-    rows = []
-    for key, cells in packs.items():
-        cells.sort(key=lambda cell: row_order(cell[0]))
-        rows.append((*key, encode([c[0] for c in cells]), encode([c[1] for c in cells]), max(c[2] for c in cells)))
-    conn.executemany("INSERT INTO cell_columns (report_id, table_key, col_key, chunk, row_keys, vals, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    reports = [rid for rid, in conn.execute("SELECT DISTINCT report_id FROM cell_values").fetchall()]
+    for report_id in reports:
+        packs: dict[tuple[int, str, str, int], list[tuple[str, object, str]]] = {}
+        for table, row, col, value, at in conn.execute(
+                "SELECT table_key, row_key, col_key, value, updated_at FROM cell_values"
+                " WHERE report_id = ? AND value IS NOT NULL", (report_id,)):
+            packs.setdefault((report_id, table, col, chunk_of(row)), []).append((row, value, at))
+        rows = []
+        for key, cells in packs.items():
+            cells.sort(key=lambda cell: row_order(cell[0]))
+            rows.append((*key, encode([c[0] for c in cells]), encode([c[1] for c in cells]),
+                         max(c[2] for c in cells)))
+        conn.executemany("INSERT INTO cell_columns (report_id, table_key, col_key, chunk, row_keys, vals, updated_at)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 MIGRATIONS.append([
