@@ -1,0 +1,120 @@
+"""Issue 16: the collector paused while a large result is built (``gc_pause``) hands what survives to
+the oldest generation on leaving instead of walking it at once — and keeps everything collectable:
+a cycle dropped in the pause is freed by a full collection, a block left by an exception and a
+process that froze objects of its own get the plain ``gc.enable()``. A real file read and a real
+period validated leave their results out of the young generation with the collector on again."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from export.submission_file import read_submission
+from gc_pause import gc_paused
+
+
+class _Node:
+    """A weak-referenceable object that can be put in a reference cycle."""
+
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def _dropped_cycle() -> weakref.ref[_Node]:
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+def _young(obj: object) -> bool:
+    return any(o is obj for o in gc.get_objects(generation=0))
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    (gc.enable if was else gc.disable)()
+
+
+def test_survivors_go_to_the_oldest_generation_without_a_walk(collector_on) -> None:
+    with gc_paused():
+        assert not gc.isenabled()
+        made = [(f"t{i}", f"r{i}", "c") for i in range(5000)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert gc.get_count()[0] < 700  # the young count starts again: no collection is due for them
+    assert not _young(made) and not _young(made[123])
+    assert any(o is made for o in gc.get_objects(generation=2))
+    gc.collect()  # a full collection walks them once and untracks the tuples of text, as a young one would have
+    assert not gc.is_tracked(made[123]) and gc.is_tracked(made)
+
+
+def test_a_cycle_dropped_in_the_pause_is_freed_by_a_full_collection(collector_on) -> None:
+    with gc_paused():
+        dead = _dropped_cycle()
+    assert dead() is not None  # (only the collector frees a cycle)
+    gc.collect()
+    assert dead() is None
+
+
+def test_nested_pauses_hand_over_once_at_the_outermost(collector_on) -> None:
+    with gc_paused():
+        with gc_paused():
+            inner = [["x"] for _ in range(10)]
+        assert not gc.isenabled()  # the inner pause leaves the outer one's collector off
+        assert _young(inner)
+    assert gc.isenabled() and not _young(inner)
+
+
+def test_an_exception_turns_the_collector_on_as_before(collector_on) -> None:
+    kept: list[object] = []
+    with pytest.raises(ValueError), gc_paused():
+        kept.append([1, 2])
+        dead = _dropped_cycle()
+        raise ValueError("refused")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert _young(kept[0])  # not handed over: the next young collection walks (and frees) as always
+    gc.collect(0)
+    assert dead() is None
+
+
+def test_objects_frozen_by_someone_else_stay_frozen(collector_on) -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with gc_paused():
+            made = [[i] for i in range(100)]
+        assert gc.isenabled() and gc.get_freeze_count() == frozen  # not released by the pause
+        assert _young(made)  # the plain enable: the young collection walks them as before
+    finally:
+        gc.unfreeze()
+
+
+def test_a_collector_turned_off_by_the_caller_stays_off() -> None:
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            made = [[1]]
+        assert not gc.isenabled() and _young(made)
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_a_file_read_leaves_its_cells_out_of_the_young_generation(collector_on, township_files: dict[str, Path],
+                                                                    catalogue) -> None:
+    path = next(iter(township_files.values()))
+    read = read_submission(path, catalogue)
+    assert gc.isenabled()
+    values = next(item.values for item in read.forms if item.values)
+    key = next(iter(values))
+    # not walked yet: a walk untracks a tuple of text, and the one on turning the collector back on would have
+    assert gc.is_tracked(key) and not _young(values) and not _young(key)
+    assert read_submission(path, catalogue).forms[0].values == read.forms[0].values
+
