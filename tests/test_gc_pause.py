@@ -119,6 +119,15 @@ def test_a_file_read_leaves_its_cells_out_of_the_young_generation(collector_on, 
     assert read_submission(path, catalogue).forms[0].values == read.forms[0].values
 
 
+def test_a_validated_period_leaves_its_results_out_of_the_young_generation(collector_on, workspace,
+                                                                            demo_township) -> None:
+    results = workspace.validate_period(demo_township.id, "2025")
+    assert results and gc.isenabled() and gc.get_freeze_count() == 0
+    data, result = next(iter(results.values()))
+    key = next(iter(data.values))  # read in the pause: not walked by the collections validating would start
+    assert gc.is_tracked(key) and not _young(key) and not _young(result.findings)
+
+
 def _unreachable_after(make) -> int:  # noqa: ANN001 - a callable making a result that is then dropped
     gc.collect()
     gc.disable()
