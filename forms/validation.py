@@ -73,14 +73,16 @@ def validate_report(form: FormSpec, inputs: Mapping[CellKey, Any], notes: Mappin
     """Compute every cell of one report and check it; findings are sorted by severity.
 
     Without ``others`` cross-form rules read blanks (and so, by default, do not apply); without
-    ``history`` the vs-last-period and vs-history rules have nothing to compare with.
+    ``history`` the vs-last-period and vs-history rules have nothing to compare with. The
+    collector paused meanwhile, as for ``validate_bundle``.
     """
     period = period or str(context.year or "")
-    computed = compute_form(form, inputs, list_rows, context)
-    other = {k: (r.form, compute_form(r.form, r.values, r.list_rows, context)) for k, r in (others or {}).items()
-             if k != form.key}
-    bundle = Bundle(period, other, _history_computed(form, history or {}, period, context), reported)
-    return _validate(form, inputs, notes, computed, context, bundle)
+    with gc_paused():
+        computed = compute_form(form, inputs, list_rows, context)
+        other = {k: (r.form, compute_form(r.form, r.values, r.list_rows, context)) for k, r in (others or {}).items()
+                 if k != form.key}
+        bundle = Bundle(period, other, _history_computed(form, history or {}, period, context), reported)
+        return _validate(form, inputs, notes, computed, context, bundle)
 
 
 def reported_columns(form: FormSpec) -> dict[str, set[str]]:

@@ -108,7 +108,10 @@ def test_a_collector_turned_off_by_the_caller_stays_off() -> None:
 
 
 def test_a_file_read_leaves_its_cells_out_of_the_young_generation(collector_on, township_files: dict[str, Path],
-                                                                    catalogue) -> None:
+                                                                    catalogue, monkeypatch) -> None:
+    import export.submission_file as submission_file
+
+    monkeypatch.setattr(submission_file, "_ROW_PLANS", {})  # every cell key made by this read (none kept from before)
     path = next(iter(township_files.values()))
     read = read_submission(path, catalogue)
     assert gc.isenabled()
@@ -125,6 +128,19 @@ def test_a_validated_period_leaves_its_results_out_of_the_young_generation(colle
     assert results and gc.isenabled() and gc.get_freeze_count() == 0
     data, result = next(iter(results.values()))
     key = next(iter(data.values))  # read in the pause: not walked by the collections validating would start
+    assert gc.is_tracked(key) and not _young(key) and not _young(result.findings)
+
+
+def test_a_validated_report_leaves_its_results_out_of_the_young_generation(collector_on, workspace, demo_township,
+                                                                            monkeypatch) -> None:
+    import forms.compute as compute
+    from tests.test_speed_paths import FORM
+
+    monkeypatch.setattr(compute, "_BLANK_ROWS", {})  # every computed cell's key made by this validation
+    data = workspace.open_report(demo_township.id, FORM, "2025")
+    result = workspace.validate(data)  # (a report opened this session: validated in full)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    key = next(iter(result.computed.values))  # made in the pause: not walked yet
     assert gc.is_tracked(key) and not _young(key) and not _young(result.findings)
 
 
