@@ -20,9 +20,6 @@ when a percent column asks). When an .xls file's formats cannot be read it answe
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -31,25 +28,9 @@ from typing import Any
 from export.errors import ImportRefused
 from export.safety import MAX_CELLS, MAX_COLS, MAX_ROWS, FileCheck, check_file, sheet_comments
 from forms.values import CellError
+from gc_pause import gc_paused  # (re-exported: the readers' pause, see gc_pause)
 
 __all__ = ["Book", "read_workbook", "cell_address", "parse_address", "gc_paused"]
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a file becomes Python objects (issue 16).
-
-    Reading a 5,000-row list makes some 300,000 lists, tuples and dicts, none of them in a
-    reference cycle; each 700 new ones start a collection that walks the ever longer lists of
-    objects already made — a third of the import preview's time. Memory is freed by reference
-    counting as always; the collector runs again on leaving (and stays off if it was off)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def cell_address(row: int, col: int) -> str:
