@@ -106,13 +106,12 @@ def text_cell(ref: str, style: int, value: str) -> str:
 
 
 class RawRows:
-    """Whole rows of one worksheet as finished XML, and the comments on their cells."""
+    """Whole rows of one worksheet as finished XML."""
 
     def __init__(self) -> None:
         self.rows: dict[int, str] = {}
         self.min_col = 0
         self.max_col = 0
-        self.comments: list[CommentRecord] = []
 
     def add(self, row: int, cells: list[str], first_col: int, last_col: int) -> None:
         """Row ``row`` holding ``cells`` (``number_cell``/``text_cell`` texts, left to right), which
@@ -120,11 +119,6 @@ class RawRows:
         self.rows[row] = f'<row r="{row}">{"".join(cells)}</row>' if cells else ""
         self.min_col = min(self.min_col or first_col, first_col)
         self.max_col = max(self.max_col, last_col)
-
-    def comment(self, ref: str, text: str, author: str, width: int, height: int) -> None:
-        record = CommentRecord(ref=ref, author=author, width=width, height=height)
-        record.text.t = text
-        self.comments.append(record)
 
 
 def raw_rows(ws: Any) -> RawRows:
@@ -175,9 +169,6 @@ class _SheetWriter(WorksheetWriter):
     def write_rows(self) -> None:
         xf = self.xf.send(True)
         raw = getattr(xf, "_file", None)
-        extra = getattr(self.ws, "_raw_rows", None)
-        if extra is not None:
-            self.ws._comments.extend(extra.comments)
         with xf.element("sheetData"):
             if LXML or not callable(raw):
                 for row_idx, row in _merged_rows(self.ws, self.rows()):
