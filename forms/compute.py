@@ -12,6 +12,7 @@ from itertools import chain, compress, cycle, repeat
 from operator import is_not, itemgetter
 from typing import Any
 
+from forms.column_values import ColumnValues
 from forms.compute_context import ComputeContext  # (s1: defined apart, off a kept start's path)
 from forms.formula import Formula, evaluation_state, note_read, parsed
 from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
@@ -554,9 +555,11 @@ def _list_by_columns(evaluator: _TableEvaluator, out: ComputedForm) -> None:
     raw: dict[str, list[Any]] = {}
     shown: dict[str, list[Any]] = {}
     get = inputs.get
+    by_column = inputs.column if isinstance(inputs, ColumnValues) else None  # issue 16: read by column
     for key, numeric in evaluator.list_inputs.items():
         # u1: each cell's key made and looked up by ``zip``/``map`` (C), not a Python loop per cell
-        column = raw[key] = list(map(get, zip(repeat(table_key), row_keys, repeat(key))))
+        column = raw[key] = by_column(table_key, key, row_keys) if by_column is not None else list(
+            map(get, zip(repeat(table_key), row_keys, repeat(key))))
         shown[key] = column if not numeric or set(map(type, column)) <= _PLAIN_NUMBERS else [
             v if v is None or type(v) is float or type(v) is int else numeric_or_none(v) for v in column]
     formulas = [c.key for c in table.columns if c.key not in evaluator.list_inputs]

@@ -423,7 +423,7 @@ class Workspace:
             wanted = again | {ref for k in again for ref in referenced_forms(self.form(k))}
             earlier = {key for key, p in revisions if p < period}  # (u4: forms with no earlier report read nothing)
             with gc_paused():  # the reports read and validated: ~200,000 new objects at 5,000 rows, no cycle
-                inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
+                inputs = {k: ReportInput(self.form(k), d.input_values, d.notes, d.list_rows,  # (by column: issue 16)
                                          earlier_inputs(self.store, township_id, k, period)
                                          if k in again and k in earlier and needs_history(self.form(k))
                                          else {},  # read only by vs-last-period / vs-history rules
@@ -1262,7 +1262,7 @@ def _compute_contents(form: FormSpec, data: ReportData, context: ComputeContext)
     """r4: the computed values of ``data`` (a KeptResult's, when first asked: reads a lazy one then)."""
     from forms.compute import compute_form
 
-    return compute_form(form, data.values, data.list_rows, context)
+    return compute_form(form, data.input_values, data.list_rows, context)
 
 
 def _same_contents(a: ReportData, b: ReportData) -> bool:

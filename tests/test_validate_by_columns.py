@@ -1,0 +1,72 @@
+"""A period's first 审核 reads each report's values by column (issue 16: ``Store.column_values``,
+``LazyReportData.input_values``) instead of the cell dict ``Store.load`` makes: on a real database
+with hostile stored values (1e308, a 20-digit int, text in number columns, blanks, a row moved in
+the list) the findings are exactly those of validating the loaded cell dict, and the report's
+values, 说明 and list rows, when a caller asks for them afterwards, are ``Store.load``'s."""
+
+from __future__ import annotations
+
+import random
+
+from forms.column_values import ColumnValues
+from storage import cell_packs
+from storage.database import LazyReportData
+from storage.workspace import Workspace
+from tests.list_inputs_helpers import list_inputs
+from tests.test_speed_paths import FORM, TABLE
+
+
+def _hostile_list(workspace: Workspace, township, rows: int) -> int:  # noqa: ANN001
+    """The demo's enterprise list grown to ``rows`` rows of plausible and hostile stored values."""
+    data = workspace.open_report(township.id, FORM, "2025")
+    rid = data.report.id
+    table = workspace.form(FORM).table(TABLE)
+    with workspace.store.atomic():
+        keys = [workspace.store.add_list_row(rid, TABLE, workspace.user) for _ in range(rows)]
+    cells = list_inputs(table, keys, random.Random(rows))
+    cells.update({(TABLE, keys[7], "value_added"): 17.5, (TABLE, keys[7], "source"): "企业直报"})
+    big = {cell: value for cell, value in cells.items() if type(value) is int and abs(value) >= 2**63}
+    extremes = [((TABLE, keys[1], "energy_equal"), 1e308), ((TABLE, keys[2], "value_added"), 10**20),
+                ((TABLE, keys[3], "raw_energy"), "一千"), ((TABLE, keys[4], "energy_equiv"), None),
+                ((TABLE, keys[5], "boiler"), -0.0), ((TABLE, keys[6], "name"), "")]
+    workspace.store.set_values(rid, [c for c in cells.items() if c[0] not in big], workspace.user, "测试数据")
+    with workspace.store.atomic():  # (values an old file stored: the audit cannot hold a 20-digit int)
+        cell_packs.write_values(workspace.store.conn, rid, [*big.items(), *extremes], "2025-01-01T00:00:00")
+    workspace.store.set_values(rid, [((TABLE, keys[7], "value_added"), 42.5)], workspace.user, "镇街核实")
+    workspace.set_note(rid, (TABLE, keys[7], "value_added"), "企业更正后的报表")
+    return rid
+
+
+def test_first_validate_by_columns_gives_the_cell_dict_findings(workspace, demo_township) -> None:
+    rid = _hostile_list(workspace, demo_township, 300)
+    loaded = workspace.store.load(rid)
+    held = workspace.store.column_values(rid)
+    assert isinstance(held, ColumnValues) and list(held.items()) == list(loaded.values.items())
+    by_cells = Workspace(workspace.store, workspace.catalogue, workspace.user).validate(loaded).findings
+    assert by_cells and {"类型", "K007"} <= {f.rule_id for f in by_cells}
+    fresh = Workspace(workspace.store, workspace.catalogue, workspace.user)
+    data, result = fresh.validate_period(demo_township.id, "2025")[FORM]
+    assert result.findings == by_cells
+    assert isinstance(data, LazyReportData) and isinstance(data.input_values, ColumnValues)
+    # asked afterwards, the report is as ``Store.load`` reads it (made from the columns read, in order)
+    assert list(data.values.items()) == list(loaded.values.items())
+    assert data.notes == loaded.notes and data.list_rows == loaded.list_rows
+    assert data.input_values is data.values  # (read now: the cell dict serves the next validation)
+
+
+def test_list_rows_read_alone_keep_the_list_order(workspace, demo_township) -> None:
+    """A list's row order is its position, not its key: a row moved is read where it now is."""
+    rid = _hostile_list(workspace, demo_township, 40)
+    keys = workspace.store.load(rid).list_rows[TABLE]
+    moved = keys[:1] + [keys[-1]] + keys[1:-1]
+    workspace.store.conn.executemany("UPDATE list_rows SET position = ? WHERE report_id = ? AND row_key = ?",
+                                     [(i + 1000, rid, k) for i, k in enumerate(moved)])
+    loaded = workspace.store.load(rid)
+    assert loaded.list_rows[TABLE] == moved == workspace.store.list_rows(rid)[TABLE]
+    lazy = LazyReportData(loaded.report, workspace.store)
+    held = lazy.input_values
+    assert lazy.list_rows == loaded.list_rows and not lazy.loaded
+    assert held.column(TABLE, "name", moved) == [loaded.values.get((TABLE, k, "name")) for k in moved]
+    fresh = Workspace(workspace.store, workspace.catalogue, workspace.user)
+    assert fresh.validate_period(demo_township.id, "2025")[FORM][1].findings == \
+        Workspace(workspace.store, workspace.catalogue, workspace.user).validate(loaded).findings
