@@ -16,8 +16,8 @@ import pytest
 
 import forms.compute as compute_module
 import forms.rules as rules_module
-from forms.column_values import ColumnValues
 from forms.column_formula import column_program, evaluate_rows
+from forms.column_values import ColumnValues
 from forms.compute import ComputeContext
 from forms.formula import Formula
 from forms.spec import RuleSpec
