@@ -70,3 +70,28 @@ def test_list_rows_read_alone_keep_the_list_order(workspace, demo_township) -> N
     fresh = Workspace(workspace.store, workspace.catalogue, workspace.user)
     assert fresh.validate_period(demo_township.id, "2025")[FORM][1].findings == \
         Workspace(workspace.store, workspace.catalogue, workspace.user).validate(loaded).findings
+
+
+def test_changed_first_values_on_hostile_values_give_every_first_value_findings(workspace, demo_township) -> None:
+    """The ``reported`` rule reading only the rows ``changed_first_values`` finds in doubt (first
+    values of 1e308, -0.0, text, a value deleted or stored again otherwise) finds what it finds
+    reading every first value."""
+    from forms.validation import ReportInput, compared_columns, reported_columns, validate_bundle
+    from storage.history import changed_first_values, first_values
+
+    rid = _hostile_list(workspace, demo_township, 120)
+    keys = workspace.store.list_rows(rid)[TABLE]
+    workspace.store.set_values(rid, [((TABLE, keys[1], "energy_equal"), 1e307), ((TABLE, keys[2], "boiler"), None),
+                                     ((TABLE, keys[5], "boiler"), 0), ((TABLE, keys[9], "raw_energy"), "多")],
+                               workspace.user, "镇街核实")
+    form, data = workspace.form(FORM), workspace.store.load(rid)
+    every = first_values(workspace.store, rid, columns=reported_columns(form))
+    some = changed_first_values(workspace.store, rid, reported_columns(form), compared_columns(form))
+    assert some and set(some) < set(every) and all(every[k] == v for k, v in some.items())
+    assert {keys[1], keys[2], keys[7], keys[9]} <= {k[1] for k in some}
+
+    def findings(reported: dict) -> list:
+        return validate_bundle({FORM: ReportInput(form, data.values, data.notes, data.list_rows, {}, reported)},
+                               workspace.context("2025"), "2025")[FORM].findings
+
+    assert findings(some) == findings(every) and sum(f.rule_id == "K007" for f in findings(every)) >= 2
