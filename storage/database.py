@@ -10,6 +10,7 @@ import datetime as _dt
 import functools
 import itertools
 import json
+import operator
 import sqlite3
 import sys
 import time
@@ -207,6 +208,9 @@ class ReportData:
     def input_values(self) -> Mapping[CellKey, Any]:
         """The values as a validation reads them (``LazyReportData``: by column, issue 16)."""
         return self.values
+
+
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
 
 
 class LazyReportData(ReportData):
@@ -586,12 +590,10 @@ class Store:
 
     def list_rows(self, report_id: int) -> dict[str, list[str]]:
         """``load(report_id).list_rows``: each list table's row keys in order."""
-        found: dict[str, list[str]] = {}
-        for table, row in self.conn.execute(
-                "SELECT table_key, row_key FROM list_rows WHERE report_id = ? ORDER BY table_key, position",
-                (report_id,)):
-            found.setdefault(table, []).append(row)
-        return found
+        rows = self.conn.execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ?"
+                                 " ORDER BY table_key, position", (report_id,))
+        # (y1: each table's keys gathered by groupby/map, in C: a 5,000-row list is 5,000 rows)
+        return {table: list(map(_second, group)) for table, group in itertools.groupby(rows, _first)}
 
     def column_values(self, report_id: int) -> ColumnValues:
         """``load(report_id).values`` by column, as stored (issue 16: what a validation reads)."""
