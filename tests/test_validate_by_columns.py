@@ -7,6 +7,7 @@ values, 说明 and list rows, when a caller asks for them afterwards, are ``Stor
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from forms.column_values import ColumnValues
 from storage import cell_packs
@@ -95,3 +96,39 @@ def test_changed_first_values_on_hostile_values_give_every_first_value_findings(
                                workspace.context("2025"), "2025")[FORM].findings
 
     assert findings(some) == findings(every) and sum(f.rule_id == "K007" for f in findings(every)) >= 2
+
+
+def test_long_list_cells_are_read_from_columns_until_values_are_made(catalogue, monkeypatch) -> None:
+    """A form whose last table is a long list: its cells go into ``values`` only when ``values`` is
+    first read (``_ListCellsLater``); read before that (``get``, ``cell_reader``) they are what
+    ``values`` then holds, and the whole equals the row loop's ``ComputedForm`` (same order)."""
+    import forms.compute as compute_module
+    from forms.compute import ComputeContext, ComputedForm, compute_form
+
+    form = catalogue.get(FORM)
+    table = form.table(TABLE)
+    rows = [f"r{i}" for i in range(1, 301)]
+    inputs = list_inputs(table, rows, random.Random(7))
+    inputs[(TABLE, "gone", "name")] = "不在清单中的行"
+    context = ComputeContext(catalogue.reference, 2025)
+    asked = [(TABLE, r, c.key) for r in [*rows, "gone", "r9999"] for c in table.columns] + [(TABLE, "r1", "nope")]
+    result = compute_form(form, inputs, {TABLE: rows}, context)
+    assert type(result) is not ComputedForm and result._later == TABLE
+    read = result.cell_reader()
+    early = [(result.get(*key), read(key)) for key in asked]
+    assert result._later == TABLE  # (nothing above made the cells)
+    assert early == [(result.values.get(key),) * 2 for key in asked] and result._later is None
+    monkeypatch.setattr(compute_module, "COLUMNWISE_FROM", 10**9)
+    by_rows = compute_form(form, inputs, {TABLE: rows}, context)
+    assert type(by_rows) is ComputedForm
+    monkeypatch.undo()
+    fresh = compute_form(form, inputs, {TABLE: rows}, context)
+    assert fresh == by_rows and by_rows == fresh and fresh._later is None  # (compared: the cells made)
+    assert list(fresh.values.items()) == list(by_rows.values.items())
+    # a row key twice: read as ``values`` holds it (the later row's filled cell wins there too)
+    twice = compute_form(form, inputs, {TABLE: [*rows, "r5"]}, context)
+    assert [twice.get(*key) for key in asked] == [twice.values.get(key) for key in asked]
+    # the long list not last: its cells go into ``values`` at once
+    grid = catalogue.get("energy_consumption").tables[0]
+    mixed = compute_form(replace(form, tables=(table, grid)), inputs, {TABLE: rows}, context)
+    assert type(mixed) is ComputedForm and (TABLE, "r1", "name") in mixed.values
