@@ -90,19 +90,23 @@ def _in_doubt(first: object, value: object) -> bool:
 
 
 def changed_first_values(store: Store, report_id: int, columns: Mapping[str, Collection[str]],
-                         compared: Mapping[str, Collection[str]]) -> dict[CellKey, object]:
+                         compared: Mapping[str, Collection[str]],
+                         stored: Mapping[tuple[str, str], tuple[list[str], list[object]]] | None = None,
+                         ) -> dict[CellKey, object]:
     """``first_values(columns=columns)`` of only the rows where a ``compared`` column's value now
     may differ from its first stored value (issue 16: the ``reported`` rule's look-up; a 5,000-row
     list has 30,000 first values, nearly all still as stored). A row left out has every compared
     cell still holding its first value, same type, so the rule finds nothing there; a row in doubt
     (a value deleted, changed, or not a number now) is in, with all its ``columns``. An edit's
-    re-validation reads the edited rows' first values itself (``Workspace._validate_change``)."""
+    re-validation reads the edited rows' first values itself (``Workspace._validate_change``).
+    ``stored``: the report's values by column as ``cell_packs.read_columns`` reads them now (y1: a
+    validation read them already), not read again."""
     found: dict[CellKey, object] = {}
     for table, cols in columns.items():
         checked = [c for c in compared.get(table, ()) if c in cols]
         if not checked:
             continue  # the rule compares nothing here: nothing to report
-        now = cell_packs.read_columns(store.conn, report_id, table, checked)
+        now = stored if stored is not None else cell_packs.read_columns(store.conn, report_id, table, checked)
         current = {col: dict(zip(*now.get((table, col), ((), ())))) for col in checked}
         # w2: the current values are in the packs, so the first values of the compared columns are
         # read in one pass and compared here (``_in_doubt``); y1: each first value's current one
