@@ -7,11 +7,12 @@ stored inputs and the reference tables, so a computed cell can never disagree wi
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from itertools import chain, compress, cycle, repeat
 from operator import is_not, itemgetter
 from typing import Any
 
+from forms.column_values import ColumnValues
 from forms.compute_context import ComputeContext  # (s1: defined apart, off a kept start's path)
 from forms.formula import Formula, evaluation_state, note_read, parsed
 from forms.spec import ColumnSpec, FormSpec, RowSpec, TableSpec
@@ -52,6 +53,74 @@ class ComputedForm:
 
     def get(self, table: str, row: str, col: str) -> Any:
         return self.values.get((table, row, col))
+
+    def cell_reader(self) -> Callable[[CellKey], Any]:
+        """One cell's value by key, as ``values.get`` gives it (``_ListCellsLater``: without making
+        the cells of its long list table)."""
+        return self.values.get
+
+
+class _ListCellsLater(ComputedForm):
+    """``compute_form``'s result when its last table is a long list computed column by column
+    (issue 16): that table's cells — 75,000 keys at 5,000 rows, which a first 审核 reads by column
+    (``ListColumns``) — go into ``values`` when ``values`` is first read, in the place and order
+    they had there; ``get`` and ``cell_reader`` read them from the columns meanwhile. Equal to a
+    ``ComputedForm`` of the same contents."""
+
+    _later: str | None = None  # the table whose cells are not in ``values`` yet
+    _positions: dict[str, int] | None = None
+
+    @property  # type: ignore[override]
+    def values(self) -> dict[CellKey, Any]:
+        later = self._later
+        if later is not None:
+            from gc_pause import gc_paused
+
+            self._later = None
+            with gc_paused():  # (75,000 new keys at 5,000 rows, none in a cycle: as computing them was)
+                self._cells.update(_list_cells(later, self.columns[later]))
+        return self._cells
+
+    @values.setter
+    def values(self, cells: dict[CellKey, Any]) -> None:
+        self._cells = cells
+
+    def _later_cell(self, key: CellKey) -> Any:
+        table, row, col = key
+        if table != self._later:
+            return self.values.get(key)
+        positions = self._positions
+        if positions is None:
+            rows = self.columns[table].row_keys
+            positions = self._positions = dict(zip(rows, range(len(rows))))
+            if len(positions) != len(rows):  # a row key twice: the cells as ``values`` holds them
+                return self.values.get(key)
+        at = positions.get(row)
+        column = self.columns[table].values.get(col) if at is not None else None
+        return None if column is None else column[at]
+
+    def get(self, table: str, row: str, col: str) -> Any:
+        return self._later_cell((table, row, col)) if self._later is not None else self._cells.get((table, row, col))
+
+    def cell_reader(self) -> Callable[[CellKey], Any]:
+        return self._later_cell if self._later is not None else self._cells.get
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ComputedForm):
+            return NotImplemented
+        return (self.values, self.errors, self.sources, self.list_rows) == (
+            other.values, other.errors, other.sources, other.list_rows)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _list_cells(table_key: str, columns: ListColumns) -> Iterator[tuple[CellKey, Any]]:
+    """A list table's filled cells as ``ComputedForm.values`` holds them: row by row, in column
+    order (keys, values and the "is filled" test zipped in C: a 5,000-row list holds 75,000 cells)."""
+    order = list(columns.values)
+    flat = list(chain.from_iterable(zip(*columns.values.values())))
+    keys = zip(repeat(table_key), chain.from_iterable(map(repeat, columns.row_keys, repeat(len(order)))), cycle(order))
+    return compress(zip(keys, flat), map(is_not, flat, repeat(None)))
 
 
 @record(frozen=True)
@@ -394,7 +463,12 @@ def _cell_steps(table: TableSpec) -> dict[Any, tuple[Any, Any, tuple[str, ...], 
 def compute_form(form: FormSpec, inputs: Mapping[CellKey, Any], list_rows: Mapping[str, Sequence[str]],
                  context: ComputeContext) -> ComputedForm:
     """All cell values of one report: stored inputs plus every computed cell."""
-    out = ComputedForm()
+    last = form.tables[-1] if form.tables else None
+    if last is not None and last.kind == "list" and len(list_rows.get(last.key, ())) >= COLUMNWISE_FROM:
+        out: ComputedForm = _ListCellsLater()  # (its cells made when ``values`` is first read)
+        out.last_table = last  # type: ignore[attr-defined]
+    else:
+        out = ComputedForm()
     evaluators: dict[str, _TableEvaluator] = {}
     for table in form.tables:
         row_keys = [r.key for r in table.rows] if table.kind == "grid" else list(list_rows.get(table.key, ()))
@@ -554,9 +628,11 @@ def _list_by_columns(evaluator: _TableEvaluator, out: ComputedForm) -> None:
     raw: dict[str, list[Any]] = {}
     shown: dict[str, list[Any]] = {}
     get = inputs.get
+    by_column = inputs.column if isinstance(inputs, ColumnValues) else None  # issue 16: read by column
     for key, numeric in evaluator.list_inputs.items():
         # u1: each cell's key made and looked up by ``zip``/``map`` (C), not a Python loop per cell
-        column = raw[key] = list(map(get, zip(repeat(table_key), row_keys, repeat(key))))
+        column = raw[key] = by_column(table_key, key, row_keys) if by_column is not None else list(
+            map(get, zip(repeat(table_key), row_keys, repeat(key))))
         shown[key] = column if not numeric or set(map(type, column)) <= _PLAIN_NUMBERS else [
             v if v is None or type(v) is float or type(v) is int else numeric_or_none(v) for v in column]
     formulas = [c.key for c in table.columns if c.key not in evaluator.list_inputs]
@@ -577,13 +653,12 @@ def _list_by_columns(evaluator: _TableEvaluator, out: ComputedForm) -> None:
             found = [[value_of(k, key) for key in rest] for k in row_keys]
             for n, key in enumerate(rest):
                 shown[key] = [row[n] for row in found]
-    order = [c.key for c in table.columns]
+    columns = out.columns[table_key] = ListColumns(row_keys, inputs, raw, {c.key: shown[c.key] for c in table.columns})
+    if isinstance(out, _ListCellsLater) and table is out.last_table:  # (issue 16: when ``values`` is read)
+        out._later = table_key
+        return
     # u1: out.values gets the filled cells row by row, in column order, as the row loop gives them
-    # (keys, values and the "is filled" test zipped in C: a 5,000-row list holds 75,000 cells)
-    flat = list(chain.from_iterable(zip(*(shown[key] for key in order))))
-    keys = zip(repeat(table_key), chain.from_iterable(map(repeat, row_keys, repeat(len(order)))), cycle(order))
-    out.values.update(compress(zip(keys, flat), map(is_not, flat, repeat(None))))
-    out.columns[table_key] = ListColumns(row_keys, inputs, raw, {key: shown[key] for key in order})
+    out.values.update(_list_cells(table_key, columns))
 
 
 def _formula_by_columns(evaluator: _TableEvaluator, col: ColumnSpec, shown: Mapping[str, list[Any]]) -> None:

@@ -63,7 +63,7 @@ def column_sum(form: FormSpec, computed: ComputedForm, table_key: str, col_key: 
     """Sum of a column over the item rows (not totals) of a table; None when none is a number."""
     table = form.table(table_key)
     if read is None:  # (v1: the cells looked up by ``map``, not a call per row)
-        return _sum_of(map(computed.values.get, [(table_key, k, col_key) for k in _item_keys(table, computed)]))
+        return _sum_of(map(computed.cell_reader(), [(table_key, k, col_key) for k in _item_keys(table, computed)]))
     numbers = [v for k in _item_keys(table, computed) if isinstance(v := read(k, col_key), (int, float))
                and not isinstance(v, bool)]
     return sum(numbers) if numbers else None
@@ -85,7 +85,7 @@ def _checked_sum(form: FormSpec, computed: ComputedForm, table_key: str, col_key
     keys = [(table_key, k, col_key) for k in item_keys]
     if invalid and not invalid.isdisjoint(keys):  # type: ignore[attr-defined]  # (a set)
         raise _Skip
-    return _sum_of(map(computed.values.get, keys))
+    return _sum_of(map(computed.cell_reader(), keys))
 
 
 class Bundle:
@@ -148,13 +148,14 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
     # row key → position (v1: a grid's as its plan holds them; never changed: ``emit`` fills only an empty one)
     positions: dict[str, int] = plan.positions if known_rows else {}
 
-    table_key, values, invalid = table.key, computed.values, out.invalid
+    # (issue 16: ``cell_reader``: a long list's cells read from its columns, not made into ``values``)
+    table_key, value_of, invalid = table.key, computed.cell_reader(), out.invalid
 
     def read(*args: str) -> Any:
         key = (table_key, *args) if len(args) == 2 else args
         if key in invalid:
             raise _Skip
-        return values.get(key)
+        return value_of(key)
 
     def sum_rows(*args: str) -> Any:
         if len(args) == 2 and args[0] != table_key:
@@ -174,7 +175,7 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
             key = (table_key, row_key, name)
             if key in invalid:
                 raise _Skip
-            return values.get(key)
+            return value_of(key)
         if scope == "column" and col_key is not None and name not in PERIOD_NAMES:
             return read(name, col_key)
         if name == "report_end":
@@ -190,7 +191,7 @@ def run_rule(rule: RuleSpec, form: FormSpec, table: TableSpec, out: FindingColle
             key = (table_key, row_key, name)
             if key in invalid:
                 raise _Skip
-            found = values.get(key)
+            found = value_of(key)
         else:
             found = lookup(name)
             if name not in columns:
@@ -363,11 +364,11 @@ def _columnwise(rule: RuleSpec, table_key: str, row_keys: list[str], columns: Ma
     if any(p is None for p in programs) or any(not f.names <= columns.keys() for f, _m in filter(None, formulas)):
         return None
     read = sorted(set().union(*(f.names for f, _m in filter(None, formulas))))
-    values, invalid = out.computed.values, out.invalid
+    value_of, invalid = out.computed.cell_reader(), out.invalid
     known = out.computed.columns.get(table_key)  # the columns as computed (issue 16)
     if known is not None and known.row_keys != row_keys:
         known = None
-    raw = {name: known.values[name] if known is not None else [values.get((table_key, k, name)) for k in row_keys]
+    raw = {name: known.values[name] if known is not None else [value_of((table_key, k, name)) for k in row_keys]
            for name in read}
     slow: set[int] = set()
     if invalid:  # a cell that failed its field check: the rule skips the row if it reads it
@@ -414,7 +415,7 @@ def _reported(rule: RuleSpec, table: TableSpec, item_keys: Sequence[str], out: F
     columns = {c.key: c for c in table.columns}
     when = compiled(rule.when) if rule.when else None
     read = [k for k in columns if k in rule.columns or (when is not None and k in when.names)]  # what is used
-    reported, computed, table_key = bundle.reported.get, out.computed.values.get, table.key
+    reported, computed, table_key = bundle.reported.get, out.computed.cell_reader(), table.key
     rule_columns = [k for k in rule.columns if k in columns]  # (the loader allows no other)
     # a row with no first stored value has nothing to report: only the others are looked at (a
     # 5,000-row list's full validation reads the first values of the rows that changed alone)

@@ -10,14 +10,16 @@ import datetime as _dt
 import functools
 import itertools
 import json
+import operator
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from forms.column_values import ColumnValues
 from records import field, record
 from storage import cell_packs
 from storage.migrations import SCHEMA_VERSION, migrate
@@ -202,6 +204,14 @@ class ReportData:
     def has_input(self) -> bool:
         return any(v is not None for v in self.values.values())
 
+    @property
+    def input_values(self) -> Mapping[CellKey, Any]:
+        """The values as a validation reads them (``LazyReportData``: by column, issue 16)."""
+        return self.values
+
+
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
+
 
 class LazyReportData(ReportData):
     """r4: a report whose values, 说明 and list rows are read from the database on first use.
@@ -209,7 +219,11 @@ class LazyReportData(ReportData):
     ``Workspace.validate_period`` returns these for reports whose findings an earlier session
     kept: a caller that needs only the findings and the status reads nothing more (reading a
     5,000-row report is most of a kept validation's time). ``has_input`` asks the database
-    without reading the values. Read once; later uses share that reading."""
+    without reading the values. Read once; later uses share that reading.
+
+    Issue 16: a validation reads ``input_values`` — the values by column (``ColumnValues``), read
+    with the list rows and 说明 alone; ``values`` (the cell dict) is then made from those columns
+    when something first asks for it, not read again."""
 
     def __init__(self, report: Report, store: Store, source: LazyReportData | None = None, *,
                  contents: tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]] | None = None) -> None:
@@ -219,6 +233,8 @@ class LazyReportData(ReportData):
         # u3: ``contents`` (values, 说明, list rows) as ``Store.load`` would read them now: not read again
         self._data: ReportData | None = None if contents is None else ReportData(report, *contents)
         self._notes: dict[CellKey, str] | None = None  # read alone (few rows) while the values are not
+        self._columns: ColumnValues | None = None  # (issue 16) the values by column, when read so
+        self._rows: dict[str, list[str]] | None = None  # the list rows, read alone with ``_columns``
 
     def as_of(self, report: Report) -> LazyReportData:
         """The same contents (read once between them) with a newer ``Report`` row."""
@@ -232,11 +248,32 @@ class LazyReportData(ReportData):
         if self._source is not None:
             return self._source._contents()
         if self._data is None:
-            self._data = self._store.load(self.report.id)
+            if self._columns is None:
+                self._data = self._store.load(self.report.id)
+            else:  # the columns read for a validation: the same cells, not read again
+                self._data = ReportData(self.report, self._columns.as_dict(), self.notes, self._rows or {})
         return self._data
 
     values = property(lambda self: self._contents().values)  # type: ignore[assignment]
-    list_rows = property(lambda self: self._contents().list_rows)  # type: ignore[assignment]
+
+    @property  # type: ignore[override]
+    def list_rows(self) -> dict[str, list[str]]:
+        root = self._source or self
+        if root._data is None and root._columns is not None:
+            return root._rows  # type: ignore[return-value]
+        return root._contents().list_rows
+
+    @property
+    def input_values(self) -> Mapping[CellKey, Any]:
+        """The values as a validation reads them: ``values`` once that is read, else the values by
+        column (read here with the list rows, once)."""
+        root = self._source or self
+        if root._data is not None:
+            return root._data.values
+        if root._columns is None:
+            root._columns = root._store.column_values(root.report.id)
+            root._rows = root._store.list_rows(root.report.id)
+        return root._columns
 
     @property  # type: ignore[override]
     def notes(self) -> dict[CellKey, str]:
@@ -548,11 +585,19 @@ class Store:
         # w2: the values read column by column (``storage.cell_packs``), the 说明 apart (few rows)
         data.values.update(cell_packs.read_values(self.conn, report_id))
         data.notes.update(self.notes(report_id))
-        for table, row in self.conn.execute(
-                "SELECT table_key, row_key FROM list_rows WHERE report_id = ? ORDER BY table_key, position",
-                (report_id,)):
-            data.list_rows.setdefault(table, []).append(row)
+        data.list_rows.update(self.list_rows(report_id))
         return data
+
+    def list_rows(self, report_id: int) -> dict[str, list[str]]:
+        """``load(report_id).list_rows``: each list table's row keys in order."""
+        rows = self.conn.execute("SELECT table_key, row_key FROM list_rows WHERE report_id = ?"
+                                 " ORDER BY table_key, position", (report_id,))
+        # (y1: each table's keys gathered by groupby/map, in C: a 5,000-row list is 5,000 rows)
+        return {table: list(map(_second, group)) for table, group in itertools.groupby(rows, _first)}
+
+    def column_values(self, report_id: int) -> ColumnValues:
+        """``load(report_id).values`` by column, as stored (issue 16: what a validation reads)."""
+        return ColumnValues(cell_packs.read_columns(self.conn, report_id))
 
     def notes(self, report_id: int) -> dict[CellKey, str]:
         """``load(report_id).notes`` without reading its values (r4)."""

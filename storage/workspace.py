@@ -423,11 +423,11 @@ class Workspace:
             wanted = again | {ref for k in again for ref in referenced_forms(self.form(k))}
             earlier = {key for key, p in revisions if p < period}  # (u4: forms with no earlier report read nothing)
             with gc_paused():  # the reports read and validated: ~200,000 new objects at 5,000 rows, no cycle
-                inputs = {k: ReportInput(self.form(k), d.values, d.notes, d.list_rows,
+                inputs = {k: ReportInput(self.form(k), d.input_values, d.notes, d.list_rows,  # (by column: issue 16)
                                          earlier_inputs(self.store, township_id, k, period)
                                          if k in again and k in earlier and needs_history(self.form(k))
                                          else {},  # read only by vs-last-period / vs-history rules
-                                         _first_values_read(self.store, self.form(k), d.report.id)
+                                         _first_values_read(self.store, self.form(k), d.report.id, d.input_values)
                                          if k in again and needs_reported(self.form(k)) else {})
                           for k, d in datas.items() if k in wanted}
                 fresh = validate_bundle(inputs, context, period, only=again)
@@ -1232,14 +1232,17 @@ def _rows_of(data: ReportData) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in data.list_rows.items()}
 
 
-def _first_values_read(store: Store, form: FormSpec, report_id: int) -> dict[CellKey, Any]:
+def _first_values_read(store: Store, form: FormSpec, report_id: int, values: Any = None) -> dict[CellKey, Any]:
     """The first stored values a full validation of the form's ``reported`` rules needs: those of
     the rows where a compared figure may have changed since (issue 16: not all 30,000 of a
-    5,000-row list; ``storage.history.changed_first_values``)."""
+    5,000-row list; ``storage.history.changed_first_values``). ``values``: the report's values as
+    just read for the validation (held by column: not read again)."""
+    from forms.column_values import ColumnValues
     from forms.validation import compared_columns, reported_columns
     from storage.history import changed_first_values
 
-    return changed_first_values(store, report_id, reported_columns(form), compared_columns(form))
+    stored = values.columns if isinstance(values, ColumnValues) else None
+    return changed_first_values(store, report_id, reported_columns(form), compared_columns(form), stored)
 
 
 def _with_rows_read(form: FormSpec, cells: frozenset[CellKey]) -> list[CellKey]:
@@ -1262,7 +1265,7 @@ def _compute_contents(form: FormSpec, data: ReportData, context: ComputeContext)
     """r4: the computed values of ``data`` (a KeptResult's, when first asked: reads a lazy one then)."""
     from forms.compute import compute_form
 
-    return compute_form(form, data.values, data.list_rows, context)
+    return compute_form(form, data.input_values, data.list_rows, context)
 
 
 def _same_contents(a: ReportData, b: ReportData) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import replace
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 import forms.compute as compute_module
 import forms.rules as rules_module
 from forms.column_formula import column_program, evaluate_rows
+from forms.column_values import ColumnValues
 from forms.compute import ComputeContext
 from forms.formula import Formula
 from forms.spec import RuleSpec
@@ -79,6 +81,20 @@ def _inputs(table, rows: list[str], seed: int, hostile: bool = True) -> dict:
     return inputs
 
 
+def _by_column(inputs: dict) -> ColumnValues:
+    """``inputs`` held by column (each column's rows in the order given: a blank is no entry, a
+    row of no list is one more), as ``Store.column_values`` holds a report's values."""
+    columns: dict = {}
+    for (table, row, col), value in inputs.items():
+        rows, values = columns.setdefault((table, col), ([], []))
+        rows.append(row)
+        values.append(value)
+    held = ColumnValues(columns)
+    assert held == inputs and dict(held.items()) == inputs and len(held) == len(inputs)
+    assert all(held.get(k) == v or v != v for k, v in list(inputs.items())[:50])
+    return ColumnValues(columns)  # (a fresh one: the cell dict not made yet)
+
+
 def _variant(catalogue):  # noqa: ANN202 - (form, table)
     """The enterprise list with more formula columns (a short-circuit one, one reading another
     formula column) and rules of every shape the column path handles or hands back."""
@@ -127,13 +143,18 @@ def test_list_by_columns_equals_the_row_loop(catalogue, monkeypatch, n: int, hos
                                                    and type(v) in (int, float) and math.isfinite(v)))}
     notes = {(TABLE, r, "energy_equal"): "企业更正后的报表，已核实" for r in rows[::7]}
 
-    def validated() -> tuple:
-        bundle = {FORM: ReportInput(form, inputs, notes, {TABLE: rows}, {}, reported)}
+    def validated(given: Mapping = inputs) -> tuple:
+        bundle = {FORM: ReportInput(form, given, notes, {TABLE: rows}, {}, reported)}
         result = validate_bundle(bundle, context, "2025")[FORM]
         return result.computed, result.findings
 
     by_columns, findings = validated()
     assert (n >= 33) == (TABLE in by_columns.columns)
+    # the inputs held by column as storage reads them (``ColumnValues``): the same, in the same order
+    stored, stored_findings = validated(_by_column(inputs))
+    assert list(stored.values.items()) == list(by_columns.values.items())
+    assert list(stored.errors.items()) == list(by_columns.errors.items()) and stored.sources == by_columns.sources
+    assert stored_findings == findings
     with monkeypatch.context() as patched:
         _row_path(patched)
         by_rows, row_findings = validated()
