@@ -32,7 +32,8 @@ __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kin
            "refused_lines", "retire_refused_log", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
            "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
            "sends_signed", "replace_report", "ensure_reports", "set_statuses", "replace_reports", "pause_revisions",
-           "resume_revisions", "stored_reports", "rewrite_report", "FormAudit", "rewrite_rows", "read_stored_report"]
+           "resume_revisions", "stored_reports", "rewrite_report", "FormAudit", "rewrite_rows", "read_stored_report",
+           "stored_as_new", "earlier_forms"]
 
 KIND_SETTING = "database_kind"
 DISTRICT, TOWNSHIP = "district", "township"
@@ -652,6 +653,23 @@ def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], not
     return written, ({c: values_now[c] for c in sorted(values_now, key=cell_packs.load_order)
                       if values_now[c] is not None}, notes_now,
                      {t: rows_now[t] for t in sorted(rows_now)})
+
+
+def stored_as_new(values: dict[CellKey, Any], notes: dict[CellKey, str], list_rows: dict[str, list[str]],
+                  ) -> tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]]:
+    """A form written into a report that holds nothing yet (no cell, no list row, no first value):
+    its values, 说明 and list rows as ``rewrite_report`` then returns them (same order) — when the
+    keys issued for its rows are the file's own (y3: what the reading process validates)."""
+    kept = {cell: value for cell, value in values.items() if value is not None}
+    return ({cell: kept[cell] for cell in sorted(kept, key=cell_packs.load_order)},
+            {cell: text for cell in sorted(notes) if (text := (notes[cell] or "").strip())},
+            {table: list(rows) for table, rows in sorted(list_rows.items()) if rows})
+
+
+def earlier_forms(store: Store, township_id: int, period: str) -> set[str]:
+    """The forms of which the township has a report of a period before ``period``."""
+    return {key for (key,) in store.conn.execute(
+        "SELECT DISTINCT form_key FROM reports WHERE township_id = ? AND period < ?", (township_id, period))}
 
 
 def _reads_back(value: Any) -> bool:
