@@ -17,6 +17,9 @@ from district.review import district_findings
 from storage.workspace import Workspace
 from tests.district_helpers import copy_as, reexport, set_cells, table_dump
 from tests.stored import dump_cells
+from tests.test_intake_parallel import _receive as receive_batch
+from tests.test_intake_parallel import batch_files  # noqa: F401 (the fixture)
+from tests.windows import UNDER_WINE
 
 TOWNS = ("仙龙镇", "吉安镇", "三教镇", "双石镇")
 UNITS = ("key_energy_units", "units", "r1")
@@ -140,3 +143,24 @@ def test_a_file_without_its_period_is_not_validated_in_the_reading_process(towns
     read = read_submission(township_files["仙龙镇"], catalogue)
     read.forms.append(read.forms[0])  # a form twice: never in a file read, and not validated here
     assert file_findings(read, catalogue) is None
+
+
+@pytest.mark.skipif(UNDER_WINE, reason="Wine: a spawned reading process once never started reading")
+def test_a_batch_validated_by_its_reading_process_is_the_batch_validated_here(
+        batch_files, catalogue, tmp_path: Path, monkeypatch) -> None:  # noqa: F811 (the fixture imported)
+    """Every file validated in the reading process (as when it has time to spare): the register, the
+    results, the findings, the stored values, statuses and audit trail are those of reading in turn."""
+    adopted: list[int] = []
+    adopt = Workspace._adopt_findings
+
+    def counted(self, township_id: int, *args):
+        adopted.append(township_id)
+        return adopt(self, township_id, *args)
+
+    serial = receive_batch(tmp_path / "serial.sqlite", batch_files, catalogue, workers=0)
+    assert not adopted
+    monkeypatch.setattr(read_ahead.ReadAhead, "_spare", lambda self: True)
+    monkeypatch.setattr(Workspace, "_adopt_findings", counted)
+    ahead = receive_batch(tmp_path / "ahead.sqlite", batch_files, catalogue, workers=1)
+    assert serial == ahead
+    assert len(adopted) == 6, "each file received into a new township-period (not the replacing one)"
