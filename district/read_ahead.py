@@ -5,6 +5,10 @@ the catalogue, so while the main process judges, validates and writes file *i* i
 transaction, reading processes already read the files after it. The main process still takes
 the files strictly in order and does everything that reads or writes the database, so the
 register and the findings are exactly those of reading each file in turn (a test compares them).
+y3: while the reading processes are ahead of the main process (at least half the files read ahead
+are read already), each also validates the next file it is given as a new township-period
+(``district.file_check``); the main process uses those findings only when they are exactly its own
+(``Workspace.write_intake``), so the work is balanced between the sides without changing any result.
 
 Robust by construction: a file that cannot be read comes back as its refusal (the same reasons
 the main process would give); a file that kills its reading process is read once more alone in a
