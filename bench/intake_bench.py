@@ -6,6 +6,8 @@ texts. Goals: 1,000 files ≤ 2.5× calamine; 23 files < 5 s; the matrix < 100 m
 From ``district.read_ahead.PARALLEL_FROM`` files on the intake reads ahead in other processes
 (the machine's other cores): the bench prints its wall time, the main process's CPU time and the
 CPU time of all processes (main + reading processes), each against calamine in ONE process.
+While the reading processes are ahead they also validate files (``district.file_check``): the
+main process's CPU time then falls and theirs rises by about as much (the work is balanced).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/intake_bench.py [files]
 

@@ -244,9 +244,11 @@ def receive_file(ws: Workspace, path: Path, *, township: Township | None = None,
     if declared:
         result.reasons.append("声明本期无数据：" + "；".join(f"{ws.form(k).code}（{r}）" for k, r in declared.items()))
     del fields["township_id"], fields["period"]
+    # y3: the findings the reading process made of the file as a new township-period of its own period
+    checked = pre.findings if pre is not None and pre.read is read and read.period == target_period else None
     result.line_id, result.statuses, result.replaced = ws.write_intake(
         target_id, target_period, writes, data_sha256=data_sha, reasons=result.reasons, judge=judge,
-        no_data=declared, **fields)
+        no_data=declared, checked=checked, **fields)
     return result
 
 

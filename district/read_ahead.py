@@ -5,6 +5,10 @@ the catalogue, so while the main process judges, validates and writes file *i* i
 transaction, reading processes already read the files after it. The main process still takes
 the files strictly in order and does everything that reads or writes the database, so the
 register and the findings are exactly those of reading each file in turn (a test compares them).
+y3: while the reading processes are ahead of the main process (at least half the files read ahead
+are read already), each also validates the next file it is given as a new township-period
+(``district.file_check``); the main process uses those findings only when they are exactly its own
+(``Workspace.write_intake``), so the work is balanced between the sides without changing any result.
 
 Robust by construction: a file that cannot be read comes back as its refusal (the same reasons
 the main process would give); a file that kills its reading process is read once more alone in a
@@ -34,6 +38,7 @@ from export.errors import ImportRefused
 if TYPE_CHECKING:
     from export.submission_file import SubmissionFile
     from forms.catalogue import FormCatalogue
+    from forms.findings import Finding
 
 __all__ = ["PreRead", "ReadAhead", "read_one", "file_sha256", "data_sha256", "refusal", "READ_ERRORS", "PARALLEL_FROM",
            "reading_processes", "CRASHED_REASON"]
@@ -112,6 +117,9 @@ class PreRead:
     reasons: list[str] | None = None
     sealed: bool = False
     data_sha256: str | None = None  # s4: ``data_sha256(read)``, worked out in the reading process
+    # y3: form key → the findings of the file's forms as a new township-period (``district.file_check``),
+    # made when the reading processes have time to spare; None: not made (the main process validates)
+    findings: dict[str, list[Finding]] | None = None
 
     def raise_refusal(self) -> None:
         if self.reasons is not None:
@@ -162,9 +170,14 @@ def _start(catalogue_file: str) -> None:
         _catalogue = pickle.load(fh)
 
 
-def _work(path: Path) -> PreRead:
+def _work(path: Path, validate: bool = False) -> PreRead:
+    """Read one file for the main process; ``validate``: its 审核 too, when it can be made here (y3)."""
     assert _catalogue is not None
     pre = read_one(path, _catalogue)
+    if pre.read is not None and validate:
+        from district.file_check import file_findings
+
+        pre.findings = file_findings(pre.read, _catalogue)
     if pre.read is not None:  # the forms travel back by key (a FormSpec is many times the file's values)
         for item in pre.read.forms:
             item.form = item.form.key  # type: ignore[assignment]
@@ -227,8 +240,15 @@ class ReadAhead:
             self._new_pool()
         assert self._pool is not None
         while self._next < len(self._files) and self._next <= i + self._processes * _AHEAD_PER_PROCESS:
-            self._pending[self._next] = self._pool.submit(_work, self._files[self._next])
+            self._pending[self._next] = self._pool.submit(_work, self._files[self._next], self._spare())
             self._next += 1
+
+    def _spare(self) -> bool:
+        """Whether the reading processes have time to spare for validating the next file too (y3):
+        at least half the files read ahead are read already (the main process is the slower side).
+        Validating there or here gives the same findings; this only balances the two sides' work."""
+        ahead = self._processes * _AHEAD_PER_PROCESS
+        return sum(future.done() for future in self._pending.values()) * 2 >= ahead
 
     def take(self, i: int) -> PreRead | None:
         """File ``i`` read (files are taken in order, each once); None: read it in this process

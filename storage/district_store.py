@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from storage import cell_packs
-from storage.database import CellKey, Report, Store, insert_rows, insert_runs, now_text, where_given
+from storage.database import CellKey, Report, Store, insert_runs, now_text, where_given
 from storage.import_log import snapshot_cells
 
 __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kind", "set_database_kind",
@@ -32,7 +32,8 @@ __all__ = ["KIND_SETTING", "DISTRICT", "TOWNSHIP", "RegisterLine", "database_kin
            "refused_lines", "retire_refused_log", "replace_values", "current_lines", "find_current_by_sha", "mark_replaced",
            "identical_data", "set_mark", "clear_marks", "marks", "set_remark", "remarks", "report_statuses", "finish_line",
            "sends_signed", "replace_report", "ensure_reports", "set_statuses", "replace_reports", "pause_revisions",
-           "resume_revisions", "stored_reports", "rewrite_report", "FormAudit", "rewrite_rows", "read_stored_report"]
+           "resume_revisions", "stored_reports", "rewrite_report", "FormAudit", "rewrite_rows", "read_stored_report",
+           "stored_as_new", "earlier_forms"]
 
 KIND_SETTING = "database_kind"
 DISTRICT, TOWNSHIP = "district", "township"
@@ -304,7 +305,12 @@ StoredCells = dict[CellKey, tuple[Any, str]]  # a report's stored cells: cell �
 # SQLite stores a NaN double as NULL (as it stores None), and Python's sqlite3 binds a float at once
 # while None goes through its adapter look-up first (≈3,000 instructions each): a NULL is bound as this.
 _NULL = float("nan")
-_FIRSTS = "INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value) VALUES {}"
+# y3: the first values of a flush are its value audit rows with a value (a NaN was bound as NULL and
+# a blank is none; the audit's ``new`` has no type affinity, so each is stored as the audit stored it):
+# copied by one statement instead of bound again, a few hundred rows of five values a file
+_FIRSTS = ("INSERT OR IGNORE INTO first_values (report_id, table_key, row_key, col_key, value)"
+           " SELECT report_id, table_key, row_key, col_key, new FROM audit WHERE id > ? AND field = 'value'"
+           " AND new IS NOT NULL ORDER BY id")
 # (the columns a received file's audit rows share come first: ``insert_runs`` binds them once a run)
 _AUDITS = "INSERT INTO audit (at, who, report_id, field, reason, table_key, row_key, col_key, old, new) VALUES {}"
 
@@ -319,7 +325,6 @@ class _RowWrites:
         self.cells: dict[int, dict[CellKey, Any]] = {}  # report id → its values changed (None: removed)
         self.notes: dict[tuple[int, str, str, str], list[Any]] = {}  # (report, t, r, c) → [(t, r, c), 说明, at]
         self.stamps: dict[int, str] = {}  # report id → the stamp of its packs written
-        self.firsts: list[list[Any]] = []
         # the audit rows in runs: (what the run's rows share: at, who, report, field, reason), each row's
         # own (table, row, column, old, new) — ``insert_runs`` binds the shared values once a run (v4)
         self.audits: list[tuple[tuple[Any, ...], list[list[Any]]]] = []
@@ -344,7 +349,6 @@ class _RowWrites:
         how many changed and the cells inserted (as ``replace_values``). ``now``: filled with every
         cell's value as stored after (the unchanged ones as they were read)."""
         stamp = now_text()
-        firsts = self.firsts
         inserted: set[CellKey] = set()
         changed = 0
         if now is not None:
@@ -364,8 +368,6 @@ class _RowWrites:
                 inserted.add(cell)
             written[cell] = new
             audits.append([*cell, _NULL if old is None else old, _NULL if new is None else new])
-            if new is not None:
-                firsts.append([report_id, *cell, new])
             changed += 1
         if changed:
             self.updated[report_id] = self.stamps[report_id] = stamp
@@ -392,6 +394,7 @@ class _RowWrites:
     def flush(self, store: Store) -> None:
         """Write what was gathered (inside the caller's transaction, the revisions paused)."""
         conn = store.conn
+        last_audit = conn.execute("SELECT coalesce(max(id), 0) FROM audit").fetchone()[0] if self.audits else 0
         insert_runs(store, _AUDITS, 10, self.audits)
         for report_id in self.fresh:
             cell_packs.write_values(conn, report_id, self.fresh_values[report_id].items(), self.stamps.get(report_id, ""),
@@ -404,13 +407,12 @@ class _RowWrites:
             by_report.setdefault(report_id, []).append(written)
         for report_id, notes in by_report.items():
             cell_packs.write_notes(conn, report_id, notes)
-        firsts = self.firsts + [[rid, *cell, value] for rid in self.fresh
-                                for cell, value in self.fresh_values[rid].items() if value == value]
-        insert_rows(store, _FIRSTS, 5, firsts)
+        if self.audits:  # y3: each value written is a first value unless the cell has one (copied by SQLite)
+            conn.execute(_FIRSTS, (last_audit,))
         if self.updated:
             conn.executemany("UPDATE reports SET updated_at = ? WHERE id = ?",
                              [(stamp, rid) for rid, stamp in self.updated.items()])
-        self.cells, self.notes, self.stamps, self.firsts, self.audits, self.updated = {}, {}, {}, [], [], {}
+        self.cells, self.notes, self.stamps, self.audits, self.updated = {}, {}, {}, [], {}
         self.fresh, self.fresh_values = [], {}
 
 
@@ -652,6 +654,23 @@ def rewrite_report(store: Store, report_id: int, values: dict[CellKey, Any], not
     return written, ({c: values_now[c] for c in sorted(values_now, key=cell_packs.load_order)
                       if values_now[c] is not None}, notes_now,
                      {t: rows_now[t] for t in sorted(rows_now)})
+
+
+def stored_as_new(values: dict[CellKey, Any], notes: dict[CellKey, str], list_rows: dict[str, list[str]],
+                  ) -> tuple[dict[CellKey, Any], dict[CellKey, str], dict[str, list[str]]]:
+    """A form written into a report that holds nothing yet (no cell, no list row, no first value):
+    its values, 说明 and list rows as ``rewrite_report`` then returns them (same order) — when the
+    keys issued for its rows are the file's own (y3: what the reading process validates)."""
+    kept = {cell: value for cell, value in values.items() if value is not None}
+    return ({cell: kept[cell] for cell in sorted(kept, key=cell_packs.load_order)},
+            {cell: text for cell in sorted(notes) if (text := (notes[cell] or "").strip())},
+            {table: list(rows) for table, rows in sorted(list_rows.items()) if rows})
+
+
+def earlier_forms(store: Store, township_id: int, period: str) -> set[str]:
+    """The forms of which the township has a report of a period before ``period``."""
+    return {key for (key,) in store.conn.execute(
+        "SELECT DISTINCT form_key FROM reports WHERE township_id = ? AND period < ?", (township_id, period))}
 
 
 def _reads_back(value: Any) -> bool:

@@ -803,12 +803,14 @@ class Workspace:
 
     def write_intake(self, township_id: int, period: str, writes: list[Any], *, data_sha256: str,
                      reasons: list[str], judge: Any, no_data: dict[str, str] | None = None,
-                     **line: Any) -> tuple[int, dict[str, str], int]:
+                     checked: dict[str, list[Finding]] | None = None, **line: Any) -> tuple[int, dict[str, str], int]:
         """Write one received file in ONE transaction: the township-period's state before it (import
         log), each form's whole input replacing the stored one (audited), the register line, earlier
         lines marked 已被替代, the district's marks on those forms cleared, the statuses re-derived.
         The forms of the township-period the file leaves out are emptied (``_clear_left_out``).
         ``judge(statuses, replaced, cleared)`` returns the line's (verdict, reasons) inside the transaction.
+        ``checked`` (y3): form key → findings the reading process made of the file's forms as a new
+        township-period (``district.file_check``), used when they are exactly what validating here gives.
         Returns (line id, form key → status, lines replaced)."""
         from storage import district_store as ds
         from storage.import_log import record_import, snapshot
@@ -835,25 +837,83 @@ class Workspace:
             from storage.no_data import replace_declarations  # e6: the file's 本期无数据 declarations
 
             replace_declarations(store, township_id, period, no_data or {}, self.user)
-            statuses = self._restatus(township_id, period, written)
+            given = self._checked_exactly(township_id, period, writes, checked, before, stored, written) \
+                if checked is not None else None
+            statuses = self._restatus(township_id, period, written, given)
             verdict, final_reasons = judge(statuses, replaced, cleared)
             ds.finish_line(store, line_id, verdict, final_reasons)
         return line_id, statuses, replaced
 
-    def _restatus(self, township_id: int, period: str, known: dict[int, Any] | None = None) -> dict[str, str]:
+    def _checked_exactly(self, township_id: int, period: str, writes: list[Any], checked: dict[str, list[Finding]],
+                         before: dict[str, Any], stored: dict[str, Report], written: dict[int, Any],
+                         ) -> dict[str, list[Finding]] | None:
+        """``checked`` when validating the township-period here would give exactly those findings:
+        it held no report before the file (so no first stored value, no form left out), its reports
+        are the file's forms, each stored as ``district_store.stored_as_new`` made it for the reading
+        process, and no form whose rules read earlier periods has one; else None (validate here)."""
+        from forms.validation_kept import needs_history
+        from storage.district_store import earlier_forms
+
+        keys = {w.form_key for w in writes}
+        forms = {f.key for f in self.catalogue}
+        if before["reports"] or set(checked) != keys or {k for k in stored if k in forms} != keys:
+            return None
+        for w in writes:
+            got = written.get(stored[w.form_key].id)
+            if got is None or got[0] != {c: v for c, v in w.values.items() if v is not None} \
+                    or got[1] != {c: t for c, n in w.notes.items() if (t := (n or "").strip())} \
+                    or got[2] != {t: list(rows) for t, rows in w.list_rows.items() if rows}:
+                return None
+        historic = {k for k in keys if needs_history(self.form(k))}
+        if historic and historic & earlier_forms(self.store, township_id, period):
+            return None
+        return checked
+
+    def _restatus(self, township_id: int, period: str, known: dict[int, Any] | None = None,
+                  given: dict[str, list[Finding]] | None = None) -> dict[str, str]:
         """Validate the township-period together and store each report's status (as after an edit).
-        ``known``: report id → (values, 说明, list rows) as just written (``validate_period``)."""
+        ``known``: report id → (values, 说明, list rows) as just written (``validate_period``).
+        ``given`` (y3): form key → the findings of every report, exact (``_checked_exactly``): kept
+        as validating here keeps them, nothing validated again."""
         from storage.district_store import set_statuses
 
         statuses: dict[str, str] = {}
         changed: list[tuple[int, str, str]] = []
-        for key, (data, result) in self.validate_period(township_id, period, known=known).items():
+        found = self.validate_period(township_id, period, known=known) if given is None \
+            else self._adopt_findings(township_id, period, known or {}, given)
+        for key, (data, result) in found.items():
             status = status_for(data, result, False)
             if status != data.report.status:
                 changed.append((data.report.id, data.report.status, status))
             statuses[key] = str(status)
         set_statuses(self.store, changed, self.user)  # s4: as Store.set_status for each, in two statements
         return statuses
+
+    def _adopt_findings(self, township_id: int, period: str, known: dict[int, Any], given: dict[str, list[Finding]],
+                        ) -> dict[str, tuple[ReportData, ValidationResult]]:
+        """``validate_period`` of a township-period whose every report's findings are ``given`` (exact,
+        made elsewhere): each kept for this session, and kept with its marker for the next ones, as a
+        validation here keeps it (its computed values are computed when first asked for)."""
+        from forms.validation_kept import KeptResult
+        from storage import validation_cache
+
+        token = self._token()
+        forms = {f.key for f in self.catalogue}
+        reports = [r for r in self.store.reports_for(township_id, period) if r.form_key in forms]
+        markers = self._markers(township_id, reports)
+        context = self.context(period)
+        adopted: dict[str, tuple[ReportData, ValidationResult]] = {}
+        for report in reports:
+            data = LazyReportData(report, self.store, contents=known.get(report.id))
+            result = KeptResult(given[report.form_key],
+                                functools.partial(_compute_contents, self.form(report.form_key), data, context))
+            self._keep(_Validated(data, result, token, _rows_of(data), True))
+            adopted[report.form_key] = (data, result)
+        start = self.store.conn.total_changes
+        validation_cache.keep_findings(self.store, {data.report.id: (markers[data.report.id], result.findings)
+                                                    for data, result in adopted.values()})
+        self._attributed(start, _STATUS_ONLY)  # read by no validation (as ``validate_period``)
+        return adopted
 
     def report_statuses(self, period: str) -> dict[tuple[int, str], tuple[int, str]]:
         """(township id, form key) → (report id, status) for the whole period, in one query."""

@@ -40,10 +40,12 @@ def copy_as(source: Path, folder: Path, name: str) -> Path:
 
 def reexport(source: Path, out: Path, catalogue, *, as_township: str | None = None,
              edits: dict[tuple[str, str, str, str], object] | None = None,
-             form_keys: list[str] | None = None, **options) -> Path:
+             form_keys: list[str] | None = None, notes: dict[tuple[str, str, str, str], str] | None = None,
+             **options) -> Path:
     """What a township clerk does: import ``source`` into a township database, change ``edits``
     (form, table, row, column → value), and export again — for ``as_township`` when given (a
-    township that copied another's file), only ``form_keys`` when given. ``options`` go to
+    township that copied another's file), only ``form_keys`` when given, with ``notes`` (说明) written
+    after the edits. ``options`` go to
     ``export_submission`` (signer, seal_to, now: the security tests)."""
     from export.importer import apply_import, preview_import
     from export.submission import export_submission
@@ -59,6 +61,8 @@ def reexport(source: Path, out: Path, catalogue, *, as_township: str | None = No
         for (form, table, row, col), value in (edits or {}).items():
             report = ws.find_report_data(town.id, form, "2025").report
             ws.change_cells(report.id, [((table, row, col), value)])
+        for (form, table, row, col), note in (notes or {}).items():
+            ws.set_note(ws.find_report_data(town.id, form, "2025").report.id, (table, row, col), note)
         export_submission(ws, town.id, "2025", out, form_keys=form_keys, **options)
     finally:
         ws.close()
