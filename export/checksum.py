@@ -60,6 +60,8 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
+from itertools import groupby, repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 __all__ = ["ChecksumEntry", "canonical_bytes", "values_checksum", "canonical_value", "CHECKSUM_FORMAT",
@@ -234,26 +236,88 @@ def map_checksum(identity: FileIdentity, records: Iterable[MapRecord], *, with_v
     encoding record by record, without a Python call per record."""
     digest = hashlib.sha256((_line(list(MAP_CHECKSUM_FORMAT)) + _line(["file", *(str(v) for v in identity)]))
                             .encode("utf-8"))
-    block: list[list[Any]] = []
-    for sheet, cell, form_key, form_version, table_key, row_key, columns, kinds, record_values, record_notes in records:
-        if with_values:
-            # canonical_text inlined for blank, text and finite floats (v - v is nan for inf and nan;
-            # "%d" of an integral float is the digits of its int, as str(int(v)); "{:.0f}" writes -0.0 as "-0")
-            values = ["" if v is None else (v and "s" + v) if (t := type(v)) is str else
-                      ("n%d" % v if v.is_integer() else f"n{v!r}") if t is float and v - v == 0.0  # noqa: UP031
-                      else canonical_text(v) for v in record_values]
-            # (most records have no 说明: all blank, said without a step per position)
-            notes = [n or "" for n in record_notes] if any(record_notes) else [""] * len(record_notes)
-        else:
-            values = notes = []
-        block.append([str(form_key), int(form_version), str(table_key), str(row_key), str(sheet), str(cell),
-                      str(columns), str(kinds), values, notes])
+    block: list[MapRecord] = []
+    for record in records:
+        block.append(record)
         if len(block) >= 4096:
-            digest.update(_lines_of(block))
-            block.clear()
+            digest.update(_lines_of(_block_lines(block, with_values)))
+            block = []
     if block:
-        digest.update(_lines_of(block))
+        digest.update(_lines_of(_block_lines(block, with_values)))
     return digest.hexdigest()
+
+
+def _block_lines(block: list[MapRecord], with_values: bool) -> list[list[Any]]:
+    """The records' line items (``map_checksum``): their fields as text, their values' canonical
+    texts and their 说明 ("" for none); for a template both lists empty."""
+    if with_values:
+        texts = _values_texts(block)
+        # (most records have no 说明: all blank, said without a step per position)
+        notes_of = [[n or "" for n in notes] if any(notes) else [""] * len(notes) for notes in map(_NOTES, block)]
+    else:
+        texts = notes_of = repeat([])  # type: ignore[assignment]
+    return [[str(form_key), int(form_version), str(table_key), str(row_key), str(sheet), str(cell), str(columns),
+             str(kinds), values, notes]
+            for (sheet, cell, form_key, form_version, table_key, row_key, columns, kinds, _, _), values, notes
+            in zip(block, texts, notes_of)]
+
+
+_VALUES, _NOTES = itemgetter(8), itemgetter(9)  # a MapRecord's values and 说明
+
+
+def _values_texts(block: list[MapRecord]) -> list[Any]:
+    """``canonical_text`` of each value of each record (a list or tuple per record). Records of the
+    same length one after the other (a long list's rows) are done a column at a time (issue 16:
+    in C where a column holds one kind of value); a ValueError as the record-by-record way raises it."""
+    lengths = list(map(len, map(_VALUES, block)))
+    texts: list[Any] = []
+    start = 0
+    try:
+        for n, run in groupby(lengths):
+            count = len(list(run))
+            part = block[start:start + count]
+            start += count
+            if count < 8 or not n:
+                texts += map(_record_texts, map(_VALUES, part))
+            else:
+                texts += zip(*map(_column_texts, zip(*map(_VALUES, part))))
+    except ValueError:
+        return list(map(_record_texts, map(_VALUES, block)))  # raises the error record by record
+    return texts
+
+
+def _record_texts(values: Sequence[Any]) -> list[str]:
+    """``canonical_text`` of each value, inlined for blank, text and finite floats (v - v is nan for
+    inf and nan; "%d" of an integral float is the digits of its int, as str(int(v)); "{:.0f}" writes
+    -0.0 as "-0")."""
+    return ["" if v is None else (v and "s" + v) if (t := type(v)) is str else
+            ("n%d" % v if v.is_integer() else f"n{v!r}") if t is float and v - v == 0.0  # noqa: UP031
+            else canonical_text(v) for v in values]
+
+
+_FLOATS, _TEXTS, _BLANKS = {float}, {str}, {type(None)}
+
+
+def _column_texts(column: tuple[Any, ...]) -> list[str]:
+    """``_record_texts`` of one column's values, in a few whole-column steps when they are all
+    finite floats, all non-empty texts or all blank."""
+    kinds = set(map(type, column))
+    if kinds == _FLOATS and all(map(math.isfinite, column)):
+        distinct = set(column)
+        if len(distinct) * 4 < len(column):  # a few figures again and again (0 in most rows): each written once
+            # (equal finite floats have the same text: 0.0 and -0.0 both "n0")
+            return list(map(dict(zip(distinct, _column_texts(tuple(distinct)))).__getitem__, column))
+        whole = list(map(float.is_integer, column))
+        if all(whole):
+            return list(map("n%d".__mod__, column))
+        if not any(whole):
+            return list(map("n{!r}".format, column))
+        return ["n%d" % v if w else f"n{v!r}" for v, w in zip(column, whole)]  # noqa: UP031
+    if kinds == _TEXTS and "" not in column:
+        return list(map("s".__add__, column))
+    if kinds == _BLANKS:
+        return [""] * len(column)
+    return _record_texts(column)
 
 
 def _lines_of(block: list[list[Any]]) -> bytes:
