@@ -514,9 +514,36 @@ class _MapReader:
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         versions: dict[float, int] = {}
         items = self.items
+        lane: tuple[Any, ...] | None = None  # the run's record fields, its rows so far, column, shape, …
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
             sheet, first, form_key, table_key, row_key, columns, version_text, kinds = pick(row)
+            if lane is not None:
+                # the next row of a run (issue 16): the same fields as the run's record before it, a
+                # row key not met before, no 说明 — what the general way below would find of it is
+                # known: only its row, values and row key are its own (anything else: that way)
+                fields, seen, list_rows, c, n, blocked, version = lane
+                noted = row[notes_at:notes_at + n]
+                if (type(row_key) is str and type(first) is str and row_key not in seen
+                        and (sheet, form_key, table_key, columns, version_text, kinds) == fields
+                        and noted.count("") + noted.count(None) == len(noted)):
+                    try:
+                        r, at = parse_address(first)
+                    except ValueError:
+                        at = 0
+                    if at == c:
+                        positions += n
+                        if positions > MAX_CELLS:
+                            raise self.refuse(f"映射的单元格超过 {MAX_CELLS:,} 个")
+                        values = self.record_values(fields[0], r, c, n, blocked)
+                        records.append(_new_tuple(MapRecord, (fields[0], first, fields[1], version, fields[2], row_key,
+                                                              columns, kinds, values, [None] * n)))
+                        seen.add(row_key)
+                        list_rows.append(row_key)
+                        self.new_row = True
+                        self.run.append((row_key, r, values, None))
+                        continue
+                lane = None
             if not sheet:
                 continue
             sheet, first, form_key, table_key, row_key = str(sheet), str(first), str(form_key), str(table_key), str(row_key)
@@ -540,10 +567,7 @@ class _MapReader:
                 raise self.refuse(f"单元格 {sheet}!{first}") from None
             if c + n - 1 > MAX_COLS:  # no sheet the import reads is wider
                 raise self.refuse(f"单元格 {sheet}!{first}")
-            grid = self.book.grids.get(sheet, ())
-            line = grid[r - 1] if r <= len(grid) else ()
-            values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
-            values += [None] * (n - len(values))
+            values = self.record_values(sheet, r, c, n, ())
             noted = row[notes_at:notes_at + n]
             noted_row = noted.count("") + noted.count(None) != len(noted)  # a 说明 on the row (few rows have one)
             if noted_row:
@@ -571,11 +595,14 @@ class _MapReader:
             if planned is not None and planned[1] is None and not planned[2]:
                 # a long list's later row met for the first time, every column known: kept for the
                 # run of such rows, read column by column when it ends (``read_run``)
-                run_of = (item, table, planned[3], parse_now, table_key)  # (the table says its key)
-                if self.run_of is None or any(a is not b for a, b in zip(run_of[:4], self.run_of)):
+                ran = self.run_of
+                if ran is None or ran[0] is not item or ran[1] is not table or ran[2] is not planned[3] or ran[3] is not parse_now:
                     self.read_run()
-                    self.run_of = run_of
+                    self.run_of = (item, table, planned[3], parse_now, table_key)  # (the table says its key)
                 self.run.append((row_key, r, values, notes if noted_row else None))
+                if not noted_row:  # the rows after it may take the lane
+                    lane = ((sheet, form_key, table_key, columns, version_text, kinds),
+                            self.rows_seen[(item.key, table_key)], item.list_rows[table_key], c, n, blocked, version)
                 continue
             if self.run:
                 self.read_run()  # the cells of the rows before are mapped before this one's are looked at
@@ -606,6 +633,17 @@ class _MapReader:
             self.read_inputs(item, table, sheet, row_key, values, input_cells, parse_now)
         self.read_run()
         return records
+
+    def record_values(self, sheet: str, r: int, c: int, n: int, blocked: tuple[int, ...]) -> list[Any]:
+        """The values of a record's ``n`` cells from ``sheet``!(``r``, ``c``) on (None for a blank, and
+        for the ``blocked`` positions when given)."""
+        grid = self.book.grids.get(sheet, ())
+        line = grid[r - 1] if r <= len(grid) else ()
+        values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
+        values += [None] * (n - len(values))
+        for j in blocked:
+            values[j] = None
+        return values
 
     def read_run(self) -> None:
         """The run of a long list's later rows kept by ``records_v3``: column by column
