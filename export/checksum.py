@@ -250,39 +250,50 @@ def map_checksum(identity: FileIdentity, records: Iterable[MapRecord], *, with_v
 def _block_lines(block: list[MapRecord], with_values: bool) -> list[list[Any]]:
     """The records' line items (``map_checksum``): their fields as text, their values' canonical
     texts and their 说明 ("" for none); for a template both lists empty."""
-    if with_values:
-        texts = _values_texts(block)
-        # (most records have no 说明: all blank, said without a step per position)
-        notes_of = [[n or "" for n in notes] if any(notes) else [""] * len(notes) for notes in map(_NOTES, block)]
-    else:
-        texts = notes_of = repeat([])  # type: ignore[assignment]
-    return [[str(form_key), int(form_version), str(table_key), str(row_key), str(sheet), str(cell), str(columns),
-             str(kinds), values, notes]
-            for (sheet, cell, form_key, form_version, table_key, row_key, columns, kinds, _, _), values, notes
-            in zip(block, texts, notes_of)]
+    lines: list[list[Any]] = []
+    by_column = _long_run_texts(block) if with_values else repeat(None)
+    for (sheet, cell, form_key, form_version, table_key, row_key, columns, kinds, record_values, record_notes), texts \
+            in zip(block, by_column):
+        if with_values:
+            # canonical_text inlined for blank, text and finite floats (v - v is nan for inf and nan;
+            # "%d" of an integral float is the digits of its int, as str(int(v)); "{:.0f}" writes -0.0 as "-0")
+            values = texts if texts is not None else [
+                "" if v is None else (v and "s" + v) if (t := type(v)) is str else
+                ("n%d" % v if v.is_integer() else f"n{v!r}") if t is float and v - v == 0.0  # noqa: UP031
+                else canonical_text(v) for v in record_values]
+            # (most records have no 说明: all blank, said without a step per position)
+            notes = [n or "" for n in record_notes] if any(record_notes) else [""] * len(record_notes)
+        else:
+            values = notes = []
+        lines.append([str(form_key), int(form_version), str(table_key), str(row_key), str(sheet), str(cell),
+                      str(columns), str(kinds), values, notes])
+    return lines
 
 
-_VALUES, _NOTES = itemgetter(8), itemgetter(9)  # a MapRecord's values and 说明
+_VALUES = itemgetter(8)  # a MapRecord's values
+# records of one length one after the other done a column at a time from this many on (a long list's rows;
+# a grid's few rows are done record by record: fewer instructions for them)
+_COLUMN_RUN = 32
 
 
-def _values_texts(block: list[MapRecord]) -> list[Any]:
-    """``canonical_text`` of each value of each record (a list or tuple per record). Records of the
-    same length one after the other (a long list's rows) are done a column at a time (issue 16:
-    in C where a column holds one kind of value); a ValueError as the record-by-record way raises it."""
+def _long_run_texts(block: list[MapRecord]) -> list[Any]:
+    """Per record, the canonical texts of its values when it is one of ``_COLUMN_RUN`` or more
+    records of the same length one after the other (a long list's rows, a grid's), made a column
+    at a time (issue 16: in C where a column holds one kind of value); None for the others (and
+    for all when a value raises ValueError: record by record, the same error is raised first)."""
     lengths = list(map(len, map(_VALUES, block)))
     texts: list[Any] = []
     start = 0
     try:
         for n, run in groupby(lengths):
             count = len(list(run))
-            part = block[start:start + count]
-            start += count
-            if count < 8 or not n:
-                texts += map(_record_texts, map(_VALUES, part))
+            if count < _COLUMN_RUN or not n:
+                texts += repeat(None, count)
             else:
-                texts += zip(*map(_column_texts, zip(*map(_VALUES, part))))
+                texts += zip(*map(_column_texts, zip(*map(_VALUES, block[start:start + count]))))
+            start += count
     except ValueError:
-        return list(map(_record_texts, map(_VALUES, block)))  # raises the error record by record
+        return [None] * len(block)
     return texts
 
 

@@ -567,7 +567,10 @@ class _MapReader:
                 raise self.refuse(f"单元格 {sheet}!{first}") from None
             if c + n - 1 > MAX_COLS:  # no sheet the import reads is wider
                 raise self.refuse(f"单元格 {sheet}!{first}")
-            values = self.record_values(sheet, r, c, n, ())
+            grid = self.book.grids.get(sheet, ())
+            line = grid[r - 1] if r <= len(grid) else ()
+            values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
+            values += [None] * (n - len(values))
             noted = row[notes_at:notes_at + n]
             noted_row = noted.count("") + noted.count(None) != len(noted)  # a 说明 on the row (few rows have one)
             if noted_row:
@@ -678,7 +681,7 @@ class _MapReader:
         cells_of, addresses_of, computed_of, computed_cells, input_of, input_cells = [], [], [], [], [], []
         for j, col_key, letter, code, col, bound, whole, text_type in known:
             cells = list(zip(repeat(table_key), row_keys, repeat(col_key)))
-            addresses = (_column_addresses(letter)[first:first + len(numbers)] if below else
+            addresses = (_column_addresses(letter, first + len(numbers))[first:first + len(numbers)] if below else
                          list(map(letter.__add__, suffixes)))  # type: ignore[arg-type]
             cells_of.append(cells)
             addresses_of.append(addresses)
@@ -951,17 +954,19 @@ _TEXT_OR_NONE = frozenset((str, type(None)))  # what another column of a run is 
 
 
 _ADDRESSES_KEPT = 10_001  # a column's addresses kept down to this row (a 5,000-row list)
-_ADDRESSES: dict[str, list[str]] = {}  # column letter → its addresses, [""] + ["B1", "B2", …]
+_ADDRESSES: dict[str, list[str]] = {}  # column letter → its addresses so far, [""] + ["B1", "B2", …]
 
 
-def _column_addresses(letter: str) -> list[str]:
-    """The addresses of column ``letter`` by row number (kept across files: the same on every row
-    of every long list)."""
+def _column_addresses(letter: str, rows: int) -> list[str]:
+    """The addresses of column ``letter`` by row number, at least down to row ``rows`` (kept across
+    files: the same on every row of every long list; made down to a row only when a list reaches it)."""
     found = _ADDRESSES.get(letter)
     if found is None:
         if len(_ADDRESSES) >= 64:
             _ADDRESSES.clear()
-        found = _ADDRESSES[letter] = ["", *map(letter.__add__, map(str, range(1, _ADDRESSES_KEPT)))]
+        found = _ADDRESSES[letter] = [""]
+    if len(found) <= rows:
+        found += map(letter.__add__, map(str, range(len(found), rows + 1)))
     return found
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import export.checksum as checksum
 import export.submission_file as submission_file
 from bench.sizes import FORM, TABLE
 from export.checksum import FileIdentity, MapRecord, map_checksum
@@ -176,25 +177,37 @@ def _records(columns: list[list]) -> list[MapRecord]:
             for i, values in enumerate(zip(*columns))]
 
 
+@pytest.fixture
+def by_column(monkeypatch) -> list[int]:
+    """Runs of 8 records done by column (the checksum's own threshold is for longer lists); the
+    columns so done."""
+    monkeypatch.setattr(checksum, "_COLUMN_RUN", 8)
+    done: list[int] = []
+    column_texts = checksum._column_texts
+    monkeypatch.setattr(checksum, "_column_texts", lambda column: done.append(len(column)) or column_texts(column))
+    return done
+
+
 @pytest.mark.parametrize("with_values", [True, False])
-def test_the_checksum_by_column_is_the_defined_one(with_values) -> None:
+def test_the_checksum_by_column_is_the_defined_one(with_values, by_column) -> None:
     records = _records(COLUMNS)
     short = _records([c[:3] for c in COLUMNS])  # a run too short to go by column
     for made in (records, short + records + short, records + _records(COLUMNS[:3])):
         assert map_checksum(IDENTITY, made, with_values=with_values) == \
             map_checksum_by_record(IDENTITY, made, with_values=with_values)
+    assert bool(by_column) == with_values
 
 
 @pytest.mark.parametrize("bad", [True, float("inf"), float("nan"), dt.date(2025, 1, 1)])
-def test_a_value_excel_cannot_hold_fails_the_checksum_by_column_as_by_record(bad) -> None:
+def test_a_value_excel_cannot_hold_fails_the_checksum_by_column_as_by_record(bad, by_column) -> None:
     columns = [list(c) for c in COLUMNS]
     columns[2][11] = bad
     records = _records(columns)
     with pytest.raises(ValueError) as by_record:
         map_checksum_by_record(IDENTITY, records, with_values=True)
-    with pytest.raises(ValueError) as by_column:
+    with pytest.raises(ValueError) as by_columns:
         map_checksum(IDENTITY, records, with_values=True)
-    assert str(by_column.value) == str(by_record.value)
+    assert str(by_columns.value) == str(by_record.value) and by_column
 
 
 # -- 统一社会信用代码 as a whole list ----------------------------------------------------------------------------
