@@ -60,6 +60,8 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
+from itertools import groupby, repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 __all__ = ["ChecksumEntry", "canonical_bytes", "values_checksum", "canonical_value", "CHECKSUM_FORMAT",
@@ -234,26 +236,99 @@ def map_checksum(identity: FileIdentity, records: Iterable[MapRecord], *, with_v
     encoding record by record, without a Python call per record."""
     digest = hashlib.sha256((_line(list(MAP_CHECKSUM_FORMAT)) + _line(["file", *(str(v) for v in identity)]))
                             .encode("utf-8"))
-    block: list[list[Any]] = []
-    for sheet, cell, form_key, form_version, table_key, row_key, columns, kinds, record_values, record_notes in records:
+    block: list[MapRecord] = []
+    for record in records:
+        block.append(record)
+        if len(block) >= 4096:
+            digest.update(_lines_of(_block_lines(block, with_values)))
+            block = []
+    if block:
+        digest.update(_lines_of(_block_lines(block, with_values)))
+    return digest.hexdigest()
+
+
+def _block_lines(block: list[MapRecord], with_values: bool) -> list[list[Any]]:
+    """The records' line items (``map_checksum``): their fields as text, their values' canonical
+    texts and their 说明 ("" for none); for a template both lists empty."""
+    lines: list[list[Any]] = []
+    by_column = _long_run_texts(block) if with_values else repeat(None)
+    for (sheet, cell, form_key, form_version, table_key, row_key, columns, kinds, record_values, record_notes), texts \
+            in zip(block, by_column):
         if with_values:
             # canonical_text inlined for blank, text and finite floats (v - v is nan for inf and nan;
             # "%d" of an integral float is the digits of its int, as str(int(v)); "{:.0f}" writes -0.0 as "-0")
-            values = ["" if v is None else (v and "s" + v) if (t := type(v)) is str else
-                      ("n%d" % v if v.is_integer() else f"n{v!r}") if t is float and v - v == 0.0  # noqa: UP031
-                      else canonical_text(v) for v in record_values]
+            values = texts if texts is not None else [
+                "" if v is None else (v and "s" + v) if (t := type(v)) is str else
+                ("n%d" % v if v.is_integer() else f"n{v!r}") if t is float and v - v == 0.0  # noqa: UP031
+                else canonical_text(v) for v in record_values]
             # (most records have no 说明: all blank, said without a step per position)
             notes = [n or "" for n in record_notes] if any(record_notes) else [""] * len(record_notes)
         else:
             values = notes = []
-        block.append([str(form_key), int(form_version), str(table_key), str(row_key), str(sheet), str(cell),
+        lines.append([str(form_key), int(form_version), str(table_key), str(row_key), str(sheet), str(cell),
                       str(columns), str(kinds), values, notes])
-        if len(block) >= 4096:
-            digest.update(_lines_of(block))
-            block.clear()
-    if block:
-        digest.update(_lines_of(block))
-    return digest.hexdigest()
+    return lines
+
+
+_VALUES = itemgetter(8)  # a MapRecord's values
+# records of one length one after the other done a column at a time from this many on (a long list's rows;
+# a grid's few rows are done record by record: fewer instructions for them)
+_COLUMN_RUN = 32
+
+
+def _long_run_texts(block: list[MapRecord]) -> list[Any]:
+    """Per record, the canonical texts of its values when it is one of ``_COLUMN_RUN`` or more
+    records of the same length one after the other (a long list's rows, a grid's), made a column
+    at a time (issue 16: in C where a column holds one kind of value); None for the others (and
+    for all when a value raises ValueError: record by record, the same error is raised first)."""
+    lengths = list(map(len, map(_VALUES, block)))
+    texts: list[Any] = []
+    start = 0
+    try:
+        for n, run in groupby(lengths):
+            count = len(list(run))
+            if count < _COLUMN_RUN or not n:
+                texts += repeat(None, count)
+            else:
+                texts += zip(*map(_column_texts, zip(*map(_VALUES, block[start:start + count]))))
+            start += count
+    except ValueError:
+        return [None] * len(block)
+    return texts
+
+
+def _record_texts(values: Sequence[Any]) -> list[str]:
+    """``canonical_text`` of each value, inlined for blank, text and finite floats (v - v is nan for
+    inf and nan; "%d" of an integral float is the digits of its int, as str(int(v)); "{:.0f}" writes
+    -0.0 as "-0")."""
+    return ["" if v is None else (v and "s" + v) if (t := type(v)) is str else
+            ("n%d" % v if v.is_integer() else f"n{v!r}") if t is float and v - v == 0.0  # noqa: UP031
+            else canonical_text(v) for v in values]
+
+
+_FLOATS, _TEXTS, _BLANKS = {float}, {str}, {type(None)}
+
+
+def _column_texts(column: tuple[Any, ...]) -> list[str]:
+    """``_record_texts`` of one column's values, in a few whole-column steps when they are all
+    finite floats, all non-empty texts or all blank."""
+    kinds = set(map(type, column))
+    if kinds == _FLOATS and all(map(math.isfinite, column)):
+        distinct = set(column)
+        if len(distinct) * 4 < len(column):  # a few figures again and again (0 in most rows): each written once
+            # (equal finite floats have the same text: 0.0 and -0.0 both "n0")
+            return list(map(dict(zip(distinct, _column_texts(tuple(distinct)))).__getitem__, column))
+        whole = list(map(float.is_integer, column))
+        if all(whole):
+            return list(map("n%d".__mod__, column))
+        if not any(whole):
+            return list(map("n{!r}".format, column))
+        return ["n%d" % v if w else f"n{v!r}" for v, w in zip(column, whole)]  # noqa: UP031
+    if kinds == _TEXTS and "" not in column:
+        return list(map("s".__add__, column))
+    if kinds == _BLANKS:
+        return [""] * len(column)
+    return _record_texts(column)
 
 
 def _lines_of(block: list[list[Any]]) -> bytes:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -364,15 +366,14 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     for table_key, keys in item.list_rows.items():
         stored = old_rows.get(table_key, [])
         added = imp.add_rows.setdefault(table_key, [])
-        for i, key in enumerate(keys):
-            if i < len(stored):
-                rename[(table_key, key)] = stored[i]
-            elif (table_key, key) in holding:
+        rename.update(zip(zip(repeat(table_key), keys), stored))  # the rows the database has (zip: in C)
+        for key in keys[len(stored):]:
+            if (table_key, key) in holding:
                 new_key = f"+{len(stored) + len(added) + 1}"
                 added.append(new_key)
                 rename[(table_key, key)] = new_key
-        for n, key in enumerate([*stored, *added], start=1):
-            positions[(table_key, key)] = n
+        rows = [*stored, *added]
+        positions.update(zip(zip(repeat(table_key), rows), range(1, len(rows) + 1)))
     list_tables = {t.key for t in form.tables if t.kind == "list"}
 
     def to_db(cell: CellKey) -> CellKey | None:
@@ -383,7 +384,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
 
     # the file's list rows are the stored ones under the same keys (a file exported from this
     # database): every cell keeps its key, nothing to rename
-    same_keys = all(rename.get((table_key, key)) == key for table_key, keys in item.list_rows.items() for key in keys)
+    same_keys = all(list(map(rename.get, zip(repeat(table_key), keys))) == keys for table_key, keys in item.list_rows.items())
 
     def in_db(source: dict[CellKey, Any]) -> dict[CellKey, Any]:
         """``source`` with its cells in the database's row keys (``to_db`` inlined: 70,000 cells
@@ -432,7 +433,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
         # copy keeps each key's hash, and dict equality looks up with it: no tuple is hashed
         # again), which proves it when the file's values are all on covered cells
         present = values.copy()
-        for cell in [cell for cell, v in values.items() if v is None]:
+        for cell in compress(values, map(is_, values.values(), repeat(None))):  # the blank ones (found in C)
             del present[cell]
         if present == old_values and _on_covered(form, present, positions):
             imp.unchanged = len(present)
@@ -488,8 +489,10 @@ def _on_covered(form: FormSpec, present: dict[CellKey, Any], positions: dict[tup
     for table in form.tables:
         if table.kind == "list":
             computed = [col.key for col in table.columns if col.key not in inputs.list_columns[table.key]]
-            if computed and any((table.key, row, col) in present for table_key, row in positions
-                                if table_key == table.key for col in computed):
+            if not computed:
+                continue
+            rows = [row for table_key, row in positions if table_key == table.key]
+            if any(any(map(present.__contains__, zip(repeat(table.key), rows, repeat(col)))) for col in computed):
                 return False
     return True
 

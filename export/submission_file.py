@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from export.safety import MAX_CELLS, MAX_COLS
 from forms.catalogue import FormCatalogue
 from forms.periods import PeriodError, parse_period
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, FormSpec, TableSpec
-from forms.values import ParsedValue, parse_input, plain_text
+from forms.values import MAX_TEXT_CHARS, ParsedValue, parse_input, plain_codes, plain_text
 
 __all__ = ["SubmissionFile", "FileForm", "Rejected", "read_submission", "CHECK_OK", "CHECK_MODIFIED", "CHECK_NONE",
            "MODIFIED_WARNING", "PERCENT_FRACTION_REASON", "normalise"]
@@ -390,6 +391,11 @@ class _MapReader:
         self.plain = not book.check.formulas_without_value  # no cell needs more than its value parsed
         self.duplicate = False  # a cell mapped twice: not a file this program wrote
         self.missing_tables: set[tuple[str, str]] = set()
+        # a run of a long list's later rows met for the first time, all of one shape, read column by
+        # column when the run ends (``read_run``): (form, table, known cells, parse now, table key)
+        # and the rows' (row key, row number, values, 说明 or None)
+        self.run_of: tuple[Any, ...] | None = None
+        self.run: list[tuple[str, int, list[Any], list[str | None] | None]] = []
 
     def refuse(self, what: str) -> ImportRefused:
         return ImportRefused(f"文件 {self.result.path.name} 的隐藏单元格表有错误（{what}）")
@@ -508,9 +514,36 @@ class _MapReader:
         positions = 0  # all records' together: a few kilobytes of "a,a,a…" must not become a gigabyte
         versions: dict[float, int] = {}
         items = self.items
+        lane: tuple[Any, ...] | None = None  # the run's record fields, its rows so far, column, shape, …
         for raw_row in rows[1:]:
             row = raw_row if len(raw_row) >= width else list(raw_row) + [""] * (width - len(raw_row))
             sheet, first, form_key, table_key, row_key, columns, version_text, kinds = pick(row)
+            if lane is not None:
+                # the next row of a run (issue 16): the same fields as the run's record before it, a
+                # row key not met before, no 说明 — what the general way below would find of it is
+                # known: only its row, values and row key are its own (anything else: that way)
+                fields, seen, list_rows, c, n, blocked, version = lane
+                noted = row[notes_at:notes_at + n]
+                if (type(row_key) is str and type(first) is str and row_key not in seen
+                        and (sheet, form_key, table_key, columns, version_text, kinds) == fields
+                        and noted.count("") + noted.count(None) == len(noted)):
+                    try:
+                        r, at = parse_address(first)
+                    except ValueError:
+                        at = 0
+                    if at == c:
+                        positions += n
+                        if positions > MAX_CELLS:
+                            raise self.refuse(f"映射的单元格超过 {MAX_CELLS:,} 个")
+                        values = self.record_values(fields[0], r, c, n, blocked)
+                        records.append(_new_tuple(MapRecord, (fields[0], first, fields[1], version, fields[2], row_key,
+                                                              columns, kinds, values, [None] * n)))
+                        seen.add(row_key)
+                        list_rows.append(row_key)
+                        self.new_row = True
+                        self.run.append((row_key, r, values, None))
+                        continue
+                lane = None
             if not sheet:
                 continue
             sheet, first, form_key, table_key, row_key = str(sheet), str(first), str(form_key), str(table_key), str(row_key)
@@ -562,6 +595,20 @@ class _MapReader:
             addresses, computed, read_notes = item.addresses, item.file_computed, item.notes
             parse_now = self.plain and not item.take_comments  # else every input cell waits for the verdict
             planned = self.row_plan(item, table, table_key, row_key, first, columns, kinds, r, c)
+            if planned is not None and planned[1] is None and not planned[2]:
+                # a long list's later row met for the first time, every column known: kept for the
+                # run of such rows, read column by column when it ends (``read_run``)
+                ran = self.run_of
+                if ran is None or ran[0] is not item or ran[1] is not table or ran[2] is not planned[3] or ran[3] is not parse_now:
+                    self.read_run()
+                    self.run_of = (item, table, planned[3], parse_now, table_key)  # (the table says its key)
+                self.run.append((row_key, r, values, notes if noted_row else None))
+                if not noted_row:  # the rows after it may take the lane
+                    lane = ((sheet, form_key, table_key, columns, version_text, kinds),
+                            self.rows_seen[(item.key, table_key)], item.list_rows[table_key], c, n, blocked, version)
+                continue
+            if self.run:
+                self.read_run()  # the cells of the rows before are mapped before this one's are looked at
             if planned is None or (not self.new_row and not addresses.keys().isdisjoint(planned[1])):
                 # a row mapped in an unusual way, or a cell mapped before: cell by cell (a row met for
                 # the first time has no cell mapped before: its cells are its table's, row's and columns')
@@ -587,7 +634,121 @@ class _MapReader:
             for j, cell, address in computed_cells:
                 computed[cell] = (address, normalise(values[j]))
             self.read_inputs(item, table, sheet, row_key, values, input_cells, parse_now)
+        self.read_run()
         return records
+
+    def record_values(self, sheet: str, r: int, c: int, n: int, blocked: tuple[int, ...]) -> list[Any]:
+        """The values of a record's ``n`` cells from ``sheet``!(``r``, ``c``) on (None for a blank, and
+        for the ``blocked`` positions when given)."""
+        grid = self.book.grids.get(sheet, ())
+        line = grid[r - 1] if r <= len(grid) else ()
+        values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
+        values += [None] * (n - len(values))
+        for j in blocked:
+            values[j] = None
+        return values
+
+    def read_run(self) -> None:
+        """The run of a long list's later rows kept by ``records_v3``: column by column
+        (``read_columns``), or — when a cell of it needs more than its value taken as it is — row by
+        row as each would have been read in its turn (``read_inputs``), the same result either way."""
+        rows = self.run
+        if not rows:
+            return
+        item, table, known, parse_now, table_key = self.run_of  # type: ignore[misc]
+        self.run = []
+        if parse_now and self.read_columns(item, table_key, known, rows):
+            return
+        for row_key, r, values, notes in rows:
+            self.read_inputs(item, table, item.sheet, row_key, values, known, parse_now, (table_key, str(r), notes))
+
+    def read_columns(self, item: FileForm, table_key: str, known: tuple[Any, ...],
+                     rows: list[tuple[str, int, list[Any], list[str | None] | None]]) -> bool:
+        """``read_inputs`` (with ``build``) of every row of a run at once, a column at a time (issue
+        16: the cells, addresses and values made by ``zip``/``map`` in C, each column's values
+        checked together): False, changing nothing, when a cell needs more than ``read_inputs``'s
+        quick answers (a refusal, a text ``plain_text`` does not answer, a number out of its column's
+        bound, a mixture of types) — the caller then reads the run row by row. Each dict gets its
+        entries in the order reading row by row gives them."""
+        row_keys = [row[0] for row in rows]
+        numbers = [row[1] for row in rows]
+        first = numbers[0]
+        # the rows one below the other (as the export writes them): each column's addresses a slice
+        # of its kept ones
+        below = first > 0 and first + len(numbers) <= _ADDRESSES_KEPT and numbers == list(range(first, first + len(numbers)))
+        suffixes = None if below else list(map(str, numbers))
+        by_position = list(zip(*[row[2] for row in rows]))
+        cells_of, addresses_of, computed_of, computed_cells, input_of, input_cells = [], [], [], [], [], []
+        for j, col_key, letter, code, col, bound, whole, text_type in known:
+            cells = list(zip(repeat(table_key), row_keys, repeat(col_key)))
+            addresses = (_column_addresses(letter, first + len(numbers))[first:first + len(numbers)] if below else
+                         list(map(letter.__add__, suffixes)))  # type: ignore[arg-type]
+            cells_of.append(cells)
+            addresses_of.append(addresses)
+            if code is _COMPUTED:
+                computed_cells.append(cells)
+                computed_of.append(list(zip(addresses, map(normalise, by_position[j]))))
+                continue
+            if code is not _INPUT:
+                return False
+            read = self.column_values(col, bound, whole, text_type, by_position[j])
+            if read is None:
+                return False
+            input_cells.append(cells)
+            input_of.append(read)
+        item.addresses.update(zip(_row_major(cells_of), _row_major(addresses_of)))
+        if any(row[3] is not None for row in rows):
+            read_notes = item.notes
+            for i, row in enumerate(rows):
+                notes = row[3]
+                if notes is not None:
+                    for (j, *_), cells in zip(known, cells_of):
+                        if notes[j]:
+                            read_notes[cells[i]] = notes[j]
+        item.file_computed.update(zip(_row_major(computed_cells), _row_major(computed_of)))
+        item.values.update(zip(_row_major(input_cells), _row_major(input_of)))
+        return True
+
+    def column_values(self, col: ColumnSpec, bound: float, whole: bool, text_type: str,
+                      raw: tuple[Any, ...]) -> list[Any] | None:
+        """What ``read_inputs`` stores for each of one column's values ``raw`` (None for a blank)
+        when every one of them is a quick answer there (a finite number within the column's bound,
+        an int for an integral one; a text ``plain_text`` answers; a text the column's kept
+        ``parse_input`` answers accept); None when one is not."""
+        kinds = set(map(type, raw))
+        if not kinds <= (_FLOAT_OR_NONE if bound else _TEXT_OR_NONE):
+            return None
+        present = [v for v in raw if v is not None] if type(None) in kinds else raw
+        if not present:
+            return list(raw)
+        if bound:  # floats: within the bound, and an integral one below 2**53 (stored as int)
+            if not all(map(math.isfinite, present)):
+                return None
+            limit = min(bound, _EXACT_INT)
+            if not (-limit < min(present) and max(present) < limit):
+                return None
+            if all(map(float.is_integer, present)):
+                return [None if v is None else int(v) for v in raw]
+            if whole:
+                return None  # a fraction in an integer column: parse_input says so
+            return [v if v is None or not v.is_integer() else int(v) for v in raw]
+        if text_type == "text":  # plain_text's test, for the whole column
+            if (all(map(str.isprintable, present)) and list(map(str.strip, present)) == list(present)
+                    and max(map(len, present)) <= MAX_TEXT_CHARS):
+                return list(raw)
+            return None
+        if text_type == "uscc":
+            return list(raw) if plain_codes(present) else None
+        known = self.parser.column_texts(col)
+        answers: dict[Any, Any] = {None: None}
+        for text in set(present):
+            parsed = known.get(text)
+            if parsed is None:
+                parsed = known[text] = parse_input(col, text)
+            if parsed.error:
+                return None
+            answers[text] = parsed.value
+        return list(map(answers.__getitem__, raw))
 
     def row_plan(self, item: FileForm, table: TableSpec, table_key: str, row_key: str, first: str, columns: str,
                  kinds: str, r: int, c: int) -> tuple[Any, ...] | None:
@@ -788,6 +949,30 @@ _ROW_PLANS: dict[tuple[int, str, str, str, str, str], tuple[Any, ...]] = {}  # _
 _ROW_PLANS_MAX = 4096
 _LIST_ROWS_KEPT = 256  # a list's first rows (its later rows, a few files have, are read cell by cell)
 _KIND_NAMES = {"i": "input", "c": "computed"}
+_FLOAT_OR_NONE = frozenset((float, type(None)))  # what a numeric column of a run is read at once from
+_TEXT_OR_NONE = frozenset((str, type(None)))  # what another column of a run is read at once from
+
+
+_ADDRESSES_KEPT = 10_001  # a column's addresses kept down to this row (a 5,000-row list)
+_ADDRESSES: dict[str, list[str]] = {}  # column letter → its addresses so far, [""] + ["B1", "B2", …]
+
+
+def _column_addresses(letter: str, rows: int) -> list[str]:
+    """The addresses of column ``letter`` by row number, at least down to row ``rows`` (kept across
+    files: the same on every row of every long list; made down to a row only when a list reaches it)."""
+    found = _ADDRESSES.get(letter)
+    if found is None:
+        if len(_ADDRESSES) >= 64:
+            _ADDRESSES.clear()
+        found = _ADDRESSES[letter] = [""]
+    if len(found) <= rows:
+        found += map(letter.__add__, map(str, range(len(found), rows + 1)))
+    return found
+
+
+def _row_major(columns: list[list[Any]]) -> Any:
+    """The items of equally long columns row by row (in C)."""
+    return chain.from_iterable(zip(*columns))
 _PLAIN_TEXT_TYPES = ("text", "uscc")  # the column types ``plain_text`` answers for
 _COMPUTED, _INPUT, _PERCENT = "computed", "input", "percent input"  # a plan's kinds (compared by identity)
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import operator
 import re
+from itertools import repeat
 from typing import Any
 
 from forms.choice_values import choice_for
@@ -22,7 +24,7 @@ from forms.spec import DEFAULT_BOUNDS, ColumnSpec
 from records import record
 
 __all__ = ["ParsedValue", "CellError", "parse_input", "format_value", "check_uscc", "type_problem", "clean_text",
-           "clean_profile", "decimal_places", "plain_text", "MAX_TEXT_CHARS", "MAX_SIGNIFICANT_DIGITS"]
+           "clean_profile", "decimal_places", "plain_text", "plain_codes", "MAX_TEXT_CHARS", "MAX_SIGNIFICANT_DIGITS"]
 
 MAX_TEXT_CHARS = 32_767  # what one Excel cell holds
 MAX_SIGNIFICANT_DIGITS = 15  # what Excel keeps of a number; a float holds 15 digits exactly
@@ -148,6 +150,20 @@ def plain_text(col_type: str, raw: str) -> str | None:
         total = int(raw[16::-1].translate(_USCC_DIGITS), 34)  # ≡ the weighted sum (mod 31): see _USCC_DIGITS
         return raw if raw[17] == USCC_CHARS[(31 - total % 31) % 31] else None
     return None
+
+
+_USCC_SET = frozenset(USCC_CHARS)
+_CHECK_CHARACTER = [USCC_CHARS[(31 - m) % 31] for m in range(31)]  # the check character by weighted sum % 31
+
+
+def plain_codes(codes: list[str]) -> bool:
+    """Whether ``plain_text("uscc", code)`` answers every one of ``codes`` (texts) with the code
+    itself — in a few whole-list steps in C (issue 16: a 5,000-row list's codes at once)."""
+    if set(map(len, codes)) - {18} or not _USCC_SET.issuperset("".join(codes)):
+        return False
+    bodies = map(str.translate, map(operator.getitem, codes, repeat(slice(16, None, -1))), repeat(_USCC_DIGITS))
+    checks = map(_CHECK_CHARACTER.__getitem__, map(operator.mod, map(int, bodies, repeat(34)), repeat(31)))
+    return list(checks) == list(map(operator.itemgetter(17), codes))
 
 
 def parse_input(col: ColumnSpec, raw: Any) -> ParsedValue:
