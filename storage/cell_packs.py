@@ -19,11 +19,11 @@ import bisect
 import functools
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
-__all__ = ["CHUNK_BITS", "chunk_of", "row_order", "load_order", "read_values", "read_values_of", "read_columns", "read_cells",
+__all__ = ["CHUNK_BITS", "in_batches", "chunk_of", "row_order", "load_order", "read_values", "read_values_of", "read_columns", "read_cells",
            "read_packs", "read_notes", "read_notes_of", "read_note_rows", "cell_of", "pack_key", "read_pack", "value_in", "note_of", "write_values", "write_packs", "remove_rows", "delete_report", "value_count",
            "has_values", "value_of", "write_notes", "NOTE_UPSERT", "encode"]
 
@@ -94,12 +94,18 @@ def read_values(conn: Any, report_id: int) -> dict[tuple[str, str, str], Any]:
     return values
 
 
+def in_batches(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    """``items`` in slices of ``size``: each bound as the parameters of one ``IN (…)`` (well under
+    SQLite's limit of parameters in one statement)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def read_values_of(conn: Any, report_ids: Iterable[int]) -> dict[int, dict[tuple[str, str, str], Any]]:
     """``read_values`` of several reports in one query: report id → values (every id given is there)."""
     ids = list(report_ids)
     found: dict[int, dict[tuple[str, str, str], Any]] = {rid: {} for rid in ids}
-    for start in range(0, len(ids), 500):  # (well under SQLite's limit of parameters)
-        some = ids[start:start + 500]
+    for some in in_batches(ids):
         for rid, table, col, rows, vals in conn.execute(
                 "SELECT report_id, table_key, col_key, row_keys, vals FROM cell_columns"
                 f" WHERE report_id IN ({','.join('?' * len(some))})", some):
@@ -146,8 +152,7 @@ def read_notes_of(conn: Any, report_ids: Iterable[int]) -> dict[int, dict[tuple[
     """``read_notes`` of several reports: report id → 说明 (every id given is there)."""
     ids = list(report_ids)
     found: dict[int, dict[tuple[str, str, str], str]] = {rid: {} for rid in ids}
-    for start in range(0, len(ids), 500):
-        some = ids[start:start + 500]
+    for some in in_batches(ids):
         for rid, table, row, col, note in conn.execute(
                 "SELECT report_id, table_key, row_key, col_key, note FROM cell_values"
                 f" WHERE report_id IN ({','.join('?' * len(some))}) AND note <> ''", some):

@@ -119,8 +119,7 @@ def changed_first_values(store: Store, report_id: int, columns: Mapping[str, Col
         doubt = {row for row, first, value in zip(keys, firsts, values) if _in_doubt(first, value)}
         doubt_rows = sorted(doubt)
         marks = ",".join("?" * len(cols))
-        for start in range(0, len(doubt_rows), 500):
-            some = doubt_rows[start:start + 500]
+        for some in cell_packs.in_batches(doubt_rows):
             found.update(((table, r, c), v) for r, c, v in store.conn.execute(
                 f"SELECT row_key, col_key, value FROM first_values WHERE report_id = ? AND table_key = ?"
                 f" AND col_key IN ({marks}) AND row_key IN ({','.join('?' * len(some))})",
