@@ -951,8 +951,6 @@ _LIST_ROWS_KEPT = 256  # a list's first rows (its later rows, a few files have, 
 _KIND_NAMES = {"i": "input", "c": "computed"}
 _FLOAT_OR_NONE = frozenset((float, type(None)))  # what a numeric column of a run is read at once from
 _TEXT_OR_NONE = frozenset((str, type(None)))  # what another column of a run is read at once from
-
-
 _ADDRESSES_KEPT = 10_001  # a column's addresses kept down to this row (a 5,000-row list)
 _ADDRESSES: dict[str, list[str]] = {}  # column letter → its addresses so far, [""] + ["B1", "B2", …]
 
@@ -973,6 +971,8 @@ def _column_addresses(letter: str, rows: int) -> list[str]:
 def _row_major(columns: list[list[Any]]) -> Any:
     """The items of equally long columns row by row (in C)."""
     return chain.from_iterable(zip(*columns))
+
+
 _PLAIN_TEXT_TYPES = ("text", "uscc")  # the column types ``plain_text`` answers for
 _COMPUTED, _INPUT, _PERCENT = "computed", "input", "percent input"  # a plan's kinds (compared by identity)
 
