@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -90,12 +91,9 @@ def _receive(db: Path, files: list[Path], catalogue, validate: bool, monkeypatch
         findings = district_findings(ws, "2025")
     finally:
         ws.close()
-    conn = sqlite3.connect(db)
-    try:
+    with closing(sqlite3.connect(db)) as conn:
         kept = conn.execute("SELECT report_id, marker, findings FROM validation_cache ORDER BY 1").fetchall()
         cells = dump_cells(conn)
-    finally:
-        conn.close()
     outcome = [(r.path.name, str(r.verdict), r.reasons, r.statuses, r.identical, r.replaced) for r in results]
     return outcome, lines, findings, kept, cells, table_dump(db, ("reports", "list_rows", "audit", "first_values")), \
         [pre.findings is not None for pre in pres], during
