@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -380,6 +380,7 @@ class Workspace:
 
     def validate_period(self, township_id: int, period: str, *, leave_out: str | None = None,
                         available_only: bool = False, known: dict[int, Any] | None = None,
+                        given: Mapping[str, list[Finding]] | None = None,
                         ) -> dict[str, tuple[ReportData, ValidationResult]]:
         """审核 every stored report of one township and period together (the bundle).
 
@@ -387,7 +388,10 @@ class Workspace:
         shows that report's own state); the others still read it where their rules do.
         ``available_only`` (r4): validate nothing; only the reports validated already (this session,
         or kept by an earlier one and unchanged since). ``known`` (u3, the intake): report id → its
-        (values, 说明, list rows) exactly as ``Store.load`` would read them now (not read again)."""
+        (values, 说明, list rows) exactly as ``Store.load`` would read them now (not read again).
+        ``given`` (y3, the intake): form key → findings made elsewhere exactly as validating here
+        would make them (``_checked_exactly``): kept as validated, when they cover every report to
+        validate (their computed values computed when first asked for)."""
         from forms.validation_kept import KeptResult, needs_history, needs_reported, referenced_forms
         from storage import validation_cache
 
@@ -414,7 +418,10 @@ class Workspace:
         for k, result in results.items():  # (for this session's next validate_period; ``validate`` skips them)
             self._keep(_Validated(datas[k], result, token, None, True))
         again = {k for k in datas if k not in results and k != leave_out and not available_only}
-        if again:
+        if again and given is not None and again <= given.keys():
+            fresh: dict[str, ValidationResult] = {k: KeptResult(given[k], functools.partial(
+                _compute_contents, self.form(k), datas[k], context)) for k in again}
+        elif again:
             from forms.validation import ReportInput, validate_bundle  # (s1: the engine only here)
             from gc_pause import gc_paused
             from storage.history import earlier_inputs
@@ -431,6 +438,7 @@ class Workspace:
                                          if k in again and needs_reported(self.form(k)) else {})
                           for k, d in datas.items() if k in wanted}
                 fresh = validate_bundle(inputs, context, period, only=again)
+        if again:
             for k in again:  # the same as validating each alone (rules read only the forms they name)
                 self._keep(_Validated(datas[k], fresh[k], token, _rows_of(datas[k]), True))
             start = self.store.conn.total_changes
@@ -879,41 +887,13 @@ class Workspace:
 
         statuses: dict[str, str] = {}
         changed: list[tuple[int, str, str]] = []
-        found = self.validate_period(township_id, period, known=known) if given is None \
-            else self._adopt_findings(township_id, period, known or {}, given)
-        for key, (data, result) in found.items():
+        for key, (data, result) in self.validate_period(township_id, period, known=known, given=given).items():
             status = status_for(data, result, False)
             if status != data.report.status:
                 changed.append((data.report.id, data.report.status, status))
             statuses[key] = str(status)
         set_statuses(self.store, changed, self.user)  # s4: as Store.set_status for each, in two statements
         return statuses
-
-    def _adopt_findings(self, township_id: int, period: str, known: dict[int, Any], given: dict[str, list[Finding]],
-                        ) -> dict[str, tuple[ReportData, ValidationResult]]:
-        """``validate_period`` of a township-period whose every report's findings are ``given`` (exact,
-        made elsewhere): each kept for this session, and kept with its marker for the next ones, as a
-        validation here keeps it (its computed values are computed when first asked for)."""
-        from forms.validation_kept import KeptResult
-        from storage import validation_cache
-
-        token = self._token()
-        forms = {f.key for f in self.catalogue}
-        reports = [r for r in self.store.reports_for(township_id, period) if r.form_key in forms]
-        markers = self._markers(township_id, reports)
-        context = self.context(period)
-        adopted: dict[str, tuple[ReportData, ValidationResult]] = {}
-        for report in reports:
-            data = LazyReportData(report, self.store, contents=known.get(report.id))
-            result = KeptResult(given[report.form_key],
-                                functools.partial(_compute_contents, self.form(report.form_key), data, context))
-            self._keep(_Validated(data, result, token, _rows_of(data), True))
-            adopted[report.form_key] = (data, result)
-        start = self.store.conn.total_changes
-        validation_cache.keep_findings(self.store, {data.report.id: (markers[data.report.id], result.findings)
-                                                    for data, result in adopted.values()})
-        self._attributed(start, _STATUS_ONLY)  # read by no validation (as ``validate_period``)
-        return adopted
 
     def report_statuses(self, period: str) -> dict[tuple[int, str], tuple[int, str]]:
         """(township id, form key) → (report id, status) for the whole period, in one query."""

@@ -15,6 +15,7 @@ import pytest
 from district import read_ahead
 from district.intake import receive_file
 from district.review import district_findings
+from forms import validation
 from storage.workspace import Workspace
 from tests.district_helpers import copy_as, reexport, set_cells, table_dump
 from tests.stored import dump_cells
@@ -75,14 +76,19 @@ def _receive(db: Path, files: list[Path], catalogue, validate: bool, monkeypatch
     monkeypatch.setattr(read_ahead, "_catalogue", catalogue)
     pres = [_read_ahead(path, catalogue, validate) for path in files]
     ws = Workspace.create_district(db, catalogue=catalogue, user="区统计局")
-    validated: list[tuple[int, str]] = []
-    validate_period = ws.validate_period
+    validated: list[tuple[int, str]] = []  # the township-periods the main process's engine validated
+    validate_period, validate_bundle, asked = ws.validate_period, validation.validate_bundle, []
 
     def counted(township_id: int, period: str, **options):
-        validated.append((township_id, period))
+        asked[:] = [(township_id, period)]
         return validate_period(township_id, period, **options)
 
+    def engine(*args, **options):
+        validated.append(asked[0])
+        return validate_bundle(*args, **options)
+
     monkeypatch.setattr(ws, "validate_period", counted)
+    monkeypatch.setattr(validation, "validate_bundle", engine)
     try:
         results = [receive_file(ws, path, pre=pre) for path, pre in zip(files, pres)]
         during = validated[:]  # (not those of the review below)
@@ -149,16 +155,18 @@ def test_a_batch_validated_by_its_reading_process_is_the_batch_validated_here(
     """Every file validated in the reading process (as when it has time to spare): the register, the
     results, the findings, the stored values, statuses and audit trail are those of reading in turn."""
     adopted: list[int] = []
-    adopt = Workspace._adopt_findings
+    check = Workspace._checked_exactly
 
     def counted(self, township_id: int, *args):
-        adopted.append(township_id)
-        return adopt(self, township_id, *args)
+        exact = check(self, township_id, *args)
+        if exact is not None:  # the reading process's findings kept, not validated here
+            adopted.append(township_id)
+        return exact
 
     serial = receive_batch(tmp_path / "serial.sqlite", batch_files, catalogue, workers=0)
     assert not adopted
     monkeypatch.setattr(read_ahead.ReadAhead, "_spare", lambda self: True)
-    monkeypatch.setattr(Workspace, "_adopt_findings", counted)
+    monkeypatch.setattr(Workspace, "_checked_exactly", counted)
     ahead = receive_batch(tmp_path / "ahead.sqlite", batch_files, catalogue, workers=1)
     assert serial == ahead
     assert len(adopted) == 6, "each file received into a new township-period (not the replacing one)"
