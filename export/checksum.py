@@ -255,12 +255,7 @@ def _block_lines(block: list[MapRecord], with_values: bool) -> list[list[Any]]:
     for (sheet, cell, form_key, form_version, table_key, row_key, columns, kinds, record_values, record_notes), texts \
             in zip(block, by_column):
         if with_values:
-            # canonical_text inlined for blank, text and finite floats (v - v is nan for inf and nan;
-            # "%d" of an integral float is the digits of its int, as str(int(v)); "{:.0f}" writes -0.0 as "-0")
-            values = texts if texts is not None else [
-                "" if v is None else (v and "s" + v) if (t := type(v)) is str else
-                ("n%d" % v if v.is_integer() else f"n{v!r}") if t is float and v - v == 0.0  # noqa: UP031
-                else canonical_text(v) for v in record_values]
+            values = texts if texts is not None else _record_texts(record_values)
             # (most records have no 说明: all blank, said without a step per position)
             notes = [n or "" for n in record_notes] if any(record_notes) else [""] * len(record_notes)
         else:
