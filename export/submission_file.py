@@ -567,10 +567,7 @@ class _MapReader:
                 raise self.refuse(f"单元格 {sheet}!{first}") from None
             if c + n - 1 > MAX_COLS:  # no sheet the import reads is wider
                 raise self.refuse(f"单元格 {sheet}!{first}")
-            grid = self.book.grids.get(sheet, ())
-            line = grid[r - 1] if r <= len(grid) else ()
-            values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
-            values += [None] * (n - len(values))
+            values = self.record_values(sheet, r, c, n, blocked)
             noted = row[notes_at:notes_at + n]
             noted_row = noted.count("") + noted.count(None) != len(noted)  # a 说明 on the row (few rows have one)
             if noted_row:
@@ -578,7 +575,7 @@ class _MapReader:
             else:
                 notes = [None] * n
             for j in blocked:
-                values[j] = notes[j] = None  # a blocked cell ("—") is not mapped
+                notes[j] = None  # a blocked cell ("—") is not mapped (its value: ``record_values``)
             # MapRecord(...) without its Python-level __new__ (the same tuple)
             records.append(_new_tuple(MapRecord, (sheet, first, form_key, version, table_key, row_key, columns, kinds,
                                                   values, notes)))
