@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -53,7 +54,13 @@ class EditResult:
 
 def _copy(data: ReportData, report: Report) -> ReportData:
     """A copy of a report's data to change in memory (the caller's copy stays as it was)."""
-    return ReportData(report, dict(data.values), dict(data.notes), {k: list(v) for k, v in data.list_rows.items()})
+    # (``dict.copy``: a dict with holes — cells cleared — is copied by ``dict(…)`` key by key, ≈ 6× slower)
+    return ReportData(report, _dict_copy(data.values), _dict_copy(data.notes),
+                      {k: list(v) for k, v in data.list_rows.items()})
+
+
+def _dict_copy(values: Mapping[CellKey, Any]) -> dict[CellKey, Any]:
+    return values.copy() if type(values) is dict else dict(values)
 
 
 def _writes_report(method: Callable[..., T]) -> Callable[..., T]:
@@ -507,17 +514,20 @@ class Workspace:
         form = self.form(report.form_key)
         parsed = [parse_input(form.table(c[0]).column(c[2]), raw) for c, raw in cells]
         previous = self._previous(report_id, base)
-        self.store.set_values(report_id, [(c, p.value) for (c, _), p in zip(cells, parsed)], self.user, reason)
-        if base is None:
-            data = self.store.load(report_id)
-        else:
-            data = _copy(base, report)
-            for (cell, _raw), p in zip(cells, parsed):
-                if p.value is None:
-                    data.values.pop(cell, None)
-                else:
-                    data.values[cell] = p.value
-        return self._after_change(data, frozenset(c for c, _ in cells), parsed=tuple(parsed), previous=previous)
+        values = [(c, p.value) for (c, _), p in zip(cells, parsed)]
+
+        def after() -> Changes:
+            if base is None:
+                data = self.store.load(report_id)
+            else:
+                data = _copy(base, report)
+                for cell, value in values:
+                    if value is None:
+                        data.values.pop(cell, None)
+                    else:
+                        data.values[cell] = value
+            return self._after_change(data, frozenset(c for c, _ in cells), parsed=tuple(parsed), previous=previous)
+        return self._in_one_commit(lambda: self.store.set_values(report_id, values, self.user, reason), after)
 
     @_writes_report
     def set_note(self, report_id: int, cell: CellKey, note: str, *, enforce_lock: bool = False,
@@ -529,17 +539,40 @@ class Workspace:
         report = self.store.get_report(report_id)
         reason = self._reason(report, "", locked_reason) if enforce_lock else ""
         previous = self._previous(report_id, base)
-        changed = self.store.set_note(report_id, cell, note, self.user, reason)
-        if base is None:
-            data = self.store.load(report_id)
-        else:
-            data = _copy(base, report)
-            if note.strip():
-                data.notes[cell] = note.strip()
+        changed = [False]
+
+        def write() -> None:
+            changed[0] = self.store.set_note(report_id, cell, note, self.user, reason)
+
+        def after() -> Changes:
+            if base is None:
+                data = self.store.load(report_id)
             else:
-                data.notes.pop(cell, None)
-        cells = frozenset({cell}) if changed else frozenset()
-        return self._after_change(data, cells, previous=previous, notes=cells)
+                data = _copy(base, report)
+                if note.strip():
+                    data.notes[cell] = note.strip()
+                else:
+                    data.notes.pop(cell, None)
+            cells = frozenset({cell}) if changed[0] else frozenset()
+            return self._after_change(data, cells, previous=previous, notes=cells)
+        return self._in_one_commit(write, after)
+
+    def _in_one_commit(self, write: Callable[[], object], after: Callable[[], Changes]) -> Changes:
+        """``write`` (an edit's values or 说明), then ``after`` (its validation and the statuses it
+        gives) in ONE transaction: one commit — one fsync, ≈ 4 ms here — per edit, not two (r28).
+        A failed write undoes it all and says so (``StorageError``); anything else that fails in
+        ``after`` (a validation bug) must not cost the clerk the edit: it is committed, then raised."""
+        failure: Exception | None = None
+        with self.store.atomic():
+            write()
+            try:
+                return after()
+            except (StorageError, sqlite3.Error):  # a write failed: the transaction is undone
+                raise
+            except Exception as exc:  # noqa: BLE001 - raised below, once the edit is committed
+                failure = exc
+        assert failure is not None
+        raise failure
 
     def _reason(self, report: Report, reason: str, locked_reason: str | None) -> str:
         """The audit reason of an edit; in a locked period it must say why (asked from the user)."""
