@@ -15,6 +15,12 @@ The 1,000 files are made by the program itself (export_submission, one made-up t
 once and kept in the temporary folder (jnjp_intake_bench_files) for later runs (made again when
 the forms' versions changed).
 A measurement, not a test: prints medians in ms and ratios to the baseline.
+
+    … bench/intake_bench.py --split [files]   (y5: where each side's CPU goes, per file)
+
+``--split`` times the steps of both sides on the first ``files`` (default 200) of the 1,000: the reading
+side's steps one file after another in this process (hash, read, 审核, what travels, pickling), then an
+intake with one reading process, the main process's steps and its SQL statements timed by thread CPU.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +181,154 @@ def measure_matrix(runs: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _timed(owner: Any, name: str, times: dict[str, list[float]], label: str | None = None) -> Callable[[], None]:
+    """Wrap ``owner.name`` so that each call adds its thread CPU time to ``times[label]``; returns the undo."""
+    import functools
+    import time
+
+    original = getattr(owner, name)
+    slot = times.setdefault(label or name, [0.0, 0])
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.thread_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            slot[0] += time.thread_time() - start
+            slot[1] += 1
+
+    setattr(owner, name, wrapper)
+    return lambda: setattr(owner, name, original)
+
+
+def _print_times(title: str, times: dict[str, list[float]], files: int, top: int = 40) -> None:
+    print(f"{title} (CPU ms a file, calls a file)")
+    for label, (seconds, calls) in sorted(times.items(), key=lambda item: -item[1][0])[:top]:
+        print(f"  {seconds * 1000 / files:8.3f} ms  {calls / files:6.1f}  {label}")
+
+
+def split_reading(files: list[Path]) -> None:
+    """The reading side's steps for each file, as ``district.read_ahead._work`` makes them (validating
+    every file: the share a reading process validates depends on the balance)."""
+    import pickle
+    import time
+
+    import district.read_ahead as ra
+    from district.file_check import file_findings
+    from forms.catalogue import FormCatalogue
+
+    catalogue = FormCatalogue.load()
+    ra.read_one(files[0], catalogue)  # (the modules imported, as in a reading process already at work)
+    times: dict[str, list[float]] = {}
+
+    def add(label: str, seconds: float) -> None:
+        slot = times.setdefault(label, [0.0, 0])
+        slot[0] += seconds
+        slot[1] += 1
+
+    clock = time.process_time
+    sent_bytes = 0
+    for path in files:
+        t0 = clock()
+        ra.file_sha256(path)
+        t1 = clock()
+        pre = ra.read_one(path, catalogue)  # (hashes the file too)
+        t2 = clock()
+        if pre.read is None:
+            continue
+        pre.findings = file_findings(pre.read, catalogue)
+        t3 = clock()
+        for item in pre.read.forms:
+            item.form = item.form.key  # type: ignore[assignment]
+        ra._travelling(pre.read)
+        pre.data_sha256 = ra._values_sha256([(item.form, item.values) for item in pre.read.forms])  # type: ignore[misc]
+        t4 = clock()
+        sent = pickle.dumps(pre, protocol=pickle.HIGHEST_PROTOCOL)
+        t5 = clock()
+        pickle.loads(sent)
+        t6 = clock()
+        for label, seconds in (("file_sha256", t1 - t0), ("read_submission (+ sealed check)", t2 - t1 - (t1 - t0)),
+                               ("file_findings (审核)", t3 - t2), ("travelling + data_sha256", t4 - t3),
+                               ("pickle.dumps", t5 - t4), ("pickle.loads (in the main process)", t6 - t5)):
+            add(label, seconds)
+        sent_bytes += len(sent)
+    _print_times(f"reading side, {len(files)} files", times, len(files))
+    print(f"  {sent_bytes / len(files) / 1024:8.1f} KB pickled a file")
+
+
+def split_main(files: list[Path]) -> None:
+    """An intake of ``files`` with one reading process: the main process's steps and SQL, by thread CPU."""
+    import time
+
+    import district.intake as intake
+    import storage.database as database
+    import storage.district_store as ds
+    from district.read_ahead import ReadAhead
+    from district.sample_files import add_synthetic_townships
+    from storage.workspace import Workspace
+
+    times: dict[str, list[float]] = {}
+    undo = [_timed(intake, name, times) for name in ("receive_file", "_judge", "_file_write")]
+    undo += [_timed(ds, name, times) for name in ("replace_reports", "rewrite_report", "ensure_reports")]
+    undo += [_timed(ds._RowWrites, "flush", times, "_RowWrites.flush (SQL of the values, audit, first values)")]
+    undo += [_timed(Workspace, name, times) for name in ("write_intake", "_restatus", "validate_period",
+                                                        "_checked_exactly")]
+    undo += [_timed(ReadAhead, "take", times, "ReadAhead.take (waiting not counted)")]
+    import forms.validation as validation
+
+    undo.append(_timed(validation, "validate_bundle", times, "validate_bundle (files validated here)"))
+    statements: dict[str, list[float]] = {}
+    guarded = database._GuardedConnection
+    for name in ("execute", "executemany"):
+        original = getattr(guarded, name)
+
+        def timed(self: Any, sql: str, parameters: Any = (), _original: Any = original, _name: str = name) -> Any:
+            start = time.thread_time()
+            try:
+                return _original(self, sql, parameters)
+            finally:
+                slot = statements.setdefault(f"{_name[7:] or 'one'}: {' '.join(sql.split())[:90]}", [0.0, 0])
+                slot[0] += time.thread_time() - start
+                slot[1] += 1
+
+        setattr(guarded, name, timed)
+        undo.append(lambda _name=name, _original=original: setattr(guarded, _name, _original))
+    work = Path(tempfile.mkdtemp(prefix="jnjp_intake_split_"))
+    try:
+        ws = Workspace.create_district(work / "区库.sqlite")
+        try:
+            add_synthetic_townships(ws.store, 1000 - 23)
+            for slot in times.values():  # (the wrappers hold their slots: set to zero, not removed)
+                slot[:] = [0.0, 0]
+            statements.clear()
+            start, thread = time.process_time(), time.thread_time()
+            batch = intake.intake_files(ws, files, backup=False, workers=1)
+            spent, spent_thread = time.process_time() - start, time.thread_time() - thread
+        finally:
+            ws.close()
+    finally:
+        for step in undo:
+            step()
+        shutil.rmtree(work, ignore_errors=True)
+    count = len(files)
+    print(f"main process, {count} files: {spent * 1000 / count:.2f} ms CPU a file ({spent_thread * 1000 / count:.2f} ms"
+          f" in its main thread; the rest unpickles what the reading process sends); {batch.summary()}")
+    _print_times("  its steps (nested: a step includes those it calls)", times, count)
+    _print_times("  its SQL statements", statements, count, top=15)
+
+
+def split(count: int) -> None:
+    """Where each side's CPU goes (``--split``)."""
+    files = township_files(1000)[:count]
+    split_reading(files)
+    split_main(files)
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--split"]:
+        split(int(argv[1]) if len(argv) > 1 else 200)
+        return 0
     big = int(argv[0]) if argv else 1000
     measure_intake(23, 5)
     measure_matrix(20)
