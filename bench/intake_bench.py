@@ -57,10 +57,16 @@ def township_files(count: int) -> list[Path]:
     marker = folder / "forms.txt"
     files = sorted(folder.glob("*.xlsx"))
     if len(files) != count or not marker.exists() or marker.read_text(encoding="utf-8") != versions:
-        shutil.rmtree(folder, ignore_errors=True)
         print(f"… exporting {count} township files into {folder} (once)", file=sys.stderr, flush=True)
-        files = sorted(make_township_files(folder, catalogue, count, extra_rows=lambda n: n % LAYOUTS).values())
-        marker.write_text(versions, encoding="utf-8")
+        # made in a folder of their own, then renamed into place: a run started meanwhile never sees
+        # (and deletes) a half-made folder
+        CACHE.mkdir(parents=True, exist_ok=True)
+        making = Path(tempfile.mkdtemp(prefix=f"{count}-making-", dir=CACHE))
+        make_township_files(making, catalogue, count, extra_rows=lambda n: n % LAYOUTS)
+        (making / "forms.txt").write_text(versions, encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        making.rename(folder)
+        files = sorted(folder.glob("*.xlsx"))
     return files
 
 
