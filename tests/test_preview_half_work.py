@@ -30,3 +30,101 @@ def test_many_rare_spaces_before_the_one_before_an_eq() -> None:
             assert safety._space_before_eq(data) and safety._odd_or_long_ref(data)
             assert not safety._space_before_eq(data.replace(space + b"=", b"=")), (space, count)
             assert safety._space_before_eq(b"x" + space) is False
+
+
+# -- the stored report compared by column (``import_preview._same_as_stored``) ---------------------------
+
+_EXTREMES = [1e308, -1e308, -0.0, 0.0, 0, 3, 3.0, 12345678901234567890, -98765432109876543210, 0.1, 2.5,
+             "文字", "", " x", "\x07控制", "3"]
+
+
+def _dict_answer(values, columns) -> bool:
+    from forms.column_values import ColumnValues
+
+    present = {c: v for c, v in values.items() if v is not None}
+    return present == ColumnValues(columns).as_dict()
+
+
+def test_same_as_stored_answers_as_the_dict_comparison() -> None:
+    """Random stored columns and file values around each other (equal, one value off, 3 against
+    3.0, -0.0 against 0.0, blanks, cells only on one side, a stored null, a repeated row key):
+    the column comparison gives the dict comparison's answer, or None (the caller then makes it)."""
+    from export.import_preview import _same_as_stored
+    from forms.column_values import ColumnValues
+
+    rnd = random.Random(1616)
+    decided = 0
+    for _ in range(4000):
+        rows = [f"r{i}" for i in range(1, rnd.randint(1, 6))]
+        list_rows = {"units": list(rows)}
+        columns = {}
+        for col in rnd.sample(["a", "b", "c"], rnd.randint(0, 3)):
+            keys = [r for r in rows if rnd.random() < 0.8] if rnd.random() < 0.3 else list(rows)
+            if keys and rnd.random() < 0.05:
+                keys.append(keys[0])  # a repeated row key (a damaged pack)
+            vals = [rnd.choice(_EXTREMES[:-1]) for _ in keys]
+            if vals and rnd.random() < 0.05:
+                vals[rnd.randrange(len(vals))] = None  # a stored null (never written)
+            columns[("units", col)] = (keys, vals)
+        if rnd.random() < 0.3:
+            columns[("grid", "v")] = (["x", "y"], [rnd.choice(_EXTREMES[:-1]), 7])
+        values = {}
+        for (table, col), (keys, vals) in columns.items():
+            for key, val in zip(keys, vals):
+                values[(table, key, col)] = val
+        for _ in range(rnd.randint(0, 3)):  # the file differs a little
+            cell = (rnd.choice(["units", "grid"]), rnd.choice(rows + ["x", "r9"]), rnd.choice(["a", "b", "c", "v"]))
+            values[cell] = rnd.choice([None, *_EXTREMES])
+        got = _same_as_stored(values, ColumnValues(columns), list_rows)
+        if got is not None:
+            decided += 1
+            assert got == _dict_answer(values, columns), (values, columns)
+    assert decided > 3000  # the column comparison decides nearly always
+    assert _same_as_stored({}, {}, {}) is None  # no report stored: a dict, compared as one
+
+
+def _preview_lines(preview) -> list:
+    return [(f.form.key, f.unchanged, [repr(c) for c in f.changes], [repr(c) for c in f.clears], f.notices,
+             f.add_rows) for f in preview.forms] + [preview.warnings, preview.notices, preview.check]
+
+
+def test_previews_by_column_say_what_the_dict_comparison_says(workspace, demo_township, tmp_path, monkeypatch) -> None:
+    """Real database, real files written by the program: unchanged, then the stored report edited
+    after the export (extreme numbers, a cleared value, a text where a number was), then a file
+    with more list rows than the database — every line the same as the dict comparison's."""
+    import export.import_preview as import_preview
+    from bench.sizes import FORM as LIST_FORM
+    from bench.sizes import TABLE, enterprise
+    from export.importer import preview_import
+    from export.submission import export_submission
+
+    ws, town = workspace, demo_township
+    data = ws.open_report(town.id, LIST_FORM, "2025")
+    with ws.store.atomic():
+        cells = []
+        for i in range(40):
+            key = ws.store.add_list_row(data.report.id, TABLE, ws.user)
+            cells += [((TABLE, key, col), value) for col, value in enterprise(i, 2025).items()]
+        ws.edit_many(data.report.id, cells, reason="测试")
+    path = tmp_path / "镇.xlsx"
+    export_submission(ws, town.id, "2025", path)
+
+    def both() -> tuple[list, list]:
+        fast = _preview_lines(preview_import(ws, path))
+        with monkeypatch.context() as mp:
+            mp.setattr(import_preview, "_same_as_stored", lambda *args: None)
+            general = _preview_lines(preview_import(ws, path))
+        return fast, general
+
+    fast, general = both()
+    assert fast == general and all(not f[2] and not f[3] for f in fast[:-3])
+    rows = ws.open_report(town.id, LIST_FORM, "2025").list_rows[TABLE]
+    rid = data.report.id
+    ws.edit_many(rid, [((TABLE, rows[0], "energy_equal"), "1e308"), ((TABLE, rows[1], "energy_equiv"), "-0"),
+                       ((TABLE, rows[2], "value_added"), "12345678901234567890"), ((TABLE, rows[3], "boiler"), "")],
+                 reason="测试")
+    fast, general = both()
+    assert fast == general and any(f[2] or f[3] for f in fast[:-3])
+    ws.remove_list_row(rid, TABLE, rows[-1])  # the file has one list row more than the database
+    fast, general = both()
+    assert fast == general
