@@ -128,3 +128,34 @@ def test_previews_by_column_say_what_the_dict_comparison_says(workspace, demo_to
     ws.remove_list_row(rid, TABLE, rows[-1])  # the file has one list row more than the database
     fast, general = both()
     assert fast == general
+
+
+def test_record_values_as_value_by_value() -> None:
+    """A record's values taken as the grid's slice when it has no blank: the same list as taking
+    each value (blank → None), short rows and rows beyond the grid padded, blocked positions None."""
+    from types import SimpleNamespace
+
+    from export.submission_file import _MapReader
+    from forms.values import CellError
+
+    def by_value(grid, r, c, n, blocked):
+        line = grid[r - 1] if r <= len(grid) else ()
+        values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
+        values += [None] * (n - len(values))
+        for j in blocked:
+            values[j] = None
+        return values
+
+    rnd = random.Random(4)
+    kinds = ["", "", 1.5, -0.0, 1e308, "文字", " ", CellError("#N/A"), True, 12345678901234567890, None]
+    for _ in range(5000):
+        grid = [[rnd.choice(kinds) for _ in range(rnd.randint(0, 6))] for _ in range(rnd.randint(0, 4))]
+        reader = SimpleNamespace(book=SimpleNamespace(grids={"S": grid}))
+        r, c, n = rnd.randint(1, 5), rnd.randint(1, 4), rnd.randint(0, 5)
+        blocked = tuple(sorted(rnd.sample(range(n), rnd.randint(0, n))))
+        got = _MapReader.record_values(reader, "S", r, c, n, blocked)  # type: ignore[arg-type]
+        assert got == by_value(grid, r, c, n, blocked) and [type(v) for v in got] == \
+            [type(v) for v in by_value(grid, r, c, n, blocked)]
+        if r <= len(grid):
+            assert got is not grid[r - 1]  # a new list: the caller's changes never reach the grid
+    assert _MapReader.record_values(SimpleNamespace(book=SimpleNamespace(grids={})), "X", 1, 1, 2, ()) == [None, None]  # type: ignore[arg-type]
