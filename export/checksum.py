@@ -265,7 +265,7 @@ def _block_lines(block: list[MapRecord], with_values: bool) -> list[list[Any]]:
     return lines
 
 
-_VALUES = itemgetter(8)  # a MapRecord's values
+_VALUES, _NOTES = itemgetter(8), itemgetter(9)  # a MapRecord's (and its line items') values and 说明
 # records of one length one after the other done a column at a time from this many on (a long list's rows;
 # a grid's few rows are done record by record: fewer instructions for them)
 _COLUMN_RUN = 32
@@ -335,11 +335,12 @@ def _lines_of(block: list[list[Any]]) -> bytes:
     each text, every control character one of the line breaks put between the records — and
     otherwise (a line break typed in a 说明, say) the block goes through the encoder after all.
     The same bytes, without the encoder's work per text (a third of the verdict's time)."""
+    join, q = '","'.join, '"'  # (``_json_texts`` inlined: no Python call per list)
     try:
         lines = [f'["{form_key}",{version},"{table_key}","{row_key}","{sheet}","{cell}","{columns}","{kinds}",'
-                 f'[{_json_texts(values) if values else ""}],[{_json_texts(notes) if notes else ""}]]\n'
+                 f'[{q + join(values) + q if values else ""}],[{q + join(notes) + q if notes else ""}]]\n'
                  for form_key, version, table_key, row_key, sheet, cell, columns, kinds, values, notes in block]
-        texts = sum(len(record[8]) + len(record[9]) for record in block) + 7 * len(block)
+        texts = sum(map(len, map(_VALUES, block))) + sum(map(len, map(_NOTES, block))) + 7 * len(block)
     except TypeError:  # a value or 说明 that is not text: the encoder says what it is
         return _encoded_lines(block)
     data = "".join(lines).encode("utf-8")
@@ -348,11 +349,6 @@ def _lines_of(block: list[list[Any]]) -> bytes:
     if len(data) - len(data.translate(None, _QUOTE_OR_ESCAPED)) == 2 * texts + len(block):
         return data
     return _encoded_lines(block)
-
-
-def _json_texts(texts: list[str]) -> str:
-    """``"a","b"``: the texts of a JSON list as they are."""
-    return '"' + '","'.join(texts) + '"'
 
 
 _ESCAPED = bytes(range(0x20)) + b"\\"  # what the encoder escapes besides '"' (UTF-8 has no such byte inside a character)

@@ -16,7 +16,7 @@ Rules a clerk relies on (issue 9):
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Container, Mapping
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import is_
@@ -34,6 +34,7 @@ from export.submission_file import (
     SubmissionFile,
     read_submission,
 )
+from forms.column_values import ColumnValues
 from forms.compute import compute_form
 from forms.input_cells import form_inputs
 from forms.periods import parse_period, period_label
@@ -352,8 +353,10 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     """Compare one form of the file with the stored report (list rows matched by position)."""
     imp = FormImport(item, notices=list(item.notices))
     form = item.form
-    data = ws.find_report_data(preview.township.id, form.key, preview.period)
-    old_values = data.values if data else {}
+    data = ws.find_report_lazily(preview.township.id, form.key, preview.period)
+    # (y4) the stored values by column, with the list rows: the cell dict is made only if the usual
+    # comparison below cannot be made by column (``_same_as_stored``)
+    stored_values = data.input_values if data else {}
     old_notes = data.notes if data else {}
     old_rows = data.list_rows if data else {}
     # file row → stored row (list tables, by position); "+n" = a row to create, only when it holds something
@@ -432,13 +435,17 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
         # remain to compare, on the cells that have one on either side. First as whole dicts (a
         # copy keeps each key's hash, and dict equality looks up with it: no tuple is hashed
         # again), which proves it when the file's values are all on covered cells
-        present = values.copy()
-        for cell in compress(values, map(is_, values.values(), repeat(None))):  # the blank ones (found in C)
-            del present[cell]
-        if present == old_values and _on_covered(form, present, positions):
-            imp.unchanged = len(present)
+        same = _same_as_stored(values, stored_values, old_rows)
+        if same is None:
+            present = values.copy()
+            for cell in compress(values, map(is_, values.values(), repeat(None))):  # the blank ones (found in C)
+                del present[cell]
+            same = present == _cell_dict(stored_values)
+        if same and _on_covered(form, _Present(values), positions):
+            imp.unchanged = len(values) - list(values.values()).count(None)
             check_values = False
         else:
+            old_values = _cell_dict(stored_values)
             covered = covered_cells()
             new_values = list(map(values.get, covered))  # map and list equality: no Python loop at all
             if new_values == list(map(old_values.get, covered)):
@@ -452,6 +459,8 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
                 covered = []
     if covered is None:
         covered = covered_cells()
+    if check_values:
+        old_values = _cell_dict(stored_values)
     for cell in covered:
         if check_values:
             if rejected_cells and cell in rejected_cells:
@@ -478,7 +487,47 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     return imp
 
 
-def _on_covered(form: FormSpec, present: dict[CellKey, Any], positions: dict[tuple[str, str], int]) -> bool:
+def _cell_dict(stored: Mapping[CellKey, Any]) -> dict[CellKey, Any]:
+    """The stored values as the cell dict ``Store.load`` gives (made from the columns once read)."""
+    return stored.as_dict() if isinstance(stored, ColumnValues) else stored  # type: ignore[return-value]
+
+
+def _same_as_stored(values: dict[CellKey, Any], stored: Mapping[CellKey, Any],
+                    list_rows: dict[str, list[str]]) -> bool | None:
+    """Whether the file's non-blank values (``values`` in the database's row keys) are exactly the
+    stored ones — ``{c: v for c, v in values.items() if v is not None} == stored`` — found column by
+    column (y4, issue 16: no cell dict of the stored report, each file value looked up once and the
+    columns compared as lists, the same ``==`` in the same order as dict equality). None when that
+    cannot be told so (a blank stored, a column whose rows may repeat, values not read by column):
+    the caller compares the dicts."""
+    if not isinstance(stored, ColumnValues):
+        return None
+    get = values.get
+    count = 0
+    for (table, col), (rows, vals) in stored.columns.items():
+        if None in vals:  # (never stored: a blank is no entry) the dict would hold it, the file never does
+            return None
+        if rows != list_rows.get(table) and len(set(rows)) != len(rows):  # list rows are unique (primary key)
+            return None
+        if list(map(get, zip(repeat(table), rows, repeat(col)))) != vals:
+            return False
+        count += len(vals)
+    return count == len(values) - list(values.values()).count(None)
+
+
+class _Present:
+    """The file's non-blank cells as ``_on_covered`` asks about them (``cell in``), without the dict."""
+
+    __slots__ = ("_get",)
+
+    def __init__(self, values: dict[CellKey, Any]) -> None:
+        self._get = values.get
+
+    def __contains__(self, cell: object) -> bool:
+        return self._get(cell) is not None
+
+
+def _on_covered(form: FormSpec, present: Container[CellKey], positions: dict[tuple[str, str], int]) -> bool:
     """Whether every cell of ``present`` (the file's values in the database's row keys) is one the
     preview compares. The reader keeps only the form's tables, grid rows and columns, and
     ``_diff`` only stored rows or rows to create (``positions``): so it is, unless one is a

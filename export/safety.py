@@ -683,12 +683,34 @@ _SPACES_BUT_BLANK = (b"\t", b"\n", b"\r", b"\x0b", b"\x0c")  # what \s matches b
 def _odd_or_long_ref(data: bytes) -> bool:
     """Whether ``_ODD_REF`` or ``_LONG_REF`` occurs in ``data``, with less work (issue 11): a search
     for them stops at every "r" of the part, most of them letters of its text; the "r", white space, "=" form is
-    looked for only where a blank before an "=", or a white space character other than a blank, is
-    there at all (none of them is in a usual sheet; memchr for the rare ones), the rest from each "r=" on."""
+    looked for only where a white space character stands right before an "=" (``_space_before_eq``:
+    none does in a usual sheet), the rest from each "r=" on."""
     if _ODD_OR_LONG_AT_R_EQ.search(data) is not None:
         return True
-    if b" =" in data or any(space in data for space in _SPACES_BUT_BLANK):
+    if _space_before_eq(data):
         return _R_SPACE_EQ.search(data) is not None
+    return False
+
+
+def _space_before_eq(data: bytes) -> bool:
+    """Whether a white space character (what ``\\s`` matches) stands right before an "=" somewhere in
+    ``data`` — which every match of ``_R_SPACE_EQ`` has. Issue 16: a sheet's line break after its XML
+    declaration made ``_R_SPACE_EQ`` search every "r" of every part (a third of the safety check of a
+    5,000-row file); the rare characters are looked at where they are (memchr), a part with many of
+    them searched for the pair as before."""
+    if b" =" in data:
+        return True
+    for space in _SPACES_BUT_BLANK:
+        at = data.find(space)
+        for _ in range(_COLONS_LOOKED_AT):
+            if at < 0:
+                break
+            if data[at + 1:at + 2] == b"=":
+                return True
+            at = data.find(space, at + 1)
+        else:
+            if at >= 0 and data.find(space + b"=", at) >= 0:
+                return True
     return False
 
 

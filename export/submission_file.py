@@ -638,8 +638,10 @@ class _MapReader:
         """The values of a record's ``n`` cells from ``sheet``!(``r``, ``c``) on (None for a blank, and
         for the ``blocked`` positions when given)."""
         grid = self.book.grids.get(sheet, ())
-        line = grid[r - 1] if r <= len(grid) else ()
-        values = [None if v == "" else v for v in line[c - 1:c - 1 + n]]
+        line = grid[r - 1] if r <= len(grid) else []
+        values = line[c - 1:c - 1 + n]
+        if "" in values:  # (a row of figures has no blank: its slice as it is, without a step per value)
+            values = [None if v == "" else v for v in values]
         values += [None] * (n - len(values))
         for j in blocked:
             values[j] = None

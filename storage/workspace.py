@@ -272,6 +272,12 @@ class Workspace:
         report = self.store.find_report(township_id, form_key, period)
         return self.store.load(report.id) if report else None
 
+    def find_report_lazily(self, township_id: int, form_key: str, period: str) -> LazyReportData | None:
+        """``find_report_data`` read on first use (y4, issue 16: the import preview compares the
+        file with the values by column, ``input_values``, and makes the cell dict only if they differ)."""
+        report = self.store.find_report(township_id, form_key, period)
+        return LazyReportData(report, self.store) if report else None
+
     def cell_history(self, report_id: int, cell: CellKey) -> list[PeriodValue]:
         """The cell in every period (of the same kind) up to this report's, oldest first."""
         from storage.cell_history import cell_history
