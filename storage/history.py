@@ -73,9 +73,11 @@ _NUMBERS = {int, float}
 # columns, as three JSON arrays in the table's own order (y1: no GROUP BY, so no sort of 25,000 rows).
 # SQLite prints a REAL with 15 significant digits: a first value read so differs from the stored one by
 # less than 1e-15 of it, far inside the ``reported`` rule's tolerance (``forms.rules._same``: 1e-9).
+# (y6: abs() only of a REAL — SQLite's abs(-9223372036854775808) is an "integer overflow" error.)
 _FIRSTS = (
-    "SELECT json_group_array(row_key), json_group_array(col_key), json_group_array(CASE WHEN typeof(value)"
-    " IN ('integer', 'real') AND abs(value) <= 1.7976931348623157e308 THEN value END) FROM first_values"
+    "SELECT json_group_array(row_key), json_group_array(col_key), json_group_array(CASE typeof(value) WHEN"
+    " 'integer' THEN value WHEN 'real' THEN CASE WHEN abs(value) <= 1.7976931348623157e308 THEN value END END)"
+    " FROM first_values"
     " WHERE report_id = ? AND table_key = ? AND col_key IN ({})")
 
 
