@@ -136,19 +136,14 @@ def _json_safe_list(workspace: Workspace, township: Any, rows: int) -> int:
 @pytest.mark.parametrize("old_snapshot", [False, True])
 def test_undo_import_makes_the_doubts_from_what_it_put_back(workspace, demo_township, old_snapshot: bool) -> None:
     from storage.import_log import last_import, record_import, restore, snapshot
-    from tests.stored import dump_cells
+    from tests.stored import as_old_snapshot
 
     store, town = workspace.store, demo_township.id
     rid = _json_safe_list(workspace, demo_township, 300)
     with store.atomic():
         taken = snapshot(store, town, "2025")
         if old_snapshot:  # as the program before migration 12 kept it: one list of cells
-            for report in taken["reports"]:
-                cells = store.conn.execute(f"SELECT table_key, row_key, col_key, value, note, updated_at"
-                                           f" FROM {dump_cells(store.conn)} WHERE report_id = ?",
-                                           (report["id"],)).fetchall()
-                del report["packs"], report["notes"]
-                report["cells"] = [list(c) for c in cells]
+            as_old_snapshot(store.conn, taken)
         record_import(store, town, "2025", "a.xlsx", [FORM], json.loads(json.dumps(taken)), "区")
     keys = store.list_rows(rid)[TABLE]
     store.set_values(rid, [((TABLE, k, "value_added"), 1.5) for k in keys[50:80]]
