@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from forms.period_rules import PeriodInputs, comparable_periods
@@ -120,13 +121,17 @@ def changed_first_values(store: Store, report_id: int, columns: Mapping[str, Col
             suspects.update(_odd_rows(rows, vals))
         if not suspects:
             continue  # every first value still the value stored, a plain number: nothing to report
-        current = {col: dict(zip(*pack)) for col, pack in zip(checked, packs)}
         # w2: the first values of the compared columns are read in one pass and compared here
         # (``_in_doubt``); y1: each first value's current one looked up by ``map`` (C), the usual
         # case (every value still its first) told by one ``==``; y6: of the suspects only, when few
+        # (and only their current values kept for the look-up, picked by ``compress``: in C)
         sql, args = _FIRSTS.format(",".join("?" * len(checked))), (report_id, table, *checked)
         if len(suspects) <= _FEW:
             sql, args = sql + f" AND row_key IN ({','.join('?' * len(suspects))})", (*args, *sorted(suspects))
+            current = {col: dict(compress(zip(*pack), map(suspects.__contains__, pack[0])))
+                       for col, pack in zip(checked, packs)}
+        else:
+            current = {col: dict(zip(*pack)) for col, pack in zip(checked, packs)}
         keys, cols_of, firsts = map(json.loads, store.conn.execute(sql, args).fetchone())
         values = list(map(dict.get, map(current.__getitem__, cols_of), keys))
         if values == firsts and set(map(type, values)) <= _NUMBERS:
