@@ -244,12 +244,14 @@ def _sorted(cells: dict[str, Any]) -> tuple[list[str], list[Any], None]:
     return rows, [cells[r] for r in rows], None
 
 
-def _merged(stored: tuple[str, str], cells: dict[str, Any]) -> tuple[list[str], list[Any], str | None]:
+def _merged(stored: tuple[str, str], cells: dict[str, Any], again: list[str]) -> tuple[list[str], list[Any], str | None]:
     """A stored pack (its two texts) with ``cells`` (row → value, None: none) written into it. A few
-    cells (an edit) go in place — the rows' text kept when no row comes or goes; many are merged."""
+    cells (an edit) go in place — the rows' text kept when no row comes or goes; many are merged.
+    ``again``: gets the rows whose value is changed or removed (``first_value_doubts``)."""
     rows, vals = _loads(stored[0]), _loads(stored[1])
     if len(cells) > 8:
         merged = dict(zip(rows, vals))
+        again += [row for row, value in cells.items() if row in merged and not _same(merged[row], value)]
         merged.update(cells)
         return _sorted(merged)
     same_rows = True
@@ -259,6 +261,8 @@ def _merged(stored: tuple[str, str], cells: dict[str, Any]) -> tuple[list[str], 
         except ValueError:
             at = -1
         if at >= 0:
+            if not _same(vals[at], value):
+                again.append(row)
             if value is None:
                 del rows[at], vals[at]
                 same_rows = False
@@ -270,6 +274,17 @@ def _merged(stored: tuple[str, str], cells: dict[str, Any]) -> tuple[list[str], 
             vals.insert(at, value)
             same_rows = False
     return rows, vals, stored[0] if same_rows else None
+
+
+def _same(old: Any, new: Any) -> bool:
+    return type(old) is type(new) and old == new
+
+
+def _doubt(conn: Any, report_id: int, rows: Iterable[tuple[str, str]]) -> None:
+    """(table, row)s whose stored values changed or went: their first values may now differ
+    (migration 13's ``first_value_doubts``, read by ``storage.history.changed_first_values``)."""
+    conn.executemany("INSERT OR IGNORE INTO first_value_doubts (report_id, table_key, row_key) VALUES (?, ?, ?)",
+                     [(report_id, table, row) for table, row in rows])
 
 
 def pack_key(cell: tuple[str, str, str]) -> _Key | None:
@@ -342,8 +357,17 @@ def write_values(conn: Any, report_id: int, changes: Iterable[tuple[tuple[str, s
             found.update(((t, c, k), (rows, vals)) for t, c, k, rows, vals in conn.execute(
                 "SELECT table_key, col_key, chunk, row_keys, vals FROM cell_columns WHERE report_id = ?", (report_id,))
                 if (t, c, k) in wanted)
-    packs = {key: _sorted(cells) if key not in found else _merged(found[key], cells) for key, cells in groups.items()}
+    packs, again = {}, []
+    for key, cells in groups.items():
+        if key in found:
+            rows: list[str] = []
+            packs[key] = _merged(found[key], cells, rows)
+            again += [(key[0], row) for row in rows]
+        else:
+            packs[key] = _sorted(cells)
     _put(conn, report_id, packs, set(found), stamp)
+    if again:
+        _doubt(conn, report_id, again)
 
 
 def write_packs(conn: Any, report_id: int, packs: Iterable[list[Any]]) -> None:
@@ -369,10 +393,13 @@ def remove_rows(conn: Any, report_id: int, table: str, rows: Iterable[str], stam
         _put(conn, report_id, packs, set(packs), stamp)
     conn.executemany("DELETE FROM cell_values WHERE report_id = ? AND table_key = ? AND row_key = ?",
                      [(report_id, table, row) for gone in by_chunk.values() for row in gone])
+    _doubt(conn, report_id, [(table, row) for gone in by_chunk.values() for row in sorted(gone)])
 
 
 def delete_report(conn: Any, report_id: int) -> None:
-    """Every value and 说明 of the report removed."""
+    """Every value and 说明 of the report removed (each row with a first value now in doubt)."""
+    conn.execute("INSERT OR IGNORE INTO first_value_doubts (report_id, table_key, row_key)"
+                 " SELECT DISTINCT report_id, table_key, row_key FROM first_values WHERE report_id = ?", (report_id,))
     conn.execute("DELETE FROM cell_columns WHERE report_id = ?", (report_id,))
     conn.execute("DELETE FROM cell_values WHERE report_id = ?", (report_id,))
 

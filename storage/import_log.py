@@ -95,6 +95,8 @@ def last_import(store: Store, township_id: int | None = None, period: str | None
 def restore(store: Store, record: ImportRecord, who: str) -> list[int]:
     """Put the township-period back as ``record.before`` (imported forms exactly, the others'
     statuses) and mark the import undone, in ONE transaction. Returns the report ids restored."""
+    from storage.history import mark_doubts
+
     before = {r["form_key"]: r for r in record.before["reports"]}
     restored = []
     reason = f"撤销导入 {record.file}（{record.at}）"
@@ -120,6 +122,7 @@ def restore(store: Store, record: ImportRecord, who: str) -> list[int]:
                                    (record.township_id, record.period, *(old[f] for f in _REPORT_FIELDS)))
                 rid = old["id"]
             _restore_cells(store, rid, old)
+            mark_doubts(store.conn, rid)  # (y6: values put back without the audit: its rows' doubts made anew)
             store.conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
                                    [(rid, *row) for row in old["rows"]])
             _restore_report_fields(store, rid, old, who, ("form_version", "updated_at"))

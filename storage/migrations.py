@@ -355,6 +355,35 @@ MIGRATIONS.append([
 ])
 assert len(MIGRATIONS) == 12, "values per column are migration 12"
 
+
+# 13 (y6, issue 16): which rows may hold a value other than their first stored one. The ``reported``
+# rule compares each figure with its first value; reading all 25,000–30,000 first values of a 5,000-row
+# list for that was a third of a period's first validation, though nearly all still equal the values.
+# ``first_value_doubts`` lists the rows whose stored values were changed or removed since they were
+# written (a value over another, a value removed, a list row removed, a report's values all removed),
+# kept by ``storage.cell_packs`` — the one module that writes values —, so every path (edit, paste,
+# undo/redo, import, intake, form upgrade, row removal) keeps it; where values are put back wholesale
+# (an undo of an import) and here for every report, the rows are found from what is stored
+# (``storage.history.mark_doubts``).
+def _mark_first_value_doubts(conn: sqlite3.Connection) -> None:
+    """One report at a time, as migration 12."""
+    from storage.history import mark_doubts
+
+    for report_id, in conn.execute("SELECT DISTINCT report_id FROM first_values").fetchall():
+        mark_doubts(conn, report_id)
+
+
+MIGRATIONS.append([
+    """CREATE TABLE first_value_doubts (
+        report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        table_key TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        PRIMARY KEY (report_id, table_key, row_key)
+    ) WITHOUT ROWID""",
+    _mark_first_value_doubts,
+])
+assert len(MIGRATIONS) == 13, "the first values' doubts are migration 13"
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -36,6 +36,16 @@ def dump_cells(conn: Any) -> str:
     return STORED_CELLS
 
 
+def as_old_snapshot(conn: Any, taken: dict[str, Any]) -> None:
+    """An import's snapshot (``storage.import_log.snapshot``) turned into what the program before
+    migration 12 kept: each report's cells as one list (table, row, column, value, 说明, time)."""
+    for report in taken["reports"]:
+        cells = conn.execute(f"SELECT table_key, row_key, col_key, value, note, updated_at FROM {dump_cells(conn)}"
+                             " WHERE report_id = ?", (report["id"],)).fetchall()
+        del report["packs"], report["notes"]
+        report["cells"] = [list(c) for c in cells]
+
+
 def stored_value(db_path: Path, report_id: int, table: str, row: str, col: str) -> Any:
     conn = sqlite3.connect(str(db_path))
     try:

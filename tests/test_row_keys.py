@@ -59,7 +59,7 @@ def test_migration_gives_a_reused_key_a_fresh_one_and_keeps_the_history_apart(db
     ws.close()
     conn = sqlite3.connect(str(db_path))  # back to the structure before migration 3 (and the later ones)
     unpack_values(conn)  # (migration 12's packs)
-    for table in ("list_row_keys", "first_values", "intake_register", "district_marks", "district_remarks",
+    for table in ("list_row_keys", "first_values", "first_value_doubts", "intake_register", "district_marks", "district_remarks",
                   "no_data", "validation_cache", "revision_counter"):
         conn.execute(f"DROP TABLE {table}")
     for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
