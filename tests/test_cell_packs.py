@@ -180,6 +180,39 @@ def test_edits_and_removed_rows_across_chunks(tmp_path: Path) -> None:
         store.close()
 
 
+def test_row_keys_decoded_once_read_as_each_pack_alone(tmp_path: Path) -> None:
+    """r28: equal row-key texts (columns of one chunk with the same rows) are decoded once and shared;
+    every read gives what decoding each pack by itself gives, and a column's row list is its own."""
+    store, rid = _report(tmp_path)
+    try:
+        rows = [store.add_list_row(rid, "units", "镇街") for _ in range(600)]  # three chunks
+        changes = [(("units", r, "energy"), EXTREMES[n % len(EXTREMES)]) for n, r in enumerate(rows)]
+        changes += [(("units", r, "name"), f"企业{n}") for n, r in enumerate(rows) if n % 7]  # other rows
+        changes += [(("units", r, "code"), n) for n, r in enumerate(rows)]  # the same rows as energy
+        store.set_values(rid, changes, "镇街")
+        alone: dict[tuple[str, str], tuple[list, list]] = {}
+        values: dict[tuple[str, str, str], Any] = {}
+        for table, col, keys, vals in store.conn.execute(
+                "SELECT table_key, col_key, row_keys, vals FROM cell_columns WHERE report_id = ?"
+                " ORDER BY table_key, col_key, chunk", (rid,)):
+            keys, vals = cell_packs._loads(keys), cell_packs._loads(vals)
+            got = alone.setdefault((table, col), ([], []))
+            got[0].extend(keys)
+            got[1].extend(vals)
+            values.update(((table, r, col), v) for r, v in zip(keys, vals))
+        read = cell_packs.read_columns(store.conn, rid)
+        assert {k: (r, _typed(dict(enumerate(v)))) for k, (r, v) in read.items()} == \
+            {k: (r, _typed(dict(enumerate(v)))) for k, (r, v) in alone.items()}
+        assert _typed(cell_packs.read_values(store.conn, rid)) == _typed(values)
+        assert _typed(cell_packs.read_values_of(store.conn, [rid])[rid]) == _typed(values)
+        energy, code = read[("units", "energy")][0], read[("units", "code")][0]
+        assert energy == code and energy is not code  # equal rows, lists of their own
+        energy.append("r9999")
+        assert read[("units", "code")][0] == rows
+    finally:
+        store.close()
+
+
 def _dump(store: Store) -> dict[str, list]:
     return {"cells": store.conn.execute(f"SELECT * FROM {dump_cells(store.conn)} ORDER BY 1, 2, 3, 4").fetchall(),
             "packs": store.conn.execute("SELECT * FROM cell_columns ORDER BY 1, 2, 3, 4").fetchall(),
