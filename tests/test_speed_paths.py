@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import random
 
+import pytest
+
 from forms.compute import compute_form
 from forms.field_checks import field_checks
 from forms.findings import FindingCollector
@@ -60,6 +62,37 @@ def test_list_field_checks_at_5000_rows_equal_the_row_loop(catalogue) -> None:
         assert fast.findings == plain.findings
         assert fast.invalid == plain.invalid
     assert sum(f.rule_id == "格式" for f in plain.findings) > 1000
+
+
+@pytest.mark.parametrize("kind", ["whole after scaling", "within the tolerance", "too many decimals", "ints and floats"])
+def test_decimal_places_told_by_column_equal_the_row_loop(catalogue, kind) -> None:
+    """r28: a number column whose scaled figures are all whole passes in one pass; the other cases as
+    before (close to whole within 1e-6, more decimals than allowed, ints mixed in): row loop = column."""
+    from forms.compute import ComputeContext
+    from tests.list_inputs_helpers import list_inputs
+
+    form = catalogue.get(FORM)
+    table = form.table(TABLE)
+    rows = [f"r{i}" for i in range(1, 5001)]
+    rng = random.Random(28)
+    inputs = {k: v for k, v in list_inputs(table, rows, rng).items()}
+    checked = [c for c in table.columns if table.is_input(None, c) and c.numeric and c.check_decimals and c.decimals]
+    assert checked
+    for col in checked:
+        for n, row in enumerate(rows):
+            whole = rng.randrange(0, 10**6) / 10**col.decimals  # e.g. 15230.5: its scaled figure whole or ±1 ulp
+            value = {"whole after scaling": float(rng.randrange(0, 10**6)) / 2 if col.decimals else float(n),
+                     "within the tolerance": whole,
+                     "too many decimals": whole + (0.5 / 10**col.decimals if n == 4321 else 0.0),
+                     "ints and floats": n if n % 2 else whole}[kind]
+            inputs[(TABLE, row, col.key)] = value
+    computed = compute_form(form, inputs, {TABLE: rows}, ComputeContext(catalogue.reference, 2025))
+    fast, plain = FindingCollector(form, computed, {}), FindingCollector(form, computed, {})
+    field_checks(table, inputs, rows, fast)
+    field_checks(table, inputs, rows, plain, set(rows))
+    assert fast.findings == plain.findings and fast.invalid == plain.invalid
+    decimals = [f for f in plain.findings if f.col in {c.key for c in checked} and f.row == "r4322"]
+    assert bool(decimals) == (kind == "too many decimals")
 
 
 def _reported_edit(workspace: Workspace, township) -> int:  # noqa: ANN001
