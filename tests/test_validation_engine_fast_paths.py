@@ -211,6 +211,11 @@ def test_codes_told_by_column_equal_each_code_told_alone() -> None:
     for _ in range(2000):
         some = list(rng.sample(codes, 4))
         code = list(some[0])
-        code[rng.randrange(18)] = rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXYIOSVZa ")
+        code[rng.randrange(18)] = rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXYIOSVZa \x00\nＡé𠀀")
         some[0] = "".join(code)[:rng.choice((18, 18, 18, 17, 5))] + ("X" if rng.random() < 0.05 else "")
         assert _all_valid_uscc(some) == all(map(_valid_uscc, some)), some
+    assert _all_valid_uscc(codes * 25)  # 5,000 codes, as the largest list holds
+    for at in (0, 2500, 4999):  # one wrong check character anywhere in a long column
+        wrong = codes * 25
+        wrong[at] = wrong[at][:17] + ("0" if wrong[at][17] != "0" else "1")
+        assert not _all_valid_uscc(wrong) and not all(map(_valid_uscc, wrong))
