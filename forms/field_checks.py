@@ -17,7 +17,15 @@ from forms.reference import PROVISIONAL_MARK
 from forms.rule_messages import fmt
 from forms.spec import DEFAULT_BOUNDS, ColumnSpec, RowSpec, TableSpec
 from forms.spec_memo import per_spec
-from forms.values import _USCC_DIGITS, _USCC_FORM, MAX_TEXT_CHARS, USCC_CHARS, decimal_places, type_problem
+from forms.values import (
+    _USCC_DIGITS,
+    _USCC_FORM,
+    MAX_TEXT_CHARS,
+    USCC_CHARS,
+    decimal_places,
+    plain_codes,
+    type_problem,
+)
 
 __all__ = ["field_checks", "unique_checks", "reference_checks"]
 
@@ -228,35 +236,8 @@ def _column_passes(col: ColumnSpec, present: list[Any], low: Any, high: Any) -> 
     if col.type == "choice":
         return set(present) <= _valid_choices(col)
     if col.type == "uscc":
-        return _all_valid_uscc(present)
+        return plain_codes(present)  # (forms.values: the import's reader asks the same)
     return False
-
-
-def _all_valid_uscc(codes: list[str]) -> bool:
-    """``all(map(_valid_uscc, codes))`` (texts), one whole-column operation per step (u1: a
-    5,000-row list's codes told without a Python call per code)."""
-    if not codes:
-        return True
-    if set(map(len, codes)) != {18}:
-        return False
-    joined = "".join(codes)
-    if not joined.isascii():  # (no character of the code's alphabet is beyond ASCII)
-        return False
-    data = joined.encode()
-    if data.translate(None, _USCC_BYTES):  # something left once the alphabet is taken out: ``_USCC_FORM`` fails
-        return False
-    # r28: every code at once — the joined codes backwards are each code's check character followed by its
-    # first 17 characters last first, as ``_valid_uscc`` reads them (base-34 digits by one bytes.translate)
-    backwards = data[::-1]
-    digits = backwards.translate(_USCC_DIGIT_BYTES).decode()
-    size = len(data)
-    totals = map(int, map(digits.__getitem__, map(slice, range(1, size, 18), range(18, size + 1, 18))), repeat(34))
-    wanted = map(USCC_CHARS.__getitem__, map(operator.mod, map(operator.neg, totals), repeat(31)))  # (31 - t % 31) % 31
-    return "".join(wanted) == backwards[::18].decode()
-
-
-_USCC_BYTES = USCC_CHARS.encode()
-_USCC_DIGIT_BYTES = bytes.maketrans(_USCC_BYTES, b"0123456789abcdefghijklmnopqrstu")  # ``_USCC_DIGITS`` for bytes
 
 
 _VALID_CHOICES: dict[int, tuple[ColumnSpec, frozenset[str]]] = {}

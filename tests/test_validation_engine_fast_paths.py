@@ -28,8 +28,9 @@ import forms.incremental as incremental
 import forms.rules as rules
 import forms.validation as validation
 from forms.compute import ComputeContext
-from forms.field_checks import _all_valid_uscc, _valid_uscc
+from forms.field_checks import _valid_uscc
 from forms.formula import BlankSkip, Formula
+from forms.values import plain_codes
 from tests.list_inputs_helpers import list_inputs
 from tests.test_columnwise_validation import _row_path, _variant
 from tests.test_speed_paths import FORM, TABLE
@@ -206,16 +207,16 @@ def test_codes_told_by_column_equal_each_code_told_alone() -> None:
     from bench.sizes import _uscc
 
     codes = [_uscc(i) for i in range(200)]
-    assert _all_valid_uscc(codes) and _all_valid_uscc([])
+    assert plain_codes(codes) and plain_codes([])
     rng = random.Random(18)
     for _ in range(2000):
         some = list(rng.sample(codes, 4))
         code = list(some[0])
         code[rng.randrange(18)] = rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXYIOSVZa \x00\nＡé𠀀")
         some[0] = "".join(code)[:rng.choice((18, 18, 18, 17, 5))] + ("X" if rng.random() < 0.05 else "")
-        assert _all_valid_uscc(some) == all(map(_valid_uscc, some)), some
-    assert _all_valid_uscc(codes * 25)  # 5,000 codes, as the largest list holds
+        assert plain_codes(some) == all(map(_valid_uscc, some)), some
+    assert plain_codes(codes * 25)  # 5,000 codes, as the largest list holds
     for at in (0, 2500, 4999):  # one wrong check character anywhere in a long column
         wrong = codes * 25
         wrong[at] = wrong[at][:17] + ("0" if wrong[at][17] != "0" else "1")
-        assert not _all_valid_uscc(wrong) and not all(map(_valid_uscc, wrong))
+        assert not plain_codes(wrong) and not all(map(_valid_uscc, wrong))
