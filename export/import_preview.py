@@ -435,14 +435,15 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
         # remain to compare, on the cells that have one on either side. First as whole dicts (a
         # copy keeps each key's hash, and dict equality looks up with it: no tuple is hashed
         # again), which proves it when the file's values are all on covered cells
-        same = _same_as_stored(values, stored_values, old_rows)
+        filled = len(values) - list(values.values()).count(None)  # the file's non-blank cells
+        same = _same_as_stored(values, filled, stored_values, old_rows)
         if same is None:
             present = values.copy()
             for cell in compress(values, map(is_, values.values(), repeat(None))):  # the blank ones (found in C)
                 del present[cell]
             same = present == _cell_dict(stored_values)
         if same and _on_covered(form, _Present(values), positions):
-            imp.unchanged = len(values) - list(values.values()).count(None)
+            imp.unchanged = filled
             check_values = False
         else:
             old_values = _cell_dict(stored_values)
@@ -492,10 +493,11 @@ def _cell_dict(stored: Mapping[CellKey, Any]) -> dict[CellKey, Any]:
     return stored.as_dict() if isinstance(stored, ColumnValues) else stored  # type: ignore[return-value]
 
 
-def _same_as_stored(values: dict[CellKey, Any], stored: Mapping[CellKey, Any],
+def _same_as_stored(values: dict[CellKey, Any], filled: int, stored: Mapping[CellKey, Any],
                     list_rows: dict[str, list[str]]) -> bool | None:
     """Whether the file's non-blank values (``values`` in the database's row keys) are exactly the
-    stored ones — ``{c: v for c, v in values.items() if v is not None} == stored`` — found column by
+    stored ones — ``{c: v for c, v in values.items() if v is not None} == stored``; ``filled``: how
+    many are not None — found column by
     column (y4, issue 16: no cell dict of the stored report, each file value looked up once and the
     columns compared as lists, the same ``==`` in the same order as dict equality). None when that
     cannot be told so (a blank stored, a column whose rows may repeat, values not read by column):
@@ -512,7 +514,7 @@ def _same_as_stored(values: dict[CellKey, Any], stored: Mapping[CellKey, Any],
         if list(map(get, zip(repeat(table), rows, repeat(col)))) != vals:
             return False
         count += len(vals)
-    return count == len(values) - list(values.values()).count(None)
+    return count == filled
 
 
 class _Present:

@@ -75,12 +75,13 @@ def test_same_as_stored_answers_as_the_dict_comparison() -> None:
         for _ in range(rnd.randint(0, 3)):  # the file differs a little
             cell = (rnd.choice(["units", "grid"]), rnd.choice(rows + ["x", "r9"]), rnd.choice(["a", "b", "c", "v"]))
             values[cell] = rnd.choice([None, *_EXTREMES])
-        got = _same_as_stored(values, ColumnValues(columns), list_rows)
+        filled = sum(v is not None for v in values.values())
+        got = _same_as_stored(values, filled, ColumnValues(columns), list_rows)
         if got is not None:
             decided += 1
             assert got == _dict_answer(values, columns), (values, columns)
     assert decided > 3000  # the column comparison decides nearly always
-    assert _same_as_stored({}, {}, {}) is None  # no report stored: a dict, compared as one
+    assert _same_as_stored({}, 0, {}, {}) is None  # no report stored: a dict, compared as one
 
 
 def _preview_lines(preview) -> list:
