@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
-__all__ = ["CHUNK_BITS", "in_batches", "chunk_of", "row_order", "load_order", "read_values", "read_values_of", "read_columns", "read_cells",
+__all__ = ["CHUNK_BITS", "same_value", "in_batches", "chunk_of", "row_order", "load_order", "read_values", "read_values_of", "read_columns", "read_cells",
            "read_packs", "read_notes", "read_notes_of", "read_note_rows", "cell_of", "pack_key", "read_pack", "value_in", "note_of", "write_values", "write_packs", "remove_rows", "delete_report", "value_count",
            "has_values", "value_of", "write_notes", "NOTE_UPSERT", "encode"]
 
@@ -267,7 +267,7 @@ def _merged(stored: tuple[str, str], cells: dict[str, Any], again: list[str]) ->
     rows, vals = _loads(stored[0]), _loads(stored[1])
     if len(cells) > 8:
         merged = dict(zip(rows, vals))
-        again += [row for row, value in cells.items() if row in merged and not _same(merged[row], value)]
+        again += [row for row, value in cells.items() if row in merged and not same_value(merged[row], value)]
         merged.update(cells)
         return _sorted(merged)
     same_rows = True
@@ -277,7 +277,7 @@ def _merged(stored: tuple[str, str], cells: dict[str, Any], again: list[str]) ->
         except ValueError:
             at = -1
         if at >= 0:
-            if not _same(vals[at], value):
+            if not same_value(vals[at], value):
                 again.append(row)
             if value is None:
                 del rows[at], vals[at]
@@ -292,7 +292,8 @@ def _merged(stored: tuple[str, str], cells: dict[str, Any], again: list[str]) ->
     return rows, vals, stored[0] if same_rows else None
 
 
-def _same(old: Any, new: Any) -> bool:
+def same_value(old: Any, new: Any) -> bool:
+    """Whether a cell written with ``new`` still holds ``old``: the same value and type (1 is not 1.0)."""
     return type(old) is type(new) and old == new
 
 

@@ -625,7 +625,7 @@ class Store:
         else:
             old = cell_packs.note_of(self.conn, report_id, cell)
             new = (new or "").strip()
-        if old == new and type(old) is type(new):
+        if cell_packs.same_value(old, new):
             return False
         if field == "value":
             key = cell_packs.pack_key(cell)

@@ -360,7 +360,7 @@ class _RowWrites:
         for cell, new in changes:
             got = cells.get(cell)
             old = None if got is None else got[0]
-            if old == new and type(old) is type(new):
+            if cell_packs.same_value(old, new):
                 continue
             if now is not None:
                 now[cell] = new

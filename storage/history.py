@@ -184,4 +184,4 @@ def mark_doubts(conn: sqlite3.Connection, report_id: int) -> None:
 
 
 def _same_stored(value: object, first: object) -> bool:
-    return value is not None and type(value) is type(first) and value == first
+    return value is not None and cell_packs.same_value(value, first)
