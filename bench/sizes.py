@@ -38,8 +38,8 @@ def open_sized(path: Path, n: int | str):  # noqa: ANN201 - returns (Workspace, 
             have = len(data.list_rows.get(TABLE, []))
             cells = []
             with ws.store.atomic():
-                for i in range(have, int(n)):
-                    key = ws.store.add_list_row(data.report.id, TABLE, ws.user)
+                keys = ws.store.add_list_rows(data.report.id, TABLE, int(n) - have, ws.user)
+                for i, key in enumerate(keys, have):
                     cells += [((TABLE, key, col), value) for col, value in enterprise(i, int(period)).items()]
                 ws.edit_many(data.report.id, cells, reason="基准测试数据")
     return ws, town

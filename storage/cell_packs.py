@@ -19,7 +19,7 @@ import bisect
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
@@ -358,22 +358,35 @@ def write_values(conn: Any, report_id: int, changes: Iterable[tuple[tuple[str, s
     groups = _grouped(changes)
     if not groups:
         return
-    found: dict[_Key, tuple[str, str]] = {}
-    if not fresh:
-        known = stored or {}
-        found.update((key, pack) for key, pack in known.items() if pack is not None and key in groups)
-        missing = [key for key in groups if key not in known]
-        if len(missing) <= 32:  # (a few look-ups by key; more: the report's packs read in one query)
-            for key in missing:
-                got = conn.execute("SELECT row_keys, vals FROM cell_columns WHERE report_id = ? AND table_key = ?"
-                                   " AND col_key = ? AND chunk = ?", (report_id, *key)).fetchone()
-                if got is not None:
-                    found[key] = got
-        elif missing:
-            wanted = set(missing)
-            found.update(((t, c, k), (rows, vals)) for t, c, k, rows, vals in conn.execute(
-                "SELECT table_key, col_key, chunk, row_keys, vals FROM cell_columns WHERE report_id = ?", (report_id,))
-                if (t, c, k) in wanted)
+    found = {} if fresh else _stored_packs(conn, report_id, groups, stored or {})
+    again = _write_groups(conn, report_id, groups, found, stamp)
+    if again:
+        _doubt(conn, report_id, again)
+
+
+def _stored_packs(conn: Any, report_id: int, keys: Collection[_Key],
+                  known: dict[_Key, tuple[str, str] | None]) -> dict[_Key, tuple[str, str]]:
+    """The stored texts of the packs ``keys`` (those with none left out); ``known``: already read."""
+    found = {key: pack for key, pack in known.items() if pack is not None and key in keys}
+    missing = [key for key in keys if key not in known]
+    if len(missing) <= 32:  # (a few look-ups by key; more: the report's packs read in one query)
+        for key in missing:
+            got = conn.execute("SELECT row_keys, vals FROM cell_columns WHERE report_id = ? AND table_key = ?"
+                               " AND col_key = ? AND chunk = ?", (report_id, *key)).fetchone()
+            if got is not None:
+                found[key] = got
+    else:
+        wanted = set(missing)
+        found.update(((t, c, k), (rows, vals)) for t, c, k, rows, vals in conn.execute(
+            "SELECT table_key, col_key, chunk, row_keys, vals FROM cell_columns WHERE report_id = ?", (report_id,))
+            if (t, c, k) in wanted)
+    return found
+
+
+def _write_groups(conn: Any, report_id: int, groups: dict[_Key, dict[str, Any]], found: dict[_Key, tuple[str, str]],
+                  stamp: str) -> list[tuple[str, str]]:
+    """Each group (pack → row → value) merged into its stored pack (``found``) and written; returns
+    the (table, row)s whose stored value changed or went."""
     packs, again = {}, []
     for key, cells in groups.items():
         if key in found:
@@ -383,8 +396,43 @@ def write_values(conn: Any, report_id: int, changes: Iterable[tuple[tuple[str, s
         else:
             packs[key] = _sorted(cells)
     _put(conn, report_id, packs, set(found), stamp)
+    return again
+
+
+def write_changes(conn: Any, report_id: int, changes: Iterable[tuple[tuple[str, str, str], Any]],
+                  stamp: str) -> list[tuple[tuple[str, str, str], Any, Any]]:
+    """Many cells written as writing them one by one would (a later write of a cell sees the earlier
+    one; a value written as the cell holds it — same value and type — changes nothing), but each pack
+    read and written once: a paste or import of 70,000 values read and re-wrote a 256-row pack per
+    value. Returns (cell, old, new) of each write that changed its cell, in order (the caller's audit)."""
+    changes = list(changes)
+    keys = {pack_key(cell) for cell, _new in changes} - {None}
+    found = _stored_packs(conn, report_id, keys, {})
+    decoded: dict[_Key, dict[str, Any]] = {}
+    written: dict[tuple[str, str, str], Any] = {}  # cell → its last value written here
+    done, again = [], []
+    for cell, new in changes:
+        if cell in written:  # (as stored: NaN none, True 1, through the pack's encoding)
+            old = _loads(_encode([_kept(written[cell])]))[0]
+        else:
+            key = pack_key(cell)
+            rows = None if key is None else decoded.get(key)
+            if rows is None and key is not None:
+                pack = found.get(key)
+                rows = decoded[key] = {} if pack is None else dict(zip(_loads(pack[0]), _loads(pack[1])))
+            old = None if rows is None else rows.get(cell[1])
+        if same_value(old, new):
+            continue
+        if old is not None and not same_value(old, _kept(new)):
+            again.append((cell[0], cell[1]))
+        written[cell] = new
+        done.append((cell, old, new))
+    groups = _grouped(written.items())
+    if groups:
+        _write_groups(conn, report_id, groups, found, stamp)
     if again:
-        _doubt(conn, report_id, again)
+        _doubt(conn, report_id, list(dict.fromkeys(again)))
+    return done
 
 
 def write_packs(conn: Any, report_id: int, packs: Iterable[list[Any]]) -> None:

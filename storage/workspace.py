@@ -618,7 +618,7 @@ class Workspace:
         """Append ``count`` empty rows to a list table in one transaction (a paste makes room this
         way); ``Changes.row_keys`` are their stable keys. An empty row changes no status."""
         with self.store.atomic():
-            row_keys = tuple(self.store.add_list_row(report_id, table_key, self.user) for _ in range(count))
+            row_keys = tuple(self.store.add_list_rows(report_id, table_key, count, self.user))
         return self._after_change(self.store.load(report_id), frozenset(), rows=True, store_status=False,
                                   row_keys=row_keys)
 
@@ -752,8 +752,8 @@ class Workspace:
             for write in writes:
                 report = store.ensure_report(township_id, write.form_key, write.form_version, period)
                 report_ids[write.form_key] = report.id
-                added = {(t, r): store.add_list_row(report.id, t, self.user)
-                         for t, rows in write.add_rows.items() for r in rows}
+                added = {(t, r): key for t, rows in write.add_rows.items()
+                         for r, key in zip(rows, store.add_list_rows(report.id, t, len(rows), self.user), strict=True)}
 
                 def real(cell: CellKey, added: dict[tuple[str, str], str] = added) -> CellKey:
                     return (cell[0], added.get((cell[0], cell[1]), cell[1]), cell[2])

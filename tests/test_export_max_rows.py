@@ -26,8 +26,8 @@ def test_a_list_at_max_rows_round_trips_with_nothing_lost(workspace, demo_townsh
     have = len(data.list_rows.get(TABLE, []))
     cells = []
     with workspace.store.atomic():
-        for i in range(have, table.max_rows):
-            key = workspace.store.add_list_row(rid, TABLE, workspace.user)
+        keys = workspace.store.add_list_rows(rid, TABLE, table.max_rows - have, workspace.user)
+        for i, key in enumerate(keys, have):
             cells += [((TABLE, key, col), value) for col, value in enterprise(i, 2025).items()]
         workspace.edit_many(rid, cells, reason="最大行数测试")
     keys = workspace.find_report_data(demo_township.id, FORM, "2025").list_rows[TABLE]
