@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["startup.py", "scale_bench.py", "edit_bench.py", "summary_bench.py", "intake_bench.py"]
+BENCHES = ["startup.py", "scale_bench.py", "edit_bench.py", "bulk_bench.py", "summary_bench.py", "intake_bench.py"]
 
 
 def main() -> int:
