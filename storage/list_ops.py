@@ -85,12 +85,12 @@ def copy_previous_rows(store: Store, report_id: int, table: TableSpec, who: str)
         keys = issue_row_keys(store, report_id, table.key, len(wanted))
         last = store.conn.execute("SELECT COALESCE(MAX(position), 0) FROM list_rows WHERE report_id = ? AND table_key = ?",
                                   (report_id, table.key)).fetchone()[0]
-        for i, (row_key, ident) in enumerate(zip(keys, wanted), start=1):
-            store.conn.execute("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
-                               (report_id, table.key, row_key, last + i))
-            store.conn.execute("INSERT INTO audit (at, who, report_id, table_key, row_key, field, new, reason)"
+        store.conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
+                               [(report_id, table.key, row_key, last + i) for i, row_key in enumerate(keys, start=1)])
+        store.conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, field, new, reason)"
                                " VALUES (?, ?, ?, ?, ?, 'row', 'add', '复制上期')",
-                               (stamp, who, report_id, table.key, row_key))
-            store.set_values(report_id, [((table.key, row_key, c), v) for c, v in zip(columns, ident)
-                                         if v is not None], who, "复制上期")
+                               [(stamp, who, report_id, table.key, row_key) for row_key in keys])
+        # (all rows' values in one write: each pack read and written once)
+        store.set_values(report_id, [((table.key, row_key, c), v) for row_key, ident in zip(keys, wanted)
+                                     for c, v in zip(columns, ident) if v is not None], who, "复制上期")
     return len(wanted)
