@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 
 import export.import_preview as import_preview
 import export.submission_file as submission_file
@@ -20,6 +19,7 @@ from bench.sizes import FORM, TABLE, open_sized
 from export.file_format import CELLS_SHEET
 from export.importer import preview_import
 from export.submission import export_submission
+from tests.test_read_submission_fast import _edited
 
 EXTREMES = [1e308, -0.0, 12345678901234567890, "文字\x07控制", None, 5e-324, -1e308, "3"]
 
@@ -101,13 +101,6 @@ def test_stored_extremes_against_the_file(tmp_path, monkeypatch) -> None:
         ws.close()
 
 
-def _edit_file(source: Path, out: Path, edit) -> Path:
-    wb = load_workbook(source)
-    edit(wb)
-    wb.save(out)
-    return out
-
-
 def _later_records(wb) -> list:
     return [row for row in wb[CELLS_SHEET].iter_rows(min_row=2) if row[2].value == FORM and row[3].value == TABLE][300:]
 
@@ -134,7 +127,7 @@ def test_edited_file_previews_as_the_general_path(grown, monkeypatch, tmp_path, 
                 _put(wb, record, "energy_equal", "一千")
                 _put(wb, record, "boiler", "3")
 
-    path = _edit_file(files[1000], tmp_path / f"{kind}.xlsx", edit)
+    path = _edited(files[1000], tmp_path / f"{kind}.xlsx", edit)
     got = _both(ws, path, monkeypatch)
     assert got[2] == "已被修改"
     _both(ws, path, monkeypatch, replace_blank=True)
