@@ -16,7 +16,7 @@ Rules a clerk relies on (issue 9):
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Container, Mapping
+from collections.abc import Callable, Collection, Container, Mapping
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import is_
@@ -406,9 +406,22 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
                 target[cell] = v
         return target
 
-    values: dict[CellKey, Any] = in_db(item.values)
+    # the file's values and addresses in the database's row keys, made only when asked for: the
+    # usual preview of an unchanged file compares the file's columns as read (``FileForm.column``)
+    made: dict[str, dict[CellKey, Any]] = {}
+
+    def file_values() -> dict[CellKey, Any]:
+        if "values" not in made:
+            made["values"] = in_db(item.values)
+        return made["values"]
+
+    def address_of(cell: CellKey) -> str:
+        if "addresses" not in made:
+            made["addresses"] = in_db(item.addresses)
+        return made["addresses"].get(cell, "")
+
     notes: dict[CellKey, str] = in_db(item.notes)
-    address: dict[CellKey, str] = in_db(item.addresses)
+    as_read = not list_tables or same_keys  # the file's own row keys are the database's
     rejected_cells = {c for c in (to_db(r.cell) for r in item.rejected if r.cell) if c is not None}
     # every input cell the file covers: grid input cells of the spec, list rows stored or created
     inputs = form_inputs(form)
@@ -424,7 +437,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     def change(cell: CellKey, old: Any, new: Any, what: str = "value") -> CellChange:
         col = form.table(cell[0]).column(cell[2])
         shown = (lambda v: show_value(col, v)) if what == "value" else (lambda v: v or BLANK_TEXT)
-        return CellChange(form.key, cell, item.sheet, address.get(cell, ""), old, new, what,
+        return CellChange(form.key, cell, item.sheet, address_of(cell), old, new, what,
                           cell_label(form, cell, positions.get((cell[0], cell[1]))), shown(old), shown(new))
 
     check_values = True
@@ -435,17 +448,24 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
         # remain to compare, on the cells that have one on either side. First as whole dicts (a
         # copy keeps each key's hash, and dict equality looks up with it: no tuple is hashed
         # again), which proves it when the file's values are all on covered cells
-        filled = len(values) - list(values.values()).count(None)  # the file's non-blank cells
-        same = _same_as_stored(values, filled, stored_values, old_rows)
+        if as_read:  # compared as the file's columns, its cell dict not made (issue 16)
+            filled, column, present_test = item.filled(), item.column, _Present(item.value_of)
+        else:
+            values = file_values()
+            filled = len(values) - list(values.values()).count(None)  # the file's non-blank cells
+            column, present_test = _dict_column(values.get), _Present(values.get)
+        same = _same_as_stored(column, filled, stored_values, old_rows)
         if same is None:
+            values = file_values()
             present = values.copy()
             for cell in compress(values, map(is_, values.values(), repeat(None))):  # the blank ones (found in C)
                 del present[cell]
             same = present == _cell_dict(stored_values)
-        if same and _on_covered(form, _Present(values), positions):
+        if same and _on_covered(form, present_test, positions, column):
             imp.unchanged = filled
             check_values = False
         else:
+            values = file_values()
             old_values = _cell_dict(stored_values)
             covered = covered_cells()
             new_values = list(map(values.get, covered))  # map and list equality: no Python loop at all
@@ -461,6 +481,7 @@ def _diff(ws: Workspace, preview: ImportPreview, item: FileForm) -> FormImport:
     if covered is None:
         covered = covered_cells()
     if check_values:
+        values = file_values()
         old_values = _cell_dict(stored_values)
     for cell in covered:
         if check_values:
@@ -493,25 +514,34 @@ def _cell_dict(stored: Mapping[CellKey, Any]) -> dict[CellKey, Any]:
     return stored.as_dict() if isinstance(stored, ColumnValues) else stored  # type: ignore[return-value]
 
 
-def _same_as_stored(values: dict[CellKey, Any], filled: int, stored: Mapping[CellKey, Any],
-                    list_rows: dict[str, list[str]]) -> bool | None:
+def _dict_column(get: Callable[[CellKey], Any]) -> Callable[[str, list[str], str], list[Any]]:
+    """``FileForm.column`` of a cell dict's ``get``."""
+    def column(table: str, rows: list[str], col: str) -> list[Any]:
+        return list(map(get, zip(repeat(table), rows, repeat(col))))
+    return column
+
+
+def _same_as_stored(column: Callable[[str, list[str], str], list[Any]] | dict[CellKey, Any], filled: int,
+                    stored: Mapping[CellKey, Any], list_rows: dict[str, list[str]]) -> bool | None:
     """Whether the file's non-blank values (``values`` in the database's row keys) are exactly the
     stored ones — ``{c: v for c, v in values.items() if v is not None} == stored``; ``filled``: how
-    many are not None — found column by
+    many are not None; ``column(table, rows, col)``: the file's values of those cells (None for
+    blank or absent; a dict: its ``get``) — found column by
     column (y4, issue 16: no cell dict of the stored report, each file value looked up once and the
     columns compared as lists, the same ``==`` in the same order as dict equality). None when that
     cannot be told so (a blank stored, a column whose rows may repeat, values not read by column):
     the caller compares the dicts."""
     if not isinstance(stored, ColumnValues):
         return None
-    get = values.get
+    if isinstance(column, dict):
+        column = _dict_column(column.get)
     count = 0
     for (table, col), (rows, vals) in stored.columns.items():
         if None in vals:  # (never stored: a blank is no entry) the dict would hold it, the file never does
             return None
         if rows != list_rows.get(table) and len(set(rows)) != len(rows):  # list rows are unique (primary key)
             return None
-        if list(map(get, zip(repeat(table), rows, repeat(col)))) != vals:
+        if column(table, rows, col) != vals:
             return False
         count += len(vals)
     return count == filled
@@ -522,18 +552,20 @@ class _Present:
 
     __slots__ = ("_get",)
 
-    def __init__(self, values: dict[CellKey, Any]) -> None:
-        self._get = values.get
+    def __init__(self, get: Callable[[CellKey], Any]) -> None:
+        self._get = get
 
     def __contains__(self, cell: object) -> bool:
         return self._get(cell) is not None
 
 
-def _on_covered(form: FormSpec, present: Container[CellKey], positions: dict[tuple[str, str], int]) -> bool:
+def _on_covered(form: FormSpec, present: Container[CellKey], positions: dict[tuple[str, str], int],
+                column: Callable[[str, list[str], str], list[Any]] | None = None) -> bool:
     """Whether every cell of ``present`` (the file's values in the database's row keys) is one the
     preview compares. The reader keeps only the form's tables, grid rows and columns, and
     ``_diff`` only stored rows or rows to create (``positions``): so it is, unless one is a
-    computed cell — looked up for those few instead of walking 70,000 cells."""
+    computed cell — looked up for those few instead of walking 70,000 cells (a list's computed
+    columns whole by ``column``, as ``_same_as_stored`` takes it, when given)."""
     inputs = form_inputs(form)
     if any(cell in present for cell in inputs.grid_others):
         return False
@@ -543,7 +575,10 @@ def _on_covered(form: FormSpec, present: Container[CellKey], positions: dict[tup
             if not computed:
                 continue
             rows = [row for table_key, row in positions if table_key == table.key]
-            if any(any(map(present.__contains__, zip(repeat(table.key), rows, repeat(col)))) for col in computed):
+            if column is not None:
+                if any(len(found) != found.count(None) for found in (column(table.key, rows, col) for col in computed)):
+                    return False
+            elif any(any(map(present.__contains__, zip(repeat(table.key), rows, repeat(col)))) for col in computed):
                 return False
     return True
 
