@@ -110,7 +110,7 @@ def _values_sha256(forms: list[tuple[str, dict[tuple[str, str, str], Any]]]) -> 
 # to the value — "('form', 'table', 'row', 'column', " —: the townships' files name the same cells, and
 # ``repr`` of these four texts was half of ``data_sha256`` (≈ 1 ms a file in the reading process)
 _CELL_TEXTS: dict[str, dict[tuple[str, str, str], str]] = {}
-_CELL_TEXTS_KEPT = 200_000
+_CELL_TEXTS_KEPT = 100_000
 
 
 def _cell_texts(key: str, cells: list[tuple[str, str, str]]) -> list[str]:
@@ -119,9 +119,9 @@ def _cell_texts(key: str, cells: list[tuple[str, str, str]]) -> list[str]:
     if type(key) is not str or set(map(len, cells)) != {3} \
             or set(map(type, chain.from_iterable(cells))) != {str}:
         return [f"({key!r}, {', '.join(map(repr, cell))}, " for cell in cells]
-    known = _CELL_TEXTS.get(key)
-    if known is None or len(known) > _CELL_TEXTS_KEPT:
-        known = _CELL_TEXTS[key] = {}
+    if sum(map(len, _CELL_TEXTS.values())) > _CELL_TEXTS_KEPT:  # (all the forms' together: ≈ 20 MB at most)
+        _CELL_TEXTS.clear()
+    known = _CELL_TEXTS.setdefault(key, {})
     head = f"({key!r}, "
     missing = set(cells).difference(known)
     if missing:

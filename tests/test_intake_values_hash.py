@@ -82,6 +82,10 @@ def test_5000_cells_of_one_list_with_the_kept_texts_emptied_when_too_many(monkey
               for col in ("amount", "name")}
     values[("list", "r77", "amount")] = 12345678901234567890
     read = _file([(_Form("enterprises"), values)])
+    other = _file([(_Form("agriculture"), {("t", "r1", "c"): 1})])
     for _ in range(2):
+        assert read_ahead.data_sha256(other) == data_sha256_before(other)
         assert read_ahead.data_sha256(read) == data_sha256_before(read)
-    assert len(read_ahead._CELL_TEXTS["enterprises"]) == 10000  # (filled again from empty: over the bound)
+    assert len(read_ahead._CELL_TEXTS["agriculture"]) == 1
+    read_ahead.data_sha256(other)  # (over the bound, all forms' texts together: every form's emptied)
+    assert list(read_ahead._CELL_TEXTS) == ["agriculture"]
