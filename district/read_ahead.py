@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,21 +90,43 @@ def _values_sha256(forms: list[tuple[str, dict[tuple[str, str, str], Any]]]) -> 
     """``data_sha256`` of (form key, its values without a blank) pairs: the SHA-256 of the text of
     the sorted list of (form, table, row, column, ``repr(value)``) tuples. Each form's cells sorted
     on their own and the forms in their keys' order (the same list when no key is repeated, as in
-    every file read: the form is the tuples' first field), the tuples made by ``zip`` and the
-    reprs by ``map`` — C, not a Python step per value (issue 11: the reading process)."""
+    every file read: the form is the tuples' first field); the list's text made as ``repr`` makes
+    it, each tuple's text up to its value kept from earlier files (``_cell_texts``)."""
     keys = [key for key, _ in forms]
     if len(set(keys)) != len(keys):  # never in a file read (one entry per form); the definition itself
         items = sorted((key, *cell, repr(v)) for key, values in forms for cell, v in values.items())
-    else:
-        items = []
-        for key, values in sorted(forms, key=itemgetter(0)):
-            if values:
-                cells = sorted(values)
-                tables, rows, columns = zip(*cells)
-                items += zip(repeat(key), tables, rows, columns, map(repr, map(values.__getitem__, cells)))
-    if not items:
+        return hashlib.sha256(repr(items).encode("utf-8")).hexdigest() if items else ""
+    parts: list[str] = []
+    for key, values in sorted(forms, key=itemgetter(0)):
+        if values:
+            cells = sorted(values)
+            parts += map(str.__add__, _cell_texts(key, cells), map(repr, map(repr, map(values.__getitem__, cells))))
+    if not parts:
         return ""
-    return hashlib.sha256(repr(items).encode("utf-8")).hexdigest()
+    return hashlib.sha256(("[" + "), ".join(parts) + ")]").encode("utf-8")).hexdigest()
+
+
+# y8 (issue 11): form key → cell → the text ``repr`` gives its (form, table, row, column, …) tuple up
+# to the value — "('form', 'table', 'row', 'column', " —: the townships' files name the same cells, and
+# ``repr`` of these four texts was half of ``data_sha256`` (≈ 1 ms a file in the reading process)
+_CELL_TEXTS: dict[str, dict[tuple[str, str, str], str]] = {}
+_CELL_TEXTS_KEPT = 100_000
+
+
+def _cell_texts(key: str, cells: list[tuple[str, str, str]]) -> list[str]:
+    """Each cell's tuple text up to its value (``_CELL_TEXTS``), as ``repr`` of the tuple writes it.
+    Kept only for keys that are all ``str`` (equal keys of other types may print differently: 1, 1.0, True)."""
+    if type(key) is not str or set(map(len, cells)) != {3} \
+            or set(map(type, chain.from_iterable(cells))) != {str}:
+        return [f"({key!r}, {', '.join(map(repr, cell))}, " for cell in cells]
+    if sum(map(len, _CELL_TEXTS.values())) > _CELL_TEXTS_KEPT:  # (all the forms' together: ≈ 20 MB at most)
+        _CELL_TEXTS.clear()
+    known = _CELL_TEXTS.setdefault(key, {})
+    head = f"({key!r}, "
+    missing = set(cells).difference(known)
+    if missing:
+        known.update({cell: f"{head}{cell[0]!r}, {cell[1]!r}, {cell[2]!r}, " for cell in missing})
+    return list(map(known.__getitem__, cells))
 
 
 @dataclass
