@@ -39,19 +39,20 @@ def _state(store: Store, rid: int) -> dict[str, Any]:
     return {"packs": packs, "audit": audit, "firsts": firsts, "doubts": doubts, "rows": rows, "keys": keys}
 
 
+def _grown(path: Path, catalogue: Any, rows: int) -> tuple[Workspace, int, list[str]]:
+    """A database whose demo township's enterprise list is grown to ``rows`` rows (some values)."""
+    ws = Workspace.open(path, catalogue=catalogue, user="测试员")
+    town = next(t for t in ws.townships() if t.is_demo)
+    data = ws.open_report(town.id, FORM, "2025")
+    rid = data.report.id
+    for _ in range(rows - len(data.list_rows.get(TABLE, []))):
+        ws.store.add_list_row(rid, TABLE, "测试员")
+    return ws, rid, ws.find_report_data(town.id, FORM, "2025").list_rows[TABLE]
+
+
 def _two(tmp_path: Path, catalogue: Any, rows: int) -> list[tuple[Workspace, int, list[str]]]:
-    """Two databases alike: the demo township's enterprise list grown to ``rows`` rows, some values."""
-    made = []
-    for name in ("one_by_one", "at_once"):
-        ws = Workspace.open(tmp_path / f"{name}.sqlite", catalogue=catalogue, user="测试员")
-        town = next(t for t in ws.townships() if t.is_demo)
-        data = ws.open_report(town.id, FORM, "2025")
-        rid = data.report.id
-        have = len(data.list_rows.get(TABLE, []))
-        for _ in range(rows - have):
-            ws.store.add_list_row(rid, TABLE, "测试员")
-        made.append((ws, rid, ws.find_report_data(town.id, FORM, "2025").list_rows[TABLE]))
-    return made
+    """Two databases alike (``_grown``): one written one by one, one at once."""
+    return [_grown(tmp_path / f"{name}.sqlite", catalogue, rows) for name in ("one_by_one", "at_once")]
 
 
 def _changes(seed: int, keys: list[str], columns: list[str], count: int) -> list[tuple[tuple[str, str, str], Any]]:
@@ -85,28 +86,28 @@ def test_many_values_at_once_store_what_one_by_one_stores(tmp_path, catalogue, s
 
 
 def test_writing_what_is_stored_changes_nothing_not_even_the_revision(tmp_path, catalogue):
-    (_one, _r, _k), (ws, rid, keys) = _two(tmp_path, catalogue, 40)
-    columns = [c.key for c in ws.form(FORM).table(TABLE).columns]
-    ws.store.set_values(rid, [((TABLE, k, columns[3]), 1.5) for k in keys], "测试员")
-    before = _state(ws.store, rid), ws.store.conn.execute("SELECT revision, updated_at FROM reports WHERE id = ?",
-                                                          (rid,)).fetchone()
-    assert ws.store.set_values(rid, [((TABLE, k, columns[3]), 1.5) for k in keys] + [((TABLE, keys[-1], columns[4]), None)],
-                               "测试员") == 0
-    assert (_state(ws.store, rid), ws.store.conn.execute("SELECT revision, updated_at FROM reports WHERE id = ?",
-                                                         (rid,)).fetchone()) == before
-    _one.close()
+    ws, rid, keys = _grown(tmp_path / "same.sqlite", catalogue, 40)
+    column = ws.form(FORM).table(TABLE).columns[3].key
+    writes = [((TABLE, k, column), 1.5) for k in keys]
+    ws.store.set_values(rid, writes, "测试员")
+
+    def stored() -> tuple[Any, ...]:
+        return _state(ws.store, rid), ws.store.conn.execute("SELECT revision, updated_at FROM reports WHERE id = ?",
+                                                            (rid,)).fetchone()
+    before = stored()
+    assert ws.store.set_values(rid, [*writes, ((TABLE, keys[-1], "energy_equal"), None)], "测试员") == 0
+    assert stored() == before
     ws.close()
 
 
 def test_a_failed_bulk_write_changes_nothing(tmp_path, catalogue):
-    (_one, _r, _k), (ws, rid, keys) = _two(tmp_path, catalogue, 10)
-    columns = [c.key for c in ws.form(FORM).table(TABLE).columns]
-    ws.store.set_values(rid, [((TABLE, k, columns[2]), 3) for k in keys], "测试员")
+    ws, rid, keys = _grown(tmp_path / "failed.sqlite", catalogue, 10)
+    column = ws.form(FORM).table(TABLE).columns[2].key
+    ws.store.set_values(rid, [((TABLE, k, column), 3) for k in keys], "测试员")
     before = _state(ws.store, rid)
     with pytest.raises(Exception, match="NOT NULL"):
-        ws.store.set_values(rid, [((TABLE, keys[0], columns[2]), 9), ((TABLE, None, columns[2]), 1)], "测试员")
+        ws.store.set_values(rid, [((TABLE, keys[0], column), 9), ((TABLE, None, column), 1)], "测试员")
     assert _state(ws.store, rid) == before
-    _one.close()
     ws.close()
 
 
