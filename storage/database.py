@@ -682,8 +682,8 @@ class Store:
         """Append a row to a list table; its key is stable for the life of the report and never reused."""
         return self.add_list_rows(report_id, table_key, 1, who)[0]
 
-    def add_list_rows(self, report_id: int, table_key: str, count: int, who: str) -> list[str]:
-        """Append ``count`` rows to a list table in one transaction (a paste, an import); their keys."""
+    def add_list_rows(self, report_id: int, table_key: str, count: int, who: str, reason: str = "") -> list[str]:
+        """Append ``count`` rows to a list table in one transaction (a paste, an import, 复制上期); their keys."""
         from storage.row_keys import issue_row_keys
 
         if count < 1:
@@ -696,9 +696,9 @@ class Store:
             self.conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
                                   [(report_id, table_key, key, position + i) for i, key in enumerate(row_keys, 1)])
             stamp = now_text()
-            self.conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, field, new)"
-                                  " VALUES (?, ?, ?, ?, ?, 'row', 'add')",
-                                  [(stamp, who, report_id, table_key, key) for key in row_keys])
+            self.conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, field, new, reason)"
+                                  " VALUES (?, ?, ?, ?, ?, 'row', 'add', ?)",
+                                  [(stamp, who, report_id, table_key, key, reason) for key in row_keys])
             self._resume_revisions(paused, count)
         return row_keys
 

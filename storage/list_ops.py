@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from storage.database import now_text
-from storage.row_keys import issue_row_keys
 
 if TYPE_CHECKING:
     from forms.spec import TableSpec
@@ -80,16 +79,8 @@ def copy_previous_rows(store: Store, report_id: int, table: TableSpec, who: str)
         wanted.append(ident)
     if not wanted:
         return 0
-    stamp = now_text()
     with store.atomic():
-        keys = issue_row_keys(store, report_id, table.key, len(wanted))
-        last = store.conn.execute("SELECT COALESCE(MAX(position), 0) FROM list_rows WHERE report_id = ? AND table_key = ?",
-                                  (report_id, table.key)).fetchone()[0]
-        store.conn.executemany("INSERT INTO list_rows (report_id, table_key, row_key, position) VALUES (?, ?, ?, ?)",
-                               [(report_id, table.key, row_key, last + i) for i, row_key in enumerate(keys, start=1)])
-        store.conn.executemany("INSERT INTO audit (at, who, report_id, table_key, row_key, field, new, reason)"
-                               " VALUES (?, ?, ?, ?, ?, 'row', 'add', '复制上期')",
-                               [(stamp, who, report_id, table.key, row_key) for row_key in keys])
+        keys = store.add_list_rows(report_id, table.key, len(wanted), who, "复制上期")
         # (all rows' values in one write: each pack read and written once)
         store.set_values(report_id, [((table.key, row_key, c), v) for row_key, ident in zip(keys, wanted)
                                      for c, v in zip(columns, ident) if v is not None], who, "复制上期")
